@@ -1,0 +1,283 @@
+#include "actors/brain/brain.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <deque>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/brain/output_adapter.hpp"
+#include "actors/brain/process_runner.hpp"
+#include "messages/caf_types.hpp"
+#include "messages/ids.hpp"
+
+namespace paios {
+namespace {
+
+struct running_call {
+  task_spec spec;
+  std::int64_t started_ms = 0;
+  std::unique_ptr<process_runner> runner;  // empty for echo
+};
+
+struct brain_state {
+  brain_config cfg;
+  std::deque<task_spec> queue;
+  std::unordered_map<std::string, running_call> running;
+  std::uint64_t calls = 0;
+  std::uint64_t failures = 0;
+  static inline const char* name = "brain";
+};
+
+using brain_actor = caf::stateful_actor<brain_state>;
+
+void to_dispatcher(brain_actor* self, task_update u) {
+  if (u.state != task_state::succeeded) ++self->state.failures;
+  auto d = self->system().registry().get<caf::actor>(dispatch_name::value);
+  if (d) self->send(d, outcome_atom::value, std::move(u));
+}
+
+task_update make_outcome(const brain_state& st, const std::string& task_id, task_state s, errc e,
+                         std::string message) {
+  task_update u;
+  u.what = e == errc::none ? task_update::kind::result : task_update::kind::error;
+  u.task_id = task_id;
+  u.brain = st.cfg.name;
+  u.state = s;
+  u.error = e;
+  u.message = std::move(message);
+  return u;
+}
+
+std::string last_line(const std::string& text) {
+  auto end = text.find_last_not_of(" \n\r\t");
+  if (end == std::string::npos) return {};
+  auto start = text.find_last_of('\n', end);
+  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+// Turns how the child ended, and what its output said, into the task's outcome.
+task_update outcome_of(const brain_config& cfg, const std::string& task_id, const process_exit& x,
+                       const adapter_result& out) {
+  task_update u;
+  u.task_id = task_id;
+  u.brain = cfg.name;
+  u.what = task_update::kind::error;
+  u.state = task_state::failed;
+  u.error = errc::brain_failed;
+  u.exit_code = x.code;
+  u.duration_ms = x.run_us / 1000;
+  auto tail = last_line(x.stderr_tail);
+  switch (x.what) {
+    case process_exit::how::spawn_failed:
+      u.error = errc::brain_unavailable;
+      u.message = cfg.name + ": " + x.error;
+      return u;
+    case process_exit::how::timed_out:
+      u.state = task_state::timed_out;
+      u.error = errc::timeout;
+      u.message = cfg.name + " gave no complete answer within the task's timeout";
+      return u;
+    case process_exit::how::cancelled:
+      u.state = task_state::cancelled;
+      u.error = errc::cancelled;
+      u.message = "cancelled";
+      return u;
+    case process_exit::how::signaled:
+      u.message = cfg.name + " was killed by signal " + std::to_string(x.signal) + " (" + strsignal(x.signal) + ")";
+      if (!tail.empty()) u.message += ": " + tail;
+      return u;
+    case process_exit::how::exited: break;
+  }
+  if (x.code != 0) {
+    u.message = cfg.name + " exited with status " + std::to_string(x.code);
+    if (!out.error_message.empty()) u.message += ": " + out.error_message;
+    else if (!tail.empty()) u.message += ": " + tail;
+    return u;
+  }
+  if (out.is_error) {
+    u.message = cfg.name + " reported an error: " + (out.error_message.empty() ? out.text : out.error_message);
+    return u;
+  }
+  u.what = task_update::kind::result;
+  u.state = task_state::succeeded;
+  u.error = errc::none;
+  u.text = out.text;
+  return u;
+}
+
+void start_next(brain_actor* self);
+
+void start_process(brain_actor* self, task_spec spec) {
+  auto& st = self->state;
+  auto adapter = std::shared_ptr<output_adapter>(make_output_adapter(st.cfg.format));
+  process_spec ps;
+  ps.argv = st.cfg.command;
+  ps.stdin_data = spec.prompt;
+  ps.env = st.cfg.env;
+  ps.env.emplace_back("PAIOS_TASK_ID", spec.id);
+  ps.env.emplace_back("PAIOS_TRACE_ID", spec.trace_id);
+  ps.cwd = st.cfg.cwd;
+  ps.timeout = std::chrono::milliseconds{spec.timeout_ms > 0 ? spec.timeout_ms : st.cfg.timeout_ms};
+  ps.kill_grace = std::chrono::milliseconds{st.cfg.kill_grace_ms};
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  auto id = spec.id;
+  auto cfg = st.cfg;
+  // Both callbacks run on the runner's thread: they parse there and only post results to this actor.
+  auto on_stdout = [me, id, adapter](std::string_view bytes) {
+    std::vector<std::string> chunks;
+    adapter->feed(bytes, chunks);
+    for (auto& c : chunks) caf::anon_send(me, chunk_atom::value, id, std::move(c));
+  };
+  auto on_exit = [me, id, adapter, cfg](process_exit x) {
+    auto out = adapter->finish();
+    caf::anon_send(me, outcome_atom::value, outcome_of(cfg, id, x, out));
+  };
+  running_call call{spec, now_ms(), nullptr};
+  auto [it, _] = st.running.emplace(spec.id, std::move(call));
+  it->second.runner = process_runner::start(std::move(ps), std::move(on_stdout), std::move(on_exit));
+}
+
+void tell_started(brain_actor* self, const std::string& id) {
+  if (auto d = self->system().registry().get<caf::actor>(dispatch_name::value))
+    self->send(d, started_atom::value, id);
+}
+
+void start(brain_actor* self, task_spec spec) {
+  auto& st = self->state;
+  ++st.calls;
+  if (st.cfg.kind == "echo") {
+    if (st.cfg.delay_ms <= 0) {
+      auto d = self->system().registry().get<caf::actor>(dispatch_name::value);
+      if (d) self->send(d, chunk_atom::value, spec.id, spec.prompt);
+      auto u = make_outcome(st, spec.id, task_state::succeeded, errc::none, {});
+      u.text = std::move(spec.prompt);
+      to_dispatcher(self, std::move(u));
+      return;
+    }
+    auto id = spec.id;
+    tell_started(self, id);
+    st.running.emplace(id, running_call{std::move(spec), now_ms(), nullptr});
+    self->delayed_send(self, std::chrono::milliseconds{st.cfg.delay_ms}, tick_atom::value, id);
+    return;
+  }
+  tell_started(self, spec.id);
+  start_process(self, std::move(spec));
+}
+
+void start_next(brain_actor* self) {
+  auto& st = self->state;
+  while (!st.queue.empty() && st.running.size() < static_cast<std::size_t>(st.cfg.max_concurrent)) {
+    auto spec = std::move(st.queue.front());
+    st.queue.pop_front();
+    start(self, std::move(spec));
+  }
+}
+
+// A missing program is found before anything is queued, so that the task fails over at once.
+std::string unavailable_reason(const brain_config& cfg) {
+  if (cfg.kind != "process") return {};
+  if (cfg.command.empty()) return "no command configured";
+  if (!resolve_program(cfg.command.front())) return "program '" + cfg.command.front() + "' not found on PATH";
+  if (!make_output_adapter(cfg.format)) return "unknown output format '" + cfg.format + "'";
+  return {};
+}
+
+caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
+  self->state.cfg = std::move(cfg);
+  auto reason = unavailable_reason(self->state.cfg);
+  spdlog::info("brain {}: {} ({})", self->state.cfg.name, reason.empty() ? "available" : "unavailable",
+               reason.empty() ? self->state.cfg.kind : reason);
+  return {
+      [=](run_atom, task_spec& spec) {
+        auto& st = self->state;
+        if (auto why = unavailable_reason(st.cfg); !why.empty()) {
+          to_dispatcher(self, make_outcome(st, spec.id, task_state::failed, errc::brain_unavailable,
+                                           st.cfg.name + ": " + why));
+          return;
+        }
+        if (st.running.size() < static_cast<std::size_t>(st.cfg.max_concurrent)) {
+          start(self, std::move(spec));
+        } else if (st.queue.size() < static_cast<std::size_t>(st.cfg.max_queue)) {
+          st.queue.push_back(std::move(spec));
+        } else {
+          to_dispatcher(self, make_outcome(st, spec.id, task_state::failed, errc::overloaded,
+                                           st.cfg.name + ": " + std::to_string(st.cfg.max_concurrent) +
+                                               " calls running and " + std::to_string(st.cfg.max_queue) +
+                                               " queued (the configured limits)"));
+        }
+      },
+      [=](chunk_atom, std::string& id, std::string& text) {
+        if (!self->state.running.count(id)) return;
+        auto d = self->system().registry().get<caf::actor>(dispatch_name::value);
+        if (d) self->send(d, chunk_atom::value, std::move(id), std::move(text));
+      },
+      [=](outcome_atom, task_update& u) {
+        auto& st = self->state;
+        auto it = st.running.find(u.task_id);
+        if (it == st.running.end()) return;
+        if (u.duration_ms == 0) u.duration_ms = now_ms() - it->second.started_ms;
+        st.running.erase(it);  // joins the runner's thread, which has already reported
+        to_dispatcher(self, std::move(u));
+        start_next(self);
+      },
+      [=](tick_atom, const std::string& id) {  // an echo's delay is over
+        auto& st = self->state;
+        auto it = st.running.find(id);
+        if (it == st.running.end()) return;  // cancelled meanwhile
+        auto d = self->system().registry().get<caf::actor>(dispatch_name::value);
+        if (d) self->send(d, chunk_atom::value, id, it->second.spec.prompt);
+        auto u = make_outcome(st, id, task_state::succeeded, errc::none, {});
+        u.text = std::move(it->second.spec.prompt);
+        u.duration_ms = now_ms() - it->second.started_ms;
+        st.running.erase(it);
+        to_dispatcher(self, std::move(u));
+        start_next(self);
+      },
+      [=](cancel_atom, const std::string& id) {
+        auto& st = self->state;
+        for (auto q = st.queue.begin(); q != st.queue.end(); ++q) {
+          if (q->id != id) continue;
+          st.queue.erase(q);
+          to_dispatcher(self, make_outcome(st, id, task_state::cancelled, errc::cancelled, "cancelled"));
+          return true;
+        }
+        auto it = st.running.find(id);
+        if (it == st.running.end()) return false;
+        if (it->second.runner) {
+          it->second.runner->cancel();  // the outcome (cancelled) follows from the runner
+        } else {
+          st.running.erase(it);
+          to_dispatcher(self, make_outcome(st, id, task_state::cancelled, errc::cancelled, "cancelled"));
+          start_next(self);
+        }
+        return true;
+      },
+      [=](status_atom) {
+        auto& st = self->state;
+        auto why = unavailable_reason(st.cfg);
+        nlohmann::json j{{"name", st.cfg.name},
+                         {"kind", st.cfg.kind},
+                         {"available", why.empty()},
+                         {"running", st.running.size()},
+                         {"queued", st.queue.size()},
+                         {"max_concurrent", st.cfg.max_concurrent},
+                         {"max_queue", st.cfg.max_queue},
+                         {"calls", st.calls},
+                         {"failures", st.failures}};
+        if (!why.empty()) j["reason"] = why;
+        if (!st.cfg.description.empty()) j["description"] = st.cfg.description;
+        if (st.cfg.kind == "process") j["format"] = st.cfg.format;
+        return j.dump();
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_brain(caf::actor_system& sys, brain_config cfg) { return sys.spawn(brain_behavior, std::move(cfg)); }
+
+}  // namespace paios

@@ -1,0 +1,24 @@
+#pragma once
+// brain: one configured agent behind a concurrency limit and a bounded queue. Kind "echo" answers with the
+// prompt (after an optional delay) and needs no program; kind "process" drives an agent CLI through
+// process_runner, the prompt on stdin, its output parsed by an output_adapter.
+//
+// Receives                                  Replies / sends
+//   (run_atom, task_spec)                   nothing directly. The dispatcher registered as `dispatch_name`
+//                                           gets (chunk_atom, task_id, text)* and then exactly one
+//                                           (outcome_atom, task_update) whose `what` is result or error.
+//                                           A full queue or a missing program is an immediate error outcome
+//                                           (overloaded, brain_unavailable), so the dispatcher can fail over.
+//   (cancel_atom, std::string task_id)      bool: the task was queued or running here (its outcome follows)
+//   (status_atom)                           std::string: JSON {name, kind, available, reason, running, ...}
+// Owns: its queue and its running child processes. When it exits, every child process group is terminated
+// and reaped before the actor is gone.
+#include <caf/fwd.hpp>
+
+#include "config/config.hpp"
+
+namespace paios {
+
+caf::actor spawn_brain(caf::actor_system& sys, brain_config cfg);
+
+}  // namespace paios

@@ -1,0 +1,451 @@
+#include "actors/dispatcher/dispatcher.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "messages/caf_types.hpp"
+#include "messages/ids.hpp"
+
+namespace paios {
+namespace {
+
+constexpr auto kStoreTimeout = std::chrono::seconds(10);
+constexpr auto kLookupTimeout = std::chrono::seconds(5);
+
+struct in_flight {
+  task_record record;
+  caf::actor listener;  // null for tasks recovered at boot: nobody is waiting for them
+  std::string route;
+  std::string request_id;
+  bool stream = true;
+  std::vector<std::string> chain;  // brains to try, in order
+  std::size_t next = 0;            // index of the brain to try next
+  std::string failures;            // why earlier brains of the chain could not run it
+  std::uint32_t seq = 0;
+  bool streamed = false;           // output has reached the client: never re-run elsewhere
+};
+
+struct dispatcher_state {
+  dispatcher_options opts;
+  std::unordered_map<std::string, in_flight> tasks;
+  std::unordered_map<std::string, caf::actor> brains;  // cache of brains-supervisor children
+  bool draining = false;
+  std::vector<caf::response_promise> drain_waiters;
+  bool drain_complete = true;
+  static inline const char* name = "dispatcher";
+};
+
+using dispatcher_actor = caf::stateful_actor<dispatcher_state>;
+
+caf::actor lookup(dispatcher_actor* self, caf::atom_value name) {
+  return self->system().registry().get<caf::actor>(name);
+}
+
+void notify(dispatcher_actor* self, const in_flight& t, task_update u) {
+  if (!t.listener) return;
+  u.route = t.route;
+  u.request_id = t.request_id;
+  u.task_id = t.record.spec.id;
+  u.trace_id = t.record.spec.trace_id;
+  self->send(t.listener, update_atom::value, std::move(u));
+}
+
+void refuse(dispatcher_actor* self, const caf::actor& listener, const std::string& route,
+            const std::string& request_id, errc code, std::string message) {
+  task_update u;
+  u.what = task_update::kind::error;
+  u.route = route;
+  u.request_id = request_id;
+  u.state = task_state::failed;
+  u.error = code;
+  u.message = std::move(message);
+  if (listener) self->send(listener, update_atom::value, std::move(u));
+}
+
+void persist(dispatcher_actor* self, const task_record& r, bool is_new, std::function<void(std::string)> then) {
+  auto store = lookup(self, store_name::value);
+  if (!store) {
+    then("the state store is not running");
+    return;
+  }
+  self->request(store, kStoreTimeout, persist_atom::value, r, is_new)
+      .then([then](const std::string& err) { then(err); },
+            [then](caf::error& e) { then("the state store did not answer: " + caf::to_string(e)); });
+}
+
+void check_drained(dispatcher_actor* self) {
+  auto& st = self->state;
+  if (!st.draining || !st.tasks.empty()) return;
+  for (auto& p : st.drain_waiters) p.deliver(st.drain_complete);
+  st.drain_waiters.clear();
+}
+
+// The end of a task: stored first, then told to its submitter.
+void finish(dispatcher_actor* self, const std::string& id, task_update outcome) {
+  auto& st = self->state;
+  auto it = st.tasks.find(id);
+  if (it == st.tasks.end()) return;
+  auto& r = it->second.record;
+  r.state = outcome.state;
+  r.text = outcome.what == task_update::kind::result ? outcome.text : std::string{};
+  r.error = outcome.error;
+  r.error_message = outcome.message;
+  r.exit_code = outcome.exit_code;
+  r.finished_ms = now_ms();
+  if (!outcome.brain.empty()) r.brain = outcome.brain;
+  if (outcome.duration_ms == 0 && r.started_ms) outcome.duration_ms = r.finished_ms - r.started_ms;
+  persist(self, r, false, [self, id, outcome = std::move(outcome)](std::string err) mutable {
+    auto& st = self->state;
+    auto it = st.tasks.find(id);
+    if (it == st.tasks.end()) return;
+    if (!err.empty()) spdlog::error("dispatcher: task {}: storing its outcome failed: {}", id, err);
+    notify(self, it->second, std::move(outcome));
+    st.tasks.erase(it);
+    check_drained(self);
+  });
+}
+
+void fail(dispatcher_actor* self, const std::string& id, errc code, std::string message) {
+  task_update u;
+  u.what = task_update::kind::error;
+  u.state = code == errc::cancelled ? task_state::cancelled
+                                    : code == errc::interrupted ? task_state::interrupted : task_state::failed;
+  u.error = code;
+  u.message = std::move(message);
+  finish(self, id, std::move(u));
+}
+
+void send_to_brain(dispatcher_actor* self, const std::string& id, const std::string& brain_name,
+                   const caf::actor& brain);
+
+// Sends the task to the next brain of its chain, or fails it naming every brain and why it could not run.
+void try_next(dispatcher_actor* self, const std::string& id) {
+  auto& st = self->state;
+  auto it = st.tasks.find(id);
+  if (it == st.tasks.end()) return;
+  auto& t = it->second;
+  if (t.next >= t.chain.size()) {
+    fail(self, id, errc::brain_unavailable, "no brain could run the task: " + t.failures);
+    return;
+  }
+  auto name = t.chain[t.next++];
+  if (auto b = st.brains.find(name); b != st.brains.end()) {
+    send_to_brain(self, id, name, b->second);
+    return;
+  }
+  auto brains = lookup(self, brains_name::value);
+  if (!brains) {
+    fail(self, id, errc::internal, "the brains supervisor is not running");
+    return;
+  }
+  self->request(brains, kLookupTimeout, whereis_atom::value, name)
+      .then(
+          [self, id, name](const caf::actor& brain) {
+            self->state.brains[name] = brain;
+            self->monitor(brain);
+            send_to_brain(self, id, name, brain);
+          },
+          [self, id, name](caf::error& e) {
+            auto it = self->state.tasks.find(id);
+            if (it == self->state.tasks.end()) return;
+            auto& t = it->second;
+            t.failures += (t.failures.empty() ? "" : "; ") + name + ": not running (" + caf::to_string(e) + ")";
+            try_next(self, id);
+          });
+}
+
+void send_to_brain(dispatcher_actor* self, const std::string& id, const std::string& brain_name,
+                   const caf::actor& brain) {
+  auto it = self->state.tasks.find(id);
+  if (it == self->state.tasks.end()) return;
+  auto& t = it->second;
+  auto& r = t.record;
+  std::string reason = !r.spec.brain.empty() ? "requested by the client"
+                       : t.next == 1         ? "the default brain"
+                                             : "failover: " + t.failures;
+  r.brain = brain_name;
+  ++r.attempts;
+  task_update routed;
+  routed.what = task_update::kind::routed;
+  routed.brain = brain_name;
+  routed.text = std::move(reason);
+  notify(self, t, std::move(routed));
+  self->send(brain, run_atom::value, r.spec);
+}
+
+// A brain that could not even start the task lets the chain go on; anything else is the task's end.
+bool may_fail_over(const in_flight& t, const task_update& u) {
+  return !t.streamed && (u.error == errc::brain_unavailable || u.error == errc::overloaded);
+}
+
+void on_outcome(dispatcher_actor* self, task_update& u) {
+  auto& st = self->state;
+  auto it = st.tasks.find(u.task_id);
+  if (it == st.tasks.end()) {
+    // Not ours: this dispatcher was restarted while the task ran. Store the outcome all the same.
+    auto store = lookup(self, store_name::value);
+    if (!store) return;
+    self->request(store, kStoreTimeout, get_atom::value, u.task_id)
+        .then([self, u](bool found, task_record r) {
+          if (!found || is_terminal(r.state)) return;
+          r.state = u.state;
+          r.text = u.text;
+          r.error = u.error;
+          r.error_message = u.message;
+          r.exit_code = u.exit_code;
+          r.finished_ms = now_ms();
+          persist(self, r, false, [](std::string) {});
+        });
+    return;
+  }
+  auto& t = it->second;
+  if (u.what == task_update::kind::error && may_fail_over(t, u) && t.next < t.chain.size()) {
+    t.failures += (t.failures.empty() ? "" : "; ") + u.message;
+    try_next(self, u.task_id);
+    return;
+  }
+  if (u.what == task_update::kind::error && may_fail_over(t, u)) {
+    t.failures += (t.failures.empty() ? "" : "; ") + u.message;
+    u.message = t.chain.size() > 1 ? "no brain could run the task: " + t.failures : u.message;
+  }
+  auto id = u.task_id;
+  finish(self, id, std::move(u));
+}
+
+void start_task(dispatcher_actor* self, in_flight t) {
+  auto& st = self->state;
+  auto& spec = t.record.spec;
+  if (!spec.brain.empty()) {
+    t.chain = {spec.brain};
+  } else {
+    t.chain.push_back(st.opts.default_brain);
+    for (auto& b : st.opts.failover)
+      if (std::find(t.chain.begin(), t.chain.end(), b) == t.chain.end()) t.chain.push_back(b);
+  }
+  auto id = spec.id;
+  st.tasks.emplace(id, std::move(t));
+  try_next(self, id);
+}
+
+void submit(dispatcher_actor* self, task_spec spec, caf::actor listener, std::string route,
+            std::string request_id, bool stream) {
+  auto& st = self->state;
+  if (st.draining)
+    return refuse(self, listener, route, request_id, errc::shutting_down, "the daemon is shutting down");
+  if (!spec.brain.empty() &&
+      std::find(st.opts.brain_names.begin(), st.opts.brain_names.end(), spec.brain) == st.opts.brain_names.end()) {
+    std::string known;
+    for (auto& b : st.opts.brain_names) known += (known.empty() ? "" : ", ") + b;
+    return refuse(self, listener, route, request_id, errc::unknown_brain,
+                  "unknown brain '" + spec.brain + "'; known brains: " + known);
+  }
+  if (st.tasks.size() >= st.opts.max_in_flight)
+    return refuse(self, listener, route, request_id, errc::overloaded,
+                  std::to_string(st.tasks.size()) + " tasks in flight (tasks.max_in_flight)");
+  spec.id = new_task_id();
+  spec.created_ms = now_ms();
+  if (spec.trace_id.empty()) spec.trace_id = new_trace_id();
+  in_flight t;
+  t.record.spec = std::move(spec);
+  t.listener = std::move(listener);
+  t.route = std::move(route);
+  t.request_id = std::move(request_id);
+  t.stream = stream;
+  auto record = t.record;
+  auto id = record.spec.id;
+  // Reserve the slot now, so that max_in_flight counts tasks still being written.
+  st.tasks.emplace(id, std::move(t));
+  persist(self, record, true, [self, id](std::string err) {
+    auto& st = self->state;
+    auto it = st.tasks.find(id);
+    if (it == st.tasks.end()) return;
+    auto t = std::move(it->second);
+    st.tasks.erase(it);
+    if (!err.empty()) {
+      spdlog::error("dispatcher: task {} refused: the store failed: {}", id, err);
+      refuse(self, t.listener, t.route, t.request_id, errc::store_failed, "the task could not be stored: " + err);
+      check_drained(self);
+      return;
+    }
+    task_update accepted;
+    accepted.what = task_update::kind::accepted;
+    notify(self, t, std::move(accepted));
+    start_task(self, std::move(t));
+  });
+}
+
+void recover(dispatcher_actor* self) {
+  auto store = lookup(self, store_name::value);
+  if (!store) {
+    spdlog::error("dispatcher: no state store at start; nothing recovered");
+    return;
+  }
+  self->request(store, kStoreTimeout, recover_atom::value)
+      .then(
+          [self](std::vector<task_record>& queued) {
+            if (!queued.empty()) spdlog::info("dispatcher: dispatching {} tasks left queued by the last run", queued.size());
+            for (auto& r : queued) {
+              in_flight t;
+              t.record = std::move(r);
+              start_task(self, std::move(t));
+            }
+          },
+          [](caf::error& e) { spdlog::error("dispatcher: recovery failed: {}", caf::to_string(e)); });
+}
+
+// At the drain deadline every task still in flight is cancelled and stored as interrupted.
+void drain_deadline(dispatcher_actor* self) {
+  auto& st = self->state;
+  if (st.tasks.empty()) return;
+  st.drain_complete = false;
+  spdlog::warn("dispatcher: drain deadline reached with {} tasks in flight; interrupting them", st.tasks.size());
+  std::vector<std::string> ids;
+  for (auto& [id, t] : st.tasks) {
+    ids.push_back(id);
+    if (auto b = st.brains.find(t.record.brain); b != st.brains.end())
+      self->send(b->second, cancel_atom::value, id);
+  }
+  for (auto& id : ids) fail(self, id, errc::interrupted, "the daemon stopped before the task finished");
+}
+
+void status(dispatcher_actor* self, caf::response_promise promise) {
+  auto& st = self->state;
+  struct gather {
+    nlohmann::json brains = nlohmann::json::array();
+    std::size_t pending = 0;
+    caf::response_promise promise;
+    nlohmann::json base;
+  };
+  auto g = std::make_shared<gather>();
+  g->promise = std::move(promise);
+  g->base = {{"in_flight", st.tasks.size()}, {"draining", st.draining}, {"default_brain", st.opts.default_brain},
+             {"failover", st.opts.failover}};
+  auto done = [g] {
+    if (--g->pending > 0) return;
+    std::sort(g->brains.begin(), g->brains.end(),
+              [](const nlohmann::json& a, const nlohmann::json& b) { return a.value("name", "") < b.value("name", ""); });
+    g->base["brains"] = std::move(g->brains);
+    g->promise.deliver(g->base.dump());
+  };
+  auto brains = lookup(self, brains_name::value);
+  g->pending = st.opts.brain_names.size() + 1;
+  for (auto& name : st.opts.brain_names) {
+    if (!brains) {
+      g->brains.push_back({{"name", name}, {"available", false}, {"reason", "the brains supervisor is not running"}});
+      done();
+      continue;
+    }
+    self->request(brains, kLookupTimeout, whereis_atom::value, name)
+        .then(
+            [self, g, name, done](const caf::actor& b) {
+              self->request(b, kLookupTimeout, status_atom::value)
+                  .then(
+                      [g, done](const std::string& js) {
+                        g->brains.push_back(nlohmann::json::parse(js, nullptr, false));
+                        done();
+                      },
+                      [g, name, done](caf::error& e) {
+                        g->brains.push_back({{"name", name}, {"available", false}, {"reason", caf::to_string(e)}});
+                        done();
+                      });
+            },
+            [g, name, done](caf::error& e) {
+              g->brains.push_back({{"name", name}, {"available", false}, {"reason", "not running: " + caf::to_string(e)}});
+              done();
+            });
+  }
+  done();
+}
+
+caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opts) {
+  self->state.opts = std::move(opts);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    for (auto it = st.brains.begin(); it != st.brains.end(); ++it) {
+      if (it->second.address() != dm.source) continue;
+      auto name = it->first;
+      st.brains.erase(it);
+      std::vector<std::string> orphans;
+      for (auto& [id, t] : st.tasks)
+        if (t.record.brain == name) orphans.push_back(id);
+      spdlog::warn("dispatcher: brain {} stopped ({}); failing its {} running tasks", name, caf::to_string(dm.reason),
+                   orphans.size());
+      for (auto& id : orphans)
+        fail(self, id, errc::brain_failed, "brain " + name + " stopped while running the task: " + caf::to_string(dm.reason));
+      return;
+    }
+  });
+  if (self->state.opts.recover_at_start) recover(self);
+  return {
+      [=](submit_atom, task_spec& spec, caf::actor& listener, std::string& route, std::string& request_id,
+          bool stream) { submit(self, std::move(spec), std::move(listener), std::move(route), std::move(request_id), stream); },
+      [=](started_atom, const std::string& id) {
+        // Stored as running only once a brain really runs it: a task still waiting in a brain's queue when
+        // the daemon dies is queued, and is run again at the next start.
+        auto it = self->state.tasks.find(id);
+        if (it == self->state.tasks.end()) return;
+        auto& r = it->second.record;
+        r.state = task_state::running;
+        r.started_ms = now_ms();
+        persist(self, r, false, [id](std::string err) {
+          if (!err.empty()) spdlog::warn("dispatcher: task {}: storing 'running' failed: {}", id, err);
+        });
+      },
+      [=](chunk_atom, const std::string& id, std::string& text) {
+        auto it = self->state.tasks.find(id);
+        if (it == self->state.tasks.end()) return;
+        auto& t = it->second;
+        t.streamed = true;
+        if (!t.stream) return;
+        task_update u;
+        u.what = task_update::kind::chunk;
+        u.seq = t.seq++;
+        u.brain = t.record.brain;
+        u.text = std::move(text);
+        notify(self, t, std::move(u));
+      },
+      [=](outcome_atom, task_update& u) { on_outcome(self, u); },
+      [=](cancel_atom, const std::string& id) -> caf::result<bool, std::string> {
+        auto& st = self->state;
+        auto it = st.tasks.find(id);
+        if (it == st.tasks.end()) return {false, std::string{}};
+        auto& t = it->second;
+        if (!t.record.brain.empty()) {
+          if (auto b = st.brains.find(t.record.brain); b != st.brains.end()) {
+            self->send(b->second, cancel_atom::value, id);
+            return {true, std::string{to_string(t.record.state)}};
+          }
+        }
+        fail(self, id, errc::cancelled, "cancelled");
+        return {true, std::string{"queued"}};
+      },
+      [=](status_atom) {
+        auto promise = self->make_response_promise<std::string>();
+        status(self, promise);
+        return promise;
+      },
+      [=](drain_atom, std::int64_t deadline_ms) {
+        auto& st = self->state;
+        st.draining = true;
+        auto promise = self->make_response_promise<bool>();
+        st.drain_waiters.push_back(promise);
+        spdlog::info("dispatcher: draining {} tasks in flight (deadline {} ms)", st.tasks.size(), deadline_ms);
+        self->delayed_send(self, std::chrono::milliseconds{deadline_ms}, drain_atom::value);
+        check_drained(self);
+        return promise;
+      },
+      [=](drain_atom) { drain_deadline(self); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_dispatcher(caf::actor_system& sys, dispatcher_options opts) {
+  return sys.spawn(dispatcher_behavior, std::move(opts));
+}
+
+}  // namespace paios

@@ -1,0 +1,63 @@
+#pragma once
+// A thin RAII layer over SQLite: one connection, prepared statements, errors as values (exceptions stay
+// inside: every public call returns a result or an error message). Not thread-safe: one owner at a time.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace paios {
+
+class sqlite_stmt {
+ public:
+  sqlite_stmt() = default;
+  sqlite_stmt(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  sqlite_stmt(sqlite_stmt&& other) noexcept;
+  sqlite_stmt& operator=(sqlite_stmt&& other) noexcept;
+  ~sqlite_stmt();
+
+  // Binding is 1-based, as in SQLite. Each returns *this so that calls chain.
+  sqlite_stmt& bind(int i, std::string_view text);
+  sqlite_stmt& bind(int i, std::int64_t value);
+  sqlite_stmt& bind_null(int i);
+
+  // Runs one step: true while a row is available; false when done. On error `error()` says why.
+  bool step();
+  // Steps to the end; returns false on error.
+  bool run();
+  void reset();
+
+  std::string text(int col) const;
+  std::int64_t integer(int col) const;
+  const std::string& error() const { return error_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+  std::string error_;
+};
+
+class sqlite_db {
+ public:
+  // Opens (creating) the file in WAL mode with a busy timeout; nullptr and `error` set on failure.
+  static std::unique_ptr<sqlite_db> open(const std::filesystem::path& file, bool synchronous_full,
+                                         std::string& error);
+  ~sqlite_db();
+
+  // Runs one or more statements without results; returns an empty string or the error.
+  std::string exec(std::string_view sql);
+  // Prepares a statement; check `error()` of the result when the SQL may be wrong.
+  sqlite_stmt prepare(std::string_view sql, std::string& error);
+  std::int64_t changes() const;
+
+ private:
+  explicit sqlite_db(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+}  // namespace paios

@@ -1,0 +1,195 @@
+#include "actors/state_store/state_db.hpp"
+
+#include "messages/ids.hpp"
+
+namespace paios {
+namespace {
+
+constexpr const char* kSchema = R"SQL(
+CREATE TABLE IF NOT EXISTS tasks (
+  id TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  prompt TEXT NOT NULL,
+  requested_brain TEXT NOT NULL DEFAULT '',
+  brain TEXT NOT NULL DEFAULT '',
+  trace_id TEXT NOT NULL DEFAULT '',
+  timeout_ms INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  started_ms INTEGER NOT NULL DEFAULT 0,
+  finished_ms INTEGER NOT NULL DEFAULT 0,
+  answer TEXT NOT NULL DEFAULT '',
+  error_code TEXT NOT NULL DEFAULT '',
+  error_message TEXT NOT NULL DEFAULT '',
+  exit_code INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks(state, created_ms);
+CREATE INDEX IF NOT EXISTS tasks_by_created ON tasks(created_ms);
+CREATE TABLE IF NOT EXISTS events (
+  id TEXT PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  trace_id TEXT NOT NULL DEFAULT '',
+  category TEXT NOT NULL,
+  action TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT '',
+  data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS events_by_time ON events(time_ms);
+PRAGMA user_version = 1;
+)SQL";
+
+constexpr const char* kColumns =
+    "id, state, prompt, requested_brain, brain, trace_id, timeout_ms, created_ms, started_ms, finished_ms, "
+    "answer, error_code, error_message, exit_code, attempts";
+
+task_record read_task(const sqlite_stmt& s) {
+  task_record r;
+  r.spec.id = s.text(0);
+  r.state = task_state_from_string(s.text(1)).value_or(task_state::failed);
+  r.spec.prompt = s.text(2);
+  r.spec.brain = s.text(3);
+  r.brain = s.text(4);
+  r.spec.trace_id = s.text(5);
+  r.spec.timeout_ms = s.integer(6);
+  r.spec.created_ms = s.integer(7);
+  r.started_ms = s.integer(8);
+  r.finished_ms = s.integer(9);
+  r.text = s.text(10);
+  r.error = errc_from_string(s.text(11)).value_or(errc::none);
+  r.error_message = s.text(12);
+  r.exit_code = static_cast<int>(s.integer(13));
+  r.attempts = static_cast<int>(s.integer(14));
+  return r;
+}
+
+std::string_view error_name(errc e) { return e == errc::none ? std::string_view{} : to_string(e); }
+
+}  // namespace
+
+std::unique_ptr<state_db> state_db::open(const std::filesystem::path& file, bool synchronous_full,
+                                         std::string& error) {
+  auto db = sqlite_db::open(file, synchronous_full, error);
+  if (!db) return nullptr;
+  if (auto err = db->exec(kSchema); !err.empty()) {
+    error = "cannot create the schema of " + file.string() + ": " + err;
+    return nullptr;
+  }
+  std::unique_ptr<state_db> out{new state_db(std::move(db))};
+  if (auto err = out->prepare_all(); !err.empty()) {
+    error = "cannot prepare queries on " + file.string() + ": " + err;
+    return nullptr;
+  }
+  return out;
+}
+
+std::string state_db::prepare_all() {
+  std::string err;
+  insert_task_ = db_->prepare(
+      "INSERT INTO tasks (id, state, prompt, requested_brain, brain, trace_id, timeout_ms, created_ms, started_ms, "
+      "finished_ms, answer, error_code, error_message, exit_code, attempts) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+      err);
+  update_task_ = db_->prepare(
+      "UPDATE tasks SET state = ?2, brain = ?3, started_ms = ?4, finished_ms = ?5, answer = ?6, error_code = ?7, "
+      "error_message = ?8, exit_code = ?9, attempts = ?10 WHERE id = ?1",
+      err);
+  insert_event_ = db_->prepare(
+      "INSERT INTO events (id, time_ms, trace_id, category, action, status, data) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+      err);
+  get_task_ = db_->prepare(std::string{"SELECT "} + kColumns + " FROM tasks WHERE id = ?1", err);
+  list_tasks_ = db_->prepare(std::string{"SELECT "} + kColumns + " FROM tasks ORDER BY created_ms DESC, id DESC LIMIT ?1",
+                             err);
+  list_by_state_ = db_->prepare(
+      std::string{"SELECT "} + kColumns + " FROM tasks WHERE state = ?2 ORDER BY created_ms DESC, id DESC LIMIT ?1",
+      err);
+  return err;
+}
+
+std::string state_db::begin() { return db_->exec("BEGIN IMMEDIATE"); }
+std::string state_db::commit() { return db_->exec("COMMIT"); }
+void state_db::rollback() { db_->exec("ROLLBACK"); }
+
+std::string state_db::insert_task(const task_record& r) {
+  insert_task_.bind(1, r.spec.id)
+      .bind(2, to_string(r.state))
+      .bind(3, r.spec.prompt)
+      .bind(4, r.spec.brain)
+      .bind(5, r.brain)
+      .bind(6, r.spec.trace_id)
+      .bind(7, r.spec.timeout_ms)
+      .bind(8, r.spec.created_ms)
+      .bind(9, r.started_ms)
+      .bind(10, r.finished_ms)
+      .bind(11, r.text)
+      .bind(12, error_name(r.error))
+      .bind(13, r.error_message)
+      .bind(14, std::int64_t{r.exit_code})
+      .bind(15, std::int64_t{r.attempts});
+  return insert_task_.run() ? std::string{} : insert_task_.error();
+}
+
+std::string state_db::update_task(const task_record& r) {
+  update_task_.bind(1, r.spec.id)
+      .bind(2, to_string(r.state))
+      .bind(3, r.brain)
+      .bind(4, r.started_ms)
+      .bind(5, r.finished_ms)
+      .bind(6, r.text)
+      .bind(7, error_name(r.error))
+      .bind(8, r.error_message)
+      .bind(9, std::int64_t{r.exit_code})
+      .bind(10, std::int64_t{r.attempts});
+  if (!update_task_.run()) return update_task_.error();
+  return db_->changes() == 1 ? std::string{} : "no task " + r.spec.id;
+}
+
+std::string state_db::insert_event(const event_record& e) {
+  insert_event_.bind(1, e.id)
+      .bind(2, e.time_ms)
+      .bind(3, e.trace_id)
+      .bind(4, e.category)
+      .bind(5, e.action)
+      .bind(6, e.status)
+      .bind(7, e.data_json);
+  return insert_event_.run() ? std::string{} : insert_event_.error();
+}
+
+std::optional<task_record> state_db::get_task(const std::string& id, std::string& error) {
+  get_task_.bind(1, id);
+  std::optional<task_record> out;
+  if (get_task_.step()) out = read_task(get_task_);
+  error = get_task_.error();
+  get_task_.reset();
+  return out;
+}
+
+std::vector<task_record> state_db::list_tasks(int limit, std::optional<task_state> state, std::string& error) {
+  auto& stmt = state ? list_by_state_ : list_tasks_;
+  stmt.bind(1, std::int64_t{limit});
+  if (state) stmt.bind(2, to_string(*state));
+  std::vector<task_record> out;
+  while (stmt.step()) out.push_back(read_task(stmt));
+  error = stmt.error();
+  stmt.reset();
+  return out;
+}
+
+std::vector<task_record> state_db::recover(bool redispatch_running, std::string& error) {
+  std::string sql = redispatch_running
+                        ? "UPDATE tasks SET state = 'queued' WHERE state = 'running'"
+                        : "UPDATE tasks SET state = 'interrupted', error_code = 'interrupted', "
+                          "error_message = 'the daemon stopped while this task was running', finished_ms = " +
+                              std::to_string(now_ms()) + " WHERE state = 'running'";
+  if (error = db_->exec(sql); !error.empty()) return {};
+  auto stmt = db_->prepare(std::string{"SELECT "} + kColumns +
+                               " FROM tasks WHERE state = 'queued' ORDER BY created_ms, id",
+                           error);
+  std::vector<task_record> out;
+  if (!error.empty()) return out;
+  while (stmt.step()) out.push_back(read_task(stmt));
+  error = stmt.error();
+  return out;
+}
+
+}  // namespace paios

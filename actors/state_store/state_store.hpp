@@ -1,0 +1,28 @@
+#pragma once
+// state_store: the one owner of state.sqlite (tasks and published events).
+//
+// Receives                                      Replies
+//   (persist_atom, task_record, bool is_new)    std::string: "" once committed, else the error (nothing written)
+//   (publish_atom, event_record)                std::string: "" once committed, else the error
+//   (get_atom, std::string task_id)             (bool found, task_record)
+//   (list_atom, int limit, std::string state)   std::vector<task_record>, newest first ("" state: all)
+//   (recover_atom)                              std::vector<task_record>: queued tasks to dispatch again; marks
+//                                               tasks left running by a crash (call once, at boot)
+// Writes are group-committed: every write waiting in the mailbox goes into one transaction and each is
+// answered after that commit, so an acknowledgement always means "on disk" (see docs/architecture.md).
+// Fails: a database that cannot be opened makes the actor exit with the reason; its supervisor decides.
+#include <filesystem>
+
+#include <caf/fwd.hpp>
+
+namespace paios {
+
+struct state_store_options {
+  std::filesystem::path file;
+  bool synchronous_full = false;
+  bool redispatch_running = false;
+};
+
+caf::actor spawn_state_store(caf::actor_system& sys, state_store_options opts);
+
+}  // namespace paios

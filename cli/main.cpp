@@ -1,0 +1,275 @@
+// ai: the PAIOS command-line client. Submits tasks to paiosd and streams the answers; shows status, tasks
+// and history. It speaks only the wire protocol (docs/protocol.md) and never links the actor runtime.
+//
+// Exit codes: 0 success; 1 the daemon answered with an error (the task failed, was cancelled or timed out,
+// or the request was refused); 2 usage error; 3 paiosd is not running or stopped answering; 130 interrupted
+// with Ctrl-C (the task was cancelled).
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/client.hpp"
+#include "cli/render.hpp"
+#include "daemon/home.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitUnreachable = 3;
+constexpr int kExitInterrupted = 130;
+
+constexpr int kReplyTimeoutMs = 5000;    // a request with a single reply
+constexpr int kQuietCheckMs = 5000;      // on a silent stream, check that the daemon is still there
+
+std::atomic<bool> interrupted{false};
+
+struct options {
+  std::optional<std::string> home;
+  bool json_out = false;
+  bool verbose = false;
+  std::string brain;
+  std::int64_t timeout_s = 0;
+  std::vector<std::string> prompt;
+};
+
+std::string endpoint_of(const paios::paios_home& home) {
+  if (const char* e = std::getenv("PAIOS_ENDPOINT"); e && *e) return e;
+  return home.endpoint();
+}
+
+std::unique_ptr<paios::wire_client> connect_or_explain(const options& opt) {
+  auto home = paios::resolve_home(opt.home);
+  std::string error;
+  auto c = paios::wire_client::connect(endpoint_of(home), error);
+  if (!c) {
+    std::cerr << "ai: paiosd is not running on " << home.root.string() << " (" << error << ").\n"
+              << "Start it with:  paiosd --home " << home.root.string() << " &\n"
+              << "     or, as a service:  systemctl --user start paiosd\n";
+  }
+  return c;
+}
+
+json request(const char* op) { return json{{"v", 1}, {"op", op}, {"id", "1"}}; }
+
+// One request, one reply. Prints the daemon's error, or returns the reply.
+std::optional<json> call(const options& opt, json req, int& exit_code) {
+  auto c = connect_or_explain(opt);
+  if (!c) {
+    exit_code = kExitUnreachable;
+    return std::nullopt;
+  }
+  std::string error;
+  if (!c->send(req)) {
+    std::cerr << "ai: cannot send to paiosd\n";
+    exit_code = kExitUnreachable;
+    return std::nullopt;
+  }
+  auto reply = c->receive(kReplyTimeoutMs, error);
+  if (!reply) {
+    std::cerr << "ai: paiosd did not answer within " << kReplyTimeoutMs << " ms" << (error.empty() ? "" : ": " + error)
+              << "\n";
+    exit_code = kExitUnreachable;
+    return std::nullopt;
+  }
+  if (reply->value("type", "") == "error") {
+    if (opt.json_out) std::cout << reply->dump() << "\n";
+    else std::cerr << "ai: " << reply->value("code", "error") << ": " << reply->value("message", "") << "\n";
+    exit_code = kExitError;
+    return std::nullopt;
+  }
+  exit_code = kExitOk;
+  return reply;
+}
+
+std::string read_stdin() {
+  std::ostringstream ss;
+  ss << std::cin.rdbuf();
+  return ss.str();
+}
+
+std::string join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+// Submits and streams: chunks to stdout as they come, or (--json) one event per line.
+int submit(const options& opt) {
+  std::string prompt = opt.prompt.size() == 1 && opt.prompt[0] == "-" ? read_stdin() : join(opt.prompt);
+  if (prompt.empty()) {
+    std::cerr << "ai: the prompt is empty\n";
+    return kExitUsage;
+  }
+  auto c = connect_or_explain(opt);
+  if (!c) return kExitUnreachable;
+  auto req = request("task.submit");
+  req["prompt"] = std::move(prompt);
+  if (!opt.brain.empty()) req["brain"] = opt.brain;
+  if (opt.timeout_s > 0) req["timeout_ms"] = opt.timeout_s * 1000;
+  c->send(req);
+
+  std::string task_id;
+  bool printed = false, ends_with_newline = true, cancel_sent = false, checking = false;
+  auto last_heard = std::chrono::steady_clock::now();
+  for (;;) {
+    if (interrupted && !task_id.empty() && !cancel_sent) {
+      c->send(json{{"v", 1}, {"op", "task.cancel"}, {"id", "cancel"}, {"task_id", task_id}});
+      cancel_sent = true;
+    }
+    std::string error;
+    auto reply = c->receive(200, error);
+    auto now = std::chrono::steady_clock::now();
+    if (!reply) {
+      if (!error.empty() && error != "Interrupted system call") {
+        std::cerr << "ai: " << error << "\n";
+        return kExitUnreachable;
+      }
+      auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_heard).count();
+      if (interrupted && (task_id.empty() || quiet > 3000)) return kExitInterrupted;
+      if (quiet > kQuietCheckMs && !checking) {
+        c->send(json{{"v", 1}, {"op", "ping"}, {"id", "alive"}});
+        checking = true;
+      } else if (checking && quiet > kQuietCheckMs + 3000) {
+        std::cerr << "ai: paiosd stopped answering" << (task_id.empty() ? "" : "; the task is " + task_id) << "\n";
+        return kExitUnreachable;
+      }
+      continue;
+    }
+    last_heard = now;
+    checking = false;
+    auto type = reply->value("type", "");
+    auto id = reply->value("id", "");
+    if (id == "alive" || id == "cancel") continue;  // our own keep-alive and cancel replies
+    if (opt.json_out) {
+      std::cout << reply->dump() << "\n" << std::flush;
+    }
+    if (type == "accepted") {
+      task_id = reply->value("task_id", "");
+    } else if (type == "routed") {
+      if (opt.verbose && !opt.json_out)
+        std::cerr << "[" << task_id << "] routed to " << reply->value("brain", "?") << " ("
+                  << reply->value("reason", "") << ")\n";
+    } else if (type == "chunk") {
+      if (!opt.json_out) {
+        auto text = reply->value("text", "");
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
+        printed = true;
+        if (!text.empty()) ends_with_newline = text.back() == '\n';
+      }
+    } else if (type == "result") {
+      if (!opt.json_out) {
+        if (!printed) {
+          auto text = reply->value("text", "");
+          std::fwrite(text.data(), 1, text.size(), stdout);
+          ends_with_newline = text.empty() || text.back() == '\n';
+        }
+        if (!ends_with_newline) std::fputc('\n', stdout);
+        if (opt.verbose)
+          std::cerr << "[" << task_id << "] " << reply->value("state", "") << " by " << reply->value("brain", "")
+                    << " in " << reply->value("duration_ms", 0) << " ms\n";
+      }
+      return kExitOk;
+    } else if (type == "error") {
+      if (!opt.json_out) {
+        if (printed && !ends_with_newline) std::fputc('\n', stdout);
+        std::cerr << "ai: " << reply->value("code", "error") << ": " << reply->value("message", "")
+                  << (task_id.empty() ? "" : " (task " + task_id + ")") << "\n";
+      }
+      return interrupted ? kExitInterrupted : kExitError;
+    }
+  }
+}
+
+void on_sigint(int) { interrupted = true; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ai: ask the PAIOS mesh.\n  ai \"prompt\"          stream an answer\n  ai - < file.txt       prompt from stdin\n"
+               "  ai -- status          a prompt that is also a command name"};
+  app.fallthrough();
+  options opt;
+  app.add_option("--home", opt.home, "PAIOS_HOME (default: $PAIOS_HOME, else ~/.paios)");
+  app.add_flag("--json", opt.json_out, "print one JSON object per line");
+  app.add_flag("-v,--verbose", opt.verbose, "say on stderr which brain answered, and how long it took");
+  app.add_option("--brain", opt.brain, "the brain to ask (default: the router's choice)");
+  app.add_option("--timeout", opt.timeout_s, "give the brain at most this many seconds");
+  app.add_option("prompt", opt.prompt, "the prompt; '-' reads it from stdin");
+
+  auto* ping = app.add_subcommand("ping", "check that paiosd answers");
+  auto* status = app.add_subcommand("status", "the daemon, its brains and its actor tree");
+  auto* tasks = app.add_subcommand("tasks", "recent tasks, newest first");
+  int limit = 20;
+  std::string state;
+  tasks->add_option("--limit", limit, "how many")->check(CLI::Range(1, 1000));
+  tasks->add_option("--state", state, "only tasks in this state (queued, running, succeeded, failed, ...)");
+  auto* task = app.add_subcommand("task", "one task: its state, its history and its answer");
+  std::string task_id;
+  task->add_option("id", task_id, "the task id")->required();
+  auto* cancel = app.add_subcommand("cancel", "cancel a task");
+  cancel->add_option("id", task_id, "the task id")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    auto code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  int code = kExitOk;
+  if (*ping) {
+    auto start = std::chrono::steady_clock::now();
+    auto reply = call(opt, request("ping"), code);
+    if (!reply) return code;
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    if (opt.json_out) std::cout << reply->dump() << "\n";
+    else std::cout << "pong from paiosd " << reply->value("version", "") << " in " << us / 1000.0 << " ms\n";
+    return kExitOk;
+  }
+  if (*status) {
+    auto reply = call(opt, request("status"), code);
+    if (!reply) return code;
+    std::cout << (opt.json_out ? reply->dump(2) : paios::render_status(*reply)) << "\n";
+    return kExitOk;
+  }
+  if (*tasks) {
+    auto req = request("task.list");
+    req["limit"] = limit;
+    if (!state.empty()) req["state"] = state;
+    auto reply = call(opt, req, code);
+    if (!reply) return code;
+    std::cout << (opt.json_out ? reply->dump() : paios::render_tasks(*reply));
+    return kExitOk;
+  }
+  if (*task || *cancel) {
+    auto req = request(*task ? "task.get" : "task.cancel");
+    req["task_id"] = task_id;
+    auto reply = call(opt, req, code);
+    if (!reply) return code;
+    if (opt.json_out) std::cout << reply->dump() << "\n";
+    else std::cout << (*task ? paios::render_task(*reply) : paios::render_cancel(*reply));
+    return kExitOk;
+  }
+  if (opt.prompt.empty()) {
+    std::cerr << app.help();
+    return kExitUsage;
+  }
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigaction(SIGINT, &sa, nullptr);  // no SA_RESTART: the wait returns, and the task is cancelled
+  return submit(opt);
+}

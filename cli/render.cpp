@@ -1,0 +1,119 @@
+#include "cli/render.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+
+namespace paios {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string pad(std::string s, std::size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
+void render_tree(std::ostringstream& out, const json& tree, const std::string& indent) {
+  const auto& children = tree.contains("children") ? tree["children"] : json::array();
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    const auto& c = children[i];
+    bool last = i + 1 == children.size();
+    std::string label = c.value("name", "?");
+    if (c.contains("tree") && c["tree"].is_object()) label += " (" + c["tree"].value("strategy", "") + ")";
+    out << indent << (last ? "└─ " : "├─ ") << pad(label, 30 > indent.size() ? 30 - indent.size() : 0) << " "
+        << pad(c.value("state", "?"), 10) << " restarts " << c.value("restarts", 0);
+    auto last_exit = c.value("last_exit", "");
+    if (!last_exit.empty()) out << "  last exit: " << last_exit;
+    out << "\n";
+    if (c.contains("tree") && c["tree"].is_object()) render_tree(out, c["tree"], indent + (last ? "   " : "│  "));
+  }
+}
+
+}  // namespace
+
+std::string human_duration(std::int64_t ms) {
+  char buf[64];
+  if (ms < 1000) std::snprintf(buf, sizeof buf, "%lld ms", static_cast<long long>(ms));
+  else if (ms < 60'000) std::snprintf(buf, sizeof buf, "%.1f s", ms / 1000.0);
+  else if (ms < 3'600'000) std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(ms / 60'000), static_cast<long long>(ms / 1000 % 60));
+  else std::snprintf(buf, sizeof buf, "%lldh%02lldm", static_cast<long long>(ms / 3'600'000), static_cast<long long>(ms / 60'000 % 60));
+  return buf;
+}
+
+std::string render_status(const json& r) {
+  std::ostringstream out;
+  const auto& d = r.value("daemon", json::object());
+  out << "paiosd " << d.value("version", "?") << " · pid " << d.value("pid", 0) << " · up "
+      << human_duration(d.value("uptime_ms", std::int64_t{0})) << " · " << d.value("home", "") << "\n";
+  const auto& t = r.value("tasks", json::object());
+  out << "tasks in flight: " << t.value("in_flight", 0) << " · default brain " << t.value("default_brain", "?");
+  if (t.contains("failover") && !t["failover"].empty()) {
+    out << ", then";
+    for (const auto& b : t["failover"]) out << " " << b.get<std::string>();
+  }
+  if (d.value("draining", false)) out << " · DRAINING";
+  out << "\n\nbrains:\n";
+  for (const auto& b : r.value("brains", json::array())) {
+    out << "  " << pad(b.value("name", "?"), 10) << " " << pad(b.value("available", false) ? "available" : "unavailable", 12);
+    if (b.contains("reason")) out << b.value("reason", "");
+    else
+      out << "running " << b.value("running", 0) << "/" << b.value("max_concurrent", 0) << ", queued "
+          << b.value("queued", 0) << "/" << b.value("max_queue", 0) << ", calls " << b.value("calls", 0)
+          << ", failures " << b.value("failures", 0);
+    out << "\n";
+  }
+  const auto& tree = r.value("tree", json::object());
+  out << "\nactor tree:\n  " << tree.value("name", "root") << " (" << tree.value("strategy", "?") << ")\n";
+  render_tree(out, tree, "  ");
+  const auto& br = r.value("bridge", json::object());
+  out << "\nbridge: " << br.value("requests", 0) << " requests, " << br.value("replies", 0) << " replies, "
+      << br.value("dropped", 0) << " dropped, " << br.value("errors", 0) << " refused";
+  return out.str();
+}
+
+std::string render_tasks(const json& r) {
+  std::ostringstream out;
+  const auto& list = r.value("tasks", json::array());
+  if (list.empty()) return "no tasks\n";
+  out << pad("TASK", 24) << " " << pad("STATE", 11) << " " << pad("BRAIN", 8) << " " << pad("AGE", 8) << " PROMPT\n";
+  for (const auto& t : list) {
+    auto prompt = t.value("prompt_preview", "");
+    for (auto& ch : prompt)
+      if (ch == '\n' || ch == '\t') ch = ' ';
+    if (prompt.size() > 60) prompt = prompt.substr(0, 57) + "...";
+    out << pad(t.value("task_id", ""), 24) << " " << pad(t.value("state", ""), 11) << " " << pad(t.value("brain", ""), 8)
+        << " " << pad(human_duration(now_ms() - t.value("created_ms", std::int64_t{0})), 8) << " " << prompt << "\n";
+  }
+  return out.str();
+}
+
+std::string render_task(const json& r) {
+  std::ostringstream out;
+  const auto& t = r.value("task", json::object());
+  out << "task      " << t.value("task_id", "") << "\n"
+      << "state     " << t.value("state", "") << "\n"
+      << "brain     " << t.value("brain", "") << (t.contains("requested_brain") ? " (requested)" : "") << "\n"
+      << "trace     " << t.value("trace_id", "") << "\n"
+      << "attempts  " << t.value("attempts", 0) << "\n"
+      << "created   " << human_duration(now_ms() - t.value("created_ms", std::int64_t{0})) << " ago\n";
+  if (t.contains("finished_ms") && t.contains("started_ms"))
+    out << "ran for   " << human_duration(t["finished_ms"].get<std::int64_t>() - t["started_ms"].get<std::int64_t>()) << "\n";
+  if (t.contains("error"))
+    out << "error     " << t["error"].value("code", "") << ": " << t["error"].value("message", "") << "\n";
+  out << "\nprompt:\n" << t.value("prompt", "") << "\n";
+  if (t.contains("text") && !t["text"].get<std::string>().empty()) out << "\nanswer:\n" << t.value("text", "") << "\n";
+  return out.str();
+}
+
+std::string render_cancel(const json& r) {
+  return r.value("cancelled", false) ? "cancelling " + r.value("task_id", "") + "\n"
+                                     : r.value("task_id", "") + " already " + r.value("state", "") + "; nothing to cancel\n";
+}
+
+}  // namespace paios

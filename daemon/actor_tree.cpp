@@ -1,0 +1,75 @@
+#include "daemon/actor_tree.hpp"
+
+#include <atomic>
+
+#include <caf/all.hpp>
+
+#include "actors/brain/brain.hpp"
+#include "actors/dispatcher/dispatcher.hpp"
+#include "actors/state_store/state_store.hpp"
+#include "bridges/zmq/zmq_bridge.hpp"
+#include "messages/caf_types.hpp"
+
+namespace paios {
+namespace {
+
+// A child that other actors find by name: (re)registered each time it starts.
+template <class Start>
+auto registered(caf::atom_value name, Start start) {
+  return [name, start](caf::actor_system& sys) {
+    auto a = start(sys);
+    sys.registry().put(name, a);
+    return a;
+  };
+}
+
+}  // namespace
+
+supervisor_spec daemon_tree(const tree_context& ctx) {
+  const auto& cfg = ctx.config;
+  std::chrono::milliseconds within{cfg.supervision.within_ms};
+
+  state_store_options store{ctx.home.data_dir() / "state.sqlite", cfg.state.synchronous_full,
+                            cfg.tasks.redispatch_running};
+
+  supervisor_spec brains{"brains", restart_strategy::one_for_one, cfg.supervision.max_restarts, within, {}};
+  std::vector<std::string> names;
+  for (const auto& b : cfg.brains) {
+    names.push_back(b.name);
+    brains.children.push_back({"brain:" + b.name, [b](caf::actor_system& sys) { return spawn_brain(sys, b); },
+                               restart_policy::permanent, std::chrono::milliseconds{b.kill_grace_ms + 3000}});
+  }
+
+  dispatcher_options dispatch{cfg.tasks.default_brain, cfg.tasks.failover, names, cfg.tasks.max_in_flight, true};
+  // Tasks a crash left behind are recovered once per daemon run, not each time the dispatcher restarts
+  // (a restarted dispatcher would otherwise re-run tasks that brains are still running).
+  auto first_start = std::make_shared<std::atomic<bool>>(true);
+
+  zmq_bridge_options bridge;
+  bridge.io.endpoint = cfg.bridge.endpoint.empty() ? ctx.home.endpoint() : cfg.bridge.endpoint;
+  bridge.io.events_endpoint = cfg.bridge.events_endpoint.empty() ? ctx.home.events_endpoint() : cfg.bridge.events_endpoint;
+  bridge.io.max_message_bytes = cfg.bridge.max_message_bytes;
+  bridge.io.client_hwm = cfg.bridge.client_hwm;
+  bridge.io.version = ctx.version;
+  bridge.io.started_ms = ctx.started_ms;
+  bridge.home = ctx.home.root.string();
+
+  supervisor_spec root{"root", restart_strategy::one_for_one, cfg.supervision.max_restarts, within, {}};
+  root.children = {
+      {"state_store", registered(store_name::value, [store](caf::actor_system& sys) { return spawn_state_store(sys, store); })},
+      supervisor_child(std::move(brains)),
+      {"dispatcher", registered(dispatch_name::value,
+                                [dispatch, first_start](caf::actor_system& sys) {
+                                  auto opts = dispatch;
+                                  opts.recover_at_start = first_start->exchange(false);
+                                  return spawn_dispatcher(sys, opts);
+                                })},
+      {"zmq_bridge", registered(bridge_name::value, [bridge](caf::actor_system& sys) { return spawn_zmq_bridge(sys, bridge); })},
+  };
+  // The brains supervisor is found by name too.
+  auto& brains_child = root.children[1];
+  brains_child.start = registered(brains_name::value, brains_child.start);
+  return root;
+}
+
+}  // namespace paios

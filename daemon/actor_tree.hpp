@@ -1,0 +1,31 @@
+#pragma once
+// The daemon's whole actor tree, declared in one place (OTP style): who starts whom, in which order, with
+// which restart policy and strategy. `ai status` prints this tree as it runs.
+//
+//   root (one_for_one)
+//   ├── state_store        owns state.sqlite
+//   ├── brains (one_for_one)
+//   │   └── brain:<name>   one per configured brain
+//   ├── dispatcher         the in-flight table, failover
+//   └── zmq_bridge         the ZeroMQ endpoints
+//
+// Children start in that order (the store before anything that writes, the bridge last, so that nothing
+// is accepted before it can be served) and stop in the reverse order.
+#include <cstdint>
+
+#include "actors/supervisor/supervisor.hpp"
+#include "config/config.hpp"
+#include "daemon/home.hpp"
+
+namespace paios {
+
+struct tree_context {
+  daemon_config config;
+  paios_home home;
+  std::int64_t started_ms = 0;
+  std::string version;
+};
+
+supervisor_spec daemon_tree(const tree_context& ctx);
+
+}  // namespace paios

@@ -1,0 +1,179 @@
+// paiosd: the PAIOS mesh daemon. Loads and validates the configuration, takes PAIOS_HOME's lock, starts the
+// actor tree of daemon/actor_tree.hpp, and on SIGTERM/SIGINT shuts down in order: stop accepting, drain
+// in-flight tasks up to tasks.drain_timeout_ms, stop the tree in reverse order (brains terminate their child
+// processes, the store commits), exit. A watchdog bounds the whole shutdown.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config/config.hpp"
+#include "daemon/actor_tree.hpp"
+#include "daemon/home.hpp"
+#include "daemon/logging.hpp"
+#include "messages/caf_types.hpp"
+#include "messages/ids.hpp"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+// Exit codes (docs/operations.md).
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;   // the actor tree gave up (restart intensity exceeded at the root)
+constexpr int kExitConfig = 2;    // invalid configuration or arguments
+constexpr int kExitHome = 3;      // PAIOS_HOME unusable, or another daemon holds its lock
+
+void print_errors(const std::string& source, const std::vector<std::string>& errors) {
+  std::cerr << "paiosd: invalid configuration in " << source << ":\n";
+  for (const auto& e : errors) std::cerr << "  " << e << "\n";
+}
+
+std::optional<paios::daemon_config> load(const std::optional<std::filesystem::path>& file) {
+  auto result = paios::load_config(file);
+  if (!result.config) print_errors(file ? file->string() : std::string{"the built-in defaults"}, result.errors);
+  return result.config;
+}
+
+int orderly_shutdown(caf::scoped_actor& self, const caf::actor& root, const paios::daemon_config& cfg) {
+  using namespace std::chrono;
+  auto& reg = self->system().registry();
+  auto ask = [&](caf::atom_value name, auto timeout, auto... xs) {
+    auto a = reg.get<caf::actor>(name);
+    if (!a) return;
+    self->request(a, timeout, xs...).receive([](const auto&...) {}, [&](caf::error& e) {
+      spdlog::warn("shutdown: {} did not answer: {}", caf::to_string(name), caf::to_string(e));
+    });
+  };
+  ask(paios::bridge_name::value, seconds(2), paios::drain_atom::value);
+  ask(paios::dispatch_name::value, milliseconds(cfg.tasks.drain_timeout_ms + 5000), paios::drain_atom::value,
+      std::int64_t{cfg.tasks.drain_timeout_ms});
+  self->request(root, seconds(60), paios::stop_atom::value)
+      .receive([](const auto&...) {},
+               [](caf::error& e) { spdlog::warn("shutdown: the actor tree did not stop cleanly: {}", caf::to_string(e)); });
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"paiosd: the PAIOS mesh daemon"};
+  std::optional<std::string> home_flag;
+  std::optional<std::string> config_flag;
+  std::optional<std::string> check_file;
+  app.add_option("--home", home_flag, "PAIOS_HOME (default: $PAIOS_HOME, else ~/.paios)");
+  app.add_option("--config", config_flag, "configuration file (default: PAIOS_HOME/config.json if it exists)");
+  app.add_option("--check-config", check_file, "validate FILE against the schema and exit (0: valid, 2: invalid)");
+  app.set_version_flag("--version", kVersion);
+  CLI11_PARSE(app, argc, argv);
+
+  if (check_file) {
+    auto result = paios::load_config(std::filesystem::path{*check_file});
+    if (!result.config) {
+      print_errors(*check_file, result.errors);
+      return kExitConfig;
+    }
+    std::cout << *check_file << ": valid\n";
+    return kExitOk;
+  }
+
+  auto home = paios::resolve_home(home_flag);
+  std::optional<std::filesystem::path> config_file;
+  if (config_flag) config_file = *config_flag;
+  else if (std::filesystem::exists(home.config_file())) config_file = home.config_file();
+  auto cfg = load(config_file);
+  if (!cfg) return kExitConfig;
+
+  umask(077);
+  if (auto err = paios::prepare_home(home); !err.empty()) {
+    std::cerr << "paiosd: " << err << "\n";
+    return kExitHome;
+  }
+  std::string lock_error;
+  auto lock = paios::daemon_lock::acquire(home, lock_error);
+  if (!lock) {
+    std::cerr << "paiosd: " << lock_error << "\n";
+    return kExitHome;
+  }
+  if (auto err = paios::setup_logging(home.logs_dir(), cfg->log.level, cfg->log.max_file_bytes, cfg->log.max_files);
+      !err.empty())
+    spdlog::warn("logging to stderr only: {}", err);
+
+  // Signals are taken by one thread with sigwait: block them before any other thread exists.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto started = paios::now_ms();
+  caf::actor_system_config sys_cfg;
+  paios::register_message_types(sys_cfg);
+  int exit_code = kExitOk;
+  {
+    caf::actor_system sys{sys_cfg};
+    auto root = paios::spawn_supervisor(sys, paios::daemon_tree({*cfg, home, started, kVersion}));
+    sys.registry().put(paios::root_name::value, root);
+    spdlog::info("paiosd {} started (pid {}) on {} in {} ms", kVersion, getpid(), home.root.string(),
+                 paios::now_ms() - started);
+
+    caf::scoped_actor self{sys};
+    self->monitor(root);
+    caf::actor main_handle = self;
+    std::atomic<bool> stopping{false};
+    std::thread signal_thread([&] {
+      int sig = 0;
+      while (sigwait(&signals, &sig) == 0) {
+        if (sig == SIGHUP) {
+          spdlog::info("SIGHUP: the configuration is read at start; restart paiosd to apply changes");
+          continue;
+        }
+        if (stopping.exchange(true)) {
+          spdlog::warn("second signal: exiting now");
+          _exit(kExitFailure);
+        }
+        spdlog::info("{}: shutting down", strsignal(sig));
+        caf::anon_send(main_handle, paios::drain_atom::value);
+        // The watchdog: whatever happens below, the process ends within this bound.
+        auto bound = std::chrono::milliseconds(cfg->tasks.drain_timeout_ms) + std::chrono::seconds(20);
+        std::this_thread::sleep_for(bound);
+        spdlog::error("shutdown took longer than {} ms: exiting", bound.count());
+        _exit(kExitFailure);
+      }
+    });
+    signal_thread.detach();
+
+    bool running = true;
+    while (running) {
+      self->receive(
+          [&](paios::drain_atom) {
+            exit_code = orderly_shutdown(self, root, *cfg);
+            running = false;
+          },
+          [&](caf::down_msg& dm) {
+            spdlog::critical("the actor tree stopped: {}", caf::to_string(dm.reason));
+            exit_code = kExitFailure;
+            running = false;
+          });
+    }
+    sys.registry().erase(paios::root_name::value);
+    for (auto name : {paios::store_name::value, paios::brains_name::value, paios::dispatch_name::value,
+                      paios::bridge_name::value})
+      sys.registry().erase(name);
+    caf::anon_send_exit(root, caf::exit_reason::kill);
+  }
+  spdlog::info("paiosd stopped (exit {})", exit_code);
+  spdlog::shutdown();
+  return exit_code;
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs every system package PAIOS needs (Debian 12, as root) and builds it with CMake.
+# Idempotent: packages already installed are not fetched again; the build is incremental.
+#
+#   deploy/setup.sh                   Release build in build/
+#   deploy/setup.sh --sanitize        ASan + UBSan build in build-sanitize/
+#   BUILD_DIR=out deploy/setup.sh     another build directory
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sanitize=OFF
+build_dir="${BUILD_DIR:-build}"
+build_type="${BUILD_TYPE:-Release}"
+for arg in "$@"; do
+  case "$arg" in
+    --sanitize) sanitize=ON; build_dir="${BUILD_DIR:-build-sanitize}"; build_type=RelWithDebInfo ;;
+    *) echo "setup.sh: unknown argument '$arg'" >&2; exit 2 ;;
+  esac
+done
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libcaf-dev                         # the actor runtime (0.17)
+  libzmq3-dev cppzmq-dev             # the ZeroMQ bridge
+  nlohmann-json3-dev libvalijson-dev # JSON and JSON Schema
+  libsqlite3-dev sqlite3             # the stores
+  libspdlog-dev libfmt-dev           # logs
+  libcli11-dev                       # command lines
+  libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
+  python3 python3-zmq                # the protocol test's outside client
+  procps
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup.sh: these packages are missing and installing them needs root: ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DPAIOS_SANITIZE="$sanitize"
+cmake --build "$build_dir" -j "$(nproc)"

@@ -1,0 +1,77 @@
+#pragma once
+// The bus vocabulary as CAF sees it: atoms and inspect() overloads for every struct that crosses actors.
+// Included only by actor implementation files (.cpp), never by a header, so that CAF's templates are compiled
+// where they are used and the `ai` client never sees them.
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "messages/event.hpp"
+#include "messages/task.hpp"
+#include "messages/wire.hpp"
+
+namespace paios {
+
+// Atoms: at most 10 characters each (CAF 0.17).
+using submit_atom = caf::atom_constant<caf::atom("submit")>;      // dispatcher: new task
+using run_atom = caf::atom_constant<caf::atom("run")>;            // brain: run a task
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;      // dispatcher, brain: cancel a task
+using started_atom = caf::atom_constant<caf::atom("started")>;    // brain -> dispatcher: the call began
+using chunk_atom = caf::atom_constant<caf::atom("chunk")>;        // brain -> dispatcher: streamed text
+using outcome_atom = caf::atom_constant<caf::atom("outcome")>;    // brain -> dispatcher: the end of a call
+using update_atom = caf::atom_constant<caf::atom("update")>;      // dispatcher -> submitter
+using persist_atom = caf::atom_constant<caf::atom("persist")>;    // state store: write
+using get_atom = caf::atom_constant<caf::atom("get")>;            // state store: read one
+using list_atom = caf::atom_constant<caf::atom("list")>;          // state store: read many
+using recover_atom = caf::atom_constant<caf::atom("recover")>;    // state store: unfinished tasks at boot
+using flush_atom = caf::atom_constant<caf::atom("flush")>;        // state store: commit the pending batch
+using publish_atom = caf::atom_constant<caf::atom("publish")>;    // event.publish
+using status_atom = caf::atom_constant<caf::atom("status")>;      // any actor: a JSON status snapshot
+using drain_atom = caf::atom_constant<caf::atom("drain")>;        // orderly shutdown: finish, then stop
+using children_atom = caf::atom_constant<caf::atom("children")>;  // supervisor: child handles by name
+using whereis_atom = caf::atom_constant<caf::atom("whereis")>;    // supervisor: one child's handle
+using tick_atom = caf::atom_constant<caf::atom("tick")>;          // timers
+using wire_atom = caf::atom_constant<caf::atom("wire")>;          // bridge thread -> bridge actor
+
+// Registry names of the daemon's well-known actors (CAF's registry is keyed by atom).
+using root_name = caf::atom_constant<caf::atom("root")>;
+using store_name = caf::atom_constant<caf::atom("statestore")>;
+using brains_name = caf::atom_constant<caf::atom("brains")>;
+using dispatch_name = caf::atom_constant<caf::atom("dispatch")>;
+using bridge_name = caf::atom_constant<caf::atom("bridge")>;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
+  return f(caf::meta::type_name("task_spec"), x.id, x.prompt, x.brain, x.trace_id, x.timeout_ms, x.created_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_record& x) {
+  return f(caf::meta::type_name("task_record"), x.spec, x.state, x.brain, x.text, x.error, x.error_message,
+           x.exit_code, x.started_ms, x.finished_ms, x.attempts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_update& x) {
+  return f(caf::meta::type_name("task_update"), x.what, x.route, x.request_id, x.task_id, x.trace_id, x.brain,
+           x.text, x.seq, x.state, x.error, x.message, x.exit_code, x.duration_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_record& x) {
+  return f(caf::meta::type_name("event_record"), x.id, x.time_ms, x.trace_id, x.category, x.action, x.status,
+           x.data_json);
+}
+
+namespace wire {
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, request& x) {
+  return f(caf::meta::type_name("wire_request"), x.what, x.id, x.task, x.stream, x.task_id, x.limit, x.state,
+           x.event);
+}
+}  // namespace wire
+
+// Registers every type above with the actor system.
+void register_message_types(caf::actor_system_config& cfg);
+
+}  // namespace paios

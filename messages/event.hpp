@@ -1,0 +1,19 @@
+#pragma once
+// An event published by an outside client (a hook script, a tool) with event.publish. The observability
+// issue grows this into the traced event of every operation; the fields here are its stable core.
+#include <cstdint>
+#include <string>
+
+namespace paios {
+
+struct event_record {
+  std::string id;
+  std::int64_t time_ms = 0;
+  std::string trace_id;
+  std::string category;
+  std::string action;
+  std::string status;
+  std::string data_json;  // the client's "data" object, serialized; "{}" when absent
+};
+
+}  // namespace paios

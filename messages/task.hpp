@@ -1,0 +1,70 @@
+#pragma once
+// The task vocabulary of the bus: what is asked (task_spec), what streams back (task_update) and what is
+// kept (task_record). Plain structs; JSON codecs in task.cpp, CAF registration in caf_types.hpp.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "messages/error.hpp"
+
+namespace paios {
+
+// queued -> running -> one terminal state. "interrupted": the daemon stopped while it ran.
+enum class task_state : std::uint8_t { queued, running, succeeded, failed, cancelled, timed_out, interrupted };
+
+std::string_view to_string(task_state s);
+std::optional<task_state> task_state_from_string(std::string_view text);
+bool is_terminal(task_state s);
+
+// What a client asked for. `brain` is the brain the client named, empty for "the default".
+struct task_spec {
+  std::string id;
+  std::string prompt;
+  std::string brain;
+  std::string trace_id;
+  std::int64_t timeout_ms = 0;  // 0: the brain's configured timeout
+  std::int64_t created_ms = 0;  // unix epoch milliseconds
+};
+
+// A task as the state store keeps it.
+struct task_record {
+  task_spec spec;
+  task_state state = task_state::queued;
+  std::string brain;  // the brain that ran (or last tried) it
+  std::string text;   // the full answer
+  errc error = errc::none;
+  std::string error_message;
+  int exit_code = 0;
+  std::int64_t started_ms = 0;
+  std::int64_t finished_ms = 0;
+  int attempts = 0;
+};
+
+// One step of a task's life, sent by the dispatcher to whoever submitted it. `route` and `request_id`
+// are the submitter's own tags, returned untouched (the ZeroMQ bridge keeps the client identity there).
+struct task_update {
+  enum class kind : std::uint8_t { accepted, routed, chunk, result, error };
+  kind what = kind::accepted;
+  std::string route;
+  std::string request_id;
+  std::string task_id;
+  std::string trace_id;
+  std::string brain;
+  std::string text;  // chunk text, the full answer of a result, or the reason of a routing decision
+  std::uint32_t seq = 0;
+  task_state state = task_state::queued;
+  errc error = errc::none;
+  std::string message;
+  int exit_code = 0;
+  std::int64_t duration_ms = 0;
+};
+
+std::string_view to_string(task_update::kind k);
+
+void to_json(nlohmann::json& j, const task_spec& t);
+void to_json(nlohmann::json& j, const task_record& t);
+
+}  // namespace paios

@@ -1,0 +1,276 @@
+#include "messages/wire.hpp"
+
+#include <array>
+
+#include <nlohmann/json.hpp>
+
+#include "messages/ids.hpp"
+
+namespace paios::wire {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::string_view, 7> kOps = {"ping",     "task.submit",   "task.cancel", "task.get",
+                                                  "task.list", "event.publish", "status"};
+constexpr std::size_t kMaxIdBytes = 128;
+constexpr int kMaxListLimit = 1000;
+
+// Field readers: each returns an error naming the field and what it should have been.
+struct fields {
+  const json& obj;
+  error_info err;
+
+  bool fail(std::string msg) {
+    if (!err) err = {errc::bad_request, std::move(msg)};
+    return false;
+  }
+
+  bool string(const char* key, std::string& out, bool required, std::size_t max_bytes = 0) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null())
+      return required ? fail(std::string{"missing field '"} + key + "' (string)") : true;
+    if (!it->is_string()) return fail(std::string{"field '"} + key + "' must be a string");
+    out = it->get<std::string>();
+    if (max_bytes && out.size() > max_bytes)
+      return fail(std::string{"field '"} + key + "' is longer than " + std::to_string(max_bytes) + " bytes");
+    return true;
+  }
+
+  bool integer(const char* key, std::int64_t& out, std::int64_t lo, std::int64_t hi) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return true;
+    if (!it->is_number_integer()) return fail(std::string{"field '"} + key + "' must be an integer");
+    auto v = it->get<std::int64_t>();
+    if (v < lo || v > hi)
+      return fail(std::string{"field '"} + key + "' must be between " + std::to_string(lo) + " and " +
+                  std::to_string(hi));
+    out = v;
+    return true;
+  }
+
+  bool boolean(const char* key, bool& out) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return true;
+    if (!it->is_boolean()) return fail(std::string{"field '"} + key + "' must be true or false");
+    out = it->get<bool>();
+    return true;
+  }
+};
+
+bool read_trace(fields& f, std::string& trace_id) {
+  std::string tp;
+  if (!f.string("traceparent", tp, false)) return false;
+  if (tp.empty()) return true;
+  trace_id = trace_id_from_traceparent(tp);
+  if (trace_id.empty())
+    return f.fail("field 'traceparent' must be a W3C traceparent: 00-<32 hex>-<16 hex>-<2 hex>");
+  return true;
+}
+
+bool parse_submit(fields& f, request& r) {
+  if (!f.string("prompt", r.task.prompt, true)) return false;
+  if (r.task.prompt.empty()) return f.fail("field 'prompt' must not be empty");
+  std::int64_t timeout = 0;
+  return f.string("brain", r.task.brain, false, 64) &&
+         f.integer("timeout_ms", timeout, 0, std::int64_t{24} * 3600 * 1000) &&
+         (r.task.timeout_ms = timeout, true) && f.boolean("stream", r.stream) && read_trace(f, r.task.trace_id);
+}
+
+bool parse_list(fields& f, request& r) {
+  std::int64_t limit = r.limit;
+  if (!f.integer("limit", limit, 1, kMaxListLimit) || !f.string("state", r.state, false, 32)) return false;
+  r.limit = static_cast<int>(limit);
+  if (!r.state.empty() && !task_state_from_string(r.state))
+    return f.fail("field 'state' names no task state: '" + r.state + "'");
+  return true;
+}
+
+bool parse_publish(fields& f, request& r) {
+  auto& e = r.event;
+  if (!f.string("category", e.category, true, 64) || !f.string("action", e.action, true, 128) ||
+      !f.string("status", e.status, false, 64) || !read_trace(f, e.trace_id))
+    return false;
+  if (e.category.empty() || e.action.empty()) return f.fail("fields 'category' and 'action' must not be empty");
+  auto it = f.obj.find("data");
+  if (it == f.obj.end() || it->is_null()) {
+    e.data_json = "{}";
+  } else if (!it->is_object()) {
+    return f.fail("field 'data' must be a JSON object");
+  } else {
+    e.data_json = it->dump();
+  }
+  return true;
+}
+
+json base(std::string_view id, std::string_view type) {
+  json j{{"v", protocol_version}, {"type", type}};
+  if (!id.empty()) j["id"] = id;
+  return j;
+}
+
+}  // namespace
+
+std::string_view to_string(op o) { return kOps[static_cast<std::size_t>(o)]; }
+
+parse_result parse_request(std::string_view frame) {
+  parse_result out;
+  json doc = json::parse(frame.begin(), frame.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    out.error = {errc::bad_json, "the frame is not valid JSON"};
+    return out;
+  }
+  if (!doc.is_object()) {
+    out.error = {errc::bad_json, "the frame must be a JSON object"};
+    return out;
+  }
+  fields f{doc, {}};
+  request r;
+  if (!f.string("id", r.id, false, kMaxIdBytes)) {
+    out.error = f.err;
+    return out;
+  }
+  out.id = r.id;
+
+  auto v = doc.find("v");
+  if (v == doc.end()) {
+    out.error = {errc::bad_version, "missing field 'v' (the protocol version, 1)"};
+    return out;
+  }
+  if (!v->is_number_integer() || v->get<std::int64_t>() != protocol_version) {
+    out.error = {errc::bad_version, "protocol version " + v->dump() + " is not supported; this daemon speaks 1"};
+    return out;
+  }
+  std::string op_name;
+  if (!f.string("op", op_name, true, 64)) {
+    out.error = f.err;
+    return out;
+  }
+  std::size_t i = 0;
+  while (i < kOps.size() && kOps[i] != op_name) ++i;
+  if (i == kOps.size()) {
+    out.error = {errc::unknown_op, "unknown operation '" + op_name + "'"};
+    return out;
+  }
+  r.what = static_cast<op>(i);
+
+  bool ok = true;
+  switch (r.what) {
+    case op::ping:
+    case op::status: break;
+    case op::task_submit: ok = parse_submit(f, r); break;
+    case op::task_cancel:
+    case op::task_get:
+      ok = f.string("task_id", r.task_id, true, 64);
+      if (ok && r.task_id.empty()) ok = f.fail("field 'task_id' must not be empty");
+      break;
+    case op::task_list: ok = parse_list(f, r); break;
+    case op::event_publish: ok = parse_publish(f, r); break;
+  }
+  if (!ok) {
+    out.error = f.err;
+    return out;
+  }
+  out.req = std::move(r);
+  return out;
+}
+
+std::string encode_error(std::string_view id, errc code, std::string_view message, std::string_view task_id) {
+  auto j = base(id, "error");
+  j["code"] = to_string(code);
+  j["message"] = message;
+  if (!task_id.empty()) j["task_id"] = task_id;
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string encode_reply(std::string_view id, std::string_view type, json body) {
+  auto j = base(id, type);
+  for (auto& [k, v] : body.items()) j[k] = std::move(v);
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string encode_pong(std::string_view id, std::string_view version, std::int64_t uptime_ms) {
+  return encode_reply(id, "pong", {{"version", version}, {"uptime_ms", uptime_ms}});
+}
+
+namespace {
+json update_body(const task_update& u) {
+  json j{{"task_id", u.task_id}};
+  switch (u.what) {
+    case task_update::kind::accepted: j["trace_id"] = u.trace_id; break;
+    case task_update::kind::routed:
+      j["brain"] = u.brain;
+      j["reason"] = u.text;
+      break;
+    case task_update::kind::chunk:
+      j["seq"] = u.seq;
+      j["text"] = u.text;
+      break;
+    case task_update::kind::result:
+      j["state"] = to_string(u.state);
+      j["brain"] = u.brain;
+      j["text"] = u.text;
+      j["exit_code"] = u.exit_code;
+      j["duration_ms"] = u.duration_ms;
+      break;
+    case task_update::kind::error:
+      j["state"] = to_string(u.state);
+      j["code"] = to_string(u.error);
+      j["message"] = u.message;
+      if (!u.brain.empty()) j["brain"] = u.brain;
+      j["duration_ms"] = u.duration_ms;
+      break;
+  }
+  if (!u.trace_id.empty()) j["trace_id"] = u.trace_id;
+  return j;
+}
+}  // namespace
+
+std::string encode_update(const task_update& u) {
+  return encode_reply(u.request_id, to_string(u.what), update_body(u));
+}
+
+std::string encode_task_event(const task_update& u) {
+  auto j = update_body(u);
+  j["event"] = to_string(u.what);
+  j.erase("text");  // the stream carries lifecycle, not content
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string encode_task(std::string_view id, const task_record& r) {
+  return encode_reply(id, "task", {{"task", r}});
+}
+
+namespace {
+// A list shows what a task was, not all of it: a short prompt preview and no answer.
+constexpr std::size_t kPreviewBytes = 120;
+
+std::string preview(const std::string& text) {
+  if (text.size() <= kPreviewBytes) return text;
+  auto cut = kPreviewBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
+  return text.substr(0, cut) + "...";
+}
+}  // namespace
+
+std::string encode_tasks(std::string_view id, const std::vector<task_record>& rs) {
+  json list = json::array();
+  for (const auto& r : rs) {
+    json j = r;
+    j.erase("prompt");
+    j.erase("text");
+    j["prompt_preview"] = preview(r.spec.prompt);
+    list.push_back(std::move(j));
+  }
+  return encode_reply(id, "tasks", {{"tasks", std::move(list)}});
+}
+
+std::string encode_cancel(std::string_view id, std::string_view task_id, bool cancelled, task_state state) {
+  return encode_reply(id, "cancel", {{"task_id", task_id}, {"cancelled", cancelled}, {"state", to_string(state)}});
+}
+
+std::string encode_ack(std::string_view id, std::string_view event_id) {
+  return encode_reply(id, "ack", {{"event_id", event_id}});
+}
+
+}  // namespace paios::wire

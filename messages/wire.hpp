@@ -1,0 +1,57 @@
+#pragma once
+// The ZeroMQ wire protocol, version 1: parsing of requests and encoding of replies. docs/protocol.md is the
+// specification; every operation, field and error code named here is named the same way there.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "messages/error.hpp"
+#include "messages/event.hpp"
+#include "messages/task.hpp"
+
+namespace paios::wire {
+
+constexpr int protocol_version = 1;
+
+enum class op : std::uint8_t { ping, task_submit, task_cancel, task_get, task_list, event_publish, status };
+std::string_view to_string(op o);
+
+// One parsed request. Only the fields of its operation are meaningful.
+struct request {
+  op what = op::ping;
+  std::string id;                     // the client's request id, echoed in every reply ("" when absent)
+  task_spec task;                     // task.submit (id and created_ms are assigned by the daemon)
+  bool stream = true;                 // task.submit: send chunks as they arrive
+  std::string task_id;                // task.cancel, task.get
+  int limit = 20;                     // task.list
+  std::string state;                  // task.list filter: a task state name, "" for all
+  event_record event;                 // event.publish (id and time assigned by the daemon)
+};
+
+struct parse_result {
+  std::optional<request> req;
+  error_info error;  // set when req is empty
+  std::string id;    // the request id when it could be read, so that even an error reply carries it
+};
+
+// Parses one request frame. Never throws; every failure is an error naming what was wrong.
+parse_result parse_request(std::string_view frame);
+
+// Replies. Each returns one frame of JSON.
+std::string encode_error(std::string_view id, errc code, std::string_view message, std::string_view task_id = {});
+std::string encode_pong(std::string_view id, std::string_view version, std::int64_t uptime_ms);
+std::string encode_update(const task_update& u);
+std::string encode_task(std::string_view id, const task_record& r);
+std::string encode_tasks(std::string_view id, const std::vector<task_record>& rs);
+std::string encode_cancel(std::string_view id, std::string_view task_id, bool cancelled, task_state state);
+std::string encode_ack(std::string_view id, std::string_view event_id);
+std::string encode_reply(std::string_view id, std::string_view type, nlohmann::json body);
+
+// The event stream (PUB socket): [topic, json]. Topics are "task.<state>" and "event.<category>".
+std::string encode_task_event(const task_update& u);
+
+}  // namespace paios::wire

@@ -1,0 +1,150 @@
+// Brains that drive agent CLIs as child processes, through a real daemon: the recorded output formats of
+// Claude Code, Codex and Gemini CLI (tests/fake_agents), a 1 MB prompt on stdin, timeouts, cancellation
+// within a second, and no child process left behind after many mixed calls.
+#include <signal.h>
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/test_support.hpp"
+
+using nlohmann::json;
+using paios::test::daemon_process;
+using paios::test::fake_agent;
+
+namespace {
+
+json brain(const std::string& agent, const std::string& format, json env = json::object()) {
+  return {{"kind", "process"}, {"command", {fake_agent(agent).string()}}, {"format", format}, {"env", env},
+          {"kill_grace_ms", 500}, {"max_concurrent", 4}, {"max_queue", 256}};
+}
+
+json agents_config() {
+  return {{"brains",
+           {{"claude", brain("fake-claude", "claude-stream-json")},
+            {"codex", brain("fake-codex", "codex-jsonl")},
+            {"gemini", brain("fake-gemini", "gemini-json")},
+            {"text", brain("fake-text", "text")},
+            {"hang", brain("fake-text", "text", {{"FAKE_MODE", "hang-ignore-term"}})},
+            {"crash", brain("fake-claude", "claude-stream-json", {{"FAKE_MODE", "crash"}})},
+            {"exit3", brain("fake-codex", "codex-jsonl", {{"FAKE_MODE", "exit3"}})},
+            {"flood", brain("fake-text", "text", {{"FAKE_MODE", "flood-stderr"}, {"FAKE_STDERR_BYTES", "5000000"}})}}},
+          {"tasks", {{"default_brain", "text"}, {"failover", json::array()}}}};
+}
+
+json run_json(const daemon_process& d, const std::vector<std::string>& args, const std::string& stdin_data = {}) {
+  std::vector<std::string> all{"--json"};
+  all.insert(all.end(), args.begin(), args.end());
+  auto r = d.ai(all, stdin_data);
+  json last;
+  std::size_t start = 0;
+  while (start < r.out.size()) {
+    auto end = r.out.find('\n', start);
+    if (end == std::string::npos) end = r.out.size();
+    if (end > start) last = json::parse(r.out.substr(start, end - start), nullptr, false);
+    start = end + 1;
+  }
+  return last;
+}
+
+}  // namespace
+
+TEST(ProcessBrain, ParsesEachAgentsRecordedFormat) {
+  daemon_process d{agents_config()};
+  d.start();
+  for (std::string b : {"claude", "codex", "gemini", "text"}) {
+    auto result = run_json(d, {"--brain", b, "what is the mesh?"});
+    EXPECT_EQ(result.value("type", ""), "result") << b << ": " << result.dump();
+    EXPECT_EQ(result.value("brain", ""), b);
+    EXPECT_NE(result.value("text", "").find("what is the mesh?"), std::string::npos) << b << ": " << result.dump();
+  }
+}
+
+TEST(ProcessBrain, AMegabytePromptTravelsOnStdin) {
+  daemon_process d{agents_config()};
+  d.start();
+  std::string prompt(1 << 20, 'x');
+  for (std::size_t i = 0; i < prompt.size(); i += 100) prompt[i] = '\n';
+  auto r = d.ai({"--brain", "text", "-"}, prompt);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.size(), prompt.size() + (prompt.back() == '\n' ? 0 : 1));
+}
+
+TEST(ProcessBrain, FailuresAreNamedErrors) {
+  daemon_process d{agents_config()};
+  d.start();
+  auto crash = run_json(d, {"--brain", "crash", "x"});
+  EXPECT_EQ(crash.value("code", ""), "brain_failed") << crash.dump();
+  EXPECT_NE(crash.value("message", "").find("signal"), std::string::npos) << crash.dump();
+  auto exit3 = run_json(d, {"--brain", "exit3", "x"});
+  EXPECT_EQ(exit3.value("code", ""), "brain_failed") << exit3.dump();
+  EXPECT_NE(exit3.value("message", "").find("status 3"), std::string::npos) << exit3.dump();
+  auto flood = run_json(d, {"--brain", "flood", "still answers"});
+  EXPECT_EQ(flood.value("type", ""), "result") << flood.dump();
+}
+
+TEST(ProcessBrain, TimeoutKillsAnAgentThatIgnoresSigterm) {
+  daemon_process d{agents_config()};
+  d.start();
+  auto r = run_json(d, {"--brain", "hang", "--timeout", "1", "x"});
+  EXPECT_EQ(r.value("code", ""), "timeout") << r.dump();
+  EXPECT_EQ(r.value("state", ""), "timed_out");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(d.agents().empty());
+}
+
+TEST(ProcessBrain, CancelIsObservedWithinOneSecond) {
+  daemon_process d{agents_config()};
+  d.start();
+  paios::test::wire_peer peer{d.endpoint()};
+  peer.send({{"v", 1}, {"op", "task.submit"}, {"prompt", "forever"}, {"brain", "hang"}});
+  auto accepted = peer.receive();
+  ASSERT_TRUE(accepted);
+  auto id = accepted->value("task_id", "");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_FALSE(d.agents().empty());
+  auto t0 = std::chrono::steady_clock::now();
+  auto c = d.ai({"cancel", id});
+  EXPECT_EQ(c.exit_code, 0) << c.err;
+  std::optional<json> last;
+  while (auto r = peer.receive(std::chrono::seconds(3))) {
+    last = r;
+    if (r->value("type", "") == "error" || r->value("type", "") == "result") break;
+  }
+  auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->value("code", ""), "cancelled") << last->dump();
+  EXPECT_LT(took, std::chrono::milliseconds(1500));
+  EXPECT_TRUE(d.agents().empty());
+}
+
+TEST(ProcessBrain, ManyMixedCallsLeaveNoChildBehind) {
+  daemon_process d{agents_config()};
+  d.start();
+  paios::test::wire_peer peer{d.endpoint()};
+  const int n = 200;
+  int terminal = 0;
+  for (int i = 0; i < n; ++i) {
+    json req{{"v", 1}, {"op", "task.submit"}, {"prompt", "call " + std::to_string(i)}, {"stream", false}};
+    switch (i % 5) {
+      case 0: req["brain"] = "claude"; break;
+      case 1: req["brain"] = "codex"; break;
+      case 2: req["brain"] = "crash"; break;
+      case 3: req["brain"] = "hang"; req["timeout_ms"] = 100; break;
+      case 4: req["brain"] = "gemini"; break;
+    }
+    peer.send(req);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (terminal < n && std::chrono::steady_clock::now() < deadline) {
+    auto r = peer.receive(std::chrono::seconds(10));
+    if (!r) break;
+    auto type = r->value("type", "");
+    if (type == "result" || type == "error") ++terminal;
+  }
+  EXPECT_EQ(terminal, n);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(d.agents().empty());
+  EXPECT_TRUE(paios::test::children_of(d.pid()).empty()) << "zombies or orphans under paiosd";
+}

@@ -1,0 +1,183 @@
+#!/usr/bin/python3
+"""A protocol client written only from docs/protocol.md, driving a real paiosd.
+
+Run by ctest with Debian's /usr/bin/python3 (python3-zmq). Starts paiosd in a temporary PAIOS_HOME with the
+echo brain, exercises every operation and every error code of the page, and prints 'N passed, N failed'.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import zmq
+
+results = {"passed": 0, "failed": 0}
+
+
+def check(name, condition, detail=""):
+    if condition:
+        results["passed"] += 1
+    else:
+        results["failed"] += 1
+        print(f"FAIL {name}: {detail}", file=sys.stderr)
+
+
+class Client:
+    def __init__(self, ctx, endpoint):
+        self.sock = ctx.socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.connect(endpoint)
+
+    def send(self, obj):
+        self.sock.send(json.dumps(obj).encode())
+
+    def recv(self, timeout_ms=10000):
+        if self.sock.poll(timeout_ms) == 0:
+            return None
+        return json.loads(self.sock.recv())
+
+    def call(self, obj):
+        self.send(obj)
+        return self.recv()
+
+    def submit(self, obj):
+        """Sends a task.submit and collects replies up to the terminal one."""
+        self.send(obj)
+        out = []
+        while True:
+            r = self.recv(30000)
+            if r is None:
+                return out
+            out.append(r)
+            if r["type"] in ("result", "error"):
+                return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--paiosd", required=True)
+    ap.add_argument("--ai", required=True)
+    args = ap.parse_args()
+
+    home = tempfile.mkdtemp(prefix="paios-pytest-")
+    with open(os.path.join(home, "config.json"), "w") as f:
+        json.dump({"tasks": {"default_brain": "echo", "failover": []},
+                   "bridge": {"max_message_bytes": 65536}}, f)
+    daemon = subprocess.Popen([args.paiosd, "--home", home], stderr=subprocess.PIPE)
+    endpoint = "ipc://" + os.path.join(home, "run", "paiosd.sock")
+    ctx = zmq.Context()
+    try:
+        c = Client(ctx, endpoint)
+        pong = None
+        for _ in range(200):
+            pong = c.call({"v": 1, "op": "ping", "id": "p"})
+            if pong:
+                break
+            time.sleep(0.05)
+        check("ping", pong and pong["type"] == "pong" and pong["id"] == "p", pong)
+
+        events = ctx.socket(zmq.SUB)
+        events.connect("ipc://" + os.path.join(home, "run", "events.sock"))
+        events.setsockopt(zmq.SUBSCRIBE, b"")
+        time.sleep(0.2)
+
+        # task.submit, streamed
+        replies = c.submit({"v": 1, "op": "task.submit", "id": "s1", "prompt": "hello mesh", "brain": "echo"})
+        types = [r["type"] for r in replies]
+        check("submit order", types == ["accepted", "routed", "chunk", "result"], types)
+        check("submit ids", all(r.get("id") == "s1" for r in replies), replies)
+        result = replies[-1]
+        check("result text", result.get("text") == "hello mesh" and result.get("state") == "succeeded", result)
+        check("result brain", result.get("brain") == "echo", result)
+        task_id = replies[0].get("task_id", "")
+        check("trace id", len(replies[0].get("trace_id", "")) == 32, replies[0])
+
+        # traceparent carries the trace id
+        tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        replies = c.submit({"v": 1, "op": "task.submit", "prompt": "traced", "traceparent": tp, "stream": False})
+        check("traceparent", replies[0].get("trace_id") == "4bf92f3577b34da6a3ce929d0e0e4736", replies)
+        check("stream false", "chunk" not in [r["type"] for r in replies], replies)
+
+        # task.get / task.list
+        got = c.call({"v": 1, "op": "task.get", "id": "g", "task_id": task_id})
+        check("task.get", got["type"] == "task" and got["task"]["state"] == "succeeded"
+              and got["task"]["prompt"] == "hello mesh", got)
+        listed = c.call({"v": 1, "op": "task.list", "limit": 5})
+        check("task.list", listed["type"] == "tasks" and len(listed["tasks"]) == 2
+              and "prompt_preview" in listed["tasks"][0], listed)
+        listed = c.call({"v": 1, "op": "task.list", "state": "failed"})
+        check("task.list filter", listed["type"] == "tasks" and listed["tasks"] == [], listed)
+
+        # task.cancel of a finished task
+        cancelled = c.call({"v": 1, "op": "task.cancel", "task_id": task_id})
+        check("cancel finished", cancelled["type"] == "cancel" and cancelled["cancelled"] is False
+              and cancelled["state"] == "succeeded", cancelled)
+
+        # event.publish: acknowledged, then on the stream
+        ack = c.call({"v": 1, "op": "event.publish", "id": "e", "category": "hook", "action": "post-tool-use",
+                      "data": {"tool": "Bash"}})
+        check("event.publish", ack["type"] == "ack" and ack["event_id"].startswith("e-"), ack)
+        seen = []
+        deadline = time.time() + 5
+        while time.time() < deadline and not any(t == b"event.hook" for t, _ in seen):
+            if events.poll(500):
+                seen.append(tuple(events.recv_multipart()))
+        hook = [json.loads(b) for t, b in seen if t == b"event.hook"]
+        check("event stream", hook and hook[0]["data"] == {"tool": "Bash"}, seen)
+        check("task stream", any(t == b"task.result" for t, _ in seen), seen)
+
+        # status
+        st = c.call({"v": 1, "op": "status"})
+        check("status", st["type"] == "status" and st["daemon"]["pid"] == daemon.pid
+              and any(b["name"] == "echo" and b["available"] for b in st["brains"])
+              and st["tree"]["name"] == "root", st)
+
+        # every error code a client can provoke
+        def error_of(frames):
+            c.sock.send_multipart(frames)
+            r = c.recv()
+            return (r or {}).get("code")
+
+        check("bad_frame", error_of([b'{"v":1,"op":"ping"}', b"extra"]) == "bad_frame")
+        check("bad_json", error_of([b"{not json"]) == "bad_json")
+        check("bad_json array", error_of([b"[1,2]"]) == "bad_json")
+        check("bad_version", error_of([b'{"v":2,"op":"ping"}']) == "bad_version")
+        check("bad_version missing", error_of([b'{"op":"ping"}']) == "bad_version")
+        check("unknown_op", error_of([b'{"v":1,"op":"nope"}']) == "unknown_op")
+        check("bad_request", error_of([b'{"v":1,"op":"task.submit"}']) == "bad_request")
+        check("bad_request type", error_of([b'{"v":1,"op":"task.submit","prompt":5}']) == "bad_request")
+        check("bad_request limit", error_of([b'{"v":1,"op":"task.list","limit":0}']) == "bad_request")
+        check("too_large", error_of([json.dumps({"v": 1, "op": "task.submit", "prompt": "x" * 70000}).encode()])
+              == "too_large")
+        check("not_found", c.call({"v": 1, "op": "task.get", "task_id": "t-nope"})["code"] == "not_found")
+        r = c.submit({"v": 1, "op": "task.submit", "prompt": "x", "brain": "nope"})
+        check("unknown_brain", r and r[-1]["code"] == "unknown_brain" and "task_id" not in r[-1]
+              and "echo" in r[-1]["message"], r)
+        check("still serving", c.call({"v": 1, "op": "ping"})["type"] == "pong")
+
+        # the ai client sees what we stored
+        out = subprocess.run([args.ai, "--home", home, "task", task_id], capture_output=True, text=True)
+        check("ai task", out.returncode == 0 and "succeeded" in out.stdout, out)
+
+        # shutting_down: SIGTERM, then the daemon exits 0
+        daemon.send_signal(signal.SIGTERM)
+        code = daemon.wait(30)
+        check("orderly exit", code == 0, code)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+        ctx.destroy(linger=0)
+        shutil.rmtree(home, ignore_errors=True)
+
+    print(f"{results['passed']} passed, {results['failed']} failed")
+    return 0 if results["failed"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

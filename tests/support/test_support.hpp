@@ -1,0 +1,108 @@
+#pragma once
+// Helpers for tests that start real programs: temporary directories, the built binaries, a real paiosd in a
+// temporary PAIOS_HOME, the `ai` client, and a raw protocol client (a ZeroMQ DEALER, as any outside client).
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace paios::test {
+
+// A fresh directory under /tmp, removed (recursively) when the object goes.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::filesystem::path source_dir();  // the repository root
+std::filesystem::path binary_dir();  // the CMake build directory
+std::filesystem::path fake_agent(const std::string& name);  // tests/fake_agents/<name>
+std::filesystem::path paiosd_path();
+std::filesystem::path ai_path();
+
+struct run_result {
+  int exit_code = -1;  // 128 + signal when killed by a signal
+  std::string out;
+  std::string err;
+};
+
+// Runs a program to completion with extra environment variables and optional stdin.
+run_result run_program(const std::vector<std::string>& argv,
+                       const std::vector<std::pair<std::string, std::string>>& env = {},
+                       const std::string& stdin_data = {},
+                       std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+// A raw protocol client: one DEALER socket, JSON frames.
+class wire_peer {
+ public:
+  explicit wire_peer(const std::string& endpoint);
+  ~wire_peer();
+  wire_peer(const wire_peer&) = delete;
+  wire_peer& operator=(const wire_peer&) = delete;
+
+  void send(const nlohmann::json& request);
+  void send_frames(const std::vector<std::string>& frames);  // any shape, for malformed-input tests
+  std::optional<nlohmann::json> receive(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Sends a request and collects replies until a terminal one (result, error, or any non-streaming reply).
+  std::vector<nlohmann::json> exchange(const nlohmann::json& request,
+                                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+ private:
+  void* ctx_;
+  void* socket_;
+};
+
+// A real paiosd on a temporary PAIOS_HOME. The configuration is written to PAIOS_HOME/config.json.
+class daemon_process {
+ public:
+  explicit daemon_process(const nlohmann::json& config = nlohmann::json::object());
+  ~daemon_process();  // SIGKILL if still running
+  daemon_process(const daemon_process&) = delete;
+  daemon_process& operator=(const daemon_process&) = delete;
+
+  // Starts paiosd and waits until it answers ping; throws with its stderr if it does not.
+  void start(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // Sends `sig` and waits for the exit; returns the exit code (128 + signal if killed).
+  int stop(int sig = 15, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  void kill9();
+  bool running();
+
+  pid_t pid() const { return pid_; }
+  const std::filesystem::path& home() const { return home_.path(); }
+  std::string endpoint() const;
+  std::string events_endpoint() const;
+  std::string log() const;  // paiosd's stderr so far
+  void write_config(const nlohmann::json& config);
+  // Agent processes started by this daemon (or left behind by it), found by the PAIOS_TEST_TAG the
+  // harness gives the daemon's environment, which its children inherit.
+  std::vector<pid_t> agents() const;
+
+  // Runs `ai --home <home> args...`.
+  run_result ai(const std::vector<std::string>& args, const std::string& stdin_data = {},
+                std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
+
+ private:
+  temp_dir home_;
+  pid_t pid_ = -1;
+  std::filesystem::path stderr_file_;
+};
+
+// Processes whose parent is `parent` (from /proc).
+std::vector<pid_t> children_of(pid_t parent);
+// Live (not zombie) processes whose environment holds exactly `entry` ("KEY=value").
+std::vector<pid_t> processes_with_env(const std::string& entry);
+
+}  // namespace paios::test

@@ -1,0 +1,121 @@
+// state.sqlite: tasks and events round-trip, updates never touch the prompt, and boot recovery turns what a
+// crash left behind into interrupted (or queued) tasks. Real SQLite files in a temporary directory.
+#include <gtest/gtest.h>
+
+#include "actors/state_store/state_db.hpp"
+#include "tests/support/test_support.hpp"
+
+using namespace paios;
+
+namespace {
+
+task_record make(const std::string& id, task_state s, std::int64_t created) {
+  task_record r;
+  r.spec.id = id;
+  r.spec.prompt = "prompt of " + id;
+  r.spec.trace_id = "trace";
+  r.spec.created_ms = created;
+  r.state = s;
+  return r;
+}
+
+std::unique_ptr<state_db> open_db(const test::temp_dir& dir) {
+  std::string error;
+  auto db = state_db::open(dir.path() / "state.sqlite", false, error);
+  EXPECT_TRUE(db) << error;
+  return db;
+}
+
+}  // namespace
+
+TEST(StateDb, TasksRoundTrip) {
+  test::temp_dir dir;
+  auto db = open_db(dir);
+  ASSERT_EQ(db->begin(), "");
+  ASSERT_EQ(db->insert_task(make("t1", task_state::queued, 1)), "");
+  auto r = make("t1", task_state::succeeded, 1);
+  r.spec.prompt = "must not overwrite";
+  r.text = "the answer";
+  r.brain = "echo";
+  r.attempts = 2;
+  ASSERT_EQ(db->update_task(r), "");
+  ASSERT_EQ(db->commit(), "");
+  std::string err;
+  auto got = db->get_task("t1", err);
+  ASSERT_TRUE(got) << err;
+  EXPECT_EQ(got->spec.prompt, "prompt of t1");
+  EXPECT_EQ(got->text, "the answer");
+  EXPECT_EQ(got->state, task_state::succeeded);
+  EXPECT_EQ(got->attempts, 2);
+  EXPECT_FALSE(db->get_task("nope", err));
+  EXPECT_NE(db->update_task(make("nope", task_state::failed, 1)), "") << "updating an unknown task is an error";
+}
+
+TEST(StateDb, ListIsNewestFirstAndFilters) {
+  test::temp_dir dir;
+  auto db = open_db(dir);
+  db->begin();
+  db->insert_task(make("a", task_state::succeeded, 1));
+  db->insert_task(make("b", task_state::failed, 2));
+  db->insert_task(make("c", task_state::succeeded, 3));
+  db->commit();
+  std::string err;
+  auto all = db->list_tasks(10, std::nullopt, err);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].spec.id, "c");
+  auto ok = db->list_tasks(10, task_state::succeeded, err);
+  EXPECT_EQ(ok.size(), 2u);
+  EXPECT_EQ(db->list_tasks(1, std::nullopt, err).size(), 1u);
+}
+
+TEST(StateDb, RecoveryInterruptsRunningAndReturnsQueued) {
+  test::temp_dir dir;
+  {
+    auto db = open_db(dir);
+    db->begin();
+    db->insert_task(make("run", task_state::running, 1));
+    db->insert_task(make("q1", task_state::queued, 2));
+    db->insert_task(make("q2", task_state::queued, 3));
+    db->insert_task(make("done", task_state::succeeded, 4));
+    db->commit();
+  }  // "crash": the file is all that is left
+  auto db = open_db(dir);
+  std::string err;
+  auto queued = db->recover(false, err);
+  ASSERT_EQ(err, "");
+  ASSERT_EQ(queued.size(), 2u);
+  EXPECT_EQ(queued[0].spec.id, "q1");  // oldest first
+  auto run = db->get_task("run", err);
+  EXPECT_EQ(run->state, task_state::interrupted);
+  EXPECT_EQ(run->error, errc::interrupted);
+  EXPECT_EQ(db->get_task("done", err)->state, task_state::succeeded);
+}
+
+TEST(StateDb, RecoveryCanRedispatchRunningTasks) {
+  test::temp_dir dir;
+  auto db = open_db(dir);
+  db->begin();
+  db->insert_task(make("run", task_state::running, 1));
+  db->commit();
+  std::string err;
+  auto queued = db->recover(true, err);
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].spec.id, "run");
+}
+
+TEST(StateDb, EventsAreStored) {
+  test::temp_dir dir;
+  auto db = open_db(dir);
+  event_record e{"e-1", 5, "trace", "hook", "stop", "ok", "{\"a\":1}"};
+  db->begin();
+  EXPECT_EQ(db->insert_event(e), "");
+  EXPECT_NE(db->insert_event(e), "") << "a duplicate event id is refused";
+  db->rollback();
+}
+
+TEST(StateDb, AnUnwritableLocationIsAnError) {
+  std::string error;
+  auto db = state_db::open("/proc/nonexistent/state.sqlite", false, error);
+  EXPECT_FALSE(db);
+  EXPECT_NE(error.find("/proc/nonexistent/state.sqlite"), std::string::npos) << error;
+}

@@ -1,0 +1,125 @@
+// The wire codec (messages/wire.cpp) against docs/protocol.md: every operation parses, every bad field is a
+// named error, and replies have the documented shapes.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "messages/ids.hpp"
+#include "messages/wire.hpp"
+
+using nlohmann::json;
+using namespace paios;
+
+namespace {
+wire::parse_result parse(const json& j) { return wire::parse_request(j.dump()); }
+}  // namespace
+
+TEST(Wire, ParsesEveryOperation) {
+  auto r = parse({{"v", 1}, {"op", "task.submit"}, {"id", "r1"}, {"prompt", "hi"}, {"brain", "echo"},
+                  {"timeout_ms", 5000}, {"stream", false}});
+  ASSERT_TRUE(r.req) << r.error.message;
+  EXPECT_EQ(r.req->what, wire::op::task_submit);
+  EXPECT_EQ(r.req->id, "r1");
+  EXPECT_EQ(r.req->task.prompt, "hi");
+  EXPECT_EQ(r.req->task.brain, "echo");
+  EXPECT_EQ(r.req->task.timeout_ms, 5000);
+  EXPECT_FALSE(r.req->stream);
+  for (auto op : {"ping", "status"}) EXPECT_TRUE(parse({{"v", 1}, {"op", op}}).req) << op;
+  for (auto op : {"task.cancel", "task.get"}) EXPECT_TRUE(parse({{"v", 1}, {"op", op}, {"task_id", "t"}}).req) << op;
+  auto list = parse({{"v", 1}, {"op", "task.list"}, {"limit", 5}, {"state", "failed"}});
+  ASSERT_TRUE(list.req);
+  EXPECT_EQ(list.req->limit, 5);
+  EXPECT_EQ(list.req->state, "failed");
+  auto ev = parse({{"v", 1}, {"op", "event.publish"}, {"category", "hook"}, {"action", "stop"}, {"data", {{"a", 1}}}});
+  ASSERT_TRUE(ev.req);
+  EXPECT_EQ(json::parse(ev.req->event.data_json), (json{{"a", 1}}));
+}
+
+TEST(Wire, TraceparentGivesTheTraceId) {
+  auto r = parse({{"v", 1}, {"op", "task.submit"}, {"prompt", "x"},
+                  {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
+  ASSERT_TRUE(r.req);
+  EXPECT_EQ(r.req->task.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(trace_id_from_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"), "");
+  EXPECT_EQ(trace_id_from_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"), "");
+  EXPECT_EQ(new_trace_id().size(), 32u);
+}
+
+TEST(Wire, EveryBadInputIsANamedError) {
+  struct bad {
+    std::string frame;
+    errc code;
+    std::string mentions;
+  };
+  std::vector<bad> cases = {
+      {"", errc::bad_json, ""},
+      {"{", errc::bad_json, ""},
+      {"[]", errc::bad_json, "object"},
+      {R"({"op":"ping"})", errc::bad_version, "'v'"},
+      {R"({"v":2,"op":"ping"})", errc::bad_version, "2"},
+      {R"({"v":1})", errc::bad_request, "'op'"},
+      {R"({"v":1,"op":7})", errc::bad_request, "'op'"},
+      {R"({"v":1,"op":"x"})", errc::unknown_op, "'x'"},
+      {R"({"v":1,"op":"ping","id":5})", errc::bad_request, "'id'"},
+      {R"({"v":1,"op":"task.submit"})", errc::bad_request, "'prompt'"},
+      {R"({"v":1,"op":"task.submit","prompt":""})", errc::bad_request, "'prompt'"},
+      {R"({"v":1,"op":"task.submit","prompt":"x","stream":"yes"})", errc::bad_request, "'stream'"},
+      {R"({"v":1,"op":"task.submit","prompt":"x","timeout_ms":1.5})", errc::bad_request, "'timeout_ms'"},
+      {R"({"v":1,"op":"task.submit","prompt":"x","traceparent":"00-xyz"})", errc::bad_request, "traceparent"},
+      {R"({"v":1,"op":"task.get","task_id":""})", errc::bad_request, "'task_id'"},
+      {R"({"v":1,"op":"task.list","limit":1001})", errc::bad_request, "'limit'"},
+      {R"({"v":1,"op":"task.list","state":"nap"})", errc::bad_request, "'nap'"},
+      {R"({"v":1,"op":"event.publish","category":"c","action":"a","data":"s"})", errc::bad_request, "'data'"},
+  };
+  for (auto& c : cases) {
+    auto r = wire::parse_request(c.frame);
+    EXPECT_FALSE(r.req) << c.frame;
+    EXPECT_EQ(r.error.code, c.code) << c.frame << " -> " << r.error.message;
+    EXPECT_NE(r.error.message.find(c.mentions), std::string::npos) << c.frame << " -> " << r.error.message;
+  }
+  // The id survives an error, so that the client can match the reply.
+  EXPECT_EQ(wire::parse_request(R"({"v":9,"op":"ping","id":"q"})").id, "q");
+}
+
+TEST(Wire, RepliesHaveTheDocumentedShape) {
+  auto e = json::parse(wire::encode_error("r", errc::not_found, "no task t", "t"));
+  EXPECT_EQ(e, (json{{"v", 1}, {"type", "error"}, {"id", "r"}, {"code", "not_found"}, {"message", "no task t"},
+                     {"task_id", "t"}}));
+  task_update u;
+  u.what = task_update::kind::result;
+  u.request_id = "r";
+  u.task_id = "t";
+  u.trace_id = "tr";
+  u.state = task_state::succeeded;
+  u.brain = "echo";
+  u.text = "answer";
+  auto r = json::parse(wire::encode_update(u));
+  EXPECT_EQ(r.value("type", ""), "result");
+  EXPECT_EQ(r.value("state", ""), "succeeded");
+  EXPECT_EQ(r.value("text", ""), "answer");
+  EXPECT_EQ(r.value("trace_id", ""), "tr");
+  // Invalid UTF-8 in an answer never breaks the encoder.
+  u.text = "bad \xff byte";
+  EXPECT_NO_THROW(json::parse(wire::encode_update(u)));
+}
+
+TEST(Wire, TaskListShowsPreviewsNotWholePrompts) {
+  task_record r;
+  r.spec.id = "t";
+  r.spec.prompt = std::string(1000, 'a');
+  r.text = "answer";
+  r.state = task_state::succeeded;
+  auto j = json::parse(wire::encode_tasks("", {r}));
+  auto t = j["tasks"][0];
+  EXPECT_FALSE(t.contains("prompt"));
+  EXPECT_FALSE(t.contains("text"));
+  EXPECT_LE(t.value("prompt_preview", "").size(), 123u);
+}
+
+TEST(Ids, TaskIdsAreUniqueAndSortable) {
+  auto a = new_task_id();
+  auto b = new_task_id();
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.substr(0, 2), "t-");
+  EXPECT_LE(a.substr(0, 13), b.substr(0, 13));
+}
