@@ -146,12 +146,12 @@ long rss_kb(pid_t pid) {
   return -1;
 }
 
-struct daemon {
+struct daemon_under_test {
   fs::path home;
   pid_t pid = -1;
   std::string endpoint;
 
-  explicit daemon(const json& config) {
+  explicit daemon_under_test(const json& config) {
     char templ[] = "/tmp/paios-bench-XXXXXX";
     home = mkdtemp(templ);
     std::ofstream(home / "config.json") << config.dump();
@@ -164,7 +164,7 @@ struct daemon {
     d.send(R"({"v":1,"op":"ping"})");
     d.recv(10000);
   }
-  ~daemon() {
+  ~daemon_under_test() {
     kill(pid, SIGTERM);
     waitpid(pid, nullptr, 0);
     fs::remove_all(home);
@@ -281,7 +281,7 @@ int main(int argc, char** argv) {
   json config{{"tasks", {{"default_brain", "echo"}, {"failover", json::array()}}},
               {"brains", {{"cat", {{"kind", "process"}, {"command", {"/bin/cat"}}, {"format", "text"}}}}},
               {"log", {{"level", "warn"}}}};
-  daemon d{config};
+  daemon_under_test d{config};
   long idle_rss = rss_kb(d.pid);
   std::vector<double> floor_v, ping_v;
   for (int round = 0; round < 5; ++round) {
@@ -323,8 +323,8 @@ int main(int argc, char** argv) {
   // 5. `ai ping` wall time vs the minimal C client, interleaved.
   std::vector<double> ai_v, c_v;
   for (int i = 0; i < (quick ? 50 : 300); ++i) {
-    ai_v.push_back(run_wall_us({bin + "/cli/ai", "--home", d.home.string(), "ping"}));
-    c_v.push_back(run_wall_us({bin + "/bench/min_client", d.endpoint}));
+    ai_v.push_back(run_wall_us(std::vector<std::string>{bin + "/cli/ai", "--home", d.home.string(), "ping"}));
+    c_v.push_back(run_wall_us(std::vector<std::string>{bin + "/bench/min_client", d.endpoint}));
   }
   auto as = summarize(ai_v), cs = summarize(c_v);
   row("`ai ping` wall time p50", fmt("%.2f ms", as.p50 / 1000), fmt("%.2f ms minimal C client", cs.p50 / 1000),

@@ -14,8 +14,16 @@ std::int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// Columns on a terminal: UTF-8 continuation bytes take none (the tree's box-drawing characters).
+std::size_t display_width(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
 std::string pad(std::string s, std::size_t width) {
-  if (s.size() < width) s.append(width - s.size(), ' ');
+  auto w = display_width(s);
+  if (w < width) s.append(width - w, ' ');
   return s;
 }
 
@@ -26,7 +34,8 @@ void render_tree(std::ostringstream& out, const json& tree, const std::string& i
     bool last = i + 1 == children.size();
     std::string label = c.value("name", "?");
     if (c.contains("tree") && c["tree"].is_object()) label += " (" + c["tree"].value("strategy", "") + ")";
-    out << indent << (last ? "└─ " : "├─ ") << pad(label, 30 > indent.size() ? 30 - indent.size() : 0) << " "
+    auto used = display_width(indent) + 3;
+    out << indent << (last ? "└─ " : "├─ ") << pad(label, used < 34 ? 34 - used : 0) << " "
         << pad(c.value("state", "?"), 10) << " restarts " << c.value("restarts", 0);
     auto last_exit = c.value("last_exit", "");
     if (!last_exit.empty()) out << "  last exit: " << last_exit;

@@ -36,7 +36,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   std::vector<std::string> names;
   for (const auto& b : cfg.brains) {
     names.push_back(b.name);
-    brains.children.push_back({"brain:" + b.name, [b](caf::actor_system& sys) { return spawn_brain(sys, b); },
+    brains.children.push_back({brain_child_name(b.name), [b](caf::actor_system& sys) { return spawn_brain(sys, b); },
                                restart_policy::permanent, std::chrono::milliseconds{b.kill_grace_ms + 3000}});
   }
 

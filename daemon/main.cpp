@@ -44,22 +44,21 @@ std::optional<paios::daemon_config> load(const std::optional<std::filesystem::pa
   return result.config;
 }
 
+// Each step answers bool; a step that does not answer in time is logged and the next one runs anyway.
 int orderly_shutdown(caf::scoped_actor& self, const caf::actor& root, const paios::daemon_config& cfg) {
   using namespace std::chrono;
   auto& reg = self->system().registry();
-  auto ask = [&](caf::atom_value name, auto timeout, auto... xs) {
-    auto a = reg.get<caf::actor>(name);
-    if (!a) return;
-    self->request(a, timeout, xs...).receive([](const auto&...) {}, [&](caf::error& e) {
-      spdlog::warn("shutdown: {} did not answer: {}", caf::to_string(name), caf::to_string(e));
-    });
+  auto step = [&](const char* what, const caf::actor& target, milliseconds timeout, auto... xs) {
+    if (!target) return;
+    self->request(target, timeout, xs...)
+        .receive([](bool) {},
+                 [&](caf::error& e) { spdlog::warn("shutdown: {} did not finish: {}", what, caf::to_string(e)); });
   };
-  ask(paios::bridge_name::value, seconds(2), paios::drain_atom::value);
-  ask(paios::dispatch_name::value, milliseconds(cfg.tasks.drain_timeout_ms + 5000), paios::drain_atom::value,
-      std::int64_t{cfg.tasks.drain_timeout_ms});
-  self->request(root, seconds(60), paios::stop_atom::value)
-      .receive([](const auto&...) {},
-               [](caf::error& e) { spdlog::warn("shutdown: the actor tree did not stop cleanly: {}", caf::to_string(e)); });
+  step("the bridge", reg.get<caf::actor>(paios::bridge_name::value), seconds(2), paios::drain_atom::value);
+  step("the drain of tasks in flight", reg.get<caf::actor>(paios::dispatch_name::value),
+       milliseconds(cfg.tasks.drain_timeout_ms + 5000), paios::drain_atom::value,
+       std::int64_t{cfg.tasks.drain_timeout_ms});
+  step("the actor tree", root, seconds(60), paios::stop_atom::value);
   return kExitOk;
 }
 
@@ -168,9 +167,9 @@ int main(int argc, char** argv) {
           });
     }
     sys.registry().erase(paios::root_name::value);
-    for (auto name : {paios::store_name::value, paios::brains_name::value, paios::dispatch_name::value,
-                      paios::bridge_name::value})
-      sys.registry().erase(name);
+    const caf::atom_value names[] = {paios::store_name::value, paios::brains_name::value,
+                                     paios::dispatch_name::value, paios::bridge_name::value};
+    for (auto name : names) sys.registry().erase(name);
     caf::anon_send_exit(root, caf::exit_reason::kill);
   }
   spdlog::info("paiosd stopped (exit {})", exit_code);

@@ -227,6 +227,8 @@ json update_body(const task_update& u) {
 }  // namespace
 
 std::string encode_update(const task_update& u) {
+  // A refused submission has no task: it is a plain error reply.
+  if (u.task_id.empty() && u.what == task_update::kind::error) return encode_error(u.request_id, u.error, u.message);
   return encode_reply(u.request_id, to_string(u.what), update_body(u));
 }
 

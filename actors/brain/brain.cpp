@@ -11,6 +11,7 @@
 
 #include "actors/brain/output_adapter.hpp"
 #include "actors/brain/process_runner.hpp"
+#include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 
@@ -187,6 +188,7 @@ std::string unavailable_reason(const brain_config& cfg) {
 }
 
 caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
+  guard_actor(self, brain_child_name(cfg.name));
   self->state.cfg = std::move(cfg);
   auto reason = unavailable_reason(self->state.cfg);
   spdlog::info("brain {}: {} ({})", self->state.cfg.name, reason.empty() ? "available" : "unavailable",

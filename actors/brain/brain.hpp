@@ -13,6 +13,8 @@
 //   (status_atom)                           std::string: JSON {name, kind, available, reason, running, ...}
 // Owns: its queue and its running child processes. When it exits, every child process group is terminated
 // and reaped before the actor is gone.
+#include <string>
+
 #include <caf/fwd.hpp>
 
 #include "config/config.hpp"
@@ -20,5 +22,8 @@
 namespace paios {
 
 caf::actor spawn_brain(caf::actor_system& sys, brain_config cfg);
+
+// The name of a brain's child in the brains supervisor ("brain:claude"), by which it is looked up.
+inline std::string brain_child_name(const std::string& brain) { return "brain:" + brain; }
 
 }  // namespace paios

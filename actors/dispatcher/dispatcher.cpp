@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/brain/brain.hpp"
+#include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 
@@ -142,7 +144,7 @@ void try_next(dispatcher_actor* self, const std::string& id) {
     fail(self, id, errc::internal, "the brains supervisor is not running");
     return;
   }
-  self->request(brains, kLookupTimeout, whereis_atom::value, name)
+  self->request(brains, kLookupTimeout, whereis_atom::value, brain_child_name(name))
       .then(
           [self, id, name](const caf::actor& brain) {
             self->state.brains[name] = brain;
@@ -307,7 +309,7 @@ void drain_deadline(dispatcher_actor* self) {
   for (auto& [id, t] : st.tasks) {
     ids.push_back(id);
     if (auto b = st.brains.find(t.record.brain); b != st.brains.end())
-      self->send(b->second, cancel_atom::value, id);
+      caf::anon_send(b->second, cancel_atom::value, id);  // anonymous: the brain's bool reply is not wanted
   }
   for (auto& id : ids) fail(self, id, errc::interrupted, "the daemon stopped before the task finished");
 }
@@ -339,7 +341,7 @@ void status(dispatcher_actor* self, caf::response_promise promise) {
       done();
       continue;
     }
-    self->request(brains, kLookupTimeout, whereis_atom::value, name)
+    self->request(brains, kLookupTimeout, whereis_atom::value, brain_child_name(name))
         .then(
             [self, g, name, done](const caf::actor& b) {
               self->request(b, kLookupTimeout, status_atom::value)
@@ -362,6 +364,7 @@ void status(dispatcher_actor* self, caf::response_promise promise) {
 }
 
 caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opts) {
+  guard_actor(self, "dispatcher");
   self->state.opts = std::move(opts);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
@@ -416,7 +419,7 @@ caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opt
         auto& t = it->second;
         if (!t.record.brain.empty()) {
           if (auto b = st.brains.find(t.record.brain); b != st.brains.end()) {
-            self->send(b->second, cancel_atom::value, id);
+            caf::anon_send(b->second, cancel_atom::value, id);  // anonymous: the brain's bool reply is not wanted
             return {true, std::string{to_string(t.record.state)}};
           }
         }

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/state_store/state_db.hpp"
+#include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
 
 namespace paios {
@@ -64,6 +65,7 @@ caf::result<std::string> enqueue(store_actor* self, pending_write w) {
 }
 
 caf::behavior store_behavior(store_actor* self, state_store_options opts) {
+  guard_actor(self, "state_store");
   std::string error;
   self->state.db = state_db::open(opts.file, opts.synchronous_full, error);
   if (!self->state.db) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 
@@ -167,6 +168,7 @@ void handle(bridge_actor* self, std::string& identity, wire::request& req) {
 }
 
 caf::behavior bridge_behavior(bridge_actor* self, zmq_bridge_options opts) {
+  guard_actor(self, "zmq_bridge");
   auto& st = self->state;
   st.opts = std::move(opts);
   std::string error;

@@ -37,11 +37,22 @@ json hanging_brain_config(std::int64_t drain_ms) {
           {"tasks", {{"default_brain", "hang"}, {"failover", json::array()}, {"drain_timeout_ms", drain_ms}}}};
 }
 
-std::string submit_no_wait(paios::test::wire_peer& peer, const std::string& prompt) {
-  peer.send({{"v", 1}, {"op", "task.submit"}, {"prompt", prompt}});
-  auto accepted = peer.receive();
-  if (!accepted || accepted->value("type", "") != "accepted") return {};
-  return accepted->value("task_id", "");
+// Submits every prompt at once and returns the task ids in the order they were accepted.
+std::vector<std::string> submit_all(paios::test::wire_peer& peer, const std::vector<std::string>& prompts) {
+  for (auto& p : prompts) peer.send({{"v", 1}, {"op", "task.submit"}, {"prompt", p}});
+  std::vector<std::string> ids;
+  while (ids.size() < prompts.size()) {
+    auto r = peer.receive();
+    if (!r) break;
+    if (r->value("type", "") == "accepted") ids.push_back(r->value("task_id", ""));
+  }
+  return ids;
+}
+
+std::vector<std::string> numbered(const std::string& stem, int n) {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back(stem + " " + std::to_string(i));
+  return out;
 }
 
 json get_task(daemon_process& d, const std::string& id) {
@@ -111,8 +122,9 @@ TEST(Lifecycle, SigtermDrainsTasksInFlightThenExitsZero) {
   daemon_process d{slow_brain_config(300)};
   d.start();
   paios::test::wire_peer peer{d.endpoint()};
-  auto id = submit_no_wait(peer, "drain me");
-  ASSERT_FALSE(id.empty());
+  auto ids = submit_all(peer, {"drain me"});
+  ASSERT_EQ(ids.size(), 1u);
+  auto id = ids[0];
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(d.stop(SIGTERM), 0) << d.log();
   // The task finished during the drain and its result reached the client.
@@ -127,8 +139,8 @@ TEST(Lifecycle, DrainDeadlineInterruptsAndKillsTheAgents) {
   daemon_process d{hanging_brain_config(500)};
   d.start();
   paios::test::wire_peer peer{d.endpoint()};
-  std::vector<std::string> ids;
-  for (int i = 0; i < 3; ++i) ids.push_back(submit_no_wait(peer, "hang " + std::to_string(i)));
+  auto ids = submit_all(peer, numbered("hang", 3));
+  ASSERT_EQ(ids.size(), 3u);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto agents = d.agents();
   EXPECT_GE(agents.size(), 3u);
@@ -145,9 +157,8 @@ TEST(Lifecycle, KillNineWithTasksInFlightLosesNone) {
   daemon_process d{slow_brain_config(200)};
   d.start();
   paios::test::wire_peer peer{d.endpoint()};
-  std::vector<std::string> ids;
-  for (int i = 0; i < 12; ++i) ids.push_back(submit_no_wait(peer, "task " + std::to_string(i)));
-  for (auto& id : ids) ASSERT_FALSE(id.empty());
+  auto ids = submit_all(peer, numbered("task", 12));
+  ASSERT_EQ(ids.size(), 12u);
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   d.kill9();
   d.start();
