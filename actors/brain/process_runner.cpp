@@ -62,11 +62,16 @@ void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOC
   dup2(in, 0);
   dup2(out, 1);
   dup2(err, 2);
-  // Close everything else but the error-report pipe (close-on-exec: it closes itself when exec succeeds).
-  int max_fd = static_cast<int>(sysconf(_SC_OPEN_MAX));
-  if (syscall(SYS_close_range, 3u, ~0u, 0u) != 0 || report > 2) {
-    for (int fd = 3; fd < max_fd && fd < 65536; ++fd)
-      if (fd != report) close(fd);
+  // Close everything else but the error-report pipe, moved to fd 3 (close-on-exec: it closes itself when
+  // exec succeeds, and the parent's read sees EOF).
+  if (report != 3) {
+    dup2(report, 3);
+    report = 3;
+  }
+  fcntl(report, F_SETFD, FD_CLOEXEC);
+  if (syscall(SYS_close_range, 4u, ~0u, 0u) != 0) {
+    int max_fd = static_cast<int>(sysconf(_SC_OPEN_MAX));
+    for (int fd = 4; fd < max_fd && fd < 65536; ++fd) close(fd);
   }
   if (cwd && *cwd && chdir(cwd) != 0) {
     int e = errno;

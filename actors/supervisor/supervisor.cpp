@@ -63,6 +63,12 @@ struct supervisor_state {
   bool stopping = false;
   std::vector<caf::response_promise> stop_waiters;
   static inline const char* name = "supervisor";
+
+  // Whatever ends the supervisor (its state goes with it), its children end too.
+  ~supervisor_state() {
+    for (auto& c : children)
+      if (c.handle) caf::anon_send_exit(c.handle, caf::exit_reason::kill);
+  }
 };
 
 using supervisor_actor = caf::stateful_actor<supervisor_state>;
@@ -270,11 +276,6 @@ caf::behavior supervisor_behavior(supervisor_actor* self, supervisor_spec spec) 
   self->set_exit_handler([self](caf::exit_msg& em) {
     if (is_normal(em.reason)) begin_stop(self);  // a parent's orderly stop
     else self->quit(em.reason);
-  });
-  // Whatever ends this supervisor, its children end with it.
-  self->attach_functor([children = &st.children, sys = &self->system()](const caf::error&) {
-    for (auto& c : *children)
-      if (c.handle) caf::anon_send_exit(c.handle, caf::exit_reason::kill);
   });
   for (std::size_t i = 0; i < st.children.size(); ++i) {
     start_child(self, i);

@@ -141,9 +141,12 @@ TEST(Lifecycle, DrainDeadlineInterruptsAndKillsTheAgents) {
   paios::test::wire_peer peer{d.endpoint()};
   auto ids = submit_all(peer, numbered("hang", 3));
   ASSERT_EQ(ids.size(), 3u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  auto agents = d.agents();
-  EXPECT_GE(agents.size(), 3u);
+  std::vector<pid_t> agents;
+  for (int i = 0; i < 250 && agents.size() < 3; ++i) {  // the agents start (a Python fake takes a moment)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    agents = d.agents();
+  }
+  ASSERT_GE(agents.size(), 3u);
   auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(d.stop(SIGTERM), 0) << d.log();
   auto took = std::chrono::steady_clock::now() - t0;
