@@ -312,6 +312,12 @@ int main(int argc, char** argv) {
   row(("RSS growth after " + std::to_string(tasks_total + tasks_total / 4) + " tasks").c_str(),
       fmt("%.1f MB", (after_rss - idle_rss) / 1024.0), fmt("%.1f MB total", after_rss / 1024.0), "< 5 MB",
       after_rss - idle_rss < 5 * 1024);
+  // A leak grows with every task; a cache or an arena fills once. Another round tells them apart.
+  throughput(d.endpoint, tasks_total, 512, false);
+  long again_rss = rss_kb(d.pid);
+  row(("RSS growth over " + std::to_string(tasks_total) + " more tasks").c_str(),
+      fmt("%.1f MB", (again_rss - after_rss) / 1024.0), fmt("%.1f MB total", again_rss / 1024.0), "no leak (≈ 0)",
+      again_rss - after_rss < 1024);
 
   // 4. Subprocess brain overhead: /bin/cat through paiosd vs the same fork+exec+pipe done directly.
   std::string prompt(4096, 'p');

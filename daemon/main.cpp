@@ -2,6 +2,7 @@
 // actor tree of daemon/actor_tree.hpp, and on SIGTERM/SIGINT shuts down in order: stop accepting, drain
 // in-flight tasks up to tasks.drain_timeout_ms, stop the tree in reverse order (brains terminate their child
 // processes, the store commits), exit. A watchdog bounds the whole shutdown.
+#include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -92,6 +93,9 @@ int main(int argc, char** argv) {
   auto cfg = load(config_file);
   if (!cfg) return kExitConfig;
 
+  // One malloc arena: glibc's default of eight per core keeps freed memory in each arena the actor threads
+  // touched, which shows as resident growth under load (docs/benchmarks.md); the throughput cost is nil here.
+  mallopt(M_ARENA_MAX, 1);
   umask(077);
   if (auto err = paios::prepare_home(home); !err.empty()) {
     std::cerr << "paiosd: " << err << "\n";

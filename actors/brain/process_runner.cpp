@@ -179,9 +179,13 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
   }
   pid_ = pid;
   setpgid(pid, pid);  // also from here, so that the group exists before any kill(-pid)
+  // A pidfd becomes readable when the child exits, so the exit wakes the poll like output does (Linux 5.3+;
+  // without it the loop polls the exit every few milliseconds).
+  int exit_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   int exec_errno = 0;
   if (read(report[0], &exec_errno, sizeof exec_errno) == static_cast<ssize_t>(sizeof exec_errno)) {
     close(report[0]);
+    if (exit_fd >= 0) close(exit_fd);
     for (int fd : {in[1], out[0], err[0]}) close(fd);
     waitpid(pid, nullptr, 0);
     result.what = process_exit::how::spawn_failed;
@@ -237,13 +241,14 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count() + 1;
       timeout_ms = static_cast<int>(std::max<long long>(0, std::min<long long>(ms, 100)));
     }
-    // With both pipes closed only the exit is awaited, and it has no fd to wake us: poll the clock often.
-    if (!out_open && !err_open) timeout_ms = std::min(timeout_ms, 2);
-    pollfd fds[4] = {{out_open ? out[0] : -1, POLLIN, 0},
+    // With both pipes closed only the exit is awaited: without a pidfd to wake us, poll the clock often.
+    if (!out_open && !err_open && exit_fd < 0) timeout_ms = std::min(timeout_ms, 2);
+    pollfd fds[5] = {{out_open ? out[0] : -1, POLLIN, 0},
                      {err_open ? err[0] : -1, POLLIN, 0},
                      {stdin_fd, POLLOUT, 0},
-                     {wake_fd_, POLLIN, 0}};
-    if (poll(fds, 4, timeout_ms) < 0 && errno != EINTR) break;
+                     {wake_fd_, POLLIN, 0},
+                     {reaped ? -1 : exit_fd, POLLIN, 0}};
+    if (poll(fds, 5, timeout_ms) < 0 && errno != EINTR) break;
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       auto n = read(out[0], buf.data(), buf.size());
       if (n > 0) on_stdout(std::string_view{buf.data(), static_cast<std::size_t>(n)});
@@ -279,6 +284,7 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
     }
   }
   if (stdin_fd >= 0) close(stdin_fd);
+  if (exit_fd >= 0) close(exit_fd);
   close(out[0]);
   close(err[0]);
   if (!reaped) {

@@ -15,6 +15,10 @@
 namespace paios {
 namespace {
 
+// Writes on the task path carry no timeout: CAF keeps a timer per timed request until it fires, which at
+// tens of thousands of tasks a second is megabytes of timers. A store that is gone still answers at once
+// (the request fails with the receiver down); a store that is alive always answers.
+constexpr auto kWriteTimeout = caf::infinite;
 constexpr auto kStoreTimeout = std::chrono::seconds(10);
 constexpr auto kLookupTimeout = std::chrono::seconds(5);
 
@@ -74,7 +78,7 @@ void persist(dispatcher_actor* self, const task_record& r, bool is_new, std::fun
     then("the state store is not running");
     return;
   }
-  self->request(store, kStoreTimeout, persist_atom::value, r, is_new)
+  self->request(store, kWriteTimeout, persist_atom::value, r, is_new)
       .then([then](const std::string& err) { then(err); },
             [then](caf::error& e) { then("the state store did not answer: " + caf::to_string(e)); });
 }
