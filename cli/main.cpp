@@ -122,7 +122,8 @@ int submit(const options& opt) {
   c->send(req);
 
   std::string task_id;
-  bool printed = false, ends_with_newline = true, cancel_sent = false, checking = false;
+  std::string shown;  // the answer text printed so far
+  bool ends_with_newline = true, cancel_sent = false, checking = false;
   auto last_heard = std::chrono::steady_clock::now();
   for (;;) {
     if (interrupted && !task_id.empty() && !cancel_sent) {
@@ -140,7 +141,10 @@ int submit(const options& opt) {
       auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_heard).count();
       if (interrupted && (task_id.empty() || quiet > 3000)) return kExitInterrupted;
       if (quiet > kQuietCheckMs && !checking) {
-        c->send(json{{"v", 1}, {"op", "ping"}, {"id", "alive"}});
+        // A silent stream: ask about the task itself. If the daemon restarted a part of itself meanwhile,
+        // the stream may be gone while the task finished; the stored record then says how.
+        if (task_id.empty()) c->send(json{{"v", 1}, {"op", "ping"}, {"id", "alive"}});
+        else c->send(json{{"v", 1}, {"op", "task.get"}, {"id", "alive"}, {"task_id", task_id}});
         checking = true;
       } else if (checking && quiet > kQuietCheckMs + 3000) {
         std::cerr << "ai: paiosd stopped answering" << (task_id.empty() ? "" : "; the task is " + task_id) << "\n";
@@ -152,7 +156,22 @@ int submit(const options& opt) {
     checking = false;
     auto type = reply->value("type", "");
     auto id = reply->value("id", "");
-    if (id == "alive" || id == "cancel") continue;  // our own keep-alive and cancel replies
+    if (id == "cancel") continue;
+    if (id == "alive") {
+      if (type != "task") continue;
+      const auto& t = (*reply)["task"];
+      auto state = t.value("state", "");
+      if (state == "queued" || state == "running") continue;
+      // Finished while its stream was lost: report it from the record.
+      json terminal = state == "succeeded"
+                          ? json{{"type", "result"}, {"task_id", task_id}, {"state", state}, {"brain", t.value("brain", "")},
+                                 {"text", t.value("text", "")}}
+                          : json{{"type", "error"}, {"task_id", task_id}, {"state", state},
+                                 {"code", t.value("error", json::object()).value("code", "failed")},
+                                 {"message", t.value("error", json::object()).value("message", "")}};
+      reply = std::move(terminal);
+      type = reply->value("type", "");
+    }
     if (opt.json_out) {
       std::cout << reply->dump() << "\n" << std::flush;
     }
@@ -167,15 +186,17 @@ int submit(const options& opt) {
         auto text = reply->value("text", "");
         std::fwrite(text.data(), 1, text.size(), stdout);
         std::fflush(stdout);
-        printed = true;
+        shown += text;
         if (!text.empty()) ends_with_newline = text.back() == '\n';
       }
     } else if (type == "result") {
       if (!opt.json_out) {
-        if (!printed) {
-          auto text = reply->value("text", "");
-          std::fwrite(text.data(), 1, text.size(), stdout);
-          ends_with_newline = text.empty() || text.back() == '\n';
+        // What the chunks did not show (all of it when the brain does not stream, the rest when the stream
+        // was cut and the answer came from the stored record).
+        auto text = reply->value("text", "");
+        if (text.size() > shown.size() && text.compare(0, shown.size(), shown) == 0) {
+          std::fwrite(text.data() + shown.size(), 1, text.size() - shown.size(), stdout);
+          ends_with_newline = text.back() == '\n';
         }
         if (!ends_with_newline) std::fputc('\n', stdout);
         if (opt.verbose)
@@ -185,7 +206,7 @@ int submit(const options& opt) {
       return kExitOk;
     } else if (type == "error") {
       if (!opt.json_out) {
-        if (printed && !ends_with_newline) std::fputc('\n', stdout);
+        if (!shown.empty() && !ends_with_newline) std::fputc('\n', stdout);
         std::cerr << "ai: " << reply->value("code", "error") << ": " << reply->value("message", "")
                   << (task_id.empty() ? "" : " (task " + task_id + ")") << "\n";
       }

@@ -18,6 +18,8 @@ template <class Start>
 auto registered(caf::atom_value name, Start start) {
   return [name, start](caf::actor_system& sys) {
     auto a = start(sys);
+    // CAF 0.17's registry keeps the first entry of a name (it emplaces): the dead instance must go first.
+    sys.registry().erase(name);
     sys.registry().put(name, a);
     return a;
   };
@@ -53,6 +55,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   bridge.io.version = ctx.version;
   bridge.io.started_ms = ctx.started_ms;
   bridge.home = ctx.home.root.string();
+  bridge.allow_fault_injection = ctx.fault_injection;
 
   supervisor_spec root{"root", restart_strategy::one_for_one, cfg.supervision.max_restarts, within, {}};
   root.children = {

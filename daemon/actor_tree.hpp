@@ -24,6 +24,7 @@ struct tree_context {
   paios_home home;
   std::int64_t started_ms = 0;
   std::string version;
+  bool fault_injection = false;  // PAIOS_FAULT_INJECTION=1: the debug.fault operation, for supervision tests
 };
 
 supervisor_spec daemon_tree(const tree_context& ctx);

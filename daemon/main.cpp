@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -126,7 +127,10 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   {
     caf::actor_system sys{sys_cfg};
-    auto root = paios::spawn_supervisor(sys, paios::daemon_tree({*cfg, home, started, kVersion}));
+    const char* faults = std::getenv("PAIOS_FAULT_INJECTION");
+    bool fault_injection = faults && std::string{faults} == "1";
+    if (fault_injection) spdlog::warn("PAIOS_FAULT_INJECTION=1: debug.fault can end any actor of the tree");
+    auto root = paios::spawn_supervisor(sys, paios::daemon_tree({*cfg, home, started, kVersion, fault_injection}));
     sys.registry().put(paios::root_name::value, root);
     spdlog::info("paiosd {} started (pid {}) on {} in {} ms", kVersion, getpid(), home.root.string(),
                  paios::now_ms() - started);

@@ -67,7 +67,7 @@ namespace wire {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, request& x) {
   return f(caf::meta::type_name("wire_request"), x.what, x.id, x.task, x.stream, x.task_id, x.limit, x.state,
-           x.event);
+           x.event, x.actor);
 }
 }  // namespace wire
 

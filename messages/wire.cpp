@@ -11,8 +11,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 7> kOps = {"ping",     "task.submit",   "task.cancel", "task.get",
-                                                  "task.list", "event.publish", "status"};
+constexpr std::array<std::string_view, 8> kOps = {"ping",      "task.submit",   "task.cancel", "task.get",
+                                                  "task.list", "event.publish", "status",      "debug.fault"};
 constexpr std::size_t kMaxIdBytes = 128;
 constexpr int kMaxListLimit = 1000;
 
@@ -166,6 +166,10 @@ parse_result parse_request(std::string_view frame) {
       break;
     case op::task_list: ok = parse_list(f, r); break;
     case op::event_publish: ok = parse_publish(f, r); break;
+    case op::debug_fault:
+      ok = f.string("actor", r.actor, true, 64);
+      if (ok && r.actor.empty()) ok = f.fail("field 'actor' must not be empty");
+      break;
   }
   if (!ok) {
     out.error = f.err;

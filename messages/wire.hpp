@@ -17,7 +17,7 @@ namespace paios::wire {
 
 constexpr int protocol_version = 1;
 
-enum class op : std::uint8_t { ping, task_submit, task_cancel, task_get, task_list, event_publish, status };
+enum class op : std::uint8_t { ping, task_submit, task_cancel, task_get, task_list, event_publish, status, debug_fault };
 std::string_view to_string(op o);
 
 // One parsed request. Only the fields of its operation are meaningful.
@@ -30,6 +30,7 @@ struct request {
   int limit = 20;                     // task.list
   std::string state;                  // task.list filter: a task state name, "" for all
   event_record event;                 // event.publish (id and time assigned by the daemon)
+  std::string actor;                  // debug.fault: the name of an actor of the supervision tree
 };
 
 struct parse_result {

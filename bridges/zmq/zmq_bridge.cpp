@@ -97,12 +97,38 @@ void handle_status(bridge_actor* self, const std::string& identity, const std::s
   }
 }
 
+// Ends the named actor of the tree with an abnormal exit, as a crash would: its supervisor restarts it.
+void inject_fault(bridge_actor* self, const std::string& identity, const std::string& id, const std::string& name) {
+  if (!self->state.opts.allow_fault_injection)
+    return reply_error(self, identity, id, errc::bad_request,
+                       "debug.fault is disabled; start paiosd with PAIOS_FAULT_INJECTION=1 to test supervision");
+  auto reason = caf::make_error(caf::sec::runtime_error, "fault injected by debug.fault");
+  auto hit = [self, identity, id, name, reason](const caf::actor& target) {
+    spdlog::warn("bridge: debug.fault: ending {}", name);
+    self->state.out->reply(identity, wire::encode_reply(id, "fault", {{"actor", name}}));
+    if (target == caf::actor_cast<caf::actor>(self)) self->quit(reason);
+    else self->send_exit(target, reason);
+  };
+  const std::pair<const char*, caf::atom_value> known[] = {{"state_store", store_name::value},
+                                                            {"brains", brains_name::value},
+                                                            {"dispatcher", dispatch_name::value},
+                                                            {"zmq_bridge", bridge_name::value}};
+  for (auto& [n, atom] : known)
+    if (name == n) {
+      if (auto a = lookup(self, atom)) return hit(a);
+      return reply_error(self, identity, id, errc::not_found, name + " is not running");
+    }
+  ask(self, brains_name::value, "the brains supervisor", identity, id, [hit](const caf::actor& a) { hit(a); },
+      whereis_atom::value, name);
+}
+
 void handle(bridge_actor* self, std::string& identity, wire::request& req) {
   auto& st = self->state;
   auto id = req.id;
   switch (req.what) {
     case wire::op::ping:  // answered by the I/O thread
     case wire::op::status: return handle_status(self, identity, id);
+    case wire::op::debug_fault: return inject_fault(self, identity, id, req.actor);
     case wire::op::task_submit: {
       if (st.draining) return reply_error(self, identity, id, errc::shutting_down, "the daemon is shutting down");
       auto d = lookup(self, dispatch_name::value);

@@ -9,6 +9,7 @@
 //   (update_atom, task_update)                    from the dispatcher: one reply frame to the submitter, and
 //                                                 lifecycle events on the PUB stream
 //   (drain_atom)                                  stop accepting tasks (shutting_down), keep answering the rest
+//                                                 (debug.fault, when enabled, ends a named actor abnormally)
 //   (status_atom)                                 std::string JSON of its counters
 // Owns: the I/O thread and its sockets (closed when the actor exits). If an endpoint cannot be bound the
 // actor exits with the reason, and its supervisor decides.
@@ -24,6 +25,7 @@ namespace paios {
 struct zmq_bridge_options {
   bridge_io_options io;
   std::string home;  // PAIOS_HOME, reported by status
+  bool allow_fault_injection = false;  // debug.fault, for tests of supervision (PAIOS_FAULT_INJECTION=1)
 };
 
 caf::actor spawn_zmq_bridge(caf::actor_system& sys, zmq_bridge_options opts);

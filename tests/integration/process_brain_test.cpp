@@ -148,3 +148,18 @@ TEST(ProcessBrain, ManyMixedCallsLeaveNoChildBehind) {
   EXPECT_TRUE(d.agents().empty());
   EXPECT_TRUE(paios::test::children_of(d.pid()).empty()) << "zombies or orphans under paiosd";
 }
+
+TEST(ProcessBrain, CtrlCInAiCancelsTheTask) {
+  daemon_process d{agents_config()};
+  d.start();
+  auto r = paios::test::run_program({"/usr/bin/timeout", "--preserve-status", "-s", "INT", "1",
+                                     paios::test::ai_path().string(), "--home", d.home().string(), "--brain", "hang",
+                                     "wait forever"});
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  EXPECT_NE(r.err.find("cancelled"), std::string::npos) << r.err;
+  auto tasks = json::parse(d.ai({"tasks", "--json"}).out);
+  ASSERT_EQ(tasks["tasks"].size(), 1u);
+  EXPECT_EQ(tasks["tasks"][0].value("state", ""), "cancelled");
+  for (int i = 0; i < 100 && !d.agents().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(d.agents().empty());
+}

@@ -218,6 +218,7 @@ void daemon_process::start(std::chrono::milliseconds timeout) {
     putenv(path.data());
     std::string tag = "PAIOS_TEST_TAG=" + home;
     putenv(tag.data());
+    for (auto& [k, v] : env_) setenv(k.c_str(), v.c_str(), 1);
     execl(exe.c_str(), exe.c_str(), "--home", home.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -239,7 +240,7 @@ void daemon_process::start(std::chrono::milliseconds timeout) {
 }
 
 int daemon_process::stop(int sig, std::chrono::milliseconds timeout) {
-  if (pid_ <= 0) return -1;
+  if (pid_ <= 0) return exit_code_;
   kill(pid_, sig);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
@@ -271,7 +272,14 @@ std::vector<pid_t> daemon_process::agents() const {
   return out;
 }
 
-bool daemon_process::running() { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+bool daemon_process::running() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return true;
+  exit_code_ = decode_status(status);  // reaped here: stop() reports it
+  pid_ = -1;
+  return false;
+}
 
 run_result daemon_process::ai(const std::vector<std::string>& args, const std::string& stdin_data,
                               std::chrono::milliseconds timeout) const {

@@ -75,7 +75,8 @@ class daemon_process {
 
   // Starts paiosd and waits until it answers ping; throws with its stderr if it does not.
   void start(std::chrono::milliseconds timeout = std::chrono::seconds(15));
-  // Sends `sig` and waits for the exit; returns the exit code (128 + signal if killed).
+  // Sends `sig` and waits for the exit; returns the exit code (128 + signal if killed). A daemon that has
+  // already exited gives its exit code.
   int stop(int sig = 15, std::chrono::milliseconds timeout = std::chrono::seconds(30));
   void kill9();
   bool running();
@@ -86,6 +87,8 @@ class daemon_process {
   std::string events_endpoint() const;
   std::string log() const;  // paiosd's stderr so far
   void write_config(const nlohmann::json& config);
+  // An environment variable for the daemon, from the next start() on.
+  void set_env(const std::string& key, const std::string& value) { env_.emplace_back(key, value); }
   // Agent processes started by this daemon (or left behind by it), found by the PAIOS_TEST_TAG the
   // harness gives the daemon's environment, which its children inherit.
   std::vector<pid_t> agents() const;
@@ -98,6 +101,8 @@ class daemon_process {
   temp_dir home_;
   pid_t pid_ = -1;
   std::filesystem::path stderr_file_;
+  std::vector<std::pair<std::string, std::string>> env_;
+  int exit_code_ = -1;  // of a daemon that exited on its own
 };
 
 // Processes whose parent is `parent` (from /proc).
