@@ -9,6 +9,8 @@
 
 #include "tests/support/test_support.hpp"
 
+using paios::test::wire_peer;
+
 using nlohmann::json;
 using paios::test::daemon_process;
 using paios::test::fake_agent;
@@ -119,34 +121,93 @@ TEST(ProcessBrain, CancelIsObservedWithinOneSecond) {
   EXPECT_TRUE(d.agents().empty());
 }
 
-TEST(ProcessBrain, ManyMixedCallsLeaveNoChildBehind) {
-  daemon_process d{agents_config()};
+TEST(ProcessBrain, AThousandMixedCallsLeaveNoChildBehind) {
+  auto cfg = agents_config();
+  auto native = [](std::vector<std::string> cmd) {
+    return json{{"kind", "process"}, {"command", cmd}, {"format", "text"}, {"kill_grace_ms", 200},
+                {"max_concurrent", 4}, {"max_queue", 1000}};
+  };
+  cfg["brains"]["cat"] = native({"/bin/cat"});
+  cfg["brains"]["segv"] = native({"/bin/sh", "-c", "kill -SEGV $$"});
+  cfg["brains"]["sleepy"] = native({"/bin/sh", "-c", "sleep 30 & sleep 30"});
+  daemon_process d{cfg};
   d.start();
-  paios::test::wire_peer peer{d.endpoint()};
-  const int n = 200;
-  int terminal = 0;
+  wire_peer peer{d.endpoint()};
+  const int n = 1000;
   for (int i = 0; i < n; ++i) {
-    json req{{"v", 1}, {"op", "task.submit"}, {"prompt", "call " + std::to_string(i)}, {"stream", false}};
+    json req{{"v", 1}, {"op", "task.submit"}, {"id", std::to_string(i)}, {"prompt", "call " + std::to_string(i)},
+             {"stream", false}};
     switch (i % 5) {
-      case 0: req["brain"] = "claude"; break;
-      case 1: req["brain"] = "codex"; break;
-      case 2: req["brain"] = "crash"; break;
-      case 3: req["brain"] = "hang"; req["timeout_ms"] = 100; break;
-      case 4: req["brain"] = "gemini"; break;
+      case 0: case 1: req["brain"] = "cat"; break;
+      case 2: req["brain"] = "segv"; break;
+      case 3: req["brain"] = "sleepy"; req["timeout_ms"] = 50; break;  // timeout
+      case 4: req["brain"] = "sleepy"; break;                          // cancelled below
     }
     peer.send(req);
   }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  std::map<std::string, int> outcomes;
+  int terminal = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
   while (terminal < n && std::chrono::steady_clock::now() < deadline) {
-    auto r = peer.receive(std::chrono::seconds(10));
+    auto r = peer.receive(std::chrono::seconds(20));
     if (!r) break;
     auto type = r->value("type", "");
-    if (type == "result" || type == "error") ++terminal;
+    if (type == "accepted" && std::stoi(r->value("id", "0")) % 5 == 4)
+      peer.send({{"v", 1}, {"op", "task.cancel"}, {"id", "c"}, {"task_id", r->value("task_id", "")}});
+    if (type == "result") ++outcomes["succeeded"], ++terminal;
+    if (type == "error" && r->value("id", "") != "c") ++outcomes[r->value("code", "?")], ++terminal;
   }
   EXPECT_EQ(terminal, n);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_TRUE(d.agents().empty());
+  EXPECT_EQ(outcomes["succeeded"], 400);
+  EXPECT_EQ(outcomes["brain_failed"], 200);
+  EXPECT_EQ(outcomes["timeout"], 200);
+  EXPECT_EQ(outcomes["cancelled"], 200);
+  for (int i = 0; i < 100 && !d.agents().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(d.agents().empty()) << "an agent process outlived its call";
   EXPECT_TRUE(paios::test::children_of(d.pid()).empty()) << "zombies or orphans under paiosd";
+}
+
+TEST(ProcessBrain, ConcurrencyLimitAndBoundedQueue) {
+  json cfg = {{"brains", {{"slowecho", {{"kind", "echo"}, {"delay_ms", 1500}, {"max_concurrent", 1}, {"max_queue", 1}}}}},
+              {"tasks", {{"default_brain", "echo"}, {"failover", json::array()}}}};
+  daemon_process d{cfg};
+  d.start();
+  wire_peer peer{d.endpoint()};
+  for (int i = 0; i < 3; ++i)
+    peer.send({{"v", 1}, {"op", "task.submit"}, {"id", std::to_string(i)}, {"prompt", "p"}, {"brain", "slowecho"}});
+  std::map<std::string, json> last;
+  std::string queued_task;
+  while (last.size() < 1) {  // the third finds the one slot running and the one queue place taken
+    auto r = peer.receive(std::chrono::seconds(5));
+    ASSERT_TRUE(r);
+    if (r->value("type", "") == "accepted" && r->value("id", "") == "1") queued_task = r->value("task_id", "");
+    if (r->value("type", "") == "error") last[r->value("id", "")] = *r;
+  }
+  ASSERT_TRUE(last.count("2")) << last.begin()->second.dump();
+  EXPECT_EQ(last["2"].value("code", ""), "overloaded");
+  EXPECT_NE(last["2"].value("message", "").find("1 queued"), std::string::npos) << last["2"].dump();
+  auto status = json::parse(d.ai({"status", "--json"}).out);
+  for (auto& b : status["brains"])
+    if (b.value("name", "") == "slowecho") {
+      EXPECT_EQ(b.value("running", -1), 1);
+      EXPECT_EQ(b.value("queued", -1), 1);
+    }
+  // A queued task is cancelled without ever running.
+  while (queued_task.empty()) {
+    auto r = peer.receive(std::chrono::seconds(5));
+    ASSERT_TRUE(r);
+    if (r->value("type", "") == "accepted" && r->value("id", "") == "1") queued_task = r->value("task_id", "");
+  }
+  EXPECT_EQ(d.ai({"cancel", queued_task}).exit_code, 0);
+  std::map<std::string, std::string> ends;
+  while (ends.size() < 2) {
+    auto r = peer.receive(std::chrono::seconds(5));
+    ASSERT_TRUE(r);
+    auto type = r->value("type", "");
+    if (type == "result" || type == "error") ends[r->value("id", "")] = type + ":" + r->value("code", "");
+  }
+  EXPECT_EQ(ends["0"], "result:");
+  EXPECT_EQ(ends["1"], "error:cancelled");
 }
 
 TEST(ProcessBrain, CtrlCInAiCancelsTheTask) {
