@@ -38,16 +38,8 @@ json agents_config() {
 json run_json(const daemon_process& d, const std::vector<std::string>& args, const std::string& stdin_data = {}) {
   std::vector<std::string> all{"--json"};
   all.insert(all.end(), args.begin(), args.end());
-  auto r = d.ai(all, stdin_data);
-  json last;
-  std::size_t start = 0;
-  while (start < r.out.size()) {
-    auto end = r.out.find('\n', start);
-    if (end == std::string::npos) end = r.out.size();
-    if (end > start) last = json::parse(r.out.substr(start, end - start), nullptr, false);
-    start = end + 1;
-  }
-  return last;
+  auto lines = paios::test::json_lines(d.ai(all, stdin_data).out);
+  return lines.empty() ? json{} : lines.back();
 }
 
 }  // namespace

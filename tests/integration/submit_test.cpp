@@ -6,6 +6,7 @@
 
 using nlohmann::json;
 using paios::test::daemon_process;
+using paios::test::json_lines;
 
 namespace {
 
@@ -13,17 +14,6 @@ json echo_config() {
   return {{"tasks", {{"default_brain", "echo"}, {"failover", json::array()}}}};
 }
 
-std::vector<json> json_lines(const std::string& out) {
-  std::vector<json> lines;
-  std::size_t start = 0;
-  while (start < out.size()) {
-    auto end = out.find('\n', start);
-    if (end == std::string::npos) end = out.size();
-    if (end > start) lines.push_back(json::parse(out.substr(start, end - start)));
-    start = end + 1;
-  }
-  return lines;
-}
 
 }  // namespace
 

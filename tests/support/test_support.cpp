@@ -130,6 +130,19 @@ run_result run_program(const std::vector<std::string>& argv_in,
   return r;
 }
 
+std::vector<nlohmann::json> json_lines(const std::string& out) {
+  std::vector<nlohmann::json> lines;
+  std::size_t start = 0;
+  while (start < out.size()) {
+    auto end = out.find('\n', start);
+    if (end == std::string::npos) end = out.size();
+    auto j = nlohmann::json::parse(out.substr(start, end - start), nullptr, false);
+    if (end > start && !j.is_discarded()) lines.push_back(std::move(j));
+    start = end + 1;
+  }
+  return lines;
+}
+
 wire_peer::wire_peer(const std::string& endpoint) : ctx_(zmq_ctx_new()), socket_(zmq_socket(ctx_, ZMQ_DEALER)) {
   int zero = 0;
   zmq_setsockopt(socket_, ZMQ_LINGER, &zero, sizeof zero);

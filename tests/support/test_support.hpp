@@ -45,6 +45,9 @@ run_result run_program(const std::vector<std::string>& argv,
                        const std::string& stdin_data = {},
                        std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// The JSON objects of output printed one per line (`ai --json`); a line that is not JSON is skipped.
+std::vector<nlohmann::json> json_lines(const std::string& out);
+
 // A raw protocol client: one DEALER socket, JSON frames.
 class wire_peer {
  public:
