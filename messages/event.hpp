@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace paios {
 
 struct event_record {
@@ -15,5 +17,8 @@ struct event_record {
   std::string status;
   std::string data_json;  // the client's "data" object, serialized; "{}" when absent
 };
+
+// {event_id, time_ms, trace_id, category, action, status, data}: the event stream's body (docs/protocol.md).
+void to_json(nlohmann::json& j, const event_record& e);
 
 }  // namespace paios

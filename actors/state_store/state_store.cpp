@@ -1,5 +1,6 @@
 #include "actors/state_store/state_store.hpp"
 
+#include <algorithm>
 #include <variant>
 
 #include <caf/all.hpp>
@@ -18,37 +19,55 @@ struct pending_write {
   caf::response_promise promise;
 };
 
+// Writes a batch in one transaction and returns each write's error ("" for success). A write that fails on
+// its own (a duplicate id, an unknown task) fails alone: SQLite undoes just that statement and the
+// transaction goes on. A transaction that cannot begin or commit fails every write of the batch.
+std::vector<std::string> commit_batch(state_db& db, const std::vector<pending_write>& batch) {
+  std::vector<std::string> errors(batch.size());
+  if (auto err = db.begin(); !err.empty()) {
+    std::fill(errors.begin(), errors.end(), err);
+    return errors;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& w = batch[i];
+    if (auto* t = std::get_if<task_record>(&w.item))
+      errors[i] = w.is_new ? db.insert_task(*t) : db.update_task(*t);
+    else
+      errors[i] = db.insert_event(std::get<event_record>(w.item));
+  }
+  if (auto err = db.commit(); !err.empty()) {
+    db.rollback();
+    std::fill(errors.begin(), errors.end(), err);
+  }
+  return errors;
+}
+
 struct store_state {
   std::unique_ptr<state_db> db;
   std::vector<pending_write> pending;
   bool flush_scheduled = false;
   static inline const char* name = "state_store";
+
+  // Stopping with writes still waiting for their batch: they are committed all the same. Nobody is left to
+  // hear the answer, but what a client was told "accepted" is on disk.
+  ~store_state() {
+    if (db && !pending.empty()) commit_batch(*db, pending);
+  }
 };
 
 using store_actor = caf::stateful_actor<store_state>;
 
-// Commits every pending write in one transaction, then answers each. A failed write fails the whole batch
-// (rolled back) so that no acknowledgement is ever given for something not on disk.
 void flush(store_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
   if (st.pending.empty()) return;
   auto batch = std::move(st.pending);
   st.pending.clear();
-  std::string err = st.db->begin();
-  for (auto& w : batch) {
-    if (!err.empty()) break;
-    if (auto* t = std::get_if<task_record>(&w.item))
-      err = w.is_new ? st.db->insert_task(*t) : st.db->update_task(*t);
-    else
-      err = st.db->insert_event(std::get<event_record>(w.item));
+  auto errors = commit_batch(*st.db, batch);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!errors[i].empty()) spdlog::error("state_store: a write failed: {}", errors[i]);
+    batch[i].promise.deliver(errors[i]);
   }
-  if (err.empty()) err = st.db->commit();
-  if (!err.empty()) {
-    st.db->rollback();
-    spdlog::error("state_store: a batch of {} writes failed and was rolled back: {}", batch.size(), err);
-  }
-  for (auto& w : batch) w.promise.deliver(err);
 }
 
 caf::result<std::string> enqueue(store_actor* self, pending_write w) {

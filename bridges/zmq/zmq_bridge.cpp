@@ -183,10 +183,7 @@ void handle(bridge_actor* self, std::string& identity, wire::request& req) {
                    if (!err.empty())
                      return reply_error(self, identity, id, errc::store_failed, "the event was not stored: " + err);
                    self->state.out->reply(identity, wire::encode_ack(id, event.id));
-                   nlohmann::json j{{"event_id", event.id}, {"time_ms", event.time_ms}, {"trace_id", event.trace_id},
-                                    {"category", event.category}, {"action", event.action}, {"status", event.status},
-                                    {"data", nlohmann::json::parse(event.data_json, nullptr, false)}};
-                   self->state.out->publish("event." + event.category, j.dump());
+                   self->state.out->publish("event." + event.category, nlohmann::json(event).dump());
                  },
                  publish_atom::value, std::move(e));
     }
