@@ -18,10 +18,19 @@ json config(int max_restarts = 5) {
           {"supervision", {{"max_restarts", max_restarts}, {"within_ms", 60000}}}};
 }
 
-json status(const daemon_process& d) { return json::parse(d.ai({"status", "--json"}).out, nullptr, false); }
+// While the bridge itself restarts, `ai` finds no socket for a few milliseconds: ask again.
+json status(const daemon_process& d) {
+  for (int i = 0; i < 100; ++i) {
+    auto j = json::parse(d.ai({"status", "--json"}).out, nullptr, false);
+    if (j.is_object()) return j;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return json::object();
+}
 
 // The child named `name` anywhere in the tree.
 json child(const json& tree, const std::string& name) {
+  if (!tree.is_object()) return nullptr;
   for (auto& c : tree.value("children", json::array())) {
     if (c.value("name", "") == name) return c;
     if (c.contains("tree")) {
@@ -40,7 +49,7 @@ json fault(wire_peer& peer, const std::string& actor) {
 // Waits until the child runs again after `restarts` restarts.
 bool restarted(const daemon_process& d, const std::string& name, int restarts) {
   for (int i = 0; i < 200; ++i) {
-    auto c = child(status(d)["tree"], name);
+    auto c = child(status(d).value("tree", json::object()), name);
     if (!c.is_null() && c.value("restarts", 0) >= restarts && c.value("state", "") == "running") return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
