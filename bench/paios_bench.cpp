@@ -279,6 +279,7 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
 
   json config{{"tasks", {{"default_brain", "echo"}, {"failover", json::array()}}},
+              {"router", {{"threshold", 1}, {"chains", {{"chat", {"echo"}}}}}},
               {"brains", {{"cat", {{"kind", "process"}, {"command", {"/bin/cat"}}, {"format", "text"}}}}},
               {"log", {{"level", "warn"}}}};
   daemon_under_test d{config};

@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
+#include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -43,7 +45,40 @@ struct options {
   std::string brain;
   std::int64_t timeout_s = 0;
   std::vector<std::string> prompt;
+  std::vector<std::string> attach;
 };
+
+// The MIME type the router weighs, from the file name (the router also weighs the extension itself).
+std::string mime_of(const std::string& path) {
+  static const std::vector<std::pair<std::string, std::string>> types = {
+      {"png", "image/png"},       {"jpg", "image/jpeg"},      {"jpeg", "image/jpeg"},   {"gif", "image/gif"},
+      {"webp", "image/webp"},     {"heic", "image/heic"},     {"bmp", "image/bmp"},     {"tiff", "image/tiff"},
+      {"svg", "image/svg+xml"},   {"pdf", "application/pdf"}, {"csv", "text/csv"},      {"md", "text/markdown"},
+      {"txt", "text/plain"},      {"json", "application/json"}, {"html", "text/html"},
+      {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}};
+  auto dot = path.find_last_of('.');
+  if (dot == std::string::npos) return {};
+  auto ext = path.substr(dot + 1);
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& [e, m] : types)
+    if (e == ext) return m;
+  return {};
+}
+
+// Attachments as the protocol takes them: absolute paths (the agent reads them there) with a MIME type.
+std::optional<json> attachments_of(const options& opt) {
+  json out = json::array();
+  for (const auto& f : opt.attach) {
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(f, ec);
+    if (ec || !std::filesystem::is_regular_file(abs, ec)) {
+      std::cerr << "ai: cannot attach " << f << ": no such file\n";
+      return std::nullopt;
+    }
+    out.push_back({{"name", abs.string()}, {"mime", mime_of(abs.string())}});
+  }
+  return out;
+}
 
 std::string endpoint_of(const paios::paios_home& home) {
   if (const char* e = std::getenv("PAIOS_ENDPOINT"); e && *e) return e;
@@ -113,10 +148,13 @@ int submit(const options& opt) {
     std::cerr << "ai: the prompt is empty\n";
     return kExitUsage;
   }
+  auto attachments = attachments_of(opt);
+  if (!attachments) return kExitUsage;
   auto c = connect_or_explain(opt);
   if (!c) return kExitUnreachable;
   auto req = request("task.submit");
   req["prompt"] = std::move(prompt);
+  if (!attachments->empty()) req["attachments"] = std::move(*attachments);
   if (!opt.brain.empty()) req["brain"] = opt.brain;
   if (opt.timeout_s > 0) req["timeout_ms"] = opt.timeout_s * 1000;
   c->send(req);
@@ -229,6 +267,8 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", opt.verbose, "say on stderr which brain answered, and how long it took");
   app.add_option("--brain", opt.brain, "the brain to ask (default: the router's choice)");
   app.add_option("--timeout", opt.timeout_s, "give the brain at most this many seconds");
+  const char* attach_help = "a file for the task (repeatable): its path goes to the agent, its type to the router";
+  app.add_option("--attach", opt.attach, attach_help)->allow_extra_args(false);
   app.add_option("prompt", opt.prompt, "the prompt; '-' reads it from stdin");
 
   auto* ping = app.add_subcommand("ping", "check that paiosd answers");
@@ -241,6 +281,10 @@ int main(int argc, char** argv) {
   auto* task = app.add_subcommand("task", "one task: its state, its history and its answer");
   std::string task_id;
   task->add_option("id", task_id, "the task id")->required();
+  auto* route = app.add_subcommand("route", "show which brain would take a prompt, and why, without running it");
+  std::vector<std::string> route_text;
+  route->add_option("text", route_text, "the prompt")->required();
+  route->add_option("--attach", opt.attach, attach_help)->allow_extra_args(false);
   auto* cancel = app.add_subcommand("cancel", "cancel a task");
   cancel->add_option("id", task_id, "the task id")->required();
 
@@ -274,6 +318,18 @@ int main(int argc, char** argv) {
     auto reply = call(opt, req, code);
     if (!reply) return code;
     std::cout << (opt.json_out ? reply->dump() : paios::render_tasks(*reply));
+    return kExitOk;
+  }
+  if (*route) {
+    auto attachments = attachments_of(opt);
+    if (!attachments) return kExitUsage;
+    auto req = request("route.classify");
+    req["prompt"] = join(route_text);
+    if (!attachments->empty()) req["attachments"] = std::move(*attachments);
+    if (!opt.brain.empty()) req["brain"] = opt.brain;
+    auto reply = call(opt, req, code);
+    if (!reply) return code;
+    std::cout << (opt.json_out ? reply->dump() + "\n" : paios::render_route(*reply));
     return kExitOk;
   }
   if (*task || *cancel) {

@@ -120,6 +120,27 @@ std::string render_task(const json& r) {
   return out.str();
 }
 
+std::string render_route(const json& r) {
+  std::ostringstream out;
+  char conf[16];
+  std::snprintf(conf, sizeof conf, "%.2f", r.value("confidence", 0.0));
+  out << "category  " << r.value("category", "") << " (confidence " << conf
+      << (r.value("below_threshold", false) ? ", below the threshold" : "") << ")\n";
+  // value() returns a copy: keep it alive while iterating.
+  const json chain = r.value("chain", json::array()), scores = r.value("scores", json::object()),
+             rules = r.value("rules", json::array());
+  out << "brain     " << r.value("brain", "") << "  (chain:";
+  for (auto& b : chain) out << " " << b.get<std::string>();
+  out << ")\n";
+  if (r.contains("override") && !r["override"].is_null()) out << "override  " << r["override"].get<std::string>() << "\n";
+  out << "scores   ";
+  for (auto& [k, v] : scores.items()) out << " " << k << "=" << v.dump();
+  out << "\nrules    ";
+  for (auto& x : rules) out << " " << x.get<std::string>();
+  out << "\nreason    " << r.value("reason", "") << "\n";
+  return out.str();
+}
+
 std::string render_cancel(const json& r) {
   return r.value("cancelled", false) ? "cancelling " + r.value("task_id", "") + "\n"
                                      : r.value("task_id", "") + " already " + r.value("state", "") + "; nothing to cancel\n";

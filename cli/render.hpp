@@ -10,6 +10,7 @@ std::string render_status(const nlohmann::json& reply);
 std::string render_tasks(const nlohmann::json& reply);
 std::string render_task(const nlohmann::json& reply);
 std::string render_cancel(const nlohmann::json& reply);
+std::string render_route(const nlohmann::json& reply);
 std::string human_duration(std::int64_t ms);
 
 }  // namespace paios

@@ -5,6 +5,7 @@ find_package(SQLite3 REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(spdlog REQUIRED)
 pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 
 # CAF 0.17 ships no CMake package config: find its headers and libraries ourselves.
 find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)

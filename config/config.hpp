@@ -1,8 +1,11 @@
 #pragma once
-// The daemon's configuration: the built-in defaults (config/defaults.json, embedded at build time) deep-merged
-// with the user's JSON file, validated against one schema (config/schema.json), then checked for meaning.
-// Every error names the JSON path of the bad key ("brains.claude.timeout_ms: must be an integer >= 1").
-// Nothing here writes a file: the user's configuration is only ever read. docs/config.md lists every key.
+// The daemon's configuration, from one source of truth: the built-in defaults (config/defaults.json) deep-merged
+// with the user's JSON file, validated against config/schema.json, then checked for meaning (names, references
+// between keys, fields that belong to one kind of brain). Both files are compiled into the library.
+// Promises: every error is a value, "path: message", naming the JSON path of the bad key
+// ("brains.claude.timeout_ms: must be an integer from 1 to 86400000 (got 0)", "bridge.bogus: unknown key");
+// one run reports every mistake it can; nothing here writes a file (the user's configuration is only read).
+// docs/config.md lists every key; a unit test keeps it in step with schema.json and defaults.json.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -15,19 +18,21 @@
 
 namespace paios {
 
+// One brain, every field filled (from the user's file, the default brain, or the schema's "default").
+// The initial values below equal those schema defaults (a unit test checks), for code that builds one by hand.
 struct brain_config {
   std::string name;
   std::string kind;    // "process" | "echo"
   std::string description;
-  std::string format;  // output adapter of a process brain
+  std::string format;  // output adapter of a process brain; empty for echo
   std::vector<std::string> command;
   std::int64_t timeout_ms = 600000;
   std::int64_t kill_grace_ms = 2000;
   std::int64_t delay_ms = 0;  // echo only
   int max_concurrent = 2;
   int max_queue = 64;
-  std::vector<std::pair<std::string, std::string>> env;
-  std::string cwd;
+  std::vector<std::pair<std::string, std::string>> env;  // process only, in name order
+  std::string cwd;                                      // process only; absolute, or empty for the daemon's
 };
 
 struct daemon_config {
@@ -58,7 +63,7 @@ struct daemon_config {
     std::int64_t within_ms = 0;
   } supervision;
   std::vector<brain_config> brains;  // enabled brains, in name order
-  nlohmann::json merged;             // the validated merged document
+  nlohmann::json merged;             // the validated merged document (ai status, debugging, the router)
 };
 
 struct config_result {
@@ -66,17 +71,19 @@ struct config_result {
   std::vector<std::string> errors;  // "path: message", one per problem
 };
 
-// The defaults merged with `user_file` (the defaults alone when nullopt). An unreadable file, invalid JSON
-// (with line and column) and every schema or meaning error are reported; nothing is written.
+// The defaults merged with `user_file` (the defaults alone when nullopt). An unreadable, empty or oversized
+// file, invalid JSON ("FILE:LINE:COLUMN: invalid JSON: ..."), a key repeated in one object, and every schema or
+// meaning error are reported; config is set only when errors is empty. The file is opened read-only.
 config_result load_config(const std::optional<std::filesystem::path>& user_file);
-// The same from an already parsed document.
+// The same from an already parsed document (the user's, not yet merged).
 config_result config_from_json(const nlohmann::json& user);
 
-const nlohmann::json& default_config();
-const nlohmann::json& config_schema();
+const nlohmann::json& default_config();  // config/defaults.json, parsed once
+const nlohmann::json& config_schema();   // config/schema.json, parsed once
 
-// Objects merge key by key, recursively; anything else in `overlay` replaces; a null in `overlay` removes
-// the key (so that `"brains": {"gemini": null}` drops a default brain).
+// Objects merge key by key, recursively; arrays and scalars in `overlay` replace; a null in `overlay` removes
+// the key (so that `"brains": {"gemini": null}` drops a default brain, and `"format": null` inside a brain
+// drops an inherited field). A null inside an object that `base` lacks means absent as well.
 nlohmann::json merge_config(nlohmann::json base, const nlohmann::json& overlay);
 
 }  // namespace paios

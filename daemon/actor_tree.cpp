@@ -42,7 +42,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
                                restart_policy::permanent, std::chrono::milliseconds{b.kill_grace_ms + 3000}});
   }
 
-  dispatcher_options dispatch{cfg.tasks.default_brain, cfg.tasks.failover, names, cfg.tasks.max_in_flight, true};
+  dispatcher_options dispatch{ctx.router, cfg.tasks.default_brain, cfg.tasks.failover, names, cfg.tasks.max_in_flight, true};
   // Tasks a crash left behind are recovered once per daemon run, not each time the dispatcher restarts
   // (a restarted dispatcher would otherwise re-run tasks that brains are still running).
   auto first_start = std::make_shared<std::atomic<bool>>(true);

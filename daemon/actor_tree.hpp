@@ -12,6 +12,7 @@
 // Children start in that order (the store before anything that writes, the bridge last, so that nothing
 // is accepted before it can be served) and stop in the reverse order.
 #include <cstdint>
+#include <memory>
 
 #include "actors/supervisor/supervisor.hpp"
 #include "config/config.hpp"
@@ -19,12 +20,15 @@
 
 namespace paios {
 
+class classifier;
+
 struct tree_context {
   daemon_config config;
   paios_home home;
   std::int64_t started_ms = 0;
   std::string version;
-  bool fault_injection = false;  // PAIOS_FAULT_INJECTION=1: the debug.fault operation, for supervision tests
+  bool fault_injection = false;
+  std::shared_ptr<const classifier> router;  // built (and validated) once, at start  // PAIOS_FAULT_INJECTION=1: the debug.fault operation, for supervision tests
 };
 
 supervisor_spec daemon_tree(const tree_context& ctx);

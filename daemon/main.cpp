@@ -18,6 +18,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/router/classifier.hpp"
 #include "config/config.hpp"
 #include "daemon/actor_tree.hpp"
 #include "daemon/home.hpp"
@@ -40,10 +41,27 @@ void print_errors(const std::string& source, const std::vector<std::string>& err
   for (const auto& e : errors) std::cerr << "  " << e << "\n";
 }
 
-std::optional<paios::daemon_config> load(const std::optional<std::filesystem::path>& file) {
+// The configuration, and the router built from it: a rule that does not compile is a configuration error.
+struct loaded {
+  paios::daemon_config config;
+  std::shared_ptr<const paios::classifier> router;
+};
+
+std::optional<loaded> load(const std::optional<std::filesystem::path>& file) {
+  auto source = file ? file->string() : std::string{"the built-in defaults"};
   auto result = paios::load_config(file);
-  if (!result.config) print_errors(file ? file->string() : std::string{"the built-in defaults"}, result.errors);
-  return result.config;
+  if (!result.config) {
+    print_errors(source, result.errors);
+    return std::nullopt;
+  }
+  std::vector<std::string> names, errors;
+  for (auto& b : result.config->brains) names.push_back(b.name);
+  std::shared_ptr<const paios::classifier> router = paios::classifier::build(result.config->merged["router"], names, errors);
+  if (!router) {
+    print_errors(source, errors);
+    return std::nullopt;
+  }
+  return loaded{std::move(*result.config), std::move(router)};
 }
 
 // Each step answers bool; a step that does not answer in time is logged and the next one runs anyway.
@@ -78,11 +96,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (check_file) {
-    auto result = paios::load_config(std::filesystem::path{*check_file});
-    if (!result.config) {
-      print_errors(*check_file, result.errors);
-      return kExitConfig;
-    }
+    if (!load(std::filesystem::path{*check_file})) return kExitConfig;
     std::cout << *check_file << ": valid\n";
     return kExitOk;
   }
@@ -91,8 +105,9 @@ int main(int argc, char** argv) {
   std::optional<std::filesystem::path> config_file;
   if (config_flag) config_file = *config_flag;
   else if (std::filesystem::exists(home.config_file())) config_file = home.config_file();
-  auto cfg = load(config_file);
-  if (!cfg) return kExitConfig;
+  auto loaded_config = load(config_file);
+  if (!loaded_config) return kExitConfig;
+  auto* cfg = &loaded_config->config;
 
   // One malloc arena: glibc's default of eight per core keeps freed memory in each arena the actor threads
   // touched, which shows as resident growth under load (docs/benchmarks.md); the throughput cost is nil here.
@@ -130,7 +145,7 @@ int main(int argc, char** argv) {
     const char* faults = std::getenv("PAIOS_FAULT_INJECTION");
     bool fault_injection = faults && std::string{faults} == "1";
     if (fault_injection) spdlog::warn("PAIOS_FAULT_INJECTION=1: debug.fault can end any actor of the tree");
-    auto root = paios::spawn_supervisor(sys, paios::daemon_tree({*cfg, home, started, kVersion, fault_injection}));
+    auto root = paios::spawn_supervisor(sys, paios::daemon_tree({*cfg, home, started, kVersion, fault_injection, loaded_config->router}));
     sys.registry().put(paios::root_name::value, root);
     spdlog::info("paiosd {} started (pid {}) on {} in {} ms", kVersion, getpid(), home.root.string(),
                  paios::now_ms() - started);

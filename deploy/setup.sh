@@ -26,6 +26,7 @@ packages=(
   libsqlite3-dev sqlite3             # the stores
   libspdlog-dev libfmt-dev           # logs
   libcli11-dev                       # command lines
+  libre2-dev                         # the router's regular expressions
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   python3 python3-zmq                # the protocol test's outside client
   procps

@@ -7,6 +7,7 @@
 namespace paios {
 
 void register_message_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<attachment>("paios::attachment");
   cfg.add_message_type<task_spec>("paios::task_spec");
   cfg.add_message_type<task_record>("paios::task_record");
   cfg.add_message_type<task_update>("paios::task_update");

@@ -32,6 +32,7 @@ using children_atom = caf::atom_constant<caf::atom("children")>;  // supervisor:
 using whereis_atom = caf::atom_constant<caf::atom("whereis")>;    // supervisor: one child's handle
 using tick_atom = caf::atom_constant<caf::atom("tick")>;          // timers
 using wire_atom = caf::atom_constant<caf::atom("wire")>;          // bridge thread -> bridge actor
+using route_atom = caf::atom_constant<caf::atom("route")>;        // dispatcher: classify without running
 
 // Registry names of the daemon's well-known actors (CAF's registry is keyed by atom).
 using root_name = caf::atom_constant<caf::atom("root")>;
@@ -41,8 +42,14 @@ using dispatch_name = caf::atom_constant<caf::atom("dispatch")>;
 using bridge_name = caf::atom_constant<caf::atom("bridge")>;
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, attachment& x) {
+  return f(caf::meta::type_name("attachment"), x.name, x.mime);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
-  return f(caf::meta::type_name("task_spec"), x.id, x.prompt, x.brain, x.trace_id, x.timeout_ms, x.created_ms);
+  return f(caf::meta::type_name("task_spec"), x.id, x.prompt, x.brain, x.trace_id, x.timeout_ms, x.created_ms,
+           x.attachments);
 }
 
 template <class Inspector>

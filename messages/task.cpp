@@ -27,6 +27,10 @@ void to_json(nlohmann::json& j, const task_spec& t) {
   j = nlohmann::json{{"task_id", t.id},       {"prompt", t.prompt},         {"trace_id", t.trace_id},
                      {"created_ms", t.created_ms}, {"timeout_ms", t.timeout_ms}};
   if (!t.brain.empty()) j["requested_brain"] = t.brain;
+  if (!t.attachments.empty()) {
+    j["attachments"] = nlohmann::json::array();
+    for (const auto& a : t.attachments) j["attachments"].push_back({{"name", a.name}, {"mime", a.mime}});
+  }
 }
 
 void to_json(nlohmann::json& j, const task_record& t) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -19,6 +20,13 @@ std::string_view to_string(task_state s);
 std::optional<task_state> task_state_from_string(std::string_view text);
 bool is_terminal(task_state s);
 
+// A file given with a task: its path (an agent reads it there) and, when known, its MIME type. The router
+// weighs both (an image goes to the vision brain).
+struct attachment {
+  std::string name;
+  std::string mime;
+};
+
 // What a client asked for. `brain` is the brain the client named, empty for "the default".
 struct task_spec {
   std::string id;
@@ -27,6 +35,7 @@ struct task_spec {
   std::string trace_id;
   std::int64_t timeout_ms = 0;  // 0: the brain's configured timeout
   std::int64_t created_ms = 0;  // unix epoch milliseconds
+  std::vector<attachment> attachments;
 };
 
 // A task as the state store keeps it.

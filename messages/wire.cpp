@@ -11,8 +11,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 8> kOps = {"ping",      "task.submit",   "task.cancel", "task.get",
-                                                  "task.list", "event.publish", "status",      "debug.fault"};
+constexpr std::array<std::string_view, 9> kOps = {"ping",          "task.submit", "task.cancel",
+                                                  "task.get",      "task.list",   "event.publish",
+                                                  "status",        "debug.fault", "route.classify"};
+constexpr std::size_t kMaxAttachments = 64;
 constexpr std::size_t kMaxIdBytes = 128;
 constexpr int kMaxListLimit = 1000;
 
@@ -68,8 +70,28 @@ bool read_trace(fields& f, std::string& trace_id) {
   return true;
 }
 
+// "attachments": ["path", ...] or [{"name": "path", "mime": "image/png"}, ...]
+bool read_attachments(fields& f, std::vector<attachment>& out) {
+  auto it = f.obj.find("attachments");
+  if (it == f.obj.end() || it->is_null()) return true;
+  if (!it->is_array() || it->size() > kMaxAttachments)
+    return f.fail("field 'attachments' must be an array of at most " + std::to_string(kMaxAttachments) + " files");
+  for (const auto& a : *it) {
+    if (a.is_string()) {
+      out.push_back({a.get<std::string>(), {}});
+    } else if (a.is_object() && a.contains("name") && a["name"].is_string() &&
+               (!a.contains("mime") || a["mime"].is_string())) {
+      out.push_back({a["name"].get<std::string>(), a.value("mime", "")});
+    } else {
+      return f.fail("each of 'attachments' must be a path or {\"name\": path, \"mime\": type}");
+    }
+    if (out.back().name.empty()) return f.fail("an attachment's name must not be empty");
+  }
+  return true;
+}
+
 bool parse_submit(fields& f, request& r) {
-  if (!f.string("prompt", r.task.prompt, true)) return false;
+  if (!f.string("prompt", r.task.prompt, true) || !read_attachments(f, r.task.attachments)) return false;
   if (r.task.prompt.empty()) return f.fail("field 'prompt' must not be empty");
   std::int64_t timeout = 0;
   return f.string("brain", r.task.brain, false, 64) &&
@@ -166,6 +188,10 @@ parse_result parse_request(std::string_view frame) {
       break;
     case op::task_list: ok = parse_list(f, r); break;
     case op::event_publish: ok = parse_publish(f, r); break;
+    case op::route_classify:
+      ok = f.string("prompt", r.task.prompt, true) && read_attachments(f, r.task.attachments) &&
+           f.string("brain", r.task.brain, false, 64);
+      break;
     case op::debug_fault:
       ok = f.string("actor", r.actor, true, 64);
       if (ok && r.actor.empty()) ok = f.fail("field 'actor' must not be empty");

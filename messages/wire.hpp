@@ -17,14 +17,16 @@ namespace paios::wire {
 
 constexpr int protocol_version = 1;
 
-enum class op : std::uint8_t { ping, task_submit, task_cancel, task_get, task_list, event_publish, status, debug_fault };
+enum class op : std::uint8_t {
+  ping, task_submit, task_cancel, task_get, task_list, event_publish, status, debug_fault, route_classify
+};
 std::string_view to_string(op o);
 
 // One parsed request. Only the fields of its operation are meaningful.
 struct request {
   op what = op::ping;
   std::string id;                     // the client's request id, echoed in every reply ("" when absent)
-  task_spec task;                     // task.submit (id and created_ms are assigned by the daemon)
+  task_spec task;                     // task.submit, route.classify (id and created_ms are assigned by the daemon)
   bool stream = true;                 // task.submit: send chunks as they arrive
   std::string task_id;                // task.cancel, task.get
   int limit = 20;                     // task.list

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/brain/brain.hpp"
+#include "actors/router/classifier.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
@@ -29,6 +30,7 @@ struct in_flight {
   std::string request_id;
   bool stream = true;
   std::vector<std::string> chain;  // brains to try, in order
+  std::string route_reason;        // why the first brain of the chain
   std::size_t next = 0;            // index of the brain to try next
   std::string failures;            // why earlier brains of the chain could not run it
   std::uint32_t seq = 0;
@@ -170,9 +172,10 @@ void send_to_brain(dispatcher_actor* self, const std::string& id, const std::str
   if (it == self->state.tasks.end()) return;
   auto& t = it->second;
   auto& r = t.record;
-  std::string reason = !r.spec.brain.empty() ? "requested by the client"
-                       : t.next == 1         ? "the default brain"
-                                             : "failover: " + t.failures;
+  std::string reason = t.next > 1              ? "failover: " + t.failures
+                       : !t.route_reason.empty() ? t.route_reason
+                       : !r.spec.brain.empty()   ? "requested by the client"
+                                                 : "the default brain";
   r.brain = brain_name;
   ++r.attempts;
   task_update routed;
@@ -180,7 +183,13 @@ void send_to_brain(dispatcher_actor* self, const std::string& id, const std::str
   routed.brain = brain_name;
   routed.text = std::move(reason);
   notify(self, t, std::move(routed));
-  self->send(brain, run_atom::value, r.spec);
+  // The agent reads attached files itself: it is told where they are.
+  auto spec = r.spec;
+  if (!spec.attachments.empty()) {
+    spec.prompt += "\n\nAttached files:";
+    for (const auto& a : spec.attachments) spec.prompt += "\n- " + a.name + (a.mime.empty() ? "" : " (" + a.mime + ")");
+  }
+  self->send(brain, run_atom::value, std::move(spec));
 }
 
 // A brain that could not even start the task lets the chain go on; anything else is the task's end.
@@ -222,15 +231,52 @@ void on_outcome(dispatcher_actor* self, task_update& u) {
   finish(self, id, std::move(u));
 }
 
-void start_task(dispatcher_actor* self, in_flight t) {
-  auto& st = self->state;
+std::vector<route_attachment> route_attachments(const task_spec& spec) {
+  std::vector<route_attachment> out;
+  for (const auto& a : spec.attachments) out.push_back({a.name, a.mime});
+  return out;
+}
+
+// Chooses the brains a task tries, in order: the one it names; or the one its prompt names ("ask codex to
+// ..."), removed from the prompt; or the router's chain for its category, then the default brain and the
+// failover list, so that a task is answered while any brain can answer it. Returns "" or why the task is
+// refused (an override naming an unknown brain).
+std::string plan_chain(const dispatcher_state& st, in_flight& t) {
   auto& spec = t.record.spec;
   if (!spec.brain.empty()) {
     t.chain = {spec.brain};
-  } else {
-    t.chain.push_back(st.opts.default_brain);
-    for (auto& b : st.opts.failover)
-      if (std::find(t.chain.begin(), t.chain.end(), b) == t.chain.end()) t.chain.push_back(b);
+    t.route_reason = "requested by the client";
+    return {};
+  }
+  if (st.opts.router) {
+    auto d = st.opts.router->classify(spec.prompt, route_attachments(spec));
+    if (d.chain.empty()) return d.reason;
+    t.route_reason = d.reason;
+    t.chain = d.chain;
+    if (!d.override_brain.empty()) {
+      spec.prompt = std::move(d.prompt);
+      spec.brain = d.override_brain;
+      return {};
+    }
+  }
+  auto add = [&](const std::string& b) {
+    if (std::find(t.chain.begin(), t.chain.end(), b) == t.chain.end()) t.chain.push_back(b);
+  };
+  add(st.opts.default_brain);
+  for (auto& b : st.opts.failover) add(b);
+  return {};
+}
+
+void start_task(dispatcher_actor* self, in_flight t) {
+  auto& st = self->state;
+  auto& spec = t.record.spec;
+  if (t.chain.empty()) {
+    if (auto refusal = plan_chain(st, t); !refusal.empty()) {
+      auto id = spec.id;
+      st.tasks.emplace(id, std::move(t));
+      fail(self, id, errc::unknown_brain, refusal);
+      return;
+    }
   }
   auto id = spec.id;
   st.tasks.emplace(id, std::move(t));
@@ -257,6 +303,8 @@ void submit(dispatcher_actor* self, task_spec spec, caf::actor listener, std::st
   if (spec.trace_id.empty()) spec.trace_id = new_trace_id();
   in_flight t;
   t.record.spec = std::move(spec);
+  if (auto refusal = plan_chain(st, t); !refusal.empty())
+    return refuse(self, listener, route, request_id, errc::unknown_brain, refusal);
   t.listener = std::move(listener);
   t.route = std::move(route);
   t.request_id = std::move(request_id);
@@ -416,6 +464,12 @@ caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opt
         notify(self, t, std::move(u));
       },
       [=](outcome_atom, task_update& u) { on_outcome(self, u); },
+      [=](route_atom, const task_spec& spec) {
+        auto& st = self->state;
+        if (!st.opts.router) return std::string{"{}"};
+        auto d = st.opts.router->classify(spec.prompt, route_attachments(spec), spec.brain);
+        return nlohmann::json(d).dump();
+      },
       [=](cancel_atom, const std::string& id) -> caf::result<bool, std::string> {
         auto& st = self->state;
         auto it = st.tasks.find(id);

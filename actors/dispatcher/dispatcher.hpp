@@ -10,6 +10,7 @@
 //                                                               draining, store failure) is one error update
 //                                                               with no task id: nothing was stored.
 //   (cancel_atom, std::string task_id)                        (bool cancelled, std::string state)
+//   (route_atom, task_spec)                                   std::string JSON: the routing decision, nothing run
 //   (chunk_atom, id, text), (outcome_atom, task_update)       from brains
 //   (status_atom)                                             std::string JSON {in_flight, draining, brains}
 //   (drain_atom, std::int64_t deadline_ms)                    bool once nothing is in flight: true if all
@@ -19,6 +20,7 @@
 // stops fails its running tasks with brain_failed. Outcomes of tasks it does not know (it was restarted
 // while they ran) are still written to the store, so that no task is left running.
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,7 +28,10 @@
 
 namespace paios {
 
+class classifier;
+
 struct dispatcher_options {
+  std::shared_ptr<const classifier> router;  // picks the chain of a task that names no brain
   std::string default_brain;
   std::vector<std::string> failover;     // tried in order after the default brain
   std::vector<std::string> brain_names;  // every configured brain

@@ -129,6 +129,15 @@ void handle(bridge_actor* self, std::string& identity, wire::request& req) {
     case wire::op::ping:  // answered by the I/O thread
     case wire::op::status: return handle_status(self, identity, id);
     case wire::op::debug_fault: return inject_fault(self, identity, id, req.actor);
+    case wire::op::route_classify:
+      return ask(self, dispatch_name::value, "the dispatcher", identity, id,
+                 [self, identity, id](const std::string& decision) {
+                   auto d = nlohmann::json::parse(decision, nullptr, false);
+                   if (d.value("brain", "").empty() && d.contains("override") && !d["override"].is_null())
+                     return reply_error(self, identity, id, errc::unknown_brain, d.value("reason", ""));
+                   self->state.out->reply(identity, wire::encode_reply(id, "route", std::move(d)));
+                 },
+                 route_atom::value, std::move(req.task));
     case wire::op::task_submit: {
       if (st.draining) return reply_error(self, identity, id, errc::shutting_down, "the daemon is shutting down");
       auto d = lookup(self, dispatch_name::value);

@@ -5,7 +5,8 @@
 // Receives                                        Does
 //   (wire_atom, identity, wire::request)          from its I/O thread: task.submit -> dispatcher; task.get,
 //                                                 task.list, event.publish -> state store; task.cancel ->
-//                                                 dispatcher; status -> supervisors, dispatcher, itself
+//                                                 dispatcher; route.classify -> dispatcher; status ->
+//                                                 supervisors, dispatcher, itself
 //   (update_atom, task_update)                    from the dispatcher: one reply frame to the submitter, and
 //                                                 lifecycle events on the PUB stream
 //   (drain_atom)                                  stop accepting tasks (shutting_down), keep answering the rest

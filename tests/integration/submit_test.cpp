@@ -1,5 +1,7 @@
 // A real paiosd in a temporary PAIOS_HOME, driven through the real `ai` client: submit and stream, --json
 // events, status, history, default brain failover and the errors a person sees.
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "tests/support/test_support.hpp"
@@ -155,4 +157,41 @@ TEST(Submit, AiPingAnswers) {
   auto r = d.ai({"ping"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("pong"), std::string::npos);
+}
+
+TEST(Submit, TheRouterPicksTheBrainAndExplainsWhy) {
+  // Real routing: code review goes to codex first, and the decision is shown without running anything.
+  json cfg = {{"brains", {{"codex", {{"command", {paios::test::fake_agent("fake-codex").string()}}}},
+                          {"claude", {{"command", {paios::test::fake_agent("fake-claude").string()}}}}}},
+              {"router", {{"threshold", 0.3}}}};
+  daemon_process d{cfg};
+  d.start();
+  auto route = d.ai({"route", "--json", "review this Python function"});
+  ASSERT_EQ(route.exit_code, 0) << route.err;
+  auto r = json::parse(route.out);
+  EXPECT_EQ(r.value("category", ""), "code_review");
+  EXPECT_EQ(r.value("brain", ""), "codex");
+  EXPECT_EQ(r["chain"], (json{"codex", "claude"}));
+  EXPECT_GT(r.value("confidence", 0.0), 0.3);
+  EXPECT_FALSE(r["rules"].empty());
+  EXPECT_TRUE(r["scores"].contains("code_review"));
+  // The real task goes the same way, and an override in the prompt wins and is removed from it.
+  auto lines = json_lines(d.ai({"--json", "review this Python function"}).out);
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_EQ(lines[1].value("brain", ""), "codex");
+  EXPECT_NE(lines[1].value("reason", "").find("code_review"), std::string::npos) << lines[1].dump();
+  auto ask = json_lines(d.ai({"--json", "ask Claude to review this"}).out);
+  ASSERT_GE(ask.size(), 4u);
+  EXPECT_EQ(ask[1].value("brain", ""), "claude");
+  EXPECT_EQ(ask.back().value("text", ""), "You asked: review this") << "the override phrase is not sent";
+  // An unknown brain named in the prompt is refused, listing the known ones; nothing is stored.
+  auto bad = d.ai({"@copilot write tests"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("unknown brain 'copilot'"), std::string::npos) << bad.err;
+  // An image attachment goes to the vision brain (gemini, missing here, so the chain fails over to claude).
+  paios::test::temp_dir dir;
+  std::ofstream(dir.path() / "shot.png") << "png";
+  auto vision = json::parse(d.ai({"route", "--json", "--attach", (dir.path() / "shot.png").string(), "what is this"}).out);
+  EXPECT_EQ(vision.value("category", ""), "vision");
+  EXPECT_EQ(vision.value("brain", ""), "gemini");
 }

@@ -67,6 +67,7 @@ def main():
     home = tempfile.mkdtemp(prefix="paios-pytest-")
     with open(os.path.join(home, "config.json"), "w") as f:
         json.dump({"tasks": {"default_brain": "echo", "failover": []},
+                   "router": {"threshold": 1, "chains": {"chat": ["echo"]}},
                    "bridge": {"max_message_bytes": 65536}}, f)
     daemon = subprocess.Popen([args.paiosd, "--home", home], stderr=subprocess.PIPE)
     endpoint = "ipc://" + os.path.join(home, "run", "paiosd.sock")

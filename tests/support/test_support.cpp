@@ -201,7 +201,10 @@ daemon_process::~daemon_process() {
 }
 
 void daemon_process::write_config(const nlohmann::json& config) {
-  std::ofstream(home_.path() / "config.json") << config.dump(2);
+  auto c = config;
+  if (c.is_object() && !c.contains("router") && c.contains("tasks") && c["tasks"].contains("default_brain"))
+    c["router"] = {{"threshold", 1}, {"chains", {{"chat", {c["tasks"]["default_brain"]}}}}};
+  std::ofstream(home_.path() / "config.json") << c.dump(2);
 }
 
 std::string daemon_process::endpoint() const { return "ipc://" + (home_.path() / "run" / "paiosd.sock").string(); }

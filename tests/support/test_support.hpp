@@ -69,6 +69,9 @@ class wire_peer {
 };
 
 // A real paiosd on a temporary PAIOS_HOME. The configuration is written to PAIOS_HOME/config.json.
+// Unless a test configures "router" itself, every task that names no brain is routed to tasks.default_brain
+// (threshold 1: no category is ever confident enough, and the default category's chain is that brain), so
+// that a test never reaches a real agent CLI that happens to be installed on the machine.
 class daemon_process {
  public:
   explicit daemon_process(const nlohmann::json& config = nlohmann::json::object());

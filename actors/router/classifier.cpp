@@ -1,0 +1,369 @@
+#include "actors/router/classifier.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+#include <re2/re2.h>
+#include <re2/set.h>
+
+namespace paios {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kPrefixKey = 4;  // keyword prefixes ("refactor*") are indexed by their first letters
+// Confidence = top / (top + runner-up + kEvidenceFloor): one weak hit is not a confident decision.
+constexpr double kEvidenceFloor = 2.0;
+
+// What each byte becomes in a word: its lower-case form, ' ' for a separator, 0 to drop it (an apostrophe,
+// so that "what's" and "whats" meet). A table, because tokenizing is most of the classifier's time.
+struct fold_table {
+  char map[256];
+  fold_table() {
+    for (int c = 0; c < 256; ++c) {
+      bool word = std::isalnum(c) || c == '_' || c == '+' || c == '#' || c >= 0x80;
+      map[c] = word ? static_cast<char>(std::tolower(c)) : ' ';
+    }
+    map[static_cast<unsigned char>('\'')] = 0;
+  }
+};
+const fold_table kFold;
+
+// Lower-case words of the text.
+std::vector<std::string_view> tokenize(std::string_view text, std::string& storage) {
+  storage.resize(text.size());
+  std::size_t n = 0;
+  for (unsigned char c : text)
+    if (char f = kFold.map[c]) storage[n++] = f;
+  storage.resize(n);
+  std::vector<std::string_view> words;
+  words.reserve(storage.size() / 5 + 1);
+  std::string_view s{storage};
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && s[i] == ' ') ++i;
+    auto start = i;
+    while (i < s.size() && s[i] != ' ') ++i;
+    if (i > start) words.push_back(s.substr(start, i - start));
+  }
+  return words;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string extension_of(const std::string& name) {
+  auto dot = name.find_last_of('.');
+  auto slash = name.find_last_of('/');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return {};
+  return lower(name.substr(dot + 1));
+}
+
+struct override_match {
+  std::string brain;
+  std::string prompt;
+  std::string unknown;  // "@name" at the start naming no brain
+};
+
+}  // namespace
+
+struct classifier::override_patterns {
+  std::unique_ptr<RE2> lead, mention, unknown_mention;
+
+  explicit override_patterns(const std::vector<std::string>& brains) {
+    std::string names;
+    for (auto& b : brains) names += (names.empty() ? "" : "|") + RE2::QuoteMeta(b);
+    RE2::Options o;
+    o.set_case_sensitive(false);
+    o.set_log_errors(false);
+    lead = std::make_unique<RE2>("^\\s*(?:please\\s+)?(?:(?:ask|have|let|get|tell)\\s+(" + names +
+                                     ")\\b(?:\\s+to\\b)?|use\\s+(" + names + ")\\b(?:\\s*[:,\\-]|\\s+to\\b)|(" + names +
+                                     ")\\s*[:,])\\s*",
+                                 o);
+    mention = std::make_unique<RE2>("(?:^|\\s)@(" + names + ")\\b[:,]?\\s*", o);
+    unknown_mention = std::make_unique<RE2>("^\\s*@([A-Za-z][\\w-]*)", o);
+  }
+
+  // "ask Claude to ...", "have Codex review ...", "use gemini: ...", "@codex ...", "claude: ...".
+  override_match find(std::string_view prompt) const {
+    override_match m;
+    re2::StringPiece consumed{prompt.data(), prompt.size()};
+    std::string a, b, c;
+    if (RE2::Consume(&consumed, *lead, &a, &b, &c)) {
+      m.brain = lower(!a.empty() ? a : !b.empty() ? b : c);
+      m.prompt = std::string(consumed.data(), consumed.size());
+      return m;
+    }
+    if (prompt.find('@') == std::string_view::npos) return m;  // the common prompt stops here
+    std::string text{prompt};
+    std::string name;
+    if (RE2::PartialMatch(text, *mention, &name)) {
+      m.brain = lower(name);
+      RE2::Replace(&text, *mention, " ");
+      auto start = text.find_first_not_of(" \t\n");
+      m.prompt = start == std::string::npos ? std::string{} : text.substr(start);
+      return m;
+    }
+    if (RE2::PartialMatch(text, *unknown_mention, &name)) m.unknown = name;
+    return m;
+  }
+};
+
+namespace {
+}  // namespace
+
+struct classifier::regex_set {
+  explicit regex_set(const RE2::Options& o) : set(o, RE2::UNANCHORED) {}
+  RE2::Set set;
+};
+
+classifier::~classifier() = default;
+
+void to_json(json& j, const route_decision& d) {
+  json scores = json::object();
+  for (auto& [k, v] : d.scores) scores[k] = std::round(v * 1000) / 1000;
+  j = json{{"category", d.category},
+           {"confidence", std::round(d.confidence * 1000) / 1000},
+           {"brain", d.chain.empty() ? std::string{} : d.chain.front()},
+           {"chain", d.chain},
+           {"scores", scores},
+           {"rules", d.rules},
+           {"override", d.override_brain.empty() ? json(nullptr) : json(d.override_brain)},
+           {"below_threshold", d.below_threshold},
+           {"reason", d.reason}};
+}
+
+int classifier::category_index(const std::string& name) const {
+  auto it = std::find(categories_.begin(), categories_.end(), name);
+  return it == categories_.end() ? -1 : static_cast<int>(it - categories_.begin());
+}
+
+std::string_view classifier::keep(std::string word) {
+  words_.push_back(std::move(word));
+  return words_.back();
+}
+
+void classifier::add_term(index& idx, std::string word, term_hit hit) {
+  auto it = idx.find(word);
+  if (it == idx.end()) it = idx.emplace(keep(std::move(word)), std::vector<term_hit>{}).first;
+  it->second.push_back(hit);
+}
+
+std::unique_ptr<classifier> classifier::build(const json& router, const std::vector<std::string>& brains,
+                                              std::vector<std::string>& errors) {
+  std::unique_ptr<classifier> c{new classifier};
+  c->brains_ = brains;
+  c->overrides_ = std::make_unique<override_patterns>(brains);
+  c->threshold_ = router.value("threshold", 0.3);
+  c->default_category_ = router.value("default_category", "chat");
+  const json chains = router.value("chains", json::object());
+  for (auto& [category, chain] : chains.items()) {
+    c->categories_.push_back(category);
+    for (auto& b : chain) {
+      auto name = b.get<std::string>();
+      if (std::find(brains.begin(), brains.end(), name) == brains.end())
+        errors.push_back("router.chains." + category + ": '" + name + "' is not a configured, enabled brain");
+    }
+    c->chains_[category] = chain.get<std::vector<std::string>>();
+  }
+  if (c->category_index(c->default_category_) < 0)
+    errors.push_back("router.default_category: '" + c->default_category_ + "' has no chain in router.chains");
+
+  RE2::Options re_options;
+  re_options.set_case_sensitive(false);
+  re_options.set_log_errors(false);
+  c->regexes_ = std::make_unique<regex_set>(re_options);
+  std::vector<std::pair<std::string, json>> rules;
+  for (const char* list : {"rules", "extra_rules"}) {
+    const json rs = router.value(list, json::array());
+    for (std::size_t i = 0; i < rs.size(); ++i) rules.emplace_back("router." + std::string{list} + "." + std::to_string(i), rs[i]);
+  }
+  for (const auto& [path, r] : rules) {
+    auto category = r.value("category", "");
+    int cat = c->category_index(category);
+    if (cat < 0) {
+      errors.push_back(path + ".category: '" + category + "' is not a category of router.chains");
+      continue;
+    }
+    int index = static_cast<int>(c->rules_.size());
+    c->rules_.push_back({r.value("id", path), cat, r.value("weight", 1.0)});
+    auto term = [&](const std::string& t) {
+      c->terms_.push_back(t);
+      return term_hit{index, static_cast<int>(c->terms_.size() - 1)};
+    };
+    const json keywords = r.value("keywords", json::array()), phrases = r.value("phrases", json::array()),
+               extensions = r.value("extensions", json::array()), mimes = r.value("mime", json::array());
+    for (auto& k : keywords) {
+      auto word = lower(k.get<std::string>());
+      if (!word.empty() && word.back() == '*') {
+        word.pop_back();
+        if (word.size() < kPrefixKey) {
+          errors.push_back(path + ".keywords: a prefix needs at least " + std::to_string(kPrefixKey) +
+                           " letters before '*' ('" + word + "*')");
+          continue;
+        }
+        auto key = word.substr(0, kPrefixKey);
+        auto it = c->prefixes_.find(key);
+        if (it == c->prefixes_.end()) it = c->prefixes_.emplace(c->keep(key), std::vector<std::pair<std::string, term_hit>>{}).first;
+        it->second.emplace_back(word, term(word + "*"));
+      } else {
+        c->add_term(c->keywords_, word, term(word));
+      }
+    }
+    for (auto& p : phrases) {
+      std::string storage;
+      auto words = tokenize(p.get<std::string>(), storage);
+      if (words.empty()) continue;
+      phrase ph;
+      for (std::size_t w = 1; w < words.size(); ++w) ph.tail.emplace_back(words[w]);
+      ph.hit = term(p.get<std::string>());
+      auto it = c->phrases_.find(words[0]);
+      if (it == c->phrases_.end()) it = c->phrases_.emplace(c->keep(std::string{words[0]}), std::vector<phrase>{}).first;
+      it->second.push_back(std::move(ph));
+    }
+    for (auto& e : extensions)
+      c->add_term(c->extensions_, lower(e.get<std::string>()), term("." + lower(e.get<std::string>())));
+    for (auto& m : mimes) {
+      auto prefix = lower(m.get<std::string>());
+      c->mime_prefixes_.emplace_back(prefix, term(prefix));
+    }
+    if (r.contains("regex")) {
+      std::string error;
+      auto pattern = r["regex"].get<std::string>();
+      if (c->regexes_->set.Add(pattern, &error) < 0) {
+        errors.push_back(path + ".regex: invalid regular expression: " + error);
+        continue;
+      }
+      c->regex_hits_.push_back(term("/" + pattern + "/"));
+    }
+  }
+  if (!c->regex_hits_.empty() && !c->regexes_->set.Compile()) errors.push_back("router.rules: the regular expressions do not compile together");
+  c->factors_.assign(c->rules_.size(), 1.0);
+  if (!errors.empty()) return nullptr;
+  return c;
+}
+
+void classifier::set_adjustments(std::map<std::string, double> factors) {
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    auto it = factors.find(rules_[i].id);
+    factors_[i] = it == factors.end() ? 1.0 : it->second;
+  }
+}
+
+route_decision classifier::classify(std::string_view prompt, const std::vector<route_attachment>& attachments,
+                                    const std::string& requested_brain) const {
+  route_decision d;
+  std::string override_brain = lower(requested_brain);
+  std::string_view text = prompt;
+  if (override_brain.empty()) {
+    auto o = overrides_->find(prompt);
+    if (!o.unknown.empty()) {
+      std::string known;
+      for (auto& b : brains_) known += (known.empty() ? "" : ", ") + b;
+      d.override_brain = lower(o.unknown);
+      d.reason = "unknown brain '" + o.unknown + "'; known brains: " + known;
+      d.prompt = std::string{prompt};
+      return d;
+    }
+    if (!o.brain.empty()) {
+      override_brain = o.brain;
+      d.prompt = std::move(o.prompt);
+      text = d.prompt;
+    }
+  }
+  if (d.prompt.empty()) d.prompt = std::string{prompt};
+
+  // Score: each distinct term counts once, with its rule's weight (times its adjustment).
+  std::vector<double> scores(categories_.size(), 0.0);
+  // Which terms fired in this call: a stamp per term, so that nothing is cleared between calls.
+  thread_local std::vector<std::uint32_t> seen;
+  thread_local std::uint32_t stamp = 0;
+  if (seen.size() < terms_.size()) seen.assign(terms_.size(), 0);
+  if (++stamp == 0) {
+    std::fill(seen.begin(), seen.end(), 0);
+    stamp = 1;
+  }
+  auto fire = [&](const term_hit& h) {
+    auto& mark = seen[static_cast<std::size_t>(h.term)];
+    if (mark == stamp) return;
+    mark = stamp;
+    const auto& r = rules_[static_cast<std::size_t>(h.rule)];
+    scores[static_cast<std::size_t>(r.category)] += r.weight * factors_[static_cast<std::size_t>(h.rule)];
+    d.rules.push_back(r.id + ":" + terms_[static_cast<std::size_t>(h.term)]);
+  };
+  std::string storage;
+  auto words = tokenize(text, storage);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    auto key = words[i];
+    if (auto k = keywords_.find(key); k != keywords_.end())
+      for (auto& h : k->second) fire(h);
+    if (words[i].size() >= kPrefixKey)
+      if (auto p = prefixes_.find(key.substr(0, kPrefixKey)); p != prefixes_.end())
+        for (auto& [prefix, h] : p->second)
+          if (words[i].compare(0, prefix.size(), prefix) == 0) fire(h);
+    if (auto ph = phrases_.find(key); ph != phrases_.end())
+      for (auto& p : ph->second) {
+        if (i + p.tail.size() >= words.size()) continue;  // not enough words left
+        bool match = true;
+        for (std::size_t t = 0; t < p.tail.size() && match; ++t) match = words[i + 1 + t] == p.tail[t];
+        if (match) fire(p.hit);
+      }
+  }
+  if (!regex_hits_.empty()) {
+    std::vector<int> matched;
+    if (regexes_->set.Match(re2::StringPiece{text.data(), text.size()}, &matched))
+      for (int m : matched) fire(regex_hits_[static_cast<std::size_t>(m)]);
+  }
+  for (const auto& a : attachments) {
+    if (auto e = extensions_.find(extension_of(a.name)); e != extensions_.end())
+      for (auto& h : e->second) fire(h);
+    auto mime = lower(a.mime);
+    for (auto& [prefix, h] : mime_prefixes_)
+      if (!mime.empty() && mime.compare(0, prefix.size(), prefix) == 0) fire(h);
+  }
+
+  // Decide.
+  std::vector<std::size_t> order(categories_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); });
+  for (auto i : order)
+    if (scores[i] > 0) d.scores.emplace_back(categories_[i], scores[i]);
+  double top = order.empty() ? 0 : scores[order[0]];
+  double second = order.size() > 1 ? scores[order[1]] : 0;
+  d.confidence = top > 0 ? top / (top + second + kEvidenceFloor) : 0;
+  if (top <= 0 || d.confidence < threshold_) {
+    d.category = default_category_;
+    d.below_threshold = true;
+  } else {
+    d.category = categories_[order[0]];
+  }
+  if (auto it = chains_.find(d.category); it != chains_.end()) d.chain = it->second;
+
+  char conf[16];
+  std::snprintf(conf, sizeof conf, "%.2f", d.confidence);
+  if (!override_brain.empty()) {
+    if (std::find(brains_.begin(), brains_.end(), override_brain) == brains_.end()) {
+      std::string known;
+      for (auto& b : brains_) known += (known.empty() ? "" : ", ") + b;
+      d.override_brain = override_brain;
+      d.chain.clear();
+      d.reason = "unknown brain '" + override_brain + "'; known brains: " + known;
+      return d;
+    }
+    d.override_brain = override_brain;
+    d.chain = {override_brain};
+    d.reason = "override: " + override_brain + (requested_brain.empty() ? " named in the prompt" : " requested by the client");
+  } else if (d.below_threshold) {
+    d.reason = top <= 0 ? "no rule matched: the default category " + default_category_
+                        : "confidence " + std::string{conf} + " below the threshold: the default category " + default_category_;
+  } else {
+    d.reason = d.category + " with confidence " + conf;
+  }
+  return d;
+}
+
+}  // namespace paios

@@ -1,0 +1,113 @@
+#pragma once
+// classifier: the router's heuristic, with no model call. It scores a task against categories (code_review,
+// debug, writing, ...) with weighted rules from config: keywords and keyword prefixes, phrases, regular
+// expressions, and attachment extensions and MIME types. The best category, its confidence and the rules
+// that fired make the decision; the routing table turns the category into a chain of brains.
+//
+// Built once from config (build() refuses a bad rule with its path); classify() is const, allocation-light
+// and safe to call from any number of threads at once. Weight adjustments (the self-tuning hook) replace
+// the whole adjustment table in one step: set_adjustments() is not concurrent with classify().
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace paios {
+
+struct route_attachment {
+  std::string name;  // a file name or path: its extension counts
+  std::string mime;  // optional, e.g. "image/png"
+};
+
+struct route_decision {
+  std::string category;         // the winner, or the default category below the threshold
+  double confidence = 0;        // in [0, 1]
+  bool below_threshold = false; // the decision fell back to the default
+  std::vector<std::pair<std::string, double>> scores;  // every category with a positive score, best first
+  std::vector<std::string> rules;                      // "rule-id:matched term", in the order they fired
+  std::vector<std::string> chain;                      // brains to try, in order
+  std::string override_brain;                          // set when the prompt (or the client) named a brain
+  std::string prompt;                                  // the prompt with an override phrase removed
+  std::string reason;                                  // one sentence for people
+};
+
+// {category, confidence, brain, chain, scores: {category: score}, rules, override, below_threshold, reason}
+void to_json(nlohmann::json& j, const route_decision& d);
+
+class classifier {
+ public:
+  // `router` is the validated config's "router" object; `brains` the enabled brain names (for overrides and
+  // chains). nullptr and errors ("router.rules.3.regex: ...") when a rule is bad.
+  static std::unique_ptr<classifier> build(const nlohmann::json& router, const std::vector<std::string>& brains,
+                                           std::vector<std::string>& errors);
+  ~classifier();
+
+  // `requested_brain`: the client's explicit choice (`ai --brain`), which wins over everything. An override
+  // naming an unknown brain yields a decision with an empty chain and a reason listing the known brains.
+  route_decision classify(std::string_view prompt, const std::vector<route_attachment>& attachments,
+                          const std::string& requested_brain = {}) const;
+
+  // Multiplies rule weights by rule id (1.0 when absent): how a later self-reflection job tunes the router.
+  void set_adjustments(std::map<std::string, double> factors);
+
+  const std::vector<std::string>& categories() const { return categories_; }
+  std::size_t rule_count() const { return rules_.size(); }
+
+ private:
+  classifier() = default;
+
+  struct rule {
+    std::string id;
+    int category = 0;
+    double weight = 1;
+  };
+  struct term_hit {
+    int rule = 0;
+    int term = 0;  // index into terms_, for the explanation
+  };
+  struct phrase {
+    std::vector<std::string> tail;  // the words after the first
+    term_hit hit;
+  };
+
+  int category_index(const std::string& name) const;
+  // The indexes are keyed by views into `words_`, so that a lookup with a word of the prompt allocates nothing.
+  struct fnv1a {  // short words: a simple multiplicative hash beats std::hash's here
+    std::size_t operator()(std::string_view s) const noexcept {
+      std::size_t h = 1469598103934665603ull;
+      for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+      return h;
+    }
+  };
+  using index = std::unordered_map<std::string_view, std::vector<term_hit>, fnv1a>;
+  std::string_view keep(std::string word);
+  void add_term(index& idx, std::string word, term_hit hit);
+
+  std::vector<std::string> categories_;
+  std::vector<rule> rules_;
+  std::vector<double> factors_;        // per rule, from set_adjustments
+  std::vector<std::string> terms_;     // what each term matches, for the explanation
+  std::deque<std::string> words_;      // storage of the index keys (a deque: views stay valid as it grows)
+  index keywords_;                     // whole words
+  std::unordered_map<std::string_view, std::vector<std::pair<std::string, term_hit>>, fnv1a> prefixes_;  // 4 letters
+  std::unordered_map<std::string_view, std::vector<phrase>, fnv1a> phrases_;  // by first word
+  index extensions_;                   // "png"
+  std::vector<std::pair<std::string, term_hit>> mime_prefixes_;       // "image/"
+  struct regex_set;  // RE2::Set: every regular expression in one pass over the text
+  std::unique_ptr<regex_set> regexes_;
+  std::vector<term_hit> regex_hits_;
+  std::map<std::string, std::vector<std::string>> chains_;
+  struct override_patterns;  // "ask X to", "@X", ... compiled once for the configured brains
+  std::unique_ptr<override_patterns> overrides_;
+  std::vector<std::string> brains_;
+  std::string default_category_;
+  double threshold_ = 0.3;
+};
+
+}  // namespace paios

@@ -1,0 +1,153 @@
+// The router's classifier with the built-in rules of config/defaults.json: the quality bar of the issue,
+// overrides, attachments, thresholds, bad rules, and accuracy on the labeled corpus in tests/data/router/.
+#include <fstream>
+#include <map>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "actors/router/classifier.hpp"
+#include "config/config.hpp"
+#include "tests/support/test_support.hpp"
+
+using nlohmann::json;
+using namespace paios;
+
+namespace {
+
+const std::vector<std::string> kBrains = {"claude", "codex", "echo", "gemini"};
+
+std::unique_ptr<classifier> default_classifier() {
+  auto cfg = load_config(std::nullopt);
+  std::vector<std::string> errors;
+  auto c = classifier::build(cfg.config->merged["router"], kBrains, errors);
+  for (auto& e : errors) ADD_FAILURE() << e;
+  return c;
+}
+
+std::string brain_of(const classifier& c, const std::string& prompt, std::vector<route_attachment> a = {}) {
+  auto d = c.classify(prompt, a);
+  return d.chain.empty() ? "" : d.chain.front();
+}
+
+}  // namespace
+
+TEST(Router, TheQualityBarOfTheIssue) {
+  auto c = default_classifier();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(brain_of(*c, "review this Python function"), "codex");
+  EXPECT_EQ(brain_of(*c, "write a blog post"), "claude");
+  EXPECT_EQ(brain_of(*c, "what is this?", {{"IMG_2041.jpg", ""}}), "gemini");
+  EXPECT_EQ(brain_of(*c, "describe it", {{"upload", "image/png"}}), "gemini");
+  EXPECT_EQ(brain_of(*c, "ask Claude to review this"), "claude");
+}
+
+TEST(Router, OverridesWinAndAreRemovedFromThePrompt) {
+  auto c = default_classifier();
+  struct want {
+    std::string prompt, brain, rest;
+  };
+  for (auto& w : std::vector<want>{{"ask Claude to review this", "claude", "review this"},
+                                   {"have Codex review the diff", "codex", "review the diff"},
+                                   {"use gemini: summarize this", "gemini", "summarize this"},
+                                   {"@codex fix the tests", "codex", "fix the tests"},
+                                   {"please ask gemini to look at it", "gemini", "look at it"},
+                                   {"fix the build @claude", "claude", "fix the build"}}) {
+    auto d = c->classify(w.prompt, {});
+    EXPECT_EQ(d.override_brain, w.brain) << w.prompt;
+    EXPECT_EQ(d.chain, std::vector<std::string>{w.brain}) << w.prompt;
+    EXPECT_EQ(d.prompt.substr(0, w.rest.size()), w.rest) << w.prompt;
+  }
+  // A client's explicit choice wins over the prompt.
+  EXPECT_EQ(c->classify("ask claude to do it", {}, "codex").chain, std::vector<std::string>{"codex"});
+  // Prose that merely mentions someone is no override.
+  EXPECT_TRUE(c->classify("ask Bob to review the budget", {}).override_brain.empty());
+  // An unknown brain named as an override is an error listing the known ones.
+  auto bad = c->classify("@copilot write tests", {});
+  EXPECT_TRUE(bad.chain.empty());
+  EXPECT_NE(bad.reason.find("unknown brain 'copilot'"), std::string::npos) << bad.reason;
+  EXPECT_NE(bad.reason.find("claude, codex, echo, gemini"), std::string::npos) << bad.reason;
+  EXPECT_TRUE(c->classify("x", {}, "nope").chain.empty());
+}
+
+TEST(Router, TheDecisionExplainsItself) {
+  auto c = default_classifier();
+  auto d = c->classify("Traceback (most recent call last):\n  File \"app.py\", line 3\nKeyError: 'id'\nwhy does this crash?", {});
+  EXPECT_EQ(d.category, "debug");
+  EXPECT_GT(d.confidence, 0.5);
+  EXPECT_LE(d.confidence, 1.0);
+  ASSERT_FALSE(d.scores.empty());
+  EXPECT_EQ(d.scores.front().first, "debug");
+  EXPECT_FALSE(d.rules.empty());
+  EXPECT_NE(d.reason.find("debug"), std::string::npos);
+}
+
+TEST(Router, BelowTheThresholdTheDefaultCategoryIsUsed) {
+  auto c = default_classifier();
+  auto d = c->classify("hmm", {});
+  EXPECT_EQ(d.category, "chat");
+  EXPECT_TRUE(d.below_threshold);
+  EXPECT_NE(d.reason.find("default"), std::string::npos);
+}
+
+TEST(Router, BadRulesAreRefusedWithTheirPath) {
+  json router = {{"chains", {{"chat", {"claude"}}}},
+                 {"default_category", "chat"},
+                 {"rules", {{{"id", "a"}, {"category", "nope"}, {"keywords", {"x"}}},
+                            {{"id", "b"}, {"category", "chat"}, {"regex", "(unclosed"}},
+                            {{"id", "c"}, {"category", "chat"}, {"keywords", {"ab*"}}}}},
+                 {"extra_rules", json::array()}};
+  std::vector<std::string> errors;
+  EXPECT_FALSE(classifier::build(router, kBrains, errors));
+  std::string all;
+  for (auto& e : errors) all += e + "\n";
+  EXPECT_NE(all.find("router.rules.0.category: 'nope'"), std::string::npos) << all;
+  EXPECT_NE(all.find("router.rules.1.regex: invalid regular expression"), std::string::npos) << all;
+  EXPECT_NE(all.find("router.rules.2.keywords"), std::string::npos) << all;
+}
+
+TEST(Router, WeightAdjustmentsTune) {
+  auto c = default_classifier();
+  auto before = c->classify("write a blog post about testing", {});
+  c->set_adjustments({{"test-words", 5.0}});
+  auto after = c->classify("write a blog post about testing", {});
+  EXPECT_NE(before.category, after.category);
+  EXPECT_EQ(after.category, "test");
+}
+
+TEST(Router, AccuracyOnTheLabeledCorpus) {
+  std::ifstream in(test::source_dir() / "tests" / "data" / "router" / "corpus.jsonl");
+  if (!in) GTEST_SKIP() << "tests/data/router/corpus.jsonl is not written yet (issue 4 is open)";
+  auto c = default_classifier();
+  std::map<std::string, std::map<std::string, int>> confusion;
+  int total = 0, right = 0;
+  std::string line;
+  std::vector<std::string> misses;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    auto j = json::parse(line);
+    std::vector<route_attachment> att;
+    for (auto& a : j.value("attachments", json::array())) att.push_back({a.get<std::string>(), ""});
+    auto d = c->classify(j["prompt"].get<std::string>(), att);
+    auto want = j["category"].get<std::string>();
+    ++confusion[want][d.category];
+    ++total;
+    if (d.category == want) ++right;
+    else if (misses.size() < 40) misses.push_back(want + " -> " + d.category + ": " + j["prompt"].get<std::string>().substr(0, 90));
+  }
+  ASSERT_GE(total, 300);
+  double accuracy = static_cast<double>(right) / total;
+  // The report: accuracy and the confusion matrix (rows: labels, columns: decisions).
+  std::printf("router accuracy: %d/%d = %.1f%%\n", right, total, 100 * accuracy);
+  auto cats = c->categories();
+  std::printf("%-12s", "");
+  for (auto& k : cats) std::printf(" %5.5s", k.c_str());
+  std::printf("\n");
+  for (auto& row : cats) {
+    std::printf("%-12s", row.c_str());
+    for (auto& col : cats) std::printf(" %5d", confusion[row][col]);
+    std::printf("\n");
+  }
+  for (auto& m : misses) std::printf("  miss %s\n", m.c_str());
+  EXPECT_GE(accuracy, 0.90);
+}
