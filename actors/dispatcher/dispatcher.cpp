@@ -250,7 +250,7 @@ std::string plan_chain(const dispatcher_state& st, in_flight& t) {
   }
   if (st.opts.router) {
     auto d = st.opts.router->classify(spec.prompt, route_attachments(spec));
-    if (d.chain.empty()) return d.reason;
+    if (!d.override_brain.empty() && d.chain.empty()) return d.reason;  // names an unknown brain
     t.route_reason = d.reason;
     t.chain = d.chain;
     if (!d.override_brain.empty()) {

@@ -163,12 +163,13 @@ std::unique_ptr<classifier> classifier::build(const json& router, const std::vec
   const json chains = router.value("chains", json::object());
   for (auto& [category, chain] : chains.items()) {
     c->categories_.push_back(category);
+    // A brain the user removed or disabled drops out of every chain, so that removing one brain does not
+    // mean rewriting the routing table; the task still ends with the default brain and the failover list.
+    auto& kept = c->chains_[category];
     for (auto& b : chain) {
       auto name = b.get<std::string>();
-      if (std::find(brains.begin(), brains.end(), name) == brains.end())
-        errors.push_back("router.chains." + category + ": '" + name + "' is not a configured, enabled brain");
+      if (std::find(brains.begin(), brains.end(), name) != brains.end()) kept.push_back(name);
     }
-    c->chains_[category] = chain.get<std::vector<std::string>>();
   }
   if (c->category_index(c->default_category_) < 0)
     errors.push_back("router.default_category: '" + c->default_category_ + "' has no chain in router.chains");

@@ -43,7 +43,8 @@ void to_json(nlohmann::json& j, const route_decision& d);
 class classifier {
  public:
   // `router` is the validated config's "router" object; `brains` the enabled brain names (for overrides and
-  // chains). nullptr and errors ("router.rules.3.regex: ...") when a rule is bad.
+  // chains: a chain keeps only enabled brains). nullptr and errors ("router.rules.3.regex: ...") when a rule
+  // is bad. An empty chain is allowed: the dispatcher follows it with the default brain and the failover list.
   static std::unique_ptr<classifier> build(const nlohmann::json& router, const std::vector<std::string>& brains,
                                            std::vector<std::string>& errors);
   ~classifier();

@@ -133,7 +133,7 @@ void handle(bridge_actor* self, std::string& identity, wire::request& req) {
       return ask(self, dispatch_name::value, "the dispatcher", identity, id,
                  [self, identity, id](const std::string& decision) {
                    auto d = nlohmann::json::parse(decision, nullptr, false);
-                   if (d.value("brain", "").empty() && d.contains("override") && !d["override"].is_null())
+                   if (d["chain"].empty() && d.contains("override") && !d["override"].is_null())
                      return reply_error(self, identity, id, errc::unknown_brain, d.value("reason", ""));
                    self->state.out->reply(identity, wire::encode_reply(id, "route", std::move(d)));
                  },

@@ -106,6 +106,16 @@ TEST(Router, BadRulesAreRefusedWithTheirPath) {
   EXPECT_NE(all.find("router.rules.2.keywords"), std::string::npos) << all;
 }
 
+TEST(Router, RemovedBrainsDropOutOfTheChains) {
+  auto cfg = load_config(std::nullopt);
+  std::vector<std::string> errors;
+  auto c = classifier::build(cfg.config->merged["router"], {"claude", "echo"}, errors);  // codex, gemini removed
+  ASSERT_TRUE(c) << (errors.empty() ? "" : errors.front());
+  auto d = c->classify("review this Python function", {});
+  EXPECT_EQ(d.category, "code_review");
+  EXPECT_EQ(d.chain, std::vector<std::string>{"claude"});
+}
+
 TEST(Router, WeightAdjustmentsTune) {
   auto c = default_classifier();
   auto before = c->classify("write a blog post about testing", {});
