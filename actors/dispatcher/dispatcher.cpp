@@ -35,6 +35,7 @@ struct in_flight {
   std::string failures;            // why earlier brains of the chain could not run it
   std::uint32_t seq = 0;
   bool streamed = false;           // output has reached the client: never re-run elsewhere
+  bool finishing = false;          // its outcome is decided and being stored: later news from a brain is moot
 };
 
 struct dispatcher_state {
@@ -96,7 +97,8 @@ void check_drained(dispatcher_actor* self) {
 void finish(dispatcher_actor* self, const std::string& id, task_update outcome) {
   auto& st = self->state;
   auto it = st.tasks.find(id);
-  if (it == st.tasks.end()) return;
+  if (it == st.tasks.end() || it->second.finishing) return;
+  it->second.finishing = true;
   auto& r = it->second.record;
   r.state = outcome.state;
   r.text = outcome.what == task_update::kind::result ? outcome.text : std::string{};
@@ -218,6 +220,8 @@ void on_outcome(dispatcher_actor* self, task_update& u) {
     return;
   }
   auto& t = it->second;
+  // E.g. the brain's "cancelled" after the drain deadline already stored the task as interrupted.
+  if (t.finishing) return;
   if (u.what == task_update::kind::error && may_fail_over(t, u) && t.next < t.chain.size()) {
     t.failures += (t.failures.empty() ? "" : "; ") + u.message;
     try_next(self, u.task_id);
@@ -442,7 +446,7 @@ caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opt
         // Stored as running only once a brain really runs it: a task still waiting in a brain's queue when
         // the daemon dies is queued, and is run again at the next start.
         auto it = self->state.tasks.find(id);
-        if (it == self->state.tasks.end()) return;
+        if (it == self->state.tasks.end() || it->second.finishing) return;
         auto& r = it->second.record;
         r.state = task_state::running;
         r.started_ms = now_ms();
@@ -452,7 +456,7 @@ caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opt
       },
       [=](chunk_atom, const std::string& id, std::string& text) {
         auto it = self->state.tasks.find(id);
-        if (it == self->state.tasks.end()) return;
+        if (it == self->state.tasks.end() || it->second.finishing) return;
         auto& t = it->second;
         t.streamed = true;
         if (!t.stream) return;
