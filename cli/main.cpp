@@ -285,6 +285,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> route_text;
   route->add_option("text", route_text, "the prompt")->required();
   route->add_option("--attach", opt.attach, attach_help)->allow_extra_args(false);
+  auto* routes = app.add_subcommand("routes", "recent routing decisions: category, brain, the brains tried");
+  routes->add_option("--limit", limit, "how many")->check(CLI::Range(1, 1000));
+  auto* weights = app.add_subcommand("weights", "the router's rule weight adjustments");
+  auto* weights_set = weights->add_subcommand("set", "set a rule's weight factor (1 restores it, 0 silences it)");
+  std::string rule, note;
+  double factor = 1;
+  weights_set->add_option("rule", rule, "the rule id (as `ai route` shows it)")->required();
+  weights_set->add_option("factor", factor, "multiplies the rule's weight, from 0 to 10")->required()->check(CLI::Range(0.0, 10.0));
+  weights_set->add_option("--note", note, "why (kept with the factor)");
   auto* cancel = app.add_subcommand("cancel", "cancel a task");
   cancel->add_option("id", task_id, "the task id")->required();
 
@@ -330,6 +339,28 @@ int main(int argc, char** argv) {
     auto reply = call(opt, req, code);
     if (!reply) return code;
     std::cout << (opt.json_out ? reply->dump() + "\n" : paios::render_route(*reply));
+    return kExitOk;
+  }
+  if (*routes) {
+    auto req = request("route.list");
+    req["limit"] = limit;
+    auto reply = call(opt, req, code);
+    if (!reply) return code;
+    std::cout << (opt.json_out ? reply->dump() + "\n" : paios::render_routes(*reply));
+    return kExitOk;
+  }
+  if (*weights) {
+    auto req = request(*weights_set ? "route.adjust" : "route.weights");
+    if (*weights_set) {
+      req["rule"] = rule;
+      req["factor"] = factor;
+      req["note"] = note.empty() ? std::string{"set with ai weights set"} : note;
+    }
+    auto reply = call(opt, req, code);
+    if (!reply) return code;
+    if (opt.json_out) std::cout << reply->dump() << "\n";
+    else if (*weights_set) std::cout << "rule " << rule << ": weight factor " << factor << "\n";
+    else std::cout << paios::render_weights(*reply);
     return kExitOk;
   }
   if (*task || *cancel) {

@@ -76,6 +76,21 @@ std::string render_status(const json& r) {
           << b.value("queued", 0) << "/" << b.value("max_queue", 0) << ", calls " << b.value("calls", 0)
           << ", failures " << b.value("failures", 0);
     out << "\n";
+    if (b.contains("breaker")) {
+      const auto& k = b["breaker"];
+      auto state = k.value("state", "?");
+      out << "  " << pad("", 10) << " breaker " << state;
+      if (state == "open")
+        out << " for another " << human_duration(std::max<std::int64_t>(0, k.value("open_until_ms", std::int64_t{0}) - now_ms()));
+      out << " (" << k.value("failures", 0) << " failed, " << k.value("slow", 0) << " slow of the last "
+          << k.value("calls", 0) << " calls; opened " << k.value("opened", 0) << " times)";
+      if (k.contains("last_change")) {
+        const auto& c = k["last_change"];
+        out << "\n  " << pad("", 10) << " last change " << human_duration(now_ms() - c.value("time_ms", std::int64_t{0}))
+            << " ago, " << c.value("from", "") << " -> " << c.value("to", "") << ": " << c.value("reason", "");
+      }
+      out << "\n";
+    }
   }
   const auto& tree = r.value("tree", json::object());
   out << "\nactor tree:\n  " << tree.value("name", "root") << " (" << tree.value("strategy", "?") << ")\n";
@@ -138,6 +153,43 @@ std::string render_route(const json& r) {
   out << "\nrules    ";
   for (auto& x : rules) out << " " << x.get<std::string>();
   out << "\nreason    " << r.value("reason", "") << "\n";
+  return out.str();
+}
+
+std::string render_routes(const json& r) {
+  std::ostringstream out;
+  const json list = r.value("decisions", json::array());
+  if (list.empty()) return "no routing decisions yet\n";
+  out << pad("TASK", 24) << " " << pad("AGE", 8) << " " << pad("CATEGORY", 12) << " " << pad("CONF", 5) << " "
+      << pad("BRAIN", 8) << " " << pad("OUTCOME", 11) << " TRIED / PROMPT\n";
+  for (const auto& d : list) {
+    char conf[16];
+    std::snprintf(conf, sizeof conf, "%.2f", d.value("confidence", 0.0));
+    std::string tried;
+    for (const auto& t : d.value("tried", json::array()))
+      tried += (tried.empty() ? "" : ", ") + t.value("brain", "?") + ":" + t.value("outcome", "?");
+    auto category = d.value("category", "");
+    if (d.contains("override") && d["override"].is_string()) category = "(override)";
+    out << pad(d.value("task_id", ""), 24) << " " << pad(human_duration(now_ms() - d.value("time_ms", std::int64_t{0})), 8)
+        << " " << pad(category, 12) << " " << pad(d.contains("confidence") ? conf : "-", 5) << " "
+        << pad(d.value("brain", ""), 8) << " " << pad(d.value("outcome", "").empty() ? "running" : d.value("outcome", ""), 11)
+        << " " << (tried.empty() ? "-" : tried) << "\n"
+        << pad("", 24) << " " << d.value("summary", "") << "\n";
+  }
+  return out.str();
+}
+
+std::string render_weights(const json& r) {
+  const json list = r.value("weights", json::array());
+  if (list.empty()) return "no weight adjustments: every rule has its configured weight\n";
+  std::ostringstream out;
+  out << pad("RULE", 28) << " " << pad("FACTOR", 7) << " " << pad("SET", 8) << " NOTE\n";
+  for (const auto& w : list) {
+    char factor[16];
+    std::snprintf(factor, sizeof factor, "%.3g", w.value("factor", 1.0));
+    out << pad(w.value("rule", ""), 28) << " " << pad(factor, 7) << " "
+        << pad(human_duration(now_ms() - w.value("updated_ms", std::int64_t{0})), 8) << " " << w.value("note", "") << "\n";
+  }
   return out.str();
 }
 

@@ -11,6 +11,8 @@ std::string render_tasks(const nlohmann::json& reply);
 std::string render_task(const nlohmann::json& reply);
 std::string render_cancel(const nlohmann::json& reply);
 std::string render_route(const nlohmann::json& reply);
+std::string render_routes(const nlohmann::json& reply);
+std::string render_weights(const nlohmann::json& reply);
 std::string human_duration(std::int64_t ms);
 
 }  // namespace paios

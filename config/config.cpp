@@ -436,7 +436,32 @@ void check_endpoint(const json& bridge, const char* key, bool allow_tcp, std::ve
   }
 }
 
+// A breaker whose minimum exceeds its window could never open.
+void check_breaker(const json& section, const json& overrides, const std::string& path,
+                   std::vector<std::string>& errors) {
+  if (!section.is_object() || !overrides.is_object()) return;
+  auto b = merge_config(section, overrides);
+  if (!b.contains("window") || !b.contains("min_calls") || !b["window"].is_number_integer() ||
+      !b["min_calls"].is_number_integer())
+    return;
+  if (b["min_calls"].get<std::int64_t>() > b["window"].get<std::int64_t>())
+    errors.push_back(path + ".min_calls: must not exceed the window (" + b["window"].dump() +
+                     " calls), or the breaker could never open (got " + b["min_calls"].dump() + ")");
+}
+
 void check_meaning(const json& doc, std::vector<std::string>& errors) {
+  if (doc.contains("breaker")) check_breaker(doc["breaker"], json::object(), "breaker", errors);
+  if (doc.contains("breaker") && doc.contains("brains") && doc["brains"].is_object())
+    for (auto& [name, b] : doc["brains"].items())
+      if (b.is_object() && b.contains("breaker") && (b["breaker"].contains("window") || b["breaker"].contains("min_calls")))
+        check_breaker(doc["breaker"], b["breaker"], "brains." + name + ".breaker", errors);
+  if (doc.contains("tasks") && doc["tasks"].is_object() && doc["tasks"].contains("retry")) {
+    const auto& r = doc["tasks"]["retry"];
+    if (r.is_object() && r.contains("base_delay_ms") && r.contains("max_delay_ms") && r["base_delay_ms"].is_number_integer() &&
+        r["max_delay_ms"].is_number_integer() && r["base_delay_ms"].get<std::int64_t>() > r["max_delay_ms"].get<std::int64_t>())
+      errors.push_back("tasks.retry.max_delay_ms: must be at least tasks.retry.base_delay_ms (" +
+                       r["base_delay_ms"].dump() + "; got " + r["max_delay_ms"].dump() + ")");
+  }
   // Brains a task may be sent to. An entry that is not even an object counts as configured here: the schema
   // already refused it, and "no such brain" on top would only be noise.
   std::set<std::string> configured, enabled;
@@ -490,7 +515,22 @@ const json& brain_field(const json& b, const char* key) {
   return s && s->contains("default") ? (*s)["default"] : none;
 }
 
-brain_config read_brain(const std::string& name, const json& b) {
+// The "breaker" section, then a brain's own "breaker" keys over it.
+breaker_config read_breaker(const json& section, const json& overrides) {
+  auto merged = merge_config(section, overrides);
+  breaker_config c;
+  c.enabled = merged.at("enabled").get<bool>();
+  c.window = merged.at("window").get<int>();
+  c.min_calls = merged.at("min_calls").get<int>();
+  c.failure_rate = merged.at("failure_rate").get<double>();
+  c.slow_call_ms = merged.at("slow_call_ms").get<std::int64_t>();
+  c.slow_rate = merged.at("slow_rate").get<double>();
+  c.open_ms = merged.at("open_ms").get<std::int64_t>();
+  c.half_open_calls = merged.at("half_open_calls").get<int>();
+  return c;
+}
+
+brain_config read_brain(const std::string& name, const json& b, const json& breaker_section) {
   brain_config c;
   c.name = name;
   c.kind = b.at("kind").get<std::string>();
@@ -507,6 +547,7 @@ brain_config read_brain(const std::string& name, const json& b) {
   c.kill_grace_ms = brain_field(b, "kill_grace_ms").get<std::int64_t>();
   c.max_concurrent = brain_field(b, "max_concurrent").get<int>();
   c.max_queue = brain_field(b, "max_queue").get<int>();
+  c.breaker = read_breaker(breaker_section, brain_field(b, "breaker"));
   return c;
 }
 
@@ -530,11 +571,14 @@ daemon_config read_config(const json& doc) {
   c.tasks.drain_timeout_ms = t.at("drain_timeout_ms").get<std::int64_t>();
   c.tasks.redispatch_running = t.at("on_restart_running") == "redispatch";
   c.tasks.max_in_flight = t.at("max_in_flight").get<std::size_t>();
+  c.tasks.retry.max_retries = t.at("retry").at("max_retries").get<int>();
+  c.tasks.retry.base_delay_ms = t.at("retry").at("base_delay_ms").get<std::int64_t>();
+  c.tasks.retry.max_delay_ms = t.at("retry").at("max_delay_ms").get<std::int64_t>();
   c.state.synchronous_full = doc.at("state").at("synchronous") == "full";
   c.supervision.max_restarts = doc.at("supervision").at("max_restarts").get<int>();
   c.supervision.within_ms = doc.at("supervision").at("within_ms").get<std::int64_t>();
   for (auto& [name, b] : doc.at("brains").items())  // nlohmann's object is a std::map: name order
-    if (brain_field(b, "enabled") == true) c.brains.push_back(read_brain(name, b));
+    if (brain_field(b, "enabled") == true) c.brains.push_back(read_brain(name, b, doc.at("breaker")));
   c.merged = doc;
   return c;
 }

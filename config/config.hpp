@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/breaker_config.hpp"
+
 namespace paios {
 
 // One brain, every field filled (from the user's file, the default brain, or the schema's "default").
@@ -33,6 +35,7 @@ struct brain_config {
   int max_queue = 64;
   std::vector<std::pair<std::string, std::string>> env;  // process only, in name order
   std::string cwd;                                      // process only; absolute, or empty for the daemon's
+  breaker_config breaker;                               // the "breaker" section with this brain's overrides
 };
 
 struct daemon_config {
@@ -54,6 +57,11 @@ struct daemon_config {
     std::int64_t drain_timeout_ms = 0;
     bool redispatch_running = false;
     std::size_t max_in_flight = 0;
+    struct {
+      int max_retries = 0;  // extra calls on the same brain after a transient failure
+      std::int64_t base_delay_ms = 0;
+      std::int64_t max_delay_ms = 0;
+    } retry;
   } tasks;
   struct {
     bool synchronous_full = false;

@@ -42,7 +42,14 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
                                restart_policy::permanent, std::chrono::milliseconds{b.kill_grace_ms + 3000}});
   }
 
-  dispatcher_options dispatch{ctx.router, cfg.tasks.default_brain, cfg.tasks.failover, names, cfg.tasks.max_in_flight, true};
+  dispatcher_options dispatch;
+  dispatch.router = ctx.router;
+  dispatch.default_brain = cfg.tasks.default_brain;
+  dispatch.failover = cfg.tasks.failover;
+  dispatch.brain_names = names;
+  dispatch.max_in_flight = cfg.tasks.max_in_flight;
+  for (const auto& b : cfg.brains) dispatch.breakers[b.name] = b.breaker;
+  dispatch.retry = {cfg.tasks.retry.max_retries, cfg.tasks.retry.base_delay_ms, cfg.tasks.retry.max_delay_ms};
   // Tasks a crash left behind are recovered once per daemon run, not each time the dispatcher restarts
   // (a restarted dispatcher would otherwise re-run tasks that brains are still running).
   auto first_start = std::make_shared<std::atomic<bool>>(true);

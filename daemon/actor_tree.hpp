@@ -27,8 +27,8 @@ struct tree_context {
   paios_home home;
   std::int64_t started_ms = 0;
   std::string version;
-  bool fault_injection = false;
-  std::shared_ptr<const classifier> router;  // built (and validated) once, at start  // PAIOS_FAULT_INJECTION=1: the debug.fault operation, for supervision tests
+  bool fault_injection = false;        // PAIOS_FAULT_INJECTION=1: the debug.fault operation, for supervision tests
+  std::shared_ptr<classifier> router;  // built (and validated) once, at start; the dispatcher tunes its weights
 };
 
 supervisor_spec daemon_tree(const tree_context& ctx);

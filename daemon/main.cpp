@@ -44,7 +44,7 @@ void print_errors(const std::string& source, const std::vector<std::string>& err
 // The configuration, and the router built from it: a rule that does not compile is a configuration error.
 struct loaded {
   paios::daemon_config config;
-  std::shared_ptr<const paios::classifier> router;
+  std::shared_ptr<paios::classifier> router;
 };
 
 std::optional<loaded> load(const std::optional<std::filesystem::path>& file) {
@@ -56,7 +56,7 @@ std::optional<loaded> load(const std::optional<std::filesystem::path>& file) {
   }
   std::vector<std::string> names, errors;
   for (auto& b : result.config->brains) names.push_back(b.name);
-  std::shared_ptr<const paios::classifier> router = paios::classifier::build(result.config->merged["router"], names, errors);
+  std::shared_ptr<paios::classifier> router = paios::classifier::build(result.config->merged["router"], names, errors);
   if (!router) {
     print_errors(source, errors);
     return std::nullopt;

@@ -14,6 +14,12 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<event_record>("paios::event_record");
   cfg.add_message_type<wire::request>("paios::wire::request");
   cfg.add_message_type<task_state>("paios::task_state");
+  cfg.add_message_type<breaker_record>("paios::breaker_record");
+  cfg.add_message_type<std::vector<breaker_record>>("std::vector<paios::breaker_record>");
+  cfg.add_message_type<route_record>("paios::route_record");
+  cfg.add_message_type<std::vector<route_record>>("std::vector<paios::route_record>");
+  cfg.add_message_type<rule_weight>("paios::rule_weight");
+  cfg.add_message_type<std::vector<rule_weight>>("std::vector<paios::rule_weight>");
 }
 
 }  // namespace paios

@@ -7,6 +7,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "messages/event.hpp"
+#include "messages/routing.hpp"
 #include "messages/task.hpp"
 #include "messages/wire.hpp"
 
@@ -33,6 +34,10 @@ using whereis_atom = caf::atom_constant<caf::atom("whereis")>;    // supervisor:
 using tick_atom = caf::atom_constant<caf::atom("tick")>;          // timers
 using wire_atom = caf::atom_constant<caf::atom("wire")>;          // bridge thread -> bridge actor
 using route_atom = caf::atom_constant<caf::atom("route")>;        // dispatcher: classify without running
+using breaker_atom = caf::atom_constant<caf::atom("breaker")>;    // state store: breaker states and transitions
+using decision_atom = caf::atom_constant<caf::atom("decision")>;  // state store: the routing decision log
+using weights_atom = caf::atom_constant<caf::atom("weights")>;    // router weight adjustments
+using retry_atom = caf::atom_constant<caf::atom("retry")>;        // dispatcher: a backoff has elapsed
 
 // Registry names of the daemon's well-known actors (CAF's registry is keyed by atom).
 using root_name = caf::atom_constant<caf::atom("root")>;
@@ -70,11 +75,28 @@ typename Inspector::result_type inspect(Inspector& f, event_record& x) {
            x.data_json);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, breaker_record& x) {
+  return f(caf::meta::type_name("breaker_record"), x.brain, x.state, x.since_ms, x.open_until_ms, x.window, x.opened,
+           x.from, x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, route_record& x) {
+  return f(caf::meta::type_name("route_record"), x.task_id, x.time_ms, x.trace_id, x.category, x.brain, x.outcome,
+           x.json);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rule_weight& x) {
+  return f(caf::meta::type_name("rule_weight"), x.rule, x.factor, x.note, x.updated_ms);
+}
+
 namespace wire {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, request& x) {
   return f(caf::meta::type_name("wire_request"), x.what, x.id, x.task, x.stream, x.task_id, x.limit, x.state,
-           x.event, x.actor);
+           x.event, x.actor, x.weight);
 }
 }  // namespace wire
 

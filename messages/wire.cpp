@@ -11,9 +11,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 9> kOps = {"ping",          "task.submit", "task.cancel",
-                                                  "task.get",      "task.list",   "event.publish",
-                                                  "status",        "debug.fault", "route.classify"};
+constexpr std::array<std::string_view, 12> kOps = {"ping",          "task.submit",   "task.cancel",  "task.get",
+                                                   "task.list",     "event.publish", "status",       "debug.fault",
+                                                   "route.classify", "route.list",   "route.weights", "route.adjust"};
 constexpr std::size_t kMaxAttachments = 64;
 constexpr std::size_t kMaxIdBytes = 128;
 constexpr int kMaxListLimit = 1000;
@@ -108,6 +108,17 @@ bool parse_list(fields& f, request& r) {
   return true;
 }
 
+bool parse_adjust(fields& f, request& r) {
+  if (!f.string("rule", r.weight.rule, true, 128) || !f.string("note", r.weight.note, false, 1024)) return false;
+  if (r.weight.rule.empty()) return f.fail("field 'rule' must not be empty");
+  auto it = f.obj.find("factor");
+  if (it == f.obj.end() || it->is_null()) return f.fail("missing field 'factor' (number from 0 to 10)");
+  if (!it->is_number()) return f.fail("field 'factor' must be a number from 0 to 10");
+  r.weight.factor = it->get<double>();
+  if (!(r.weight.factor >= 0 && r.weight.factor <= 10)) return f.fail("field 'factor' must be from 0 to 10");
+  return true;
+}
+
 bool parse_publish(fields& f, request& r) {
   auto& e = r.event;
   if (!f.string("category", e.category, true, 64) || !f.string("action", e.action, true, 128) ||
@@ -192,6 +203,14 @@ parse_result parse_request(std::string_view frame) {
       ok = f.string("prompt", r.task.prompt, true) && read_attachments(f, r.task.attachments) &&
            f.string("brain", r.task.brain, false, 64);
       break;
+    case op::route_list: {
+      std::int64_t limit = r.limit;
+      ok = f.integer("limit", limit, 1, kMaxListLimit);
+      r.limit = static_cast<int>(limit);
+      break;
+    }
+    case op::route_weights: break;
+    case op::route_adjust: ok = parse_adjust(f, r); break;
     case op::debug_fault:
       ok = f.string("actor", r.actor, true, 64);
       if (ok && r.actor.empty()) ok = f.fail("field 'actor' must not be empty");

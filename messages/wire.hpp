@@ -11,6 +11,7 @@
 
 #include "messages/error.hpp"
 #include "messages/event.hpp"
+#include "messages/routing.hpp"
 #include "messages/task.hpp"
 
 namespace paios::wire {
@@ -18,7 +19,8 @@ namespace paios::wire {
 constexpr int protocol_version = 1;
 
 enum class op : std::uint8_t {
-  ping, task_submit, task_cancel, task_get, task_list, event_publish, status, debug_fault, route_classify
+  ping, task_submit, task_cancel, task_get, task_list, event_publish, status, debug_fault, route_classify,
+  route_list, route_weights, route_adjust
 };
 std::string_view to_string(op o);
 
@@ -29,10 +31,11 @@ struct request {
   task_spec task;                     // task.submit, route.classify (id and created_ms are assigned by the daemon)
   bool stream = true;                 // task.submit: send chunks as they arrive
   std::string task_id;                // task.cancel, task.get
-  int limit = 20;                     // task.list
+  int limit = 20;                     // task.list, route.list
   std::string state;                  // task.list filter: a task state name, "" for all
   event_record event;                 // event.publish (id and time assigned by the daemon)
   std::string actor;                  // debug.fault: the name of an actor of the supervision tree
+  rule_weight weight;                 // route.adjust: rule, factor, note
 };
 
 struct parse_result {

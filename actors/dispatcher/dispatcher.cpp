@@ -1,6 +1,8 @@
 #include "actors/dispatcher/dispatcher.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <random>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -8,10 +10,13 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/brain/brain.hpp"
+#include "actors/dispatcher/brain_health.hpp"
+#include "actors/dispatcher/circuit_breaker.hpp"
 #include "actors/router/classifier.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
+#include "messages/redact.hpp"
 
 namespace paios {
 namespace {
@@ -31,17 +36,27 @@ struct in_flight {
   bool stream = true;
   std::vector<std::string> chain;  // brains to try, in order
   std::string route_reason;        // why the first brain of the chain
+  nlohmann::json decision;         // the routing decision, as the decision log keeps it
+  nlohmann::json tried = nlohmann::json::array();  // each call or skip: {brain, outcome, message?, duration_ms?}
   std::size_t next = 0;            // index of the brain to try next
   std::string failures;            // why earlier brains of the chain could not run it
+  bool only_unavailable = true;    // every brain so far was skipped or could not start it
   std::uint32_t seq = 0;
-  bool streamed = false;           // output has reached the client: never re-run elsewhere
+  bool streamed = false;           // output has reached the client: never re-run, here or elsewhere
   bool finishing = false;          // its outcome is decided and being stored: later news from a brain is moot
+  bool backing_off = false;        // waiting to retry: no brain has it
+  int retries = 0;                 // on the current brain
+  std::optional<std::uint64_t> ticket;  // the current call's place in its brain's breaker
+  std::int64_t call_started_ms = 0;
 };
 
 struct dispatcher_state {
   dispatcher_options opts;
   std::unordered_map<std::string, in_flight> tasks;
   std::unordered_map<std::string, caf::actor> brains;  // cache of brains-supervisor children
+  std::unique_ptr<brain_health> health;
+  std::map<std::string, rule_weight> weights;  // the router's adjustments, as stored
+  std::mt19937_64 rng{std::random_device{}()};
   bool draining = false;
   std::vector<caf::response_promise> drain_waiters;
   bool drain_complete = true;
@@ -86,6 +101,44 @@ void persist(dispatcher_actor* self, const task_record& r, bool is_new, std::fun
             [then](caf::error& e) { then("the state store did not answer: " + caf::to_string(e)); });
 }
 
+// Fire-and-forget writes of routing facts: a failure is logged, and the task goes on.
+template <class Record>
+void store_quietly(dispatcher_actor* self, Record r, const char* what) {
+  auto store = lookup(self, store_name::value);
+  if (!store) return;
+  self->request(store, kWriteTimeout, persist_atom::value, std::move(r))
+      .then(
+          [what](const std::string& err) {
+            if (!err.empty()) spdlog::warn("dispatcher: storing {} failed: {}", what, err);
+          },
+          [what](caf::error& e) { spdlog::warn("dispatcher: storing {} failed: {}", what, caf::to_string(e)); });
+}
+
+void store_breaker(dispatcher_actor* self, breaker_record r) {
+  spdlog::log(r.state == "closed" ? spdlog::level::info : spdlog::level::warn, "breaker {}: {} -> {}: {}", r.brain,
+              r.from, r.state, r.reason);
+  store_quietly(self, std::move(r), "a breaker transition");
+}
+
+void store_decision(dispatcher_actor* self, const in_flight& t) {
+  route_record r;
+  r.task_id = t.record.spec.id;
+  r.time_ms = t.record.spec.created_ms;
+  r.trace_id = t.record.spec.trace_id;
+  r.category = t.decision.value("category", "");
+  r.brain = t.record.brain;
+  r.outcome = t.finishing ? std::string{to_string(t.record.state)} : std::string{};
+  auto d = t.decision;
+  d["task_id"] = r.task_id;
+  d["trace_id"] = r.trace_id;
+  d["time_ms"] = r.time_ms;
+  d["tried"] = t.tried;
+  d["brain"] = r.brain;
+  d["outcome"] = r.outcome;
+  r.json = d.dump();
+  store_quietly(self, std::move(r), "a routing decision");
+}
+
 void check_drained(dispatcher_actor* self) {
   auto& st = self->state;
   if (!st.draining || !st.tasks.empty()) return;
@@ -98,8 +151,11 @@ void finish(dispatcher_actor* self, const std::string& id, task_update outcome) 
   auto& st = self->state;
   auto it = st.tasks.find(id);
   if (it == st.tasks.end() || it->second.finishing) return;
-  it->second.finishing = true;
-  auto& r = it->second.record;
+  auto& t = it->second;
+  t.finishing = true;
+  if (t.ticket) st.health->release(t.record.brain, *t.ticket);  // ended before its brain said how it went
+  t.ticket.reset();
+  auto& r = t.record;
   r.state = outcome.state;
   r.text = outcome.what == task_update::kind::result ? outcome.text : std::string{};
   r.error = outcome.error;
@@ -108,6 +164,7 @@ void finish(dispatcher_actor* self, const std::string& id, task_update outcome) 
   r.finished_ms = now_ms();
   if (!outcome.brain.empty()) r.brain = outcome.brain;
   if (outcome.duration_ms == 0 && r.started_ms) outcome.duration_ms = r.finished_ms - r.started_ms;
+  store_decision(self, t);
   persist(self, r, false, [self, id, outcome = std::move(outcome)](std::string err) mutable {
     auto& st = self->state;
     auto it = st.tasks.find(id);
@@ -131,18 +188,16 @@ void fail(dispatcher_actor* self, const std::string& id, errc code, std::string 
 
 void send_to_brain(dispatcher_actor* self, const std::string& id, const std::string& brain_name,
                    const caf::actor& brain);
+void try_next(dispatcher_actor* self, const std::string& id);
 
-// Sends the task to the next brain of its chain, or fails it naming every brain and why it could not run.
-void try_next(dispatcher_actor* self, const std::string& id) {
+void note_failure(in_flight& t, const std::string& brain, const std::string& why, bool unavailable) {
+  t.failures += (t.failures.empty() ? "" : "; ") + brain + ": " + why;
+  t.only_unavailable = t.only_unavailable && unavailable;
+}
+
+// Sends the task to `name` (already admitted by its breaker), looking the brain up when it is not cached.
+void call_brain(dispatcher_actor* self, const std::string& id, const std::string& name) {
   auto& st = self->state;
-  auto it = st.tasks.find(id);
-  if (it == st.tasks.end()) return;
-  auto& t = it->second;
-  if (t.next >= t.chain.size()) {
-    fail(self, id, errc::brain_unavailable, "no brain could run the task: " + t.failures);
-    return;
-  }
-  auto name = t.chain[t.next++];
   if (auto b = st.brains.find(name); b != st.brains.end()) {
     send_to_brain(self, id, name, b->second);
     return;
@@ -160,26 +215,70 @@ void try_next(dispatcher_actor* self, const std::string& id) {
             send_to_brain(self, id, name, brain);
           },
           [self, id, name](caf::error& e) {
-            auto it = self->state.tasks.find(id);
-            if (it == self->state.tasks.end()) return;
+            auto& st = self->state;
+            auto it = st.tasks.find(id);
+            if (it == st.tasks.end() || it->second.finishing) return;
             auto& t = it->second;
-            t.failures += (t.failures.empty() ? "" : "; ") + name + ": not running (" + caf::to_string(e) + ")";
+            if (t.ticket) st.health->release(name, *t.ticket);
+            t.ticket.reset();
+            auto why = "not running (" + caf::to_string(e) + ")";
+            t.tried.push_back({{"brain", name}, {"outcome", "unavailable"}, {"message", why}});
+            note_failure(t, name, why, true);
             try_next(self, id);
           });
+}
+
+// Asks the brain's breaker; a refusal is noted and the chain goes on.
+bool admitted(dispatcher_actor* self, in_flight& t, const std::string& name) {
+  auto& st = self->state;
+  auto a = st.health->admit(name, now_ms());
+  if (a.changed) store_breaker(self, std::move(*a.changed));
+  if (a.ticket) {
+    t.ticket = a.ticket;
+    return true;
+  }
+  t.tried.push_back({{"brain", name}, {"outcome", "skipped"}, {"message", a.refusal}});
+  note_failure(t, name, a.refusal, true);
+  return false;
+}
+
+// Sends the task to the next brain of its chain whose breaker lets it through, or fails it naming every brain
+// and why it could not run.
+void try_next(dispatcher_actor* self, const std::string& id) {
+  auto& st = self->state;
+  auto it = st.tasks.find(id);
+  if (it == st.tasks.end() || it->second.finishing) return;
+  auto& t = it->second;
+  t.retries = 0;
+  while (t.next < t.chain.size()) {
+    auto name = t.chain[t.next++];
+    if (!admitted(self, t, name)) continue;
+    call_brain(self, id, name);
+    return;
+  }
+  task_update u;
+  u.what = task_update::kind::error;
+  u.error = t.only_unavailable ? errc::brain_unavailable : t.record.error;
+  if (u.error == errc::none) u.error = errc::brain_failed;
+  u.state = task_state::failed;
+  u.message = "no brain could run the task: " + t.failures;
+  finish(self, id, std::move(u));
 }
 
 void send_to_brain(dispatcher_actor* self, const std::string& id, const std::string& brain_name,
                    const caf::actor& brain) {
   auto it = self->state.tasks.find(id);
-  if (it == self->state.tasks.end()) return;
+  if (it == self->state.tasks.end() || it->second.finishing) return;
   auto& t = it->second;
   auto& r = t.record;
-  std::string reason = t.next > 1              ? "failover: " + t.failures
+  std::string reason = t.retries > 0             ? "retry " + std::to_string(t.retries) + " after: " + t.failures
+                       : t.next > 1              ? "failover: " + t.failures
                        : !t.route_reason.empty() ? t.route_reason
                        : !r.spec.brain.empty()   ? "requested by the client"
                                                  : "the default brain";
   r.brain = brain_name;
   ++r.attempts;
+  t.call_started_ms = now_ms();
   task_update routed;
   routed.what = task_update::kind::routed;
   routed.brain = brain_name;
@@ -194,9 +293,24 @@ void send_to_brain(dispatcher_actor* self, const std::string& id, const std::str
   self->send(brain, run_atom::value, std::move(spec));
 }
 
-// A brain that could not even start the task lets the chain go on; anything else is the task's end.
-bool may_fail_over(const in_flight& t, const task_update& u) {
-  return !t.streamed && (u.error == errc::brain_unavailable || u.error == errc::overloaded);
+// What an outcome says about the brain's health: counted as a failure, a success, or nothing at all (the
+// task was cancelled, the daemon stopped, the brain's queue was full).
+enum class verdict { success, failure, neutral };
+verdict judge(const task_update& u) {
+  if (u.what == task_update::kind::result) return verdict::success;
+  switch (u.error) {
+    case errc::brain_failed:
+    case errc::timeout:
+    case errc::brain_unavailable: return verdict::failure;
+    default: return verdict::neutral;
+  }
+}
+
+// Transient: the same brain may well succeed if asked again shortly.
+bool transient(errc e) { return e == errc::brain_failed || e == errc::overloaded; }
+// Another brain may run it: this one failed without the client seeing any of its answer.
+bool may_fail_over(errc e) {
+  return e == errc::brain_unavailable || e == errc::overloaded || e == errc::brain_failed || e == errc::timeout;
 }
 
 void on_outcome(dispatcher_actor* self, task_update& u) {
@@ -222,17 +336,72 @@ void on_outcome(dispatcher_actor* self, task_update& u) {
   auto& t = it->second;
   // E.g. the brain's "cancelled" after the drain deadline already stored the task as interrupted.
   if (t.finishing) return;
-  if (u.what == task_update::kind::error && may_fail_over(t, u) && t.next < t.chain.size()) {
-    t.failures += (t.failures.empty() ? "" : "; ") + u.message;
+  const auto brain = t.record.brain;
+  const auto now = now_ms();
+  const auto took = now - t.call_started_ms;
+  if (t.ticket) {
+    auto v = judge(u);
+    std::optional<breaker_record> moved;
+    if (v == verdict::neutral) st.health->release(brain, *t.ticket);
+    else moved = st.health->record(brain, *t.ticket, v == verdict::failure, took, now, u.message);
+    t.ticket.reset();
+    if (moved) store_breaker(self, std::move(*moved));
+  }
+  nlohmann::json call{{"brain", brain}, {"duration_ms", took}};
+  call["outcome"] = u.what == task_update::kind::result ? std::string{"succeeded"} : std::string{to_string(u.error)};
+  if (!u.message.empty()) call["message"] = u.message;
+  t.tried.push_back(std::move(call));
+  if (u.what != task_update::kind::error || u.error == errc::cancelled || u.error == errc::interrupted) {
+    auto id = u.task_id;
+    finish(self, id, std::move(u));
+    return;
+  }
+  t.record.error = u.error;
+  if (t.streamed) {
+    // The client has seen part of this brain's answer: running the task again (here or on another brain)
+    // would show it a second, different answer. It ends here, and says so.
+    if (may_fail_over(u.error) && (t.next < t.chain.size() || t.retries < st.opts.retry.max_retries))
+      u.message += " (not run again: " + brain + "'s answer had already begun streaming to the client)";
+    auto id = u.task_id;
+    finish(self, id, std::move(u));
+    return;
+  }
+  if (transient(u.error) && t.retries < st.opts.retry.max_retries) {
+    ++t.retries;
+    const auto& p = st.opts.retry;
+    auto delay = retry_delay_ms(t.retries, p.base_delay_ms, p.max_delay_ms,
+                                std::uniform_real_distribution<double>{0.0, 1.0}(st.rng));
+    note_failure(t, brain, u.message, u.error == errc::overloaded);
+    t.backing_off = true;
+    spdlog::info("dispatcher: task {}: {} failed ({}); retry {} of {} in {} ms", u.task_id, brain, u.message,
+                 t.retries, p.max_retries, delay);
+    self->delayed_send(self, std::chrono::milliseconds{delay}, retry_atom::value, u.task_id);
+    return;
+  }
+  if (may_fail_over(u.error) && t.next < t.chain.size()) {
+    note_failure(t, brain, u.message, u.error == errc::brain_unavailable || u.error == errc::overloaded);
     try_next(self, u.task_id);
     return;
   }
-  if (u.what == task_update::kind::error && may_fail_over(t, u)) {
-    t.failures += (t.failures.empty() ? "" : "; ") + u.message;
-    u.message = t.chain.size() > 1 ? "no brain could run the task: " + t.failures : u.message;
+  if (t.chain.size() > 1 || !t.failures.empty()) {
+    note_failure(t, brain, u.message, u.error == errc::brain_unavailable);
+    if (t.only_unavailable) u.error = errc::brain_unavailable;
+    u.message = "no brain could run the task: " + t.failures;
   }
   auto id = u.task_id;
   finish(self, id, std::move(u));
+}
+
+// A backoff has elapsed: the same brain again, if its breaker still lets the task through.
+void on_retry(dispatcher_actor* self, const std::string& id) {
+  auto& st = self->state;
+  auto it = st.tasks.find(id);
+  if (it == st.tasks.end() || it->second.finishing || !it->second.backing_off) return;
+  auto& t = it->second;
+  t.backing_off = false;
+  auto brain = t.record.brain;
+  if (!admitted(self, t, brain)) return try_next(self, id);
+  call_brain(self, id, brain);
 }
 
 std::vector<route_attachment> route_attachments(const task_spec& spec) {
@@ -250,6 +419,8 @@ std::string plan_chain(const dispatcher_state& st, in_flight& t) {
   if (!spec.brain.empty()) {
     t.chain = {spec.brain};
     t.route_reason = "requested by the client";
+    t.decision = {{"override", spec.brain}, {"reason", t.route_reason}, {"chain", t.chain},
+                  {"summary", redacted_summary(spec.prompt)}};
     return {};
   }
   if (st.opts.router) {
@@ -257,17 +428,22 @@ std::string plan_chain(const dispatcher_state& st, in_flight& t) {
     if (!d.override_brain.empty() && d.chain.empty()) return d.reason;  // names an unknown brain
     t.route_reason = d.reason;
     t.chain = d.chain;
+    t.decision = d;
+    t.decision["summary"] = redacted_summary(spec.prompt);
     if (!d.override_brain.empty()) {
       spec.prompt = std::move(d.prompt);
       spec.brain = d.override_brain;
       return {};
     }
+  } else {
+    t.decision = {{"reason", "the default brain (no router)"}, {"summary", redacted_summary(spec.prompt)}};
   }
   auto add = [&](const std::string& b) {
     if (std::find(t.chain.begin(), t.chain.end(), b) == t.chain.end()) t.chain.push_back(b);
   };
   add(st.opts.default_brain);
   for (auto& b : st.opts.failover) add(b);
+  t.decision["chain"] = t.chain;
   return {};
 }
 
@@ -283,7 +459,8 @@ void start_task(dispatcher_actor* self, in_flight t) {
     }
   }
   auto id = spec.id;
-  st.tasks.emplace(id, std::move(t));
+  auto& placed = st.tasks.emplace(id, std::move(t)).first->second;
+  store_decision(self, placed);
   try_next(self, id);
 }
 
@@ -382,10 +559,15 @@ void status(dispatcher_actor* self, caf::response_promise promise) {
   g->promise = std::move(promise);
   g->base = {{"in_flight", st.tasks.size()}, {"draining", st.draining}, {"default_brain", st.opts.default_brain},
              {"failover", st.opts.failover}};
-  auto done = [g] {
+  auto done = [self, g] {
     if (--g->pending > 0) return;
     std::sort(g->brains.begin(), g->brains.end(),
               [](const nlohmann::json& a, const nlohmann::json& b) { return a.value("name", "") < b.value("name", ""); });
+    for (auto& b : g->brains) {
+      nlohmann::json breaker;
+      self->state.health->describe(b.value("name", ""), breaker);
+      if (!breaker.is_null()) b["breaker"] = std::move(breaker);
+    }
     g->base["brains"] = std::move(g->brains);
     g->promise.deliver(g->base.dump());
   };
@@ -419,6 +601,83 @@ void status(dispatcher_actor* self, caf::response_promise promise) {
   done();
 }
 
+void apply_weights(dispatcher_actor* self) {
+  auto& st = self->state;
+  if (!st.opts.router) return;
+  std::map<std::string, double> factors;
+  for (auto& [rule, w] : st.weights) factors[rule] = w.factor;
+  st.opts.router->set_adjustments(std::move(factors));
+}
+
+// Breakers and router weights as the store kept them, before any task is taken: `await` holds every other
+// message until each answer is in.
+void restore_from_store(dispatcher_actor* self) {
+  auto store = lookup(self, store_name::value);
+  if (!store) {
+    spdlog::warn("dispatcher: no state store at start; breakers start closed and the router unadjusted");
+    return;
+  }
+  self->request(store, kStoreTimeout, breaker_atom::value)
+      .await(
+          [self](std::vector<breaker_record>& saved) {
+            self->state.health->restore(saved);
+            for (auto& b : saved)
+              if (b.state != "closed") spdlog::warn("breaker {}: {} since the last run ({})", b.brain, b.state, b.reason);
+          },
+          [](caf::error& e) { spdlog::error("dispatcher: reading breakers failed: {}", caf::to_string(e)); });
+  self->request(store, kStoreTimeout, weights_atom::value)
+      .await(
+          [self](std::vector<rule_weight>& saved) {
+            auto& st = self->state;
+            for (auto& w : saved) {
+              if (st.opts.router && !st.opts.router->has_rule(w.rule)) {
+                spdlog::warn("router: a stored weight names rule '{}', which the configuration no longer has; ignored",
+                             w.rule);
+                continue;
+              }
+              st.weights[w.rule] = w;
+            }
+            apply_weights(self);
+            if (!st.weights.empty()) spdlog::info("router: {} weight adjustments in effect", st.weights.size());
+          },
+          [](caf::error& e) { spdlog::error("dispatcher: reading router weights failed: {}", caf::to_string(e)); });
+}
+
+// A new factor for one rule: stored first, then in effect for the next task. Replies (error code, message),
+// both empty on success.
+caf::result<std::string, std::string> adjust_weight(dispatcher_actor* self, rule_weight w) {
+  auto& st = self->state;
+  using reply = caf::result<std::string, std::string>;
+  auto refuse = [](errc code, std::string message) { return reply{std::string{to_string(code)}, std::move(message)}; };
+  if (!st.opts.router) return refuse(errc::not_found, "the router is not configured");
+  if (!st.opts.router->has_rule(w.rule))
+    return refuse(errc::not_found, "no router rule '" + w.rule + "' (see router.rules in the configuration)");
+  if (!(w.factor >= 0 && w.factor <= 10))
+    return refuse(errc::bad_request, "factor must be from 0 to 10 (got " + std::to_string(w.factor) + ")");
+  w.updated_ms = now_ms();
+  auto store = lookup(self, store_name::value);
+  if (!store) return refuse(errc::store_failed, "the state store is not running");
+  auto promise = self->make_response_promise<std::string, std::string>();
+  self->request(store, kWriteTimeout, persist_atom::value, w)
+      .then(
+          [self, promise, w](const std::string& err) mutable {
+            if (!err.empty()) {
+              promise.deliver(std::string{to_string(errc::store_failed)}, err);
+              return;
+            }
+            auto& st = self->state;
+            if (w.factor == 1.0) st.weights.erase(w.rule);
+            else st.weights[w.rule] = w;
+            apply_weights(self);
+            spdlog::info("router: rule {} weight factor {} ({})", w.rule, w.factor, w.note);
+            promise.deliver(std::string{}, std::string{});
+          },
+          [promise](caf::error& e) mutable {
+            promise.deliver(std::string{to_string(errc::store_failed)}, "the state store did not answer: " + caf::to_string(e));
+          });
+  return promise;
+}
+
 caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opts) {
   guard_actor(self, "dispatcher");
   self->state.opts = std::move(opts);
@@ -438,6 +697,8 @@ caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opt
       return;
     }
   });
+  self->state.health = std::make_unique<brain_health>(self->state.opts.breakers);
+  restore_from_store(self);
   if (self->state.opts.recover_at_start) recover(self);
   return {
       [=](submit_atom, task_spec& spec, caf::actor& listener, std::string& route, std::string& request_id,
@@ -479,7 +740,8 @@ caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opt
         auto it = st.tasks.find(id);
         if (it == st.tasks.end()) return {false, std::string{}};
         auto& t = it->second;
-        if (!t.record.brain.empty()) {
+        if (t.finishing) return {true, std::string{to_string(t.record.state)}};
+        if (!t.record.brain.empty() && !t.backing_off) {
           if (auto b = st.brains.find(t.record.brain); b != st.brains.end()) {
             caf::anon_send(b->second, cancel_atom::value, id);  // anonymous: the brain's bool reply is not wanted
             return {true, std::string{to_string(t.record.state)}};
@@ -504,6 +766,13 @@ caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opt
         return promise;
       },
       [=](drain_atom) { drain_deadline(self); },
+      [=](retry_atom, const std::string& id) { on_retry(self, id); },
+      [=](weights_atom) {
+        std::vector<rule_weight> out;
+        for (auto& [rule, w] : self->state.weights) out.push_back(w);
+        return out;
+      },
+      [=](weights_atom, rule_weight& w) { return adjust_weight(self, std::move(w)); },
   };
 }
 

@@ -1,42 +1,62 @@
 #pragma once
-// dispatcher: takes tasks from submitters, makes each durable before saying yes, sends it to a brain, walks
-// the failover chain when a brain cannot run it, and relays what comes back.
+// dispatcher: takes tasks from submitters, makes each durable before saying yes, routes it to a chain of
+// brains, and walks that chain behind each brain's circuit breaker, retrying transient failures with backoff.
 //
 // Receives                                                    Replies / sends
 //   (submit_atom, task_spec, caf::actor listener,             the listener gets (update_atom, task_update):
-//    std::string route, std::string request_id, bool stream)   accepted (once the task is on disk), routed,
-//                                                               chunk* (if stream), then exactly one result or
-//                                                               error. A refusal (unknown brain, overload,
-//                                                               draining, store failure) is one error update
-//                                                               with no task id: nothing was stored.
+//    std::string route, std::string request_id, bool stream)   accepted (once the task is on disk), routed
+//                                                               (again on each retry or failover), chunk* (if
+//                                                               stream), then exactly one result or error. A
+//                                                               refusal (unknown brain, overload, draining,
+//                                                               store failure) is one error with no task id.
 //   (cancel_atom, std::string task_id)                        (bool cancelled, std::string state)
 //   (route_atom, task_spec)                                   std::string JSON: the routing decision, nothing run
-//   (chunk_atom, id, text), (outcome_atom, task_update)       from brains
-//   (status_atom)                                             std::string JSON {in_flight, draining, brains}
+//   (weights_atom)                                            std::vector<rule_weight>: the router's adjustments
+//   (weights_atom, rule_weight)                               (std::string code, std::string message): both
+//                                                               empty once stored and in effect
+//   (chunk_atom, id, text), (outcome_atom, task_update),      from brains; (retry_atom, id) from itself
+//   (started_atom, id)
+//   (status_atom)                                             std::string JSON {in_flight, draining, brains
+//                                                               (each with its breaker)}
 //   (drain_atom, std::int64_t deadline_ms)                    bool once nothing is in flight: true if all
 //                                                               finished, false if the deadline cancelled the
 //                                                               rest (stored as interrupted)
-// Owns: the in-flight table. Brains are looked up through the `brains` supervisor and cached; a brain that
-// stops fails its running tasks with brain_failed. Outcomes of tasks it does not know (it was restarted
-// while they ran) are still written to the store, so that no task is left running.
+// Owns: the in-flight table, the breakers of every brain (restored from the store at start, each transition
+// stored), and the router's weight adjustments (read from the store at start, changed through weights_atom).
+// Every routing decision goes to the store when the task is accepted and again, with the brains tried, when it
+// ends. Brains are looked up through the `brains` supervisor and cached; a brain that stops fails its running
+// tasks with brain_failed. Outcomes of tasks it does not know (it was restarted while they ran) are still
+// stored, so that no task is left running.
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <caf/fwd.hpp>
 
+#include "config/breaker_config.hpp"
+
 namespace paios {
 
 class classifier;
 
+struct retry_policy {
+  int max_retries = 1;               // extra calls on the same brain after a transient failure
+  std::int64_t base_delay_ms = 250;  // see retry_delay_ms() in circuit_breaker.hpp
+  std::int64_t max_delay_ms = 5000;
+};
+
 struct dispatcher_options {
-  std::shared_ptr<const classifier> router;  // picks the chain of a task that names no brain
+  std::shared_ptr<classifier> router;  // picks the chain of a task that names no brain; only the dispatcher uses it
   std::string default_brain;
   std::vector<std::string> failover;     // tried in order after the default brain
   std::vector<std::string> brain_names;  // every configured brain
   std::size_t max_in_flight = 100000;
   bool recover_at_start = false;         // ask the store for tasks a crash left queued, and run them
+  std::map<std::string, breaker_config> breakers;  // per brain
+  retry_policy retry;
 };
 
 caf::actor spawn_dispatcher(caf::actor_system& sys, dispatcher_options opts);

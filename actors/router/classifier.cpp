@@ -248,6 +248,10 @@ std::unique_ptr<classifier> classifier::build(const json& router, const std::vec
   return c;
 }
 
+bool classifier::has_rule(std::string_view id) const {
+  return std::any_of(rules_.begin(), rules_.end(), [&](const rule& r) { return r.id == id; });
+}
+
 void classifier::set_adjustments(std::map<std::string, double> factors) {
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     auto it = factors.find(rules_[i].id);

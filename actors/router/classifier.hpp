@@ -57,6 +57,7 @@ class classifier {
   // Multiplies rule weights by rule id (1.0 when absent): how a later self-reflection job tunes the router.
   void set_adjustments(std::map<std::string, double> factors);
 
+  bool has_rule(std::string_view id) const;
   const std::vector<std::string>& categories() const { return categories_; }
   std::size_t rule_count() const { return rules_.size(); }
 

@@ -33,6 +33,11 @@ sqlite_stmt& sqlite_stmt::bind(int i, std::int64_t value) {
   return *this;
 }
 
+sqlite_stmt& sqlite_stmt::bind_real(int i, double value) {
+  sqlite3_bind_double(stmt_, i, value);
+  return *this;
+}
+
 sqlite_stmt& sqlite_stmt::bind_null(int i) {
   sqlite3_bind_null(stmt_, i);
   return *this;
@@ -65,6 +70,7 @@ std::string sqlite_stmt::text(int col) const {
 }
 
 std::int64_t sqlite_stmt::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+double sqlite_stmt::real(int col) const { return sqlite3_column_double(stmt_, col); }
 
 std::unique_ptr<sqlite_db> sqlite_db::open(const std::filesystem::path& file, bool synchronous_full,
                                            std::string& error) {

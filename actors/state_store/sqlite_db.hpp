@@ -24,6 +24,7 @@ class sqlite_stmt {
   // Binding is 1-based, as in SQLite. Each returns *this so that calls chain.
   sqlite_stmt& bind(int i, std::string_view text);
   sqlite_stmt& bind(int i, std::int64_t value);
+  sqlite_stmt& bind_real(int i, double value);  // named apart: an int argument would fit both overloads
   sqlite_stmt& bind_null(int i);
 
   // Runs one step: true while a row is available; false when done. On error `error()` says why.
@@ -34,6 +35,7 @@ class sqlite_stmt {
 
   std::string text(int col) const;
   std::int64_t integer(int col) const;
+  double real(int col) const;
   const std::string& error() const { return error_; }
 
  private:

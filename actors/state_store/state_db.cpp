@@ -35,7 +35,41 @@ CREATE TABLE IF NOT EXISTS events (
   data TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS events_by_time ON events(time_ms);
-PRAGMA user_version = 1;
+CREATE TABLE IF NOT EXISTS breakers (
+  brain TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  since_ms INTEGER NOT NULL,
+  open_until_ms INTEGER NOT NULL,
+  window TEXT NOT NULL DEFAULT '',
+  opened INTEGER NOT NULL DEFAULT 0,
+  last_from TEXT NOT NULL DEFAULT '',
+  last_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS breaker_transitions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  brain TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS route_decisions (
+  task_id TEXT PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  trace_id TEXT NOT NULL DEFAULT '',
+  category TEXT NOT NULL DEFAULT '',
+  brain TEXT NOT NULL DEFAULT '',
+  outcome TEXT NOT NULL DEFAULT '',
+  decision TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS route_decisions_by_time ON route_decisions(time_ms);
+CREATE TABLE IF NOT EXISTS router_weights (
+  rule TEXT PRIMARY KEY,
+  factor REAL NOT NULL,
+  note TEXT NOT NULL DEFAULT '',
+  updated_ms INTEGER NOT NULL
+);
+PRAGMA user_version = 2;
 )SQL";
 
 constexpr const char* kColumns =
@@ -100,6 +134,26 @@ std::string state_db::prepare_all() {
   get_task_ = db_->prepare(std::string{"SELECT "} + kColumns + " FROM tasks WHERE id = ?1", err);
   list_tasks_ = db_->prepare(std::string{"SELECT "} + kColumns + " FROM tasks ORDER BY created_ms DESC, id DESC LIMIT ?1",
                              err);
+  upsert_breaker_ = db_->prepare(
+      "INSERT INTO breakers (brain, state, since_ms, open_until_ms, window, opened, last_from, last_reason) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(brain) DO UPDATE SET state = ?2, since_ms = ?3, "
+      "open_until_ms = ?4, window = ?5, opened = ?6, last_from = ?7, last_reason = ?8",
+      err);
+  insert_transition_ = db_->prepare(
+      "INSERT INTO breaker_transitions (brain, time_ms, from_state, to_state, reason) VALUES (?1, ?2, ?3, ?4, ?5)", err);
+  upsert_decision_ = db_->prepare(
+      "INSERT INTO route_decisions (task_id, time_ms, trace_id, category, brain, outcome, decision) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(task_id) DO UPDATE SET brain = ?5, outcome = ?6, decision = ?7",
+      err);
+  list_decisions_ = db_->prepare(
+      "SELECT task_id, time_ms, trace_id, category, brain, outcome, decision FROM route_decisions "
+      "ORDER BY time_ms DESC, task_id DESC LIMIT ?1",
+      err);
+  upsert_weight_ = db_->prepare(
+      "INSERT INTO router_weights (rule, factor, note, updated_ms) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT(rule) DO UPDATE SET factor = ?2, note = ?3, updated_ms = ?4",
+      err);
+  delete_weight_ = db_->prepare("DELETE FROM router_weights WHERE rule = ?1", err);
   list_by_state_ = db_->prepare(
       std::string{"SELECT "} + kColumns + " FROM tasks WHERE state = ?2 ORDER BY created_ms DESC, id DESC LIMIT ?1",
       err);
@@ -172,6 +226,112 @@ std::vector<task_record> state_db::list_tasks(int limit, std::optional<task_stat
   while (stmt.step()) out.push_back(read_task(stmt));
   error = stmt.error();
   stmt.reset();
+  return out;
+}
+
+std::string state_db::save_breaker(const breaker_record& b, std::int64_t time_ms) {
+  upsert_breaker_.bind(1, b.brain)
+      .bind(2, b.state)
+      .bind(3, b.since_ms)
+      .bind(4, b.open_until_ms)
+      .bind(5, b.window)
+      .bind(6, static_cast<std::int64_t>(b.opened))
+      .bind(7, b.from)
+      .bind(8, b.reason);
+  if (!upsert_breaker_.run()) return upsert_breaker_.error();
+  if (b.from.empty() || b.from == b.state) return {};  // a snapshot, not a transition
+  insert_transition_.bind(1, b.brain).bind(2, time_ms).bind(3, b.from).bind(4, b.state).bind(5, b.reason);
+  return insert_transition_.run() ? std::string{} : insert_transition_.error();
+}
+
+std::vector<breaker_record> state_db::breakers(std::string& error) {
+  auto stmt = db_->prepare(
+      "SELECT brain, state, since_ms, open_until_ms, window, opened, last_from, last_reason FROM breakers ORDER BY brain",
+      error);
+  std::vector<breaker_record> out;
+  if (!error.empty()) return out;
+  while (stmt.step()) {
+    breaker_record b;
+    b.brain = stmt.text(0);
+    b.state = stmt.text(1);
+    b.since_ms = stmt.integer(2);
+    b.open_until_ms = stmt.integer(3);
+    b.window = stmt.text(4);
+    b.opened = static_cast<std::uint64_t>(stmt.integer(5));
+    b.from = stmt.text(6);
+    b.reason = stmt.text(7);
+    out.push_back(std::move(b));
+  }
+  error = stmt.error();
+  return out;
+}
+
+std::vector<breaker_record> state_db::breaker_history(const std::string& brain, int limit, std::string& error) {
+  auto stmt = db_->prepare(
+      "SELECT brain, time_ms, from_state, to_state, reason FROM breaker_transitions "
+      "WHERE ?1 = '' OR brain = ?1 ORDER BY seq DESC LIMIT ?2",
+      error);
+  std::vector<breaker_record> out;
+  if (!error.empty()) return out;
+  stmt.bind(1, brain).bind(2, std::int64_t{limit});
+  while (stmt.step()) {
+    breaker_record b;
+    b.brain = stmt.text(0);
+    b.since_ms = stmt.integer(1);
+    b.from = stmt.text(2);
+    b.state = stmt.text(3);
+    b.reason = stmt.text(4);
+    out.push_back(std::move(b));
+  }
+  error = stmt.error();
+  return out;
+}
+
+std::string state_db::save_decision(const route_record& r) {
+  upsert_decision_.bind(1, r.task_id)
+      .bind(2, r.time_ms)
+      .bind(3, r.trace_id)
+      .bind(4, r.category)
+      .bind(5, r.brain)
+      .bind(6, r.outcome)
+      .bind(7, r.json);
+  return upsert_decision_.run() ? std::string{} : upsert_decision_.error();
+}
+
+std::vector<route_record> state_db::decisions(int limit, std::string& error) {
+  list_decisions_.bind(1, std::int64_t{limit});
+  std::vector<route_record> out;
+  while (list_decisions_.step()) {
+    route_record r;
+    r.task_id = list_decisions_.text(0);
+    r.time_ms = list_decisions_.integer(1);
+    r.trace_id = list_decisions_.text(2);
+    r.category = list_decisions_.text(3);
+    r.brain = list_decisions_.text(4);
+    r.outcome = list_decisions_.text(5);
+    r.json = list_decisions_.text(6);
+    out.push_back(std::move(r));
+  }
+  error = list_decisions_.error();
+  list_decisions_.reset();
+  return out;
+}
+
+std::string state_db::save_weight(const rule_weight& w) {
+  if (w.factor == 1.0) {  // the neutral factor: nothing to keep
+    delete_weight_.bind(1, w.rule);
+    return delete_weight_.run() ? std::string{} : delete_weight_.error();
+  }
+  upsert_weight_.bind(1, w.rule).bind_real(2, w.factor).bind(3, w.note).bind(4, w.updated_ms);
+  return upsert_weight_.run() ? std::string{} : upsert_weight_.error();
+}
+
+std::vector<rule_weight> state_db::weights(std::string& error) {
+  auto stmt = db_->prepare("SELECT rule, factor, note, updated_ms FROM router_weights ORDER BY rule", error);
+  std::vector<rule_weight> out;
+  if (!error.empty()) return out;
+  while (stmt.step()) out.push_back({stmt.text(0), stmt.real(1), stmt.text(2), stmt.integer(3)});
+  error = stmt.error();
   return out;
 }
 

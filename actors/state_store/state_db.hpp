@@ -1,5 +1,6 @@
 #pragma once
-// The schema and queries of state.sqlite: tasks and published events. Synchronous and single-owner (the
+// The schema and queries of state.sqlite: tasks, published events, breakers, routing decisions and router
+// weight adjustments. Synchronous and single-owner (the
 // state store actor); no actor runtime here, so that it is tested and benchmarked directly.
 #include <filesystem>
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include "actors/state_store/sqlite_db.hpp"
 #include "messages/event.hpp"
+#include "messages/routing.hpp"
 #include "messages/task.hpp"
 
 namespace paios {
@@ -32,6 +34,18 @@ class state_db {
   // Newest first; `state` filters when set.
   std::vector<task_record> list_tasks(int limit, std::optional<task_state> state, std::string& error);
 
+  // The breaker after a transition: the latest state per brain, plus a history row when `from` differs.
+  std::string save_breaker(const breaker_record& b, std::int64_t time_ms);
+  std::vector<breaker_record> breakers(std::string& error);  // the latest of each brain
+  // Transitions, newest first (brain "" for all); since_ms is the time of the transition.
+  std::vector<breaker_record> breaker_history(const std::string& brain, int limit, std::string& error);
+
+  std::string save_decision(const route_record& r);  // inserted at routing, updated at the task's end
+  std::vector<route_record> decisions(int limit, std::string& error);  // newest first
+
+  std::string save_weight(const rule_weight& w);  // factor 1 removes the rule's adjustment
+  std::vector<rule_weight> weights(std::string& error);
+
   // At boot, before anything runs: tasks left `running` by a crash become `interrupted` (or `queued` again
   // when redispatch_running); returns every `queued` task, oldest first, to be dispatched again.
   std::vector<task_record> recover(bool redispatch_running, std::string& error);
@@ -42,6 +56,7 @@ class state_db {
 
   std::unique_ptr<sqlite_db> db_;
   sqlite_stmt insert_task_, update_task_, insert_event_, get_task_, list_tasks_, list_by_state_;
+  sqlite_stmt upsert_breaker_, insert_transition_, upsert_decision_, list_decisions_, upsert_weight_, delete_weight_;
 };
 
 }  // namespace paios

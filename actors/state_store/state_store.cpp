@@ -14,7 +14,7 @@ namespace paios {
 namespace {
 
 struct pending_write {
-  std::variant<task_record, event_record> item;
+  std::variant<task_record, event_record, breaker_record, route_record, rule_weight> item;
   bool is_new = false;
   caf::response_promise promise;
 };
@@ -32,8 +32,14 @@ std::vector<std::string> commit_batch(state_db& db, const std::vector<pending_wr
     const auto& w = batch[i];
     if (auto* t = std::get_if<task_record>(&w.item))
       errors[i] = w.is_new ? db.insert_task(*t) : db.update_task(*t);
+    else if (auto* e = std::get_if<event_record>(&w.item))
+      errors[i] = db.insert_event(*e);
+    else if (auto* b = std::get_if<breaker_record>(&w.item))
+      errors[i] = db.save_breaker(*b, b->since_ms);
+    else if (auto* r = std::get_if<route_record>(&w.item))
+      errors[i] = db.save_decision(*r);
     else
-      errors[i] = db.insert_event(std::get<event_record>(w.item));
+      errors[i] = db.save_weight(std::get<rule_weight>(w.item));
   }
   if (auto err = db.commit(); !err.empty()) {
     db.rollback();
@@ -98,7 +104,34 @@ caf::behavior store_behavior(store_actor* self, state_store_options opts) {
         return enqueue(self, pending_write{std::move(r), is_new, {}});
       },
       [=](publish_atom, event_record& e) { return enqueue(self, pending_write{std::move(e), true, {}}); },
+      [=](persist_atom, breaker_record& b) { return enqueue(self, pending_write{std::move(b), true, {}}); },
+      [=](persist_atom, route_record& r) { return enqueue(self, pending_write{std::move(r), true, {}}); },
+      [=](persist_atom, rule_weight& w) { return enqueue(self, pending_write{std::move(w), true, {}}); },
       [=](flush_atom) { flush(self); },
+      [=](breaker_atom) {
+        std::string err;
+        auto rs = self->state.db->breakers(err);
+        if (!err.empty()) spdlog::error("state_store: reading breakers: {}", err);
+        return rs;
+      },
+      [=](breaker_atom, const std::string& brain, int limit) {
+        std::string err;
+        auto rs = self->state.db->breaker_history(brain, limit, err);
+        if (!err.empty()) spdlog::error("state_store: reading breaker transitions: {}", err);
+        return rs;
+      },
+      [=](decision_atom, int limit) {
+        std::string err;
+        auto rs = self->state.db->decisions(limit, err);
+        if (!err.empty()) spdlog::error("state_store: reading routing decisions: {}", err);
+        return rs;
+      },
+      [=](weights_atom) {
+        std::string err;
+        auto rs = self->state.db->weights(err);
+        if (!err.empty()) spdlog::error("state_store: reading router weights: {}", err);
+        return rs;
+      },
       [=](get_atom, const std::string& id) {
         std::string err;
         auto r = self->state.db->get_task(id, err);

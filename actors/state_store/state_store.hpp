@@ -1,9 +1,18 @@
 #pragma once
-// state_store: the one owner of state.sqlite (tasks and published events).
+// state_store: the one owner of state.sqlite (tasks, published events, breakers, routing decisions, router
+// weight adjustments).
 //
 // Receives                                      Replies
 //   (persist_atom, task_record, bool is_new)    std::string: "" once committed, else the error (nothing written)
 //   (publish_atom, event_record)                std::string: "" once committed, else the error
+//   (persist_atom, breaker_record)              std::string, as above: the latest state, plus history when it
+//                                               records a transition
+//   (persist_atom, route_record)                std::string, as above: inserts, or updates the task's decision
+//   (persist_atom, rule_weight)                 std::string, as above: factor 1 removes the adjustment
+//   (breaker_atom)                              std::vector<breaker_record>: the latest of each brain
+//   (breaker_atom, std::string brain, int n)    std::vector<breaker_record>: transitions, newest first
+//   (decision_atom, int limit)                  std::vector<route_record>, newest first
+//   (weights_atom)                              std::vector<rule_weight>, by rule
 //   (get_atom, std::string task_id)             (bool found, task_record)
 //   (list_atom, int limit, std::string state)   std::vector<task_record>, newest first ("" state: all)
 //   (recover_atom)                              std::vector<task_record>: queued tasks to dispatch again; marks

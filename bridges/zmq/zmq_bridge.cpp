@@ -122,6 +122,13 @@ void inject_fault(bridge_actor* self, const std::string& identity, const std::st
       whereis_atom::value, name);
 }
 
+nlohmann::json weights_json(const std::vector<rule_weight>& ws) {
+  auto out = nlohmann::json::array();
+  for (const auto& w : ws)
+    out.push_back({{"rule", w.rule}, {"factor", w.factor}, {"note", w.note}, {"updated_ms", w.updated_ms}});
+  return out;
+}
+
 void handle(bridge_actor* self, std::string& identity, wire::request& req) {
   auto& st = self->state;
   auto id = req.id;
@@ -138,6 +145,30 @@ void handle(bridge_actor* self, std::string& identity, wire::request& req) {
                    self->state.out->reply(identity, wire::encode_reply(id, "route", std::move(d)));
                  },
                  route_atom::value, std::move(req.task));
+    case wire::op::route_list:
+      return ask(self, store_name::value, "the state store", identity, id,
+                 [self, identity, id](const std::vector<route_record>& rs) {
+                   auto list = nlohmann::json::array();
+                   for (const auto& r : rs) list.push_back(nlohmann::json::parse(r.json, nullptr, false));
+                   self->state.out->reply(identity, wire::encode_reply(id, "routes", {{"decisions", std::move(list)}}));
+                 },
+                 decision_atom::value, req.limit);
+    case wire::op::route_weights:
+      return ask(self, dispatch_name::value, "the dispatcher", identity, id,
+                 [self, identity, id](const std::vector<rule_weight>& ws) {
+                   self->state.out->reply(identity, wire::encode_reply(id, "weights", {{"weights", weights_json(ws)}}));
+                 },
+                 weights_atom::value);
+    case wire::op::route_adjust: {
+      auto w = req.weight;
+      return ask(self, dispatch_name::value, "the dispatcher", identity, id,
+                 [self, identity, id, w](const std::string& code, const std::string& message) {
+                   if (!code.empty())
+                     return reply_error(self, identity, id, errc_from_string(code).value_or(errc::internal), message);
+                   self->state.out->reply(identity, wire::encode_reply(id, "adjusted", {{"rule", w.rule}, {"factor", w.factor}}));
+                 },
+                 weights_atom::value, std::move(req.weight));
+    }
     case wire::op::task_submit: {
       if (st.draining) return reply_error(self, identity, id, errc::shutting_down, "the daemon is shutting down");
       auto d = lookup(self, dispatch_name::value);

@@ -3,7 +3,8 @@
 # (fake-claude: Claude Code stream-json, fake-codex: Codex exec --json, fake-gemini: Gemini CLI json,
 # fake-text: the prompt itself). FAKE_MODE picks a misbehaviour: ok (default), error, crash, hang,
 # hang-ignore-term, slow (FAKE_DELAY_MS between chunks), flood-stderr (FAKE_STDERR_BYTES), partial,
-# grandchild, exit3.
+# grandchild, exit3. FAKE_MODE_FILE names a file whose content, read at each call, replaces FAKE_MODE (so a test
+# makes a brain fail, hang and recover on command); FAKE_CALLS_FILE gets one line per call (the prompt's first).
 import json
 import os
 import signal
@@ -13,10 +14,19 @@ import time
 
 agent = os.path.basename(sys.argv[0]).replace("fake-", "")
 mode = os.environ.get("FAKE_MODE", "ok")
+if os.environ.get("FAKE_MODE_FILE"):
+    try:
+        with open(os.environ["FAKE_MODE_FILE"]) as f:
+            mode = f.read().strip() or mode
+    except OSError:
+        pass
 delay = int(os.environ.get("FAKE_DELAY_MS", "100")) / 1000.0
 prompt = sys.stdin.buffer.read().decode("utf-8", "replace")
 first_line = prompt.splitlines()[0] if prompt else ""
 answer = "You asked: " + first_line
+if os.environ.get("FAKE_CALLS_FILE"):
+    with open(os.environ["FAKE_CALLS_FILE"], "a") as f:
+        f.write(first_line + "\n")
 out = sys.stdout
 
 

@@ -117,8 +117,10 @@ TEST(ProcessBrain, AThousandMixedCallsLeaveNoChildBehind) {
   auto cfg = agents_config();
   auto native = [](std::vector<std::string> cmd) {
     return json{{"kind", "process"}, {"command", cmd}, {"format", "text"}, {"kill_grace_ms", 200},
-                {"max_concurrent", 4}, {"max_queue", 1000}};
+                {"max_concurrent", 4}, {"max_queue", 1000}, {"breaker", {{"enabled", false}}}};
   };
+  // Every call reaches its brain once: no breaker opens, no failure is retried (both tested elsewhere).
+  cfg["tasks"]["retry"] = {{"max_retries", 0}};
   cfg["brains"]["cat"] = native({"/bin/cat"});
   cfg["brains"]["segv"] = native({"/bin/sh", "-c", "kill -SEGV $$"});
   cfg["brains"]["sleepy"] = native({"/bin/sh", "-c", "sleep 30 & sleep 30"});

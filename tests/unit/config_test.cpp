@@ -118,6 +118,41 @@ TEST(Config, BrainConfigInitialValuesAreTheSchemaDefaults) {
   EXPECT_EQ(fields["description"]["default"], b.description);
 }
 
+TEST(Config, BreakerConfigInitialValuesAreTheDefaults) {
+  const auto& d = default_config()["breaker"];
+  breaker_config b;
+  EXPECT_EQ(d["enabled"], b.enabled);
+  EXPECT_EQ(d["window"], b.window);
+  EXPECT_EQ(d["min_calls"], b.min_calls);
+  EXPECT_EQ(d["failure_rate"], b.failure_rate);
+  EXPECT_EQ(d["slow_call_ms"], b.slow_call_ms);
+  EXPECT_EQ(d["slow_rate"], b.slow_rate);
+  EXPECT_EQ(d["open_ms"], b.open_ms);
+  EXPECT_EQ(d["half_open_calls"], b.half_open_calls);
+}
+
+TEST(Config, BreakersTakeTheSectionThenTheBrainsOwnKeys) {
+  auto r = config_from_json({{"breaker", {{"open_ms", 9000}, {"window", 8}}},
+                             {"brains", {{"codex", {{"breaker", {{"open_ms", 1000}, {"failure_rate", 0.25}}}}}}}});
+  ASSERT_TRUE(r.config) << all(r);
+  auto* codex = find_brain(*r.config, "codex");
+  auto* claude = find_brain(*r.config, "claude");
+  ASSERT_TRUE(codex && claude);
+  EXPECT_EQ(codex->breaker.open_ms, 1000);
+  EXPECT_EQ(codex->breaker.failure_rate, 0.25);
+  EXPECT_EQ(codex->breaker.window, 8);
+  EXPECT_EQ(claude->breaker.open_ms, 9000);
+  EXPECT_EQ(claude->breaker.failure_rate, 0.5);
+  EXPECT_EQ(r.config->tasks.retry.max_retries, 1);
+  expect_refused({{"breaker", {{"window", 3}}}}, "breaker.min_calls: must not exceed the window (3 calls)");
+  expect_refused({{"brains", {{"codex", {{"breaker", {{"min_calls", 50}}}}}}}},
+                 "brains.codex.breaker.min_calls: must not exceed the window (20 calls)");
+  expect_refused({{"brains", {{"codex", {{"breaker", {{"ajar", 1}}}}}}}}, "brains.codex.breaker.ajar: unknown key");
+  expect_refused({{"breaker", {{"failure_rate", 0}}}}, "breaker.failure_rate:");
+  expect_refused({{"tasks", {{"retry", {{"base_delay_ms", 900}, {"max_delay_ms", 100}}}}}},
+                 "tasks.retry.max_delay_ms: must be at least tasks.retry.base_delay_ms (900; got 100)");
+}
+
 TEST(Config, SchemaRefusesUnknownKeysEverywhere) {
   // additionalProperties false on every object of the schema, so that a typo is never silently ignored.
   std::function<void(const json&, const std::string&)> walk = [&](const json& node, const std::string& path) {

@@ -1,0 +1,103 @@
+#include "messages/redact.hpp"
+
+#include <array>
+#include <cctype>
+
+namespace paios {
+namespace {
+
+constexpr std::string_view kRedacted = "[REDACTED]";
+
+constexpr std::array<std::string_view, 14> kTokenPrefixes = {
+    "sk-", "sk_live_", "rk_live_", "ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "xoxb-", "xoxp-", "glpat-",
+    "AKIA", "AIza", "hf_"};
+
+// Keys whose value is a secret, compared in lower case with '-' read as '_'.
+constexpr std::array<std::string_view, 12> kSecretKeys = {
+    "password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "secret_key", "private_key",
+    "client_secret", "auth_token", "authorization"};
+
+bool word_char(unsigned char c) { return std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == '+' || c == '/'; }
+
+bool looks_like_token(std::string_view w) {
+  for (auto p : kTokenPrefixes)
+    if (w.size() >= p.size() + 12 && w.substr(0, p.size()) == p) return true;
+  if (w.size() > 20 && w.substr(0, 3) == "eyJ" && w.find('.') != std::string_view::npos) return true;  // a JWT
+  if (w.size() < 32 || w.find('/') != std::string_view::npos) return false;  // paths and URLs are not secrets
+  int digits = 0, letters = 0;
+  for (unsigned char c : w) {
+    digits += std::isdigit(c) ? 1 : 0;
+    letters += std::isalpha(c) ? 1 : 0;
+  }
+  return digits >= 4 && letters >= 4;
+}
+
+bool is_secret_key(std::string_view key) {
+  std::string k;
+  for (unsigned char c : key) k.push_back(c == '-' ? '_' : static_cast<char>(std::tolower(c)));
+  for (auto s : kSecretKeys)
+    if (k.size() >= s.size() && k.compare(k.size() - s.size(), s.size(), s) == 0) return true;  // db_password too
+  return false;
+}
+
+}  // namespace
+
+std::string redact(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  bool redact_next_value = false;  // after "password=" or "Authorization: Bearer"
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (!word_char(c)) {
+      out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    auto start = i;
+    while (i < text.size() && word_char(static_cast<unsigned char>(text[i]))) ++i;
+    auto word = text.substr(start, i - start);
+    // A key: the word followed by optional quote and space, then ':' or '='.
+    auto j = i;
+    while (j < text.size() && (text[j] == '"' || text[j] == '\'' || text[j] == ' ')) ++j;
+    bool is_key = j < text.size() && (text[j] == ':' || text[j] == '=');
+    if (redact_next_value && !(word == "Bearer" || word == "bearer" || word == "Basic" || word == "basic")) {
+      out += kRedacted;
+      redact_next_value = false;
+      continue;
+    }
+    if (looks_like_token(word)) {
+      out += kRedacted;
+      continue;
+    }
+    out += word;
+    if (is_key && is_secret_key(word)) redact_next_value = true;
+    else if (!(word == "Bearer" || word == "bearer" || word == "Basic" || word == "basic")) redact_next_value = false;
+    if (word == "Bearer" || word == "bearer") redact_next_value = true;
+  }
+  return out;
+}
+
+std::string redacted_summary(std::string_view text, std::size_t max_chars) {
+  bool cut = text.size() > max_chars;
+  if (cut) {
+    auto n = max_chars;
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;  // not inside a UTF-8 sequence
+    text = text.substr(0, n);
+  }
+  std::string folded;
+  folded.reserve(text.size());
+  for (unsigned char c : text) {
+    if (std::isspace(c)) {
+      if (!folded.empty() && folded.back() != ' ') folded.push_back(' ');
+    } else {
+      folded.push_back(static_cast<char>(c));
+    }
+  }
+  while (!folded.empty() && folded.back() == ' ') folded.pop_back();
+  auto out = redact(folded);
+  if (cut) out += "…";
+  return out;
+}
+
+}  // namespace paios

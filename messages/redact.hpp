@@ -1,0 +1,18 @@
+#pragma once
+// Secrets never leave in a log record, an event or a routing decision: redact() replaces what looks like one.
+//   - token-shaped words: known prefixes (sk-, ghp_, github_pat_, xoxb-, AKIA, AIza, glpat-, ...), JWTs, and
+//     long runs of letters and digits that mix both (32 characters or more);
+//   - the value after a secret-bearing key: password=..., "api_key": "...", Authorization: Bearer ...
+// Each becomes "[REDACTED]". Cheap enough for every routing decision (one pass, no regex engine).
+#include <string>
+#include <string_view>
+
+namespace paios {
+
+std::string redact(std::string_view text);
+
+// The first `max_chars` bytes of the text (cut at a UTF-8 boundary), redacted, whitespace runs folded to one
+// space, with "…" when cut: what a decision log or a list shows of a prompt.
+std::string redacted_summary(std::string_view text, std::size_t max_chars = 160);
+
+}  // namespace paios

@@ -1,0 +1,40 @@
+// Secrets never reach a log record or a routing decision: what redact() catches and what it leaves alone.
+#include <gtest/gtest.h>
+
+#include "messages/redact.hpp"
+
+using paios::redact;
+using paios::redacted_summary;
+
+TEST(Redact, TokenShapedWords) {
+  EXPECT_EQ(redact("use sk-proj-abcdefghijklmnop1234 please"), "use [REDACTED] please");
+  EXPECT_EQ(redact("token ghp_16C7e42F292c6912E7710c838347Ae178B4a here"), "token [REDACTED] here");
+  EXPECT_EQ(redact("AKIAIOSFODNN7EXAMPLE1"), "[REDACTED]");
+  EXPECT_EQ(redact("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc"), "jwt [REDACTED]");
+  EXPECT_EQ(redact("key 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"), "key [REDACTED]");
+}
+
+TEST(Redact, ValuesOfSecretKeys) {
+  EXPECT_EQ(redact("password=hunter2 user=bob"), "password=[REDACTED] user=bob");
+  EXPECT_EQ(redact(R"({"api_key": "abc123", "model": "x"})"), R"({"api_key": "[REDACTED]", "model": "x"})");
+  EXPECT_EQ(redact("DB_PASSWORD: s3cret"), "DB_PASSWORD: [REDACTED]");
+  EXPECT_EQ(redact("Authorization: Bearer abc.def"), "Authorization: Bearer [REDACTED]");
+  EXPECT_EQ(redact("curl -H 'Authorization: Basic dXNlcjpwYXNz'"), "curl -H 'Authorization: Basic [REDACTED]'");
+}
+
+TEST(Redact, OrdinaryTextIsLeftAlone) {
+  const std::string text =
+      "review this Python function: def parse_config(path): return json.load(open(path)) # see "
+      "/home/user/projects/paios/actors/dispatcher/dispatcher.cpp and https://example.com/a/b/c/d/e/f/g/h/i/j/k";
+  EXPECT_EQ(redact(text), text);
+  EXPECT_EQ(redact("the token is valid for 3 days"), "the token is valid for 3 days");
+  EXPECT_EQ(redact("2026-11-25T10:00:00Z"), "2026-11-25T10:00:00Z");
+}
+
+TEST(Redact, Summary) {
+  EXPECT_EQ(redacted_summary("  fix\n\nthe   bug  "), "fix the bug");
+  EXPECT_EQ(redacted_summary("abcdef", 3), "abc…");
+  // Never cut inside a UTF-8 sequence.
+  EXPECT_EQ(redacted_summary("aé", 2), "a…");
+  EXPECT_EQ(redacted_summary("password=hunter2 and more", 200), "password=[REDACTED] and more");
+}
