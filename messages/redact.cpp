@@ -1,7 +1,6 @@
 #include "messages/redact.hpp"
 
 #include <array>
-#include <cctype>
 
 namespace paios {
 namespace {
@@ -17,7 +16,13 @@ constexpr std::array<std::string_view, 12> kSecretKeys = {
     "password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "secret_key", "private_key",
     "client_secret", "auth_token", "authorization"};
 
-bool word_char(unsigned char c) { return std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == '+' || c == '/'; }
+// ASCII classes by hand: the <cctype> functions consult the locale for every byte.
+constexpr bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+constexpr bool is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+constexpr bool is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+constexpr bool word_char(unsigned char c) {
+  return is_alpha(c) || is_digit(c) || c == '_' || c == '-' || c == '.' || c == '+' || c == '/';
+}
 
 bool looks_like_token(std::string_view w) {
   for (auto p : kTokenPrefixes)
@@ -26,15 +31,15 @@ bool looks_like_token(std::string_view w) {
   if (w.size() < 32 || w.find('/') != std::string_view::npos) return false;  // paths and URLs are not secrets
   int digits = 0, letters = 0;
   for (unsigned char c : w) {
-    digits += std::isdigit(c) ? 1 : 0;
-    letters += std::isalpha(c) ? 1 : 0;
+    digits += is_digit(c) ? 1 : 0;
+    letters += is_alpha(c) ? 1 : 0;
   }
   return digits >= 4 && letters >= 4;
 }
 
 bool is_secret_key(std::string_view key) {
   std::string k;
-  for (unsigned char c : key) k.push_back(c == '-' ? '_' : static_cast<char>(std::tolower(c)));
+  for (unsigned char c : key) k.push_back(c == '-' ? '_' : static_cast<char>(is_alpha(c) ? c | 0x20 : c));
   for (auto s : kSecretKeys)
     if (k.size() >= s.size() && k.compare(k.size() - s.size(), s.size(), s) == 0) return true;  // db_password too
   return false;
@@ -88,7 +93,7 @@ std::string redacted_summary(std::string_view text, std::size_t max_chars) {
   std::string folded;
   folded.reserve(text.size());
   for (unsigned char c : text) {
-    if (std::isspace(c)) {
+    if (is_space(c)) {
       if (!folded.empty() && folded.back() != ' ') folded.push_back(' ');
     } else {
       folded.push_back(static_cast<char>(c));

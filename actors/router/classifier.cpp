@@ -13,7 +13,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kPrefixKey = 4;  // keyword prefixes ("refactor*") are indexed by their first letters
+constexpr std::size_t kPrefixKey = 4;
+constexpr std::size_t kOverrideHeadBytes = 160;
+constexpr std::size_t kLeadWords = 12;  // the opening words of a prompt, where the request usually is
+constexpr double kLeadBoost = 1.5;  // "please ask claude to" and the spaces around it fit  // keyword prefixes ("refactor*") are indexed by their first letters
 // Confidence = top / (top + runner-up + kEvidenceFloor): one weak hit is not a confident decision.
 constexpr double kEvidenceFloor = 2.0;
 
@@ -31,24 +34,72 @@ struct fold_table {
 };
 const fold_table kFold;
 
-// Lower-case words of the text.
-std::vector<std::string_view> tokenize(std::string_view text, std::string& storage) {
+constexpr std::uint64_t kFnvBasis = 1469598103934665603ull;
+constexpr std::uint64_t kFnvPrime = 1099511628211ull;
+
+struct token {
+  std::string_view text;
+  std::uint64_t hash = 0;         // FNV-1a of the whole word
+  std::uint64_t prefix_hash = 0;  // of its first kPrefixKey letters (0 when shorter)
+};
+
+std::uint64_t hash_of(std::string_view s) {
+  std::uint64_t h = kFnvBasis;
+  for (unsigned char c : s) h = (h ^ c) * kFnvPrime;
+  return h;
+}
+
+// Lower-case words of the text, each hashed in the same pass that folds it.
+void tokenize(std::string_view text, std::string& storage, std::vector<token>& words) {
   storage.resize(text.size());
-  std::size_t n = 0;
-  for (unsigned char c : text)
-    if (char f = kFold.map[c]) storage[n++] = f;
-  storage.resize(n);
-  std::vector<std::string_view> words;
-  words.reserve(storage.size() / 5 + 1);
-  std::string_view s{storage};
-  std::size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && s[i] == ' ') ++i;
-    auto start = i;
-    while (i < s.size() && s[i] != ' ') ++i;
-    if (i > start) words.push_back(s.substr(start, i - start));
+  words.clear();
+  words.reserve(text.size() / 5 + 1);
+  char* out = storage.data();
+  std::size_t n = 0, start = 0, length = 0;
+  std::uint64_t h = kFnvBasis, prefix = 0;
+  auto end_word = [&] {
+    if (length > 0) words.push_back({std::string_view{out + start, length}, h, prefix});
+    start = n;
+    length = 0;
+    h = kFnvBasis;
+    prefix = 0;
+  };
+  for (unsigned char c : text) {
+    char f = kFold.map[c];
+    if (f == 0) continue;
+    if (f == ' ') {
+      end_word();
+      continue;
+    }
+    out[n++] = f;
+    ++length;
+    h = (h ^ static_cast<unsigned char>(f)) * kFnvPrime;
+    if (length == kPrefixKey) prefix = h;
   }
+  end_word();
+}
+
+std::vector<std::string_view> tokenize(std::string_view text, std::string& storage) {
+  std::vector<token> tokens;
+  tokenize(text, storage, tokens);
+  std::vector<std::string_view> words;
+  for (auto& t : tokens) words.push_back(t.text);
   return words;
+}
+
+// The text outside ``` fences (an unclosed fence runs to the end), fences replaced by a line break.
+void prose_of(std::string_view text, std::string& out) {
+  out.clear();
+  std::size_t at = 0;
+  for (;;) {
+    auto open = text.find("```", at);
+    out.append(text.substr(at, open == std::string_view::npos ? std::string_view::npos : open - at));
+    if (open == std::string_view::npos) return;
+    out.push_back('\n');
+    auto close = text.find("```", open + 3);
+    if (close == std::string_view::npos) return;
+    at = close + 3;
+  }
 }
 
 std::string lower(std::string s) {
@@ -91,11 +142,14 @@ struct classifier::override_patterns {
   // "ask Claude to ...", "have Codex review ...", "use gemini: ...", "@codex ...", "claude: ...".
   override_match find(std::string_view prompt) const {
     override_match m;
-    re2::StringPiece consumed{prompt.data(), prompt.size()};
+    // The phrase is at the start: matching a bounded head keeps RE2 from preparing for the whole prompt
+    // (its bit-state search clears memory in proportion to the text).
+    auto head = prompt.substr(0, kOverrideHeadBytes);
+    re2::StringPiece consumed{head.data(), head.size()};
     std::string a, b, c;
     if (RE2::Consume(&consumed, *lead, &a, &b, &c)) {
       m.brain = lower(!a.empty() ? a : !b.empty() ? b : c);
-      m.prompt = std::string(consumed.data(), consumed.size());
+      m.prompt = std::string{prompt.substr(static_cast<std::size_t>(consumed.data() - head.data()))};
       return m;
     }
     if (prompt.find('@') == std::string_view::npos) return m;  // the common prompt stops here
@@ -113,8 +167,40 @@ struct classifier::override_patterns {
   }
 };
 
-namespace {
-}  // namespace
+struct classifier::word_table {
+  struct slot {
+    std::uint64_t hash = 0;
+    std::string_view key;
+    std::int32_t entry = -1;
+  };
+  std::vector<slot> slots;
+  std::vector<word_entry> entries;
+
+  const word_entry* find(std::string_view key, std::uint64_t hash) const {
+    if (slots.empty()) return nullptr;
+    const std::size_t mask = slots.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      const auto& s = slots[i];
+      if (s.entry < 0) return nullptr;
+      if (s.hash == hash && s.key == key) return &entries[static_cast<std::size_t>(s.entry)];
+    }
+  }
+
+  // Built once: the keys (views that outlive the table) and their entries, at most half full.
+  void build(std::vector<std::pair<std::string_view, word_entry>> items) {
+    std::size_t size = 16;
+    while (size < items.size() * 2) size *= 2;
+    slots.assign(size, slot{});
+    entries.clear();
+    for (auto& [key, e] : items) {
+      auto h = hash_of(key);
+      std::size_t i = h & (size - 1);
+      while (slots[i].entry >= 0) i = (i + 1) & (size - 1);
+      slots[i] = {h, key, static_cast<std::int32_t>(entries.size())};
+      entries.push_back(std::move(e));
+    }
+  }
+};
 
 struct classifier::regex_set {
   explicit regex_set(const RE2::Options& o) : set(o, RE2::UNANCHORED) {}
@@ -156,6 +242,9 @@ void classifier::add_term(index& idx, std::string word, term_hit hit) {
 std::unique_ptr<classifier> classifier::build(const json& router, const std::vector<std::string>& brains,
                                               std::vector<std::string>& errors) {
   std::unique_ptr<classifier> c{new classifier};
+  c->words_by_text_ = std::make_unique<word_table>();
+  c->words_by_prefix_ = std::make_unique<word_table>();
+  std::map<std::string, word_entry> by_word, by_prefix;  // gathered here, then frozen into the tables
   c->brains_ = brains;
   c->overrides_ = std::make_unique<override_patterns>(brains);
   c->threshold_ = router.value("threshold", 0.3);
@@ -207,12 +296,9 @@ std::unique_ptr<classifier> classifier::build(const json& router, const std::vec
                            " letters before '*' ('" + word + "*')");
           continue;
         }
-        auto key = word.substr(0, kPrefixKey);
-        auto it = c->prefixes_.find(key);
-        if (it == c->prefixes_.end()) it = c->prefixes_.emplace(c->keep(key), std::vector<std::pair<std::string, term_hit>>{}).first;
-        it->second.emplace_back(word, term(word + "*"));
+        by_prefix[word.substr(0, kPrefixKey)].prefixes.emplace_back(word, term(word + "*"));
       } else {
-        c->add_term(c->keywords_, word, term(word));
+        by_word[word].keywords.push_back(term(word));
       }
     }
     for (auto& p : phrases) {
@@ -222,9 +308,7 @@ std::unique_ptr<classifier> classifier::build(const json& router, const std::vec
       phrase ph;
       for (std::size_t w = 1; w < words.size(); ++w) ph.tail.emplace_back(words[w]);
       ph.hit = term(p.get<std::string>());
-      auto it = c->phrases_.find(words[0]);
-      if (it == c->phrases_.end()) it = c->phrases_.emplace(c->keep(std::string{words[0]}), std::vector<phrase>{}).first;
-      it->second.push_back(std::move(ph));
+      by_word[std::string{words[0]}].phrases.push_back(std::move(ph));
     }
     for (auto& e : extensions)
       c->add_term(c->extensions_, lower(e.get<std::string>()), term("." + lower(e.get<std::string>())));
@@ -244,6 +328,11 @@ std::unique_ptr<classifier> classifier::build(const json& router, const std::vec
   }
   if (!c->regex_hits_.empty() && !c->regexes_->set.Compile()) errors.push_back("router.rules: the regular expressions do not compile together");
   c->factors_.assign(c->rules_.size(), 1.0);
+  for (auto [source, table] : {std::pair{&by_word, c->words_by_text_.get()}, std::pair{&by_prefix, c->words_by_prefix_.get()}}) {
+    std::vector<std::pair<std::string_view, word_entry>> items;
+    for (auto& [key, e] : *source) items.emplace_back(c->keep(key), std::move(e));
+    table->build(std::move(items));
+  }
   if (!errors.empty()) return nullptr;
   return c;
 }
@@ -292,31 +381,39 @@ route_decision classifier::classify(std::string_view prompt, const std::vector<r
     std::fill(seen.begin(), seen.end(), 0);
     stamp = 1;
   }
-  auto fire = [&](const term_hit& h) {
+  auto fire = [&](const term_hit& h, double boost = 1.0) {
     auto& mark = seen[static_cast<std::size_t>(h.term)];
     if (mark == stamp) return;
     mark = stamp;
     const auto& r = rules_[static_cast<std::size_t>(h.rule)];
-    scores[static_cast<std::size_t>(r.category)] += r.weight * factors_[static_cast<std::size_t>(h.rule)];
+    scores[static_cast<std::size_t>(r.category)] += r.weight * factors_[static_cast<std::size_t>(h.rule)] * boost;
     d.rules.push_back(r.id + ":" + terms_[static_cast<std::size_t>(h.term)]);
   };
-  std::string storage;
-  auto words = tokenize(text, storage);
+  // Words are what the person asks; pasted code says little about what they want done with it (a
+  // `raise ValueError` in a function to review is no bug report), so code between ``` fences is not read for
+  // words. Regular expressions still see everything: a pasted traceback is evidence.
+  thread_local std::string prose, storage;
+  thread_local std::vector<token> words;
+  prose_of(text, prose);
+  tokenize(prose, storage, words);
   for (std::size_t i = 0; i < words.size(); ++i) {
-    auto key = words[i];
-    if (auto k = keywords_.find(key); k != keywords_.end())
-      for (auto& h : k->second) fire(h);
-    if (words[i].size() >= kPrefixKey)
-      if (auto p = prefixes_.find(key.substr(0, kPrefixKey)); p != prefixes_.end())
-        for (auto& [prefix, h] : p->second)
-          if (words[i].compare(0, prefix.size(), prefix) == 0) fire(h);
-    if (auto ph = phrases_.find(key); ph != phrases_.end())
-      for (auto& p : ph->second) {
+    const auto& w = words[i];
+    // The request is usually stated first ("write tests for ...", "review this ..."): a term that first
+    // fires among the opening words weighs more.
+    const double boost = i < kLeadWords ? kLeadBoost : 1.0;
+    if (const auto* e = words_by_text_->find(w.text, w.hash)) {
+      for (auto& h : e->keywords) fire(h, boost);
+      for (auto& p : e->phrases) {
         if (i + p.tail.size() >= words.size()) continue;  // not enough words left
         bool match = true;
-        for (std::size_t t = 0; t < p.tail.size() && match; ++t) match = words[i + 1 + t] == p.tail[t];
-        if (match) fire(p.hit);
+        for (std::size_t t = 0; t < p.tail.size() && match; ++t) match = words[i + 1 + t].text == p.tail[t];
+        if (match) fire(p.hit, boost);
       }
+    }
+    if (w.prefix_hash != 0)
+      if (const auto* e = words_by_prefix_->find(w.text.substr(0, kPrefixKey), w.prefix_hash))
+        for (auto& [prefix, h] : e->prefixes)
+          if (w.text.compare(0, prefix.size(), prefix) == 0) fire(h, boost);
   }
   if (!regex_hits_.empty()) {
     std::vector<int> matched;

@@ -3,6 +3,9 @@
 // debug, writing, ...) with weighted rules from config: keywords and keyword prefixes, phrases, regular
 // expressions, and attachment extensions and MIME types. The best category, its confidence and the rules
 // that fired make the decision; the routing table turns the category into a chain of brains.
+// Words are read outside ``` code fences only (pasted code says little about the request), and a term that
+// first fires among the opening words weighs 1.5 times as much (the request is usually stated first);
+// regular expressions see the whole text.
 //
 // Built once from config (build() refuses a bad rule with its path); classify() is const, allocation-light
 // and safe to call from any number of threads at once. Weight adjustments (the self-tuning hook) replace
@@ -79,7 +82,8 @@ class classifier {
   };
 
   int category_index(const std::string& name) const;
-  // The indexes are keyed by views into `words_`, so that a lookup with a word of the prompt allocates nothing.
+  // The keys of the word indexes are views into `words_`, so that a lookup with a word of the prompt
+  // allocates nothing.
   struct fnv1a {  // short words: a simple multiplicative hash beats std::hash's here
     std::size_t operator()(std::string_view s) const noexcept {
       std::size_t h = 1469598103934665603ull;
@@ -91,14 +95,22 @@ class classifier {
   std::string_view keep(std::string word);
   void add_term(index& idx, std::string word, term_hit hit);
 
+  // What a word of the prompt can trigger: whole-word keywords and phrases that start with it; and, keyed by
+  // a word's first 4 letters, keyword prefixes. Open-addressing tables probed with the hash the tokenizer
+  // computes while it folds the text, so that each word is hashed once.
+  struct word_entry {
+    std::vector<term_hit> keywords;
+    std::vector<phrase> phrases;
+    std::vector<std::pair<std::string, term_hit>> prefixes;
+  };
+  struct word_table;
+  std::unique_ptr<word_table> words_by_text_, words_by_prefix_;
+
   std::vector<std::string> categories_;
   std::vector<rule> rules_;
   std::vector<double> factors_;        // per rule, from set_adjustments
   std::vector<std::string> terms_;     // what each term matches, for the explanation
   std::deque<std::string> words_;      // storage of the index keys (a deque: views stay valid as it grows)
-  index keywords_;                     // whole words
-  std::unordered_map<std::string_view, std::vector<std::pair<std::string, term_hit>>, fnv1a> prefixes_;  // 4 letters
-  std::unordered_map<std::string_view, std::vector<phrase>, fnv1a> phrases_;  // by first word
   index extensions_;                   // "png"
   std::vector<std::pair<std::string, term_hit>> mime_prefixes_;       // "image/"
   struct regex_set;  // RE2::Set: every regular expression in one pass over the text

@@ -1,5 +1,7 @@
 // The router's classifier with the built-in rules of config/defaults.json: the quality bar of the issue,
 // overrides, attachments, thresholds, bad rules, and accuracy on the labeled corpus in tests/data/router/.
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -126,8 +128,12 @@ TEST(Router, WeightAdjustmentsTune) {
 }
 
 TEST(Router, AccuracyOnTheLabeledCorpus) {
-  std::ifstream in(test::source_dir() / "tests" / "data" / "router" / "corpus.jsonl");
-  if (!in) GTEST_SKIP() << "tests/data/router/corpus.jsonl is not written yet (issue 4 is open)";
+  // PAIOS_ROUTER_CORPUS measures another labeled set the same way (e.g. a held-out one, kept outside the
+  // repository so that the rules are never tuned to it).
+  const char* other = std::getenv("PAIOS_ROUTER_CORPUS");
+  auto file = other ? std::filesystem::path{other} : test::source_dir() / "tests" / "data" / "router" / "corpus.jsonl";
+  std::ifstream in(file);
+  ASSERT_TRUE(in) << "cannot read " << file;
   auto c = default_classifier();
   std::map<std::string, std::map<std::string, int>> confusion;
   int total = 0, right = 0;
@@ -145,7 +151,7 @@ TEST(Router, AccuracyOnTheLabeledCorpus) {
     if (d.category == want) ++right;
     else if (misses.size() < 40) misses.push_back(want + " -> " + d.category + ": " + j["prompt"].get<std::string>().substr(0, 90));
   }
-  ASSERT_GE(total, 300);
+  if (!other) ASSERT_GE(total, 300) << "the issue asks for at least 300 labeled prompts";
   double accuracy = static_cast<double>(right) / total;
   // The report: accuracy and the confusion matrix (rows: labels, columns: decisions).
   std::printf("router accuracy: %d/%d = %.1f%%\n", right, total, 100 * accuracy);
@@ -160,4 +166,32 @@ TEST(Router, AccuracyOnTheLabeledCorpus) {
   }
   for (auto& m : misses) std::printf("  miss %s\n", m.c_str());
   EXPECT_GE(accuracy, 0.90);
+}
+
+TEST(Router, CodeInsideFencesIsNotReadForWords) {
+  auto c = default_classifier();
+  ASSERT_TRUE(c);
+  const std::string code = "```python\ndef load(path):\n    raise ValueError('error: exception, crash, bug, failing')\n```";
+  auto d = c->classify("please review this function\n" + code + "\nthanks", {});
+  EXPECT_EQ(d.category, "code_review") << nlohmann::json(d).dump();
+  for (auto& r : d.rules) EXPECT_EQ(r.find("debug"), std::string::npos) << r;
+  // An unclosed fence runs to the end; regular expressions still read everything (a pasted traceback).
+  d = c->classify("```\nTraceback (most recent call last):\n  File \"a.py\", line 1\nKeyError: 'x'", {});
+  EXPECT_EQ(d.category, "debug") << nlohmann::json(d).dump();
+}
+
+TEST(Router, TheOpeningWordsWeighMore) {
+  auto c = default_classifier();
+  ASSERT_TRUE(c);
+  std::string filler;
+  for (int i = 0; i < 20; ++i) filler += " something";
+  auto first = c->classify("summarize" + filler + " roadmap", {});
+  auto last = c->classify("roadmap" + filler + " summarize", {});
+  auto score = [](const route_decision& d, const std::string& cat) {
+    for (auto& [k, v] : d.scores)
+      if (k == cat) return v;
+    return 0.0;
+  };
+  EXPECT_GT(score(first, "summarize") / score(last, "summarize"), 1.4);
+  EXPECT_GT(score(last, "planning") / score(first, "planning"), 1.4);
 }
