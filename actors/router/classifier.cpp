@@ -13,10 +13,15 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kPrefixKey = 4;
-constexpr std::size_t kOverrideHeadBytes = 160;
-constexpr std::size_t kLeadWords = 12;  // the opening words of a prompt, where the request usually is
-constexpr double kLeadBoost = 1.5;  // "please ask claude to" and the spaces around it fit  // keyword prefixes ("refactor*") are indexed by their first letters
+constexpr std::size_t kPrefixKey = 4;           // keyword prefixes ("refactor*") are indexed by their first letters
+constexpr std::size_t kOverrideHeadBytes = 160;  // "please ask claude to" and the spaces around it fit
+constexpr std::size_t kLeadWords = 12;           // the opening words of a prompt, where the request usually is
+constexpr double kLeadBoost = 1.5;
+// "summarize this: <pasted text>": words after a colon near the start that introduces a long passage are the
+// material to work on, not the request, and weigh half.
+constexpr std::size_t kRequestHeadBytes = 200;
+constexpr std::size_t kMaterialMinBytes = 100;
+constexpr double kMaterialWeight = 0.5;
 // Confidence = top / (top + runner-up + kEvidenceFloor): one weak hit is not a confident decision.
 constexpr double kEvidenceFloor = 2.0;
 
@@ -88,6 +93,28 @@ std::vector<std::string_view> tokenize(std::string_view text, std::string& stora
 }
 
 // The text outside ``` fences (an unclosed fence runs to the end), fences replaced by a line break.
+// The index of the first word of pasted material in the prose: the words after the first colon in its head
+// that is followed by a space or a line break and a long passage; SIZE_MAX when there is none.
+std::size_t material_start(std::string_view prose) {
+  const auto head = std::min(prose.size(), kRequestHeadBytes);
+  for (std::size_t i = 0; i < head; ++i) {
+    if (prose[i] != ':' || i + 1 >= prose.size()) continue;
+    const char next = prose[i + 1];
+    if (next != ' ' && next != '\n' && next != '\r' && next != '\t' && next != '"') continue;
+    if (prose.size() - i < kMaterialMinBytes) break;
+    std::size_t words = 0;  // counted as tokenize() splits them
+    bool in_word = false;
+    for (std::size_t k = 0; k < i; ++k) {
+      const char f = kFold.map[static_cast<unsigned char>(prose[k])];
+      if (f == 0) continue;
+      if (f != ' ' && !in_word) ++words;
+      in_word = f != ' ';
+    }
+    return words;
+  }
+  return SIZE_MAX;
+}
+
 void prose_of(std::string_view text, std::string& out) {
   out.clear();
   std::size_t at = 0;
@@ -373,6 +400,8 @@ route_decision classifier::classify(std::string_view prompt, const std::vector<r
 
   // Score: each distinct term counts once, with its rule's weight (times its adjustment).
   std::vector<double> scores(categories_.size(), 0.0);
+  // Where each category's evidence begins: of two equal scores, the one stated first wins.
+  std::vector<std::size_t> first_at(categories_.size(), SIZE_MAX);
   // Which terms fired in this call: a stamp per term, so that nothing is cleared between calls.
   thread_local std::vector<std::uint32_t> seen;
   thread_local std::uint32_t stamp = 0;
@@ -381,12 +410,14 @@ route_decision classifier::classify(std::string_view prompt, const std::vector<r
     std::fill(seen.begin(), seen.end(), 0);
     stamp = 1;
   }
-  auto fire = [&](const term_hit& h, double boost = 1.0) {
+  auto fire = [&](const term_hit& h, std::size_t at, double boost = 1.0) {
     auto& mark = seen[static_cast<std::size_t>(h.term)];
     if (mark == stamp) return;
     mark = stamp;
     const auto& r = rules_[static_cast<std::size_t>(h.rule)];
-    scores[static_cast<std::size_t>(r.category)] += r.weight * factors_[static_cast<std::size_t>(h.rule)] * boost;
+    const auto category = static_cast<std::size_t>(r.category);
+    scores[category] += r.weight * factors_[static_cast<std::size_t>(h.rule)] * boost;
+    first_at[category] = std::min(first_at[category], at);
     d.rules.push_back(r.id + ":" + terms_[static_cast<std::size_t>(h.term)]);
   };
   // Words are what the person asks; pasted code says little about what they want done with it (a
@@ -396,42 +427,46 @@ route_decision classifier::classify(std::string_view prompt, const std::vector<r
   thread_local std::vector<token> words;
   prose_of(text, prose);
   tokenize(prose, storage, words);
+  const auto material_from = material_start(prose);
   for (std::size_t i = 0; i < words.size(); ++i) {
     const auto& w = words[i];
     // The request is usually stated first ("write tests for ...", "review this ..."): a term that first
     // fires among the opening words weighs more.
-    const double boost = i < kLeadWords ? kLeadBoost : 1.0;
+    const double boost = i >= material_from ? kMaterialWeight : i < kLeadWords ? kLeadBoost : 1.0;
     if (const auto* e = words_by_text_->find(w.text, w.hash)) {
-      for (auto& h : e->keywords) fire(h, boost);
+      for (auto& h : e->keywords) fire(h, i, boost);
       for (auto& p : e->phrases) {
         if (i + p.tail.size() >= words.size()) continue;  // not enough words left
         bool match = true;
         for (std::size_t t = 0; t < p.tail.size() && match; ++t) match = words[i + 1 + t].text == p.tail[t];
-        if (match) fire(p.hit, boost);
+        if (match) fire(p.hit, i, boost);
       }
     }
     if (w.prefix_hash != 0)
       if (const auto* e = words_by_prefix_->find(w.text.substr(0, kPrefixKey), w.prefix_hash))
         for (auto& [prefix, h] : e->prefixes)
-          if (w.text.compare(0, prefix.size(), prefix) == 0) fire(h, boost);
+          if (w.text.compare(0, prefix.size(), prefix) == 0) fire(h, i, boost);
   }
   if (!regex_hits_.empty()) {
     std::vector<int> matched;
     if (regexes_->set.Match(re2::StringPiece{text.data(), text.size()}, &matched))
-      for (int m : matched) fire(regex_hits_[static_cast<std::size_t>(m)]);
+      for (int m : matched) fire(regex_hits_[static_cast<std::size_t>(m)], words.size());
   }
   for (const auto& a : attachments) {
     if (auto e = extensions_.find(extension_of(a.name)); e != extensions_.end())
-      for (auto& h : e->second) fire(h);
+      for (auto& h : e->second) fire(h, words.size());
     auto mime = lower(a.mime);
     for (auto& [prefix, h] : mime_prefixes_)
-      if (!mime.empty() && mime.compare(0, prefix.size(), prefix) == 0) fire(h);
+      if (!mime.empty() && mime.compare(0, prefix.size(), prefix) == 0) fire(h, words.size());
   }
 
   // Decide.
   std::vector<std::size_t> order(categories_.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); });
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) {
+    if (scores[a] != scores[b]) return scores[a] > scores[b];
+    return first_at[a] != first_at[b] ? first_at[a] < first_at[b] : a < b;
+  });
   for (auto i : order)
     if (scores[i] > 0) d.scores.emplace_back(categories_[i], scores[i]);
   double top = order.empty() ? 0 : scores[order[0]];

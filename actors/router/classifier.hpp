@@ -4,8 +4,9 @@
 // expressions, and attachment extensions and MIME types. The best category, its confidence and the rules
 // that fired make the decision; the routing table turns the category into a chain of brains.
 // Words are read outside ``` code fences only (pasted code says little about the request), and a term that
-// first fires among the opening words weighs 1.5 times as much (the request is usually stated first);
-// regular expressions see the whole text.
+// first fires among the opening words weighs 1.5 times as much (the request is usually stated first), while
+// words after an opening "...:" that introduces a long passage (the material to work on) weigh half; regular
+// expressions see the whole text. Of two equal scores, the category whose evidence comes first wins.
 //
 // Built once from config (build() refuses a bad rule with its path); classify() is const, allocation-light
 // and safe to call from any number of threads at once. Weight adjustments (the self-tuning hook) replace

@@ -131,6 +131,7 @@ TEST(Router, AccuracyOnTheLabeledCorpus) {
   // PAIOS_ROUTER_CORPUS measures another labeled set the same way (e.g. a held-out one, kept outside the
   // repository so that the rules are never tuned to it).
   const char* other = std::getenv("PAIOS_ROUTER_CORPUS");
+  const bool verbose = std::getenv("PAIOS_ROUTER_VERBOSE") != nullptr;  // every miss, with scores and rules
   auto file = other ? std::filesystem::path{other} : test::source_dir() / "tests" / "data" / "router" / "corpus.jsonl";
   std::ifstream in(file);
   ASSERT_TRUE(in) << "cannot read " << file;
@@ -148,10 +149,17 @@ TEST(Router, AccuracyOnTheLabeledCorpus) {
     auto want = j["category"].get<std::string>();
     ++confusion[want][d.category];
     ++total;
-    if (d.category == want) ++right;
-    else if (misses.size() < 40) misses.push_back(want + " -> " + d.category + ": " + j["prompt"].get<std::string>().substr(0, 90));
+    if (d.category == want) {
+      ++right;
+    } else if (verbose || misses.size() < 40) {
+      auto miss = want + " -> " + d.category + ": " + j["prompt"].get<std::string>().substr(0, verbose ? 160 : 90);
+      if (verbose) miss += "\n      " + nlohmann::json(d.scores).dump() + " " + nlohmann::json(d.rules).dump();
+      misses.push_back(miss);
+    }
   }
-  if (!other) ASSERT_GE(total, 300) << "the issue asks for at least 300 labeled prompts";
+  if (!other) {
+    ASSERT_GE(total, 300) << "the issue asks for at least 300 labeled prompts";
+  }
   double accuracy = static_cast<double>(right) / total;
   // The report: accuracy and the confusion matrix (rows: labels, columns: decisions).
   std::printf("router accuracy: %d/%d = %.1f%%\n", right, total, 100 * accuracy);
