@@ -20,6 +20,8 @@ constexpr double kLeadBoost = 1.5;
 // "summarize this: <pasted text>": words after a colon near the start that introduces a long passage are the
 // material to work on, not the request, and weigh half.
 constexpr std::size_t kRequestHeadBytes = 200;
+// What an opening_only regular expression reads: the first sentences of the prose, where the request is put.
+constexpr std::size_t kOpeningBytes = 240;
 constexpr std::size_t kMaterialMinBytes = 100;
 constexpr double kMaterialWeight = 0.5;
 // Confidence = top / (top + runner-up + kEvidenceFloor): one weak hit is not a confident decision.
@@ -151,6 +153,18 @@ struct override_match {
 
 struct classifier::override_patterns {
   std::unique_ptr<RE2> lead, mention, unknown_mention;
+  std::vector<std::string> openers;  // the first words `lead` can match: most prompts are settled by them
+
+  bool may_open_with_override(std::string_view prompt) const {
+    std::size_t i = 0;
+    while (i < prompt.size() && std::isspace(static_cast<unsigned char>(prompt[i]))) ++i;
+    std::size_t n = 0;
+    char word[16];
+    while (i < prompt.size() && n < sizeof word && std::isalnum(static_cast<unsigned char>(prompt[i])))
+      word[n++] = static_cast<char>(std::tolower(static_cast<unsigned char>(prompt[i++])));
+    const std::string_view first{word, n};
+    return std::any_of(openers.begin(), openers.end(), [&](const std::string& o) { return o == first; });
+  }
 
   explicit override_patterns(const std::vector<std::string>& brains) {
     std::string names;
@@ -163,6 +177,13 @@ struct classifier::override_patterns {
                                      ")\\s*[:,])\\s*",
                                  o);
     mention = std::make_unique<RE2>("(?:^|\\s)@(" + names + ")\\b[:,]?\\s*", o);
+    openers = {"please", "ask", "have", "let", "get", "tell", "use"};
+    for (auto& b : brains) {  // as may_open_with_override reads a first word: letters and digits, at most 16
+      auto name = lower(b);
+      auto end = std::find_if(name.begin(), name.end(), [](unsigned char ch) { return !std::isalnum(ch); });
+      name.erase(end, name.end());
+      openers.push_back(name.substr(0, 16));
+    }
     unknown_mention = std::make_unique<RE2>("^\\s*@([A-Za-z][\\w-]*)", o);
   }
 
@@ -174,7 +195,7 @@ struct classifier::override_patterns {
     auto head = prompt.substr(0, kOverrideHeadBytes);
     re2::StringPiece consumed{head.data(), head.size()};
     std::string a, b, c;
-    if (RE2::Consume(&consumed, *lead, &a, &b, &c)) {
+    if (may_open_with_override(head) && RE2::Consume(&consumed, *lead, &a, &b, &c)) {
       m.brain = lower(!a.empty() ? a : !b.empty() ? b : c);
       m.prompt = std::string{prompt.substr(static_cast<std::size_t>(consumed.data() - head.data()))};
       return m;
@@ -230,8 +251,9 @@ struct classifier::word_table {
 };
 
 struct classifier::regex_set {
-  explicit regex_set(const RE2::Options& o) : set(o, RE2::UNANCHORED) {}
-  RE2::Set set;
+  explicit regex_set(const RE2::Options& o) : whole(o, RE2::UNANCHORED), opening(o, RE2::UNANCHORED) {}
+  RE2::Set whole;    // matched on the whole text
+  RE2::Set opening;  // matched on the prose's first kOpeningBytes: patterns about how the request is put
 };
 
 classifier::~classifier() = default;
@@ -346,14 +368,21 @@ std::unique_ptr<classifier> classifier::build(const json& router, const std::vec
     if (r.contains("regex")) {
       std::string error;
       auto pattern = r["regex"].get<std::string>();
-      if (c->regexes_->set.Add(pattern, &error) < 0) {
+      const bool opening = r.value("opening_only", false);
+      auto& set = opening ? c->regexes_->opening : c->regexes_->whole;
+      if (set.Add(pattern, &error) < 0) {
         errors.push_back(path + ".regex: invalid regular expression: " + error);
         continue;
       }
-      c->regex_hits_.push_back(term("/" + pattern + "/"));
+      (opening ? c->opening_hits_ : c->regex_hits_).push_back(term("/" + pattern + "/"));
+    } else if (r.contains("opening_only")) {
+      errors.push_back(path + ".opening_only: applies to a regex, and this rule has none");
     }
   }
-  if (!c->regex_hits_.empty() && !c->regexes_->set.Compile()) errors.push_back("router.rules: the regular expressions do not compile together");
+  if (!c->regex_hits_.empty() && !c->regexes_->whole.Compile())
+    errors.push_back("router.rules: the regular expressions do not compile together");
+  if (!c->opening_hits_.empty() && !c->regexes_->opening.Compile())
+    errors.push_back("router.rules: the opening_only regular expressions do not compile together");
   c->factors_.assign(c->rules_.size(), 1.0);
   for (auto [source, table] : {std::pair{&by_word, c->words_by_text_.get()}, std::pair{&by_prefix, c->words_by_prefix_.get()}}) {
     std::vector<std::pair<std::string_view, word_entry>> items;
@@ -449,8 +478,13 @@ route_decision classifier::classify(std::string_view prompt, const std::vector<r
   }
   if (!regex_hits_.empty()) {
     std::vector<int> matched;
-    if (regexes_->set.Match(re2::StringPiece{text.data(), text.size()}, &matched))
+    if (regexes_->whole.Match(re2::StringPiece{text.data(), text.size()}, &matched))
       for (int m : matched) fire(regex_hits_[static_cast<std::size_t>(m)], words.size());
+  }
+  if (!opening_hits_.empty()) {
+    std::vector<int> matched;
+    if (regexes_->opening.Match(re2::StringPiece{prose.data(), std::min(prose.size(), kOpeningBytes)}, &matched))
+      for (int m : matched) fire(opening_hits_[static_cast<std::size_t>(m)], words.size());
   }
   for (const auto& a : attachments) {
     if (auto e = extensions_.find(extension_of(a.name)); e != extensions_.end())

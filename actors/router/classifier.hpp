@@ -6,7 +6,8 @@
 // Words are read outside ``` code fences only (pasted code says little about the request), and a term that
 // first fires among the opening words weighs 1.5 times as much (the request is usually stated first), while
 // words after an opening "...:" that introduces a long passage (the material to work on) weigh half; regular
-// expressions see the whole text. Of two equal scores, the category whose evidence comes first wins.
+// expressions see the whole text (those marked opening_only read just the first 240 bytes of the words, where
+// the request is put). Of two equal scores, the category whose evidence comes first wins.
 //
 // Built once from config (build() refuses a bad rule with its path); classify() is const, allocation-light
 // and safe to call from any number of threads at once. Weight adjustments (the self-tuning hook) replace
@@ -116,7 +117,8 @@ class classifier {
   std::vector<std::pair<std::string, term_hit>> mime_prefixes_;       // "image/"
   struct regex_set;  // RE2::Set: every regular expression in one pass over the text
   std::unique_ptr<regex_set> regexes_;
-  std::vector<term_hit> regex_hits_;
+  std::vector<term_hit> regex_hits_;    // of regexes_->whole, by pattern index
+  std::vector<term_hit> opening_hits_;  // of regexes_->opening
   std::map<std::string, std::vector<std::string>> chains_;
   struct override_patterns;  // "ask X to", "@X", ... compiled once for the configured brains
   std::unique_ptr<override_patterns> overrides_;

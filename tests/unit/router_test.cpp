@@ -72,6 +72,19 @@ TEST(Router, OverridesWinAndAreRemovedFromThePrompt) {
   EXPECT_TRUE(c->classify("x", {}, "nope").chain.empty());
 }
 
+TEST(Router, OverridesNameAnyBrainHoweverItIsSpelled) {
+  auto cfg = load_config(std::nullopt);
+  std::vector<std::string> errors;
+  auto c = classifier::build(cfg.config->merged["router"], {"claude", "local-llama-experimental-7b"}, errors);
+  ASSERT_TRUE(c) << errors.front();
+  for (auto& prompt : {"local-llama-experimental-7b: summarize this", "  Local-Llama-Experimental-7B, summarize this",
+                       "use local-llama-experimental-7b to summarize this", "\tCLAUDE: summarize this"}) {
+    auto d = c->classify(prompt, {});
+    EXPECT_FALSE(d.override_brain.empty()) << prompt;
+    EXPECT_EQ(d.prompt, "summarize this") << prompt;
+  }
+}
+
 TEST(Router, TheDecisionExplainsItself) {
   auto c = default_classifier();
   auto d = c->classify("Traceback (most recent call last):\n  File \"app.py\", line 3\nKeyError: 'id'\nwhy does this crash?", {});
