@@ -110,7 +110,8 @@ TEST(Router, BadRulesAreRefusedWithTheirPath) {
                  {"default_category", "chat"},
                  {"rules", {{{"id", "a"}, {"category", "nope"}, {"keywords", {"x"}}},
                             {{"id", "b"}, {"category", "chat"}, {"regex", "(unclosed"}},
-                            {{"id", "c"}, {"category", "chat"}, {"keywords", {"ab*"}}}}},
+                            {{"id", "c"}, {"category", "chat"}, {"keywords", {"ab*"}}},
+                            {{"id", "d"}, {"category", "chat"}, {"keywords", {"x"}}, {"opening_only", true}}}},
                  {"extra_rules", json::array()}};
   std::vector<std::string> errors;
   EXPECT_FALSE(classifier::build(router, kBrains, errors));
@@ -119,6 +120,19 @@ TEST(Router, BadRulesAreRefusedWithTheirPath) {
   EXPECT_NE(all.find("router.rules.0.category: 'nope'"), std::string::npos) << all;
   EXPECT_NE(all.find("router.rules.1.regex: invalid regular expression"), std::string::npos) << all;
   EXPECT_NE(all.find("router.rules.2.keywords"), std::string::npos) << all;
+  EXPECT_NE(all.find("router.rules.3.opening_only: applies to a regex"), std::string::npos) << all;
+}
+
+TEST(Router, OpeningOnlyPatternsReadTheRequestNotTheMaterial) {
+  json router = {{"chains", {{"chat", {"claude"}}, {"writing", {"claude"}}}},
+                 {"default_category", "chat"},
+                 {"rules", {{{"id", "w"}, {"category", "writing"}, {"regex", "\\bwrite\\b.*\\bemail\\b"}, {"opening_only", true}}}},
+                 {"extra_rules", json::array()}};
+  std::vector<std::string> errors;
+  auto c = classifier::build(router, kBrains, errors);
+  ASSERT_TRUE(c) << errors.front();
+  EXPECT_EQ(c->classify("write a short email to my landlord", {}).category, "writing");
+  EXPECT_EQ(c->classify(std::string(300, '.') + " write a short email to my landlord", {}).category, "chat");
 }
 
 TEST(Router, RemovedBrainsDropOutOfTheChains) {
