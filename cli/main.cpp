@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <optional>
 #include <sstream>
+#include <tuple>
 
 #include <CLI/CLI.hpp>
 
@@ -37,6 +38,11 @@ constexpr int kReplyTimeoutMs = 5000;    // a request with a single reply
 constexpr int kQuietCheckMs = 5000;      // on a silent stream, check that the daemon is still there
 
 std::atomic<bool> interrupted{false};
+
+std::int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 struct options {
   std::optional<std::string> home;
@@ -296,6 +302,30 @@ int main(int argc, char** argv) {
   weights_set->add_option("--note", note, "why (kept with the factor)");
   auto* cancel = app.add_subcommand("cancel", "cancel a task");
   cancel->add_option("id", task_id, "the task id")->required();
+  auto* obs = app.add_subcommand("obs", "events of every operation, newest first (filters combine)");
+  struct {
+    std::string trace, category, action, status, since, until, before;
+    int min_score = 0, max_score = 0, limit = 50;
+  } q;
+  obs->add_option("--trace", q.trace, "one trace id (32 hex digits)");
+  obs->add_option("--category", q.category, "task, route, brain, bridge, breaker, supervisor, config, hook, ...");
+  obs->add_option("--action", q.action, "e.g. run, classify, call, task.submit");
+  obs->add_option("--status", q.status, "ok, or an error code");
+  obs->add_option("--since", q.since, "90s, 15m, 2h, 3d (ago), unix ms, or 2026-11-29T06:00[Z]");
+  obs->add_option("--until", q.until, "as --since");
+  obs->add_option("--min-score", q.min_score, "only traces scored at least this")->check(CLI::Range(1, 5));
+  obs->add_option("--max-score", q.max_score, "only traces scored at most this")->check(CLI::Range(1, 5));
+  obs->add_option("--limit", q.limit, "how many")->check(CLI::Range(1, 10000));
+  obs->add_option("--before", q.before, "the next page: events older than this event id (e-N)");
+  auto* trace = app.add_subcommand("trace", "one trace as a tree of spans, with timings");
+  std::string trace_id;
+  trace->add_option("id", trace_id, "the trace id (32 hex digits, as ai --json shows it)")->required();
+  auto* score = app.add_subcommand("score", "give a task (or its routing decision) a quality score from 1 to 5");
+  int score_value = 0;
+  std::string score_note;
+  score->add_option("id", task_id, "the task id")->required();
+  score->add_option("score", score_value, "1 (bad) to 5 (excellent)")->required()->check(CLI::Range(1, 5));
+  score->add_option("--note", score_note, "why");
 
   try {
     app.parse(argc, argv);
@@ -361,6 +391,50 @@ int main(int argc, char** argv) {
     if (opt.json_out) std::cout << reply->dump() << "\n";
     else if (*weights_set) std::cout << "rule " << rule << ": weight factor " << factor << "\n";
     else std::cout << paios::render_weights(*reply);
+    return kExitOk;
+  }
+  if (*obs) {
+    auto req = request("obs.query");
+    if (!q.trace.empty()) req["trace_id"] = q.trace;
+    if (!q.category.empty()) req["category"] = q.category;
+    if (!q.action.empty()) req["action"] = q.action;
+    if (!q.status.empty()) req["status"] = q.status;
+    if (!q.before.empty()) req["before"] = q.before;
+    if (q.min_score) req["min_score"] = q.min_score;
+    if (q.max_score) req["max_score"] = q.max_score;
+    req["limit"] = q.limit;
+    for (auto [flag, text, key] : {std::tuple{"--since", &q.since, "since_ms"}, std::tuple{"--until", &q.until, "until_ms"}}) {
+      if (text->empty()) continue;
+      std::string error;
+      auto ms = paios::parse_time_arg(*text, wall_ms(), error);
+      if (!ms) {
+        std::cerr << "ai obs: " << flag << ": " << error << "\n";
+        return kExitUsage;
+      }
+      req[key] = *ms;
+    }
+    auto reply = call(opt, req, code);
+    if (!reply) return code;
+    std::cout << (opt.json_out ? reply->dump() + "\n" : paios::render_events(*reply));
+    return kExitOk;
+  }
+  if (*trace) {
+    auto req = request("obs.trace");
+    req["trace_id"] = trace_id;
+    auto reply = call(opt, req, code);
+    if (!reply) return code;
+    std::cout << (opt.json_out ? reply->dump() + "\n" : paios::render_trace(*reply));
+    return kExitOk;
+  }
+  if (*score) {
+    auto req = request("obs.score");
+    req["task_id"] = task_id;
+    req["score"] = score_value;
+    if (!score_note.empty()) req["note"] = score_note;
+    auto reply = call(opt, req, code);
+    if (!reply) return code;
+    if (opt.json_out) std::cout << reply->dump() << "\n";
+    else std::cout << task_id << ": scored " << score_value << (score_note.empty() ? "" : " (" + score_note + ")") << "\n";
     return kExitOk;
   }
   if (*task || *cancel) {

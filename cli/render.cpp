@@ -1,7 +1,13 @@
 #include "cli/render.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
+#include <functional>
+#include <map>
+#include <set>
 #include <sstream>
 
 namespace paios {
@@ -196,6 +202,134 @@ std::string render_weights(const json& r) {
 std::string render_cancel(const json& r) {
   return r.value("cancelled", false) ? "cancelling " + r.value("task_id", "") + "\n"
                                      : r.value("task_id", "") + " already " + r.value("state", "") + "; nothing to cancel\n";
+}
+
+}  // namespace paios
+
+namespace paios {
+namespace {
+
+// A line of an event's data worth showing beside it: the fields people look for first.
+std::string event_detail(const json& e) {
+  const json data = e.value("data", json::object());
+  std::string out;
+  auto add = [&](const std::string& text) {
+    if (!text.empty()) out += (out.empty() ? "" : " ") + text;
+  };
+  for (const char* key : {"task_id", "brain", "category", "child", "from", "to", "message", "reason", "state"}) {
+    if (!data.contains(key)) continue;
+    const auto& v = data[key];
+    add(std::string{key} + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
+  }
+  if (out.size() > 100) out = out.substr(0, 99) + "…";
+  return out;
+}
+
+}  // namespace
+
+std::string human_micros(std::int64_t us) {
+  char buf[64];
+  if (us < 1000) std::snprintf(buf, sizeof buf, "%lld µs", static_cast<long long>(us));
+  else if (us < 1'000'000) std::snprintf(buf, sizeof buf, "%.1f ms", us / 1000.0);
+  else return human_duration(us / 1000);
+  return buf;
+}
+
+std::string render_events(const json& r) {
+  const json list = r.value("events", json::array());
+  if (list.empty()) return "no events match\n";
+  std::ostringstream out;
+  out << pad("EVENT", 10) << " " << pad("AGE", 8) << " " << pad("TRACE", 8) << " " << pad("CATEGORY", 10) << " "
+      << pad("ACTION", 16) << " " << pad("STATUS", 12) << " " << pad("TOOK", 9) << " DETAIL\n";
+  for (const auto& e : list) {
+    auto trace = e.value("trace_id", "");
+    out << pad(e.value("event_id", ""), 10) << " "
+        << pad(human_duration(now_ms() - e.value("time_us", std::int64_t{0}) / 1000), 8) << " "
+        << pad(trace.substr(0, 8), 8) << " " << pad(e.value("category", ""), 10) << " " << pad(e.value("action", ""), 16)
+        << " " << pad(e.value("status", ""), 12) << " " << pad(human_micros(e.value("duration_us", std::int64_t{0})), 9)
+        << " " << event_detail(e) << "\n";
+  }
+  if (r.contains("next") && r["next"].is_string())
+    out << "(more: add --before " << r["next"].get<std::string>() << ")\n";
+  return out.str();
+}
+
+std::string render_trace(const json& r) {
+  const json spans = r.value("spans", json::array());
+  std::ostringstream out;
+  std::int64_t first = 0, last = 0;
+  std::map<std::string, std::vector<const json*>> children;  // by parent span id ("" for roots)
+  std::set<std::string> ids;
+  for (const auto& s : spans) ids.insert(s.value("span_id", ""));
+  for (const auto& s : spans) {
+    auto start = s.value("time_us", std::int64_t{0});
+    auto end = start + s.value("duration_us", std::int64_t{0});
+    if (first == 0 || start < first) first = start;
+    last = std::max(last, end);
+    std::string parent = s.contains("parent_id") && s["parent_id"].is_string() ? s["parent_id"].get<std::string>() : "";
+    children[ids.count(parent) ? parent : ""].push_back(&s);  // a parent outside the trace: shown as a root
+  }
+  out << "trace " << r.value("trace_id", "") << " · " << spans.size() << " events · " << human_micros(last - first) << "\n";
+  std::function<void(const std::string&, const std::string&)> walk = [&](const std::string& parent, const std::string& indent) {
+    auto& list = children[parent];
+    std::stable_sort(list.begin(), list.end(), [](const json* a, const json* b) {
+      return a->value("time_us", std::int64_t{0}) < b->value("time_us", std::int64_t{0});
+    });
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const auto& s = *list[i];
+      bool last_child = i + 1 == list.size();
+      const std::string branch = parent.empty() ? "" : (last_child ? "└─ " : "├─ ");
+      auto offset = s.value("time_us", std::int64_t{0}) - first;
+      out << indent << branch << s.value("category", "") << " " << s.value("action", "") << "  " << s.value("status", "")
+          << "  " << human_micros(s.value("duration_us", std::int64_t{0})) << "  +" << human_micros(offset) << "  ["
+          << s.value("span_id", "") << "]";
+      auto detail = event_detail(s);
+      if (!detail.empty()) out << "  " << detail;
+      out << "\n";
+      walk(s.value("span_id", ""), indent + (parent.empty() ? "" : (last_child ? "   " : "│  ")));
+    }
+  };
+  walk("", "");
+  return out.str();
+}
+
+std::optional<std::int64_t> parse_time_arg(const std::string& text, std::int64_t now, std::string& error) {
+  if (text.empty()) {
+    error = "an empty time";
+    return std::nullopt;
+  }
+  // "90s", "15m", "2h", "3d": that long ago.
+  if (text.size() >= 2 && std::isdigit(static_cast<unsigned char>(text[0])) &&
+      std::string{"smhd"}.find(text.back()) != std::string::npos &&
+      text.find_first_not_of("0123456789") == text.size() - 1) {
+    auto n = std::stoll(text.substr(0, text.size() - 1));
+    std::int64_t unit = text.back() == 's' ? 1000 : text.back() == 'm' ? 60'000 : text.back() == 'h' ? 3'600'000 : 86'400'000;
+    return now - n * unit;
+  }
+  if (text.find_first_not_of("0123456789") == std::string::npos && text.size() <= 16) return std::stoll(text);
+  // YYYY-MM-DD[THH:MM[:SS]][Z]
+  std::tm tm{};
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  char sep = 0;
+  int n = std::sscanf(text.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d", &y, &mo, &d, &sep, &h, &mi, &sec);
+  bool utc = text.back() == 'Z';
+  if ((n == 3 && text.size() == 10) || (n >= 6 && (sep == 'T' || sep == ' '))) {
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {
+      error = "'" + text + "' is not a valid date and time";
+      return std::nullopt;
+    }
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    tm.tm_isdst = -1;
+    std::time_t t = utc ? timegm(&tm) : std::mktime(&tm);
+    return static_cast<std::int64_t>(t) * 1000;
+  }
+  error = "'" + text + "' is no time: use 90s, 15m, 2h, 3d (ago), unix milliseconds, or 2026-11-29T06:00[:00][Z]";
+  return std::nullopt;
 }
 
 }  // namespace paios

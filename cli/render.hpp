@@ -1,5 +1,7 @@
 #pragma once
 // How `ai` shows the daemon's replies to a person. Pure functions of the reply JSON (docs/protocol.md).
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +15,13 @@ std::string render_cancel(const nlohmann::json& reply);
 std::string render_route(const nlohmann::json& reply);
 std::string render_routes(const nlohmann::json& reply);
 std::string render_weights(const nlohmann::json& reply);
+std::string render_events(const nlohmann::json& reply);
+std::string render_trace(const nlohmann::json& reply);
 std::string human_duration(std::int64_t ms);
+std::string human_micros(std::int64_t us);
+
+// A point in time for `ai obs --since/--until`: "90s", "15m", "2h", "3d" (that long ago), unix milliseconds,
+// or "YYYY-MM-DD[THH:MM[:SS]][Z]" (local time unless Z). nullopt, and `error` set, when it is none of those.
+std::optional<std::int64_t> parse_time_arg(const std::string& text, std::int64_t now_ms, std::string& error);
 
 }  // namespace paios

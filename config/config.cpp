@@ -449,7 +449,37 @@ void check_breaker(const json& section, const json& overrides, const std::string
                      " calls), or the breaker could never open (got " + b["min_calls"].dump() + ")");
 }
 
+// "127.0.0.1:9477", "[::1]:9477", "localhost:9477", or "" (no endpoint). Port 0 picks a free one.
+void check_http_endpoint(const json& obs, std::vector<std::string>& errors) {
+  if (!obs.contains("http") || !obs["http"].is_object() || !obs["http"].contains("endpoint") ||
+      !obs["http"]["endpoint"].is_string())
+    return;
+  auto e = obs["http"]["endpoint"].get<std::string>();
+  if (e.empty()) return;
+  const std::string where = "obs.http.endpoint";
+  auto colon = e.rfind(':');
+  auto host = colon == std::string::npos ? e : e.substr(0, colon);
+  auto port = colon == std::string::npos ? std::string{} : e.substr(colon + 1);
+  bool port_ok = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos &&
+                 std::stol(port) <= 65535;
+  if (!port_ok) {
+    errors.push_back(where + ": must be host:port with a port from 0 to 65535 (got " + shown(obs["http"]["endpoint"]) + ")");
+    return;
+  }
+  if (host != "127.0.0.1" && host != "localhost" && host != "[::1]")
+    errors.push_back(where + ": metrics and health are served on loopback only: 127.0.0.1, [::1] or localhost (got '" +
+                     host + "')");
+}
+
 void check_meaning(const json& doc, std::vector<std::string>& errors) {
+  if (doc.contains("obs") && doc["obs"].is_object()) {
+    const auto& obs = doc["obs"];
+    check_http_endpoint(obs, errors);
+    if (obs.contains("batch") && obs.contains("queue_capacity") && obs["batch"].is_number_integer() &&
+        obs["queue_capacity"].is_number_integer() && obs["batch"].get<std::int64_t>() > obs["queue_capacity"].get<std::int64_t>())
+      errors.push_back("obs.batch: must be at most obs.queue_capacity (" + obs["queue_capacity"].dump() + "; got " +
+                       obs["batch"].dump() + ")");
+  }
   if (doc.contains("breaker")) check_breaker(doc["breaker"], json::object(), "breaker", errors);
   if (doc.contains("breaker") && doc.contains("brains") && doc["brains"].is_object())
     for (auto& [name, b] : doc["brains"].items())
@@ -577,6 +607,14 @@ daemon_config read_config(const json& doc) {
   c.state.synchronous_full = doc.at("state").at("synchronous") == "full";
   c.supervision.max_restarts = doc.at("supervision").at("max_restarts").get<int>();
   c.supervision.within_ms = doc.at("supervision").at("within_ms").get<std::int64_t>();
+  const auto& obs = doc.at("obs");
+  c.obs.synchronous_full = obs.at("synchronous") == "full";
+  c.obs.queue_capacity = obs.at("queue_capacity").get<std::size_t>();
+  c.obs.batch = obs.at("batch").get<std::size_t>();
+  c.obs.flush_ms = obs.at("flush_ms").get<std::int64_t>();
+  c.obs.retention_days = obs.at("retention_days").get<int>();
+  c.obs.max_mb = obs.at("max_mb").get<std::int64_t>();
+  c.obs.http_endpoint = obs.at("http").at("endpoint").get<std::string>();
   for (auto& [name, b] : doc.at("brains").items())  // nlohmann's object is a std::map: name order
     if (brain_field(b, "enabled") == true) c.brains.push_back(read_brain(name, b, doc.at("breaker")));
   c.merged = doc;

@@ -70,6 +70,15 @@ struct daemon_config {
     int max_restarts = 0;
     std::int64_t within_ms = 0;
   } supervision;
+  struct {
+    bool synchronous_full = false;
+    std::size_t queue_capacity = 0;
+    std::size_t batch = 0;
+    std::int64_t flush_ms = 0;
+    int retention_days = 0;       // 0: kept however old
+    std::int64_t max_mb = 0;      // 0: no size limit
+    std::string http_endpoint;    // "host:port" on loopback, "" for none
+  } obs;
   std::vector<brain_config> brains;  // enabled brains, in name order
   nlohmann::json merged;             // the validated merged document (ai status, debugging, the router)
 };

@@ -6,6 +6,7 @@
 
 #include "actors/brain/brain.hpp"
 #include "actors/dispatcher/dispatcher.hpp"
+#include "actors/obs/obs_store.hpp"
 #include "actors/state_store/state_store.hpp"
 #include "bridges/zmq/zmq_bridge.hpp"
 #include "messages/caf_types.hpp"
@@ -33,6 +34,8 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
 
   state_store_options store{ctx.home.data_dir() / "state.sqlite", cfg.state.synchronous_full,
                             cfg.tasks.redispatch_running};
+  obs_store_options obs{ctx.home.data_dir() / "observability.sqlite", cfg.obs.synchronous_full, cfg.obs.flush_ms,
+                        cfg.obs.retention_days, cfg.obs.max_mb, ctx.events};
 
   supervisor_spec brains{"brains", restart_strategy::one_for_one, cfg.supervision.max_restarts, within, {}};
   std::vector<std::string> names;
@@ -67,6 +70,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   supervisor_spec root{"root", restart_strategy::one_for_one, cfg.supervision.max_restarts, within, {}};
   root.children = {
       {"state_store", registered(store_name::value, [store](caf::actor_system& sys) { return spawn_state_store(sys, store); })},
+      {"obs_store", registered(obs_name::value, [obs](caf::actor_system& sys) { return spawn_obs_store(sys, obs); })},
       supervisor_child(std::move(brains)),
       {"dispatcher", registered(dispatch_name::value,
                                 [dispatch, first_start](caf::actor_system& sys) {
@@ -77,7 +81,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
       {"zmq_bridge", registered(bridge_name::value, [bridge](caf::actor_system& sys) { return spawn_zmq_bridge(sys, bridge); })},
   };
   // The brains supervisor is found by name too.
-  auto& brains_child = root.children[1];
+  auto& brains_child = root.children[2];
   brains_child.start = registered(brains_name::value, brains_child.start);
   return root;
 }

@@ -4,6 +4,7 @@
 //
 //   root (one_for_one)
 //   ├── state_store        owns state.sqlite
+//   ├── obs_store          owns observability.sqlite: the events of every operation
 //   ├── brains (one_for_one)
 //   │   └── brain:<name>   one per configured brain
 //   ├── dispatcher         the in-flight table, failover
@@ -21,6 +22,7 @@
 namespace paios {
 
 class classifier;
+class event_sink;
 
 struct tree_context {
   daemon_config config;
@@ -29,6 +31,7 @@ struct tree_context {
   std::string version;
   bool fault_injection = false;        // PAIOS_FAULT_INJECTION=1: the debug.fault operation, for supervision tests
   std::shared_ptr<classifier> router;  // built (and validated) once, at start; the dispatcher tunes its weights
+  std::shared_ptr<event_sink> events;  // the intake of the event store, installed for emit()
 };
 
 supervisor_spec daemon_tree(const tree_context& ctx);

@@ -18,6 +18,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/obs/event_sink.hpp"
 #include "actors/router/classifier.hpp"
 #include "config/config.hpp"
 #include "daemon/actor_tree.hpp"
@@ -137,6 +138,10 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   auto started = paios::now_ms();
+  // Every component's events go to this queue; the obs_store actor writes it to observability.sqlite. It
+  // outlives the actor system, so that a restarted store finds what was queued before.
+  auto events = std::make_shared<paios::event_sink>(cfg->obs.queue_capacity, cfg->obs.batch);
+  paios::install_event_sink(events.get());
   caf::actor_system_config sys_cfg;
   paios::register_message_types(sys_cfg);
   int exit_code = kExitOk;
@@ -145,10 +150,22 @@ int main(int argc, char** argv) {
     const char* faults = std::getenv("PAIOS_FAULT_INJECTION");
     bool fault_injection = faults && std::string{faults} == "1";
     if (fault_injection) spdlog::warn("PAIOS_FAULT_INJECTION=1: debug.fault can end any actor of the tree");
-    auto root = paios::spawn_supervisor(sys, paios::daemon_tree({*cfg, home, started, kVersion, fault_injection, loaded_config->router}));
+    auto root = paios::spawn_supervisor(sys, paios::daemon_tree({*cfg, home, started, kVersion, fault_injection, loaded_config->router, events}));
     sys.registry().put(paios::root_name::value, root);
     spdlog::info("paiosd {} started (pid {}) on {} in {} ms", kVersion, getpid(), home.root.string(),
                  paios::now_ms() - started);
+    {
+      nlohmann::json brains = nlohmann::json::array();
+      for (auto& b : cfg->brains) brains.push_back(b.name);
+      auto now = paios::now_us();
+      paios::emit_span("config", "load", paios::new_trace(), 0, 0, started * 1000, now, "ok",
+                       nlohmann::json{{"file", config_file ? config_file->string() : std::string{}},
+                                      {"brains", brains},
+                                      {"default_brain", cfg->tasks.default_brain},
+                                      {"pid", getpid()},
+                                      {"version", kVersion}}
+                           .dump());
+    }
 
     caf::scoped_actor self{sys};
     self->monitor(root);
@@ -190,11 +207,13 @@ int main(int argc, char** argv) {
           });
     }
     sys.registry().erase(paios::root_name::value);
-    const caf::atom_value names[] = {paios::store_name::value, paios::brains_name::value,
+    const caf::atom_value names[] = {paios::store_name::value, paios::obs_name::value, paios::brains_name::value,
                                      paios::dispatch_name::value, paios::bridge_name::value};
     for (auto name : names) sys.registry().erase(name);
     caf::anon_send_exit(root, caf::exit_reason::kill);
   }
+  paios::install_event_sink(nullptr);
+  if (auto left = events->depth(); left > 0) spdlog::warn("{} events were not written at exit", left);
   spdlog::info("paiosd stopped (exit {})", exit_code);
   spdlog::shutdown();
   return exit_code;

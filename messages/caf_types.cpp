@@ -12,6 +12,10 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<task_record>("paios::task_record");
   cfg.add_message_type<task_update>("paios::task_update");
   cfg.add_message_type<event_record>("paios::event_record");
+  cfg.add_message_type<std::vector<event_record>>("std::vector<paios::event_record>");
+  cfg.add_message_type<trace_id>("paios::trace_id");
+  cfg.add_message_type<event_query>("paios::event_query");
+  cfg.add_message_type<score_record>("paios::score_record");
   cfg.add_message_type<wire::request>("paios::wire::request");
   cfg.add_message_type<task_state>("paios::task_state");
   cfg.add_message_type<breaker_record>("paios::breaker_record");

@@ -38,6 +38,9 @@ using breaker_atom = caf::atom_constant<caf::atom("breaker")>;    // state store
 using decision_atom = caf::atom_constant<caf::atom("decision")>;  // state store: the routing decision log
 using weights_atom = caf::atom_constant<caf::atom("weights")>;    // router weight adjustments
 using retry_atom = caf::atom_constant<caf::atom("retry")>;        // dispatcher: a backoff has elapsed
+using query_atom = caf::atom_constant<caf::atom("query")>;        // obs store: events matching a query
+using trace_atom = caf::atom_constant<caf::atom("trace")>;        // obs store: the events of one trace
+using score_atom = caf::atom_constant<caf::atom("score")>;        // obs store: quality scores
 
 // Registry names of the daemon's well-known actors (CAF's registry is keyed by atom).
 using root_name = caf::atom_constant<caf::atom("root")>;
@@ -45,6 +48,7 @@ using store_name = caf::atom_constant<caf::atom("statestore")>;
 using brains_name = caf::atom_constant<caf::atom("brains")>;
 using dispatch_name = caf::atom_constant<caf::atom("dispatch")>;
 using bridge_name = caf::atom_constant<caf::atom("bridge")>;
+using obs_name = caf::atom_constant<caf::atom("obsstore")>;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, attachment& x) {
@@ -53,8 +57,8 @@ typename Inspector::result_type inspect(Inspector& f, attachment& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
-  return f(caf::meta::type_name("task_spec"), x.id, x.prompt, x.brain, x.trace_id, x.timeout_ms, x.created_ms,
-           x.attachments);
+  return f(caf::meta::type_name("task_spec"), x.id, x.prompt, x.brain, x.trace_id, x.span_id, x.parent_span,
+           x.timeout_ms, x.created_ms, x.attachments);
 }
 
 template <class Inspector>
@@ -65,14 +69,27 @@ typename Inspector::result_type inspect(Inspector& f, task_record& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_update& x) {
-  return f(caf::meta::type_name("task_update"), x.what, x.route, x.request_id, x.task_id, x.trace_id, x.brain,
+  return f(caf::meta::type_name("task_update"), x.what, x.route, x.request_id, x.task_id, x.trace_id, x.parent_span, x.brain,
            x.text, x.seq, x.state, x.error, x.message, x.exit_code, x.duration_ms);
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, trace_id& x) {
+  return f(caf::meta::type_name("trace_id"), x.hi, x.lo);
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event_record& x) {
-  return f(caf::meta::type_name("event_record"), x.id, x.time_ms, x.trace_id, x.category, x.action, x.status,
-           x.data_json);
+  return f(caf::meta::type_name("event_record"), x.seq, x.time_us, x.duration_us, x.trace, x.span, x.parent,
+           x.category, x.action, x.status, x.data_json);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_query& x) {
+  return f(caf::meta::type_name("event_query"), x.trace, x.category, x.action, x.status, x.since_us, x.until_us,
+           x.min_score, x.max_score, x.limit, x.before_seq);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, score_record& x) {
+  return f(caf::meta::type_name("score_record"), x.target, x.trace, x.score, x.note, x.time_ms);
 }
 
 template <class Inspector>
@@ -96,7 +113,7 @@ namespace wire {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, request& x) {
   return f(caf::meta::type_name("wire_request"), x.what, x.id, x.task, x.stream, x.task_id, x.limit, x.state,
-           x.event, x.actor, x.weight);
+           x.event, x.client_span, x.query, x.score, x.actor, x.weight, x.received_us);
 }
 }  // namespace wire
 

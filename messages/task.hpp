@@ -32,7 +32,9 @@ struct task_spec {
   std::string id;
   std::string prompt;
   std::string brain;
-  std::string trace_id;
+  std::string trace_id;         // 32 hex digits (W3C trace context)
+  std::uint64_t span_id = 0;    // the task's span, assigned by the dispatcher: the parent of its brains' spans
+  std::uint64_t parent_span = 0;  // the span it came from (the bridge's request), 0 for none
   std::int64_t timeout_ms = 0;  // 0: the brain's configured timeout
   std::int64_t created_ms = 0;  // unix epoch milliseconds
   std::vector<attachment> attachments;
@@ -61,6 +63,7 @@ struct task_update {
   std::string request_id;
   std::string task_id;
   std::string trace_id;
+  std::uint64_t parent_span = 0;  // the task's parent_span: the submitter's span, which ends with the task
   std::string brain;
   std::string text;  // chunk text, the full answer of a result, or the reason of a routing decision
   std::uint32_t seq = 0;

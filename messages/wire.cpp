@@ -11,9 +11,12 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 12> kOps = {"ping",          "task.submit",   "task.cancel",  "task.get",
-                                                   "task.list",     "event.publish", "status",       "debug.fault",
-                                                   "route.classify", "route.list",   "route.weights", "route.adjust"};
+constexpr std::array<std::string_view, 15> kOps = {
+    "ping",           "task.submit", "task.cancel",   "task.get",     "task.list",
+    "event.publish",  "status",      "debug.fault",   "route.classify", "route.list",
+    "route.weights",  "route.adjust", "obs.query",    "obs.trace",    "obs.score"};
+constexpr int kMaxEventsLimit = 10000;
+constexpr std::int64_t kMaxTimeMs = std::int64_t{1} << 52;
 constexpr std::size_t kMaxAttachments = 64;
 constexpr std::size_t kMaxIdBytes = 128;
 constexpr int kMaxListLimit = 1000;
@@ -60,13 +63,61 @@ struct fields {
   }
 };
 
-bool read_trace(fields& f, std::string& trace_id) {
+// "traceparent": the trace a client's request belongs to, and the client's span in it.
+bool read_trace(fields& f, trace_id& trace, std::uint64_t& span) {
   std::string tp;
   if (!f.string("traceparent", tp, false)) return false;
   if (tp.empty()) return true;
-  trace_id = trace_id_from_traceparent(tp);
-  if (trace_id.empty())
-    return f.fail("field 'traceparent' must be a W3C traceparent: 00-<32 hex>-<16 hex>-<2 hex>");
+  auto parsed = parse_traceparent(tp);
+  if (!parsed)
+    return f.fail("field 'traceparent' must be a W3C traceparent: 00-<32 lower-case hex>-<16 lower-case hex>-<2 hex>");
+  trace = parsed->trace;
+  span = parsed->span;
+  return true;
+}
+
+bool read_trace_id(fields& f, trace_id& trace, bool required) {
+  std::string hex;
+  if (!f.string("trace_id", hex, required, 64)) return false;
+  if (hex.empty()) return required ? f.fail("field 'trace_id' must not be empty") : true;
+  auto t = parse_trace_id(hex);
+  if (!t) return f.fail("field 'trace_id' must be 32 hex digits, not all zero (got '" + hex + "')");
+  trace = *t;
+  return true;
+}
+
+bool parse_query(fields& f, request& r) {
+  auto& q = r.query;
+  std::int64_t limit = 100, since = 0, until = 0, min_score = 0, max_score = 0;
+  std::string before;
+  if (!read_trace_id(f, q.trace, false) || !f.string("category", q.category, false, 64) ||
+      !f.string("action", q.action, false, 128) || !f.string("status", q.status, false, 64) ||
+      !f.integer("since_ms", since, 0, kMaxTimeMs) || !f.integer("until_ms", until, 0, kMaxTimeMs) ||
+      !f.integer("min_score", min_score, 1, 5) || !f.integer("max_score", max_score, 1, 5) ||
+      !f.integer("limit", limit, 1, kMaxEventsLimit) || !f.string("before", before, false, 32))
+    return false;
+  if (min_score && max_score && min_score > max_score)
+    return f.fail("field 'min_score' must not be greater than 'max_score'");
+  if (since && until && since >= until) return f.fail("field 'since_ms' must be before 'until_ms'");
+  if (!before.empty() && (q.before_seq = event_seq(before)) == 0)
+    return f.fail("field 'before' must be an event id like \"e-42\" (got '" + before + "')");
+  q.since_us = since * 1000;
+  q.until_us = until * 1000;
+  q.min_score = static_cast<int>(min_score);
+  q.max_score = static_cast<int>(max_score);
+  q.limit = static_cast<int>(limit);
+  return true;
+}
+
+bool parse_score(fields& f, request& r) {
+  auto& s = r.score;
+  if (!f.string("task_id", s.target, true, 64) || !f.string("note", s.note, false, 4096)) return false;
+  if (s.target.empty()) return f.fail("field 'task_id' must not be empty");
+  auto it = f.obj.find("score");
+  if (it == f.obj.end() || it->is_null()) return f.fail("missing field 'score' (an integer from 1 to 5)");
+  if (!it->is_number_integer() || it->get<std::int64_t>() < 1 || it->get<std::int64_t>() > 5)
+    return f.fail("field 'score' must be an integer from 1 to 5 (got " + it->dump() + ")");
+  s.score = static_cast<int>(it->get<std::int64_t>());
   return true;
 }
 
@@ -90,13 +141,20 @@ bool read_attachments(fields& f, std::vector<attachment>& out) {
   return true;
 }
 
+bool read_submit_trace(fields& f, request& r) {
+  trace_id t;
+  if (!read_trace(f, t, r.client_span)) return false;
+  if (t.valid()) r.task.trace_id = to_hex(t);
+  return true;
+}
+
 bool parse_submit(fields& f, request& r) {
   if (!f.string("prompt", r.task.prompt, true) || !read_attachments(f, r.task.attachments)) return false;
   if (r.task.prompt.empty()) return f.fail("field 'prompt' must not be empty");
   std::int64_t timeout = 0;
   return f.string("brain", r.task.brain, false, 64) &&
          f.integer("timeout_ms", timeout, 0, std::int64_t{24} * 3600 * 1000) &&
-         (r.task.timeout_ms = timeout, true) && f.boolean("stream", r.stream) && read_trace(f, r.task.trace_id);
+         (r.task.timeout_ms = timeout, true) && f.boolean("stream", r.stream) && read_submit_trace(f, r);
 }
 
 bool parse_list(fields& f, request& r) {
@@ -122,7 +180,7 @@ bool parse_adjust(fields& f, request& r) {
 bool parse_publish(fields& f, request& r) {
   auto& e = r.event;
   if (!f.string("category", e.category, true, 64) || !f.string("action", e.action, true, 128) ||
-      !f.string("status", e.status, false, 64) || !read_trace(f, e.trace_id))
+      !f.string("status", e.status, false, 64) || !read_trace(f, e.trace, r.client_span))
     return false;
   if (e.category.empty() || e.action.empty()) return f.fail("fields 'category' and 'action' must not be empty");
   auto it = f.obj.find("data");
@@ -186,6 +244,7 @@ parse_result parse_request(std::string_view frame) {
     return out;
   }
   r.what = static_cast<op>(i);
+  out.op = op_name;
 
   bool ok = true;
   switch (r.what) {
@@ -211,6 +270,9 @@ parse_result parse_request(std::string_view frame) {
     }
     case op::route_weights: break;
     case op::route_adjust: ok = parse_adjust(f, r); break;
+    case op::obs_query: ok = parse_query(f, r); break;
+    case op::obs_trace: ok = read_trace_id(f, r.query.trace, true); break;
+    case op::obs_score: ok = parse_score(f, r); break;
     case op::debug_fault:
       ok = f.string("actor", r.actor, true, 64);
       if (ok && r.actor.empty()) ok = f.fail("field 'actor' must not be empty");
@@ -320,8 +382,16 @@ std::string encode_cancel(std::string_view id, std::string_view task_id, bool ca
   return encode_reply(id, "cancel", {{"task_id", task_id}, {"cancelled", cancelled}, {"state", to_string(state)}});
 }
 
-std::string encode_ack(std::string_view id, std::string_view event_id) {
-  return encode_reply(id, "ack", {{"event_id", event_id}});
+std::string encode_ack(std::string_view id, std::string_view event_id, std::string_view trace_id) {
+  return encode_reply(id, "ack", {{"event_id", event_id}, {"trace_id", trace_id}});
+}
+
+std::string encode_events(std::string_view id, const std::vector<event_record>& events, std::int64_t next_seq) {
+  return encode_reply(id, "events", {{"events", events}, {"next", next_seq > 0 ? json(event_id(next_seq)) : json(nullptr)}});
+}
+
+std::string encode_trace(std::string_view id, const trace_id& t, const std::vector<event_record>& spans) {
+  return encode_reply(id, "trace", {{"trace_id", to_hex(t)}, {"spans", spans}});
 }
 
 }  // namespace paios::wire

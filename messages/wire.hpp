@@ -20,7 +20,7 @@ constexpr int protocol_version = 1;
 
 enum class op : std::uint8_t {
   ping, task_submit, task_cancel, task_get, task_list, event_publish, status, debug_fault, route_classify,
-  route_list, route_weights, route_adjust
+  route_list, route_weights, route_adjust, obs_query, obs_trace, obs_score
 };
 std::string_view to_string(op o);
 
@@ -33,15 +33,20 @@ struct request {
   std::string task_id;                // task.cancel, task.get
   int limit = 20;                     // task.list, route.list
   std::string state;                  // task.list filter: a task state name, "" for all
-  event_record event;                 // event.publish (id and time assigned by the daemon)
+  event_record event;                 // event.publish (seq and time assigned by the daemon)
+  std::uint64_t client_span = 0;      // task.submit, event.publish: the span of the client's traceparent
+  event_query query;                  // obs.query; obs.trace uses its trace
+  score_record score;                 // obs.score: target, score, note
   std::string actor;                  // debug.fault: the name of an actor of the supervision tree
   rule_weight weight;                 // route.adjust: rule, factor, note
+  std::int64_t received_us = 0;       // when the bridge read it: where its span begins
 };
 
 struct parse_result {
   std::optional<request> req;
   error_info error;  // set when req is empty
   std::string id;    // the request id when it could be read, so that even an error reply carries it
+  std::string op;    // the operation when it could be read (the refusal's span names it)
 };
 
 // Parses one request frame. Never throws; every failure is an error naming what was wrong.
@@ -54,7 +59,9 @@ std::string encode_update(const task_update& u);
 std::string encode_task(std::string_view id, const task_record& r);
 std::string encode_tasks(std::string_view id, const std::vector<task_record>& rs);
 std::string encode_cancel(std::string_view id, std::string_view task_id, bool cancelled, task_state state);
-std::string encode_ack(std::string_view id, std::string_view event_id);
+std::string encode_ack(std::string_view id, std::string_view event_id, std::string_view trace_id);
+std::string encode_events(std::string_view id, const std::vector<event_record>& events, std::int64_t next_seq);
+std::string encode_trace(std::string_view id, const trace_id& t, const std::vector<event_record>& spans);
 std::string encode_reply(std::string_view id, std::string_view type, nlohmann::json body);
 
 // The event stream (PUB socket): [topic, json]. Topics are "task.<state>" and "event.<category>".

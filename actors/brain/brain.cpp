@@ -11,6 +11,7 @@
 
 #include "actors/brain/output_adapter.hpp"
 #include "actors/brain/process_runner.hpp"
+#include "actors/obs/event_sink.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
@@ -22,6 +23,8 @@ struct running_call {
   task_spec spec;
   std::int64_t started_ms = 0;
   std::unique_ptr<process_runner> runner;  // empty for echo
+  std::uint64_t span = 0;                  // the call's span, a child of the task's
+  std::int64_t started_us = 0;
 };
 
 struct brain_state {
@@ -34,6 +37,22 @@ struct brain_state {
 };
 
 using brain_actor = caf::stateful_actor<brain_state>;
+
+// The span of one call (category brain, action call), under the task's span; status "ok" or the error code.
+void call_span(const brain_state& st, const task_spec& spec, std::uint64_t span, std::int64_t started_us,
+               const task_update& u) {
+  auto trace = parse_trace_id(spec.trace_id);
+  if (!trace) return;
+  nlohmann::json data{{"brain", st.cfg.name}, {"task_id", spec.id}};
+  if (st.cfg.kind == "process") data["exit_code"] = u.exit_code;
+  if (u.error != errc::none) data["message"] = u.message;
+  emit_span("brain", "call", *trace, span, spec.span_id, started_us, now_us(),
+            u.error == errc::none ? std::string_view{"ok"} : to_string(u.error),
+            data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+// An outcome for a call that never started (unavailable, over the queue, cancelled while queued).
+void refuse_call(brain_actor* self, const task_spec& spec, task_update u);
 
 void to_dispatcher(brain_actor* self, task_update u) {
   if (u.state != task_state::succeeded) ++self->state.failures;
@@ -112,6 +131,11 @@ task_update outcome_of(const brain_config& cfg, const std::string& task_id, cons
 
 void start_next(brain_actor* self);
 
+void refuse_call(brain_actor* self, const task_spec& spec, task_update u) {
+  call_span(self->state, spec, 0, now_us(), u);
+  to_dispatcher(self, std::move(u));
+}
+
 void start_process(brain_actor* self, task_spec spec) {
   auto& st = self->state;
   auto adapter = std::shared_ptr<output_adapter>(make_output_adapter(st.cfg.format));
@@ -121,6 +145,9 @@ void start_process(brain_actor* self, task_spec spec) {
   ps.env = st.cfg.env;
   ps.env.emplace_back("PAIOS_TASK_ID", spec.id);
   ps.env.emplace_back("PAIOS_TRACE_ID", spec.trace_id);
+  const auto span = new_span_id();
+  // The agent (and the hooks it runs) can continue the trace: W3C's environment-variable carrier.
+  if (auto trace = parse_trace_id(spec.trace_id)) ps.env.emplace_back("TRACEPARENT", format_traceparent(*trace, span));
   ps.cwd = st.cfg.cwd;
   ps.timeout = std::chrono::milliseconds{spec.timeout_ms > 0 ? spec.timeout_ms : st.cfg.timeout_ms};
   ps.kill_grace = std::chrono::milliseconds{st.cfg.kill_grace_ms};
@@ -137,7 +164,7 @@ void start_process(brain_actor* self, task_spec spec) {
     auto out = adapter->finish();
     caf::anon_send(me, outcome_atom::value, outcome_of(cfg, id, x, out));
   };
-  running_call call{spec, now_ms(), nullptr};
+  running_call call{spec, now_ms(), nullptr, span, now_us()};
   auto [it, _] = st.running.emplace(spec.id, std::move(call));
   it->second.runner = process_runner::start(std::move(ps), std::move(on_stdout), std::move(on_exit));
 }
@@ -152,16 +179,18 @@ void start(brain_actor* self, task_spec spec) {
   ++st.calls;
   if (st.cfg.kind == "echo") {
     if (st.cfg.delay_ms <= 0) {
+      const auto started_us = now_us();
       auto d = self->system().registry().get<caf::actor>(dispatch_name::value);
       if (d) self->send(d, chunk_atom::value, spec.id, spec.prompt);
       auto u = make_outcome(st, spec.id, task_state::succeeded, errc::none, {});
+      call_span(st, spec, new_span_id(), started_us, u);
       u.text = std::move(spec.prompt);
       to_dispatcher(self, std::move(u));
       return;
     }
     auto id = spec.id;
     tell_started(self, id);
-    st.running.emplace(id, running_call{std::move(spec), now_ms(), nullptr});
+    st.running.emplace(id, running_call{std::move(spec), now_ms(), nullptr, new_span_id(), now_us()});
     self->delayed_send(self, std::chrono::milliseconds{st.cfg.delay_ms}, tick_atom::value, id);
     return;
   }
@@ -197,8 +226,8 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
       [=](run_atom, task_spec& spec) {
         auto& st = self->state;
         if (auto why = unavailable_reason(st.cfg); !why.empty()) {
-          to_dispatcher(self, make_outcome(st, spec.id, task_state::failed, errc::brain_unavailable,
-                                           st.cfg.name + ": " + why));
+          refuse_call(self, spec, make_outcome(st, spec.id, task_state::failed, errc::brain_unavailable,
+                                               st.cfg.name + ": " + why));
           return;
         }
         if (st.running.size() < static_cast<std::size_t>(st.cfg.max_concurrent)) {
@@ -206,10 +235,10 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
         } else if (st.queue.size() < static_cast<std::size_t>(st.cfg.max_queue)) {
           st.queue.push_back(std::move(spec));
         } else {
-          to_dispatcher(self, make_outcome(st, spec.id, task_state::failed, errc::overloaded,
-                                           st.cfg.name + ": " + std::to_string(st.cfg.max_concurrent) +
-                                               " calls running and " + std::to_string(st.cfg.max_queue) +
-                                               " queued (the configured limits)"));
+          refuse_call(self, spec, make_outcome(st, spec.id, task_state::failed, errc::overloaded,
+                                               st.cfg.name + ": " + std::to_string(st.cfg.max_concurrent) +
+                                                   " calls running and " + std::to_string(st.cfg.max_queue) +
+                                                   " queued (the configured limits)"));
         }
       },
       [=](chunk_atom, std::string& id, std::string& text) {
@@ -222,6 +251,7 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
         auto it = st.running.find(u.task_id);
         if (it == st.running.end()) return;
         if (u.duration_ms == 0) u.duration_ms = now_ms() - it->second.started_ms;
+        call_span(st, it->second.spec, it->second.span, it->second.started_us, u);
         st.running.erase(it);  // joins the runner's thread, which has already reported
         to_dispatcher(self, std::move(u));
         start_next(self);
@@ -235,6 +265,7 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
         auto u = make_outcome(st, id, task_state::succeeded, errc::none, {});
         u.text = std::move(it->second.spec.prompt);
         u.duration_ms = now_ms() - it->second.started_ms;
+        call_span(st, it->second.spec, it->second.span, it->second.started_us, u);
         st.running.erase(it);
         to_dispatcher(self, std::move(u));
         start_next(self);
@@ -243,8 +274,9 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
         auto& st = self->state;
         for (auto q = st.queue.begin(); q != st.queue.end(); ++q) {
           if (q->id != id) continue;
+          auto spec = std::move(*q);
           st.queue.erase(q);
-          to_dispatcher(self, make_outcome(st, id, task_state::cancelled, errc::cancelled, "cancelled"));
+          refuse_call(self, spec, make_outcome(st, id, task_state::cancelled, errc::cancelled, "cancelled"));
           return true;
         }
         auto it = st.running.find(id);
@@ -252,8 +284,10 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
         if (it->second.runner) {
           it->second.runner->cancel();  // the outcome (cancelled) follows from the runner
         } else {
+          auto u = make_outcome(st, id, task_state::cancelled, errc::cancelled, "cancelled");
+          call_span(st, it->second.spec, it->second.span, it->second.started_us, u);
           st.running.erase(it);
-          to_dispatcher(self, make_outcome(st, id, task_state::cancelled, errc::cancelled, "cancelled"));
+          to_dispatcher(self, std::move(u));
           start_next(self);
         }
         return true;

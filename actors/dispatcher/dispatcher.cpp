@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/brain/brain.hpp"
+#include "actors/obs/event_sink.hpp"
 #include "actors/dispatcher/brain_health.hpp"
 #include "actors/dispatcher/circuit_breaker.hpp"
 #include "actors/router/classifier.hpp"
@@ -48,6 +49,7 @@ struct in_flight {
   int retries = 0;                 // on the current brain
   std::optional<std::uint64_t> ticket;  // the current call's place in its brain's breaker
   std::int64_t call_started_ms = 0;
+  std::int64_t accepted_us = 0;    // where the task's span begins
 };
 
 struct dispatcher_state {
@@ -75,15 +77,18 @@ void notify(dispatcher_actor* self, const in_flight& t, task_update u) {
   u.request_id = t.request_id;
   u.task_id = t.record.spec.id;
   u.trace_id = t.record.spec.trace_id;
+  u.parent_span = t.record.spec.parent_span;
   self->send(t.listener, update_atom::value, std::move(u));
 }
 
 void refuse(dispatcher_actor* self, const caf::actor& listener, const std::string& route,
-            const std::string& request_id, errc code, std::string message) {
+            const std::string& request_id, const task_spec& spec, errc code, std::string message) {
   task_update u;
   u.what = task_update::kind::error;
   u.route = route;
   u.request_id = request_id;
+  u.trace_id = spec.trace_id;
+  u.parent_span = spec.parent_span;
   u.state = task_state::failed;
   u.error = code;
   u.message = std::move(message);
@@ -114,9 +119,14 @@ void store_quietly(dispatcher_actor* self, Record r, const char* what) {
           [what](caf::error& e) { spdlog::warn("dispatcher: storing {} failed: {}", what, caf::to_string(e)); });
 }
 
-void store_breaker(dispatcher_actor* self, breaker_record r) {
+// A breaker transition: logged, stored, and an event in the trace of the task whose call moved it.
+void store_breaker(dispatcher_actor* self, breaker_record r, const task_spec* cause = nullptr) {
   spdlog::log(r.state == "closed" ? spdlog::level::info : spdlog::level::warn, "breaker {}: {} -> {}: {}", r.brain,
               r.from, r.state, r.reason);
+  auto trace = cause ? parse_trace_id(cause->trace_id) : std::nullopt;
+  auto now = now_us();
+  emit_span("breaker", "transition", trace.value_or(new_trace()), 0, cause ? cause->span_id : 0, now, now, r.state,
+            nlohmann::json{{"brain", r.brain}, {"from", r.from}, {"to", r.state}, {"reason", r.reason}}.dump());
   store_quietly(self, std::move(r), "a breaker transition");
 }
 
@@ -137,6 +147,26 @@ void store_decision(dispatcher_actor* self, const in_flight& t) {
   d["outcome"] = r.outcome;
   r.json = d.dump();
   store_quietly(self, std::move(r), "a routing decision");
+}
+
+// A point in a task's life (a retry, a failover), in its trace under its span.
+void task_event(const in_flight& t, std::string_view action, std::string_view status, nlohmann::json data) {
+  auto trace = parse_trace_id(t.record.spec.trace_id);
+  if (!trace) return;
+  data["task_id"] = t.record.spec.id;
+  auto now = now_us();
+  emit_span("task", action, *trace, 0, t.record.spec.span_id, now, now, status, data.dump());
+}
+
+// The task's span: from acceptance to its stored outcome; "ok" or the error code.
+void end_task_span(const in_flight& t, const task_update& outcome) {
+  auto trace = parse_trace_id(t.record.spec.trace_id);
+  if (!trace) return;
+  const auto& r = t.record;
+  nlohmann::json data{{"task_id", r.spec.id}, {"state", to_string(r.state)}, {"brain", r.brain}, {"tried", t.tried}};
+  emit_span("task", "run", *trace, r.spec.span_id, r.spec.parent_span, t.accepted_us, now_us(),
+            outcome.what == task_update::kind::result ? std::string_view{"ok"} : to_string(outcome.error),
+            data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void check_drained(dispatcher_actor* self) {
@@ -170,6 +200,7 @@ void finish(dispatcher_actor* self, const std::string& id, task_update outcome) 
     auto it = st.tasks.find(id);
     if (it == st.tasks.end()) return;
     if (!err.empty()) spdlog::error("dispatcher: task {}: storing its outcome failed: {}", id, err);
+    end_task_span(it->second, outcome);
     notify(self, it->second, std::move(outcome));
     st.tasks.erase(it);
     check_drained(self);
@@ -232,7 +263,7 @@ void call_brain(dispatcher_actor* self, const std::string& id, const std::string
 bool admitted(dispatcher_actor* self, in_flight& t, const std::string& name) {
   auto& st = self->state;
   auto a = st.health->admit(name, now_ms());
-  if (a.changed) store_breaker(self, std::move(*a.changed));
+  if (a.changed) store_breaker(self, std::move(*a.changed), &t.record.spec);
   if (a.ticket) {
     t.ticket = a.ticket;
     return true;
@@ -345,7 +376,7 @@ void on_outcome(dispatcher_actor* self, task_update& u) {
     if (v == verdict::neutral) st.health->release(brain, *t.ticket);
     else moved = st.health->record(brain, *t.ticket, v == verdict::failure, took, now, u.message);
     t.ticket.reset();
-    if (moved) store_breaker(self, std::move(*moved));
+    if (moved) store_breaker(self, std::move(*moved), &t.record.spec);
   }
   nlohmann::json call{{"brain", brain}, {"duration_ms", took}};
   call["outcome"] = u.what == task_update::kind::result ? std::string{"succeeded"} : std::string{to_string(u.error)};
@@ -375,11 +406,14 @@ void on_outcome(dispatcher_actor* self, task_update& u) {
     t.backing_off = true;
     spdlog::info("dispatcher: task {}: {} failed ({}); retry {} of {} in {} ms", u.task_id, brain, u.message,
                  t.retries, p.max_retries, delay);
+    task_event(t, "retry", to_string(u.error),
+               {{"brain", brain}, {"retry", t.retries}, {"delay_ms", delay}, {"message", u.message}});
     self->delayed_send(self, std::chrono::milliseconds{delay}, retry_atom::value, u.task_id);
     return;
   }
   if (may_fail_over(u.error) && t.next < t.chain.size()) {
     note_failure(t, brain, u.message, u.error == errc::brain_unavailable || u.error == errc::overloaded);
+    task_event(t, "failover", to_string(u.error), {{"from", brain}, {"message", u.message}});
     try_next(self, u.task_id);
     return;
   }
@@ -424,7 +458,17 @@ std::string plan_chain(const dispatcher_state& st, in_flight& t) {
     return {};
   }
   if (st.opts.router) {
+    const auto started = now_us();
     auto d = st.opts.router->classify(spec.prompt, route_attachments(spec));
+    if (auto trace = parse_trace_id(spec.trace_id))
+      emit_span("route", "classify", *trace, 0, spec.span_id, started, now_us(),
+                !d.override_brain.empty() && d.chain.empty() ? std::string_view{"unknown_brain"} : std::string_view{"ok"},
+                nlohmann::json{{"category", d.category},
+                               {"confidence", d.confidence},
+                               {"brain", d.chain.empty() ? std::string{} : d.chain.front()},
+                               {"override", d.override_brain},
+                               {"below_threshold", d.below_threshold}}
+                    .dump());
     if (!d.override_brain.empty() && d.chain.empty()) return d.reason;  // names an unknown brain
     t.route_reason = d.reason;
     t.chain = d.chain;
@@ -468,24 +512,26 @@ void submit(dispatcher_actor* self, task_spec spec, caf::actor listener, std::st
             std::string request_id, bool stream) {
   auto& st = self->state;
   if (st.draining)
-    return refuse(self, listener, route, request_id, errc::shutting_down, "the daemon is shutting down");
+    return refuse(self, listener, route, request_id, spec, errc::shutting_down, "the daemon is shutting down");
   if (!spec.brain.empty() &&
       std::find(st.opts.brain_names.begin(), st.opts.brain_names.end(), spec.brain) == st.opts.brain_names.end()) {
     std::string known;
     for (auto& b : st.opts.brain_names) known += (known.empty() ? "" : ", ") + b;
-    return refuse(self, listener, route, request_id, errc::unknown_brain,
+    return refuse(self, listener, route, request_id, spec, errc::unknown_brain,
                   "unknown brain '" + spec.brain + "'; known brains: " + known);
   }
   if (st.tasks.size() >= st.opts.max_in_flight)
-    return refuse(self, listener, route, request_id, errc::overloaded,
+    return refuse(self, listener, route, request_id, spec, errc::overloaded,
                   std::to_string(st.tasks.size()) + " tasks in flight (tasks.max_in_flight)");
   spec.id = new_task_id();
   spec.created_ms = now_ms();
   if (spec.trace_id.empty()) spec.trace_id = new_trace_id();
+  spec.span_id = new_span_id();
   in_flight t;
+  t.accepted_us = now_us();
   t.record.spec = std::move(spec);
   if (auto refusal = plan_chain(st, t); !refusal.empty())
-    return refuse(self, listener, route, request_id, errc::unknown_brain, refusal);
+    return refuse(self, listener, route, request_id, t.record.spec, errc::unknown_brain, refusal);
   t.listener = std::move(listener);
   t.route = std::move(route);
   t.request_id = std::move(request_id);
@@ -502,7 +548,8 @@ void submit(dispatcher_actor* self, task_spec spec, caf::actor listener, std::st
     st.tasks.erase(it);
     if (!err.empty()) {
       spdlog::error("dispatcher: task {} refused: the store failed: {}", id, err);
-      refuse(self, t.listener, t.route, t.request_id, errc::store_failed, "the task could not be stored: " + err);
+      refuse(self, t.listener, t.route, t.request_id, t.record.spec, errc::store_failed,
+             "the task could not be stored: " + err);
       check_drained(self);
       return;
     }
@@ -526,6 +573,10 @@ void recover(dispatcher_actor* self) {
             for (auto& r : queued) {
               in_flight t;
               t.record = std::move(r);
+              // A new span in the task's old trace: this run of it begins now.
+              t.record.spec.span_id = new_span_id();
+              t.record.spec.parent_span = 0;
+              t.accepted_us = now_us();
               start_task(self, std::move(t));
             }
           },

@@ -28,6 +28,11 @@ sqlite_stmt& sqlite_stmt::bind(int i, std::string_view text) {
   return *this;
 }
 
+sqlite_stmt& sqlite_stmt::bind_static(int i, std::string_view text) {
+  sqlite3_bind_text(stmt_, i, text.data() ? text.data() : "", static_cast<int>(text.size()), SQLITE_STATIC);
+  return *this;
+}
+
 sqlite_stmt& sqlite_stmt::bind(int i, std::int64_t value) {
   sqlite3_bind_int64(stmt_, i, value);
   return *this;
@@ -114,5 +119,6 @@ sqlite_stmt sqlite_db::prepare(std::string_view sql, std::string& error) {
 }
 
 std::int64_t sqlite_db::changes() const { return sqlite3_changes(db_); }
+std::int64_t sqlite_db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
 }  // namespace paios

@@ -23,6 +23,8 @@ class sqlite_stmt {
 
   // Binding is 1-based, as in SQLite. Each returns *this so that calls chain.
   sqlite_stmt& bind(int i, std::string_view text);
+  // The text is not copied: it must stay alive and unchanged until the statement is reset.
+  sqlite_stmt& bind_static(int i, std::string_view text);
   sqlite_stmt& bind(int i, std::int64_t value);
   sqlite_stmt& bind_real(int i, double value);  // named apart: an int argument would fit both overloads
   sqlite_stmt& bind_null(int i);
@@ -56,6 +58,7 @@ class sqlite_db {
   // Prepares a statement; check `error()` of the result when the SQL may be wrong.
   sqlite_stmt prepare(std::string_view sql, std::string& error);
   std::int64_t changes() const;
+  std::int64_t last_insert_rowid() const;
 
  private:
   explicit sqlite_db(sqlite3* db) : db_(db) {}

@@ -25,16 +25,6 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks(state, created_ms);
 CREATE INDEX IF NOT EXISTS tasks_by_created ON tasks(created_ms);
-CREATE TABLE IF NOT EXISTS events (
-  id TEXT PRIMARY KEY,
-  time_ms INTEGER NOT NULL,
-  trace_id TEXT NOT NULL DEFAULT '',
-  category TEXT NOT NULL,
-  action TEXT NOT NULL,
-  status TEXT NOT NULL DEFAULT '',
-  data TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX IF NOT EXISTS events_by_time ON events(time_ms);
 CREATE TABLE IF NOT EXISTS breakers (
   brain TEXT PRIMARY KEY,
   state TEXT NOT NULL,
@@ -127,10 +117,6 @@ std::string state_db::prepare_all() {
       "UPDATE tasks SET state = ?2, brain = ?3, started_ms = ?4, finished_ms = ?5, answer = ?6, error_code = ?7, "
       "error_message = ?8, exit_code = ?9, attempts = ?10 WHERE id = ?1",
       err);
-  insert_event_ = db_->prepare(
-      "INSERT INTO events (id, time_ms, trace_id, category, action, status, data) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-      err);
   get_task_ = db_->prepare(std::string{"SELECT "} + kColumns + " FROM tasks WHERE id = ?1", err);
   list_tasks_ = db_->prepare(std::string{"SELECT "} + kColumns + " FROM tasks ORDER BY created_ms DESC, id DESC LIMIT ?1",
                              err);
@@ -196,17 +182,6 @@ std::string state_db::update_task(const task_record& r) {
       .bind(10, std::int64_t{r.attempts});
   if (!update_task_.run()) return update_task_.error();
   return db_->changes() == 1 ? std::string{} : "no task " + r.spec.id;
-}
-
-std::string state_db::insert_event(const event_record& e) {
-  insert_event_.bind(1, e.id)
-      .bind(2, e.time_ms)
-      .bind(3, e.trace_id)
-      .bind(4, e.category)
-      .bind(5, e.action)
-      .bind(6, e.status)
-      .bind(7, e.data_json);
-  return insert_event_.run() ? std::string{} : insert_event_.error();
 }
 
 std::optional<task_record> state_db::get_task(const std::string& id, std::string& error) {

@@ -1,5 +1,5 @@
 #pragma once
-// The schema and queries of state.sqlite: tasks, published events, breakers, routing decisions and router
+// The schema and queries of state.sqlite: tasks, breakers, routing decisions and router
 // weight adjustments. Synchronous and single-owner (the
 // state store actor); no actor runtime here, so that it is tested and benchmarked directly.
 #include <filesystem>
@@ -28,7 +28,6 @@ class state_db {
 
   std::string insert_task(const task_record& r);  // a new task, prompt included
   std::string update_task(const task_record& r);  // state, brain, answer, error, times; never the prompt
-  std::string insert_event(const event_record& e);
 
   std::optional<task_record> get_task(const std::string& id, std::string& error);
   // Newest first; `state` filters when set.
@@ -55,7 +54,7 @@ class state_db {
   std::string prepare_all();
 
   std::unique_ptr<sqlite_db> db_;
-  sqlite_stmt insert_task_, update_task_, insert_event_, get_task_, list_tasks_, list_by_state_;
+  sqlite_stmt insert_task_, update_task_, get_task_, list_tasks_, list_by_state_;
   sqlite_stmt upsert_breaker_, insert_transition_, upsert_decision_, list_decisions_, upsert_weight_, delete_weight_;
 };
 

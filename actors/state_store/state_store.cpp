@@ -6,17 +6,22 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
+#include "actors/obs/event_sink.hpp"
 #include "actors/state_store/state_db.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
+#include "messages/ids.hpp"
 
 namespace paios {
 namespace {
 
 struct pending_write {
-  std::variant<task_record, event_record, breaker_record, route_record, rule_weight> item;
+  std::variant<task_record, breaker_record, route_record, rule_weight> item;
   bool is_new = false;
   caf::response_promise promise;
+  std::int64_t arrived_us = 0;
 };
 
 // Writes a batch in one transaction and returns each write's error ("" for success). A write that fails on
@@ -32,8 +37,6 @@ std::vector<std::string> commit_batch(state_db& db, const std::vector<pending_wr
     const auto& w = batch[i];
     if (auto* t = std::get_if<task_record>(&w.item))
       errors[i] = w.is_new ? db.insert_task(*t) : db.update_task(*t);
-    else if (auto* e = std::get_if<event_record>(&w.item))
-      errors[i] = db.insert_event(*e);
     else if (auto* b = std::get_if<breaker_record>(&w.item))
       errors[i] = db.save_breaker(*b, b->since_ms);
     else if (auto* r = std::get_if<route_record>(&w.item))
@@ -63,6 +66,16 @@ struct store_state {
 
 using store_actor = caf::stateful_actor<store_state>;
 
+// The span of one task write: from its arrival in the mailbox to the commit of its batch.
+void trace_write(const task_record& t, const pending_write& w, std::int64_t committed_us, const std::string& error) {
+  auto trace = parse_trace_id(t.spec.trace_id);
+  if (!trace) return;
+  nlohmann::json data{{"task_id", t.spec.id}, {"state", to_string(t.state)}, {"store", "state"}};
+  if (!error.empty()) data["error"] = error;
+  emit_span("task", "persist", *trace, 0, t.spec.span_id, w.arrived_us, committed_us,
+            error.empty() ? "ok" : "store_failed", data.dump());
+}
+
 void flush(store_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
@@ -70,9 +83,11 @@ void flush(store_actor* self) {
   auto batch = std::move(st.pending);
   st.pending.clear();
   auto errors = commit_batch(*st.db, batch);
+  const auto committed_us = now_us();
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!errors[i].empty()) spdlog::error("state_store: a write failed: {}", errors[i]);
     batch[i].promise.deliver(errors[i]);
+    if (auto* t = std::get_if<task_record>(&batch[i].item)) trace_write(*t, batch[i], committed_us, errors[i]);
   }
 }
 
@@ -80,6 +95,7 @@ caf::result<std::string> enqueue(store_actor* self, pending_write w) {
   auto& st = self->state;
   auto promise = self->make_response_promise<std::string>();
   w.promise = promise;
+  w.arrived_us = now_us();
   st.pending.push_back(std::move(w));
   if (!st.flush_scheduled) {
     // The flush message queues behind every write already in the mailbox: they all join this batch.
@@ -103,7 +119,6 @@ caf::behavior store_behavior(store_actor* self, state_store_options opts) {
       [=](persist_atom, task_record& r, bool is_new) {
         return enqueue(self, pending_write{std::move(r), is_new, {}});
       },
-      [=](publish_atom, event_record& e) { return enqueue(self, pending_write{std::move(e), true, {}}); },
       [=](persist_atom, breaker_record& b) { return enqueue(self, pending_write{std::move(b), true, {}}); },
       [=](persist_atom, route_record& r) { return enqueue(self, pending_write{std::move(r), true, {}}); },
       [=](persist_atom, rule_weight& w) { return enqueue(self, pending_write{std::move(w), true, {}}); },

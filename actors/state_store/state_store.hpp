@@ -1,10 +1,9 @@
 #pragma once
-// state_store: the one owner of state.sqlite (tasks, published events, breakers, routing decisions, router
-// weight adjustments).
+// state_store: the one owner of state.sqlite (tasks, breakers, routing decisions, router weight adjustments).
+// Events live in the event store (actors/obs).
 //
 // Receives                                      Replies
 //   (persist_atom, task_record, bool is_new)    std::string: "" once committed, else the error (nothing written)
-//   (publish_atom, event_record)                std::string: "" once committed, else the error
 //   (persist_atom, breaker_record)              std::string, as above: the latest state, plus history when it
 //                                               records a transition
 //   (persist_atom, route_record)                std::string, as above: inserts, or updates the task's decision
@@ -18,7 +17,8 @@
 //   (recover_atom)                              std::vector<task_record>: queued tasks to dispatch again; marks
 //                                               tasks left running by a crash (call once, at boot)
 // Writes are group-committed: every write waiting in the mailbox goes into one transaction and each is
-// answered after that commit, so an acknowledgement always means "on disk" (see docs/architecture.md).
+// answered after that commit, so an acknowledgement always means "on disk" (see docs/architecture.md). Each
+// task write leaves a span (category task, action persist) in its task's trace, from arrival to commit.
 // Fails: a database that cannot be opened makes the actor exit with the reason; its supervisor decides.
 #include <filesystem>
 

@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/obs/event_sink.hpp"
 #include "messages/caf_types.hpp"
+#include "messages/ids.hpp"
 
 namespace paios {
 namespace {
@@ -168,8 +170,16 @@ void begin_stop(supervisor_actor* self) {
   stop_next(self);
 }
 
+// A supervision fact as an event (category supervisor): each is the root of a trace of its own.
+void supervision_event(std::string_view action, std::string_view status, nlohmann::json data) {
+  auto now = now_us();
+  emit_span("supervisor", action, new_trace(), 0, 0, now, now, status,
+            data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 void escalate(supervisor_actor* self, const std::string& why) {
   spdlog::error("{}; stopping its children and failing", why);
+  supervision_event("escalate", "failed", {{"supervisor", self->state.spec.name}, {"reason", why}});
   for (auto it = self->state.children.rbegin(); it != self->state.children.rend(); ++it)
     if (it->handle) self->send_exit(it->handle, caf::exit_reason::kill);
   self->quit(caf::make_error(caf::sec::runtime_error, why));
@@ -195,7 +205,11 @@ void on_child_down(supervisor_actor* self, caf::down_msg& dm) {
     stop_next(self);
     return;
   }
-  if (abnormal) spdlog::error("supervisor {}: child {} failed: {}", st.spec.name, c.spec.name, c.last_exit);
+  if (abnormal) {
+    spdlog::error("supervisor {}: child {} failed: {}", st.spec.name, c.spec.name, c.last_exit);
+    supervision_event("child_failed", "failed",
+                      {{"supervisor", st.spec.name}, {"child", c.spec.name}, {"reason", c.last_exit}});
+  }
   bool restart = c.spec.restart == restart_policy::permanent ||
                  (c.spec.restart == restart_policy::transient && abnormal);
   if (!restart) {
@@ -222,6 +236,11 @@ void on_child_down(supervisor_actor* self, caf::down_msg& dm) {
   }
   spdlog::warn("supervisor {}: restarting {} ({})", st.spec.name,
                group.size() == 1 ? c.spec.name : std::to_string(group.size()) + " children", to_string(st.spec.strategy));
+  nlohmann::json restarted = nlohmann::json::array();
+  for (auto j : group) restarted.push_back(st.children[j].spec.name);
+  supervision_event("restart", "ok",
+                    {{"supervisor", st.spec.name}, {"child", c.spec.name}, {"restarts", c.restarts},
+                     {"strategy", to_string(st.spec.strategy)}, {"restarted", restarted}, {"reason", c.last_exit}});
   st.waiting_to_start.insert(st.waiting_to_start.end(), group.begin(), group.end());
   start_waiting_group(self);
 }

@@ -8,9 +8,11 @@
 #include <cstring>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <zmq.h>
 
+#include "actors/obs/event_sink.hpp"
 #include "messages/ids.hpp"
 
 namespace paios {
@@ -111,6 +113,7 @@ void bridge_io::read_requests() {
     std::string identity{static_cast<const char*>(zmq_msg_data(&id)), zmq_msg_size(&id)};
     zmq_msg_close(&id);
     ++stats_.requests;
+    const auto received_us = now_us();
 
     int has_more = 0;
     std::size_t len = sizeof has_more;
@@ -121,9 +124,12 @@ void bridge_io::read_requests() {
     int extra = have_body && zmq_msg_more(&body) ? discard_rest(router_) : 0;
     std::string_view frame{static_cast<const char*>(zmq_msg_data(&body)), have_body ? zmq_msg_size(&body) : 0};
 
-    auto refuse = [&](errc code, std::string message, std::string_view req_id = {}) {
+    // What this thread answers itself leaves its span here; the rest, where the actor answers.
+    auto refuse = [&](errc code, std::string message, std::string_view req_id = {}, std::string_view op = "request") {
       ++stats_.errors;
       send_reply(identity, wire::encode_error(req_id, code, message));
+      emit_span("bridge", op, new_trace(), 0, 0, received_us, now_us(), to_string(code),
+                nlohmann::json{{"message", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     };
     if (!have_body || extra > 0) {
       refuse(errc::bad_frame, "a request is exactly one frame holding a JSON object; got " +
@@ -134,10 +140,12 @@ void bridge_io::read_requests() {
     } else {
       auto parsed = wire::parse_request(frame);
       if (!parsed.req) {
-        refuse(parsed.error.code, parsed.error.message, parsed.id);
+        refuse(parsed.error.code, parsed.error.message, parsed.id, parsed.op.empty() ? "request" : parsed.op);
       } else if (parsed.req->what == wire::op::ping) {
         send_reply(identity, wire::encode_pong(parsed.id, opts_.version, now_ms() - opts_.started_ms));
+        emit_span("bridge", "ping", new_trace(), 0, 0, received_us, now_us(), "ok");
       } else {
+        parsed.req->received_us = received_us;
         on_request_(std::move(identity), std::move(*parsed.req));
       }
     }

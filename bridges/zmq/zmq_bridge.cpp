@@ -2,10 +2,13 @@
 
 #include <unistd.h>
 
+#include <unordered_map>
+
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/obs/event_sink.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
@@ -15,11 +18,27 @@ namespace {
 
 constexpr auto kAskTimeout = std::chrono::seconds(5);
 
+// One request on its way: who asked, and the bridge's span for it (ended by the reply that completes it).
+struct call {
+  std::string identity;
+  std::string id;
+  wire::op op = wire::op::ping;
+  trace_id trace;
+  std::uint64_t span = 0;
+  std::uint64_t parent = 0;  // the client's span (traceparent), 0 for none
+  std::int64_t start_us = 0;
+
+  void end_span(std::string_view status, std::string data_json = "{}") const {
+    emit_span("bridge", wire::to_string(op), trace, span, parent, start_us, now_us(), status, std::move(data_json));
+  }
+};
+
 struct bridge_state {
   zmq_bridge_options opts;
   std::shared_ptr<outbox> out = std::make_shared<outbox>();
   std::unique_ptr<bridge_io> io;
   bool draining = false;
+  std::unordered_map<std::uint64_t, call> submits;  // by bridge span: tasks whose stream is still open
   static inline const char* name = "zmq_bridge";
 };
 
@@ -29,28 +48,38 @@ caf::actor lookup(bridge_actor* self, caf::atom_value name) {
   return self->system().registry().get<caf::actor>(name);
 }
 
-void reply_error(bridge_actor* self, const std::string& identity, const std::string& id, errc code,
-                 std::string message) {
-  self->state.out->reply(identity, wire::encode_error(id, code, message));
+void reply(bridge_actor* self, const call& c, std::string type, nlohmann::json body) {
+  self->state.out->reply(c.identity, wire::encode_reply(c.id, type, std::move(body)));
+  c.end_span("ok");
+}
+
+void reply_frame(bridge_actor* self, const call& c, std::string frame) {
+  self->state.out->reply(c.identity, std::move(frame));
+  c.end_span("ok");
+}
+
+void reply_error(bridge_actor* self, const call& c, errc code, std::string message) {
+  self->state.out->reply(c.identity, wire::encode_error(c.id, code, message));
+  c.end_span(to_string(code), nlohmann::json{{"message", message}}.dump(-1, ' ', false,
+                                                                         nlohmann::json::error_handler_t::replace));
 }
 
 // Asks `name` for something and hands the answer to `then`; when the actor is missing or does not answer,
 // the client gets an error naming it.
 template <class... Ts, class F>
-void ask(bridge_actor* self, caf::atom_value name, const char* what, const std::string& identity,
-         const std::string& id, F then, Ts&&... xs) {
+void ask(bridge_actor* self, caf::atom_value name, const char* what, const call& c, F then, Ts&&... xs) {
   auto target = lookup(self, name);
-  if (!target) return reply_error(self, identity, id, errc::internal, std::string{what} + " is not running");
+  if (!target) return reply_error(self, c, errc::internal, std::string{what} + " is not running");
   self->request(target, kAskTimeout, std::forward<Ts>(xs)...)
-      .then(std::move(then), [self, identity, id, what](caf::error& e) {
-        reply_error(self, identity, id, errc::internal, std::string{what} + " did not answer: " + caf::to_string(e));
+      .then(std::move(then), [self, c, what](caf::error& e) {
+        reply_error(self, c, errc::internal, std::string{what} + " did not answer: " + caf::to_string(e));
       });
 }
 
-void handle_status(bridge_actor* self, const std::string& identity, const std::string& id) {
+void handle_status(bridge_actor* self, const call& c) {
   struct gather {
     nlohmann::json reply;
-    int pending = 2;
+    int pending = 3;
   };
   auto g = std::make_shared<gather>();
   auto& st = self->state;
@@ -65,8 +94,8 @@ void handle_status(bridge_actor* self, const std::string& identity, const std::s
   g->reply["bridge"] = {{"requests", s.requests.load()},  {"errors", s.errors.load()},
                         {"replies", s.replies.load()},    {"dropped", s.dropped.load()},
                         {"published", s.published.load()}};
-  auto done = [self, g, identity, id] {
-    if (--g->pending == 0) self->state.out->reply(identity, wire::encode_reply(id, "status", std::move(g->reply)));
+  auto done = [self, g, c] {
+    if (--g->pending == 0) reply(self, c, "status", std::move(g->reply));
   };
   auto part = [g, done](const char* key) {
     return [g, done, key](const std::string& js) {
@@ -86,7 +115,8 @@ void handle_status(bridge_actor* self, const std::string& identity, const std::s
     };
   };
   using part_source = std::pair<caf::atom_value, const char*>;
-  for (auto [name, key] : {part_source{root_name::value, "tree"}, part_source{dispatch_name::value, "tasks"}}) {
+  for (auto [name, key] : {part_source{root_name::value, "tree"}, part_source{dispatch_name::value, "tasks"},
+                           part_source{obs_name::value, "events"}}) {
     auto target = lookup(self, name);
     if (!target) {
       g->reply[key] = {{"error", "not running"}};
@@ -98,28 +128,29 @@ void handle_status(bridge_actor* self, const std::string& identity, const std::s
 }
 
 // Ends the named actor of the tree with an abnormal exit, as a crash would: its supervisor restarts it.
-void inject_fault(bridge_actor* self, const std::string& identity, const std::string& id, const std::string& name) {
+void inject_fault(bridge_actor* self, const call& c, const std::string& name) {
   if (!self->state.opts.allow_fault_injection)
-    return reply_error(self, identity, id, errc::bad_request,
+    return reply_error(self, c, errc::bad_request,
                        "debug.fault is disabled; start paiosd with PAIOS_FAULT_INJECTION=1 to test supervision");
   auto reason = caf::make_error(caf::sec::runtime_error, "fault injected by debug.fault");
-  auto hit = [self, identity, id, name, reason](const caf::actor& target) {
+  auto hit = [self, c, name, reason](const caf::actor& target) {
     spdlog::warn("bridge: debug.fault: ending {}", name);
-    self->state.out->reply(identity, wire::encode_reply(id, "fault", {{"actor", name}}));
+    reply(self, c, "fault", {{"actor", name}});
     if (target == caf::actor_cast<caf::actor>(self)) self->quit(reason);
     else self->send_exit(target, reason);
   };
   const std::pair<const char*, caf::atom_value> known[] = {{"state_store", store_name::value},
+                                                            {"obs_store", obs_name::value},
                                                             {"brains", brains_name::value},
                                                             {"dispatcher", dispatch_name::value},
                                                             {"zmq_bridge", bridge_name::value}};
   for (auto& [n, atom] : known)
     if (name == n) {
       if (auto a = lookup(self, atom)) return hit(a);
-      return reply_error(self, identity, id, errc::not_found, name + " is not running");
+      return reply_error(self, c, errc::not_found, name + " is not running");
     }
-  ask(self, brains_name::value, "the brains supervisor", identity, id, [hit](const caf::actor& a) { hit(a); },
-      whereis_atom::value, name);
+  ask(self, brains_name::value, "the brains supervisor", c, [hit](const caf::actor& a) { hit(a); }, whereis_atom::value,
+      name);
 }
 
 nlohmann::json weights_json(const std::vector<rule_weight>& ws) {
@@ -129,104 +160,152 @@ nlohmann::json weights_json(const std::vector<rule_weight>& ws) {
   return out;
 }
 
+void publish_event(bridge_actor* self, const call& c, event_record e) {
+  e.time_us = now_us();
+  e.trace = c.trace;
+  e.parent = c.parent;
+  e.span = new_span_id();
+  if (e.status.empty()) e.status = "ok";
+  const auto category = e.category;
+  ask(self, obs_name::value, "the event store", c,
+      [self, c, category, e](const std::string& err, std::int64_t seq) mutable {
+        if (!err.empty()) return reply_error(self, c, errc::store_failed, "the event was not stored: " + err);
+        e.seq = seq;
+        reply_frame(self, c, wire::encode_ack(c.id, event_id(seq), to_hex(c.trace)));
+        self->state.out->publish("event." + category, nlohmann::json(e).dump(-1, ' ', false,
+                                                                              nlohmann::json::error_handler_t::replace));
+      },
+      publish_atom::value, e);
+}
+
+// obs.score: the task must exist (a routing decision shares its task's id); the score joins its trace.
+void score_task(bridge_actor* self, const call& c, score_record s) {
+  ask(self, store_name::value, "the state store", c,
+      [self, c, s](bool found, const task_record& r) mutable {
+        if (!found)
+          return reply_error(self, c, errc::not_found, "no task or routing decision with id " + s.target);
+        s.trace = parse_trace_id(r.spec.trace_id).value_or(trace_id{});
+        s.time_ms = now_ms();
+        ask(self, obs_name::value, "the event store", c,
+            [self, c, s](const std::string& err) {
+              if (!err.empty()) return reply_error(self, c, errc::store_failed, "the score was not stored: " + err);
+              reply(self, c, "scored", {{"task_id", s.target}, {"score", s.score}, {"note", s.note}, {"trace_id", to_hex(s.trace)}});
+            },
+            score_atom::value, s);
+      },
+      get_atom::value, s.target);
+}
+
 void handle(bridge_actor* self, std::string& identity, wire::request& req) {
   auto& st = self->state;
-  auto id = req.id;
+  call c{std::move(identity), req.id, req.what, {}, new_span_id(), req.client_span, req.received_us ? req.received_us : now_us()};
+  // The trace: the client's (traceparent), else a new one.
+  if (req.what == wire::op::task_submit && !req.task.trace_id.empty())
+    c.trace = parse_trace_id(req.task.trace_id).value_or(new_trace());
+  else if (req.what == wire::op::event_publish && req.event.trace.valid())
+    c.trace = req.event.trace;
+  else
+    c.trace = new_trace();
   switch (req.what) {
     case wire::op::ping:  // answered by the I/O thread
-    case wire::op::status: return handle_status(self, identity, id);
-    case wire::op::debug_fault: return inject_fault(self, identity, id, req.actor);
+    case wire::op::status: return handle_status(self, c);
+    case wire::op::debug_fault: return inject_fault(self, c, req.actor);
     case wire::op::route_classify:
-      return ask(self, dispatch_name::value, "the dispatcher", identity, id,
-                 [self, identity, id](const std::string& decision) {
+      return ask(self, dispatch_name::value, "the dispatcher", c,
+                 [self, c](const std::string& decision) {
                    auto d = nlohmann::json::parse(decision, nullptr, false);
                    if (d["chain"].empty() && d.contains("override") && !d["override"].is_null())
-                     return reply_error(self, identity, id, errc::unknown_brain, d.value("reason", ""));
-                   self->state.out->reply(identity, wire::encode_reply(id, "route", std::move(d)));
+                     return reply_error(self, c, errc::unknown_brain, d.value("reason", ""));
+                   reply(self, c, "route", std::move(d));
                  },
                  route_atom::value, std::move(req.task));
     case wire::op::route_list:
-      return ask(self, store_name::value, "the state store", identity, id,
-                 [self, identity, id](const std::vector<route_record>& rs) {
+      return ask(self, store_name::value, "the state store", c,
+                 [self, c](const std::vector<route_record>& rs) {
                    auto list = nlohmann::json::array();
                    for (const auto& r : rs) list.push_back(nlohmann::json::parse(r.json, nullptr, false));
-                   self->state.out->reply(identity, wire::encode_reply(id, "routes", {{"decisions", std::move(list)}}));
+                   reply(self, c, "routes", {{"decisions", std::move(list)}});
                  },
                  decision_atom::value, req.limit);
     case wire::op::route_weights:
-      return ask(self, dispatch_name::value, "the dispatcher", identity, id,
-                 [self, identity, id](const std::vector<rule_weight>& ws) {
-                   self->state.out->reply(identity, wire::encode_reply(id, "weights", {{"weights", weights_json(ws)}}));
-                 },
+      return ask(self, dispatch_name::value, "the dispatcher", c,
+                 [self, c](const std::vector<rule_weight>& ws) { reply(self, c, "weights", {{"weights", weights_json(ws)}}); },
                  weights_atom::value);
     case wire::op::route_adjust: {
       auto w = req.weight;
-      return ask(self, dispatch_name::value, "the dispatcher", identity, id,
-                 [self, identity, id, w](const std::string& code, const std::string& message) {
+      return ask(self, dispatch_name::value, "the dispatcher", c,
+                 [self, c, w](const std::string& code, const std::string& message) {
                    if (!code.empty())
-                     return reply_error(self, identity, id, errc_from_string(code).value_or(errc::internal), message);
-                   self->state.out->reply(identity, wire::encode_reply(id, "adjusted", {{"rule", w.rule}, {"factor", w.factor}}));
+                     return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
+                   reply(self, c, "adjusted", {{"rule", w.rule}, {"factor", w.factor}});
                  },
                  weights_atom::value, std::move(req.weight));
     }
     case wire::op::task_submit: {
-      if (st.draining) return reply_error(self, identity, id, errc::shutting_down, "the daemon is shutting down");
+      if (st.draining) return reply_error(self, c, errc::shutting_down, "the daemon is shutting down");
       auto d = lookup(self, dispatch_name::value);
-      if (!d) return reply_error(self, identity, id, errc::internal, "the dispatcher is not running");
-      self->send(d, submit_atom::value, std::move(req.task), caf::actor_cast<caf::actor>(self), std::move(identity),
-                 std::move(id), req.stream);
+      if (!d) return reply_error(self, c, errc::internal, "the dispatcher is not running");
+      req.task.trace_id = to_hex(c.trace);
+      req.task.parent_span = c.span;
+      st.submits.emplace(c.span, c);
+      self->send(d, submit_atom::value, std::move(req.task), caf::actor_cast<caf::actor>(self), c.identity, c.id,
+                 req.stream);
       return;
     }
     case wire::op::task_cancel: {
       auto task_id = req.task_id;
-      return ask(self, dispatch_name::value, "the dispatcher", identity, id,
-                 [self, identity, id, task_id](bool cancelled, const std::string& state) {
+      return ask(self, dispatch_name::value, "the dispatcher", c,
+                 [self, c, task_id](bool cancelled, const std::string& state) {
                    if (!cancelled && state.empty()) {
                      // Not in flight: either finished already or unknown. The store knows which.
-                     ask(self, store_name::value, "the state store", identity, id,
-                         [self, identity, id, task_id](bool found, const task_record& r) {
-                           if (!found)
-                             return reply_error(self, identity, id, errc::not_found, "no task " + task_id);
-                           self->state.out->reply(identity, wire::encode_cancel(id, task_id, false, r.state));
+                     ask(self, store_name::value, "the state store", c,
+                         [self, c, task_id](bool found, const task_record& r) {
+                           if (!found) return reply_error(self, c, errc::not_found, "no task " + task_id);
+                           reply_frame(self, c, wire::encode_cancel(c.id, task_id, false, r.state));
                          },
                          get_atom::value, task_id);
                      return;
                    }
                    auto s = task_state_from_string(state).value_or(task_state::running);
-                   self->state.out->reply(identity, wire::encode_cancel(id, task_id, cancelled, s));
+                   reply_frame(self, c, wire::encode_cancel(c.id, task_id, cancelled, s));
                  },
                  cancel_atom::value, req.task_id);
     }
     case wire::op::task_get: {
       auto task_id = req.task_id;
-      return ask(self, store_name::value, "the state store", identity, id,
-                 [self, identity, id, task_id](bool found, const task_record& r) {
-                   if (!found) return reply_error(self, identity, id, errc::not_found, "no task " + task_id);
-                   self->state.out->reply(identity, wire::encode_task(id, r));
+      return ask(self, store_name::value, "the state store", c,
+                 [self, c, task_id](bool found, const task_record& r) {
+                   if (!found) return reply_error(self, c, errc::not_found, "no task " + task_id);
+                   reply_frame(self, c, wire::encode_task(c.id, r));
                  },
                  get_atom::value, req.task_id);
     }
     case wire::op::task_list:
-      return ask(self, store_name::value, "the state store", identity, id,
-                 [self, identity, id](const std::vector<task_record>& rs) {
-                   self->state.out->reply(identity, wire::encode_tasks(id, rs));
-                 },
+      return ask(self, store_name::value, "the state store", c,
+                 [self, c](const std::vector<task_record>& rs) { reply_frame(self, c, wire::encode_tasks(c.id, rs)); },
                  list_atom::value, req.limit, req.state);
-    case wire::op::event_publish: {
-      auto& e = req.event;
-      e.id = new_event_id();
-      e.time_ms = now_ms();
-      if (e.trace_id.empty()) e.trace_id = new_trace_id();
-      auto event = e;
-      return ask(self, store_name::value, "the state store", identity, id,
-                 [self, identity, id, event](const std::string& err) {
-                   if (!err.empty())
-                     return reply_error(self, identity, id, errc::store_failed, "the event was not stored: " + err);
-                   self->state.out->reply(identity, wire::encode_ack(id, event.id));
-                   self->state.out->publish("event." + event.category, nlohmann::json(event).dump());
+    case wire::op::event_publish: return publish_event(self, c, std::move(req.event));
+    case wire::op::obs_query: {
+      auto limit = req.query.limit;
+      return ask(self, obs_name::value, "the event store", c,
+                 [self, c, limit](const std::string& err, const std::vector<event_record>& es) {
+                   if (!err.empty()) return reply_error(self, c, errc::store_failed, "the query failed: " + err);
+                   auto next = static_cast<int>(es.size()) == limit && !es.empty() ? es.back().seq : 0;
+                   reply_frame(self, c, wire::encode_events(c.id, es, next));
                  },
-                 publish_atom::value, std::move(e));
+                 query_atom::value, req.query);
     }
+    case wire::op::obs_trace: {
+      auto t = req.query.trace;
+      return ask(self, obs_name::value, "the event store", c,
+                 [self, c, t](const std::string& err, const std::vector<event_record>& es) {
+                   if (!err.empty()) return reply_error(self, c, errc::store_failed, "the query failed: " + err);
+                   if (es.empty()) return reply_error(self, c, errc::not_found, "no events for trace " + to_hex(t));
+                   reply_frame(self, c, wire::encode_trace(c.id, t, es));
+                 },
+                 trace_atom::value, t);
+    }
+    case wire::op::obs_score: return score_task(self, c, std::move(req.score));
   }
 }
 
@@ -257,6 +336,13 @@ caf::behavior bridge_behavior(bridge_actor* self, zmq_bridge_options opts) {
         auto& st = self->state;
         if (u.what != task_update::kind::chunk && u.what != task_update::kind::routed && !u.task_id.empty())
           st.out->publish("task." + std::string{to_string(u.what)}, wire::encode_task_event(u));
+        const bool terminal = u.what == task_update::kind::result || u.what == task_update::kind::error;
+        if (terminal)
+          if (auto it = st.submits.find(u.parent_span); it != st.submits.end()) {
+            auto status = u.what == task_update::kind::result ? std::string{"ok"} : std::string{to_string(u.error)};
+            it->second.end_span(status, nlohmann::json{{"task_id", u.task_id}}.dump());
+            st.submits.erase(it);
+          }
         auto identity = std::move(u.route);
         st.out->reply(std::move(identity), wire::encode_update(u));
       },

@@ -4,14 +4,19 @@
 //
 // Receives                                        Does
 //   (wire_atom, identity, wire::request)          from its I/O thread: task.submit -> dispatcher; task.get,
-//                                                 task.list, event.publish -> state store; task.cancel ->
-//                                                 dispatcher; route.classify -> dispatcher; status ->
-//                                                 supervisors, dispatcher, itself
+//                                                 task.list, route.list -> state store; task.cancel,
+//                                                 route.classify, route.weights, route.adjust -> dispatcher;
+//                                                 event.publish, obs.query, obs.trace -> event store; obs.score ->
+//                                                 state store (the task must exist), then event store; status ->
+//                                                 supervisors, dispatcher, event store, itself
 //   (update_atom, task_update)                    from the dispatcher: one reply frame to the submitter, and
 //                                                 lifecycle events on the PUB stream
 //   (drain_atom)                                  stop accepting tasks (shutting_down), keep answering the rest
 //                                                 (debug.fault, when enabled, ends a named actor abnormally)
 //   (status_atom)                                 std::string JSON of its counters
+// Every request leaves a span (category bridge, action its operation) from its arrival on the I/O thread to
+// the reply that completes it; a task's span is the parent of the dispatcher's. The trace is the client's
+// (traceparent) or a new one.
 // Owns: the I/O thread and its sockets (closed when the actor exits). If an endpoint cannot be bound the
 // actor exits with the reason, and its supervisor decides.
 #include <cstdint>

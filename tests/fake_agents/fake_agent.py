@@ -4,7 +4,8 @@
 # fake-text: the prompt itself). FAKE_MODE picks a misbehaviour: ok (default), error, crash, hang,
 # hang-ignore-term, slow (FAKE_DELAY_MS between chunks), flood-stderr (FAKE_STDERR_BYTES), partial,
 # grandchild, exit3. FAKE_MODE_FILE names a file whose content, read at each call, replaces FAKE_MODE (so a test
-# makes a brain fail, hang and recover on command); FAKE_CALLS_FILE gets one line per call (the prompt's first).
+# makes a brain fail, hang and recover on command); FAKE_CALLS_FILE gets one line per call (the prompt's first);
+# FAKE_ENV_FILE gets the trace context it was started with (TRACEPARENT=..., PAIOS_TRACE_ID=...).
 import json
 import os
 import signal
@@ -27,6 +28,10 @@ answer = "You asked: " + first_line
 if os.environ.get("FAKE_CALLS_FILE"):
     with open(os.environ["FAKE_CALLS_FILE"], "a") as f:
         f.write(first_line + "\n")
+if os.environ.get("FAKE_ENV_FILE"):
+    with open(os.environ["FAKE_ENV_FILE"], "a") as f:
+        for key in ("TRACEPARENT", "PAIOS_TRACE_ID", "PAIOS_TASK_ID"):
+            f.write(key + "=" + os.environ.get(key, "") + "\n")
 out = sys.stdout
 
 

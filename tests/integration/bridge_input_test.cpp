@@ -106,13 +106,19 @@ TEST(BridgeInput, PublishedEventsAreAcknowledgedAfterStorage) {
   d.start();
   wire_peer peer{d.endpoint()};
   auto r = peer.exchange({{"v", 1}, {"op", "event.publish"}, {"category", "hook"}, {"action", "session-start"},
-                          {"data", {{"cwd", "/tmp"}}}});
+                          {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+                          {"data", {{"cwd", "/tmp"}, {"api_key", "sk-live-abcdefghijklmnopqrstuvwxyz0123456789"}}}});
   ASSERT_FALSE(r.empty());
   EXPECT_EQ(r.back().value("type", ""), "ack");
-  // Durable: after kill -9 the event is in state.sqlite.
+  EXPECT_EQ(r.back().value("trace_id", ""), "4bf92f3577b34da6a3ce929d0e0e4736");
+  auto seq = r.back().value("event_id", "").substr(2);
+  // Durable: after kill -9 the event is in observability.sqlite, under the client's trace and span, and its
+  // secret is not.
   d.kill9();
   auto out = paios::test::run_program(
-      {"/usr/bin/sqlite3", (d.home() / "data" / "state.sqlite").string(), "SELECT id, category, action FROM events"});
-  EXPECT_NE(out.out.find(r.back().value("event_id", "")), std::string::npos) << out.out << out.err;
-  EXPECT_NE(out.out.find("session-start"), std::string::npos);
+      {"/usr/bin/sqlite3", (d.home() / "data" / "observability.sqlite").string(),
+       "SELECT id, category, action, printf('%016x', parent), data FROM events WHERE id = " + seq});
+  EXPECT_NE(out.out.find(seq + "|hook|session-start|00f067aa0ba902b7|"), std::string::npos) << out.out << out.err;
+  EXPECT_NE(out.out.find("/tmp"), std::string::npos) << out.out;
+  EXPECT_EQ(out.out.find("sk-live"), std::string::npos) << out.out;
 }

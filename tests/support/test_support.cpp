@@ -204,6 +204,8 @@ void daemon_process::write_config(const nlohmann::json& config) {
   auto c = config;
   if (c.is_object() && !c.contains("router") && c.contains("tasks") && c["tasks"].contains("default_brain"))
     c["router"] = {{"threshold", 1}, {"chains", {{"chat", {c["tasks"]["default_brain"]}}}}};
+  // Tests run side by side: no fixed HTTP port unless a test asks for one.
+  if (c.is_object() && !(c.contains("obs") && c["obs"].contains("http"))) c["obs"]["http"]["endpoint"] = "";
   std::ofstream(home_.path() / "config.json") << c.dump(2);
 }
 

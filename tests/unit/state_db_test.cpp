@@ -1,4 +1,4 @@
-// state.sqlite: tasks and events round-trip, updates never touch the prompt, and boot recovery turns what a
+// state.sqlite: tasks round-trip, updates never touch the prompt, and boot recovery turns what a
 // crash left behind into interrupted (or queued) tasks. Real SQLite files in a temporary directory.
 #include <gtest/gtest.h>
 
@@ -101,16 +101,6 @@ TEST(StateDb, RecoveryCanRedispatchRunningTasks) {
   auto queued = db->recover(true, err);
   ASSERT_EQ(queued.size(), 1u);
   EXPECT_EQ(queued[0].spec.id, "run");
-}
-
-TEST(StateDb, EventsAreStored) {
-  test::temp_dir dir;
-  auto db = open_db(dir);
-  event_record e{"e-1", 5, "trace", "hook", "stop", "ok", "{\"a\":1}"};
-  db->begin();
-  EXPECT_EQ(db->insert_event(e), "");
-  EXPECT_NE(db->insert_event(e), "") << "a duplicate event id is refused";
-  db->rollback();
 }
 
 TEST(StateDb, AnUnwritableLocationIsAnError) {

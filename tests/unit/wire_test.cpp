@@ -40,9 +40,54 @@ TEST(Wire, TraceparentGivesTheTraceId) {
                   {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
   ASSERT_TRUE(r.req);
   EXPECT_EQ(r.req->task.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
-  EXPECT_EQ(trace_id_from_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"), "");
-  EXPECT_EQ(trace_id_from_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"), "");
+  EXPECT_EQ(r.req->client_span, 0x00f067aa0ba902b7ull);
+  auto bad = parse({{"v", 1}, {"op", "task.submit"}, {"prompt", "x"},
+                    {"traceparent", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"}});
+  EXPECT_FALSE(bad.req);
+  EXPECT_NE(bad.error.message.find("traceparent"), std::string::npos);
   EXPECT_EQ(new_trace_id().size(), 32u);
+}
+
+TEST(Wire, ObservabilityQueries) {
+  auto q = parse({{"v", 1}, {"op", "obs.query"}, {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}, {"category", "brain"},
+                  {"since_ms", 1000}, {"until_ms", 2000}, {"min_score", 2}, {"limit", 50}, {"before", "e-77"}});
+  ASSERT_TRUE(q.req) << q.error.message;
+  EXPECT_EQ(to_hex(q.req->query.trace), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(q.req->query.category, "brain");
+  EXPECT_EQ(q.req->query.since_us, 1'000'000);
+  EXPECT_EQ(q.req->query.until_us, 2'000'000);
+  EXPECT_EQ(q.req->query.min_score, 2);
+  EXPECT_EQ(q.req->query.limit, 50);
+  EXPECT_EQ(q.req->query.before_seq, 77);
+  auto t = parse({{"v", 1}, {"op", "obs.trace"}, {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}});
+  ASSERT_TRUE(t.req);
+  auto s = parse({{"v", 1}, {"op", "obs.score"}, {"task_id", "t-1"}, {"score", 4}, {"note", "good"}});
+  ASSERT_TRUE(s.req);
+  EXPECT_EQ(s.req->score.target, "t-1");
+  EXPECT_EQ(s.req->score.score, 4);
+  EXPECT_EQ(s.req->score.note, "good");
+  struct bad {
+    json frame;
+    std::string says;
+  };
+  for (auto& b : std::vector<bad>{
+           {{{"v", 1}, {"op", "obs.trace"}}, "missing field 'trace_id'"},
+           {{{"v", 1}, {"op", "obs.trace"}, {"trace_id", "abc"}}, "32 hex digits"},
+           {{{"v", 1}, {"op", "obs.query"}, {"min_score", 0}}, "'min_score' must be between 1 and 5"},
+           {{{"v", 1}, {"op", "obs.query"}, {"min_score", 4}, {"max_score", 2}}, "not be greater"},
+           {{{"v", 1}, {"op", "obs.query"}, {"since_ms", 5}, {"until_ms", 5}}, "before 'until_ms'"},
+           {{{"v", 1}, {"op", "obs.query"}, {"before", "t-5"}}, "an event id"},
+           {{{"v", 1}, {"op", "obs.query"}, {"limit", 0}}, "'limit'"},
+           {{{"v", 1}, {"op", "obs.score"}, {"task_id", "t-1"}, {"score", 6}}, "from 1 to 5 (got 6)"},
+           {{{"v", 1}, {"op", "obs.score"}, {"task_id", "t-1"}, {"score", 2.5}}, "from 1 to 5 (got 2.5)"},
+           {{{"v", 1}, {"op", "obs.score"}, {"task_id", "t-1"}}, "missing field 'score'"},
+           {{{"v", 1}, {"op", "obs.score"}, {"score", 3}}, "missing field 'task_id'"},
+       }) {
+    auto r = parse(b.frame);
+    EXPECT_FALSE(r.req) << b.frame.dump();
+    EXPECT_EQ(r.error.code, errc::bad_request) << b.frame.dump();
+    EXPECT_NE(r.error.message.find(b.says), std::string::npos) << b.frame.dump() << " -> " << r.error.message;
+  }
 }
 
 TEST(Wire, EveryBadInputIsANamedError) {

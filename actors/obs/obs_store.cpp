@@ -1,0 +1,157 @@
+#include "actors/obs/obs_store.hpp"
+
+#include <algorithm>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/obs/event_sink.hpp"
+#include "actors/obs/obs_db.hpp"
+#include "actors/supervisor/supervisor.hpp"
+#include "messages/caf_types.hpp"
+#include "messages/ids.hpp"
+#include "messages/redact.hpp"
+
+namespace paios {
+namespace {
+
+constexpr std::int64_t kRetentionEveryMs = 60'000;
+
+struct obs_state {
+  obs_store_options opts;
+  std::unique_ptr<obs_db> db;
+  std::vector<event_record> batch;  // drained from the sink, or kept from a failed write
+  std::uint64_t stored = 0, batches = 0, failed_batches = 0;
+  std::uint64_t overflow = 0;  // events given up after failed writes (the sink counts what it refused)
+  std::string last_error;
+  std::int64_t next_retention_ms = 0;
+  static inline const char* name = "obs_store";
+
+  // Stopping: what the sink still holds is written, so that an orderly shutdown loses no event.
+  ~obs_state() {
+    if (!db || !opts.sink) return;
+    opts.sink->drain(batch);
+    if (!batch.empty()) db->insert(batch);
+  }
+};
+
+using obs_actor = caf::stateful_actor<obs_state>;
+
+// Writes what the sink holds (after any batch kept from a failed write); "" or the error. Secrets never
+// reach the disk: each event's data goes through the redactor on its way in.
+std::string write_pending(obs_actor* self) {
+  auto& st = self->state;
+  const auto kept = st.batch.size();
+  if (auto dropped = st.opts.sink->drain(st.batch); dropped > 0)
+    spdlog::warn("obs_store: {} events were dropped: the queue was full ({} events)", dropped, st.opts.sink->capacity());
+  if (st.batch.size() == kept && kept == 0) return {};
+  std::for_each(st.batch.begin() + static_cast<std::ptrdiff_t>(kept), st.batch.end(), [](event_record& e) {
+    if (e.data_json.size() > 2) e.data_json = redact(e.data_json);
+  });
+  if (auto err = st.db->insert(st.batch); !err.empty()) {
+    ++st.failed_batches;
+    if (err != st.last_error) spdlog::error("obs_store: {} events not written yet: {}", st.batch.size(), err);
+    st.last_error = err;
+    // Kept for the next tick, but never more than the queue's capacity: beyond it the oldest go (counted).
+    if (st.batch.size() > st.opts.sink->capacity()) {
+      auto excess = st.batch.size() - st.opts.sink->capacity();
+      st.batch.erase(st.batch.begin(), st.batch.begin() + static_cast<std::ptrdiff_t>(excess));
+      st.overflow += excess;
+    }
+    return err;
+  }
+  st.stored += st.batch.size();
+  ++st.batches;
+  st.batch.clear();
+  return {};
+}
+
+void retention(obs_actor* self) {
+  auto& st = self->state;
+  auto now = now_ms();
+  if (now < st.next_retention_ms) return;
+  st.next_retention_ms = now + kRetentionEveryMs;
+  std::string err;
+  std::int64_t older = st.opts.retention_days > 0 ? now_us() - std::int64_t{st.opts.retention_days} * 86'400'000'000 : 0;
+  auto removed = st.db->prune(older, st.opts.max_mb * 1024 * 1024, err);
+  if (!err.empty()) spdlog::error("obs_store: retention: {}", err);
+  if (removed > 0) spdlog::info("obs_store: retention removed {} events", removed);
+}
+
+caf::behavior obs_behavior(obs_actor* self, obs_store_options opts) {
+  guard_actor(self, "obs_store");
+  auto& st = self->state;
+  st.opts = std::move(opts);
+  std::string error;
+  st.db = obs_db::open(st.opts.file, st.opts.synchronous_full, error);
+  if (!st.db) {
+    spdlog::error("obs_store: {}", error);
+    self->quit(caf::make_error(caf::sec::runtime_error, error));
+    return {};
+  }
+  spdlog::info("obs_store: opened {}", st.opts.file.string());
+  // A full batch is written at once: the sink wakes this actor (a weak handle: it never keeps it alive).
+  caf::actor_addr weak = self->address();
+  st.opts.sink->on_batch([weak] {
+    if (auto a = caf::actor_cast<caf::actor>(weak)) caf::anon_send(a, flush_atom::value);
+  });
+  st.next_retention_ms = now_ms();  // once at start, then every minute
+  self->send(self, tick_atom::value);
+  return {
+      [=](flush_atom) { write_pending(self); },
+      [=](tick_atom) {
+        write_pending(self);
+        retention(self);
+        self->delayed_send(self, std::chrono::milliseconds{self->state.opts.flush_ms}, tick_atom::value);
+      },
+      [=](publish_atom, event_record& e) {
+        auto& st = self->state;
+        if (e.data_json.size() > 2) e.data_json = redact(e.data_json);
+        // Everything queued before it goes first, so the store's order is the order of arrival.
+        write_pending(self);
+        std::vector<event_record> one{std::move(e)};
+        auto err = st.db->insert(one);
+        if (err.empty()) ++st.stored;
+        return caf::make_message(err, one.front().seq);
+      },
+      [=](query_atom, const event_query& q) {
+        write_pending(self);  // a query sees every event emitted before it
+        std::string err;
+        auto rs = self->state.db->query(q, err);
+        return caf::make_message(err, std::move(rs));
+      },
+      [=](trace_atom, const trace_id& t) {
+        write_pending(self);
+        std::string err;
+        auto rs = self->state.db->trace(t, err);
+        return caf::make_message(err, std::move(rs));
+      },
+      [=](score_atom, const score_record& s) { return self->state.db->save_score(s); },
+      [=](score_atom, const std::string& target) {
+        std::string err;
+        auto s = self->state.db->score(target, err);
+        return caf::make_message(s.has_value(), s.value_or(score_record{}));
+      },
+      [=](status_atom) {
+        auto& st = self->state;
+        return nlohmann::json{{"stored", st.stored},
+                              {"dropped", st.opts.sink->dropped() + st.overflow},
+                              {"queued", st.opts.sink->depth() + st.batch.size()},
+                              {"capacity", st.opts.sink->capacity()},
+                              {"batches", st.batches},
+                              {"failed_batches", st.failed_batches},
+                              {"bytes", st.db->used_bytes()},
+                              {"last_error", st.last_error}}
+            .dump();
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_obs_store(caf::actor_system& sys, obs_store_options opts) {
+  return sys.spawn<caf::detached>(obs_behavior, std::move(opts));
+}
+
+}  // namespace paios

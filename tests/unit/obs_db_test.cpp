@@ -1,0 +1,235 @@
+// observability.sqlite and its intake: events round-trip with their trace and spans, queries filter and page,
+// scores join events through their trace, retention removes by age and by size, secrets are redacted on the
+// way in, and a full sink drops with a count instead of blocking. Real SQLite files in a temporary directory.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/obs/event_sink.hpp"
+#include "actors/obs/obs_db.hpp"
+#include "messages/ids.hpp"
+#include "tests/support/test_support.hpp"
+
+using namespace paios;
+
+namespace {
+
+std::unique_ptr<obs_db> open_db(const test::temp_dir& dir) {
+  std::string error;
+  auto db = obs_db::open(dir.path() / "observability.sqlite", false, error);
+  EXPECT_TRUE(db) << error;
+  return db;
+}
+
+event_record make(const trace_id& t, std::uint64_t span, std::uint64_t parent, std::string category,
+                  std::string action, std::int64_t time_us, std::string status = "ok") {
+  event_record e;
+  e.time_us = time_us;
+  e.duration_us = 10;
+  e.trace = t;
+  e.span = span;
+  e.parent = parent;
+  e.category = std::move(category);
+  e.action = std::move(action);
+  e.status = std::move(status);
+  e.data_json = R"({"n":1})";
+  return e;
+}
+
+}  // namespace
+
+TEST(TraceContext, IdsRoundTripAndBadOnesAreRefused) {
+  auto t = new_trace();
+  EXPECT_TRUE(t.valid());
+  EXPECT_EQ(parse_trace_id(to_hex(t)), t);
+  EXPECT_EQ(to_hex(t).size(), 32u);
+  EXPECT_EQ(span_hex(0x00f067aa0ba902b7ull), "00f067aa0ba902b7");
+  auto tp = parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  ASSERT_TRUE(tp);
+  EXPECT_EQ(to_hex(tp->trace), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(tp->span, 0x00f067aa0ba902b7ull);
+  EXPECT_EQ(format_traceparent(tp->trace, tp->span), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  EXPECT_FALSE(parse_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"));  // zero trace
+  EXPECT_FALSE(parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"));  // zero span
+  EXPECT_FALSE(parse_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"));  // upper case
+  EXPECT_FALSE(parse_traceparent("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));  // version ff
+  EXPECT_FALSE(parse_trace_id("xyz"));
+  EXPECT_EQ(event_seq("e-42"), 42);
+  EXPECT_EQ(event_seq("e-"), 0);
+  EXPECT_EQ(event_seq("t-42"), 0);
+}
+
+TEST(ObsDb, EventsRoundTripAndATraceComesBackInOrder) {
+  test::temp_dir dir;
+  auto db = open_db(dir);
+  auto t = new_trace(), other = new_trace();
+  std::vector<event_record> batch{make(t, 2, 1, "task", "run", 2000), make(t, 1, 0, "bridge", "task.submit", 1000),
+                                  make(other, 3, 0, "task", "run", 1500), make(t, 4, 2, "brain", "call", 3000, "timeout")};
+  ASSERT_EQ(db->insert(batch), "");
+  for (auto& e : batch) EXPECT_GT(e.seq, 0);
+  std::string err;
+  auto spans = db->trace(t, err);
+  ASSERT_EQ(err, "");
+  ASSERT_EQ(spans.size(), 3u);
+  EXPECT_EQ(spans[0].category, "bridge");  // by time
+  EXPECT_EQ(spans[1].parent, 1u);
+  EXPECT_EQ(spans[2].status, "timeout");
+  EXPECT_EQ(spans[2].data_json, R"({"n":1})");
+  EXPECT_EQ(spans[2].trace, t);
+  EXPECT_TRUE(db->trace(new_trace(), err).empty());
+}
+
+TEST(ObsDb, QueriesFilterAndPage) {
+  test::temp_dir dir;
+  auto db = open_db(dir);
+  auto t = new_trace();
+  std::vector<event_record> batch;
+  for (int i = 0; i < 50; ++i)
+    batch.push_back(make(i % 2 ? t : new_trace(), 100 + i, 0, i % 5 == 0 ? "brain" : "task", i % 3 ? "run" : "persist",
+                         1'000'000 + i * 1000, i % 7 ? "ok" : "failed"));
+  ASSERT_EQ(db->insert(batch), "");
+  std::string err;
+  event_query q;
+  q.category = "brain";
+  auto rs = db->query(q, err);
+  EXPECT_EQ(rs.size(), 10u);
+  for (auto& e : rs) EXPECT_EQ(e.category, "brain");
+  q = {};
+  q.trace = t;
+  q.status = "ok";
+  for (auto& e : db->query(q, err)) {
+    EXPECT_EQ(e.trace, t);
+    EXPECT_EQ(e.status, "ok");
+  }
+  q = {};
+  q.since_us = 1'000'000 + 10 * 1000;
+  q.until_us = 1'000'000 + 20 * 1000;
+  EXPECT_EQ(db->query(q, err).size(), 10u);
+  // Paging: newest first, then older than the last one seen, until nothing is left.
+  q = {};
+  q.limit = 20;
+  std::size_t seen = 0;
+  std::int64_t last = 0;
+  for (;;) {
+    auto page = db->query(q, err);
+    ASSERT_EQ(err, "");
+    if (page.empty()) break;
+    for (auto& e : page) {
+      if (last) {
+        EXPECT_LT(e.seq, last);
+      }
+      last = e.seq;
+    }
+    seen += page.size();
+    q.before_seq = page.back().seq;
+  }
+  EXPECT_EQ(seen, 50u);
+}
+
+TEST(ObsDb, ScoresJoinEventsThroughTheirTrace) {
+  test::temp_dir dir;
+  auto db = open_db(dir);
+  auto good = new_trace(), bad = new_trace();
+  std::vector<event_record> batch{make(good, 1, 0, "task", "run", 1), make(good, 2, 1, "brain", "call", 2),
+                                  make(bad, 3, 0, "task", "run", 3)};
+  ASSERT_EQ(db->insert(batch), "");
+  EXPECT_EQ(db->save_score({"t-good", good, 5, "great", 10}), "");
+  EXPECT_EQ(db->save_score({"t-bad", bad, 4, "", 11}), "");
+  EXPECT_EQ(db->save_score({"t-bad", bad, 1, "wrong answer", 12}), "");  // a later score replaces it
+  std::string err;
+  auto s = db->score("t-bad", err);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->score, 1);
+  EXPECT_EQ(s->note, "wrong answer");
+  EXPECT_FALSE(db->score("t-none", err));
+  event_query q;
+  q.min_score = 4;
+  auto rs = db->query(q, err);
+  ASSERT_EQ(rs.size(), 2u);
+  for (auto& e : rs) EXPECT_EQ(e.trace, good);
+  q = {};
+  q.max_score = 2;
+  rs = db->query(q, err);
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].trace, bad);
+}
+
+TEST(ObsDb, RetentionRemovesByAgeThenBySize) {
+  test::temp_dir dir;
+  auto db = open_db(dir);
+  std::vector<event_record> batch;
+  for (int i = 0; i < 20000; ++i) {
+    auto e = make(new_trace(), 1 + i, 0, "task", "run", 1000 + i);
+    e.data_json = R"({"text":")" + std::string(200, 'x') + R"("})";
+    batch.push_back(std::move(e));
+  }
+  ASSERT_EQ(db->insert(batch), "");
+  std::string err;
+  EXPECT_EQ(db->prune(1000 + 5000, 0, err), 5000);  // by age
+  EXPECT_EQ(err, "");
+  EXPECT_EQ(db->event_count(), 15000);
+  auto before = db->used_bytes();
+  auto budget = before / 3;
+  auto removed = db->prune(0, budget, err);
+  EXPECT_EQ(err, "");
+  EXPECT_GT(removed, 0);
+  EXPECT_LE(db->used_bytes(), budget);
+  // The oldest went first.
+  event_query q;
+  q.limit = 1;
+  q.since_us = 1;
+  auto newest = db->query(q, err);
+  ASSERT_EQ(newest.size(), 1u);
+  EXPECT_EQ(newest[0].time_us, 1000 + 19999);
+}
+
+TEST(ObsDb, AnUnwritableLocationIsAnError) {
+  std::string error;
+  EXPECT_FALSE(obs_db::open("/proc/nonexistent/observability.sqlite", false, error));
+  EXPECT_NE(error.find("/proc/nonexistent/observability.sqlite"), std::string::npos) << error;
+}
+
+TEST(EventSink, AFullQueueDropsAndCountsAndNeverBlocks) {
+  event_sink sink{1000, 100};
+  int woken = 0;
+  sink.on_batch([&] { ++woken; });
+  auto t = new_trace();
+  int accepted = 0;
+  for (int i = 0; i < 1500; ++i) accepted += sink.push(make(t, 1 + i, 0, "task", "run", i));
+  EXPECT_EQ(accepted, 1000);
+  EXPECT_EQ(sink.dropped(), 500u);
+  EXPECT_EQ(woken, 1) << "woken once per batch, not once per event";
+  std::vector<event_record> out;
+  EXPECT_EQ(sink.drain(out), 500u);
+  EXPECT_EQ(out.size(), 1000u);
+  EXPECT_EQ(sink.depth(), 0u);
+  EXPECT_EQ(sink.drain(out), 0u) << "the count since the last drain starts again";
+  // Many threads at once: nothing lost, nothing counted twice.
+  event_sink big{1'000'000, 4096};
+  std::vector<std::thread> threads;
+  for (int k = 0; k < 4; ++k)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10000; ++i) big.push(make(t, 1 + i, 0, "task", "run", i));
+    });
+  for (auto& th : threads) th.join();
+  out.clear();
+  big.drain(out);
+  EXPECT_EQ(out.size(), 40000u);
+  EXPECT_EQ(big.accepted(), 40000u);
+}
+
+TEST(EventSink, WithoutASinkEmitIsANoOp) {
+  install_event_sink(nullptr);
+  EXPECT_FALSE(emit_span("task", "run", new_trace(), 0, 0, 1, 2, "ok"));
+  event_sink sink{10, 5};
+  install_event_sink(&sink);
+  EXPECT_TRUE(emit_span("task", "run", new_trace(), 0, 0, 1, 2, "ok"));
+  install_event_sink(nullptr);
+  std::vector<event_record> out;
+  sink.drain(out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_NE(out[0].span, 0u) << "a span id is assigned when none is given";
+  EXPECT_EQ(out[0].duration_us, 1);
+}
