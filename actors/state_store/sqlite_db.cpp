@@ -78,7 +78,7 @@ std::int64_t sqlite_stmt::integer(int col) const { return sqlite3_column_int64(s
 double sqlite_stmt::real(int col) const { return sqlite3_column_double(stmt_, col); }
 
 std::unique_ptr<sqlite_db> sqlite_db::open(const std::filesystem::path& file, bool synchronous_full,
-                                           std::string& error) {
+                                           std::string& error, std::string_view before_wal) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            nullptr);
@@ -88,6 +88,11 @@ std::unique_ptr<sqlite_db> sqlite_db::open(const std::filesystem::path& file, bo
     return nullptr;
   }
   sqlite3_busy_timeout(raw, 5000);
+  if (!before_wal.empty())
+    if (auto err = db->exec(before_wal); !err.empty()) {
+      error = "cannot configure " + file.string() + ": " + err;
+      return nullptr;
+    }
   // WAL: readers never block the writer. synchronous=NORMAL survives a crash of this process (kill -9);
   // FULL also survives a crash of the machine, at the cost of an fsync per commit.
   std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=";

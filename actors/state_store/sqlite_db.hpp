@@ -49,8 +49,9 @@ class sqlite_stmt {
 class sqlite_db {
  public:
   // Opens (creating) the file in WAL mode with a busy timeout; nullptr and `error` set on failure.
+  // `before_wal`: pragmas that only take effect on a new file before WAL mode (page_size, auto_vacuum).
   static std::unique_ptr<sqlite_db> open(const std::filesystem::path& file, bool synchronous_full,
-                                         std::string& error);
+                                         std::string& error, std::string_view before_wal = {});
   ~sqlite_db();
 
   // Runs one or more statements without results; returns an empty string or the error.

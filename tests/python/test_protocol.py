@@ -132,6 +132,29 @@ def main():
         check("event stream", hook and hook[0]["data"] == {"tool": "Bash"}, seen)
         check("task stream", any(t == b"task.result" for t, _ in seen), seen)
 
+        # traces: the traced task's span tree, under the client's span; then queries, paging and scores
+        tr = c.call({"v": 1, "op": "obs.trace", "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"})
+        spans = tr.get("spans", [])
+        by_kind = {(sp["category"], sp["action"]): sp for sp in spans}
+        check("obs.trace", tr["type"] == "trace" and ("bridge", "task.submit") in by_kind
+              and ("task", "run") in by_kind and ("brain", "call") in by_kind, tr)
+        root = by_kind.get(("bridge", "task.submit"), {})
+        run = by_kind.get(("task", "run"), {})
+        check("span tree", root.get("parent_id") == "00f067aa0ba902b7" and run.get("parent_id") == root.get("span_id")
+              and by_kind.get(("brain", "call"), {}).get("parent_id") == run.get("span_id"), spans)
+        page = c.call({"v": 1, "op": "obs.query", "category": "brain", "limit": 1})
+        check("obs.query", page["type"] == "events" and len(page["events"]) == 1
+              and page["events"][0]["category"] == "brain" and page["next"] is not None, page)
+        older = c.call({"v": 1, "op": "obs.query", "category": "brain", "limit": 1, "before": page["next"]})
+        check("obs.query paging", older["type"] == "events" and len(older["events"]) == 1
+              and older["events"][0]["event_id"] != page["events"][0]["event_id"], older)
+        scored = c.call({"v": 1, "op": "obs.score", "task_id": task_id, "score": 4, "note": "fine"})
+        check("obs.score", scored["type"] == "scored" and scored["score"] == 4, scored)
+        check("obs.score range", c.call({"v": 1, "op": "obs.score", "task_id": task_id, "score": 6})["code"] == "bad_request")
+        check("obs.score unknown", c.call({"v": 1, "op": "obs.score", "task_id": "t-none", "score": 3})["code"] == "not_found")
+        best = c.call({"v": 1, "op": "obs.query", "min_score": 4, "limit": 1000})
+        check("obs.query score", best["events"] and all(e["trace_id"] == scored["trace_id"] for e in best["events"]), best)
+
         # status
         st = c.call({"v": 1, "op": "status"})
         check("status", st["type"] == "status" and st["daemon"]["pid"] == daemon.pid
