@@ -104,6 +104,18 @@ std::string render_status(const json& r) {
   const auto& br = r.value("bridge", json::object());
   out << "\nbridge: " << br.value("requests", 0) << " requests, " << br.value("replies", 0) << " replies, "
       << br.value("dropped", 0) << " dropped, " << br.value("errors", 0) << " refused";
+  const auto& ev = r.value("events", json::object());
+  if (!ev.contains("error")) {
+    out << "\nevents: " << ev.value("stored", 0) << " stored, " << ev.value("queued", 0) << " queued, "
+        << ev.value("dropped", 0) << " dropped (queue of " << ev.value("capacity", 0) << ")";
+    if (!ev.value("last_error", "").empty()) out << " · last write error: " << ev.value("last_error", "");
+  }
+  const auto& http = r.value("http", json::object());
+  if (!http.value("endpoint", "").empty())
+    out << "\nmetrics: http://" << http.value("endpoint", "") << "/metrics · health: http://" << http.value("endpoint", "")
+        << "/healthz";
+  else if (!http.value("error", "").empty())
+    out << "\nmetrics: not served: " << http.value("error", "");
   return out.str();
 }
 

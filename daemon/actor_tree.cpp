@@ -8,6 +8,7 @@
 #include "actors/dispatcher/dispatcher.hpp"
 #include "actors/obs/obs_store.hpp"
 #include "actors/state_store/state_store.hpp"
+#include "bridges/http/http_bridge.hpp"
 #include "bridges/zmq/zmq_bridge.hpp"
 #include "messages/caf_types.hpp"
 
@@ -67,6 +68,8 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   bridge.home = ctx.home.root.string();
   bridge.allow_fault_injection = ctx.fault_injection;
 
+  http_bridge_options http{cfg.obs.http_endpoint, ctx.started_ms};
+
   supervisor_spec root{"root", restart_strategy::one_for_one, cfg.supervision.max_restarts, within, {}};
   root.children = {
       {"state_store", registered(store_name::value, [store](caf::actor_system& sys) { return spawn_state_store(sys, store); })},
@@ -79,6 +82,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
                                   return spawn_dispatcher(sys, opts);
                                 })},
       {"zmq_bridge", registered(bridge_name::value, [bridge](caf::actor_system& sys) { return spawn_zmq_bridge(sys, bridge); })},
+      {"http_bridge", registered(http_name::value, [http](caf::actor_system& sys) { return spawn_http_bridge(sys, http); })},
   };
   // The brains supervisor is found by name too.
   auto& brains_child = root.children[2];

@@ -8,7 +8,8 @@
 //   ├── brains (one_for_one)
 //   │   └── brain:<name>   one per configured brain
 //   ├── dispatcher         the in-flight table, failover
-//   └── zmq_bridge         the ZeroMQ endpoints
+//   ├── zmq_bridge         the ZeroMQ endpoints
+//   └── http_bridge        the loopback HTTP endpoint: /metrics, /healthz
 //
 // Children start in that order (the store before anything that writes, the bridge last, so that nothing
 // is accepted before it can be served) and stop in the reverse order.

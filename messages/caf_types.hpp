@@ -49,6 +49,7 @@ using brains_name = caf::atom_constant<caf::atom("brains")>;
 using dispatch_name = caf::atom_constant<caf::atom("dispatch")>;
 using bridge_name = caf::atom_constant<caf::atom("bridge")>;
 using obs_name = caf::atom_constant<caf::atom("obsstore")>;
+using http_name = caf::atom_constant<caf::atom("http")>;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, attachment& x) {

@@ -12,6 +12,7 @@
 #include "actors/brain/output_adapter.hpp"
 #include "actors/brain/process_runner.hpp"
 #include "actors/obs/event_sink.hpp"
+#include "actors/obs/metrics.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
@@ -198,6 +199,12 @@ void start(brain_actor* self, task_spec spec) {
   start_process(self, std::move(spec));
 }
 
+// The queue depth and running calls, as gauges: after every change.
+void report_load(const brain_state& st) {
+  metrics::set("paios_brain_queue_depth", {{"brain", st.cfg.name}}, static_cast<double>(st.queue.size()));
+  metrics::set("paios_brain_running", {{"brain", st.cfg.name}}, static_cast<double>(st.running.size()));
+}
+
 void start_next(brain_actor* self) {
   auto& st = self->state;
   while (!st.queue.empty() && st.running.size() < static_cast<std::size_t>(st.cfg.max_concurrent)) {
@@ -205,6 +212,7 @@ void start_next(brain_actor* self) {
     st.queue.pop_front();
     start(self, std::move(spec));
   }
+  report_load(st);
 }
 
 // A missing program is found before anything is queued, so that the task fails over at once.
@@ -232,8 +240,10 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
         }
         if (st.running.size() < static_cast<std::size_t>(st.cfg.max_concurrent)) {
           start(self, std::move(spec));
+          report_load(st);
         } else if (st.queue.size() < static_cast<std::size_t>(st.cfg.max_queue)) {
           st.queue.push_back(std::move(spec));
+          report_load(st);
         } else {
           refuse_call(self, spec, make_outcome(st, spec.id, task_state::failed, errc::overloaded,
                                                st.cfg.name + ": " + std::to_string(st.cfg.max_concurrent) +
@@ -276,6 +286,7 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
           if (q->id != id) continue;
           auto spec = std::move(*q);
           st.queue.erase(q);
+          report_load(st);
           refuse_call(self, spec, make_outcome(st, id, task_state::cancelled, errc::cancelled, "cancelled"));
           return true;
         }

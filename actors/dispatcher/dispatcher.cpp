@@ -11,6 +11,7 @@
 
 #include "actors/brain/brain.hpp"
 #include "actors/obs/event_sink.hpp"
+#include "actors/obs/metrics.hpp"
 #include "actors/dispatcher/brain_health.hpp"
 #include "actors/dispatcher/circuit_breaker.hpp"
 #include "actors/router/classifier.hpp"
@@ -123,6 +124,7 @@ void store_quietly(dispatcher_actor* self, Record r, const char* what) {
 void store_breaker(dispatcher_actor* self, breaker_record r, const task_spec* cause = nullptr) {
   spdlog::log(r.state == "closed" ? spdlog::level::info : spdlog::level::warn, "breaker {}: {} -> {}: {}", r.brain,
               r.from, r.state, r.reason);
+  metrics::count("paios_breaker_transitions_total", {{"brain", r.brain}, {"to", r.state}});
   auto trace = cause ? parse_trace_id(cause->trace_id) : std::nullopt;
   auto now = now_us();
   emit_span("breaker", "transition", trace.value_or(new_trace()), 0, cause ? cause->span_id : 0, now, now, r.state,
@@ -158,13 +160,17 @@ void task_event(const in_flight& t, std::string_view action, std::string_view st
   emit_span("task", action, *trace, 0, t.record.spec.span_id, now, now, status, data.dump());
 }
 
-// The task's span: from acceptance to its stored outcome; "ok" or the error code.
+// The task's span: from acceptance to its stored outcome; "ok" or the error code. And its metrics.
 void end_task_span(const in_flight& t, const task_update& outcome) {
+  const auto& r = t.record;
+  const auto brain = r.brain.empty() ? std::string{"none"} : r.brain;
+  const auto ended_us = now_us();
+  metrics::count("paios_tasks_total", {{"brain", brain}, {"outcome", to_string(r.state)}});
+  metrics::observe("paios_task_duration_seconds", {{"brain", brain}}, static_cast<double>(ended_us - t.accepted_us) / 1e6);
   auto trace = parse_trace_id(t.record.spec.trace_id);
   if (!trace) return;
-  const auto& r = t.record;
   nlohmann::json data{{"task_id", r.spec.id}, {"state", to_string(r.state)}, {"brain", r.brain}, {"tried", t.tried}};
-  emit_span("task", "run", *trace, r.spec.span_id, r.spec.parent_span, t.accepted_us, now_us(),
+  emit_span("task", "run", *trace, r.spec.span_id, r.spec.parent_span, t.accepted_us, ended_us,
             outcome.what == task_update::kind::result ? std::string_view{"ok"} : to_string(outcome.error),
             data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
@@ -203,6 +209,7 @@ void finish(dispatcher_actor* self, const std::string& id, task_update outcome) 
     end_task_span(it->second, outcome);
     notify(self, it->second, std::move(outcome));
     st.tasks.erase(it);
+    metrics::set("paios_tasks_in_flight", {}, static_cast<double>(st.tasks.size()));
     check_drained(self);
   });
 }
@@ -498,12 +505,14 @@ void start_task(dispatcher_actor* self, in_flight t) {
     if (auto refusal = plan_chain(st, t); !refusal.empty()) {
       auto id = spec.id;
       st.tasks.emplace(id, std::move(t));
+      metrics::set("paios_tasks_in_flight", {}, static_cast<double>(st.tasks.size()));
       fail(self, id, errc::unknown_brain, refusal);
       return;
     }
   }
   auto id = spec.id;
   auto& placed = st.tasks.emplace(id, std::move(t)).first->second;
+  metrics::set("paios_tasks_in_flight", {}, static_cast<double>(st.tasks.size()));
   store_decision(self, placed);
   try_next(self, id);
 }
@@ -540,12 +549,14 @@ void submit(dispatcher_actor* self, task_spec spec, caf::actor listener, std::st
   auto id = record.spec.id;
   // Reserve the slot now, so that max_in_flight counts tasks still being written.
   st.tasks.emplace(id, std::move(t));
+  metrics::set("paios_tasks_in_flight", {}, static_cast<double>(st.tasks.size()));
   persist(self, record, true, [self, id](std::string err) {
     auto& st = self->state;
     auto it = st.tasks.find(id);
     if (it == st.tasks.end()) return;
     auto t = std::move(it->second);
     st.tasks.erase(it);
+    metrics::set("paios_tasks_in_flight", {}, static_cast<double>(st.tasks.size()));
     if (!err.empty()) {
       spdlog::error("dispatcher: task {} refused: the store failed: {}", id, err);
       refuse(self, t.listener, t.route, t.request_id, t.record.spec, errc::store_failed,

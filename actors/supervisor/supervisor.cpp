@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/obs/event_sink.hpp"
+#include "actors/obs/metrics.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 
@@ -237,7 +238,10 @@ void on_child_down(supervisor_actor* self, caf::down_msg& dm) {
   spdlog::warn("supervisor {}: restarting {} ({})", st.spec.name,
                group.size() == 1 ? c.spec.name : std::to_string(group.size()) + " children", to_string(st.spec.strategy));
   nlohmann::json restarted = nlohmann::json::array();
-  for (auto j : group) restarted.push_back(st.children[j].spec.name);
+  for (auto j : group) {
+    restarted.push_back(st.children[j].spec.name);
+    metrics::count("paios_actor_restarts_total", {{"supervisor", st.spec.name}, {"child", st.children[j].spec.name}});
+  }
   supervision_event("restart", "ok",
                     {{"supervisor", st.spec.name}, {"child", c.spec.name}, {"restarts", c.restarts},
                      {"strategy", to_string(st.spec.strategy)}, {"restarted", restarted}, {"reason", c.last_exit}});

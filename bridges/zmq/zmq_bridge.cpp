@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/obs/event_sink.hpp"
+#include "actors/obs/metrics.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
@@ -79,11 +80,12 @@ void ask(bridge_actor* self, caf::atom_value name, const char* what, const call&
 void handle_status(bridge_actor* self, const call& c) {
   struct gather {
     nlohmann::json reply;
-    int pending = 3;
+    int pending = 4;
   };
   auto g = std::make_shared<gather>();
   auto& st = self->state;
   auto& s = st.io->stats();
+  g->reply["metrics"] = metrics::snapshot();
   g->reply["daemon"] = {{"pid", getpid()},
                         {"version", st.opts.io.version},
                         {"uptime_ms", now_ms() - st.opts.io.started_ms},
@@ -116,7 +118,7 @@ void handle_status(bridge_actor* self, const call& c) {
   };
   using part_source = std::pair<caf::atom_value, const char*>;
   for (auto [name, key] : {part_source{root_name::value, "tree"}, part_source{dispatch_name::value, "tasks"},
-                           part_source{obs_name::value, "events"}}) {
+                           part_source{obs_name::value, "events"}, part_source{http_name::value, "http"}}) {
     auto target = lookup(self, name);
     if (!target) {
       g->reply[key] = {{"error", "not running"}};
@@ -143,7 +145,8 @@ void inject_fault(bridge_actor* self, const call& c, const std::string& name) {
                                                             {"obs_store", obs_name::value},
                                                             {"brains", brains_name::value},
                                                             {"dispatcher", dispatch_name::value},
-                                                            {"zmq_bridge", bridge_name::value}};
+                                                            {"zmq_bridge", bridge_name::value},
+                                                            {"http_bridge", http_name::value}};
   for (auto& [n, atom] : known)
     if (name == n) {
       if (auto a = lookup(self, atom)) return hit(a);

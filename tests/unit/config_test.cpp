@@ -317,6 +317,20 @@ TEST(Config, Endpoints) {
                  "bridge.events_endpoint: must differ from bridge.endpoint");
 }
 
+TEST(Config, TheMetricsEndpointIsLoopbackOnly) {
+  expect_accepted({{"obs", {{"http", {{"endpoint", "127.0.0.1:0"}}}}}});
+  expect_accepted({{"obs", {{"http", {{"endpoint", "[::1]:9000"}}}}}});
+  expect_accepted({{"obs", {{"http", {{"endpoint", "localhost:9477"}}}}}});
+  expect_accepted({{"obs", {{"http", {{"endpoint", ""}}}}}});
+  expect_refused({{"obs", {{"http", {{"endpoint", "0.0.0.0:9477"}}}}}},
+                 "obs.http.endpoint: metrics and health are served on loopback only: 127.0.0.1, [::1] or localhost (got '0.0.0.0')");
+  expect_refused({{"obs", {{"http", {{"endpoint", "127.0.0.1"}}}}}}, "obs.http.endpoint: must be host:port with a port from 0 to 65535");
+  expect_refused({{"obs", {{"http", {{"endpoint", "127.0.0.1:70000"}}}}}}, "obs.http.endpoint: must be host:port");
+  expect_refused({{"obs", {{"batch", 5000}, {"queue_capacity", 1000}}}}, "obs.batch: must be at most obs.queue_capacity (1000; got 5000)");
+  expect_refused({{"obs", {{"flush_ms", 0}}}}, "obs.flush_ms");
+  expect_refused({{"obs", {{"bogus", 1}}}}, "obs.bogus");
+}
+
 TEST(Config, EveryErrorIsPathColonMessage) {
   const json inputs[] = {
       {{"bogus", 1}, {"log", {{"level", 3}}}},
