@@ -66,7 +66,7 @@ double ingest(const std::filesystem::path& file, int total) {
     for (;;) {
       bool last = !producing.load();
       sink.drain(batch);
-      for (auto& e : batch) e.data_json = paios::redact(e.data_json);
+      for (auto& e : batch) e.data_json = paios::redact_json(e.data_json);
       if (!batch.empty()) {
         if (auto err = db->insert(batch); !err.empty()) std::fprintf(stderr, "insert: %s\n", err.c_str());
         written += static_cast<long>(batch.size());

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include <nlohmann/json.hpp>
+
 namespace paios {
 namespace {
 
@@ -81,6 +83,45 @@ std::string redact(std::string_view text) {
     if (word == "Bearer" || word == "bearer") redact_next_value = true;
   }
   return out;
+}
+
+namespace {
+
+// Whether the text names a secret-bearing key anywhere (lower case, '-' as '_'): cheap, and false for
+// almost every event, which then keeps its text as it is.
+bool mentions_secret_key(std::string_view text) {
+  std::string lower(text.size(), ' ');
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    lower[i] = c == '-' ? '_' : static_cast<char>(is_alpha(c) ? c | 0x20 : c);
+  }
+  for (auto k : kSecretKeys)
+    if (lower.find(k) != std::string::npos) return true;
+  return false;
+}
+
+void redact_value(nlohmann::json& v) {
+  if (v.is_string()) {
+    v = redact(v.get_ref<const std::string&>());
+  } else if (v.is_object()) {
+    for (auto& [key, child] : v.items()) {
+      if (is_secret_key(key) && !child.is_null()) child = kRedacted;
+      else redact_value(child);
+    }
+  } else if (v.is_array()) {
+    for (auto& child : v) redact_value(child);
+  }
+}
+
+}  // namespace
+
+std::string redact_json(std::string_view text) {
+  auto plain = redact(text);
+  if (plain == text && !mentions_secret_key(text)) return plain;
+  auto doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded()) return plain;
+  redact_value(doc);
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string redacted_summary(std::string_view text, std::size_t max_chars) {

@@ -11,6 +11,11 @@ namespace paios {
 
 std::string redact(std::string_view text);
 
+// A JSON document's text with its secrets replaced: the whole value of a secret-bearing key, whatever its
+// type ({"token": 123}, {"api_key": "two words"}), and token-shaped strings anywhere. Valid JSON stays
+// valid; text that is not JSON is redacted as text. An event's data goes through this before it is stored.
+std::string redact_json(std::string_view text);
+
 // The first `max_chars` bytes of the text (cut at a UTF-8 boundary), redacted, whitespace runs folded to one
 // space, with "…" when cut: what a decision log or a list shows of a prompt.
 std::string redacted_summary(std::string_view text, std::size_t max_chars = 160);

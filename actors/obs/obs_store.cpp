@@ -17,6 +17,7 @@ namespace paios {
 namespace {
 
 constexpr std::int64_t kRetentionEveryMs = 60'000;
+constexpr std::size_t kKeepCapacity = 16384;  // events: about 3 MB of buffer kept between batches
 
 struct obs_state {
   obs_store_options opts;
@@ -47,7 +48,7 @@ std::string write_pending(obs_actor* self) {
     spdlog::warn("obs_store: {} events were dropped: the queue was full ({} events)", dropped, st.opts.sink->capacity());
   if (st.batch.size() == kept && kept == 0) return {};
   std::for_each(st.batch.begin() + static_cast<std::ptrdiff_t>(kept), st.batch.end(), [](event_record& e) {
-    if (e.data_json.size() > 2) e.data_json = redact(e.data_json);
+    if (e.data_json.size() > 2) e.data_json = redact_json(e.data_json);
   });
   if (auto err = st.db->insert(st.batch); !err.empty()) {
     ++st.failed_batches;
@@ -64,6 +65,9 @@ std::string write_pending(obs_actor* self) {
   st.stored += st.batch.size();
   ++st.batches;
   st.batch.clear();
+  // The buffer goes back to the sink at the next drain; one that grew with a backlog is given back to the
+  // allocator instead, so that a burst does not stay resident.
+  if (st.batch.capacity() > kKeepCapacity) std::vector<event_record>{}.swap(st.batch);
   return {};
 }
 
@@ -107,7 +111,7 @@ caf::behavior obs_behavior(obs_actor* self, obs_store_options opts) {
       },
       [=](publish_atom, event_record& e) {
         auto& st = self->state;
-        if (e.data_json.size() > 2) e.data_json = redact(e.data_json);
+        if (e.data_json.size() > 2) e.data_json = redact_json(e.data_json);
         // Everything queued before it goes first, so the store's order is the order of arrival.
         write_pending(self);
         std::vector<event_record> one{std::move(e)};

@@ -13,6 +13,7 @@
 #include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
+#include "messages/redact.hpp"
 
 namespace paios {
 namespace {
@@ -169,6 +170,7 @@ void publish_event(bridge_actor* self, const call& c, event_record e) {
   e.parent = c.parent;
   e.span = new_span_id();
   if (e.status.empty()) e.status = "ok";
+  e.data_json = redact_json(e.data_json);  // before the event stream sees it, not only the store
   const auto category = e.category;
   ask(self, obs_name::value, "the event store", c,
       [self, c, category, e](const std::string& err, std::int64_t seq) mutable {

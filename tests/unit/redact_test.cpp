@@ -1,9 +1,12 @@
 // Secrets never reach a log record or a routing decision: what redact() catches and what it leaves alone.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "messages/redact.hpp"
 
 using paios::redact;
+using paios::redact_json;
 using paios::redacted_summary;
 
 TEST(Redact, TokenShapedWords) {
@@ -37,4 +40,26 @@ TEST(Redact, Summary) {
   // Never cut inside a UTF-8 sequence.
   EXPECT_EQ(redacted_summary("aé", 2), "a…");
   EXPECT_EQ(redacted_summary("password=hunter2 and more", 200), "password=[REDACTED] and more");
+}
+
+TEST(Redact, JsonKeepsItsShapeAndLosesItsSecrets) {
+  struct want {
+    std::string in, out;
+  };
+  for (const auto& w : std::vector<want>{
+           {R"({"api_key":"two words"})", R"({"api_key":"[REDACTED]"})"},
+           {R"({"token":12345,"secret":{"nested":true},"password":null})", R"({"password":null,"secret":"[REDACTED]","token":"[REDACTED]"})"},
+           {R"({"env":{"GITHUB_TOKEN":"ghp_abcdefghijklmnopqrstuvwxyz0123456789"}})", R"({"env":{"GITHUB_TOKEN":"[REDACTED]"}})"},
+           {R"({"message":"invalid key sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789","list":["Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc"]})",
+            R"({"list":["Bearer [REDACTED]"],"message":"invalid key [REDACTED]"})"},
+           {R"({"usage":{"input_tokens":12,"output_tokens":3}})", R"({"usage":{"input_tokens":12,"output_tokens":3}})"},
+       }) {
+    auto out = redact_json(w.in);
+    EXPECT_EQ(nlohmann::json::parse(out), nlohmann::json::parse(w.out)) << w.in << " -> " << out;
+  }
+  // Ordinary data is returned as it came (no parse, no reordering).
+  const std::string plain = R"({"task_id":"t-1","brain":"claude","state":"succeeded"})";
+  EXPECT_EQ(redact_json(plain), plain);
+  // Not JSON: redacted as text.
+  EXPECT_EQ(redact_json("password=hunter2"), "password=[REDACTED]");
 }
