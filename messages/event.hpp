@@ -47,6 +47,20 @@ struct score_record {
   std::int64_t time_ms = 0;
 };
 
+// A JSON object's text, built field by field without a document tree: the events on the task path are
+// emitted thousands of times a second, and a tree costs an allocation per node.
+class event_data {
+ public:
+  event_data& str(std::string_view key, std::string_view value);
+  event_data& num(std::string_view key, std::int64_t value);
+  event_data& raw(std::string_view key, std::string_view json);  // a value that is JSON text already
+  std::string done() { return text_ + "}"; }
+
+ private:
+  void key(std::string_view k);
+  std::string text_ = "{";
+};
+
 std::string event_id(std::int64_t seq);
 // The seq of "e-42"; 0 when the text is no event id.
 std::int64_t event_seq(std::string_view id);  // "e-42"; "" before the event is stored

@@ -44,12 +44,12 @@ void call_span(const brain_state& st, const task_spec& spec, std::uint64_t span,
                const task_update& u) {
   auto trace = parse_trace_id(spec.trace_id);
   if (!trace) return;
-  nlohmann::json data{{"brain", st.cfg.name}, {"task_id", spec.id}};
-  if (st.cfg.kind == "process") data["exit_code"] = u.exit_code;
-  if (u.error != errc::none) data["message"] = u.message;
+  event_data data;
+  data.str("brain", st.cfg.name).str("task_id", spec.id);
+  if (st.cfg.kind == "process") data.num("exit_code", u.exit_code);
+  if (u.error != errc::none) data.str("message", u.message);
   emit_span("brain", "call", *trace, span, spec.span_id, started_us, now_us(),
-            u.error == errc::none ? std::string_view{"ok"} : to_string(u.error),
-            data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+            u.error == errc::none ? std::string_view{"ok"} : to_string(u.error), data.done());
 }
 
 // An outcome for a call that never started (unavailable, over the queue, cancelled while queued).

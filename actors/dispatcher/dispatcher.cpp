@@ -169,10 +169,15 @@ void end_task_span(const in_flight& t, const task_update& outcome) {
   metrics::observe("paios_task_duration_seconds", {{"brain", brain}}, static_cast<double>(ended_us - t.accepted_us) / 1e6);
   auto trace = parse_trace_id(t.record.spec.trace_id);
   if (!trace) return;
-  nlohmann::json data{{"task_id", r.spec.id}, {"state", to_string(r.state)}, {"brain", r.brain}, {"tried", t.tried}};
+  auto data = event_data{}
+                  .str("task_id", r.spec.id)
+                  .str("state", to_string(r.state))
+                  .str("brain", r.brain)
+                  .raw("tried", t.tried.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+                  .done();
   emit_span("task", "run", *trace, r.spec.span_id, r.spec.parent_span, t.accepted_us, ended_us,
             outcome.what == task_update::kind::result ? std::string_view{"ok"} : to_string(outcome.error),
-            data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+            std::move(data));
 }
 
 void check_drained(dispatcher_actor* self) {

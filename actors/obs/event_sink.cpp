@@ -10,9 +10,7 @@ std::atomic<event_sink*> installed{nullptr};
 }  // namespace
 
 event_sink::event_sink(std::size_t capacity, std::size_t batch)
-    : capacity_(capacity), batch_(batch == 0 ? 1 : batch) {
-  queue_.reserve(std::min(capacity_, batch_ * 2));
-}
+    : capacity_(capacity), batch_(batch == 0 ? 1 : batch) {}
 
 bool event_sink::push(event_record&& e) {
   std::function<void()> wake;

@@ -69,7 +69,8 @@ std::unique_ptr<obs_db> obs_db::open(const std::filesystem::path& file, bool syn
   o->db_ = sqlite_db::open(file, synchronous_full, error, "PRAGMA page_size=16384; PRAGMA auto_vacuum=INCREMENTAL;");
   if (!o->db_) return nullptr;
   // Checkpoints copy the log into the file and sync it: fewer, larger ones (the log grows to 64 MiB).
-  if (auto err = o->db_->exec("PRAGMA wal_autocheckpoint=4096;"); !err.empty()) {
+  // Writes append, so a small page cache does (1 MiB; SQLite's default is 2).
+  if (auto err = o->db_->exec("PRAGMA wal_autocheckpoint=4096; PRAGMA cache_size=-1024;"); !err.empty()) {
     error = "cannot configure " + file.string() + ": " + err;
     return nullptr;
   }

@@ -70,10 +70,11 @@ using store_actor = caf::stateful_actor<store_state>;
 void trace_write(const task_record& t, const pending_write& w, std::int64_t committed_us, const std::string& error) {
   auto trace = parse_trace_id(t.spec.trace_id);
   if (!trace) return;
-  nlohmann::json data{{"task_id", t.spec.id}, {"state", to_string(t.state)}, {"store", "state"}};
-  if (!error.empty()) data["error"] = error;
+  event_data data;
+  data.str("task_id", t.spec.id).str("state", to_string(t.state)).str("store", "state");
+  if (!error.empty()) data.str("error", error);
   emit_span("task", "persist", *trace, 0, t.spec.span_id, w.arrived_us, committed_us,
-            error.empty() ? "ok" : "store_failed", data.dump());
+            error.empty() ? "ok" : "store_failed", data.done());
 }
 
 void flush(store_actor* self) {

@@ -345,7 +345,7 @@ caf::behavior bridge_behavior(bridge_actor* self, zmq_bridge_options opts) {
         if (terminal)
           if (auto it = st.submits.find(u.parent_span); it != st.submits.end()) {
             auto status = u.what == task_update::kind::result ? std::string{"ok"} : std::string{to_string(u.error)};
-            it->second.end_span(status, nlohmann::json{{"task_id", u.task_id}}.dump());
+            it->second.end_span(status, event_data{}.str("task_id", u.task_id).done());
             st.submits.erase(it);
           }
         auto identity = std::move(u.route);
