@@ -17,7 +17,7 @@ namespace paios {
 namespace {
 
 constexpr std::int64_t kRetentionEveryMs = 60'000;
-constexpr std::size_t kKeepCapacity = 16384;  // events: about 3 MB of buffer kept between batches
+constexpr std::size_t kKeepCapacity = 4096;  // events: under 1 MB of buffer kept between batches
 
 struct obs_state {
   obs_store_options opts;
