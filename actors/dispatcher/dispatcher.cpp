@@ -29,6 +29,10 @@ namespace {
 constexpr auto kWriteTimeout = caf::infinite;
 constexpr auto kStoreTimeout = std::chrono::seconds(10);
 constexpr auto kLookupTimeout = std::chrono::seconds(5);
+// A task's decision log entry is written when it ends; one still running after this long gets its entry
+// then, so that `ai routes` shows it and a crash keeps it. Most tasks of a busy daemon end sooner, and write
+// once instead of twice (docs/benchmarks.md).
+constexpr auto kDecisionAfter = std::chrono::milliseconds(500);
 
 struct in_flight {
   task_record record;
@@ -51,6 +55,7 @@ struct in_flight {
   std::optional<std::uint64_t> ticket;  // the current call's place in its brain's breaker
   std::int64_t call_started_ms = 0;
   std::int64_t accepted_us = 0;    // where the task's span begins
+  bool decision_stored = false;    // its decision log entry is written (see kDecisionAfter)
 };
 
 struct dispatcher_state {
@@ -63,6 +68,7 @@ struct dispatcher_state {
   bool draining = false;
   std::vector<caf::response_promise> drain_waiters;
   bool drain_complete = true;
+  bool decision_timer = false;  // a tick_atom is pending: decisions of long tasks get written
   static inline const char* name = "dispatcher";
 };
 
@@ -516,9 +522,12 @@ void start_task(dispatcher_actor* self, in_flight t) {
     }
   }
   auto id = spec.id;
-  auto& placed = st.tasks.emplace(id, std::move(t)).first->second;
+  st.tasks.emplace(id, std::move(t));
   metrics::set("paios_tasks_in_flight", {}, static_cast<double>(st.tasks.size()));
-  store_decision(self, placed);
+  if (!st.decision_timer) {
+    st.decision_timer = true;
+    self->delayed_send(self, kDecisionAfter, tick_atom::value);
+  }
   try_next(self, id);
 }
 
@@ -834,6 +843,20 @@ caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opt
       },
       [=](drain_atom) { drain_deadline(self); },
       [=](retry_atom, const std::string& id) { on_retry(self, id); },
+      [=](tick_atom) {
+        auto& st = self->state;
+        st.decision_timer = false;
+        const auto due = now_us() - std::chrono::duration_cast<std::chrono::microseconds>(kDecisionAfter).count();
+        for (auto& [id, t] : st.tasks)
+          if (!t.decision_stored && !t.finishing && t.accepted_us <= due) {
+            t.decision_stored = true;
+            store_decision(self, t);
+          }
+        if (!st.tasks.empty()) {
+          st.decision_timer = true;
+          self->delayed_send(self, kDecisionAfter, tick_atom::value);
+        }
+      },
       [=](weights_atom) {
         std::vector<rule_weight> out;
         for (auto& [rule, w] : self->state.weights) out.push_back(w);

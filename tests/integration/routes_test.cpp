@@ -3,6 +3,8 @@
 // rules.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include "tests/support/test_support.hpp"
 
 using nlohmann::json;
@@ -107,4 +109,35 @@ TEST(Weights, BadAdjustmentsAreNamedErrors) {
   EXPECT_NE(replies.back().value("message", "").find("factor"), std::string::npos);
   replies = peer.exchange({{"v", 1}, {"op", "route.adjust"}, {"id", "b"}, {"rule", "review-words"}});
   EXPECT_EQ(replies.back().value("message", ""), "missing field 'factor' (number from 0 to 10)");
+}
+
+TEST(Routes, ALongTaskIsLoggedWhileItRuns) {
+  auto config = router_config();
+  config["brains"] = {{"slow", {{"kind", "echo"}, {"delay_ms", 3000}}}};
+  daemon_process d{config};
+  d.start();
+  wire_peer peer{d.endpoint()};
+  peer.send({{"v", 1}, {"op", "task.submit"}, {"prompt", "take your time"}, {"brain", "slow"}});
+  auto accepted = peer.receive();
+  ASSERT_TRUE(accepted);
+  const auto id = accepted->value("task_id", "");
+  json running;
+  for (int i = 0; i < 40 && running.is_null(); ++i) {
+    usleep(100'000);
+    auto list = json::parse(d.ai({"--json", "routes"}).out)["decisions"];  // a copy: never a temporary's member
+    for (const auto& dec : list)
+      if (dec.value("task_id", "") == id) running = dec;
+  }
+  ASSERT_FALSE(running.is_null()) << "no entry while the task runs: " << d.ai({"--json", "routes"}).out;
+  EXPECT_EQ(running.value("outcome", "x"), "");
+  EXPECT_EQ(running.value("override", ""), "slow");
+  // And completed when it ends.
+  for (int i = 0; i < 60; ++i) {
+    auto list = json::parse(d.ai({"--json", "routes"}).out)["decisions"];
+    if (!list.empty() && list[0].value("outcome", "") == "succeeded") break;
+    usleep(100'000);
+  }
+  auto done = json::parse(d.ai({"--json", "routes"}).out)["decisions"];
+  ASSERT_EQ(done.size(), 1u) << done.dump();
+  EXPECT_EQ(done[0].value("outcome", ""), "succeeded");
 }
