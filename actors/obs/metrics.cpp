@@ -52,7 +52,7 @@ struct series {
 struct registry {
   std::mutex mutex;
   // name -> rendered labels -> series; std::map: rendering in a stable order
-  std::map<std::string, std::map<std::string, series>, std::less<>> families;
+  std::map<std::string, std::map<std::string, series, std::less<>>, std::less<>> families;
 };
 
 registry& the_registry() {
@@ -67,6 +67,7 @@ const definition* find(std::string_view name) {
 }
 
 std::string escape(std::string_view v) {
+  if (v.find_first_of("\\\"\n") == std::string_view::npos) return std::string{v};
   std::string out;
   for (char c : v) {
     if (c == '\\' || c == '"') out += '\\';
@@ -87,13 +88,31 @@ std::string render_labels(const std::vector<std::pair<std::string, std::string>>
   return out + "}";
 }
 
+// The series of these labels, made on first use. The lookup renders the key into a buffer kept per thread:
+// an update of an existing series allocates nothing.
 series& at(registry& r, std::string_view name, labels l) {
-  auto& family = r.families[std::string{name}];
-  std::vector<std::pair<std::string, std::string>> ls;
-  for (const auto& [k, v] : l) ls.emplace_back(k, v);
-  auto key = render_labels(ls);
+  auto family_it = r.families.find(name);
+  if (family_it == r.families.end()) family_it = r.families.emplace(std::string{name}, std::map<std::string, series, std::less<>>{}).first;
+  auto& family = family_it->second;
+  thread_local std::string key;
+  key.clear();
+  if (l.size() > 0) {
+    key += '{';
+    for (const auto& [k, v] : l) {
+      if (key.size() > 1) key += ',';
+      key.append(k);
+      key += "=\"";
+      key += escape(v);
+      key += '"';
+    }
+    key += '}';
+  }
   auto it = family.find(key);
-  if (it == family.end()) it = family.emplace(key, series{std::move(ls)}).first;
+  if (it == family.end()) {
+    std::vector<std::pair<std::string, std::string>> ls;
+    for (const auto& [k, v] : l) ls.emplace_back(k, v);
+    it = family.emplace(key, series{std::move(ls)}).first;
+  }
   return it->second;
 }
 
