@@ -135,6 +135,16 @@ std::optional<json> call(const options& opt, json req, int& exit_code) {
   return reply;
 }
 
+// One request whose reply is printed: as JSON with --json, else as `render` shows it to a person.
+int show(const options& opt, const json& req, std::string (*render)(const json&)) {
+  int code = kExitOk;
+  auto reply = call(opt, req, code);
+  if (!reply) return code;
+  std::cout << (opt.json_out ? reply->dump() + "\n" : render(*reply));
+  return kExitOk;
+}
+
+
 std::string read_stdin() {
   std::ostringstream ss;
   ss << std::cin.rdbuf();
@@ -366,18 +376,12 @@ int main(int argc, char** argv) {
     req["prompt"] = join(route_text);
     if (!attachments->empty()) req["attachments"] = std::move(*attachments);
     if (!opt.brain.empty()) req["brain"] = opt.brain;
-    auto reply = call(opt, req, code);
-    if (!reply) return code;
-    std::cout << (opt.json_out ? reply->dump() + "\n" : paios::render_route(*reply));
-    return kExitOk;
+    return show(opt, req, paios::render_route);
   }
   if (*routes) {
     auto req = request("route.list");
     req["limit"] = limit;
-    auto reply = call(opt, req, code);
-    if (!reply) return code;
-    std::cout << (opt.json_out ? reply->dump() + "\n" : paios::render_routes(*reply));
-    return kExitOk;
+    return show(opt, req, paios::render_routes);
   }
   if (*weights) {
     auto req = request(*weights_set ? "route.adjust" : "route.weights");
@@ -413,18 +417,12 @@ int main(int argc, char** argv) {
       }
       req[key] = *ms;
     }
-    auto reply = call(opt, req, code);
-    if (!reply) return code;
-    std::cout << (opt.json_out ? reply->dump() + "\n" : paios::render_events(*reply));
-    return kExitOk;
+    return show(opt, req, paios::render_events);
   }
   if (*trace) {
     auto req = request("obs.trace");
     req["trace_id"] = trace_id;
-    auto reply = call(opt, req, code);
-    if (!reply) return code;
-    std::cout << (opt.json_out ? reply->dump() + "\n" : paios::render_trace(*reply));
-    return kExitOk;
+    return show(opt, req, paios::render_trace);
   }
   if (*score) {
     auto req = request("obs.score");

@@ -2,22 +2,16 @@
 
 #include <chrono>
 #include <cstdio>
-#include <random>
 
 #include "messages/trace.hpp"
 
 namespace paios {
 namespace {
 
-std::uint64_t random64() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng();
-}
-
 std::string prefixed_id(char prefix) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%c-%011llx-%08x", prefix, static_cast<unsigned long long>(now_ms()),
-                static_cast<unsigned>(random64()));
+                static_cast<unsigned>(new_span_id() >> 32));
   return buf;
 }
 

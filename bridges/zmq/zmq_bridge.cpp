@@ -62,8 +62,7 @@ void reply_frame(bridge_actor* self, const call& c, std::string frame) {
 
 void reply_error(bridge_actor* self, const call& c, errc code, std::string message) {
   self->state.out->reply(c.identity, wire::encode_error(c.id, code, message));
-  c.end_span(to_string(code), nlohmann::json{{"message", message}}.dump(-1, ' ', false,
-                                                                         nlohmann::json::error_handler_t::replace));
+  c.end_span(to_string(code), event_data{}.str("message", message).done());
 }
 
 // Asks `name` for something and hands the answer to `then`; when the actor is missing or does not answer,
