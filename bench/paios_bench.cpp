@@ -4,6 +4,7 @@
 //
 //   paios_bench [--quick]            everything (quick: fewer iterations, for a smoke run)
 //   paios_bench echo-server ENDPOINT (internal) the bare ROUTER echo used as the floor
+//   paios_bench load ENDPOINT N       N tasks to the echo brain of a running daemon, 512 outstanding (profiling)
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -263,6 +264,10 @@ std::string fmt(const char* f, double x) {
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "echo-server") return echo_server(argv[2]);
+  if (argc == 4 && std::string(argv[1]) == "load") {  // for profiling a daemon started by hand
+    std::printf("%.0f tasks/s\n", throughput(argv[2], std::atoi(argv[3]), 512, false));
+    return 0;
+  }
   bool quick = argc > 1 && std::string(argv[1]) == "--quick";
   const int rtt_n = quick ? 2000 : 20000;
   const int tasks_total = quick ? 10000 : 100000;

@@ -13,6 +13,7 @@
 
 #include "actors/dispatcher/brain_health.hpp"
 #include "actors/router/classifier.hpp"
+#include "messages/json_writer.hpp"
 #include "messages/redact.hpp"
 #include "config/config.hpp"
 
@@ -63,12 +64,14 @@ double task_path_overhead(int n) {
               route.p50, route.p99, route.p999, route.p99 < 10 ? "met" : "NOT met");
   auto d = c->classify(prompt, {});
   auto entry = measure(n, [&](int) {
-    nlohmann::json decision = d;
-    decision["summary"] = paios::redacted_summary(prompt);
-    decision["tried"] = nlohmann::json::array({{{"brain", "codex"}, {"outcome", "succeeded"}, {"duration_ms", 1000}}});
-    sink += decision.dump().size();
+    // What the dispatcher writes per task: the decision with its summary, then the call it made.
+    paios::json_object head;
+    paios::write_decision(head, d, false);
+    head.raw("chain", "[\"codex\"]").str("summary", paios::redacted_summary(prompt));
+    auto call = paios::json_object{}.str("brain", "codex").num("duration_ms", 1000).str("outcome", "succeeded").done();
+    sink += paios::json_object::extend(head.done()).raw("tried", "[" + call + "]").str("brain", "codex").done().size();
   });
-  std::printf("| the decision log entry per task (redacted summary, JSON; built twice per task) | p50 %.1f µs | p99 %.1f µs | "
+  std::printf("| the decision log entry per task (redacted summary, JSON text) | p50 %.1f µs | p99 %.1f µs | "
               "p99.9 %.1f µs | (no target) |\n",
               entry.p50, entry.p99, entry.p999);
   return static_cast<double>(sink);

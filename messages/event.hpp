@@ -8,6 +8,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "messages/json_writer.hpp"  // event data is written with json_object
 #include "messages/trace.hpp"
 
 namespace paios {
@@ -45,20 +46,6 @@ struct score_record {
   int score = 0;
   std::string note;
   std::int64_t time_ms = 0;
-};
-
-// A JSON object's text, built field by field without a document tree: the events on the task path are
-// emitted thousands of times a second, and a tree costs an allocation per node.
-class event_data {
- public:
-  event_data& str(std::string_view key, std::string_view value);
-  event_data& num(std::string_view key, std::int64_t value);
-  event_data& raw(std::string_view key, std::string_view json);  // a value that is JSON text already
-  std::string done() { return text_ + "}"; }
-
- private:
-  void key(std::string_view k);
-  std::string text_ = "{";
 };
 
 std::string event_id(std::int64_t seq);

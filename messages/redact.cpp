@@ -40,63 +40,91 @@ bool looks_like_token(std::string_view w) {
 }
 
 bool is_secret_key(std::string_view key) {
-  std::string k;
-  for (unsigned char c : key) k.push_back(c == '-' ? '_' : static_cast<char>(is_alpha(c) ? c | 0x20 : c));
-  for (auto s : kSecretKeys)
-    if (k.size() >= s.size() && k.compare(k.size() - s.size(), s.size(), s) == 0) return true;  // db_password too
+  auto fold = [](unsigned char c) { return static_cast<char>(c == '-' ? '_' : is_alpha(c) ? c | 0x20 : c); };
+  for (auto s : kSecretKeys) {  // the key ends with one: db_password too
+    if (key.size() < s.size()) continue;
+    auto tail = key.substr(key.size() - s.size());
+    std::size_t k = 0;
+    while (k < s.size() && fold(static_cast<unsigned char>(tail[k])) == s[k]) ++k;
+    if (k == s.size()) return true;
+  }
   return false;
 }
 
 }  // namespace
 
-std::string redact(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+namespace {
+
+// Writes `text` with its secrets replaced into `out` and returns true; returns false and leaves `out` alone
+// when there is nothing to replace (almost every text): nothing is copied then.
+bool redact_into(std::string_view text, std::string& out) {
+  bool changed = false;
+  std::size_t copied = 0;  // text before this offset is in `out` already
+  auto replace = [&](std::size_t start, std::size_t end) {
+    if (!changed) {
+      out.clear();
+      out.reserve(text.size());
+      changed = true;
+    }
+    out.append(text.substr(copied, start - copied));
+    out += kRedacted;
+    copied = end;
+  };
   std::size_t i = 0;
   bool redact_next_value = false;  // after "password=" or "Authorization: Bearer"
   while (i < text.size()) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (!word_char(c)) {
-      out.push_back(static_cast<char>(c));
+    if (!word_char(static_cast<unsigned char>(text[i]))) {
       ++i;
       continue;
     }
     auto start = i;
     while (i < text.size() && word_char(static_cast<unsigned char>(text[i]))) ++i;
     auto word = text.substr(start, i - start);
-    // A key: the word followed by optional quote and space, then ':' or '='.
-    auto j = i;
-    while (j < text.size() && (text[j] == '"' || text[j] == '\'' || text[j] == ' ')) ++j;
-    bool is_key = j < text.size() && (text[j] == ':' || text[j] == '=');
-    if (redact_next_value && !(word == "Bearer" || word == "bearer" || word == "Basic" || word == "basic")) {
-      out += kRedacted;
+    const bool scheme = word == "Bearer" || word == "bearer" || word == "Basic" || word == "basic";
+    if (redact_next_value && !scheme) {
+      replace(start, i);
       redact_next_value = false;
       continue;
     }
     if (looks_like_token(word)) {
-      out += kRedacted;
+      replace(start, i);
       continue;
     }
-    out += word;
+    // A key: the word followed by optional quote and space, then ':' or '='.
+    auto j = i;
+    while (j < text.size() && (text[j] == '"' || text[j] == '\'' || text[j] == ' ')) ++j;
+    bool is_key = j < text.size() && (text[j] == ':' || text[j] == '=');
     if (is_key && is_secret_key(word)) redact_next_value = true;
-    else if (!(word == "Bearer" || word == "bearer" || word == "Basic" || word == "basic")) redact_next_value = false;
+    else if (!scheme) redact_next_value = false;
     if (word == "Bearer" || word == "bearer") redact_next_value = true;
   }
-  return out;
+  if (changed) out.append(text.substr(copied));
+  return changed;
+}
+
+}  // namespace
+
+std::string redact(std::string_view text) {
+  std::string out;
+  return redact_into(text, out) ? out : std::string{text};
 }
 
 namespace {
 
-// Whether the text names a secret-bearing key anywhere (lower case, '-' as '_'): cheap, and false for
-// almost every event, which then keeps its text as it is.
-bool mentions_secret_key(std::string_view text) {
-  std::string lower(text.size(), ' ');
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    lower[i] = c == '-' ? '_' : static_cast<char>(is_alpha(c) ? c | 0x20 : c);
+// Whether a JSON text has a member whose key is secret-bearing ({"api_key": 42}): false for almost every
+// event, which then keeps its text as it is. Reads the keys in place: the strings followed by ':'.
+bool has_secret_member(std::string_view text) {
+  std::size_t i = 0;
+  while ((i = text.find('"', i)) != std::string_view::npos) {
+    auto start = ++i;
+    while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+    if (i >= text.size()) return false;
+    auto key = text.substr(start, i - start);
+    ++i;
+    auto j = i;
+    while (j < text.size() && is_space(static_cast<unsigned char>(text[j]))) ++j;
+    if (j < text.size() && text[j] == ':' && is_secret_key(key)) return true;
   }
-  for (auto k : kSecretKeys)
-    if (lower.find(k) != std::string::npos) return true;
   return false;
 }
 
@@ -116,10 +144,11 @@ void redact_value(nlohmann::json& v) {
 }  // namespace
 
 std::string redact_json(std::string_view text) {
-  auto plain = redact(text);
-  if (plain == text && !mentions_secret_key(text)) return plain;
+  std::string plain;
+  const bool changed = redact_into(text, plain);
+  if (!changed && !has_secret_member(text)) return std::string{text};
   auto doc = nlohmann::json::parse(text, nullptr, false);
-  if (doc.is_discarded()) return plain;
+  if (doc.is_discarded()) return changed ? plain : std::string{text};
   redact_value(doc);
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "messages/ids.hpp"
+#include "messages/json_writer.hpp"
 
 namespace paios::wire {
 namespace {
@@ -286,12 +287,21 @@ parse_result parse_request(std::string_view frame) {
   return out;
 }
 
+namespace {
+// {"v", "type", "id"?: the members every reply begins with.
+json_object reply_head(std::string_view id, std::string_view type) {
+  json_object j;
+  j.num("v", protocol_version).str("type", type);
+  if (!id.empty()) j.str("id", id);
+  return j;
+}
+}  // namespace
+
 std::string encode_error(std::string_view id, errc code, std::string_view message, std::string_view task_id) {
-  auto j = base(id, "error");
-  j["code"] = to_string(code);
-  j["message"] = message;
-  if (!task_id.empty()) j["task_id"] = task_id;
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  auto j = reply_head(id, "error");
+  j.str("code", to_string(code)).str("message", message);
+  if (!task_id.empty()) j.str("task_id", task_id);
+  return j.done();
 }
 
 std::string encode_reply(std::string_view id, std::string_view type, json body) {
@@ -301,53 +311,48 @@ std::string encode_reply(std::string_view id, std::string_view type, json body) 
 }
 
 std::string encode_pong(std::string_view id, std::string_view version, std::int64_t uptime_ms) {
-  return encode_reply(id, "pong", {{"version", version}, {"uptime_ms", uptime_ms}});
+  return reply_head(id, "pong").str("version", version).num("uptime_ms", uptime_ms).done();
 }
 
 namespace {
-json update_body(const task_update& u) {
-  json j{{"task_id", u.task_id}};
+// The members of a task update after the reply head; `with_text` false leaves out what the agent wrote (the
+// event stream carries lifecycle, not content).
+void write_update(json_object& j, const task_update& u, bool with_text) {
+  j.str("task_id", u.task_id);
   switch (u.what) {
-    case task_update::kind::accepted: j["trace_id"] = u.trace_id; break;
-    case task_update::kind::routed:
-      j["brain"] = u.brain;
-      j["reason"] = u.text;
-      break;
+    case task_update::kind::accepted: break;
+    case task_update::kind::routed: j.str("brain", u.brain).str("reason", u.text); break;
     case task_update::kind::chunk:
-      j["seq"] = u.seq;
-      j["text"] = u.text;
+      j.num("seq", u.seq);
+      if (with_text) j.str("text", u.text);
       break;
     case task_update::kind::result:
-      j["state"] = to_string(u.state);
-      j["brain"] = u.brain;
-      j["text"] = u.text;
-      j["exit_code"] = u.exit_code;
-      j["duration_ms"] = u.duration_ms;
+      j.str("state", to_string(u.state)).str("brain", u.brain);
+      if (with_text) j.str("text", u.text);
+      j.num("exit_code", u.exit_code).num("duration_ms", u.duration_ms);
       break;
     case task_update::kind::error:
-      j["state"] = to_string(u.state);
-      j["code"] = to_string(u.error);
-      j["message"] = u.message;
-      if (!u.brain.empty()) j["brain"] = u.brain;
-      j["duration_ms"] = u.duration_ms;
+      j.str("state", to_string(u.state)).str("code", to_string(u.error)).str("message", u.message);
+      if (!u.brain.empty()) j.str("brain", u.brain);
+      j.num("duration_ms", u.duration_ms);
       break;
   }
-  if (!u.trace_id.empty()) j["trace_id"] = u.trace_id;
-  return j;
+  if (!u.trace_id.empty() || u.what == task_update::kind::accepted) j.str("trace_id", u.trace_id);
 }
 }  // namespace
 
 std::string encode_update(const task_update& u) {
   // A refused submission has no task: it is a plain error reply.
   if (u.task_id.empty() && u.what == task_update::kind::error) return encode_error(u.request_id, u.error, u.message);
-  return encode_reply(u.request_id, to_string(u.what), update_body(u));
+  auto j = reply_head(u.request_id, to_string(u.what));
+  write_update(j, u, true);
+  return j.done();
 }
 
 std::string encode_task_event(const task_update& u) {
-  auto j = update_body(u);
-  j["event"] = to_string(u.what);
-  j.erase("text");  // the stream carries lifecycle, not content
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  json_object j;
+  write_update(j, u, false);
+  return j.str("event", to_string(u.what)).done();
 }
 
 std::string encode_task(std::string_view id, const task_record& r) {

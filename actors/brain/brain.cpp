@@ -44,7 +44,7 @@ void call_span(const brain_state& st, const task_spec& spec, std::uint64_t span,
                const task_update& u) {
   auto trace = parse_trace_id(spec.trace_id);
   if (!trace) return;
-  event_data data;
+  json_object data;
   data.str("brain", st.cfg.name).str("task_id", spec.id);
   if (st.cfg.kind == "process") data.num("exit_code", u.exit_code);
   if (u.error != errc::none) data.str("message", u.message);

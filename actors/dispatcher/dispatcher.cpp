@@ -18,6 +18,7 @@
 #include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
+#include "messages/json_writer.hpp"
 #include "messages/redact.hpp"
 
 namespace paios {
@@ -42,8 +43,9 @@ struct in_flight {
   bool stream = true;
   std::vector<std::string> chain;  // brains to try, in order
   std::string route_reason;        // why the first brain of the chain
-  nlohmann::json decision;         // the routing decision, as the decision log keeps it
-  nlohmann::json tried = nlohmann::json::array();  // each call or skip: {brain, outcome, message?, duration_ms?}
+  std::string category;            // the router's category, "" when it did not classify the task
+  std::string decision_head;       // the decision log entry's JSON object, but for brain, tried and outcome
+  std::string tried;               // each call or skip, comma-separated: {brain, outcome, message?, duration_ms?}
   std::size_t next = 0;            // index of the brain to try next
   std::string failures;            // why earlier brains of the chain could not run it
   bool only_unavailable = true;    // every brain so far was skipped or could not start it
@@ -138,22 +140,26 @@ void store_breaker(dispatcher_actor* self, breaker_record r, const task_spec* ca
   store_quietly(self, std::move(r), "a breaker transition");
 }
 
+std::string tried_json(const in_flight& t) { return "[" + t.tried + "]"; }
+
+void add_tried(in_flight& t, json_object call) {
+  if (!t.tried.empty()) t.tried += ',';
+  t.tried += call.done();
+}
+
 void store_decision(dispatcher_actor* self, const in_flight& t) {
   route_record r;
   r.task_id = t.record.spec.id;
   r.time_ms = t.record.spec.created_ms;
   r.trace_id = t.record.spec.trace_id;
-  r.category = t.decision.value("category", "");
+  r.category = t.category;
   r.brain = t.record.brain;
   r.outcome = t.finishing ? std::string{to_string(t.record.state)} : std::string{};
-  auto d = t.decision;
-  d["task_id"] = r.task_id;
-  d["trace_id"] = r.trace_id;
-  d["time_ms"] = r.time_ms;
-  d["tried"] = t.tried;
-  d["brain"] = r.brain;
-  d["outcome"] = r.outcome;
-  r.json = d.dump();
+  r.json = json_object::extend(t.decision_head)
+               .raw("tried", tried_json(t))
+               .str("brain", r.brain)
+               .str("outcome", r.outcome)
+               .done();
   store_quietly(self, std::move(r), "a routing decision");
 }
 
@@ -175,11 +181,11 @@ void end_task_span(const in_flight& t, const task_update& outcome) {
   metrics::observe("paios_task_duration_seconds", {{"brain", brain}}, static_cast<double>(ended_us - t.accepted_us) / 1e6);
   auto trace = parse_trace_id(t.record.spec.trace_id);
   if (!trace) return;
-  auto data = event_data{}
+  auto data = json_object{}
                   .str("task_id", r.spec.id)
                   .str("state", to_string(r.state))
                   .str("brain", r.brain)
-                  .raw("tried", t.tried.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+                  .raw("tried", tried_json(t))
                   .done();
   emit_span("task", "run", *trace, r.spec.span_id, r.spec.parent_span, t.accepted_us, ended_us,
             outcome.what == task_update::kind::result ? std::string_view{"ok"} : to_string(outcome.error),
@@ -271,7 +277,7 @@ void call_brain(dispatcher_actor* self, const std::string& id, const std::string
             if (t.ticket) st.health->release(name, *t.ticket);
             t.ticket.reset();
             auto why = "not running (" + caf::to_string(e) + ")";
-            t.tried.push_back({{"brain", name}, {"outcome", "unavailable"}, {"message", why}});
+            add_tried(t, json_object{}.str("brain", name).str("outcome", "unavailable").str("message", why));
             note_failure(t, name, why, true);
             try_next(self, id);
           });
@@ -286,7 +292,7 @@ bool admitted(dispatcher_actor* self, in_flight& t, const std::string& name) {
     t.ticket = a.ticket;
     return true;
   }
-  t.tried.push_back({{"brain", name}, {"outcome", "skipped"}, {"message", a.refusal}});
+  add_tried(t, json_object{}.str("brain", name).str("outcome", "skipped").str("message", a.refusal));
   note_failure(t, name, a.refusal, true);
   return false;
 }
@@ -396,10 +402,11 @@ void on_outcome(dispatcher_actor* self, task_update& u) {
     t.ticket.reset();
     if (moved) store_breaker(self, std::move(*moved), &t.record.spec);
   }
-  nlohmann::json call{{"brain", brain}, {"duration_ms", took}};
-  call["outcome"] = u.what == task_update::kind::result ? std::string{"succeeded"} : std::string{to_string(u.error)};
-  if (!u.message.empty()) call["message"] = u.message;
-  t.tried.push_back(std::move(call));
+  json_object call;
+  call.str("brain", brain).num("duration_ms", took);
+  call.str("outcome", u.what == task_update::kind::result ? std::string_view{"succeeded"} : to_string(u.error));
+  if (!u.message.empty()) call.str("message", u.message);
+  add_tried(t, std::move(call));
   if (u.what != task_update::kind::error || u.error == errc::cancelled || u.error == errc::interrupted) {
     auto id = u.task_id;
     finish(self, id, std::move(u));
@@ -468,44 +475,53 @@ std::vector<route_attachment> route_attachments(const task_spec& spec) {
 // refused (an override naming an unknown brain).
 std::string plan_chain(const dispatcher_state& st, in_flight& t) {
   auto& spec = t.record.spec;
+  json_object head;  // the decision log entry; its chain, summary and ids are added below
+  auto summary = redacted_summary(spec.prompt);  // as the client wrote it, before an override is taken out
   if (!spec.brain.empty()) {
     t.chain = {spec.brain};
     t.route_reason = "requested by the client";
-    t.decision = {{"override", spec.brain}, {"reason", t.route_reason}, {"chain", t.chain},
-                  {"summary", redacted_summary(spec.prompt)}};
-    return {};
-  }
-  if (st.opts.router) {
+    head.str("override", spec.brain).str("reason", t.route_reason);
+  } else if (st.opts.router) {
     const auto started = now_us();
     auto d = st.opts.router->classify(spec.prompt, route_attachments(spec));
     if (auto trace = parse_trace_id(spec.trace_id))
       emit_span("route", "classify", *trace, 0, spec.span_id, started, now_us(),
                 !d.override_brain.empty() && d.chain.empty() ? std::string_view{"unknown_brain"} : std::string_view{"ok"},
-                nlohmann::json{{"category", d.category},
-                               {"confidence", d.confidence},
-                               {"brain", d.chain.empty() ? std::string{} : d.chain.front()},
-                               {"override", d.override_brain},
-                               {"below_threshold", d.below_threshold}}
-                    .dump());
+                json_object{}
+                    .str("category", d.category)
+                    .real("confidence", d.confidence)
+                    .str("brain", d.chain.empty() ? std::string_view{} : std::string_view{d.chain.front()})
+                    .str("override", d.override_brain)
+                    .boolean("below_threshold", d.below_threshold)
+                    .done());
     if (!d.override_brain.empty() && d.chain.empty()) return d.reason;  // names an unknown brain
     t.route_reason = d.reason;
     t.chain = d.chain;
-    t.decision = d;
-    t.decision["summary"] = redacted_summary(spec.prompt);
+    t.category = d.category;
+    write_decision(head, d, false);
     if (!d.override_brain.empty()) {
       spec.prompt = std::move(d.prompt);
       spec.brain = d.override_brain;
-      return {};
     }
   } else {
-    t.decision = {{"reason", "the default brain (no router)"}, {"summary", redacted_summary(spec.prompt)}};
+    head.str("reason", "the default brain (no router)");
   }
-  auto add = [&](const std::string& b) {
-    if (std::find(t.chain.begin(), t.chain.end(), b) == t.chain.end()) t.chain.push_back(b);
-  };
-  add(st.opts.default_brain);
-  for (auto& b : st.opts.failover) add(b);
-  t.decision["chain"] = t.chain;
+  // A task that names its brain tries just that one; any other is answered while any brain can answer it.
+  if (spec.brain.empty()) {
+    auto add = [&](const std::string& b) {
+      if (std::find(t.chain.begin(), t.chain.end(), b) == t.chain.end()) t.chain.push_back(b);
+    };
+    add(st.opts.default_brain);
+    for (auto& b : st.opts.failover) add(b);
+  }
+  json_array chain;
+  for (const auto& b : t.chain) chain.str(b);
+  head.raw("chain", chain.done())
+      .str("summary", summary)
+      .str("task_id", spec.id)
+      .str("trace_id", spec.trace_id)
+      .num("time_ms", spec.created_ms);
+  t.decision_head = head.done();
   return {};
 }
 
@@ -809,7 +825,7 @@ caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opt
         auto& st = self->state;
         if (!st.opts.router) return std::string{"{}"};
         auto d = st.opts.router->classify(spec.prompt, route_attachments(spec), spec.brain);
-        return nlohmann::json(d).dump();
+        return decision_json(d);
       },
       [=](cancel_atom, const std::string& id) -> caf::result<bool, std::string> {
         auto& st = self->state;

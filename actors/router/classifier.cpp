@@ -8,6 +8,8 @@
 #include <re2/re2.h>
 #include <re2/set.h>
 
+#include "messages/json_writer.hpp"
+
 namespace paios {
 namespace {
 
@@ -258,18 +260,28 @@ struct classifier::regex_set {
 
 classifier::~classifier() = default;
 
-void to_json(json& j, const route_decision& d) {
-  json scores = json::object();
-  for (auto& [k, v] : d.scores) scores[k] = std::round(v * 1000) / 1000;
-  j = json{{"category", d.category},
-           {"confidence", std::round(d.confidence * 1000) / 1000},
-           {"brain", d.chain.empty() ? std::string{} : d.chain.front()},
-           {"chain", d.chain},
-           {"scores", scores},
-           {"rules", d.rules},
-           {"override", d.override_brain.empty() ? json(nullptr) : json(d.override_brain)},
-           {"below_threshold", d.below_threshold},
-           {"reason", d.reason}};
+void write_decision(json_object& out, const route_decision& d, bool with_chain) {
+  auto rounded = [](double v) { return std::round(v * 1000) / 1000; };
+  out.str("category", d.category).real("confidence", rounded(d.confidence));
+  if (with_chain) {
+    json_array chain;
+    for (const auto& b : d.chain) chain.str(b);
+    out.str("brain", d.chain.empty() ? std::string_view{} : std::string_view{d.chain.front()}).raw("chain", chain.done());
+  }
+  json_object scores;
+  for (const auto& [category, score] : d.scores) scores.real(category, rounded(score));
+  json_array rules;
+  for (const auto& r : d.rules) rules.str(r);
+  out.raw("scores", scores.done()).raw("rules", rules.done());
+  if (d.override_brain.empty()) out.null("override");
+  else out.str("override", d.override_brain);
+  out.boolean("below_threshold", d.below_threshold).str("reason", d.reason);
+}
+
+std::string decision_json(const route_decision& d) {
+  json_object out;
+  write_decision(out, d);
+  return out.done();
 }
 
 int classifier::category_index(const std::string& name) const {

@@ -42,8 +42,13 @@ struct route_decision {
   std::string reason;                                  // one sentence for people
 };
 
-// {category, confidence, brain, chain, scores: {category: score}, rules, override, below_threshold, reason}
-void to_json(nlohmann::json& j, const route_decision& d);
+class json_object;
+// Writes the decision's members (docs/protocol.md, route.classify): category, confidence, scores {category:
+// score}, rules, override, below_threshold, reason, and with `with_chain` also brain (the chain's first) and
+// chain. The dispatcher writes those two itself: the chain it walks, the brain that ran the task.
+void write_decision(json_object& out, const route_decision& d, bool with_chain = true);
+// The whole decision as JSON text.
+std::string decision_json(const route_decision& d);
 
 class classifier {
  public:

@@ -1,6 +1,7 @@
 #include "actors/state_store/state_store.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 #include <variant>
 
 #include <caf/all.hpp>
@@ -17,11 +18,14 @@
 namespace paios {
 namespace {
 
+// One row to write in the next batch. Writes of one task that meet in a batch become one row (its last
+// record; an insert if the first was): they commit together anyway, and on a busy daemon a task's "running"
+// and its outcome usually do. Each write's promise is kept, and each is answered.
 struct pending_write {
   std::variant<task_record, breaker_record, route_record, rule_weight> item;
   bool is_new = false;
-  caf::response_promise promise;
-  std::int64_t arrived_us = 0;
+  std::vector<caf::response_promise> promises;
+  std::int64_t arrived_us = 0;  // of the first write
 };
 
 // Writes a batch in one transaction and returns each write's error ("" for success). A write that fails on
@@ -54,6 +58,7 @@ std::vector<std::string> commit_batch(state_db& db, const std::vector<pending_wr
 struct store_state {
   std::unique_ptr<state_db> db;
   std::vector<pending_write> pending;
+  std::unordered_map<std::string, std::size_t> pending_tasks;  // task id -> its row in `pending`
   bool flush_scheduled = false;
   static inline const char* name = "state_store";
 
@@ -66,12 +71,14 @@ struct store_state {
 
 using store_actor = caf::stateful_actor<store_state>;
 
-// The span of one task write: from its arrival in the mailbox to the commit of its batch.
+// The span of one task row written: from the arrival of its first write to the commit of its batch; "writes"
+// counts the writes it joined.
 void trace_write(const task_record& t, const pending_write& w, std::int64_t committed_us, const std::string& error) {
   auto trace = parse_trace_id(t.spec.trace_id);
   if (!trace) return;
-  event_data data;
+  json_object data;
   data.str("task_id", t.spec.id).str("state", to_string(t.state)).str("store", "state");
+  if (w.promises.size() > 1) data.num("writes", static_cast<std::int64_t>(w.promises.size()));
   if (!error.empty()) data.str("error", error);
   emit_span("task", "persist", *trace, 0, t.spec.span_id, w.arrived_us, committed_us,
             error.empty() ? "ok" : "store_failed", data.done());
@@ -83,11 +90,12 @@ void flush(store_actor* self) {
   if (st.pending.empty()) return;
   auto batch = std::move(st.pending);
   st.pending.clear();
+  st.pending_tasks.clear();
   auto errors = commit_batch(*st.db, batch);
   const auto committed_us = now_us();
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!errors[i].empty()) spdlog::error("state_store: a write failed: {}", errors[i]);
-    batch[i].promise.deliver(errors[i]);
+    for (auto& p : batch[i].promises) p.deliver(errors[i]);
     if (auto* t = std::get_if<task_record>(&batch[i].item)) trace_write(*t, batch[i], committed_us, errors[i]);
   }
 }
@@ -95,7 +103,16 @@ void flush(store_actor* self) {
 caf::result<std::string> enqueue(store_actor* self, pending_write w) {
   auto& st = self->state;
   auto promise = self->make_response_promise<std::string>();
-  w.promise = promise;
+  if (auto* t = std::get_if<task_record>(&w.item)) {
+    auto [it, first] = st.pending_tasks.try_emplace(t->spec.id, st.pending.size());
+    if (!first) {
+      auto& row = st.pending[it->second];
+      row.item = std::move(*t);
+      row.promises.push_back(promise);
+      return promise;
+    }
+  }
+  w.promises.push_back(promise);
   w.arrived_us = now_us();
   st.pending.push_back(std::move(w));
   if (!st.flush_scheduled) {

@@ -128,7 +128,7 @@ void bridge_io::read_requests() {
       ++stats_.errors;
       send_reply(identity, wire::encode_error(req_id, code, message));
       emit_span("bridge", op, new_trace(), 0, 0, received_us, now_us(), to_string(code),
-                event_data{}.str("message", message).done());
+                json_object{}.str("message", message).done());
     };
     if (!have_body || extra > 0) {
       refuse(errc::bad_frame, "a request is exactly one frame holding a JSON object; got " +

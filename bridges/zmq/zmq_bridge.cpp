@@ -62,7 +62,7 @@ void reply_frame(bridge_actor* self, const call& c, std::string frame) {
 
 void reply_error(bridge_actor* self, const call& c, errc code, std::string message) {
   self->state.out->reply(c.identity, wire::encode_error(c.id, code, message));
-  c.end_span(to_string(code), event_data{}.str("message", message).done());
+  c.end_span(to_string(code), json_object{}.str("message", message).done());
 }
 
 // Asks `name` for something and hands the answer to `then`; when the actor is missing or does not answer,
@@ -344,7 +344,7 @@ caf::behavior bridge_behavior(bridge_actor* self, zmq_bridge_options opts) {
         if (terminal)
           if (auto it = st.submits.find(u.parent_span); it != st.submits.end()) {
             auto status = u.what == task_update::kind::result ? std::string{"ok"} : std::string{to_string(u.error)};
-            it->second.end_span(status, event_data{}.str("task_id", u.task_id).done());
+            it->second.end_span(status, json_object{}.str("task_id", u.task_id).done());
             st.submits.erase(it);
           }
         auto identity = std::move(u.route);

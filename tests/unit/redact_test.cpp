@@ -53,6 +53,9 @@ TEST(Redact, JsonKeepsItsShapeAndLosesItsSecrets) {
            {R"({"message":"invalid key sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789","list":["Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc"]})",
             R"({"list":["Bearer [REDACTED]"],"message":"invalid key [REDACTED]"})"},
            {R"({"usage":{"input_tokens":12,"output_tokens":3}})", R"({"usage":{"input_tokens":12,"output_tokens":3}})"},
+           // Keys are compared folded ('-' as '_', any case), with spaces before the colon, after escaped quotes.
+           {R"({"note":"say \"hi\"", "DB-Password" : 7})", R"({"note":"say \"hi\"","DB-Password":"[REDACTED]"})"},
+           {R"({"passwordHint":"the dog"})", R"({"passwordHint":"the dog"})"},
        }) {
     auto out = redact_json(w.in);
     EXPECT_EQ(nlohmann::json::parse(out), nlohmann::json::parse(w.out)) << w.in << " -> " << out;

@@ -208,11 +208,11 @@ TEST(Router, CodeInsideFencesIsNotReadForWords) {
   ASSERT_TRUE(c);
   const std::string code = "```python\ndef load(path):\n    raise ValueError('error: exception, crash, bug, failing')\n```";
   auto d = c->classify("please review this function\n" + code + "\nthanks", {});
-  EXPECT_EQ(d.category, "code_review") << nlohmann::json(d).dump();
+  EXPECT_EQ(d.category, "code_review") << paios::decision_json(d);
   for (auto& r : d.rules) EXPECT_EQ(r.find("debug"), std::string::npos) << r;
   // An unclosed fence runs to the end; regular expressions still read everything (a pasted traceback).
   d = c->classify("```\nTraceback (most recent call last):\n  File \"a.py\", line 1\nKeyError: 'x'", {});
-  EXPECT_EQ(d.category, "debug") << nlohmann::json(d).dump();
+  EXPECT_EQ(d.category, "debug") << paios::decision_json(d);
 }
 
 TEST(Router, TheOpeningWordsWeighMore) {

@@ -67,3 +67,37 @@ TEST_F(StateStore, WritesWaitingAtStopAreCommitted) {
   ASSERT_TRUE(db) << error;
   EXPECT_EQ(db->list_tasks(1000, std::nullopt, error).size(), 200u);
 }
+
+// A task's insert, its "running" and its outcome sent together share a batch: each write is answered, and
+// the row holds the last record (one row written, not three).
+TEST_F(StateStore, WritesOfOneTaskInABatchAreEachAnsweredAndTheLastWins) {
+  auto store = spawn_state_store(*sys, {file(), false, false});
+  caf::scoped_actor self{*sys};
+  auto running = task("t-x");
+  running.state = task_state::running;
+  running.started_ms = 5;
+  auto done = running;
+  done.state = task_state::succeeded;
+  done.text = "the answer";
+  done.finished_ms = 9;
+  auto a = self->request(store, 5s, persist_atom::value, task("t-x"), true);
+  auto other = self->request(store, 5s, persist_atom::value, task("t-y"), true);
+  auto b = self->request(store, 5s, persist_atom::value, running, false);
+  auto c = self->request(store, 5s, persist_atom::value, done, false);
+  std::vector<std::string> answers;
+  for (auto* h : {&a, &other, &b, &c})
+    h->receive([&](const std::string& err) { answers.push_back(err); }, [&](caf::error& e) { answers.push_back(caf::to_string(e)); });
+  EXPECT_EQ(answers, (std::vector<std::string>{"", "", "", ""}));
+  task_record got;
+  self->request(store, 5s, get_atom::value, std::string{"t-x"}).receive([&](bool, const task_record& r) { got = r; }, [](caf::error&) {});
+  EXPECT_EQ(got.state, task_state::succeeded);
+  EXPECT_EQ(got.text, "the answer");
+  EXPECT_EQ(got.started_ms, 5);
+  EXPECT_EQ(got.finished_ms, 9);
+  // A later batch updates the row as usual.
+  done.text = "changed";
+  self->request(store, 5s, persist_atom::value, done, false).receive([&](const std::string& err) { EXPECT_EQ(err, ""); }, [](caf::error&) {});
+  self->request(store, 5s, get_atom::value, std::string{"t-x"}).receive([&](bool, const task_record& r) { got = r; }, [](caf::error&) {});
+  EXPECT_EQ(got.text, "changed");
+  caf::anon_send_exit(store, caf::exit_reason::kill);
+}
