@@ -62,11 +62,16 @@ double ingest(const std::filesystem::path& file, int total) {
   std::atomic<long> written{0};
   auto start = clock_type::now();
   std::thread writer([&] {
-    std::vector<paios::event_record> batch;
+    paios::event_batch batch;
+    std::vector<std::pair<std::size_t, std::string>> redacted;
+    std::string out;
     for (;;) {
       bool last = !producing.load();
       sink.drain(batch);
-      for (auto& e : batch) e.data_json = paios::redact_json(e.data_json);
+      redacted.clear();
+      for (std::size_t i = 0; i < batch.size(); ++i)
+        if (paios::redact_json_into(batch.data(i), out)) redacted.emplace_back(i, std::move(out));
+      batch.replace_data(redacted);
       if (!batch.empty()) {
         if (auto err = db->insert(batch); !err.empty()) std::fprintf(stderr, "insert: %s\n", err.c_str());
         written += static_cast<long>(batch.size());
@@ -100,7 +105,7 @@ percentiles lookup(const std::filesystem::path& file, int total, int probes) {
   std::string error;
   auto db = paios::obs_db::open(file, false, error);
   std::vector<paios::trace_id> traces;
-  std::vector<paios::event_record> batch;
+  paios::event_batch batch;
   auto t = paios::new_trace();
   for (int i = 0; i < total; ++i) {
     if (i % 10 == 0) {
@@ -116,7 +121,7 @@ percentiles lookup(const std::filesystem::path& file, int total, int probes) {
     e.action = "run";
     e.status = "ok";
     e.data_json = typical_data(i);
-    batch.push_back(std::move(e));
+    batch.push(std::move(e));
     if (batch.size() == 8192 || i + 1 == total) {
       db->insert(batch);
       batch.clear();
@@ -152,7 +157,7 @@ percentiles emit_cost(int n) {
   });
   paios::install_event_sink(&sink);
   std::thread writer([&] {
-    std::vector<paios::event_record> out;
+    paios::event_batch out;
     for (;;) {
       std::unique_lock lock(m);
       cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return wake || !running; });

@@ -114,6 +114,11 @@ int main(int argc, char** argv) {
   // One malloc arena: glibc's default of eight per core keeps freed memory in each arena the actor threads
   // touched, which shows as resident growth under load (docs/benchmarks.md); the throughput cost is nil here.
   mallopt(M_ARENA_MAX, 1);
+  // Blocks of 64 KiB and more (the event queue's buffers, a large prompt or answer) are mapped on their own
+  // and unmapped when freed. glibc's default threshold rises after such a block is freed, and the next ones
+  // then come from the heap, where they pin whatever small blocks land after them: 5 MB of resident growth
+  // on a busy daemon (docs/benchmarks.md).
+  mallopt(M_MMAP_THRESHOLD, 64 * 1024);
   umask(077);
   if (auto err = paios::prepare_home(home); !err.empty()) {
     std::cerr << "paiosd: " << err << "\n";

@@ -143,14 +143,23 @@ void redact_value(nlohmann::json& v) {
 
 }  // namespace
 
-std::string redact_json(std::string_view text) {
+bool redact_json_into(std::string_view text, std::string& out) {
   std::string plain;
   const bool changed = redact_into(text, plain);
-  if (!changed && !has_secret_member(text)) return std::string{text};
+  if (!changed && !has_secret_member(text)) return false;
   auto doc = nlohmann::json::parse(text, nullptr, false);
-  if (doc.is_discarded()) return changed ? plain : std::string{text};
+  if (doc.is_discarded()) {
+    if (changed) out = std::move(plain);
+    return changed;
+  }
   redact_value(doc);
-  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return true;
+}
+
+std::string redact_json(std::string_view text) {
+  std::string out;
+  return redact_json_into(text, out) ? out : std::string{text};
 }
 
 std::string redacted_summary(std::string_view text, std::size_t max_chars) {

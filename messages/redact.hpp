@@ -15,6 +15,9 @@ std::string redact(std::string_view text);
 // type ({"token": 123}, {"api_key": "two words"}), and token-shaped strings anywhere. Valid JSON stays
 // valid; text that is not JSON is redacted as text. An event's data goes through this before it is stored.
 std::string redact_json(std::string_view text);
+// The same, for a hot path: writes the redacted text into `out` and returns true, or returns false (and
+// leaves `out` alone) when the text has nothing to redact.
+bool redact_json_into(std::string_view text, std::string& out);
 
 // The first `max_chars` bytes of the text (cut at a UTF-8 boundary), redacted, whitespace runs folded to one
 // space, with "…" when cut: what a decision log or a list shows of a prompt.

@@ -21,7 +21,7 @@ bool event_sink::push(event_record&& e) {
       dropped_total_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    queue_.push_back(std::move(e));
+    queue_.push(std::move(e));
     if (queue_.size() >= batch_ && !woken_ && wake_) {
       woken_ = true;
       wake = wake_;
@@ -32,14 +32,9 @@ bool event_sink::push(event_record&& e) {
   return true;
 }
 
-std::uint64_t event_sink::drain(std::vector<event_record>& out) {
+std::uint64_t event_sink::drain(event_batch& out) {
   std::lock_guard lock(mutex_);
-  if (out.empty()) {
-    out.swap(queue_);  // the common case: hand the buffer over, no copy
-  } else {
-    for (auto& e : queue_) out.push_back(std::move(e));
-    queue_.clear();
-  }
+  out.append(queue_);
   woken_ = false;
   auto dropped = dropped_since_drain_;
   dropped_since_drain_ = 0;

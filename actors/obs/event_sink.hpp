@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/obs/event_batch.hpp"
 #include "messages/event.hpp"
 
 namespace paios {
@@ -25,9 +26,9 @@ class event_sink {
 
   // False when the queue is full (the event is dropped and counted).
   bool push(event_record&& e);
-  // The store's side: moves every queued event into `out` (appending) and returns how many were dropped
-  // since the previous drain.
-  std::uint64_t drain(std::vector<event_record>& out);
+  // The store's side: moves every queued event into `out` (appending; an empty `out` trades buffers with
+  // the queue) and returns how many were dropped since the previous drain.
+  std::uint64_t drain(event_batch& out);
   // Called, outside the lock, when the queue reaches a batch; once until the next drain.
   void on_batch(std::function<void()> wake);
 
@@ -40,7 +41,7 @@ class event_sink {
   const std::size_t capacity_;
   const std::size_t batch_;
   mutable std::mutex mutex_;
-  std::vector<event_record> queue_;
+  event_batch queue_;
   std::function<void()> wake_;
   bool woken_ = false;
   std::uint64_t dropped_since_drain_ = 0;

@@ -69,8 +69,8 @@ std::unique_ptr<obs_db> obs_db::open(const std::filesystem::path& file, bool syn
   o->db_ = sqlite_db::open(file, synchronous_full, error, "PRAGMA page_size=16384; PRAGMA auto_vacuum=INCREMENTAL;");
   if (!o->db_) return nullptr;
   // Checkpoints copy the log into the file and sync it: fewer, larger ones (the log grows to 64 MiB).
-  // Writes append, so a small page cache does (1 MiB; SQLite's default is 2).
-  if (auto err = o->db_->exec("PRAGMA wal_autocheckpoint=4096; PRAGMA cache_size=-1024;"); !err.empty()) {
+  // Writes append, so a small page cache does (512 KiB, 32 pages; SQLite's default is 2 MiB).
+  if (auto err = o->db_->exec("PRAGMA wal_autocheckpoint=4096; PRAGMA cache_size=-512;"); !err.empty()) {
     error = "cannot configure " + file.string() + ": " + err;
     return nullptr;
   }
@@ -99,26 +99,27 @@ std::unique_ptr<obs_db> obs_db::open(const std::filesystem::path& file, bool syn
   return o;
 }
 
-std::string obs_db::insert(std::vector<event_record>& batch) {
+std::string obs_db::insert(event_batch& batch) {
   if (batch.empty()) return {};
   if (auto err = db_->exec("BEGIN IMMEDIATE"); !err.empty()) return err;
   auto& s = st_->insert;
-  for (auto& e : batch) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& e = batch[i];
     s.bind(1, e.time_us).bind(2, e.duration_us).bind(3, as_sql(e.trace.hi)).bind(4, as_sql(e.trace.lo));
     s.bind(5, as_sql(e.span)).bind(6, as_sql(e.parent));
     s.bind_static(7, e.category).bind_static(8, e.action).bind_static(9, e.status);
-    s.bind_static(10, e.data_json.empty() ? std::string_view{"{}"} : std::string_view{e.data_json});
+    s.bind_static(10, batch.data(i));
     if (!s.run()) {
       auto err = s.error();
       db_->exec("ROLLBACK");
-      for (auto& x : batch) x.seq = 0;
+      for (std::size_t k = 0; k < batch.size(); ++k) batch[k].seq = 0;
       return err;
     }
     e.seq = db_->last_insert_rowid();
   }
   if (auto err = db_->exec("COMMIT"); !err.empty()) {
     db_->exec("ROLLBACK");
-    for (auto& x : batch) x.seq = 0;
+    for (std::size_t k = 0; k < batch.size(); ++k) batch[k].seq = 0;
     return err;
   }
   return {};

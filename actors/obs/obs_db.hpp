@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/obs/event_batch.hpp"
 #include "messages/event.hpp"
 
 namespace paios {
@@ -21,7 +22,7 @@ class obs_db {
   ~obs_db();
 
   // Inserts the batch in one transaction and gives each event its seq; "" or the error (nothing written).
-  std::string insert(std::vector<event_record>& batch);
+  std::string insert(event_batch& batch);
   // Newest first.
   std::vector<event_record> query(const event_query& q, std::string& error);
   // Every event of one trace, oldest first.

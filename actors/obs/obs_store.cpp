@@ -17,12 +17,12 @@ namespace paios {
 namespace {
 
 constexpr std::int64_t kRetentionEveryMs = 60'000;
-constexpr std::size_t kKeepCapacity = 4096;  // events: under 1 MB of buffer kept between batches
+constexpr std::size_t kKeepCapacity = 4096;  // events' room kept between batches
 
 struct obs_state {
   obs_store_options opts;
   std::unique_ptr<obs_db> db;
-  std::vector<event_record> batch;  // drained from the sink, or kept from a failed write
+  event_batch batch;  // drained from the sink, or kept from a failed write
   std::uint64_t stored = 0, batches = 0, failed_batches = 0;
   std::uint64_t overflow = 0;  // events given up after failed writes (the sink counts what it refused)
   std::string last_error;
@@ -47,9 +47,11 @@ std::string write_pending(obs_actor* self) {
   if (auto dropped = st.opts.sink->drain(st.batch); dropped > 0)
     spdlog::warn("obs_store: {} events were dropped: the queue was full ({} events)", dropped, st.opts.sink->capacity());
   if (st.batch.size() == kept && kept == 0) return {};
-  std::for_each(st.batch.begin() + static_cast<std::ptrdiff_t>(kept), st.batch.end(), [](event_record& e) {
-    if (e.data_json.size() > 2) e.data_json = redact_json(e.data_json);
-  });
+  std::vector<std::pair<std::size_t, std::string>> redacted;
+  std::string out;
+  for (auto i = kept; i < st.batch.size(); ++i)
+    if (redact_json_into(st.batch.data(i), out)) redacted.emplace_back(i, std::move(out));
+  st.batch.replace_data(redacted);
   if (auto err = st.db->insert(st.batch); !err.empty()) {
     ++st.failed_batches;
     if (err != st.last_error) spdlog::error("obs_store: {} events not written yet: {}", st.batch.size(), err);
@@ -57,7 +59,7 @@ std::string write_pending(obs_actor* self) {
     // Kept for the next tick, but never more than the queue's capacity: beyond it the oldest go (counted).
     if (st.batch.size() > st.opts.sink->capacity()) {
       auto excess = st.batch.size() - st.opts.sink->capacity();
-      st.batch.erase(st.batch.begin(), st.batch.begin() + static_cast<std::ptrdiff_t>(excess));
+      st.batch.erase_front(excess);
       st.overflow += excess;
     }
     return err;
@@ -67,7 +69,7 @@ std::string write_pending(obs_actor* self) {
   st.batch.clear();
   // The buffer goes back to the sink at the next drain; one that grew with a backlog is given back to the
   // allocator instead, so that a burst does not stay resident.
-  if (st.batch.capacity() > kKeepCapacity) std::vector<event_record>{}.swap(st.batch);
+  st.batch.shrink_beyond(kKeepCapacity);
   return {};
 }
 
@@ -111,13 +113,14 @@ caf::behavior obs_behavior(obs_actor* self, obs_store_options opts) {
       },
       [=](publish_atom, event_record& e) {
         auto& st = self->state;
-        if (e.data_json.size() > 2) e.data_json = redact_json(e.data_json);
+        if (std::string out; redact_json_into(e.data_json, out)) e.data_json = std::move(out);
         // Everything queued before it goes first, so the store's order is the order of arrival.
         write_pending(self);
-        std::vector<event_record> one{std::move(e)};
+        event_batch one;
+        one.push(std::move(e));
         auto err = st.db->insert(one);
         if (err.empty()) ++st.stored;
-        return caf::make_message(err, one.front().seq);
+        return caf::make_message(err, one[0].seq);
       },
       [=](query_atom, const event_query& q) {
         write_pending(self);  // a query sees every event emitted before it

@@ -38,7 +38,49 @@ event_record make(const trace_id& t, std::uint64_t span, std::uint64_t parent, s
   return e;
 }
 
+event_batch batch_of(std::vector<event_record> events) {
+  event_batch b;
+  for (auto& e : events) b.push(std::move(e));
+  return b;
+}
+
 }  // namespace
+
+// The packed buffer keeps each event's data, through appends, replacements and trims.
+TEST(EventBatch, DataStaysWithItsEvent) {
+  auto t = new_trace();
+  auto with = [&](std::uint64_t span, std::string data) {
+    auto e = make(t, span, 0, "task", "run", 1);
+    e.data_json = std::move(data);
+    return e;
+  };
+  auto a = batch_of({with(1, R"({"a":1})"), with(2, ""), with(3, R"({"c":"three"})")});
+  EXPECT_EQ(a.data(0), R"({"a":1})");
+  EXPECT_EQ(a.data(1), "{}") << "no data is an empty object";
+  EXPECT_EQ(a[2].span, 3u);
+  EXPECT_TRUE(a[2].data_json.empty()) << "the text lives in the buffer only";
+  auto b = batch_of({with(4, R"({"d":4})")});
+  a.append(b);
+  EXPECT_TRUE(b.empty());
+  ASSERT_EQ(a.size(), 4u);
+  EXPECT_EQ(a.data(3), R"({"d":4})");
+  std::vector<std::pair<std::size_t, std::string>> changes{{0, R"({"a":"[REDACTED]"})"}, {2, "{}"}};
+  a.replace_data(changes);
+  EXPECT_EQ(a.data(0), R"({"a":"[REDACTED]"})");
+  EXPECT_EQ(a.data(1), "{}");
+  EXPECT_EQ(a.data(2), "{}");
+  EXPECT_EQ(a.data(3), R"({"d":4})");
+  a.erase_front(3);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].span, 4u);
+  EXPECT_EQ(a.data(0), R"({"d":4})");
+  event_batch empty;
+  empty.append(a);  // an empty batch takes the other's buffers
+  EXPECT_EQ(empty.data(0), R"({"d":4})");
+  EXPECT_TRUE(a.empty());
+  empty.shrink_beyond(0);
+  EXPECT_EQ(empty.data(0), R"({"d":4})") << "shrinking keeps what is in it";
+}
 
 TEST(TraceContext, IdsRoundTripAndBadOnesAreRefused) {
   auto t = new_trace();
@@ -65,10 +107,10 @@ TEST(ObsDb, EventsRoundTripAndATraceComesBackInOrder) {
   test::temp_dir dir;
   auto db = open_db(dir);
   auto t = new_trace(), other = new_trace();
-  std::vector<event_record> batch{make(t, 2, 1, "task", "run", 2000), make(t, 1, 0, "bridge", "task.submit", 1000),
-                                  make(other, 3, 0, "task", "run", 1500), make(t, 4, 2, "brain", "call", 3000, "timeout")};
+  auto batch = batch_of({make(t, 2, 1, "task", "run", 2000), make(t, 1, 0, "bridge", "task.submit", 1000),
+                         make(other, 3, 0, "task", "run", 1500), make(t, 4, 2, "brain", "call", 3000, "timeout")});
   ASSERT_EQ(db->insert(batch), "");
-  for (auto& e : batch) EXPECT_GT(e.seq, 0);
+  for (std::size_t i = 0; i < batch.size(); ++i) EXPECT_GT(batch[i].seq, 0);
   std::string err;
   auto spans = db->trace(t, err);
   ASSERT_EQ(err, "");
@@ -85,9 +127,9 @@ TEST(ObsDb, QueriesFilterAndPage) {
   test::temp_dir dir;
   auto db = open_db(dir);
   auto t = new_trace();
-  std::vector<event_record> batch;
+  event_batch batch;
   for (int i = 0; i < 50; ++i)
-    batch.push_back(make(i % 2 ? t : new_trace(), 100 + i, 0, i % 5 == 0 ? "brain" : "task", i % 3 ? "run" : "persist",
+    batch.push(make(i % 2 ? t : new_trace(), 100 + i, 0, i % 5 == 0 ? "brain" : "task", i % 3 ? "run" : "persist",
                          1'000'000 + i * 1000, i % 7 ? "ok" : "failed"));
   ASSERT_EQ(db->insert(batch), "");
   std::string err;
@@ -132,8 +174,8 @@ TEST(ObsDb, ScoresJoinEventsThroughTheirTrace) {
   test::temp_dir dir;
   auto db = open_db(dir);
   auto good = new_trace(), bad = new_trace();
-  std::vector<event_record> batch{make(good, 1, 0, "task", "run", 1), make(good, 2, 1, "brain", "call", 2),
-                                  make(bad, 3, 0, "task", "run", 3)};
+  auto batch = batch_of({make(good, 1, 0, "task", "run", 1), make(good, 2, 1, "brain", "call", 2),
+                         make(bad, 3, 0, "task", "run", 3)});
   ASSERT_EQ(db->insert(batch), "");
   EXPECT_EQ(db->save_score({"t-good", good, 5, "great", 10}), "");
   EXPECT_EQ(db->save_score({"t-bad", bad, 4, "", 11}), "");
@@ -159,11 +201,11 @@ TEST(ObsDb, ScoresJoinEventsThroughTheirTrace) {
 TEST(ObsDb, RetentionRemovesByAgeThenBySize) {
   test::temp_dir dir;
   auto db = open_db(dir);
-  std::vector<event_record> batch;
+  event_batch batch;
   for (int i = 0; i < 20000; ++i) {
     auto e = make(new_trace(), 1 + i, 0, "task", "run", 1000 + i);
     e.data_json = R"({"text":")" + std::string(200, 'x') + R"("})";
-    batch.push_back(std::move(e));
+    batch.push(std::move(e));
   }
   ASSERT_EQ(db->insert(batch), "");
   std::string err;
@@ -201,7 +243,7 @@ TEST(EventSink, AFullQueueDropsAndCountsAndNeverBlocks) {
   EXPECT_EQ(accepted, 1000);
   EXPECT_EQ(sink.dropped(), 500u);
   EXPECT_EQ(woken, 1) << "woken once per batch, not once per event";
-  std::vector<event_record> out;
+  event_batch out;
   EXPECT_EQ(sink.drain(out), 500u);
   EXPECT_EQ(out.size(), 1000u);
   EXPECT_EQ(sink.depth(), 0u);
@@ -227,7 +269,7 @@ TEST(EventSink, WithoutASinkEmitIsANoOp) {
   install_event_sink(&sink);
   EXPECT_TRUE(emit_span("task", "run", new_trace(), 0, 0, 1, 2, "ok"));
   install_event_sink(nullptr);
-  std::vector<event_record> out;
+  event_batch out;
   sink.drain(out);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_NE(out[0].span, 0u) << "a span id is assigned when none is given";
