@@ -11,7 +11,8 @@ namespace paios {
 
 class json_object {
  public:
-  json_object() = default;
+  // Room for a typical event's data or a reply up front: growing a string from empty is four allocations.
+  json_object() { text_.reserve(kInitialBytes); }
   // Goes on writing members into `object_text`, a complete JSON object ("{...}") written earlier.
   static json_object extend(std::string object_text);
 
@@ -25,6 +26,7 @@ class json_object {
   std::string done();  // the text; the writer is spent
 
  private:
+  static constexpr std::size_t kInitialBytes = 160;
   void key(std::string_view k);
   std::string text_ = "{";
 };
