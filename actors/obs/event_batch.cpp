@@ -53,6 +53,7 @@ void event_batch::swap(event_batch& other) noexcept {
 }
 
 void event_batch::erase_front(std::size_t n) {
+  if (n == 0) return;
   if (n >= size()) {
     clear();
     return;

@@ -70,6 +70,8 @@ TEST(EventBatch, DataStaysWithItsEvent) {
   EXPECT_EQ(a.data(1), "{}");
   EXPECT_EQ(a.data(2), "{}");
   EXPECT_EQ(a.data(3), R"({"d":4})");
+  a.erase_front(0);
+  EXPECT_EQ(a.size(), 4u);
   a.erase_front(3);
   ASSERT_EQ(a.size(), 1u);
   EXPECT_EQ(a[0].span, 4u);
