@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/client.hpp"
+#include "actors/kb/convert.hpp"
 #include "cli/render.hpp"
 #include "daemon/home.hpp"
 
@@ -149,6 +151,131 @@ std::string read_stdin() {
   std::ostringstream ss;
   ss << std::cin.rdbuf();
   return ss.str();
+}
+
+// ---- ai kb ----------------------------------------------------------------------------------------------
+
+struct kb_options {
+  std::vector<std::string> inputs;  // files, folders, or "-" for stdin
+  std::string kind, project, title;
+  std::vector<std::string> tags;
+  std::string query;
+  int k = 5;
+  int limit = 20;
+  std::string id;
+};
+
+constexpr int kKbAddTimeoutMs = 120000;  // a large article is embedded before the daemon answers
+
+// Every file an input names: itself, or a folder's files (recursively, hidden ones skipped), in name order.
+std::vector<std::filesystem::path> files_of(const std::string& input, std::string& error) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> out;
+  std::error_code ec;
+  fs::path p = fs::absolute(input, ec);
+  if (ec || !fs::exists(p, ec)) {
+    error = input + ": no such file or folder";
+    return out;
+  }
+  if (!fs::is_directory(p, ec)) return {p};
+  for (auto it = fs::recursive_directory_iterator(p, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (!name.empty() && name[0] == '.') {
+      if (it->is_directory(ec)) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file(ec)) out.push_back(it->path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// One kb.add on an open connection; prints what became of it. False when it failed.
+bool kb_add_one(paios::wire_client& c, const options& opt, const kb_options& k, const paios::converted& doc,
+                const std::string& source, const std::string& shown_as) {
+  json req = request("kb.add");
+  req["content"] = doc.text;
+  req["title"] = k.title.empty() ? doc.title : k.title;
+  req["source"] = source;
+  req["format"] = doc.kind;
+  if (!k.kind.empty()) req["kind"] = k.kind;
+  if (!k.project.empty()) req["project"] = k.project;
+  if (!k.tags.empty()) req["tags"] = k.tags;
+  std::string error;
+  if (!c.send(req)) {
+    std::cerr << "ai kb add: cannot send to paiosd\n";
+    return false;
+  }
+  auto reply = c.receive(kKbAddTimeoutMs, error);
+  if (!reply) {
+    std::cerr << "ai kb add: " << shown_as << ": paiosd did not answer" << (error.empty() ? "" : ": " + error) << "\n";
+    return false;
+  }
+  if (opt.json_out) std::cout << reply->dump() << "\n";
+  if (reply->value("type", "") == "error") {
+    std::cerr << "ai kb add: " << shown_as << ": " << reply->value("code", "error") << ": " << reply->value("message", "") << "\n";
+    return false;
+  }
+  if (!opt.json_out) {
+    auto id = reply->value("article_id", "");
+    if (!reply->value("added", false)) std::cout << "unchanged " << id << "  " << shown_as << "\n";
+    else
+      std::cout << (reply->value("replaced", "").empty() ? "added     " : "updated   ") << id << "  " << shown_as << " ("
+                << reply->value("chunks", 0) << " chunks)\n";
+    auto flags = reply->value("flags", json::array());
+    if (!flags.empty()) std::cout << "          flagged: " << flags.dump() << " (text that reads like instructions to a model)\n";
+  }
+  return true;
+}
+
+int kb_add(const options& opt, const kb_options& k) {
+  std::vector<std::pair<std::filesystem::path, bool>> todo;  // (path, from stdin)
+  bool failed = false;
+  for (const auto& in : k.inputs) {
+    if (in == "-") {
+      todo.push_back({"-", true});
+      continue;
+    }
+    if (in.rfind("http://", 0) == 0 || in.rfind("https://", 0) == 0) {
+      std::cerr << "ai kb add: " << in << ": fetching URLs is not built yet; save the page and add the file\n";
+      failed = true;
+      continue;
+    }
+    std::string error;
+    auto files = files_of(in, error);
+    if (!error.empty()) {
+      std::cerr << "ai kb add: " << error << "\n";
+      failed = true;
+    }
+    for (auto& f : files) todo.push_back({f, false});
+  }
+  if (todo.empty()) return failed ? kExitError : kExitUsage;
+  auto c = connect_or_explain(opt);
+  if (!c) return kExitUnreachable;
+  const bool progress = todo.size() > 1 && isatty(STDERR_FILENO) && !opt.json_out;
+  std::size_t n = 0;
+  for (auto& [path, from_stdin] : todo) {
+    ++n;
+    if (progress) std::cerr << "\r[" << n << "/" << todo.size() << "] " << path.filename().string() << "\x1b[K" << std::flush;
+    std::string error;
+    std::optional<paios::converted> doc =
+        from_stdin ? paios::convert_content(read_stdin(), "", "stdin", error) : paios::convert_file(path, error);
+    if (!doc) {
+      if (progress) std::cerr << "\n";
+      std::cerr << "ai kb add: " << error << "\n";
+      failed = true;
+      continue;
+    }
+    if (doc->text.find_first_not_of(" \t\r\n") == std::string::npos) {
+      std::cerr << "ai kb add: " << (from_stdin ? std::string{"stdin"} : path.string()) << ": no text in it; skipped\n";
+      continue;
+    }
+    if (progress) std::cerr << "\r\x1b[K" << std::flush;
+    const auto source = from_stdin ? std::string{"stdin"} : path.string();
+    failed = !kb_add_one(*c, opt, k, *doc, from_stdin ? std::string{} : source, source) || failed;
+  }
+  return failed ? kExitError : kExitOk;
 }
 
 std::string join(const std::vector<std::string>& words) {
@@ -337,6 +464,29 @@ int main(int argc, char** argv) {
   score->add_option("score", score_value, "1 (bad) to 5 (excellent)")->required()->check(CLI::Range(1, 5));
   score->add_option("--note", score_note, "why");
 
+  auto* kb = app.add_subcommand("kb", "the knowledge base: add documents, search them, read and remove them");
+  kb->require_subcommand(1);
+  kb_options kbo;
+  auto* kb_add_cmd = kb->add_subcommand("add", "add files, folders (recursively) or - (stdin) to the knowledge base");
+  kb_add_cmd->add_option("inputs", kbo.inputs, "files, folders, or - for stdin")->required();
+  kb_add_cmd->add_option("--kind", kbo.kind, "document (default), learning, decision or note");
+  kb_add_cmd->add_option("--project", kbo.project, "the project it belongs to");
+  kb_add_cmd->add_option("--title", kbo.title, "the title (default: from the document)");
+  kb_add_cmd->add_option("--tag", kbo.tags, "a tag (repeatable)");
+  auto* kb_search_cmd = kb->add_subcommand("search", "the passages that best answer a query, with their sources");
+  kb_search_cmd->add_option("query", kbo.query, "what to look for")->required();
+  kb_search_cmd->add_option("--k", kbo.k, "how many results")->check(CLI::Range(1, 100));
+  kb_search_cmd->add_option("--kind", kbo.kind, "only articles of this kind");
+  kb_search_cmd->add_option("--project", kbo.project, "only articles of this project");
+  auto* kb_get_cmd = kb->add_subcommand("get", "one article, whole");
+  kb_get_cmd->add_option("id", kbo.id, "the article id (kb-...)")->required();
+  auto* kb_rm_cmd = kb->add_subcommand("rm", "remove an article");
+  kb_rm_cmd->add_option("id", kbo.id, "the article id (kb-...)")->required();
+  auto* kb_list_cmd = kb->add_subcommand("list", "the newest articles");
+  kb_list_cmd->add_option("--limit", kbo.limit, "how many")->check(CLI::Range(1, 1000));
+  kb_list_cmd->add_option("--kind", kbo.kind, "only articles of this kind");
+  auto* kb_stats_cmd = kb->add_subcommand("stats", "the size of the knowledge base and its embedding model");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -434,6 +584,29 @@ int main(int argc, char** argv) {
     if (opt.json_out) std::cout << reply->dump() << "\n";
     else std::cout << task_id << ": scored " << score_value << (score_note.empty() ? "" : " (" + score_note + ")") << "\n";
     return kExitOk;
+  }
+  if (*kb) {
+    if (*kb_add_cmd) return kb_add(opt, kbo);
+    if (*kb_search_cmd) {
+      auto req = request("kb.search");
+      req["query"] = kbo.query;
+      req["k"] = kbo.k;
+      if (!kbo.kind.empty()) req["kind"] = kbo.kind;
+      if (!kbo.project.empty()) req["project"] = kbo.project;
+      return show(opt, req, paios::render_kb_results);
+    }
+    if (*kb_get_cmd || *kb_rm_cmd) {
+      auto req = request(*kb_get_cmd ? "kb.get" : "kb.rm");
+      req["article_id"] = kbo.id;
+      return show(opt, req, *kb_get_cmd ? paios::render_kb_article : paios::render_kb_removed);
+    }
+    if (*kb_list_cmd) {
+      auto req = request("kb.list");
+      req["limit"] = kbo.limit;
+      if (!kbo.kind.empty()) req["kind"] = kbo.kind;
+      return show(opt, req, paios::render_kb_list);
+    }
+    if (*kb_stats_cmd) return show(opt, request("kb.stats"), paios::render_kb_stats);
   }
   if (*task || *cancel) {
     auto req = request(*task ? "task.get" : "task.cancel");

@@ -344,4 +344,75 @@ std::optional<std::int64_t> parse_time_arg(const std::string& text, std::int64_t
   return std::nullopt;
 }
 
+namespace {
+// A passage on a few lines: whitespace folded, at most `max_bytes`.
+std::string excerpt(const std::string& text, std::size_t max_bytes) {
+  std::string out;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+  }
+  if (out.size() > max_bytes) {
+    auto cut = out.rfind(' ', max_bytes);
+    out = out.substr(0, cut == std::string::npos ? max_bytes : cut) + " …";
+  }
+  return out;
+}
+}  // namespace
+
+std::string render_kb_results(const nlohmann::json& reply) {
+  const auto results = reply.value("results", nlohmann::json::array());
+  if (results.empty()) return "nothing found\n";
+  std::string out;
+  int n = 0;
+  for (const auto& r : results) {
+    char score[32];
+    std::snprintf(score, sizeof score, "%.3f", r.value("score", 0.0));
+    out += std::to_string(++n) + ". " + score + "  " + r.value("title", "") + "  [" + r.value("article_id", "") + "]\n";
+    const auto source = r.value("source", "");
+    if (!source.empty()) out += "   " + source + "\n";
+    out += "   " + excerpt(r.value("passage", ""), 300) + "\n";
+  }
+  return out;
+}
+
+std::string render_kb_article(const nlohmann::json& reply) {
+  const auto a = reply.value("article", nlohmann::json::object());
+  std::string out = a.value("title", "") + "  [" + a.value("article_id", "") + "]\n";
+  out += "kind " + a.value("kind", "") + ", " + std::to_string(a.value("chunks", 0)) + " chunks, updated " +
+         human_duration(std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                     std::chrono::system_clock::now().time_since_epoch()).count() -
+                                                     a.value("updated_ms", std::int64_t{0}))) + " ago\n";
+  for (const char* key : {"source", "project", "brain", "session", "topic"})
+    if (!a.value(key, "").empty()) out += std::string{key} + ": " + a.value(key, "") + "\n";
+  const auto meta = a.value("meta", nlohmann::json::object());
+  if (!meta.value("flags", nlohmann::json::array()).empty())
+    out += "flagged: " + meta["flags"].dump() + " (text that reads like instructions to a model)\n";
+  return out + "\n" + a.value("content", "") + "\n";
+}
+
+std::string render_kb_removed(const nlohmann::json& reply) { return "removed " + reply.value("article_id", "") + "\n"; }
+
+std::string render_kb_list(const nlohmann::json& reply) {
+  const auto list = reply.value("articles", nlohmann::json::array());
+  if (list.empty()) return "the knowledge base is empty\n";
+  std::string out;
+  for (const auto& a : list)
+    out += a.value("article_id", "") + "  " + a.value("kind", "") + "  " + a.value("title", "") +
+           (a.value("source", "").empty() ? "" : "  (" + a.value("source", "") + ")") + "\n";
+  return out;
+}
+
+std::string render_kb_stats(const nlohmann::json& reply) {
+  std::string out = std::to_string(reply.value("articles", 0)) + " articles, " + std::to_string(reply.value("chunks", 0)) +
+                    " chunks, " + std::to_string(reply.value("bytes", std::int64_t{0}) / 1024) + " KiB\n";
+  out += "embeddings: " + reply.value("model", "") + " (" + std::to_string(reply.value("dimensions", 0)) + " dimensions)";
+  if (reply.value("pending_reembed", 0) > 0) out += ", re-embedding " + std::to_string(reply.value("pending_reembed", 0)) + " chunks";
+  out += "\n";
+  const auto kinds = reply.value("by_kind", nlohmann::json::object());
+  for (auto& [kind, n] : kinds.items()) out += "  " + kind + ": " + n.dump() + "\n";
+  return out;
+}
+
 }  // namespace paios

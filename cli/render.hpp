@@ -17,6 +17,11 @@ std::string render_routes(const nlohmann::json& reply);
 std::string render_weights(const nlohmann::json& reply);
 std::string render_events(const nlohmann::json& reply);
 std::string render_trace(const nlohmann::json& reply);
+std::string render_kb_results(const nlohmann::json& reply);
+std::string render_kb_article(const nlohmann::json& reply);
+std::string render_kb_removed(const nlohmann::json& reply);
+std::string render_kb_list(const nlohmann::json& reply);
+std::string render_kb_stats(const nlohmann::json& reply);
 std::string human_duration(std::int64_t ms);
 std::string human_micros(std::int64_t us);
 

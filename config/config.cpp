@@ -387,10 +387,13 @@ void check_brain(const std::string& name, const json& b, std::vector<std::string
     return defaults.contains(name) && defaults[name].contains(key) ? std::string{" (set it to null to drop the default)"}
                                                                    : std::string{};
   };
-  if (kind == "echo")
+  if (kind == "echo" || kind == "kb")
     for (const char* key : {"command", "format", "env", "cwd"})
       if (b.contains(key))
-        errors.push_back(path + "." + key + ": only a process brain has it, not an echo brain" + hint(key));
+        errors.push_back(path + "." + key + ": only a process brain has it, not " +
+                         (kind == "echo" ? "an echo brain" : "the kb brain") + hint(key));
+  if (kind == "kb" && b.contains("delay_ms"))
+    errors.push_back(path + ".delay_ms: only an echo brain has it, not the kb brain" + hint("delay_ms"));
   if (kind == "process" && b.contains("delay_ms"))
     errors.push_back(path + ".delay_ms: only an echo brain has it, not a process brain" + hint("delay_ms"));
 
@@ -615,6 +618,12 @@ daemon_config read_config(const json& doc) {
   c.obs.retention_days = obs.at("retention_days").get<int>();
   c.obs.max_mb = obs.at("max_mb").get<std::int64_t>();
   c.obs.http_endpoint = obs.at("http").at("endpoint").get<std::string>();
+  const auto& kb = doc.at("kb");
+  c.kb.dimensions = kb.at("dimensions").get<std::size_t>();
+  c.kb.vector_weight = kb.at("vector_weight").get<double>();
+  c.kb.keyword_weight = kb.at("keyword_weight").get<double>();
+  c.kb.recency_half_life_days = kb.at("recency_half_life_days").get<double>();
+  c.kb.mmr_lambda = kb.at("mmr_lambda").get<double>();
   for (auto& [name, b] : doc.at("brains").items())  // nlohmann's object is a std::map: name order
     if (brain_field(b, "enabled") == true) c.brains.push_back(read_brain(name, b, doc.at("breaker")));
   c.merged = doc;

@@ -79,6 +79,13 @@ struct daemon_config {
     std::int64_t max_mb = 0;      // 0: no size limit
     std::string http_endpoint;    // "host:port" on loopback, "" for none
   } obs;
+  struct {
+    std::size_t dimensions = 256;  // of the local embedder's vectors
+    double vector_weight = 0.7;    // hybrid search: cosine similarity
+    double keyword_weight = 0.3;   // hybrid search: bm25, normalized to the best candidate
+    double recency_half_life_days = 0;
+    double mmr_lambda = 0;
+  } kb;
   std::vector<brain_config> brains;  // enabled brains, in name order
   nlohmann::json merged;             // the validated merged document (ai status, debugging, the router)
 };

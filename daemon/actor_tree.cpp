@@ -6,6 +6,7 @@
 
 #include "actors/brain/brain.hpp"
 #include "actors/dispatcher/dispatcher.hpp"
+#include "actors/kb/kb_store.hpp"
 #include "actors/obs/obs_store.hpp"
 #include "actors/state_store/state_store.hpp"
 #include "bridges/http/http_bridge.hpp"
@@ -69,11 +70,19 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   bridge.allow_fault_injection = ctx.fault_injection;
 
   http_bridge_options http{cfg.obs.http_endpoint, ctx.started_ms};
+  kb_store_options kb;
+  kb.file = ctx.home.data_dir() / "kb.sqlite";
+  kb.dimensions = cfg.kb.dimensions;
+  kb.vector_weight = cfg.kb.vector_weight;
+  kb.keyword_weight = cfg.kb.keyword_weight;
+  kb.recency_half_life_days = cfg.kb.recency_half_life_days;
+  kb.mmr_lambda = cfg.kb.mmr_lambda;
 
   supervisor_spec root{"root", restart_strategy::one_for_one, cfg.supervision.max_restarts, within, {}};
   root.children = {
       {"state_store", registered(store_name::value, [store](caf::actor_system& sys) { return spawn_state_store(sys, store); })},
       {"obs_store", registered(obs_name::value, [obs](caf::actor_system& sys) { return spawn_obs_store(sys, obs); })},
+      {"kb_store", registered(kb_name::value, [kb](caf::actor_system& sys) { return spawn_kb_store(sys, kb); })},
       supervisor_child(std::move(brains)),
       {"dispatcher", registered(dispatch_name::value,
                                 [dispatch, first_start](caf::actor_system& sys) {
@@ -85,7 +94,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
       {"http_bridge", registered(http_name::value, [http](caf::actor_system& sys) { return spawn_http_bridge(sys, http); })},
   };
   // The brains supervisor is found by name too.
-  auto& brains_child = root.children[2];
+  auto& brains_child = root.children[3];
   brains_child.start = registered(brains_name::value, brains_child.start);
   return root;
 }

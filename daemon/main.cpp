@@ -214,10 +214,7 @@ int main(int argc, char** argv) {
             running = false;
           });
     }
-    sys.registry().erase(paios::root_name::value);
-    const caf::atom_value names[] = {paios::store_name::value, paios::obs_name::value, paios::brains_name::value,
-                                     paios::dispatch_name::value, paios::bridge_name::value, paios::http_name::value};
-    for (auto name : names) sys.registry().erase(name);
+    for (auto name : paios::well_known_names) sys.registry().erase(name);
     caf::anon_send_exit(root, caf::exit_reason::kill);
   }
   paios::install_event_sink(nullptr);

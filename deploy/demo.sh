@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on the embedded defaults: starts paiosd in a fresh PAIOS_HOME, asks it something, shows the
-# answer and the brain that gave it, prints `ai status`, and stops the daemon.
+# The main job on the embedded defaults: starts paiosd in a fresh PAIOS_HOME, seeds its knowledge base with
+# the project's docs, asks it something, shows the answer and the brain that gave it, prints `ai status`, and
+# stops the daemon.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/setup.sh
@@ -17,8 +18,15 @@ echo
 echo "== ai --verbose --brain echo \"Hello from the PAIOS mesh\""
 "$bin/cli/ai" --verbose --brain echo "Hello from the PAIOS mesh"
 echo
-echo "== ai \"Summarize what PAIOS does\"   (the default brain; with no agent CLI installed it fails over and says why)"
-"$bin/cli/ai" --verbose "Summarize what PAIOS does" || true
+echo "== ai kb add README.md docs/   (seeds the knowledge base with the project's own documentation)"
+"$bin/cli/ai" kb add README.md docs/
+echo
+echo "== ai kb search \"how does failover work\""
+"$bin/cli/ai" kb search --k 3 "how does failover work"
+echo
+echo "== ai \"How does PAIOS fail over between brains?\"   (the default brain; with no agent CLI installed the"
+echo "   chain fails over to the kb brain, which answers from the knowledge base)"
+"$bin/cli/ai" --verbose "How does PAIOS fail over between brains?" || true
 echo
 echo "== ai tasks"
 "$bin/cli/ai" tasks

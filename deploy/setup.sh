@@ -27,6 +27,7 @@ packages=(
   libspdlog-dev libfmt-dev           # logs
   libcli11-dev                       # command lines
   libre2-dev                         # the router's regular expressions
+  poppler-utils pandoc               # the knowledge base's PDF and DOCX converters (pdftotext, pandoc)
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   python3 python3-zmq                # the protocol test's outside client
   procps

@@ -17,6 +17,7 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<event_query>("paios::event_query");
   cfg.add_message_type<score_record>("paios::score_record");
   cfg.add_message_type<wire::request>("paios::wire::request");
+  cfg.add_message_type<kb_request>("paios::kb_request");
   cfg.add_message_type<task_state>("paios::task_state");
   cfg.add_message_type<breaker_record>("paios::breaker_record");
   cfg.add_message_type<std::vector<breaker_record>>("std::vector<paios::breaker_record>");

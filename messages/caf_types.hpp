@@ -41,6 +41,10 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;        // dispatcher:
 using query_atom = caf::atom_constant<caf::atom("query")>;        // obs store: events matching a query
 using trace_atom = caf::atom_constant<caf::atom("trace")>;        // obs store: the events of one trace
 using score_atom = caf::atom_constant<caf::atom("score")>;        // obs store: quality scores
+using kb_add_atom = caf::atom_constant<caf::atom("kbadd")>;       // kb store: store an article
+using kb_search_atom = caf::atom_constant<caf::atom("kbsearch")>; // kb store: hybrid search
+using kb_get_atom = caf::atom_constant<caf::atom("kbget")>;       // kb store: one article
+using kb_rm_atom = caf::atom_constant<caf::atom("kbrm")>;         // kb store: remove an article
 
 // Registry names of the daemon's well-known actors (CAF's registry is keyed by atom).
 using root_name = caf::atom_constant<caf::atom("root")>;
@@ -50,6 +54,11 @@ using dispatch_name = caf::atom_constant<caf::atom("dispatch")>;
 using bridge_name = caf::atom_constant<caf::atom("bridge")>;
 using obs_name = caf::atom_constant<caf::atom("obsstore")>;
 using http_name = caf::atom_constant<caf::atom("http")>;
+using kb_name = caf::atom_constant<caf::atom("kbstore")>;
+// Every name above: at shutdown each is erased from the registry, which would otherwise keep its actor alive.
+inline constexpr caf::atom_value well_known_names[] = {root_name::value,     store_name::value, brains_name::value,
+                                                       dispatch_name::value, bridge_name::value, obs_name::value,
+                                                       http_name::value,     kb_name::value};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, attachment& x) {
@@ -106,6 +115,12 @@ typename Inspector::result_type inspect(Inspector& f, route_record& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, kb_request& x) {
+  return f(caf::meta::type_name("kb_request"), x.content, x.title, x.source, x.kind, x.brain, x.session, x.project,
+           x.topic, x.format, x.tags, x.query, x.k, x.id);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, rule_weight& x) {
   return f(caf::meta::type_name("rule_weight"), x.rule, x.factor, x.note, x.updated_ms);
 }
@@ -114,7 +129,7 @@ namespace wire {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, request& x) {
   return f(caf::meta::type_name("wire_request"), x.what, x.id, x.task, x.stream, x.task_id, x.limit, x.state,
-           x.event, x.client_span, x.query, x.score, x.actor, x.weight, x.received_us);
+           x.event, x.client_span, x.query, x.score, x.actor, x.weight, x.kb, x.received_us);
 }
 }  // namespace wire
 

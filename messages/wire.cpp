@@ -1,5 +1,6 @@
 #include "messages/wire.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <nlohmann/json.hpp>
@@ -12,10 +13,15 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 15> kOps = {
+constexpr std::array<std::string_view, 22> kOps = {
     "ping",           "task.submit", "task.cancel",   "task.get",     "task.list",
     "event.publish",  "status",      "debug.fault",   "route.classify", "route.list",
-    "route.weights",  "route.adjust", "obs.query",    "obs.trace",    "obs.score"};
+    "route.weights",  "route.adjust", "obs.query",    "obs.trace",    "obs.score",
+    "kb.add",         "kb.search",   "kb.get",        "kb.rm",        "kb.stats",
+    "kb.list",        "learnings.recall"};
+constexpr std::size_t kMaxKbContentBytes = 32 * 1024 * 1024;
+constexpr int kMaxKbResults = 100;
+const std::array<std::string_view, 4> kKbKinds = {"document", "learning", "decision", "note"};
 constexpr int kMaxEventsLimit = 10000;
 constexpr std::int64_t kMaxTimeMs = std::int64_t{1} << 52;
 constexpr std::size_t kMaxAttachments = 64;
@@ -195,6 +201,50 @@ bool parse_publish(fields& f, request& r) {
   return true;
 }
 
+bool read_kb_kind(fields& f, std::string& kind) {
+  if (!f.string("kind", kind, false, 32)) return false;
+  if (kind.empty() || std::find(kKbKinds.begin(), kKbKinds.end(), kind) != kKbKinds.end()) return true;
+  return f.fail("field 'kind' must be one of document, learning, decision, note (got '" + kind + "')");
+}
+
+bool parse_kb_add(fields& f, request& r) {
+  auto& k = r.kb;
+  if (!f.string("content", k.content, true, kMaxKbContentBytes) || !f.string("title", k.title, false, 1024) ||
+      !f.string("source", k.source, false, 4096) || !read_kb_kind(f, k.kind) || !f.string("brain", k.brain, false, 64) ||
+      !f.string("session", k.session, false, 256) || !f.string("project", k.project, false, 4096) ||
+      !f.string("topic", k.topic, false, 1024) || !f.string("format", k.format, false, 32))
+    return false;
+  if (k.content.find_first_not_of(" \t\r\n") == std::string::npos) return f.fail("field 'content' must not be empty");
+  auto it = f.obj.find("tags");
+  if (it != f.obj.end() && !it->is_null()) {
+    if (!it->is_array()) return f.fail("field 'tags' must be an array of strings");
+    for (const auto& t : *it) {
+      if (!t.is_string()) return f.fail("field 'tags' must be an array of strings");
+      k.tags.push_back(t.get<std::string>());
+    }
+  }
+  if (k.kind.empty()) k.kind = "document";
+  return true;
+}
+
+bool parse_kb_search(fields& f, request& r, const char* text_field) {
+  auto& k = r.kb;
+  std::int64_t n = k.k;
+  if (!f.string(text_field, k.query, true, 64 * 1024) || !f.integer("k", n, 1, kMaxKbResults) ||
+      !read_kb_kind(f, k.kind) || !f.string("project", k.project, false, 4096))
+    return false;
+  if (k.query.find_first_not_of(" \t\r\n") == std::string::npos)
+    return f.fail(std::string{"field '"} + text_field + "' must not be empty");
+  k.k = static_cast<int>(n);
+  return true;
+}
+
+bool parse_kb_id(fields& f, request& r) {
+  if (!f.string("article_id", r.kb.id, true, 128)) return false;
+  if (r.kb.id.empty()) return f.fail("field 'article_id' must not be empty");
+  return true;
+}
+
 json base(std::string_view id, std::string_view type) {
   json j{{"v", protocol_version}, {"type", type}};
   if (!id.empty()) j["id"] = id;
@@ -274,6 +324,18 @@ parse_result parse_request(std::string_view frame) {
     case op::obs_query: ok = parse_query(f, r); break;
     case op::obs_trace: ok = read_trace_id(f, r.query.trace, true); break;
     case op::obs_score: ok = parse_score(f, r); break;
+    case op::kb_add: ok = parse_kb_add(f, r); break;
+    case op::kb_search: ok = parse_kb_search(f, r, "query"); break;
+    case op::learnings_recall: ok = parse_kb_search(f, r, "topic") && (r.kb.kind = "learning", true); break;
+    case op::kb_get:
+    case op::kb_rm: ok = parse_kb_id(f, r); break;
+    case op::kb_stats: break;
+    case op::kb_list: {
+      std::int64_t limit = r.limit;
+      ok = f.integer("limit", limit, 1, kMaxListLimit) && read_kb_kind(f, r.kb.kind);
+      r.limit = static_cast<int>(limit);
+      break;
+    }
     case op::debug_fault:
       ok = f.string("actor", r.actor, true, 64);
       if (ok && r.actor.empty()) ok = f.fail("field 'actor' must not be empty");
@@ -308,6 +370,14 @@ std::string encode_reply(std::string_view id, std::string_view type, json body) 
   auto j = base(id, type);
   for (auto& [k, v] : body.items()) j[k] = std::move(v);
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string encode_reply_text(std::string_view id, std::string_view type, std::string_view body_object) {
+  auto head = reply_head(id, type).done();
+  if (body_object.size() <= 2) return head;
+  head.back() = ',';
+  head.append(body_object.substr(1));
+  return head;
 }
 
 std::string encode_pong(std::string_view id, std::string_view version, std::int64_t uptime_ms) {

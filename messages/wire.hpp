@@ -11,6 +11,7 @@
 
 #include "messages/error.hpp"
 #include "messages/event.hpp"
+#include "messages/kb.hpp"
 #include "messages/routing.hpp"
 #include "messages/task.hpp"
 
@@ -20,7 +21,8 @@ constexpr int protocol_version = 1;
 
 enum class op : std::uint8_t {
   ping, task_submit, task_cancel, task_get, task_list, event_publish, status, debug_fault, route_classify,
-  route_list, route_weights, route_adjust, obs_query, obs_trace, obs_score
+  route_list, route_weights, route_adjust, obs_query, obs_trace, obs_score, kb_add, kb_search, kb_get, kb_rm,
+  kb_stats, kb_list, learnings_recall
 };
 std::string_view to_string(op o);
 
@@ -39,6 +41,7 @@ struct request {
   score_record score;                 // obs.score: target, score, note
   std::string actor;                  // debug.fault: the name of an actor of the supervision tree
   rule_weight weight;                 // route.adjust: rule, factor, note
+  kb_request kb;                      // kb.*, learnings.recall
   std::int64_t received_us = 0;       // when the bridge read it: where its span begins
 };
 
@@ -63,6 +66,8 @@ std::string encode_ack(std::string_view id, std::string_view event_id, std::stri
 std::string encode_events(std::string_view id, const std::vector<event_record>& events, std::int64_t next_seq);
 std::string encode_trace(std::string_view id, const trace_id& t, const std::vector<event_record>& spans);
 std::string encode_reply(std::string_view id, std::string_view type, nlohmann::json body);
+// A reply whose body is a JSON object's text already (its members follow v, type and id).
+std::string encode_reply_text(std::string_view id, std::string_view type, std::string_view body_object);
 
 // The event stream (PUB socket): [topic, json]. Topics are "task.<state>" and "event.<category>".
 std::string encode_task_event(const task_update& u);

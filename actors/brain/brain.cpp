@@ -175,9 +175,70 @@ void tell_started(brain_actor* self, const std::string& id) {
     self->send(d, started_atom::value, id);
 }
 
+// The kb brain's answer: the best passages of the knowledge base and where each comes from.
+std::string kb_answer(const std::string& body) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  const auto results = j.is_object() ? j.value("results", nlohmann::json::array()) : nlohmann::json::array();
+  if (results.empty())
+    return "The knowledge base has nothing on this yet. Add documents with `ai kb add PATH` (a file, a folder, a URL "
+           "or - for stdin), then ask again.\n";
+  std::string out = "From the knowledge base:\n";
+  int n = 0;
+  for (const auto& r : results) {
+    auto passage = r.value("passage", "");
+    constexpr std::size_t kMaxPassage = 700;
+    if (passage.size() > kMaxPassage) {
+      auto cut = passage.rfind(' ', kMaxPassage);
+      passage = passage.substr(0, cut == std::string::npos ? kMaxPassage : cut) + " …";
+    }
+    out += "\n[" + std::to_string(++n) + "] " + r.value("title", "") + "  (" +
+           (r.value("source", "").empty() ? r.value("article_id", "") : r.value("source", "")) + ")\n" + passage + "\n";
+  }
+  return out;
+}
+
+// A kb call: a search of the knowledge base, answered through the outcome handler like a process's exit.
+void start_kb(brain_actor* self, task_spec spec) {
+  auto& st = self->state;
+  auto id = spec.id;
+  auto kb = self->system().registry().get<caf::actor>(kb_name::value);
+  kb_request q;
+  q.query = spec.prompt;
+  q.k = 3;
+  tell_started(self, id);
+  st.running.emplace(id, running_call{std::move(spec), now_ms(), nullptr, new_span_id(), now_us()});
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  if (!kb) {
+    caf::anon_send(me, outcome_atom::value,
+                   make_outcome(st, id, task_state::failed, errc::brain_unavailable, st.cfg.name + ": the knowledge base is not running"));
+    return;
+  }
+  self->request(kb, std::chrono::seconds(30), kb_search_atom::value, std::move(q))
+      .then(
+          [self, me, id](const std::string& code, const std::string& message, const std::string& body) {
+            auto& st = self->state;
+            if (!code.empty()) {
+              caf::anon_send(me, outcome_atom::value,
+                             make_outcome(st, id, task_state::failed, errc::brain_failed, st.cfg.name + ": " + message));
+              return;
+            }
+            auto text = kb_answer(body);
+            caf::anon_send(me, chunk_atom::value, id, text);
+            auto u = make_outcome(st, id, task_state::succeeded, errc::none, {});
+            u.text = std::move(text);
+            caf::anon_send(me, outcome_atom::value, std::move(u));
+          },
+          [self, me, id](caf::error& e) {
+            caf::anon_send(me, outcome_atom::value,
+                           make_outcome(self->state, id, task_state::failed, errc::brain_failed,
+                                        self->state.cfg.name + ": the knowledge base did not answer: " + caf::to_string(e)));
+          });
+}
+
 void start(brain_actor* self, task_spec spec) {
   auto& st = self->state;
   ++st.calls;
+  if (st.cfg.kind == "kb") return start_kb(self, std::move(spec));
   if (st.cfg.kind == "echo") {
     if (st.cfg.delay_ms <= 0) {
       const auto started_us = now_us();

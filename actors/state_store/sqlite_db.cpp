@@ -48,6 +48,11 @@ sqlite_stmt& sqlite_stmt::bind_null(int i) {
   return *this;
 }
 
+sqlite_stmt& sqlite_stmt::bind_blob(int i, const void* data, std::size_t bytes) {
+  sqlite3_bind_blob64(stmt_, i, data, bytes, SQLITE_TRANSIENT);
+  return *this;
+}
+
 bool sqlite_stmt::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -76,6 +81,11 @@ std::string sqlite_stmt::text(int col) const {
 
 std::int64_t sqlite_stmt::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
 double sqlite_stmt::real(int col) const { return sqlite3_column_double(stmt_, col); }
+
+std::string_view sqlite_stmt::blob(int col) const {
+  auto p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+  return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string_view{};
+}
 
 std::unique_ptr<sqlite_db> sqlite_db::open(const std::filesystem::path& file, bool synchronous_full,
                                            std::string& error, std::string_view before_wal) {

@@ -28,6 +28,7 @@ class sqlite_stmt {
   sqlite_stmt& bind(int i, std::int64_t value);
   sqlite_stmt& bind_real(int i, double value);  // named apart: an int argument would fit both overloads
   sqlite_stmt& bind_null(int i);
+  sqlite_stmt& bind_blob(int i, const void* data, std::size_t bytes);  // copied
 
   // Runs one step: true while a row is available; false when done. On error `error()` says why.
   bool step();
@@ -38,6 +39,8 @@ class sqlite_stmt {
   std::string text(int col) const;
   std::int64_t integer(int col) const;
   double real(int col) const;
+  // The column's bytes, valid until the next step or reset.
+  std::string_view blob(int col) const;
   const std::string& error() const { return error_; }
 
  private:

@@ -19,6 +19,7 @@ namespace paios {
 namespace {
 
 constexpr auto kAskTimeout = std::chrono::seconds(5);
+constexpr auto kKbTimeout = std::chrono::seconds(120);
 
 // One request on its way: who asked, and the bridge's span for it (ended by the reply that completes it).
 struct call {
@@ -200,6 +201,23 @@ void score_task(bridge_actor* self, const call& c, score_record s) {
       get_atom::value, s.target);
 }
 
+// The knowledge base's operations: the kb store answers (code, message, body), body being the reply's members.
+template <class... Ts>
+void ask_kb(bridge_actor* self, const call& c, const char* type, Ts&&... xs) {
+  auto target = lookup(self, kb_name::value);
+  if (!target) return reply_error(self, c, errc::internal, "the knowledge base is not running");
+  // An ingest embeds the whole article before it answers: a large one takes longer than other requests.
+  self->request(target, kKbTimeout, std::forward<Ts>(xs)...)
+      .then(
+          [self, c, type](const std::string& code, const std::string& message, const std::string& body) {
+            if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
+            reply_frame(self, c, wire::encode_reply_text(c.id, type, body));
+          },
+          [self, c](caf::error& e) {
+            reply_error(self, c, errc::internal, "the knowledge base did not answer: " + caf::to_string(e));
+          });
+}
+
 void handle(bridge_actor* self, std::string& identity, wire::request& req) {
   auto& st = self->state;
   call c{std::move(identity), req.id, req.what, {}, new_span_id(), req.client_span, req.received_us ? req.received_us : now_us()};
@@ -310,6 +328,16 @@ void handle(bridge_actor* self, std::string& identity, wire::request& req) {
                  trace_atom::value, t);
     }
     case wire::op::obs_score: return score_task(self, c, std::move(req.score));
+    case wire::op::kb_add: return ask_kb(self, c, "kb.added", kb_add_atom::value, std::move(req.kb));
+    case wire::op::kb_search: return ask_kb(self, c, "kb.results", kb_search_atom::value, std::move(req.kb));
+    case wire::op::learnings_recall: return ask_kb(self, c, "learnings", kb_search_atom::value, std::move(req.kb));
+    case wire::op::kb_get: return ask_kb(self, c, "kb.article", kb_get_atom::value, std::move(req.kb));
+    case wire::op::kb_rm: return ask_kb(self, c, "kb.removed", kb_rm_atom::value, std::move(req.kb));
+    case wire::op::kb_list: return ask_kb(self, c, "kb.articles", list_atom::value, std::move(req.kb), req.limit);
+    case wire::op::kb_stats:
+      return ask(self, kb_name::value, "the knowledge base", c,
+                 [self, c](const std::string& stats) { reply_frame(self, c, wire::encode_reply_text(c.id, "kb.stats", stats)); },
+                 status_atom::value);
   }
 }
 

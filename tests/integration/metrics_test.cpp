@@ -126,7 +126,7 @@ TEST(Metrics, HealthReportsEachComponentAndRestartsAreCounted) {
     names.insert(c.value("name", ""));
     EXPECT_EQ(c.value("state", ""), "running") << c.dump();
   }
-  for (const char* want : {"state_store", "obs_store", "brains", "brain:echo", "dispatcher", "zmq_bridge", "http_bridge"})
+  for (const char* want : {"state_store", "obs_store", "kb_store", "brains", "brain:echo", "dispatcher", "zmq_bridge", "http_bridge"})
     EXPECT_TRUE(names.count(want)) << want << " missing from " << h.dump();
   EXPECT_EQ(h["events"].value("dropped", -1), 0);
   // A crash and its restart: counted, and shown with the component.

@@ -69,7 +69,7 @@ TEST(Config, DefaultsValidateAndAreRead) {
   EXPECT_EQ(c.bridge.client_hwm, 10000);
   EXPECT_FALSE(c.bridge.allow_tcp);
   EXPECT_EQ(c.tasks.default_brain, "claude");
-  EXPECT_EQ(c.tasks.failover, (std::vector<std::string>{"codex", "gemini"}));
+  EXPECT_EQ(c.tasks.failover, (std::vector<std::string>{"codex", "gemini", "kb"}));
   EXPECT_EQ(c.tasks.drain_timeout_ms, 10000);
   EXPECT_FALSE(c.tasks.redispatch_running);
   EXPECT_EQ(c.tasks.max_in_flight, 100000u);
@@ -79,7 +79,10 @@ TEST(Config, DefaultsValidateAndAreRead) {
 
   std::vector<std::string> names;
   for (auto& b : c.brains) names.push_back(b.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"claude", "codex", "echo", "gemini"})) << "in name order";
+  EXPECT_EQ(names, (std::vector<std::string>{"claude", "codex", "echo", "gemini", "kb"})) << "in name order";
+  EXPECT_EQ(c.kb.dimensions, 256u);
+  EXPECT_EQ(c.kb.vector_weight, 0.7);
+  EXPECT_EQ(c.kb.keyword_weight, 0.3);
   auto* claude = find_brain(c, "claude");
   ASSERT_TRUE(claude);
   EXPECT_EQ(claude->kind, "process");
@@ -199,6 +202,10 @@ TEST(Config, NullDropsInheritedFieldsAndIsAbsentInNewBrains) {
   // A default process brain becomes an echo brain only once its process fields are dropped.
   expect_refused({{"brains", {{"claude", {{"kind", "echo"}}}}}},
                  "brains.claude.command: only a process brain has it, not an echo brain (set it to null");
+  expect_refused({{"brains", {{"notes", {{"kind", "kb"}, {"command", {"x"}}}}}}},
+                 "brains.notes.command: only a process brain has it, not the kb brain");
+  expect_refused({{"kb", {{"vector_weight", 2}}}}, "kb.vector_weight");
+  expect_refused({{"kb", {{"dimensions", 8}}}}, "kb.dimensions");
   auto r = config_from_json({{"brains", {{"claude", {{"kind", "echo"}, {"command", nullptr}, {"format", nullptr}}},
                                          {"fresh", {{"kind", "echo"}, {"description", nullptr}}}}}});
   ASSERT_TRUE(r.config) << all(r);
@@ -249,7 +256,7 @@ TEST(Config, WrongTypesAndRangesNameThePath) {
   expect_refused({{"log", 5}}, "log: must be an object, not an integer");
   expect_refused({{"brains", {{"x", {{"kind", "process"}, {"command", json::array()}}}}}}, "brains.x.command: must not be empty");
   expect_refused({{"brains", {{"x", {{"kind", "process"}, {"command", {"a", ""}}}}}}}, "brains.x.command.1: must not be empty");
-  expect_refused({{"brains", {{"x", {{"command", {"a"}}}}}}}, "brains.x.kind: is required (one of: process, echo)");
+  expect_refused({{"brains", {{"x", {{"command", {"a"}}}}}}}, "brains.x.kind: is required (one of: process, echo, kb)");
   expect_refused({{"brains", {{"x", {{"kind", "proc"}}}}}}, "brains.x.kind: must be one of process, echo");
   expect_refused({{"log", {{"max_file_bytes", 18446744073709551615ull}}}}, "log.max_file_bytes: must be an integer from");
   expect_refused({{"tasks", {{"max_in_flight", -1}}}}, "tasks.max_in_flight: must be an integer from 1");
@@ -277,7 +284,7 @@ TEST(Config, BrainNames) {
 
 TEST(Config, ReferencesNameConfiguredEnabledBrains) {
   expect_refused({{"tasks", {{"default_brain", "nobody"}}}},
-                 "tasks.default_brain: 'nobody' is not a configured brain (enabled brains: claude, codex, echo, gemini)");
+                 "tasks.default_brain: 'nobody' is not a configured brain (enabled brains: claude, codex, echo, gemini, kb)");
   expect_refused({{"brains", {{"claude", {{"enabled", false}}}}}},
                  "tasks.default_brain: brain 'claude' is disabled (brains.claude.enabled is false)");
   expect_refused({{"tasks", {{"failover", {"echo", "ghost"}}}}}, "tasks.failover.1: 'ghost' is not a configured brain");
@@ -359,7 +366,7 @@ TEST(Config, SampleFiles) {
   EXPECT_EQ(c.tasks.failover, (std::vector<std::string>{"local", "echo"}));
   std::vector<std::string> names;
   for (auto& b : c.brains) names.push_back(b.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"claude", "echo", "local"})) << "gemini removed, codex disabled";
+  EXPECT_EQ(names, (std::vector<std::string>{"claude", "echo", "kb", "local"})) << "gemini removed, codex disabled";
   auto* claude = find_brain(c, "claude");
   EXPECT_EQ(claude->timeout_ms, 120000);
   EXPECT_EQ(claude->env, (std::vector<std::pair<std::string, std::string>>{{"ANTHROPIC_LOG", "error"}}));
@@ -404,7 +411,7 @@ TEST(Config, SampleFiles) {
                                "brains.script.delay_ms: only an echo brain has it, not a process brain",
                                "tasks.default_brain: brain 'claude' is disabled (brains.claude.enabled is false)",
                                "tasks.failover.0: 'ghost' is not a configured brain (enabled brains: Claude2, codex, "
-                               "echo, gemini, script)"}))
+                               "echo, gemini, kb, script)"}))
       << all(brains);
 
   auto tcp = load_config(sample("tcp_without_allow.json"));

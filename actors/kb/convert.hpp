@@ -1,0 +1,50 @@
+#pragma once
+// convert: a file, or content fetched from elsewhere, becomes plain readable UTF-8 text with a title, ready
+// for chunking and for a prompt. Plain text and Markdown are kept as they are; HTML is reduced to its
+// visible text by a small hand-written reader; PDF and DOCX go through pdftotext (poppler-utils) and pandoc,
+// run as child processes (argv, never a shell; 60 s at most; output bounded).
+//
+// Promises:
+//   - the text is valid UTF-8: bytes that are not become U+FFFD, a leading BOM is dropped, CRLF and lone CR
+//     become LF, control characters other than tab and newline are dropped (a form feed becomes a newline);
+//   - nothing throws; a failure is a value (an error sentence naming the file and what to do about it);
+//   - the HTML reader never crashes or loops, whatever the input (unclosed tags, stray '<', quotes).
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace paios {
+
+struct converted {
+  std::string text;
+  std::string title;
+  std::string kind;  // "text", "markdown", "html", "pdf" or "docx"
+};
+
+// Picks the converter by the content's magic ("%PDF-"; a zip holding word/document.xml), then by the
+// extension (.txt .text .log .md .markdown .html .htm .pdf .docx), then by sniffing ("<!doctype html",
+// "<html"). Anything else that is text (no NUL bytes) is "text"; binary content is an error saying that the
+// file's type is not supported. A missing converter is an error naming the program and its Debian package.
+std::optional<converted> convert_file(const std::filesystem::path& path, std::string& error);
+
+// For content read from stdin or fetched from a URL. `kind_hint` is a MIME type ("text/html; charset=utf-8")
+// or an extension ("md", ".pdf"); when empty, the extension of `name` is used, else the content is sniffed.
+// Magic bytes (PDF, DOCX) win over a hint, since servers mislabel. `name` (a file name or a URL) gives the
+// title when the content has none. PDF and DOCX content goes through a private temporary file.
+std::optional<converted> convert_content(std::string_view content, std::string_view kind_hint,
+                                         std::string_view name, std::string& error);
+// The same, for callers that have nowhere to report a failure: content that cannot be converted (binary,
+// or a PDF/DOCX whose converter failed) gives an empty text, with the kind it was taken for.
+converted convert_content(std::string_view content, std::string_view kind_hint, std::string_view name);
+
+// The pieces, for callers that already know what they hold.
+// Visible text of an HTML document; `title` (if given) receives <title>, else the first <h1>, else "".
+std::string html_to_text(std::string_view html, std::string* title = nullptr);
+// Valid UTF-8 as promised above (BOM, line ends, invalid bytes, control characters).
+std::string clean_text(std::string_view bytes);
+// At most `max_bytes` bytes of `text`, cut at a UTF-8 character boundary.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);
+
+}  // namespace paios

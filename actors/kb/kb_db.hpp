@@ -1,0 +1,133 @@
+#pragma once
+// kb_db: the knowledge base in kb.sqlite (WAL, busy_timeout), and the search over it.
+//   - articles: title, source, kind (document | learning | decision | note), the brain, session, project and
+//     topic it came from, tags, a content hash (the same content is stored once), the content as stored:
+//     wrapped in an outside-content envelope (actors/kb/envelope.hpp), with the envelope's injection flags
+//     in its metadata;
+//   - chunks: the passages of each article (actors/kb/chunker.hpp), indexed for keywords by FTS5 (porter
+//     stemming; bm25 with the title weighing twice the body) and for similarity by their embedding (float32,
+//     with the model that made it).
+// Search merges both: each candidate's score is vector_weight * cosine + keyword_weight * (bm25 / best bm25
+// among the candidates), optionally decayed by age and diversified by MMR; at most one passage per article by
+// default. The vector scan is exact, over a contiguous in-memory matrix of the current model's vectors.
+// A change of embedding model leaves the old vectors in place; reembed_step() replaces them a batch at a
+// time, and search uses the keywords of every chunk and the vectors already made meanwhile.
+// Not thread-safe: the kb_store actor is its one owner.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace paios {
+
+class embedder;
+class sqlite_db;
+
+struct kb_article_input {
+  std::string title;
+  std::string source;        // a path, a URL, "stdin", or "learning:<brain>/<session>"
+  std::string kind = "document";
+  std::string brain, session, project, topic;
+  std::vector<std::string> tags;
+  std::string format;        // text | markdown | html | pdf | docx: how the text was made
+  std::string content;       // the plain text (not yet wrapped)
+};
+
+struct kb_add_result {
+  std::string id;
+  bool added = false;        // false: the same content was stored already, under `id`
+  std::string replaced;      // the id of the older version from the same source, now removed
+  std::size_t chunks = 0;
+};
+
+struct kb_article {
+  std::string id, title, source, kind, brain, session, project, topic;
+  std::vector<std::string> tags;
+  std::string meta_json;     // {"format", "bytes", "flags": [...]}
+  std::string content;       // as stored: in its envelope
+  std::string content_hash;
+  std::int64_t created_ms = 0, updated_ms = 0;
+  std::size_t chunks = 0;
+};
+
+struct kb_query {
+  std::string text;
+  int k = 5;
+  std::string kind;                  // "": any
+  std::string project;               // "": any
+  double vector_weight = 0.7;
+  double keyword_weight = 0.3;
+  double recency_half_life_days = 0; // 0: no decay
+  double mmr_lambda = 0;             // 0: off; else relevance vs diversity, e.g. 0.7
+  bool per_article = true;           // at most one passage per article
+};
+
+struct kb_hit {
+  std::string article_id, title, source, kind, project, brain, passage;
+  int chunk = 0;                     // the passage's place in its article
+  double score = 0, vector_score = 0, keyword_score = 0;
+  std::int64_t updated_ms = 0;
+};
+
+struct kb_stats {
+  std::int64_t articles = 0, chunks = 0, bytes = 0;
+  std::map<std::string, std::int64_t> by_kind;
+  std::string model;
+  std::size_t dimensions = 0;
+  std::int64_t pending_reembed = 0;  // chunks whose vector is of another model, or missing
+};
+
+class kb_db {
+ public:
+  // `embed` outlives the kb_db. nullptr and `error` when the file cannot be opened or is not a knowledge base.
+  static std::unique_ptr<kb_db> open(const std::filesystem::path& file, embedder& embed, std::string& error);
+  ~kb_db();
+
+  // Stores the article, or nothing when its content is already stored; "" or the error in `error` (then
+  // nothing is stored). Content from a source stored before replaces that older version.
+  kb_add_result add(kb_article_input in, std::string& error);
+  std::optional<kb_article> get(const std::string& id, std::string& error);
+  bool remove(const std::string& id, std::string& error);  // false: no such article
+  std::vector<kb_hit> search(const kb_query& q, std::string& error);
+  // The newest articles, for listing (content left empty).
+  std::vector<kb_article> list(int limit, const std::string& kind, std::string& error);
+  kb_stats stats(std::string& error);
+
+  // Embeds up to `batch` chunks whose vector is missing or of another model; returns how many remain.
+  std::int64_t reembed_step(std::size_t batch, std::string& error);
+
+ private:
+  kb_db() = default;
+  struct row_meta {
+    std::int64_t chunk_id;
+    std::uint32_t article;  // index into articles_
+  };
+  struct article_meta {
+    std::string id, kind, project;
+    std::int64_t updated_ms = 0;
+    bool live = true;
+  };
+  std::string load_vectors();
+  std::uint32_t intern_article(const std::string& id, const std::string& kind, const std::string& project,
+                               std::int64_t updated_ms);
+  void add_row(std::int64_t chunk_id, std::uint32_t article, const std::vector<float>& v);
+  void drop_article_rows(const std::string& id);
+  std::string remove_article(const std::string& id);
+
+  std::unique_ptr<sqlite_db> db_;
+  embedder* embed_ = nullptr;
+  std::string model_;
+  std::size_t dims_ = 0;
+  // The vector index: row r is matrix_[r * dims_, (r + 1) * dims_).
+  std::vector<float> matrix_;
+  std::vector<row_meta> rows_;
+  std::unordered_map<std::int64_t, std::size_t> row_of_chunk_;
+  std::vector<article_meta> articles_;
+  std::unordered_map<std::string, std::uint32_t> article_index_;
+};
+
+}  // namespace paios

@@ -1,0 +1,218 @@
+#include "actors/kb/kb_store.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/kb/embedder.hpp"
+#include "actors/kb/kb_db.hpp"
+#include "actors/obs/event_sink.hpp"
+#include "actors/supervisor/supervisor.hpp"
+#include "messages/caf_types.hpp"
+#include "messages/ids.hpp"
+#include "messages/json_writer.hpp"
+
+namespace paios {
+namespace {
+
+using reply = caf::result<std::string, std::string, std::string>;
+
+struct kb_state {
+  kb_store_options opts;
+  std::unique_ptr<local_embedder> embed;
+  std::unique_ptr<kb_db> db;
+  bool reembedding = false;
+  static inline const char* name = "kb_store";
+};
+
+using kb_actor = caf::stateful_actor<kb_state>;
+
+reply ok(std::string body) { return reply{std::string{}, std::string{}, std::move(body)}; }
+reply fail(errc code, std::string message) { return reply{std::string{to_string(code)}, std::move(message), std::string{}}; }
+
+// The span of one operation, in a trace of its own (the bridge's request span is its sibling there).
+void trace_op(std::string_view action, std::int64_t started_us, std::string_view status, std::string data) {
+  emit_span("kb", action, new_trace(), 0, 0, started_us, now_us(), status, std::move(data));
+}
+
+std::string article_json(const kb_article& a, bool with_content) {
+  json_array tags;
+  for (auto& t : a.tags) tags.str(t);
+  json_object o;
+  o.str("article_id", a.id).str("title", a.title).str("source", a.source).str("kind", a.kind);
+  o.str("brain", a.brain).str("session", a.session).str("project", a.project).str("topic", a.topic);
+  o.raw("tags", tags.done()).raw("meta", a.meta_json.empty() ? "{}" : a.meta_json).str("content_hash", a.content_hash);
+  o.num("created_ms", a.created_ms).num("updated_ms", a.updated_ms).num("chunks", static_cast<std::int64_t>(a.chunks));
+  if (with_content) o.str("content", a.content);
+  return o.done();
+}
+
+void schedule_reembed(kb_actor* self) {
+  auto& st = self->state;
+  if (st.reembedding) return;
+  st.reembedding = true;
+  self->send(self, tick_atom::value);
+}
+
+reply add(kb_actor* self, kb_request& r) {
+  const auto started = now_us();
+  kb_article_input in;
+  in.title = std::move(r.title);
+  in.source = std::move(r.source);
+  in.kind = r.kind.empty() ? "document" : std::move(r.kind);
+  in.brain = std::move(r.brain);
+  in.session = std::move(r.session);
+  in.project = std::move(r.project);
+  in.topic = std::move(r.topic);
+  in.tags = std::move(r.tags);
+  in.format = std::move(r.format);
+  in.content = std::move(r.content);
+  const auto source = in.source;
+  std::string err;
+  auto res = self->state.db->add(std::move(in), err);
+  if (!err.empty()) {
+    trace_op("add", started, "store_failed", json_object{}.str("source", source).str("error", err).done());
+    return fail(errc::store_failed, "the article could not be stored: " + err);
+  }
+  std::string flags = "[]";
+  if (auto a = self->state.db->get(res.id, err)) {
+    auto meta = nlohmann::json::parse(a->meta_json, nullptr, false);
+    if (meta.is_object() && meta.contains("flags")) flags = meta["flags"].dump();
+  }
+  auto body = json_object{}
+                  .str("article_id", res.id)
+                  .boolean("added", res.added)
+                  .str("replaced", res.replaced)
+                  .num("chunks", static_cast<std::int64_t>(res.chunks))
+                  .raw("flags", flags)
+                  .done();
+  trace_op("add", started, "ok", json_object::extend(body).str("source", source).done());
+  return ok(std::move(body));
+}
+
+reply search(kb_actor* self, const kb_request& r) {
+  const auto started = now_us();
+  auto& st = self->state;
+  kb_query q;
+  q.text = r.query;
+  q.k = r.k;
+  q.kind = r.kind;
+  q.project = r.project;
+  q.vector_weight = st.opts.vector_weight;
+  q.keyword_weight = st.opts.keyword_weight;
+  q.recency_half_life_days = st.opts.recency_half_life_days;
+  q.mmr_lambda = st.opts.mmr_lambda;
+  std::string err;
+  auto hits = st.db->search(q, err);
+  if (!err.empty()) {
+    trace_op("search", started, "store_failed", json_object{}.str("error", err).done());
+    return fail(errc::store_failed, "the search failed: " + err);
+  }
+  json_array results;
+  for (auto& h : hits)
+    results.raw(json_object{}
+                    .str("article_id", h.article_id)
+                    .str("title", h.title)
+                    .str("source", h.source)
+                    .str("kind", h.kind)
+                    .str("project", h.project)
+                    .str("brain", h.brain)
+                    .num("chunk", h.chunk)
+                    .real("score", std::round(h.score * 10000) / 10000)
+                    .real("vector_score", std::round(h.vector_score * 10000) / 10000)
+                    .real("keyword_score", std::round(h.keyword_score * 10000) / 10000)
+                    .num("updated_ms", h.updated_ms)
+                    .str("passage", h.passage)
+                    .done());
+  trace_op(r.kind == "learning" ? "recall" : "search", started, "ok",
+           json_object{}.num("results", static_cast<std::int64_t>(hits.size())).num("k", r.k).done());
+  return ok(json_object{}.raw("results", results.done()).done());
+}
+
+std::string stats_json(kb_actor* self) {
+  std::string err;
+  auto s = self->state.db->stats(err);
+  json_object kinds;
+  for (auto& [k, n] : s.by_kind) kinds.num(k, n);
+  json_object o;
+  o.num("articles", s.articles).num("chunks", s.chunks).num("bytes", s.bytes).raw("by_kind", kinds.done());
+  o.str("model", s.model).num("dimensions", static_cast<std::int64_t>(s.dimensions)).num("pending_reembed", s.pending_reembed);
+  o.real("vector_weight", self->state.opts.vector_weight).real("keyword_weight", self->state.opts.keyword_weight);
+  if (!err.empty()) o.str("error", err);
+  return o.done();
+}
+
+caf::behavior kb_behavior(kb_actor* self, kb_store_options opts) {
+  guard_actor(self, "kb_store");
+  auto& st = self->state;
+  st.opts = std::move(opts);
+  st.embed = std::make_unique<local_embedder>(st.opts.dimensions);
+  std::string error;
+  st.db = kb_db::open(st.opts.file, *st.embed, error);
+  if (!st.db) {
+    spdlog::error("kb_store: {}", error);
+    self->quit(caf::make_error(caf::sec::runtime_error, error));
+    return {};
+  }
+  auto stats = st.db->stats(error);
+  spdlog::info("kb_store: opened {} ({} articles, {} chunks, {})", st.opts.file.string(), stats.articles, stats.chunks,
+               stats.model);
+  if (stats.pending_reembed > 0) {
+    spdlog::info("kb_store: re-embedding {} chunks with {} in the background", stats.pending_reembed, stats.model);
+    schedule_reembed(self);
+  }
+  return {
+      [=](kb_add_atom, kb_request& r) { return add(self, r); },
+      [=](kb_search_atom, const kb_request& r) { return search(self, r); },
+      [=](kb_get_atom, const kb_request& r) -> reply {
+        std::string err;
+        auto a = self->state.db->get(r.id, err);
+        if (!err.empty()) return fail(errc::store_failed, "reading the article failed: " + err);
+        if (!a) return fail(errc::not_found, "no article " + r.id + " in the knowledge base");
+        return ok(json_object{}.raw("article", article_json(*a, true)).done());
+      },
+      [=](kb_rm_atom, const kb_request& r) -> reply {
+        const auto started = now_us();
+        std::string err;
+        bool removed = self->state.db->remove(r.id, err);
+        if (!err.empty()) return fail(errc::store_failed, "removing the article failed: " + err);
+        trace_op("rm", started, removed ? "ok" : "not_found", json_object{}.str("article_id", r.id).done());
+        if (!removed) return fail(errc::not_found, "no article " + r.id + " in the knowledge base");
+        return ok(json_object{}.str("article_id", r.id).boolean("removed", true).done());
+      },
+      [=](list_atom, const kb_request& r, int limit) -> reply {
+        std::string err;
+        auto list = self->state.db->list(limit, r.kind, err);
+        if (!err.empty()) return fail(errc::store_failed, "listing failed: " + err);
+        json_array out;
+        for (auto& a : list) out.raw(article_json(a, false));
+        return ok(json_object{}.raw("articles", out.done()).done());
+      },
+      [=](status_atom) { return stats_json(self); },
+      [=](tick_atom) {
+        auto& st = self->state;
+        std::string err;
+        auto left = st.db->reembed_step(st.opts.reembed_batch, err);
+        if (left < 0) {
+          spdlog::error("kb_store: re-embedding: {}; trying again in 5 s", err);
+          self->delayed_send(self, std::chrono::seconds(5), tick_atom::value);
+          return;
+        }
+        if (left == 0) {
+          st.reembedding = false;
+          spdlog::info("kb_store: re-embedding done");
+          return;
+        }
+        // One batch at a time: requests that arrived meanwhile are answered between batches.
+        self->send(self, tick_atom::value);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_kb_store(caf::actor_system& sys, kb_store_options opts) {
+  return sys.spawn<caf::detached>(kb_behavior, std::move(opts));
+}
+
+}  // namespace paios

@@ -1,0 +1,38 @@
+#pragma once
+// kb_store: the one owner of kb.sqlite, the knowledge base (actors/kb/kb_db.hpp).
+//
+// Receives                                   Replies (std::string code, std::string message, std::string body)
+//   (kb_add_atom, kb_request)                body {article_id, added, replaced, chunks, flags}: the article is
+//                                            stored (wrapped in its envelope) and indexed before the reply
+//   (kb_search_atom, kb_request)             body {results: [{article_id, title, source, kind, project, brain,
+//                                            chunk, score, vector_score, keyword_score, passage}]}, best first
+//   (kb_get_atom, kb_request)                body {article: {...}}; code not_found when there is none
+//   (kb_rm_atom, kb_request)                 body {article_id, removed: true}; code not_found when there is none
+//   (list_atom, kb_request, int limit)       body {articles: [...]}, newest first, without content
+//   (status_atom)                            std::string JSON {articles, chunks, bytes, by_kind, model, dimensions,
+//                                            pending_reembed}
+// `code` is "" on success, else an error code of docs/protocol.md with `message` saying what went wrong.
+// Owns: the database and the embedder. When the embedding model differs from the one that made the stored
+// vectors, it re-embeds them a batch per tick in the background (progress in status and the log), and
+// answers searches meanwhile. Runs on its own thread (a detached actor): a large ingest or a scan never holds
+// up a scheduler thread. Every operation leaves an event of category "kb".
+#include <cstddef>
+#include <filesystem>
+
+#include <caf/fwd.hpp>
+
+namespace paios {
+
+struct kb_store_options {
+  std::filesystem::path file;
+  std::size_t dimensions = 256;        // of the local embedder
+  double vector_weight = 0.7;
+  double keyword_weight = 0.3;
+  double recency_half_life_days = 0;   // 0: no decay
+  double mmr_lambda = 0;               // 0: no MMR
+  std::size_t reembed_batch = 256;
+};
+
+caf::actor spawn_kb_store(caf::actor_system& sys, kb_store_options opts);
+
+}  // namespace paios

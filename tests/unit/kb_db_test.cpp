@@ -1,0 +1,236 @@
+// The knowledge base's store on real SQLite files: chunking, hashing, the local embedder, de-duplication,
+// replacement by source, hybrid search, removal, a change of embedding model, and recall@5 over the labeled
+// retrieval set in tests/data/kb/.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/kb/chunker.hpp"
+#include "actors/kb/embedder.hpp"
+#include "actors/kb/envelope.hpp"
+#include "actors/kb/kb_db.hpp"
+#include "actors/kb/sha256.hpp"
+#include "tests/support/test_support.hpp"
+
+using namespace paios;
+
+namespace {
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+kb_article_input doc(std::string title, std::string content, std::string source = {}) {
+  kb_article_input in;
+  in.title = std::move(title);
+  in.content = std::move(content);
+  in.source = std::move(source);
+  in.format = "text";
+  return in;
+}
+
+kb_query query(std::string text) {
+  kb_query q;
+  q.text = std::move(text);
+  return q;
+}
+
+float cosine(const std::vector<float>& a, const std::vector<float>& b) {
+  float s = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+
+}  // namespace
+
+TEST(Sha256, KnownVectors) {
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(sha256_hex(std::string(1000000, 'a')), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST(Chunker, PassagesOverlapAndCoverTheText) {
+  EXPECT_TRUE(chunk_text("").empty());
+  EXPECT_EQ(chunk_text("  short text \n").size(), 1u);
+  EXPECT_EQ(chunk_text("  short text \n")[0].text, "short text");
+  std::string text;
+  for (int i = 0; i < 400; ++i) text += "Sentence number " + std::to_string(i) + " says something. " + (i % 7 == 6 ? "\n\n" : "");
+  auto chunks = chunk_text(text);
+  ASSERT_GT(chunks.size(), 3u);
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    EXPECT_LE(estimate_tokens(chunks[i].text), kChunkTokens) << i;
+    EXPECT_EQ(text.substr(chunks[i].offset, chunks[i].text.size()), chunks[i].text);
+    if (i > 0) {
+      const auto prev_end = chunks[i - 1].offset + chunks[i - 1].text.size();
+      EXPECT_LT(chunks[i].offset, prev_end) << "chunk " << i << " overlaps the one before";
+      EXPECT_GT(prev_end - chunks[i].offset, kOverlapTokens * kBytesPerToken / 2);
+    }
+  }
+  EXPECT_EQ(chunks.back().offset + chunks.back().text.size(), text.size() - 1) << "the end is covered (its space trimmed)";
+  // No cut inside a UTF-8 sequence, even in text with no spaces.
+  std::string wide;
+  for (int i = 0; i < 3000; ++i) wide += "é";
+  for (auto& c : chunk_text(wide)) EXPECT_NE(static_cast<unsigned char>(c.text[0]) & 0xC0, 0x80);
+}
+
+TEST(LocalEmbedder, DeterministicNormalizedAndLexical) {
+  local_embedder e{256};
+  auto a = e.embed_one("Rotating the Postgres replica after a failover");
+  EXPECT_EQ(a, e.embed_one("Rotating the Postgres replica after a failover"));
+  EXPECT_NEAR(cosine(a, a), 1.0f, 1e-5);
+  auto typo = e.embed_one("rotating the postgress replca");
+  auto other = e.embed_one("A recipe for sourdough bread with a long cold proof");
+  EXPECT_GT(cosine(a, typo), cosine(a, other) + 0.2f) << "shared words and trigrams bring texts together";
+  EXPECT_EQ(e.model(), "local-lexical-v1/256");
+  auto empty = e.embed_one("");
+  EXPECT_EQ(empty.size(), 256u);
+}
+
+TEST(KbDb, AddDeduplicatesReplacesBySourceAndRemoves) {
+  test::temp_dir dir;
+  local_embedder e;
+  std::string err;
+  auto kb = kb_db::open(dir.path() / "kb.sqlite", e, err);
+  ASSERT_TRUE(kb) << err;
+  auto first = kb->add(doc("Replica rotation", "How to rotate the Postgres replica.", "notes/replica.md"), err);
+  ASSERT_EQ(err, "");
+  EXPECT_TRUE(first.added);
+  EXPECT_EQ(first.chunks, 1u);
+  auto again = kb->add(doc("Another title", "How to rotate the Postgres replica."), err);
+  EXPECT_FALSE(again.added) << "the same content is stored once";
+  EXPECT_EQ(again.id, first.id);
+  auto edited = kb->add(doc("Replica rotation", "How to rotate the Postgres replica, version two.", "notes/replica.md"), err);
+  EXPECT_TRUE(edited.added);
+  EXPECT_EQ(edited.replaced, first.id) << "a new version from the same source replaces the old";
+  EXPECT_FALSE(kb->get(first.id, err));
+  auto got = kb->get(edited.id, err);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->title, "Replica rotation");
+  EXPECT_NE(got->content.find("version two"), std::string::npos);
+  EXPECT_EQ(unwrap_outside(got->content).value_or(""), "How to rotate the Postgres replica, version two.")
+      << "stored in its envelope";
+  auto st = kb->stats(err);
+  EXPECT_EQ(st.articles, 1);
+  EXPECT_EQ(st.chunks, 1);
+  EXPECT_TRUE(kb->remove(edited.id, err));
+  EXPECT_FALSE(kb->remove(edited.id, err));
+  EXPECT_TRUE(kb->search(query("postgres replica"), err).empty());
+  EXPECT_EQ(kb->stats(err).chunks, 0);
+}
+
+TEST(KbDb, HybridSearchFindsByKeywordByTypoAndFilters) {
+  test::temp_dir dir;
+  local_embedder e;
+  std::string err;
+  auto kb = kb_db::open(dir.path() / "kb.sqlite", e, err);
+  ASSERT_TRUE(kb) << err;
+  kb->add(doc("ZeroMQ high-water mark", "When a PUB socket reaches ZMQ_SNDHWM it drops messages for slow subscribers."), err);
+  kb->add(doc("Sourdough", "Feed the starter twice a day; bake when it doubles in four hours."), err);
+  auto learning = doc("CAF handlers", "In CAF 0.17 a response handler passed to then() must return void.");
+  learning.kind = "learning";
+  learning.project = "paios";
+  kb->add(learning, err);
+  ASSERT_EQ(err, "");
+  auto hits = kb->search(query("ZMQ_SNDHWM drops"), err);
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].title, "ZeroMQ high-water mark");
+  EXPECT_GT(hits[0].keyword_score, 0);
+  EXPECT_GT(hits[0].vector_score, 0);
+  hits = kb->search(query("sourdogh startr"), err);  // no keyword matches: the trigrams still find it
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].title, "Sourdough");
+  auto q = query("handler return void");
+  q.kind = "learning";
+  hits = kb->search(q, err);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].kind, "learning");
+  q.project = "elsewhere";
+  EXPECT_TRUE(kb->search(q, err).empty());
+  // FTS syntax in a query is only words.
+  EXPECT_NO_FATAL_FAILURE(kb->search(query("\"unbalanced AND ( OR NEAR/3 *"), err));
+  EXPECT_EQ(err, "");
+}
+
+TEST(KbDb, AChangeOfModelReembedsWhileSearchGoesOn) {
+  test::temp_dir dir;
+  std::string err;
+  {
+    local_embedder small{64};
+    auto kb = kb_db::open(dir.path() / "kb.sqlite", small, err);
+    ASSERT_TRUE(kb) << err;
+    for (int i = 0; i < 30; ++i)
+      kb->add(doc("Note " + std::to_string(i), "Topic " + std::to_string(i) + " about widgets and gadgets number " + std::to_string(i)), err);
+  }
+  local_embedder big{256};
+  auto kb = kb_db::open(dir.path() / "kb.sqlite", big, err);
+  ASSERT_TRUE(kb) << err;
+  EXPECT_EQ(kb->stats(err).pending_reembed, 30);
+  EXPECT_FALSE(kb->search(query("widgets gadgets"), err).empty()) << "keywords work before any vector is redone";
+  EXPECT_EQ(kb->reembed_step(10, err), 20);
+  EXPECT_EQ(kb->reembed_step(100, err), 0);
+  EXPECT_EQ(err, "");
+  auto hits = kb->search(query("gadgets number 7"), err);
+  ASSERT_FALSE(hits.empty());
+  EXPECT_GT(hits[0].vector_score, 0);
+}
+
+// recall@5 over the labeled set: the fraction of queries whose best answer's document is among the top 5.
+TEST(KbDb, RecallAtFiveOnTheLabeledSet) {
+  const std::filesystem::path data = std::filesystem::path(PAIOS_SOURCE_DIR) / "tests/data/kb";
+  ASSERT_TRUE(std::filesystem::exists(data / "queries.jsonl"));
+  test::temp_dir dir;
+  local_embedder e;
+  std::string err;
+  auto kb = kb_db::open(dir.path() / "kb.sqlite", e, err);
+  ASSERT_TRUE(kb) << err;
+  std::map<std::string, std::string> id_to_file;
+  for (auto& f : std::filesystem::directory_iterator(data / "corpus")) {
+    auto content = read_file(f.path());
+    auto title = content.substr(0, content.find('\n'));
+    if (title.rfind("# ", 0) == 0) title = title.substr(2);
+    auto r = kb->add(doc(title, content, f.path().filename().string()), err);
+    ASSERT_EQ(err, "") << f.path();
+    id_to_file[r.id] = f.path().filename().string();
+  }
+  std::ifstream in(data / "queries.jsonl");
+  std::string line;
+  std::map<std::string, std::pair<int, int>> by_kind;  // kind -> (found, total)
+  int found = 0, total = 0, first = 0;
+  std::string misses;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    auto q = nlohmann::json::parse(line);
+    const auto best = q["relevant"][0].get<std::string>();
+    const auto kind = q.value("kind", "");
+    auto hits = kb->search(query(q["query"].get<std::string>()), err);
+    ASSERT_EQ(err, "");
+    bool hit = false;
+    for (std::size_t i = 0; i < hits.size() && i < 5; ++i) hit = hit || id_to_file[hits[i].article_id] == best;
+    if (!hits.empty() && id_to_file[hits[0].article_id] == best) ++first;
+    ++total;
+    ++by_kind[kind].second;
+    if (hit) {
+      ++found;
+      ++by_kind[kind].first;
+    } else {
+      misses += "  " + kind + ": " + q["query"].get<std::string>() + " (want " + best + ", got " +
+                (hits.empty() ? std::string{"nothing"} : id_to_file[hits[0].article_id]) + ")\n";
+    }
+  }
+  ASSERT_GE(total, 50);
+  const double recall = static_cast<double>(found) / total;
+  std::printf("recall@5: %.3f (%d of %d queries); the best answer first: %d of %d\n", recall, found, total, first, total);
+  for (auto& [kind, n] : by_kind) std::printf("  %-10s %d of %d\n", kind.c_str(), n.first, n.second);
+  std::printf("misses:\n%s", misses.c_str());
+  EXPECT_GE(recall, 0.80);
+}
