@@ -18,6 +18,8 @@
 
 #include "actors/brain/process_runner.hpp"
 
+#include "messages/utf8.hpp"
+
 namespace paios {
 namespace {
 
@@ -35,43 +37,8 @@ constexpr std::string_view replacement_char = "\xEF\xBF\xBD";
 // ---------------------------------------------------------------------------------------------- UTF-8
 
 // Length of the valid UTF-8 sequence at s[i] (its code point in `cp`), or 0 when s[i] starts none.
-std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp) {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned lead = byte(i);
-  if (lead < 0x80) {
-    cp = lead;
-    return 1;
-  }
-  std::size_t len = (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  static constexpr char32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
-  cp = lead & (0x7F >> len);
-  for (std::size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  // Overlong forms and surrogates are how filters get bypassed: they are not UTF-8.
-  if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
+std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp) { return utf8_decode(s, i, cp); }
 
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 

@@ -56,6 +56,8 @@ std::string stem(std::string w) {
 
 }  // namespace
 
+bool is_stopword(std::string_view word) { return stopwords().count(word) > 0; }
+
 std::vector<std::string> lexical_words(std::string_view text) {
   std::vector<std::string> words;
   std::string w;
@@ -83,7 +85,7 @@ std::vector<float> local_embedder::embed_one(std::string_view text) const {
   auto add = [&](std::string_view feature, std::uint64_t salt, float weight) { features[fnv1a(feature, salt)] += weight; };
   std::string previous;
   for (auto& word : lexical_words(text)) {
-    if (stopwords().count(word)) {
+    if (is_stopword(word)) {
       previous.clear();
       continue;
     }

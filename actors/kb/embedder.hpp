@@ -43,5 +43,7 @@ class local_embedder final : public embedder {
 // The words of a text as the local embedder and the keyword query builder see them: lower-case runs of
 // letters and digits (bytes of multi-byte UTF-8 sequences count as letters).
 std::vector<std::string> lexical_words(std::string_view text);
+// Common English words ("the", "how", "does"): they say little about what a text is about.
+bool is_stopword(std::string_view word);
 
 }  // namespace paios

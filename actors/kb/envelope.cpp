@@ -12,6 +12,8 @@
 #include <random>
 #include <unordered_map>
 
+#include "messages/utf8.hpp"
+
 namespace paios {
 namespace {
 
@@ -26,38 +28,11 @@ constexpr std::size_t marker_hex_digits = 32;
 
 // The code point at s[i] and its length; a byte that starts no valid sequence is U+FFFD of length 1.
 std::pair<char32_t, std::size_t> decode_at(std::string_view s, std::size_t i) {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned lead = byte(i);
-  if (lead < 0x80) return {lead, 1};
-  std::size_t len = (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return {0xFFFD, 1};
-  char32_t cp = lead & (0x7F >> len);
-  for (std::size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return {0xFFFD, 1};
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  static constexpr char32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {0xFFFD, 1};
-  return {cp, len};
+  char32_t cp = 0;
+  const auto len = utf8_decode(s, i, cp);
+  return len == 0 ? std::pair<char32_t, std::size_t>{0xFFFD, 1} : std::pair<char32_t, std::size_t>{cp, len};
 }
 
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -458,7 +433,7 @@ const std::vector<phrase>& phrases() {
                                      "disclose|recite|write|what";
     const std::string secrets = "password*|passphrase*|credential*|secret|secrets|cookie*|mnemonic|seed";
     const std::string keyed = "api|access|secret|auth|aws|openai|anthropic|github|bearer|session";
-    const std::string send_verbs = "send|post|upload|transmit|forward|exfiltrate|leak|email|e-mail|mail";
+    const std::string send_verbs = "send|post|upload|transmit|forward|exfiltrate|leak|email|mail";
     const std::string run_verbs = "run|execute|call|invoke";
     const std::string roles = "assistant|ai|model|bot|chatbot|persona|character|dan|hacker|jailbroken|unrestricted|"
                               "unfiltered|uncensored|evil|llm|gpt";

@@ -93,11 +93,15 @@ float dot(const float* a, const float* b, std::size_t n) {
 }
 
 // The user's words as an FTS5 query: each one quoted (so that nothing in it is FTS syntax), any may match.
+// Common words are left out ("how does failover work" looks for "failover" and "work"), unless the query
+// has nothing else.
 std::string fts_query(const std::string& text) {
   std::string q;
   std::unordered_set<std::string> seen;
-  for (auto& w : lexical_words(text)) {
-    if (!seen.insert(w).second) continue;
+  auto words = lexical_words(text);
+  const bool only_common = std::all_of(words.begin(), words.end(), [](const std::string& w) { return is_stopword(w); });
+  for (auto& w : words) {
+    if ((!only_common && is_stopword(w)) || !seen.insert(w).second) continue;
     if (!q.empty()) q += " OR ";
     q += '"' + w + '"';
   }
