@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article, seq);
 CREATE INDEX IF NOT EXISTS chunks_by_model ON chunks(model);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-  title, body, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
+  title, body, content='chunks', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
 INSERT INTO chunks_fts(chunks_fts, rank) VALUES('rank', 'bm25(2.0, 1.0)');
 PRAGMA user_version = 1;
 )sql";
@@ -92,21 +93,48 @@ float dot(const float* a, const float* b, std::size_t n) {
   return (s0 + s1) + (s2 + s3);
 }
 
+// A word in more than this share of the passages is "common": it barely moves bm25 (its inverse document
+// frequency is near zero), yet FTS5 must score every passage that holds it before it can keep the best ten.
+constexpr double kCommonShare = 0.05;
+constexpr std::int64_t kCommonFloor = 50;  // in a small knowledge base no word is common
+
+}  // namespace
+
 // The user's words as an FTS5 query: each one quoted (so that nothing in it is FTS syntax), any may match.
-// Common words are left out ("how does failover work" looks for "failover" and "work"), unless the query
-// has nothing else.
-std::string fts_query(const std::string& text) {
-  std::string q;
+// English stop words and words common in this knowledge base are left out ("how does failover work" looks
+// for "failover"), except the rarest of them when the query has nothing else. The vector half of a search
+// still reads the whole query.
+std::string kb_db::fts_query(const std::string& text, std::string& error) {
+  struct term {
+    std::string word;
+    std::int64_t docs;
+  };
+  std::vector<term> terms;
   std::unordered_set<std::string> seen;
+  auto df = db_->prepare("SELECT doc FROM chunks_vocab WHERE term = ?1", error);
+  if (!error.empty()) return {};
   auto words = lexical_words(text);
-  const bool only_common = std::all_of(words.begin(), words.end(), [](const std::string& w) { return is_stopword(w); });
+  const bool only_stopwords = std::all_of(words.begin(), words.end(), [](const std::string& w) { return is_stopword(w); });
   for (auto& w : words) {
-    if ((!only_common && is_stopword(w)) || !seen.insert(w).second) continue;
+    if ((!only_stopwords && is_stopword(w)) || !seen.insert(w).second) continue;
+    df.bind(1, w);
+    const std::int64_t docs = df.step() ? df.integer(0) : 0;
+    df.reset();
+    terms.push_back({w, docs});
+  }
+  if (terms.empty()) return {};
+  const auto common = std::max<std::int64_t>(kCommonFloor, static_cast<std::int64_t>(kCommonShare * static_cast<double>(passages_)));
+  auto rarest = std::min_element(terms.begin(), terms.end(), [](const term& a, const term& b) { return a.docs < b.docs; });
+  std::string q;
+  for (auto& t : terms) {
+    if (t.docs > common && &t != &*rarest) continue;
     if (!q.empty()) q += " OR ";
-    q += '"' + w + '"';
+    q += '"' + t.word + '"';
   }
   return q;
 }
+
+namespace {
 
 std::string in_list(const std::vector<std::int64_t>& ids) {
   std::string s;
@@ -129,6 +157,14 @@ std::unique_ptr<kb_db> kb_db::open(const std::filesystem::path& file, embedder& 
   kb->embed_ = &embed;
   kb->model_ = embed.model();
   kb->dims_ = embed.dimensions();
+  {
+    auto count = kb->db_->prepare("SELECT count(*) FROM chunks", error);
+    if (!error.empty() || !count.step()) {
+      error = "cannot count the passages of " + file.string() + ": " + (error.empty() ? count.error() : error);
+      return nullptr;
+    }
+    kb->passages_ = count.integer(0);
+  }
   if (auto err = kb->load_vectors(); !err.empty()) {
     error = "cannot read the vectors of " + file.string() + ": " + err;
     return nullptr;
@@ -197,9 +233,14 @@ void kb_db::drop_article_rows(const std::string& id) {
   }
 }
 
-// Deletes the article, its chunks and their keyword index entries (inside the caller's transaction).
-std::string kb_db::remove_article(const std::string& id) {
+// Deletes the article, its chunks and their keyword index entries (inside the caller's transaction); adds the
+// number of chunks it had to `removed`.
+std::string kb_db::remove_article(const std::string& id, std::int64_t& removed) {
   std::string error;
+  auto count = db_->prepare("SELECT count(*) FROM chunks WHERE article = ?1", error);
+  if (!error.empty()) return error;
+  if (count.bind(1, id).step()) removed += count.integer(0);
+  count.reset();
   auto unindex = db_->prepare(
       "INSERT INTO chunks_fts(chunks_fts, rowid, title, body) SELECT 'delete', id, title, body FROM chunks WHERE article = ?1",
       error);
@@ -244,6 +285,7 @@ kb_add_result kb_db::add(kb_article_input in, std::string& error) {
   out.id = "kb-" + hash.substr(0, 16);
   const auto now = now_ms();
 
+  std::int64_t replaced_chunks = 0;
   if (auto err = db_->exec("BEGIN IMMEDIATE"); !err.empty()) {
     error = err;
     return out;
@@ -261,7 +303,7 @@ kb_add_result kb_db::add(kb_article_input in, std::string& error) {
     s.bind(1, in.source);
     while (s.step()) older.push_back(s.text(0));
     for (auto& id : older) {
-      if (auto err = remove_article(id); !err.empty()) return fail(err);
+      if (auto err = remove_article(id, replaced_chunks); !err.empty()) return fail(err);
       out.replaced = id;
     }
   }
@@ -290,6 +332,7 @@ kb_add_result kb_db::add(kb_article_input in, std::string& error) {
   if (auto err = db_->exec("COMMIT"); !err.empty()) return fail(err);
   // The index follows the file only once the file has it.
   if (!out.replaced.empty()) drop_article_rows(out.replaced);
+  passages_ += static_cast<std::int64_t>(bodies.size()) - replaced_chunks;
   const auto article = intern_article(out.id, in.kind, in.project, now);
   for (std::size_t i = 0; i < chunk_ids.size(); ++i) add_row(chunk_ids[i], article, vectors[i]);
   out.added = true;
@@ -321,7 +364,8 @@ bool kb_db::remove(const std::string& id, std::string& error) {
     error = err;
     return false;
   }
-  if (auto err = remove_article(id); !err.empty()) {
+  std::int64_t removed = 0;
+  if (auto err = remove_article(id, removed); !err.empty()) {
     db_->exec("ROLLBACK");
     error = err;
     return false;
@@ -332,6 +376,7 @@ bool kb_db::remove(const std::string& id, std::string& error) {
     return false;
   }
   drop_article_rows(id);
+  passages_ -= removed;
   return true;
 }
 
@@ -368,7 +413,7 @@ std::vector<kb_hit> kb_db::search(const kb_query& q, std::string& error) {
   std::unordered_map<std::int64_t, candidate> cands;
 
   // Keywords: bm25 over title and body.
-  if (auto match = fts_query(q.text); !match.empty() && q.keyword_weight > 0) {
+  if (auto match = q.keyword_weight > 0 ? fts_query(q.text, error) : std::string{}; !match.empty()) {
     auto s = db_->prepare("SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY rank LIMIT ?2", error);
     if (!error.empty()) return hits;
     s.bind(1, match).bind(2, static_cast<std::int64_t>(pool));
@@ -385,6 +430,7 @@ std::vector<kb_hit> kb_db::search(const kb_query& q, std::string& error) {
     if (best > 0)
       for (auto& [id, c] : cands) c.kw /= best;
   }
+  if (!error.empty()) return hits;
 
   // Vectors: an exact scan of the matrix.
   std::vector<float> qv;

@@ -4,12 +4,14 @@
 //     topic it came from, tags, a content hash (the same content is stored once), the content as stored:
 //     wrapped in an outside-content envelope (actors/kb/envelope.hpp), with the envelope's injection flags
 //     in its metadata;
-//   - chunks: the passages of each article (actors/kb/chunker.hpp), indexed for keywords by FTS5 (porter
-//     stemming; bm25 with the title weighing twice the body) and for similarity by their embedding (float32,
-//     with the model that made it).
+//   - chunks: the passages of each article (actors/kb/chunker.hpp), indexed for keywords by FTS5 (words as
+//     written, bm25 with the title weighing twice the body; word forms meet in the vectors' stems and
+//     trigrams) and for similarity by their embedding (float32, with the model that made it).
 // Search merges both: each candidate's score is vector_weight * cosine + keyword_weight * (bm25 / best bm25
 // among the candidates), optionally decayed by age and diversified by MMR; at most one passage per article by
-// default. The vector scan is exact, over a contiguous in-memory matrix of the current model's vectors.
+// default. The keyword query leaves out words found in more than 5% of the passages (unless the query has
+// nothing else): they barely move bm25, and FTS5 would score every passage holding them. The vector scan is
+// exact, over a contiguous in-memory matrix of the current model's vectors.
 // A change of embedding model leaves the old vectors in place; reembed_step() replaces them a batch at a
 // time, and search uses the keywords of every chunk and the vectors already made meanwhile.
 // Not thread-safe: the kb_store actor is its one owner.
@@ -116,12 +118,14 @@ class kb_db {
                                std::int64_t updated_ms);
   void add_row(std::int64_t chunk_id, std::uint32_t article, const std::vector<float>& v);
   void drop_article_rows(const std::string& id);
-  std::string remove_article(const std::string& id);
+  std::string remove_article(const std::string& id, std::int64_t& removed);
+  std::string fts_query(const std::string& text, std::string& error);
 
   std::unique_ptr<sqlite_db> db_;
   embedder* embed_ = nullptr;
   std::string model_;
   std::size_t dims_ = 0;
+  std::int64_t passages_ = 0;  // in the file, for telling common words
   // The vector index: row r is matrix_[r * dims_, (r + 1) * dims_).
   std::vector<float> matrix_;
   std::vector<row_meta> rows_;

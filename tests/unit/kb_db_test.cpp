@@ -161,6 +161,27 @@ TEST(KbDb, HybridSearchFindsByKeywordByTypoAndFilters) {
   EXPECT_EQ(err, "");
 }
 
+// A word found in most passages is left out of the keyword query (it would make FTS5 score them all), unless
+// the query has nothing else.
+TEST(KbDb, CommonWordsDoNotDrownTheKeywordQuery) {
+  test::temp_dir dir;
+  local_embedder e;
+  std::string err;
+  auto kb = kb_db::open(dir.path() / "kb.sqlite", e, err);
+  ASSERT_TRUE(kb) << err;
+  for (int i = 0; i < 120; ++i)
+    kb->add(doc("Entry " + std::to_string(i), "widget report number " + std::to_string(i) + " zq" + std::to_string(i) + "x"), err);
+  ASSERT_EQ(err, "");
+  auto hits = kb->search(query("widget zq57x"), err);
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].title, "Entry 57");
+  EXPECT_GT(hits[0].keyword_score, 0.99) << "the rare word made the keyword match";
+  auto keywords_only = query("widget report");
+  keywords_only.vector_weight = 0;
+  EXPECT_FALSE(kb->search(keywords_only, err).empty()) << "a query of common words still searches by keyword";
+  EXPECT_EQ(err, "");
+}
+
 TEST(KbDb, AChangeOfModelReembedsWhileSearchGoesOn) {
   test::temp_dir dir;
   std::string err;
