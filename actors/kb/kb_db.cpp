@@ -79,18 +79,17 @@ kb_article read_article(const sqlite_stmt& s) {
   return a;
 }
 
+// The one loop of the vector scan: `omp simd` (no OpenMP runtime, only -fopenmp-simd) lets the compiler
+// reorder the additions, so that it uses every lane of the vector registers; on x86-64 a second build of it
+// for AVX2 and FMA is chosen at load time where the processor has them.
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("arch=haswell", "default")))
+#endif
 float dot(const float* a, const float* b, std::size_t n) {
-  // Four running sums: the compiler keeps them in vector registers.
-  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-    s2 += a[i + 2] * b[i + 2];
-    s3 += a[i + 3] * b[i + 3];
-  }
-  for (; i < n; ++i) s0 += a[i] * b[i];
-  return (s0 + s1) + (s2 + s3);
+  float s = 0;
+#pragma omp simd reduction(+ : s)
+  for (std::size_t i = 0; i < n; ++i) s += a[i] * b[i];
+  return s;
 }
 
 // A word in more than this share of the passages is "common": it barely moves bm25 (its inverse document
