@@ -245,12 +245,6 @@ bool parse_kb_id(fields& f, request& r) {
   return true;
 }
 
-json base(std::string_view id, std::string_view type) {
-  json j{{"v", protocol_version}, {"type", type}};
-  if (!id.empty()) j["id"] = id;
-  return j;
-}
-
 }  // namespace
 
 std::string_view to_string(op o) { return kOps[static_cast<std::size_t>(o)]; }
@@ -367,9 +361,7 @@ std::string encode_error(std::string_view id, errc code, std::string_view messag
 }
 
 std::string encode_reply(std::string_view id, std::string_view type, json body) {
-  auto j = base(id, type);
-  for (auto& [k, v] : body.items()) j[k] = std::move(v);
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  return encode_reply_text(id, type, body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 std::string encode_reply_text(std::string_view id, std::string_view type, std::string_view body_object) {

@@ -258,10 +258,14 @@ kb_add_result kb_db::add(kb_article_input in, std::string& error) {
   kb_add_result out;
   const auto hash = sha256_hex(in.content);
   {
-    auto s = db_->prepare("SELECT id FROM articles WHERE content_hash = ?1", error);
+    auto s = db_->prepare("SELECT id, meta FROM articles WHERE content_hash = ?1", error);
     if (!error.empty()) return out;
     if (s.bind(1, hash).step()) {
       out.id = s.text(0);
+      auto meta = nlohmann::json::parse(s.text(1), nullptr, false);
+      if (meta.is_object() && meta.contains("flags") && meta["flags"].is_array())
+        for (const auto& f : meta["flags"])
+          if (f.is_string()) out.flags.push_back(f.get<std::string>());
       return out;
     }
   }
@@ -336,6 +340,7 @@ kb_add_result kb_db::add(kb_article_input in, std::string& error) {
   for (std::size_t i = 0; i < chunk_ids.size(); ++i) add_row(chunk_ids[i], article, vectors[i]);
   out.added = true;
   out.chunks = bodies.size();
+  out.flags = std::move(wrapped.flags);
   return out;
 }
 

@@ -44,6 +44,7 @@ struct kb_add_result {
   bool added = false;        // false: the same content was stored already, under `id`
   std::string replaced;      // the id of the older version from the same source, now removed
   std::size_t chunks = 0;
+  std::vector<std::string> flags;  // what in the text reads like instructions to a model (envelope.hpp)
 };
 
 struct kb_article {

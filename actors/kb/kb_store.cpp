@@ -74,17 +74,14 @@ reply add(kb_actor* self, kb_request& r) {
     trace_op("add", started, "store_failed", json_object{}.str("source", source).str("error", err).done());
     return fail(errc::store_failed, "the article could not be stored: " + err);
   }
-  std::string flags = "[]";
-  if (auto a = self->state.db->get(res.id, err)) {
-    auto meta = nlohmann::json::parse(a->meta_json, nullptr, false);
-    if (meta.is_object() && meta.contains("flags")) flags = meta["flags"].dump();
-  }
+  json_array flags;
+  for (const auto& f : res.flags) flags.str(f);
   auto body = json_object{}
                   .str("article_id", res.id)
                   .boolean("added", res.added)
                   .str("replaced", res.replaced)
                   .num("chunks", static_cast<std::int64_t>(res.chunks))
-                  .raw("flags", flags)
+                  .raw("flags", flags.done())
                   .done();
   trace_op("add", started, "ok", json_object::extend(body).str("source", source).done());
   return ok(std::move(body));
