@@ -43,6 +43,11 @@ std::unique_ptr<wire_client> wire_client::connect(const std::string& endpoint, s
   return c;
 }
 
+std::string not_running_message(const std::string& home, const std::string& error) {
+  return "paiosd is not running on " + home + " (" + error + ").\n" + "Start it with:  paiosd --home " + home +
+         " &\n" + "     or, as a service:  systemctl --user start paiosd\n";
+}
+
 wire_client::~wire_client() {
   if (socket_) zmq_close(socket_);
   if (ctx_) zmq_ctx_term(ctx_);

@@ -20,11 +20,17 @@ class wire_client {
   bool send(const nlohmann::json& request);
   // The next reply, or nullopt after timeout_ms (or on an unreadable frame, with `error` set).
   std::optional<nlohmann::json> receive(int timeout_ms, std::string& error);
+  // The DEALER socket, for a caller that polls it together with other descriptors (zmq_poll): `ai mcp`.
+  void* socket() const { return socket_; }
 
  private:
   wire_client() = default;
   void* ctx_ = nullptr;
   void* socket_ = nullptr;
 };
+
+// What `ai` says when paiosd is not running on `home` (`error`: what connect() found), ending with the commands
+// that start it. Several lines, each ending in a newline.
+std::string not_running_message(const std::string& home, const std::string& error);
 
 }  // namespace paios

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +24,10 @@
 
 #include "cli/client.hpp"
 #include "actors/kb/convert.hpp"
+#include "bridges/mcp/stdio_server.hpp"
+#include "actors/kb/http_client.hpp"
+#include "cli/hook.hpp"
+#include "cli/hooks_install.hpp"
 #include "cli/render.hpp"
 #include "daemon/home.hpp"
 
@@ -97,11 +102,7 @@ std::unique_ptr<paios::wire_client> connect_or_explain(const options& opt) {
   auto home = paios::resolve_home(opt.home);
   std::string error;
   auto c = paios::wire_client::connect(endpoint_of(home), error);
-  if (!c) {
-    std::cerr << "ai: paiosd is not running on " << home.root.string() << " (" << error << ").\n"
-              << "Start it with:  paiosd --home " << home.root.string() << " &\n"
-              << "     or, as a service:  systemctl --user start paiosd\n";
-  }
+  if (!c) std::cerr << "ai: " << paios::not_running_message(home.root.string(), error);
   return c;
 }
 
@@ -229,17 +230,93 @@ bool kb_add_one(paios::wire_client& c, const options& opt, const kb_options& k, 
   return true;
 }
 
+bool is_url(const std::string& s) {
+  auto head = s.substr(0, 8);
+  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+  return head.rfind("http://", 0) == 0 || head.rfind("https://", 0) == 0;
+}
+
+std::string status_words(long status) {
+  static const std::pair<long, const char*> reasons[] = {
+      {400, "Bad Request"}, {401, "Unauthorized"}, {403, "Forbidden"}, {404, "Not Found"}, {405, "Method Not Allowed"},
+      {406, "Not Acceptable"}, {408, "Request Timeout"}, {410, "Gone"}, {429, "Too Many Requests"},
+      {451, "Unavailable For Legal Reasons"}, {500, "Internal Server Error"}, {502, "Bad Gateway"},
+      {503, "Service Unavailable"}, {504, "Gateway Timeout"}};
+  for (auto& [code, words] : reasons)
+    if (code == status) return std::to_string(status) + " " + words;
+  return std::to_string(status);
+}
+
+// The converter's hint: the Content-Type, unless it says little (text/plain, octet-stream, none) and the URL's
+// path has an extension (".md" served as text/plain is Markdown).
+std::string url_kind_hint(const std::string& content_type, const std::string& url) {
+  auto type = content_type.substr(0, content_type.find(';'));
+  std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
+  type.erase(0, type.find_first_not_of(" \t"));
+  type.erase(type.find_last_not_of(" \t") + 1);
+  const bool vague = type.empty() || type == "text/plain" || type == "application/octet-stream" ||
+                     type == "binary/octet-stream";
+  const auto start = url.find("://") == std::string::npos ? 0 : url.find("://") + 3;
+  auto path = url.substr(0, url.find_first_of("?#", start));
+  const auto slash = path.find('/', start);
+  path = slash == std::string::npos ? std::string{} : path.substr(slash);
+  const auto base = path.substr(path.find_last_of('/') + 1);
+  const auto dot = base.find_last_of('.');
+  if (vague && dot != std::string::npos && dot > 0 && dot + 1 < base.size()) return base.substr(dot + 1);
+  return content_type;
+}
+
+constexpr int kFetchRedirects = 5;
+constexpr std::int64_t kFetchTimeoutMs = 30000;
+constexpr std::size_t kFetchMaxBytes = 20u << 20;
+
+// GET, converted as a file would be. `source` becomes the URL that answered (after redirects, without a
+// user:password part); the title is the document's own (HTML <title> or first <h1>, Markdown's heading, a
+// text's first line), else that URL.
+std::optional<paios::converted> fetch_url(const std::string& url, std::string& source, std::string& error) {
+  paios::http_request req;
+  req.url = url;
+  req.max_redirects = kFetchRedirects;
+  req.timeout_ms = kFetchTimeoutMs;
+  req.max_body_bytes = kFetchMaxBytes;
+  req.headers = {"Accept: text/html, text/markdown, text/plain, application/pdf, "
+                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document, */*;q=0.5"};
+  auto r = paios::http_send(req);
+  source = paios::redact_url(r.effective_url.empty() ? url : r.effective_url);
+  if (!r.responded) {
+    error = r.error;
+    return std::nullopt;
+  }
+  if (r.status < 200 || r.status > 299) {
+    error = "GET " + source + ": the server answered HTTP " + status_words(r.status) + "; nothing was added";
+    return std::nullopt;
+  }
+  std::string why;
+  // No name: the title falls back to the URL below, not to its last path segment.
+  auto doc = paios::convert_content(r.body, url_kind_hint(r.header("content-type"), source), "", why);
+  if (!doc) {
+    error = source + ": " + why;
+    return std::nullopt;
+  }
+  if (doc->title.empty()) doc->title = source;
+  return doc;
+}
+
 int kb_add(const options& opt, const kb_options& k) {
-  std::vector<std::pair<std::filesystem::path, bool>> todo;  // (path, from stdin)
+  enum class from { file, stdin_, url };
+  struct input {
+    std::string name;  // a path, "-" or a URL
+    from where;
+  };
+  std::vector<input> todo;
   bool failed = false;
   for (const auto& in : k.inputs) {
     if (in == "-") {
-      todo.push_back({"-", true});
+      todo.push_back({"-", from::stdin_});
       continue;
     }
-    if (in.rfind("http://", 0) == 0 || in.rfind("https://", 0) == 0) {
-      std::cerr << "ai kb add: " << in << ": fetching URLs is not built yet; save the page and add the file\n";
-      failed = true;
+    if (is_url(in)) {
+      todo.push_back({in, from::url});
       continue;
     }
     std::string error;
@@ -248,19 +325,26 @@ int kb_add(const options& opt, const kb_options& k) {
       std::cerr << "ai kb add: " << error << "\n";
       failed = true;
     }
-    for (auto& f : files) todo.push_back({f, false});
+    for (auto& f : files) todo.push_back({f.string(), from::file});
   }
   if (todo.empty()) return failed ? kExitError : kExitUsage;
   auto c = connect_or_explain(opt);
   if (!c) return kExitUnreachable;
   const bool progress = todo.size() > 1 && isatty(STDERR_FILENO) && !opt.json_out;
   std::size_t n = 0;
-  for (auto& [path, from_stdin] : todo) {
+  for (auto& [name, where] : todo) {
     ++n;
-    if (progress) std::cerr << "\r[" << n << "/" << todo.size() << "] " << path.filename().string() << "\x1b[K" << std::flush;
+    if (progress)
+      std::cerr << "\r[" << n << "/" << todo.size() << "] "
+                << (where == from::url ? name : std::filesystem::path(name).filename().string()) << "\x1b[K" << std::flush;
     std::string error;
-    std::optional<paios::converted> doc =
-        from_stdin ? paios::convert_content(read_stdin(), "", "stdin", error) : paios::convert_file(path, error);
+    // What the article is said to come from: the file, the URL that answered, or nothing for stdin.
+    std::string source = where == from::stdin_ ? std::string{} : name;
+    std::optional<paios::converted> doc;
+    if (where == from::stdin_) doc = paios::convert_content(read_stdin(), "", "stdin", error);
+    else if (where == from::url) doc = fetch_url(name, source, error);
+    else doc = paios::convert_file(name, error);
+    const auto shown_as = where == from::stdin_ ? std::string{"stdin"} : source;
     if (!doc) {
       if (progress) std::cerr << "\n";
       std::cerr << "ai kb add: " << error << "\n";
@@ -268,12 +352,11 @@ int kb_add(const options& opt, const kb_options& k) {
       continue;
     }
     if (doc->text.find_first_not_of(" \t\r\n") == std::string::npos) {
-      std::cerr << "ai kb add: " << (from_stdin ? std::string{"stdin"} : path.string()) << ": no text in it; skipped\n";
+      std::cerr << "ai kb add: " << shown_as << ": no text in it; skipped\n";
       continue;
     }
     if (progress) std::cerr << "\r\x1b[K" << std::flush;
-    const auto source = from_stdin ? std::string{"stdin"} : path.string();
-    failed = !kb_add_one(*c, opt, k, *doc, from_stdin ? std::string{} : source, source) || failed;
+    failed = !kb_add_one(*c, opt, k, *doc, source, shown_as) || failed;
   }
   return failed ? kExitError : kExitOk;
 }
@@ -467,8 +550,10 @@ int main(int argc, char** argv) {
   auto* kb = app.add_subcommand("kb", "the knowledge base: add documents, search them, read and remove them");
   kb->require_subcommand(1);
   kb_options kbo;
-  auto* kb_add_cmd = kb->add_subcommand("add", "add files, folders (recursively) or - (stdin) to the knowledge base");
-  kb_add_cmd->add_option("inputs", kbo.inputs, "files, folders, or - for stdin")->required();
+  auto* kb_add_cmd =
+      kb->add_subcommand("add", "add files, folders (recursively), web pages (http:// or https:// URLs) or - (stdin) to "
+                                "the knowledge base");
+  kb_add_cmd->add_option("inputs", kbo.inputs, "files, folders, URLs, or - for stdin")->required();
   kb_add_cmd->add_option("--kind", kbo.kind, "document (default), learning, decision or note");
   kb_add_cmd->add_option("--project", kbo.project, "the project it belongs to");
   kb_add_cmd->add_option("--title", kbo.title, "the title (default: from the document)");
@@ -487,14 +572,50 @@ int main(int argc, char** argv) {
   kb_list_cmd->add_option("--kind", kbo.kind, "only articles of this kind");
   auto* kb_stats_cmd = kb->add_subcommand("stats", "the size of the knowledge base and its embedding model");
 
+  // Claude Code hooks (cli/hook.hpp, cli/hooks_install.hpp).
+  auto* hook = app.add_subcommand("hook", "a Claude Code hook: the hook's JSON on stdin, the answer for Claude Code on "
+                                          "stdout;\nalways exits 0 (a daemon that is down or slow gets the event from the spool)");
+  hook->allow_extras();
+  std::string hook_event;
+  std::optional<std::int64_t> hook_deadline;
+  hook->add_option("event", hook_event, "SessionStart, post-tool-use, ... (default: the input's hook_event_name)");
+  hook->add_option("--deadline-ms", hook_deadline, "wait at most this long for paiosd (default: hooks.deadline_ms, 150)");
+  auto* hooks_cmd = app.add_subcommand("hooks", "Claude Code hooks: install them");
+  hooks_cmd->require_subcommand(1);
+  paios::hooks_install_options hio;
+  auto* hooks_install_cmd = hooks_cmd->add_subcommand(
+      "install", "merge the PAIOS hooks into Claude Code's settings.json (backed up first; idempotent)");
+  auto* hio_project = hooks_install_cmd->add_option("--project", hio.project, "DIR/.claude/settings.json (default: the current folder)");
+  hooks_install_cmd->add_flag("--user", hio.user, "~/.claude/settings.json")->excludes(hio_project);
+  hooks_install_cmd->add_flag("--dry-run", hio.dry_run, "show the change as a diff, write nothing");
+
+  auto* mcp = app.add_subcommand("mcp", "serve the PAIOS tools to an MCP client on stdin/stdout (docs/mcp.md);\n"
+                                        "Claude Code:  claude mcp add paios -- ai mcp");
+  std::size_t mcp_page_size = 100;
+  mcp->add_option("--page-size", mcp_page_size, "tools per tools/list page")->check(CLI::Range(1, 1000));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (*hook) return kExitOk;  // a hook never fails Claude Code's session
     auto code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
 
   int code = kExitOk;
+  if (*hook) {
+    auto home = paios::resolve_home(opt.home);
+    return paios::run_hook({home.root.string(), endpoint_of(home), hook_event, hook_deadline});
+  }
+  if (*hooks_cmd) {
+    if (opt.home) hio.home = paios::resolve_home(opt.home).root.string();
+    else if (const char* h = std::getenv("PAIOS_HOME"); h && *h) hio.home = paios::resolve_home().root.string();
+    return paios::hooks_install(hio, std::cout, std::cerr) == 0 ? kExitOk : kExitError;
+  }
+  if (*mcp) {
+    auto home = paios::resolve_home(opt.home);
+    return paios::mcp::serve_stdio({home.root.string(), endpoint_of(home), mcp_page_size, opt.verbose});
+  }
   if (*ping) {
     auto start = std::chrono::steady_clock::now();
     auto reply = call(opt, request("ping"), code);

@@ -4,6 +4,7 @@ find_package(PkgConfig REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(spdlog REQUIRED)
+find_package(CURL REQUIRED)  # the knowledge base's HTTP: embedding providers, `ai kb add URL`
 pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 
@@ -20,3 +21,9 @@ set_target_properties(caf::core PROPERTIES
 find_path(CPPZMQ_INCLUDE_DIR zmq.hpp REQUIRED)
 find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)
 find_path(VALIJSON_INCLUDE_DIR valijson/validator.hpp REQUIRED)
+
+# Tests only: cpp-httplib serves HTTP on loopback inside a test (fake embedding providers, pages to fetch).
+# Debian's build is compiled with OpenSSL, zlib and brotli, so its flags come from pkg-config.
+if(PAIOS_BUILD_TESTS)
+  pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+endif()

@@ -474,7 +474,43 @@ void check_http_endpoint(const json& obs, std::vector<std::string>& errors) {
                      host + "')");
 }
 
+// An http provider needs somewhere to send and a model to ask for; a URL given is checked whatever the provider,
+// so that a typo shows before the switch.
+void check_embedding(const json& kb, std::vector<std::string>& errors) {
+  if (!kb.is_object() || !kb.contains("embedding") || !kb["embedding"].is_object()) return;
+  const auto& e = kb["embedding"];
+  const bool http = e.contains("provider") && e["provider"] == "http";
+  if (e.contains("url") && e["url"].is_string()) {
+    const auto url = e["url"].get<std::string>();
+    auto lower = url.substr(0, 8);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    const auto scheme_end = url.find("://");
+    // A URL holding '@' may hold a credential: not repeated in a message.
+    const auto got = url.find('@') == std::string::npos ? " (got " + shown(e["url"]) + ")" : std::string{};
+    if (url.empty()) {
+      if (http) errors.push_back("kb.embedding.url: is required when kb.embedding.provider is \"http\" (e.g. "
+                                 "\"http://127.0.0.1:11434/v1\")");
+    } else if ((lower.rfind("http://", 0) != 0 && lower.rfind("https://", 0) != 0) || scheme_end + 3 >= url.size()) {
+      errors.push_back("kb.embedding.url: must be an http:// or https:// URL" + got);
+    } else if (url.find_first_of(" \t\r\n") != std::string::npos) {
+      errors.push_back("kb.embedding.url: must not contain spaces" + got);
+    } else if (url.substr(scheme_end + 3, url.find_first_of("/?#", scheme_end + 3) - scheme_end - 3).find('@') !=
+               std::string::npos) {
+      // Not shown: the part before '@' is a credential.
+      errors.push_back("kb.embedding.url: must not hold a user name or password; put the API key in an environment "
+                       "variable and name it in kb.embedding.api_key_env");
+    }
+    check_no_nul(e["url"], "kb.embedding.url", errors);
+  }
+  if (http && e.contains("model") && e["model"].is_string() && e["model"].get<std::string>().empty())
+    errors.push_back("kb.embedding.model: is required when kb.embedding.provider is \"http\" (the provider's name "
+                     "for it, e.g. \"nomic-embed-text\")");
+  if (e.contains("model")) check_no_nul(e["model"], "kb.embedding.model", errors);
+}
+
 void check_meaning(const json& doc, std::vector<std::string>& errors) {
+  if (doc.contains("kb")) check_embedding(doc["kb"], errors);
+  if (doc.contains("hooks")) check_hooks_config(doc["hooks"], errors);
   if (doc.contains("obs") && doc["obs"].is_object()) {
     const auto& obs = doc["obs"];
     check_http_endpoint(obs, errors);
@@ -624,6 +660,20 @@ daemon_config read_config(const json& doc) {
   c.kb.keyword_weight = kb.at("keyword_weight").get<double>();
   c.kb.recency_half_life_days = kb.at("recency_half_life_days").get<double>();
   c.kb.mmr_lambda = kb.at("mmr_lambda").get<double>();
+  c.kb.ann_threshold = kb.at("ann_threshold").get<std::size_t>();
+  c.kb.hnsw_m = kb.at("hnsw").at("m").get<std::size_t>();
+  c.kb.hnsw_ef_construction = kb.at("hnsw").at("ef_construction").get<std::size_t>();
+  c.kb.hnsw_ef_search = kb.at("hnsw").at("ef_search").get<std::size_t>();
+  const auto& emb = kb.at("embedding");
+  c.kb.embedding.provider = emb.at("provider").get<std::string>();
+  c.kb.embedding.url = emb.at("url").get<std::string>();
+  c.kb.embedding.model = emb.at("model").get<std::string>();
+  c.kb.embedding.api_key_env = emb.at("api_key_env").get<std::string>();
+  c.kb.embedding.batch = emb.at("batch").get<std::size_t>();
+  c.kb.embedding.timeout_ms = emb.at("timeout_ms").get<std::int64_t>();
+  c.kb.embedding.retries = emb.at("retries").get<int>();
+  c.kb.embedding.cache_entries = emb.at("cache_entries").get<std::size_t>();
+  c.hooks = read_hooks_config(doc.at("hooks"));
   for (auto& [name, b] : doc.at("brains").items())  // nlohmann's object is a std::map: name order
     if (brain_field(b, "enabled") == true) c.brains.push_back(read_brain(name, b, doc.at("breaker")));
   c.merged = doc;

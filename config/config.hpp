@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/breaker_config.hpp"
+#include "config/hooks_config.hpp"
 
 namespace paios {
 
@@ -80,12 +81,25 @@ struct daemon_config {
     std::string http_endpoint;    // "host:port" on loopback, "" for none
   } obs;
   struct {
-    std::size_t dimensions = 256;  // of the local embedder's vectors
+    std::size_t dimensions = 256;  // of the embedder's vectors, local or http
     double vector_weight = 0.7;    // hybrid search: cosine similarity
     double keyword_weight = 0.3;   // hybrid search: bm25, normalized to the best candidate
     double recency_half_life_days = 0;
     double mmr_lambda = 0;
+    std::size_t ann_threshold = 20000;  // passages past which an HNSW graph replaces the exact scan; 0: never
+    std::size_t hnsw_m = 16, hnsw_ef_construction = 100, hnsw_ef_search = 400;
+    struct {
+      std::string provider = "local";  // "local" (the built-in lexical embedder) | "http"
+      std::string url;                 // http: the OpenAI-compatible API base, e.g. http://127.0.0.1:11434/v1
+      std::string model;               // http: the provider's model name
+      std::string api_key_env;         // http: the environment variable holding the API key; "" for none
+      std::size_t batch = 64;          // http: texts per request
+      std::int64_t timeout_ms = 30000; // http: per request
+      int retries = 3;                 // http: extra tries on connection errors, 429 and 5xx
+      std::size_t cache_entries = 200000;  // http: vectors kept in embed_cache.sqlite; 0: no cache
+    } embedding;
   } kb;
+  hooks_config hooks;                // Claude Code hooks: context, ingest, the Stop gate, learnings
   std::vector<brain_config> brains;  // enabled brains, in name order
   nlohmann::json merged;             // the validated merged document (ai status, debugging, the router)
 };

@@ -6,6 +6,7 @@
 
 #include "actors/brain/brain.hpp"
 #include "actors/dispatcher/dispatcher.hpp"
+#include "actors/hooks/hook_handler.hpp"
 #include "actors/kb/kb_store.hpp"
 #include "actors/obs/obs_store.hpp"
 #include "actors/state_store/state_store.hpp"
@@ -77,6 +78,22 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   kb.keyword_weight = cfg.kb.keyword_weight;
   kb.recency_half_life_days = cfg.kb.recency_half_life_days;
   kb.mmr_lambda = cfg.kb.mmr_lambda;
+  kb.index.ann_threshold = cfg.kb.ann_threshold;
+  kb.index.hnsw_m = cfg.kb.hnsw_m;
+  kb.index.hnsw_ef_construction = cfg.kb.hnsw_ef_construction;
+  kb.index.hnsw_ef_search = cfg.kb.hnsw_ef_search;
+  const auto& emb = cfg.kb.embedding;
+  kb.provider = emb.provider;
+  kb.http.url = emb.url;
+  kb.http.model = emb.model;
+  kb.http.api_key_env = emb.api_key_env;
+  kb.http.batch = emb.batch;
+  kb.http.timeout_ms = emb.timeout_ms;
+  kb.http.retries = emb.retries;
+  kb.cache_file = ctx.home.data_dir() / "embed_cache.sqlite";
+  kb.cache_entries = emb.cache_entries;
+
+  hook_handler_options hooks{cfg.hooks, hook_spool{ctx.home.root / "spool"}};
 
   supervisor_spec root{"root", restart_strategy::one_for_one, cfg.supervision.max_restarts, within, {}};
   root.children = {
@@ -84,6 +101,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
       {"obs_store", registered(obs_name::value, [obs](caf::actor_system& sys) { return spawn_obs_store(sys, obs); })},
       {"kb_store", registered(kb_name::value, [kb](caf::actor_system& sys) { return spawn_kb_store(sys, kb); })},
       supervisor_child(std::move(brains)),
+      {"hooks", registered(hooks_name::value, [hooks](caf::actor_system& sys) { return spawn_hook_handler(sys, hooks); })},
       {"dispatcher", registered(dispatch_name::value,
                                 [dispatch, first_start](caf::actor_system& sys) {
                                   auto opts = dispatch;

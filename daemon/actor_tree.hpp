@@ -7,6 +7,7 @@
 //   ├── obs_store          owns observability.sqlite: the events of every operation
 //   ├── brains (one_for_one)
 //   │   └── brain:<name>   one per configured brain
+//   ├── hooks              Claude Code hook events: context, the Stop gate, ingest, learnings, the spool
 //   ├── dispatcher         the in-flight table, failover
 //   ├── zmq_bridge         the ZeroMQ endpoints
 //   └── http_bridge        the loopback HTTP endpoint: /metrics, /healthz

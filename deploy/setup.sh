@@ -28,10 +28,16 @@ packages=(
   libcli11-dev                       # command lines
   libre2-dev                         # the router's regular expressions
   poppler-utils pandoc               # the knowledge base's PDF and DOCX converters (pdftotext, pandoc)
+  libcurl4-openssl-dev               # the knowledge base's HTTP: embedding providers, `ai kb add URL`
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
+  libcpp-httplib-dev                 # tests: loopback HTTP servers (fake embedding providers, pages)
   python3 python3-zmq                # the protocol test's outside client
   procps
 )
+# Node.js and npm run the MCP SDK client test (tests/mcp). A machine that has its own Node.js (a NodeSource
+# build, which carries npm and conflicts with Debian's npm) keeps it: Debian's are installed only when missing.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -48,3 +54,6 @@ fi
 
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DPAIOS_SANITIZE="$sanitize"
 cmake --build "$build_dir" -j "$(nproc)"
+# The official MCP SDK for the mcp_sdk_client test, into the build tree (the test installs it itself when this
+# could not, and says why it is skipped only when npm cannot reach its registry).
+bash tests/mcp/install_sdk.sh "$build_dir/mcp-sdk" || echo "setup.sh: the MCP SDK is not installed (see above)" >&2

@@ -45,6 +45,7 @@ using kb_add_atom = caf::atom_constant<caf::atom("kbadd")>;       // kb store: s
 using kb_search_atom = caf::atom_constant<caf::atom("kbsearch")>; // kb store: hybrid search
 using kb_get_atom = caf::atom_constant<caf::atom("kbget")>;       // kb store: one article
 using kb_rm_atom = caf::atom_constant<caf::atom("kbrm")>;         // kb store: remove an article
+using hook_atom = caf::atom_constant<caf::atom("hook")>;          // hook handler: a Claude Code hook event
 
 // Registry names of the daemon's well-known actors (CAF's registry is keyed by atom).
 using root_name = caf::atom_constant<caf::atom("root")>;
@@ -55,10 +56,11 @@ using bridge_name = caf::atom_constant<caf::atom("bridge")>;
 using obs_name = caf::atom_constant<caf::atom("obsstore")>;
 using http_name = caf::atom_constant<caf::atom("http")>;
 using kb_name = caf::atom_constant<caf::atom("kbstore")>;
+using hooks_name = caf::atom_constant<caf::atom("hooks")>;
 // Every name above: at shutdown each is erased from the registry, which would otherwise keep its actor alive.
 inline constexpr caf::atom_value well_known_names[] = {root_name::value,     store_name::value, brains_name::value,
                                                        dispatch_name::value, bridge_name::value, obs_name::value,
-                                                       http_name::value,     kb_name::value};
+                                                       http_name::value,     kb_name::value,    hooks_name::value};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, attachment& x) {

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "messages/hook_event.hpp"
 #include "messages/ids.hpp"
 #include "messages/json_writer.hpp"
 
@@ -13,12 +14,12 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 22> kOps = {
+constexpr std::array<std::string_view, 24> kOps = {
     "ping",           "task.submit", "task.cancel",   "task.get",     "task.list",
     "event.publish",  "status",      "debug.fault",   "route.classify", "route.list",
     "route.weights",  "route.adjust", "obs.query",    "obs.trace",    "obs.score",
     "kb.add",         "kb.search",   "kb.get",        "kb.rm",        "kb.stats",
-    "kb.list",        "learnings.recall"};
+    "kb.list",        "learnings.recall", "tools.list", "hook.event"};
 constexpr std::size_t kMaxKbContentBytes = 32 * 1024 * 1024;
 constexpr int kMaxKbResults = 100;
 const std::array<std::string_view, 4> kKbKinds = {"document", "learning", "decision", "note"};
@@ -201,6 +202,23 @@ bool parse_publish(fields& f, request& r) {
   return true;
 }
 
+// hook.event: {event, payload, uid?, traceparent?} becomes an event of category "hook" whose data is {uid, payload}.
+bool parse_hook(fields& f, request& r) {
+  auto& e = r.event;
+  std::string name, uid;
+  if (!f.string("event", name, true, 64) || !f.string("uid", uid, false, 64) || !read_trace(f, e.trace, r.client_span))
+    return false;
+  auto canonical = canonical_hook_event(name);
+  if (!canonical) return f.fail("field 'event' must be a hook event name such as SessionStart or post-tool-use (got '" + name + "')");
+  auto it = f.obj.find("payload");
+  if (it == f.obj.end() || it->is_null()) return f.fail("missing field 'payload' (the hook's JSON object)");
+  if (!it->is_object()) return f.fail("field 'payload' must be a JSON object");
+  e.category = "hook";
+  e.action = std::move(*canonical);
+  e.data_json = json{{"uid", uid}, {"payload", *it}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  return true;
+}
+
 bool read_kb_kind(fields& f, std::string& kind) {
   if (!f.string("kind", kind, false, 32)) return false;
   if (kind.empty() || std::find(kKbKinds.begin(), kKbKinds.end(), kind) != kKbKinds.end()) return true;
@@ -303,6 +321,7 @@ parse_result parse_request(std::string_view frame) {
       break;
     case op::task_list: ok = parse_list(f, r); break;
     case op::event_publish: ok = parse_publish(f, r); break;
+    case op::hook_event: ok = parse_hook(f, r); break;
     case op::route_classify:
       ok = f.string("prompt", r.task.prompt, true) && read_attachments(f, r.task.attachments) &&
            f.string("brain", r.task.brain, false, 64);
@@ -323,7 +342,8 @@ parse_result parse_request(std::string_view frame) {
     case op::learnings_recall: ok = parse_kb_search(f, r, "topic") && (r.kb.kind = "learning", true); break;
     case op::kb_get:
     case op::kb_rm: ok = parse_kb_id(f, r); break;
-    case op::kb_stats: break;
+    case op::kb_stats:
+    case op::tools_list: break;
     case op::kb_list: {
       std::int64_t limit = r.limit;
       ok = f.integer("limit", limit, 1, kMaxListLimit) && read_kb_kind(f, r.kb.kind);

@@ -22,7 +22,7 @@ constexpr int protocol_version = 1;
 enum class op : std::uint8_t {
   ping, task_submit, task_cancel, task_get, task_list, event_publish, status, debug_fault, route_classify,
   route_list, route_weights, route_adjust, obs_query, obs_trace, obs_score, kb_add, kb_search, kb_get, kb_rm,
-  kb_stats, kb_list, learnings_recall
+  kb_stats, kb_list, learnings_recall, tools_list, hook_event
 };
 std::string_view to_string(op o);
 
@@ -35,7 +35,8 @@ struct request {
   std::string task_id;                // task.cancel, task.get
   int limit = 20;                     // task.list, route.list
   std::string state;                  // task.list filter: a task state name, "" for all
-  event_record event;                 // event.publish (seq and time assigned by the daemon)
+  event_record event;                 // event.publish (seq and time assigned by the daemon); hook.event: category
+                                      // "hook", action the canonical event name, data {uid, payload}
   std::uint64_t client_span = 0;      // task.submit, event.publish: the span of the client's traceparent
   event_query query;                  // obs.query; obs.trace uses its trace
   score_record score;                 // obs.score: target, score, note

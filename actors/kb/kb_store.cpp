@@ -1,10 +1,15 @@
 #include "actors/kb/kb_store.hpp"
 
+#include <chrono>
+
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/kb/embed_cache.hpp"
 #include "actors/kb/embedder.hpp"
+#include "actors/kb/http_client.hpp"
+#include "actors/kb/http_embedder.hpp"
 #include "actors/kb/kb_db.hpp"
 #include "actors/obs/event_sink.hpp"
 #include "actors/supervisor/supervisor.hpp"
@@ -16,12 +21,44 @@ namespace paios {
 namespace {
 
 using reply = caf::result<std::string, std::string, std::string>;
+using steady = std::chrono::steady_clock;
+
+// How long searches leave out vectors after the provider failed one: a provider that is down would otherwise
+// make every search wait out its retries.
+constexpr auto kKeywordsOnlyFor = std::chrono::seconds(30);
+constexpr auto kReembedRetry = std::chrono::seconds(5);
+constexpr int kLogEveryFailures = 60;  // a provider down for long: one line every 5 minutes, not every 5 s
+
+// The provider as kb_db sees it, with its failures counted: a failed search can then tell a provider that is
+// down from a broken store.
+class watched_embedder final : public embedder {
+ public:
+  explicit watched_embedder(std::unique_ptr<embedder> inner) : inner_(std::move(inner)) {}
+  std::string model() const override { return inner_->model(); }
+  std::size_t dimensions() const override { return inner_->dimensions(); }
+  bool embed(const std::vector<std::string_view>& texts, std::vector<std::vector<float>>& out,
+             std::string& error) override {
+    if (inner_->embed(texts, out, error)) return true;
+    ++failures;
+    return false;
+  }
+  std::uint64_t failures = 0;
+
+ private:
+  std::unique_ptr<embedder> inner_;
+};
 
 struct kb_state {
   kb_store_options opts;
-  std::unique_ptr<local_embedder> embed;
+  std::unique_ptr<watched_embedder> embed;
+  http_embedder* http = nullptr;  // the provider, when it is an http one
   std::unique_ptr<kb_db> db;
   bool reembedding = false;
+  bool maintaining = false;       // a tick is on its way: re-embedding, then the HNSW graph
+  std::int64_t index_started_ms = 0;
+  int reembed_failures = 0;       // in a row
+  steady::time_point keywords_only_until{};
+  std::string cache_error;        // the last one logged
   static inline const char* name = "kb_store";
 };
 
@@ -47,10 +84,52 @@ std::string article_json(const kb_article& a, bool with_content) {
   return o.done();
 }
 
+std::unique_ptr<embedder> make_embedder(const kb_store_options& o, http_embedder*& http) {
+  http = nullptr;
+  if (o.provider != "http") return std::make_unique<local_embedder>(o.dimensions);
+  auto opts = o.http;
+  opts.dimensions = o.dimensions;
+  std::unique_ptr<embed_cache> cache;
+  if (!o.cache_file.empty() && o.cache_entries > 0) {
+    std::string err;
+    cache = embed_cache::open(o.cache_file, o.cache_entries, err);
+    if (!cache) spdlog::warn("kb_store: embedding without a cache: {}", err);
+  }
+  auto e = std::make_unique<http_embedder>(std::move(opts), std::move(cache));
+  spdlog::info("kb_store: embedding with {} at {}{}", e->model(), redact_url(e->endpoint()),
+               e->cache() ? " (cache: " + e->cache()->file().string() + ", " + std::to_string(e->cache()->size()) + " vectors)"
+                          : std::string{" (no cache)"});
+  http = e.get();
+  return e;
+}
+
+// A cache that fails is skipped, not fatal; say so once per new error.
+void log_cache_error(kb_state& st) {
+  if (!st.http || st.http->cache_error().empty() || st.http->cache_error() == st.cache_error) return;
+  st.cache_error = st.http->cache_error();
+  spdlog::warn("kb_store: the embedding cache failed, going on without it for that call: {}", st.cache_error);
+}
+
 void schedule_reembed(kb_actor* self) {
   auto& st = self->state;
-  if (st.reembedding) return;
   st.reembedding = true;
+  if (st.maintaining) return;
+  st.maintaining = true;
+  self->send(self, tick_atom::value);
+}
+
+// The HNSW graph is built between requests once the passages pass the threshold (kb_db starts it).
+void schedule_index(kb_actor* self) {
+  auto& st = self->state;
+  if (!st.db->index_pending()) return;
+  if (st.index_started_ms == 0) {
+    st.index_started_ms = now_ms();
+    std::string err;
+    spdlog::info("kb_store: building the HNSW graph of {} passages in the background; the exact scan answers meanwhile",
+                 st.db->stats(err).chunks);
+  }
+  if (st.maintaining) return;
+  st.maintaining = true;
   self->send(self, tick_atom::value);
 }
 
@@ -69,7 +148,13 @@ reply add(kb_actor* self, kb_request& r) {
   in.content = std::move(r.content);
   const auto source = in.source;
   std::string err;
-  auto res = self->state.db->add(std::move(in), err);
+  auto& st = self->state;
+  const auto failures = st.embed->failures;
+  auto res = st.db->add(std::move(in), err);
+  log_cache_error(st);
+  // A provider that failed an add would fail the searches after it too; one that answered is back.
+  if (st.embed->failures != failures) st.keywords_only_until = steady::now() + kKeywordsOnlyFor;
+  else if (err.empty()) st.keywords_only_until = {};
   if (!err.empty()) {
     trace_op("add", started, "store_failed", json_object{}.str("source", source).str("error", err).done());
     return fail(errc::store_failed, "the article could not be stored: " + err);
@@ -84,6 +169,7 @@ reply add(kb_actor* self, kb_request& r) {
                   .raw("flags", flags.done())
                   .done();
   trace_op("add", started, "ok", json_object::extend(body).str("source", source).done());
+  schedule_index(self);
   return ok(std::move(body));
 }
 
@@ -99,8 +185,25 @@ reply search(kb_actor* self, const kb_request& r) {
   q.keyword_weight = st.opts.keyword_weight;
   q.recency_half_life_days = st.opts.recency_half_life_days;
   q.mmr_lambda = st.opts.mmr_lambda;
+  // Keywords alone while the provider is down (kb_db embeds the query only when vectors weigh something).
+  auto keywords_only = [&q] {
+    q.vector_weight = 0;
+    if (q.keyword_weight <= 0) q.keyword_weight = 1;
+  };
+  bool degraded = steady::now() < st.keywords_only_until;
+  if (degraded) keywords_only();
   std::string err;
+  const auto failures = st.embed->failures;
   auto hits = st.db->search(q, err);
+  log_cache_error(st);
+  if (!err.empty() && st.embed->failures != failures) {
+    spdlog::warn("kb_store: searching by keywords alone for {} s: {}", kKeywordsOnlyFor.count(), err);
+    st.keywords_only_until = steady::now() + kKeywordsOnlyFor;
+    degraded = true;
+    keywords_only();
+    err.clear();
+    hits = st.db->search(q, err);
+  }
   if (!err.empty()) {
     trace_op("search", started, "store_failed", json_object{}.str("error", err).done());
     return fail(errc::store_failed, "the search failed: " + err);
@@ -122,7 +225,11 @@ reply search(kb_actor* self, const kb_request& r) {
                     .str("passage", h.passage)
                     .done());
   trace_op(r.kind == "learning" ? "recall" : "search", started, "ok",
-           json_object{}.num("results", static_cast<std::int64_t>(hits.size())).num("k", r.k).done());
+           json_object{}
+               .num("results", static_cast<std::int64_t>(hits.size()))
+               .num("k", r.k)
+               .boolean("keywords_only", degraded)
+               .done());
   return ok(json_object{}.raw("results", results.done()).done());
 }
 
@@ -134,6 +241,7 @@ std::string stats_json(kb_actor* self) {
   json_object o;
   o.num("articles", s.articles).num("chunks", s.chunks).num("bytes", s.bytes).raw("by_kind", kinds.done());
   o.str("model", s.model).num("dimensions", static_cast<std::int64_t>(s.dimensions)).num("pending_reembed", s.pending_reembed);
+  o.str("index", s.index).num("pending_index", s.pending_index);
   o.real("vector_weight", self->state.opts.vector_weight).real("keyword_weight", self->state.opts.keyword_weight);
   if (!err.empty()) o.str("error", err);
   return o.done();
@@ -143,9 +251,9 @@ caf::behavior kb_behavior(kb_actor* self, kb_store_options opts) {
   guard_actor(self, "kb_store");
   auto& st = self->state;
   st.opts = std::move(opts);
-  st.embed = std::make_unique<local_embedder>(st.opts.dimensions);
+  st.embed = std::make_unique<watched_embedder>(make_embedder(st.opts, st.http));
   std::string error;
-  st.db = kb_db::open(st.opts.file, *st.embed, error);
+  st.db = kb_db::open(st.opts.file, *st.embed, error, st.opts.index);
   if (!st.db) {
     spdlog::error("kb_store: {}", error);
     self->quit(caf::make_error(caf::sec::runtime_error, error));
@@ -158,6 +266,7 @@ caf::behavior kb_behavior(kb_actor* self, kb_store_options opts) {
     spdlog::info("kb_store: re-embedding {} chunks with {} in the background", stats.pending_reembed, stats.model);
     schedule_reembed(self);
   }
+  schedule_index(self);
   return {
       [=](kb_add_atom, kb_request& r) { return add(self, r); },
       [=](kb_search_atom, const kb_request& r) { return search(self, r); },
@@ -190,18 +299,35 @@ caf::behavior kb_behavior(kb_actor* self, kb_store_options opts) {
         auto& st = self->state;
         std::string err;
         auto left = st.db->reembed_step(st.opts.reembed_batch, err);
+        log_cache_error(st);
         if (left < 0) {
-          spdlog::error("kb_store: re-embedding: {}; trying again in 5 s", err);
-          self->delayed_send(self, std::chrono::seconds(5), tick_atom::value);
+          // Search goes on meanwhile: with the keywords of every passage and the vectors already made.
+          if (++st.reembed_failures % kLogEveryFailures == 1)
+            spdlog::error("kb_store: re-embedding: {}; trying again every {} s", err, kReembedRetry.count());
+          self->delayed_send(self, kReembedRetry, tick_atom::value);
           return;
         }
-        if (left == 0) {
+        if (st.reembed_failures > 0) {
+          spdlog::info("kb_store: re-embedding goes on after {} failed tries", st.reembed_failures);
+          st.reembed_failures = 0;
+          st.keywords_only_until = {};
+        }
+        if (left == 0 && st.reembedding) {
           st.reembedding = false;
           spdlog::info("kb_store: re-embedding done");
-          return;
         }
         // One batch at a time: requests that arrived meanwhile are answered between batches.
-        self->send(self, tick_atom::value);
+        if (left > 0 || st.db->index_step(st.opts.index_batch, err) > 0) {
+          self->send(self, tick_atom::value);
+          return;
+        }
+        st.maintaining = false;
+        if (!err.empty()) spdlog::error("kb_store: the HNSW graph is built but could not be saved: {}", err);
+        if (st.index_started_ms > 0) {
+          spdlog::info("kb_store: the HNSW graph of {} passages is built ({} ms); searches use it",
+                       st.db->stats(err).chunks, now_ms() - st.index_started_ms);
+          st.index_started_ms = 0;
+        }
       },
   };
 }

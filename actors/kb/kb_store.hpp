@@ -12,25 +12,39 @@
 //   (status_atom)                            std::string JSON {articles, chunks, bytes, by_kind, model, dimensions,
 //                                            pending_reembed}
 // `code` is "" on success, else an error code of docs/protocol.md with `message` saying what went wrong.
-// Owns: the database and the embedder. When the embedding model differs from the one that made the stored
+// Owns: the database and the embedder, the built-in lexical one or an http provider (actors/kb/http_embedder,
+// with its cache, embed_cache.sqlite). When the embedding model differs from the one that made the stored
 // vectors, it re-embeds them a batch per tick in the background (progress in status and the log), and
 // answers searches meanwhile. Runs on its own thread (a detached actor): a large ingest or a scan never holds
 // up a scheduler thread. Every operation leaves an event of category "kb".
+// When the http provider fails: an add fails with store_failed naming the endpoint, the status and the
+// provider's message, and stores nothing; a search falls back to keywords alone (and skips the provider for
+// 30 s, so that each search does not wait out its retries); re-embedding tries again every 5 s.
 #include <cstddef>
 #include <filesystem>
+#include <string>
 
 #include <caf/fwd.hpp>
+
+#include "actors/kb/http_embedder.hpp"
+#include "actors/kb/kb_db.hpp"
 
 namespace paios {
 
 struct kb_store_options {
   std::filesystem::path file;
-  std::size_t dimensions = 256;        // of the local embedder
+  std::size_t dimensions = 256;        // of the embedder's vectors, local or http
+  std::string provider = "local";      // "local" | "http"
+  http_embedder_options http;          // with provider "http" (its dimensions are `dimensions`)
+  std::filesystem::path cache_file;    // the http provider's embed_cache.sqlite; "" for no cache
+  std::size_t cache_entries = 200000;
   double vector_weight = 0.7;
   double keyword_weight = 0.3;
   double recency_half_life_days = 0;   // 0: no decay
   double mmr_lambda = 0;               // 0: no MMR
   std::size_t reembed_batch = 256;
+  kb_index_options index;              // the exact scan, or the HNSW graph past its threshold
+  std::size_t index_batch = 1024;      // vectors put in the graph being built between two requests
 };
 
 caf::actor spawn_kb_store(caf::actor_system& sys, kb_store_options opts);

@@ -11,6 +11,7 @@
 #include "actors/obs/event_sink.hpp"
 #include "actors/obs/metrics.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "bridges/mcp/tool_registry.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 #include "messages/redact.hpp"
@@ -144,6 +145,7 @@ void inject_fault(bridge_actor* self, const call& c, const std::string& name) {
   };
   const std::pair<const char*, caf::atom_value> known[] = {{"state_store", store_name::value},
                                                             {"obs_store", obs_name::value},
+                                                            {"hooks", hooks_name::value},
                                                             {"brains", brains_name::value},
                                                             {"dispatcher", dispatch_name::value},
                                                             {"zmq_bridge", bridge_name::value},
@@ -181,6 +183,21 @@ void publish_event(bridge_actor* self, const call& c, event_record e) {
                                                                               nlohmann::json::error_handler_t::replace));
       },
       publish_atom::value, e);
+}
+
+// hook.event: the hook handler stores it, answers with what Claude Code is to get, and acts on it afterwards.
+void handle_hook(bridge_actor* self, const call& c, event_record e) {
+  e.time_us = now_us();
+  e.trace = c.trace;
+  e.parent = c.parent;
+  e.span = new_span_id();
+  ask(self, hooks_name::value, "the hook handler", c,
+      [self, c](const std::string& code, const std::string& message, const std::string& body, const std::string& event) {
+        if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
+        reply_frame(self, c, wire::encode_reply_text(c.id, "hook", body));
+        if (!event.empty()) self->state.out->publish("event.hook", event);
+      },
+      hook_atom::value, std::move(e));
 }
 
 // obs.score: the task must exist (a routing decision shares its task's id); the score joins its trace.
@@ -224,7 +241,7 @@ void handle(bridge_actor* self, std::string& identity, wire::request& req) {
   // The trace: the client's (traceparent), else a new one.
   if (req.what == wire::op::task_submit && !req.task.trace_id.empty())
     c.trace = parse_trace_id(req.task.trace_id).value_or(new_trace());
-  else if (req.what == wire::op::event_publish && req.event.trace.valid())
+  else if ((req.what == wire::op::event_publish || req.what == wire::op::hook_event) && req.event.trace.valid())
     c.trace = req.event.trace;
   else
     c.trace = new_trace();
@@ -307,6 +324,7 @@ void handle(bridge_actor* self, std::string& identity, wire::request& req) {
                  [self, c](const std::vector<task_record>& rs) { reply_frame(self, c, wire::encode_tasks(c.id, rs)); },
                  list_atom::value, req.limit, req.state);
     case wire::op::event_publish: return publish_event(self, c, std::move(req.event));
+    case wire::op::hook_event: return handle_hook(self, c, std::move(req.event));
     case wire::op::obs_query: {
       auto limit = req.query.limit;
       return ask(self, obs_name::value, "the event store", c,
@@ -334,6 +352,8 @@ void handle(bridge_actor* self, std::string& identity, wire::request& req) {
     case wire::op::kb_get: return ask_kb(self, c, "kb.article", kb_get_atom::value, std::move(req.kb));
     case wire::op::kb_rm: return ask_kb(self, c, "kb.removed", kb_rm_atom::value, std::move(req.kb));
     case wire::op::kb_list: return ask_kb(self, c, "kb.articles", list_atom::value, std::move(req.kb), req.limit);
+    case wire::op::tools_list:  // the tool registry compiled in (bridges/mcp/tools.json), for `ai mcp`
+      return reply_frame(self, c, wire::encode_reply_text(c.id, "tools", mcp::tools_list_body()));
     case wire::op::kb_stats:
       return ask(self, kb_name::value, "the knowledge base", c,
                  [self, c](const std::string& stats) { reply_frame(self, c, wire::encode_reply_text(c.id, "kb.stats", stats)); },

@@ -8,7 +8,9 @@
 //                                                 route.classify, route.weights, route.adjust -> dispatcher;
 //                                                 event.publish, obs.query, obs.trace -> event store; obs.score ->
 //                                                 state store (the task must exist), then event store; status ->
-//                                                 supervisors, dispatcher, event store, itself
+//                                                 supervisors, dispatcher, event store, itself; tools.list ->
+//                                                 itself (the MCP tool registry compiled in); hook.event ->
+//                                                 hook handler (its event then goes on the PUB stream too)
 //   (update_atom, task_update)                    from the dispatcher: one reply frame to the submitter, and
 //                                                 lifecycle events on the PUB stream
 //   (drain_atom)                                  stop accepting tasks (shutting_down), keep answering the rest

@@ -83,6 +83,14 @@ TEST(Config, DefaultsValidateAndAreRead) {
   EXPECT_EQ(c.kb.dimensions, 256u);
   EXPECT_EQ(c.kb.vector_weight, 0.7);
   EXPECT_EQ(c.kb.keyword_weight, 0.3);
+  EXPECT_EQ(c.kb.embedding.provider, "local") << "the built-in embedder unless the user asks";
+  EXPECT_EQ(c.kb.embedding.url, "");
+  EXPECT_EQ(c.kb.embedding.model, "");
+  EXPECT_EQ(c.kb.embedding.api_key_env, "");
+  EXPECT_EQ(c.kb.embedding.batch, 64u);
+  EXPECT_EQ(c.kb.embedding.timeout_ms, 30000);
+  EXPECT_EQ(c.kb.embedding.retries, 3);
+  EXPECT_EQ(c.kb.embedding.cache_entries, 200000u);
   auto* claude = find_brain(c, "claude");
   ASSERT_TRUE(claude);
   EXPECT_EQ(claude->kind, "process");
@@ -273,6 +281,58 @@ TEST(Config, RangeBoundsAreInclusive) {
 }
 
 // ---- Meaning --------------------------------------------------------------------------------------------------
+
+TEST(Config, AnHttpEmbeddingProviderIsReadAndChecked) {
+  auto r = config_from_json({{"kb", {{"dimensions", 768},
+                                     {"embedding", {{"provider", "http"}, {"url", "http://127.0.0.1:11434/v1"},
+                                                    {"model", "nomic-embed-text"}, {"api_key_env", "OPENAI_API_KEY"},
+                                                    {"batch", 32}, {"timeout_ms", 5000}, {"retries", 0},
+                                                    {"cache_entries", 0}}}}}});
+  ASSERT_TRUE(r.config) << all(r);
+  const auto& e = r.config->kb.embedding;
+  EXPECT_EQ(r.config->kb.dimensions, 768u);
+  EXPECT_EQ(e.provider, "http");
+  EXPECT_EQ(e.url, "http://127.0.0.1:11434/v1");
+  EXPECT_EQ(e.model, "nomic-embed-text");
+  EXPECT_EQ(e.api_key_env, "OPENAI_API_KEY");
+  EXPECT_EQ(e.batch, 32u);
+  EXPECT_EQ(e.timeout_ms, 5000);
+  EXPECT_EQ(e.retries, 0);
+  EXPECT_EQ(e.cache_entries, 0u);
+  // The other keys keep their defaults.
+  r = config_from_json({{"kb", {{"embedding", {{"provider", "http"}, {"url", "https://api.openai.com/v1"},
+                                              {"model", "text-embedding-3-small"}}}}}});
+  ASSERT_TRUE(r.config) << all(r);
+  EXPECT_EQ(r.config->kb.embedding.batch, 64u);
+  EXPECT_EQ(r.config->kb.embedding.retries, 3);
+
+  expect_refused({{"kb", {{"embedding", {{"provider", "openai"}}}}}},
+                 "kb.embedding.provider: must be one of local, http (got \"openai\")");
+  expect_refused({{"kb", {{"embedding", {{"provider", "http"}, {"model", "m"}}}}}},
+                 "kb.embedding.url: is required when kb.embedding.provider is \"http\"");
+  expect_refused({{"kb", {{"embedding", {{"provider", "http"}, {"url", "http://127.0.0.1:11434/v1"}}}}}},
+                 "kb.embedding.model: is required when kb.embedding.provider is \"http\"");
+  expect_refused({{"kb", {{"embedding", {{"url", "127.0.0.1:11434/v1"}}}}}},
+                 "kb.embedding.url: must be an http:// or https:// URL (got \"127.0.0.1:11434/v1\")");
+  expect_refused({{"kb", {{"embedding", {{"url", "ftp://host/v1"}}}}}}, "kb.embedding.url: must be an http:// or https:// URL");
+  expect_refused({{"kb", {{"embedding", {{"url", "http://"}}}}}}, "kb.embedding.url: must be an http:// or https:// URL");
+  // A credential in the URL is refused, and not repeated in the message.
+  auto cred = config_from_json({{"kb", {{"embedding", {{"url", "https://me:sk-secret@api.example/v1"}}}}}});
+  EXPECT_FALSE(cred.config);
+  EXPECT_NE(all(cred).find("kb.embedding.url: must not hold a user name or password"), std::string::npos) << all(cred);
+  EXPECT_EQ(all(cred).find("sk-secret"), std::string::npos) << all(cred);
+  expect_refused({{"kb", {{"embedding", {{"api_key_env", "1BAD"}}}}}}, "kb.embedding.api_key_env: must match");
+  expect_refused({{"kb", {{"embedding", {{"api_key_env", "MY KEY"}}}}}}, "kb.embedding.api_key_env: must match");
+  expect_refused({{"kb", {{"embedding", {{"batch", 0}}}}}}, "kb.embedding.batch: must be an integer from 1 to 2048 (got 0)");
+  expect_refused({{"kb", {{"embedding", {{"batch", "64"}}}}}}, "kb.embedding.batch: must be an integer, not a string");
+  expect_refused({{"kb", {{"embedding", {{"timeout_ms", 50}}}}}}, "kb.embedding.timeout_ms: must be an integer from 100 to 600000");
+  expect_refused({{"kb", {{"embedding", {{"retries", 11}}}}}}, "kb.embedding.retries: must be an integer from 0 to 10");
+  expect_refused({{"kb", {{"embedding", {{"cache_entries", -1}}}}}}, "kb.embedding.cache_entries: must be an integer from 0");
+  expect_refused({{"kb", {{"embedding", {{"api_key", "sk-123"}}}}}}, "kb.embedding.api_key: unknown key");
+  expect_refused({{"kb", {{"embedding", 5}}}}, "kb.embedding: must be an object, not an integer");
+  // A URL is checked even while the provider is local; an empty one is fine then.
+  expect_accepted({{"kb", {{"embedding", {{"provider", "local"}, {"url", ""}}}}}});
+}
 
 TEST(Config, BrainNames) {
   for (const char* bad : {"Bad Name", "Claude", "1abc", "-a", "a.b", "abcdefghijklmnopqrstuvwxyz0123456"})

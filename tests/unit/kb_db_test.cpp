@@ -205,14 +205,93 @@ TEST(KbDb, AChangeOfModelReembedsWhileSearchGoesOn) {
   EXPECT_GT(hits[0].vector_score, 0);
 }
 
-// recall@5 over the labeled set: the fraction of queries whose best answer's document is among the top 5.
-TEST(KbDb, RecallAtFiveOnTheLabeledSet) {
+// Past the threshold the vectors move into an HNSW graph, built a step at a time while the exact scan answers;
+// the graph is saved beside the file and loaded at the next open; a stale one is built anew.
+TEST(KbDb, PastTheThresholdAnHnswGraphIsBuiltSavedAndLoaded) {
+  test::temp_dir dir;
+  local_embedder e;
+  std::string err;
+  kb_index_options ann;
+  ann.ann_threshold = 100;
+  const auto file = dir.path() / "kb.sqlite";
+  {
+    auto kb = kb_db::open(file, e, err, ann);
+    ASSERT_TRUE(kb) << err;
+    for (int i = 0; i < 150; ++i)
+      kb->add(doc("Note " + std::to_string(i), "Topic " + std::to_string(i) + " about widgets, code word zq" + std::to_string(i) + "x"), err);
+    ASSERT_EQ(err, "");
+    auto st = kb->stats(err);
+    EXPECT_EQ(st.index, "exact (hnsw being built)");
+    EXPECT_GT(st.pending_index, 0);
+    auto during = kb->search(query("code word zq77x"), err);
+    ASSERT_FALSE(during.empty());
+    EXPECT_EQ(during[0].title, "Note 77") << "the exact scan answers while the graph is built";
+    while (kb->index_step(16, err) > 0) ASSERT_EQ(err, "");
+    ASSERT_EQ(err, "");
+    EXPECT_EQ(kb->stats(err).index, "hnsw");
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "kb.hnsw")) << "saved once built";
+    auto after = kb->search(query("Topic 123 widgets zq123x"), err);
+    ASSERT_FALSE(after.empty());
+    EXPECT_EQ(after[0].title, "Note 123");
+    EXPECT_GT(after[0].vector_score, 0.3);
+    auto note5 = kb->search(query("zq5x"), err);
+    ASSERT_FALSE(note5.empty());
+    ASSERT_TRUE(kb->remove(note5[0].article_id, err));
+    for (auto& h : kb->search(query("Topic 5 about widgets zq5x"), err)) EXPECT_NE(h.title, "Note 5") << "removed from the graph";
+  }
+  // The graph saved at close is loaded as it is.
+  std::filesystem::copy_file(dir.path() / "kb.hnsw", dir.path() / "old.hnsw");
+  std::filesystem::copy_file(dir.path() / "kb.hnsw.json", dir.path() / "old.hnsw.json");
+  {
+    auto kb = kb_db::open(file, e, err, ann);
+    ASSERT_TRUE(kb) << err;
+    auto st = kb->stats(err);
+    EXPECT_EQ(st.index, "hnsw");
+    EXPECT_EQ(st.pending_index, 0);
+    auto hits = kb->search(query("Topic 42 widgets zq42x"), err);
+    ASSERT_FALSE(hits.empty());
+    EXPECT_EQ(hits[0].title, "Note 42");
+    kb->add(doc("Late note", "added after the graph was saved: zqlatex"), err);
+    ASSERT_EQ(err, "");
+  }
+  // A graph older than the vectors (as after a crash) is not used: the vectors are read from the file.
+  std::filesystem::copy_file(dir.path() / "old.hnsw", dir.path() / "kb.hnsw", std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(dir.path() / "old.hnsw.json", dir.path() / "kb.hnsw.json", std::filesystem::copy_options::overwrite_existing);
+  {
+    auto kb = kb_db::open(file, e, err, ann);
+    ASSERT_TRUE(kb) << err;
+    EXPECT_EQ(kb->stats(err).index, "exact (hnsw being built)");
+    auto hits = kb->search(query("zqlatex"), err);
+    ASSERT_FALSE(hits.empty());
+    EXPECT_EQ(hits[0].title, "Late note");
+    while (kb->index_step(64, err) > 0) ASSERT_EQ(err, "");
+    EXPECT_EQ(kb->stats(err).index, "hnsw");
+  }
+  // A damaged graph file is not used either.
+  {
+    std::ofstream(dir.path() / "kb.hnsw", std::ios::trunc) << "not a graph";
+    auto kb = kb_db::open(file, e, err, ann);
+    ASSERT_TRUE(kb) << err;
+    EXPECT_NE(kb->stats(err).index, "hnsw");
+    EXPECT_FALSE(kb->search(query("zq42x"), err).empty());
+  }
+}
+
+// recall@5 over the labeled set: the fraction of queries whose best answer's document is among the top 5;
+// with the exact scan, and with the HNSW graph (a threshold of 1 passage).
+class LabeledSet : public ::testing::TestWithParam<std::size_t> {};
+INSTANTIATE_TEST_SUITE_P(KbDb, LabeledSet, ::testing::Values(std::size_t{0}, std::size_t{1}),
+                         [](const auto& info) { return info.param == 0 ? std::string{"Exact"} : std::string{"Hnsw"}; });
+
+TEST_P(LabeledSet, RecallAtFive) {
   const std::filesystem::path data = std::filesystem::path(PAIOS_SOURCE_DIR) / "tests/data/kb";
   ASSERT_TRUE(std::filesystem::exists(data / "queries.jsonl"));
   test::temp_dir dir;
   local_embedder e;
   std::string err;
-  auto kb = kb_db::open(dir.path() / "kb.sqlite", e, err);
+  kb_index_options ann;
+  ann.ann_threshold = GetParam();
+  auto kb = kb_db::open(dir.path() / "kb.sqlite", e, err, ann);
   ASSERT_TRUE(kb) << err;
   std::map<std::string, std::string> id_to_file;
   for (auto& f : std::filesystem::directory_iterator(data / "corpus")) {
@@ -223,6 +302,7 @@ TEST(KbDb, RecallAtFiveOnTheLabeledSet) {
     ASSERT_EQ(err, "") << f.path();
     id_to_file[r.id] = f.path().filename().string();
   }
+  while (kb->index_step(64, err) > 0) ASSERT_EQ(err, "");
   std::ifstream in(data / "queries.jsonl");
   std::string line;
   std::map<std::string, std::pair<int, int>> by_kind;  // kind -> (found, total)
@@ -249,8 +329,10 @@ TEST(KbDb, RecallAtFiveOnTheLabeledSet) {
     }
   }
   ASSERT_GE(total, 50);
+  if (GetParam() > 0) EXPECT_EQ(kb->stats(err).index, "hnsw");
   const double recall = static_cast<double>(found) / total;
-  std::printf("recall@5: %.3f (%d of %d queries); the best answer first: %d of %d\n", recall, found, total, first, total);
+  std::printf("recall@5 (%s): %.3f (%d of %d queries); the best answer first: %d of %d\n",
+              GetParam() > 0 ? "hnsw" : "exact scan", recall, found, total, first, total);
   for (auto& [kind, n] : by_kind) std::printf("  %-10s %d of %d\n", kind.c_str(), n.first, n.second);
   std::printf("misses:\n%s", misses.c_str());
   EXPECT_GE(recall, 0.80);

@@ -1,0 +1,28 @@
+#pragma once
+// `ai hook [EVENT]`: a Claude Code hook (docs/architecture.md, "Hooks"). Reads the hook's JSON from stdin, sends
+// it to paiosd as `hook.event` (docs/protocol.md) and prints what the daemon says Claude Code is to get (the
+// SessionStart context, the Stop gate's decision), if anything.
+//
+// Promises, because Claude Code waits for every hook: it never makes the session fail (always exit 0), it waits
+// for the daemon at most the deadline (hooks.deadline_ms, 150 ms), and it never loses the event: with the daemon
+// down, slow, or unable to store it, the event is appended to PAIOS_HOME/spool/hooks.jsonl (locked, fsync'd;
+// actors/hooks/hook_spool.hpp) for the daemon to replay, and nothing is printed. Input that is not a JSON object
+// is logged (stderr, and PAIOS_HOME/logs/hooks.log when the folder exists) and dropped.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace paios {
+
+struct hook_options {
+  std::string home;                        // PAIOS_HOME
+  std::string endpoint;                    // the daemon's request endpoint
+  std::string event;                       // the EVENT argument; the payload's hook_event_name wins
+  std::optional<std::int64_t> deadline_ms; // else $PAIOS_HOOK_DEADLINE_MS, else hooks.deadline_ms of
+                                           // PAIOS_HOME/config.json, else 150
+};
+
+// Always 0 (the exit code for Claude Code).
+int run_hook(const hook_options& opt);
+
+}  // namespace paios

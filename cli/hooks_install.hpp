@@ -1,0 +1,45 @@
+#pragma once
+// `ai hooks install [--project DIR | --user] [--dry-run]`: merges PAIOS's hook entries into Claude Code's
+// settings.json (DIR/.claude/settings.json, the current directory by default, or ~/.claude/settings.json):
+//
+//   "hooks": {"SessionStart":     [{"hooks": [{"type": "command", "command": "/abs/ai hook session-start", "timeout": 10}]}],
+//             "UserPromptSubmit": [{"hooks": [... "ai hook user-prompt-submit" ...]}],
+//             "PostToolUse":      [{"matcher": "*", "hooks": [... "ai hook post-tool-use" ...]}],
+//             "Stop":             [{"hooks": [... "ai hook stop" ...]}],
+//             "SessionEnd":       [{"hooks": [... "ai hook session-end" ...]}]}
+//
+// Promises: every other key and every other hook is kept, in its place; running it again changes nothing (an
+// entry that runs `ai hook` is PAIOS's: replaced where it stands, duplicates removed); the file is backed up
+// (settings.json.paios-backup-<unix ms>) before it is replaced, and replaced atomically (a temporary file
+// renamed over it); a file that is not a JSON object is refused and left alone; --dry-run writes nothing and
+// prints the diff. The command names the `ai` binary by its absolute path (and PAIOS_HOME, when not the default).
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace paios {
+
+struct hooks_install_options {
+  std::string project;     // DIR (default: the current directory)
+  bool user = false;       // ~/.claude/settings.json instead
+  bool dry_run = false;
+  std::string ai_path;     // absolute; default: /proc/self/exe
+  std::string home;        // PAIOS_HOME to name in the commands; "" for the default
+};
+
+// The hook command PAIOS installs for an event ("post-tool-use"), with the path and home shell-quoted as needed.
+std::string hook_command(const std::string& ai_path, const std::string& home, const std::string& kebab_event);
+
+// `settings` with PAIOS's entries merged in (see above). `error` set (and `settings` returned unchanged) when a
+// "hooks" member is not of the shape Claude Code reads.
+nlohmann::ordered_json merge_hook_settings(nlohmann::ordered_json settings, const std::string& ai_path,
+                                           const std::string& home, std::string& error);
+
+// A unified diff (3 lines of context) from `a` to `b`; "" when they are equal.
+std::string unified_diff(const std::string& a, const std::string& b, const std::string& name_a, const std::string& name_b);
+
+// 0 done (or nothing to do), 1 the file could not be read, parsed or written; messages on out/err.
+int hooks_install(const hooks_install_options& opt, std::ostream& out, std::ostream& err);
+
+}  // namespace paios

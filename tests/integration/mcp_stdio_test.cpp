@@ -1,0 +1,324 @@
+// `ai mcp` as an MCP client runs it: a child process with pipes, against a real paiosd with fake agent brains.
+// Every tool is called and its structured result checked against the outputSchema that tools/list gave;
+// task_submit reports progress, does not hold up ping, and is cancelled (the agent stopped) by
+// notifications/cancelled; the end of stdin finishes what runs; each JSON-RPC error code; and paiosd not
+// running: initialize and tools/list answer, calls say how to start it, and calls work once it runs.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+
+#include "tests/support/mcp_child.hpp"
+#include "tests/support/test_support.hpp"
+
+using nlohmann::json;
+using paios::test::daemon_process;
+using paios::test::mcp_child;
+using std::chrono::milliseconds;
+
+namespace {
+
+json brain(const std::string& agent, json env) {
+  return {{"kind", "process"}, {"command", {paios::test::fake_agent(agent).string()}}, {"format", "text"},
+          {"env", std::move(env)}, {"kill_grace_ms", 500}};
+}
+
+json config() {
+  return {{"brains",
+           {{"slow", brain("fake-text", {{"FAKE_MODE", "slow"}, {"FAKE_DELAY_MS", "300"}})},
+            {"hang", brain("fake-text", {{"FAKE_MODE", "hang"}})}}},
+          {"tasks", {{"default_brain", "echo"}, {"failover", json::array()}}}};
+}
+
+std::vector<std::string> ai_mcp(const daemon_process& d, std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv{paios::test::ai_path().string(), "--home", d.home().string(), "mcp"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+std::string schema_error(const json& schema, const json& value) {
+  valijson::Schema s;
+  valijson::SchemaParser parser;
+  valijson::adapters::NlohmannJsonAdapter sa(schema);
+  parser.populateSchema(sa, s);
+  valijson::Validator v;
+  valijson::ValidationResults results;
+  valijson::adapters::NlohmannJsonAdapter target(value);
+  if (v.validate(s, target, &results)) return {};
+  std::string out;
+  valijson::ValidationResults::Error e;
+  while (results.popError(e)) {
+    for (auto& c : e.context) out += c;
+    out += ": " + e.description + "\n";
+  }
+  return out;
+}
+
+json initialize(mcp_child& m, const std::string& version = "2025-11-25") {
+  auto r = m.request(0, "initialize", {{"protocolVersion", version}, {"capabilities", json::object()},
+                                       {"clientInfo", {{"name", "mcp_stdio_test"}, {"version", "1"}}}});
+  m.notify("notifications/initialized");
+  return r;
+}
+
+std::string text_of(const json& response) { return response["result"]["content"][0].value("text", ""); }
+
+// The tools of tools/list, all pages, by name.
+std::map<std::string, json> list_tools(mcp_child& m) {
+  std::map<std::string, json> out;
+  json cursor;
+  for (int page = 0; page < 20; ++page) {
+    json params = json::object();
+    if (!cursor.is_null()) params["cursor"] = cursor;
+    auto r = m.request("list-" + std::to_string(page), "tools/list", params);
+    for (auto& t : r["result"]["tools"]) out[t["name"]] = t;
+    cursor = r["result"].value("nextCursor", json());
+    if (cursor.is_null()) break;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(McpStdio, EveryToolThroughARealDaemon) {
+  daemon_process d{config()};
+  d.start();
+  mcp_child m{ai_mcp(d, {"--page-size", "4"})};
+  auto init = initialize(m);
+  ASSERT_EQ(init["result"]["protocolVersion"], "2025-11-25") << init.dump() << m.err();
+  auto tools = list_tools(m);
+  ASSERT_EQ(tools.size(), 10u) << m.err();
+  std::set<std::string> called;
+  // Calls a tool that must succeed; checks its structured result against the tool's outputSchema.
+  auto ok = [&](const std::string& name, json args) {
+    auto r = m.call_tool(name, std::move(args));
+    called.insert(name);
+    EXPECT_EQ(r["result"].value("isError", true), false) << name << ": " << r.dump() << m.err();
+    const auto& sc = r["result"]["structuredContent"];
+    EXPECT_EQ(schema_error(tools[name]["outputSchema"], sc), "") << name << ": " << sc.dump();
+    EXPECT_EQ(json::parse(text_of(r)), sc) << name;
+    return sc;
+  };
+
+  auto added = ok("kb_add", {{"content", "Rotating the Postgres replica: promote the standby with pg_ctl promote."},
+                             {"title", "Replica rotation"}, {"source", "/notes/replica.md"}, {"tags", {"postgres"}}});
+  const auto article = added.value("article_id", "");
+  EXPECT_TRUE(added.value("added", false));
+  auto found = ok("kb_search", {{"query", "promote the standby replica"}, {"k", 3}});
+  ASSERT_FALSE(found["results"].empty());
+  EXPECT_EQ(found["results"][0].value("article_id", ""), article);
+  auto got = ok("kb_get", {{"article_id", article}});
+  EXPECT_NE(got["article"].value("content", "").find("pg_ctl promote"), std::string::npos);
+  ok("kb_add", {{"content", "CAF 0.17 response handlers passed to then() must return void."}, {"kind", "learning"},
+                {"brain", "claude"}, {"session", "s-1"}, {"topic", "caf"}});
+  auto learned = ok("learnings_recall", {{"topic", "CAF response handlers"}, {"k", 2}});
+  ASSERT_FALSE(learned["results"].empty());
+  EXPECT_EQ(learned["results"][0].value("brain", ""), "claude");
+  auto route = ok("router_classify", {{"prompt", "review this function"}});
+  EXPECT_FALSE(route.value("reason", "").empty());
+  auto task = ok("task_submit", {{"prompt", "hello mesh"}, {"brain", "echo"}});
+  EXPECT_EQ(task.value("text", ""), "hello mesh");
+  const auto task_id = task.value("task_id", "");
+  auto status = ok("task_status", {{"task_id", task_id}});
+  EXPECT_EQ(status["task"].value("state", ""), "succeeded");
+  auto scored = ok("obs_score", {{"task_id", task_id}, {"score", 4}, {"note", "fine"}});
+  EXPECT_EQ(scored.value("score", 0), 4);
+  auto events = ok("obs_query", {{"trace_id", task.value("trace_id", "")}, {"limit", 50}});
+  EXPECT_FALSE(events["events"].empty());
+  auto health = ok("health", json::object());
+  EXPECT_EQ(health["daemon"].value("pid", 0), d.pid());
+  EXPECT_EQ(called.size(), tools.size()) << "every tool of the list was called";
+
+  // A bus error is a tool error that carries its code.
+  auto missing = m.call_tool("kb_get", {{"article_id", "kb-nope"}});
+  EXPECT_EQ(missing["result"]["isError"], true) << missing.dump();
+  EXPECT_EQ(text_of(missing).rfind("not_found: ", 0), 0u) << text_of(missing);
+  auto unknown = m.call_tool("task_submit", {{"prompt", "x"}, {"brain", "nope"}});
+  EXPECT_EQ(unknown["result"]["isError"], true);
+  EXPECT_EQ(text_of(unknown).rfind("unknown_brain: ", 0), 0u) << text_of(unknown);
+
+  m.close_stdin();
+  EXPECT_EQ(m.wait(milliseconds(5000)), 0) << m.err();
+}
+
+TEST(McpStdio, TaskSubmitReportsProgressAndPingIsAnsweredMeanwhile) {
+  daemon_process d{config()};
+  d.start();
+  mcp_child m{ai_mcp(d)};
+  initialize(m);
+  const std::string prompt = "stream these words slowly to the client please";
+  m.send({{"jsonrpc", "2.0"}, {"id", 10}, {"method", "tools/call"},
+          {"params", {{"name", "task_submit"}, {"arguments", {{"prompt", prompt}, {"brain", "slow"}}},
+                      {"_meta", {{"progressToken", "tok-10"}}}}}});
+  std::vector<json> seen;
+  bool pinged = false;
+  json result;
+  for (int i = 0; i < 100 && result.is_null(); ++i) {
+    auto msg = m.read(milliseconds(20000));
+    ASSERT_TRUE(msg) << "no answer; stderr: " << m.err();
+    seen.push_back(*msg);
+    if (msg->value("method", "") == "notifications/progress" && !pinged) {
+      m.send({{"jsonrpc", "2.0"}, {"id", 11}, {"method", "ping"}});  // while the task runs
+      pinged = true;
+    }
+    if (msg->value("id", json()) == 10) result = *msg;
+  }
+  ASSERT_FALSE(result.is_null());
+  EXPECT_EQ(result["result"]["isError"], false) << result.dump();
+  EXPECT_EQ(result["result"]["structuredContent"]["text"], prompt);
+  std::string streamed;
+  double last = 0;
+  int chunks = 0;
+  bool pong_before_result = false;
+  for (auto& s : seen) {
+    if (s.value("id", json()) == 11) pong_before_result = s["result"] == json::object();
+    if (s.value("method", "") != "notifications/progress") continue;
+    EXPECT_EQ(s["params"]["progressToken"], "tok-10");
+    EXPECT_GT(s["params"]["progress"].get<double>(), last);
+    last = s["params"]["progress"].get<double>();
+    auto message = s["params"].value("message", "");
+    if (message.rfind("accepted as task ", 0) == 0 || message.rfind("routed to ", 0) == 0) continue;
+    streamed += message;
+    ++chunks;
+  }
+  EXPECT_TRUE(pong_before_result) << "ping is answered while a task runs";
+  EXPECT_GE(chunks, 3) << "the slow agent writes in five parts";
+  EXPECT_EQ(streamed, prompt) << "the chunks, in order, are the answer";
+}
+
+TEST(McpStdio, CancellingTaskSubmitStopsTheAgent) {
+  daemon_process d{config()};
+  d.start();
+  mcp_child m{ai_mcp(d)};
+  initialize(m);
+  m.send({{"jsonrpc", "2.0"}, {"id", "long"}, {"method", "tools/call"},
+          {"params", {{"name", "task_submit"}, {"arguments", {{"prompt", "never ends"}, {"brain", "hang"}}},
+                      {"_meta", {{"progressToken", 7}}}}}});
+  std::string task_id;
+  for (int i = 0; i < 10 && task_id.empty(); ++i) {
+    auto msg = m.read(milliseconds(10000));
+    ASSERT_TRUE(msg) << m.err();
+    auto message = (*msg)["params"].value("message", "");
+    if (message.rfind("accepted as task ", 0) == 0) task_id = message.substr(17);
+  }
+  ASSERT_FALSE(task_id.empty());
+  // Wait until the agent runs, then cancel the call.
+  for (int i = 0; i < 100 && d.agents().empty(); ++i) std::this_thread::sleep_for(milliseconds(50));
+  ASSERT_FALSE(d.agents().empty());
+  m.notify("notifications/cancelled", {{"requestId", "long"}, {"reason", "the user changed their mind"}});
+  // The cancelled call gets no response; the session goes on.
+  std::vector<json> others;
+  auto pong = m.request("after", "ping", json::object(), &others);
+  EXPECT_EQ(pong["result"], json::object());
+  json state;
+  for (int i = 0; i < 100; ++i) {
+    auto r = m.call_tool("task_status", {{"task_id", task_id}}, &others);
+    state = r["result"]["structuredContent"]["task"]["state"];
+    if (state == "cancelled") break;
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_EQ(state, "cancelled");
+  for (int i = 0; i < 100 && !d.agents().empty(); ++i) std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_TRUE(d.agents().empty()) << "the agent's process was stopped";
+  m.close_stdin();
+  EXPECT_EQ(m.wait(milliseconds(5000)), 0);
+  while (auto msg = m.read(milliseconds(200))) others.push_back(*msg);
+  for (auto& o : others) EXPECT_NE(o.value("id", json()), "long") << "a cancelled request is not answered: " << o.dump();
+}
+
+TEST(McpStdio, SigtermCancelsWhatRunsAndExits) {
+  daemon_process d{config()};
+  d.start();
+  mcp_child m{ai_mcp(d)};
+  initialize(m);
+  m.send({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"},
+          {"params", {{"name", "task_submit"}, {"arguments", {{"prompt", "never ends"}, {"brain", "hang"}}},
+                      {"_meta", {{"progressToken", 1}}}}}});
+  ASSERT_TRUE(m.read(milliseconds(10000))) << "accepted";
+  for (int i = 0; i < 100 && d.agents().empty(); ++i) std::this_thread::sleep_for(milliseconds(50));
+  ASSERT_FALSE(d.agents().empty());
+  kill(m.pid(), SIGTERM);
+  EXPECT_EQ(m.wait(milliseconds(5000)), 0) << m.err();
+  for (int i = 0; i < 100 && !d.agents().empty(); ++i) std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_TRUE(d.agents().empty()) << "the task was cancelled on the bus before the server left";
+}
+
+TEST(McpStdio, TheEndOfInputFinishesTheCallsInFlight) {
+  daemon_process d{config()};
+  d.start();
+  mcp_child m{ai_mcp(d)};
+  initialize(m);
+  m.send({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"},
+          {"params", {{"name", "task_submit"}, {"arguments", {{"prompt", "finish me"}, {"brain", "slow"}}}}}});
+  m.close_stdin();
+  auto r = m.response_to(1);
+  ASSERT_FALSE(r.is_null()) << m.err();
+  EXPECT_EQ(r["result"]["structuredContent"]["text"], "finish me");
+  EXPECT_EQ(m.wait(milliseconds(5000)), 0);
+}
+
+TEST(McpStdio, EachErrorCodeAndNothingButProtocolOnStdout) {
+  daemon_process d{config()};
+  d.start();
+  mcp_child m{ai_mcp(d, {"--verbose"})};  // logs every message, on stderr only
+  initialize(m);
+  m.send_line("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": ");
+  auto parse = m.read();
+  ASSERT_TRUE(parse);
+  EXPECT_EQ((*parse)["error"]["code"], -32700);
+  EXPECT_TRUE((*parse)["id"].is_null());
+  m.send_line(R"([{"jsonrpc":"2.0","id":2,"method":"ping"}])");
+  EXPECT_EQ((*m.read())["error"]["code"], -32600);
+  m.send_line(R"({"jsonrpc":"2.0","id":3,"method":"ping","params":"x"})");
+  auto invalid = m.read();
+  EXPECT_EQ((*invalid)["error"]["code"], -32600);
+  EXPECT_EQ((*invalid)["id"], 3);
+  EXPECT_EQ(m.request(4, "server/discover")["error"]["code"], -32601);
+  EXPECT_EQ(m.request(5, "tools/call", {{"name", "no_such_tool"}})["error"]["code"], -32602);
+  EXPECT_EQ(m.request(6, "tools/list", {{"cursor", "forged"}})["error"]["code"], -32602);
+  auto bad_args = m.call_tool("kb_search", {{"query", "x"}, {"k", 1000}});
+  EXPECT_EQ(bad_args["result"]["isError"], true) << "2025-11-25: a tool error the model can read";
+  EXPECT_NE(text_of(bad_args).find("'k'"), std::string::npos);
+  m.close_stdin();
+  EXPECT_EQ(m.wait(milliseconds(5000)), 0);
+  EXPECT_FALSE(m.read(milliseconds(100))) << "nothing after the last answer";
+  EXPECT_NE(m.err().find("server/discover"), std::string::npos) << "the log is on stderr: " << m.err();
+
+  // An older client: invalid arguments are a protocol error there.
+  mcp_child old{ai_mcp(d)};
+  EXPECT_EQ(initialize(old, "2025-06-18")["result"]["protocolVersion"], "2025-06-18");
+  auto r = old.call_tool("kb_search", {{"query", "x"}, {"k", 1000}});
+  EXPECT_EQ(r["error"]["code"], -32602) << r.dump();
+  EXPECT_NE(r["error"]["message"].get<std::string>().find("'k'"), std::string::npos);
+}
+
+TEST(McpStdio, WithoutADaemonItStillAnswersAndSaysHowToStartIt) {
+  daemon_process d{config()};  // not started yet
+  mcp_child m{ai_mcp(d)};
+  auto init = initialize(m);
+  ASSERT_TRUE(init.contains("result")) << init.dump() << m.err();
+  EXPECT_EQ(list_tools(m).size(), 10u);
+  auto down = m.call_tool("health");
+  EXPECT_EQ(down["result"]["isError"], true) << down.dump();
+  EXPECT_NE(text_of(down).find("paiosd is not running"), std::string::npos) << text_of(down);
+  EXPECT_NE(text_of(down).find("paiosd --home " + d.home().string()), std::string::npos) << text_of(down);
+
+  d.start();  // the server finds it for the next call
+  auto up = m.call_tool("health");
+  EXPECT_EQ(up["result"]["isError"], false) << up.dump() << m.err();
+  EXPECT_EQ(up["result"]["structuredContent"]["daemon"].value("pid", 0), d.pid());
+
+  d.stop();
+  std::this_thread::sleep_for(milliseconds(1200));  // past the time a connection is trusted without a check
+  auto again = m.call_tool("kb_search", {{"query", "x"}});
+  EXPECT_EQ(again["result"]["isError"], true);
+  EXPECT_NE(text_of(again).find("paiosd --home"), std::string::npos) << text_of(again);
+  m.close_stdin();
+  EXPECT_EQ(m.wait(milliseconds(5000)), 0);
+}
