@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
   zipf z{vocab.size()};
   paios::local_embedder embed;
   std::string err;
+  const long rss_before = rss_kb();
   auto open_start = clock_type::now();
   auto kb = paios::kb_db::open(dir / "kb.sqlite", embed, err);
   const double open_s = std::chrono::duration<double>(clock_type::now() - open_start).count();
@@ -111,7 +112,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", err.c_str());
     return 1;
   }
-  const long rss_before = rss_kb();
   // About 4 passages a document: 1,300 words of ~7 bytes.
   std::size_t chunks = 0, docs = 0;
   auto t0 = clock_type::now();
