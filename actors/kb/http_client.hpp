@@ -10,7 +10,8 @@
 //   - only http and https, also after a redirect; redirects are followed for GET only, at most `max_redirects`;
 //   - the body is bounded: a response larger than `max_body_bytes` is an error, not a truncated body;
 //   - the whole exchange is bounded by `timeout_ms` (connecting by at most 10 s of it).
-// Thread-safe: each call has its own handle (libcurl's global setup runs once, on the first call).
+// Thread-safe: each call has its own handle. libcurl (libcurl.so.4) is loaded and set up once, by the first
+// request; when it cannot be loaded, every request fails with an error that says so.
 #include <cstddef>
 #include <cstdint>
 #include <string>
