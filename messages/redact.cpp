@@ -128,13 +128,33 @@ bool has_secret_member(std::string_view text) {
   return false;
 }
 
+// A member that names something by its id ("session_id": "7c9e6f1a-2b4d-...", "id", "tool_use_id", "uuid"):
+// the key says the value is an identifier, which is what a reader of the events searches by, though a UUID or
+// a long hex id has the shape of a token. Only the key's word decides; the value must still look like an id
+// (letters, digits, '-' and '_', at most 64), so prose or a key=value pair under such a key is still read.
+bool is_identifier_member(std::string_view key, const nlohmann::json& value) {
+  auto fold = [](unsigned char c) { return static_cast<char>(is_alpha(c) ? c | 0x20 : c); };
+  auto ends_with = [](std::string_view s, std::string_view tail) {
+    return s.size() > tail.size() && s.substr(s.size() - tail.size()) == tail;
+  };
+  std::string k;
+  for (unsigned char c : key) k += fold(c);
+  const bool id_key = k == "id" || k == "uuid" || ends_with(k, "_id") || ends_with(k, "uuid") || ends_with(key, "Id");
+  if (!id_key || !value.is_string()) return false;
+  const auto& s = value.get_ref<const std::string&>();
+  if (s.empty() || s.size() > 64) return false;
+  for (unsigned char c : s)
+    if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_') return false;
+  return true;
+}
+
 void redact_value(nlohmann::json& v) {
   if (v.is_string()) {
     v = redact(v.get_ref<const std::string&>());
   } else if (v.is_object()) {
     for (auto& [key, child] : v.items()) {
       if (is_secret_key(key) && !child.is_null()) child = kRedacted;
-      else redact_value(child);
+      else if (!is_identifier_member(key, child)) redact_value(child);
     }
   } else if (v.is_array()) {
     for (auto& child : v) redact_value(child);

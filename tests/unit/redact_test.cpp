@@ -66,3 +66,21 @@ TEST(Redact, JsonKeepsItsShapeAndLosesItsSecrets) {
   // Not JSON: redacted as text.
   EXPECT_EQ(redact_json("password=hunter2"), "password=[REDACTED]");
 }
+
+// Claude Code's hook payloads name their session by a UUID: an id under an id key stays searchable, while the
+// same shape anywhere else, or a secret under a secret key, is still removed.
+TEST(Redact, IdentifiersUnderIdKeysStay) {
+  const std::string uuid = "7c9e6f1a-2b4d-4e8f-9a1b-3c5d7e9f1a2b";
+  auto out = nlohmann::json::parse(redact_json(R"({"session_id":")" + uuid + R"(","tool_use_id":"toolu_01ABCDEF0123456789abcdef",)"
+                                                   R"("traceId":"4bf92f3577b34da6a3ce929d0e0e4736","uuid":")" + uuid +
+                                               R"(","note":"session )" + uuid + R"(","api_key":"abc"})"));
+  EXPECT_EQ(out["session_id"], uuid);
+  EXPECT_EQ(out["tool_use_id"], "toolu_01ABCDEF0123456789abcdef");
+  EXPECT_EQ(out["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(out["uuid"], uuid);
+  EXPECT_EQ(out["note"], "session [REDACTED]");
+  EXPECT_EQ(out["api_key"], "[REDACTED]");
+  // Under an id key, a value that is not an id's shape is read like any text.
+  out = nlohmann::json::parse(redact_json(R"({"request_id":"Bearer sk-proj-abcdefghijklmnop1234"})"));
+  EXPECT_EQ(out["request_id"], "Bearer [REDACTED]");
+}
