@@ -36,9 +36,6 @@ std::string hook_command(const std::string& ai_path, const std::string& home, co
 nlohmann::ordered_json merge_hook_settings(nlohmann::ordered_json settings, const std::string& ai_path,
                                            const std::string& home, std::string& error);
 
-// A unified diff (3 lines of context) from `a` to `b`; "" when they are equal.
-std::string unified_diff(const std::string& a, const std::string& b, const std::string& name_a, const std::string& name_b);
-
 // 0 done (or nothing to do), 1 the file could not be read, parsed or written; messages on out/err.
 int hooks_install(const hooks_install_options& opt, std::ostream& out, std::ostream& err);
 

@@ -28,6 +28,7 @@
 #include "actors/kb/http_client.hpp"
 #include "cli/hook.hpp"
 #include "cli/hooks_install.hpp"
+#include "cli/mcp_install.hpp"
 #include "cli/render.hpp"
 #include "daemon/home.hpp"
 
@@ -593,6 +594,23 @@ int main(int argc, char** argv) {
                                         "Claude Code:  claude mcp add paios -- ai mcp");
   std::size_t mcp_page_size = 100;
   mcp->add_option("--page-size", mcp_page_size, "tools per tools/list page")->check(CLI::Range(1, 1000));
+  paios::mcp_install_options mio;
+  auto* mcp_install_cmd = mcp->add_subcommand(
+      "install", "register `ai mcp` with an agent as the MCP server \"paios\" (cli/mcp_install.hpp; backed up; idempotent)");
+  mcp_install_cmd->add_option("agent", mio.agent, "claude, codex or gemini")->required()->check(CLI::IsMember({"claude", "codex", "gemini"}));
+  auto* mio_project = mcp_install_cmd->add_option("--project", mio.project, "claude: DIR/.mcp.json (the default scope, in the current folder); gemini: DIR/.gemini/settings.json");
+  mcp_install_cmd->add_flag("--user", mio.user, "claude: ~/.claude.json; gemini: ~/.gemini/settings.json (its default); codex: always ~/.codex/config.toml")->excludes(mio_project);
+  mcp_install_cmd->add_flag("--print", mio.print, "print the registration (and the `claude mcp add` command), write nothing");
+  mcp_install_cmd->add_flag("--dry-run", mio.dry_run, "show the change as a diff, write nothing");
+
+  auto* jobs = app.add_subcommand("jobs", "scheduled jobs: next run and last outcome; run one now; a job's history");
+  std::string job_name;
+  int jobs_limit = 20;
+  auto* jobs_run = jobs->add_subcommand("run", "run a job now (refused while it runs, unless it allows overlap)");
+  jobs_run->add_option("name", job_name, "the job")->required();
+  auto* jobs_history = jobs->add_subcommand("history", "a job's runs, newest first: outcome, time, trace");
+  jobs_history->add_option("name", job_name, "the job")->required();
+  jobs_history->add_option("--limit", jobs_limit, "how many")->check(CLI::Range(1, 1000));
 
   try {
     app.parse(argc, argv);
@@ -607,10 +625,20 @@ int main(int argc, char** argv) {
     auto home = paios::resolve_home(opt.home);
     return paios::run_hook({home.root.string(), endpoint_of(home), hook_event, hook_deadline});
   }
+  // The PAIOS_HOME an installed hook or MCP server must name: none when it is the default one.
+  auto named_home = [&]() -> std::string {
+    if (opt.home) return paios::resolve_home(opt.home).root.string();
+    if (const char* h = std::getenv("PAIOS_HOME"); h && *h) return paios::resolve_home().root.string();
+    return {};
+  };
   if (*hooks_cmd) {
-    if (opt.home) hio.home = paios::resolve_home(opt.home).root.string();
-    else if (const char* h = std::getenv("PAIOS_HOME"); h && *h) hio.home = paios::resolve_home().root.string();
+    hio.home = named_home();
     return paios::hooks_install(hio, std::cout, std::cerr) == 0 ? kExitOk : kExitError;
+  }
+  if (*mcp_install_cmd) {
+    mio.home = named_home();
+    const int rc = paios::mcp_install(mio, std::cout, std::cerr);
+    return rc == 0 ? kExitOk : rc == 2 ? kExitUsage : kExitError;
   }
   if (*mcp) {
     auto home = paios::resolve_home(opt.home);
@@ -728,6 +756,12 @@ int main(int argc, char** argv) {
       return show(opt, req, paios::render_kb_list);
     }
     if (*kb_stats_cmd) return show(opt, request("kb.stats"), paios::render_kb_stats);
+  }
+  if (*jobs) {
+    auto req = request(*jobs_run ? "jobs.run" : *jobs_history ? "jobs.history" : "jobs.list");
+    if (*jobs_run || *jobs_history) req["name"] = job_name;
+    if (*jobs_history) req["limit"] = jobs_limit;
+    return show(opt, req, *jobs_run ? paios::render_job_started : *jobs_history ? paios::render_job_history : paios::render_jobs);
   }
   if (*task || *cancel) {
     auto req = request(*task ? "task.get" : "task.cancel");

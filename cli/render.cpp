@@ -1,4 +1,5 @@
 #include "cli/render.hpp"
+#include "messages/ids.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -14,11 +15,6 @@ namespace paios {
 namespace {
 
 using nlohmann::json;
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // Columns on a terminal: UTF-8 continuation bytes take none (the tree's box-drawing characters).
 std::size_t display_width(const std::string& s) {
@@ -98,6 +94,21 @@ std::string render_status(const json& r) {
       out << "\n";
     }
   }
+  // The MCP servers paiosd runs as tool sources (mcp.servers).
+  const auto& servers = r.value("mcp", json::array());
+  if (!servers.empty()) out << "\nmcp servers:\n";
+  for (const auto& m : servers) {
+    out << "  " << pad(m.value("name", "?"), 10) << " ";
+    if (m.contains("error") && !m.contains("state")) {
+      out << "not running: " << m.value("error", "") << "\n";
+      continue;
+    }
+    out << pad(m.value("state", "?"), 11) << m.value("tools", 0) << " tools as " << m.value("prefix", "") << "*, "
+        << m.value("restarts", 0) << " restarts, " << m.value("calls", 0) << " calls";
+    if (!m.value("last_error", "").empty()) out << " · last error: " << m.value("last_error", "");
+    out << "\n";
+  }
+  out << render_jobs_status(r.value("jobs", json()));
   const auto& tree = r.value("tree", json::object());
   out << "\nactor tree:\n  " << tree.value("name", "root") << " (" << tree.value("strategy", "?") << ")\n";
   render_tree(out, tree, "  ");

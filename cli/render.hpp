@@ -22,6 +22,11 @@ std::string render_kb_article(const nlohmann::json& reply);
 std::string render_kb_removed(const nlohmann::json& reply);
 std::string render_kb_list(const nlohmann::json& reply);
 std::string render_kb_stats(const nlohmann::json& reply);
+// cli/render_jobs.cpp: jobs.list, jobs.run, jobs.history, and the scheduler part of status ("" when absent).
+std::string render_jobs(const nlohmann::json& reply);
+std::string render_job_started(const nlohmann::json& reply);
+std::string render_job_history(const nlohmann::json& reply);
+std::string render_jobs_status(const nlohmann::json& jobs);
 std::string human_duration(std::int64_t ms);
 std::string human_micros(std::int64_t us);
 

@@ -387,11 +387,20 @@ void check_brain(const std::string& name, const json& b, std::vector<std::string
     return defaults.contains(name) && defaults[name].contains(key) ? std::string{" (set it to null to drop the default)"}
                                                                    : std::string{};
   };
-  if (kind == "echo" || kind == "kb")
+  if (kind == "echo" || kind == "kb" || kind == "mcp")
     for (const char* key : {"command", "format", "env", "cwd"})
       if (b.contains(key))
         errors.push_back(path + "." + key + ": only a process brain has it, not " +
-                         (kind == "echo" ? "an echo brain" : "the kb brain") + hint(key));
+                         (kind == "echo" ? "an echo brain" : kind == "kb" ? "the kb brain" : "an mcp brain") + hint(key));
+  // An mcp brain runs one tool of an MCP server with the prompt as one of its arguments.
+  if (kind == "mcp") {
+    for (const char* key : {"server", "tool"})
+      if (!b.contains(key)) errors.push_back(path + "." + key + ": is required for an mcp brain");
+    if (b.contains("delay_ms")) errors.push_back(path + ".delay_ms: only an echo brain has it, not an mcp brain" + hint("delay_ms"));
+  } else {
+    for (const char* key : {"server", "tool", "prompt_argument", "arguments"})
+      if (b.contains(key)) errors.push_back(path + "." + key + ": only an mcp brain has it" + hint(key));
+  }
   if (kind == "kb" && b.contains("delay_ms"))
     errors.push_back(path + ".delay_ms: only an echo brain has it, not the kb brain" + hint("delay_ms"));
   if (kind == "process" && b.contains("delay_ms"))
@@ -511,6 +520,9 @@ void check_embedding(const json& kb, std::vector<std::string>& errors) {
 void check_meaning(const json& doc, std::vector<std::string>& errors) {
   if (doc.contains("kb")) check_embedding(doc["kb"], errors);
   if (doc.contains("hooks")) check_hooks_config(doc["hooks"], errors);
+  if (doc.contains("mcp")) check_mcp_config(doc["mcp"], errors);
+  check_mcp_brains(doc, errors);
+  if (doc.contains("scheduler")) check_scheduler_config(doc, errors);
   if (doc.contains("obs") && doc["obs"].is_object()) {
     const auto& obs = doc["obs"];
     check_http_endpoint(obs, errors);
@@ -609,6 +621,11 @@ brain_config read_brain(const std::string& name, const json& b, const json& brea
     c.command = b.at("command").get<std::vector<std::string>>();
     for (auto& [key, value] : brain_field(b, "env").items()) c.env.emplace_back(key, value.get<std::string>());
     c.cwd = brain_field(b, "cwd").get<std::string>();
+  } else if (c.kind == "mcp") {
+    c.server = b.at("server").get<std::string>();
+    c.tool = b.at("tool").get<std::string>();
+    c.prompt_argument = brain_field(b, "prompt_argument").get<std::string>();
+    c.arguments = brain_field(b, "arguments").dump();
   } else {
     c.delay_ms = brain_field(b, "delay_ms").get<std::int64_t>();
   }
@@ -674,6 +691,9 @@ daemon_config read_config(const json& doc) {
   c.kb.embedding.retries = emb.at("retries").get<int>();
   c.kb.embedding.cache_entries = emb.at("cache_entries").get<std::size_t>();
   c.hooks = read_hooks_config(doc.at("hooks"));
+  c.mcp_servers = read_mcp_config(doc.at("mcp"));
+  c.scheduler = read_scheduler_config(doc.at("scheduler"));
+  c.notify = read_notify_config(doc.at("notify"));
   for (auto& [name, b] : doc.at("brains").items())  // nlohmann's object is a std::map: name order
     if (brain_field(b, "enabled") == true) c.brains.push_back(read_brain(name, b, doc.at("breaker")));
   c.merged = doc;

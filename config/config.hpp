@@ -18,6 +18,8 @@
 
 #include "config/breaker_config.hpp"
 #include "config/hooks_config.hpp"
+#include "config/mcp_config.hpp"
+#include "config/scheduler_config.hpp"
 
 namespace paios {
 
@@ -25,7 +27,7 @@ namespace paios {
 // The initial values below equal those schema defaults (a unit test checks), for code that builds one by hand.
 struct brain_config {
   std::string name;
-  std::string kind;    // "process" | "echo"
+  std::string kind;    // "process" | "echo" | "kb" | "mcp"
   std::string description;
   std::string format;  // output adapter of a process brain; empty for echo
   std::vector<std::string> command;
@@ -36,6 +38,10 @@ struct brain_config {
   int max_queue = 64;
   std::vector<std::pair<std::string, std::string>> env;  // process only, in name order
   std::string cwd;                                      // process only; absolute, or empty for the daemon's
+  std::string server;           // mcp only: the MCP server (mcp.servers) whose tool answers
+  std::string tool;             // mcp only: that server's name for the tool
+  std::string prompt_argument = "prompt";  // mcp only: the argument that receives the prompt
+  std::string arguments = "{}";            // mcp only: the other arguments, a JSON object's text
   breaker_config breaker;                               // the "breaker" section with this brain's overrides
 };
 
@@ -100,6 +106,9 @@ struct daemon_config {
     } embedding;
   } kb;
   hooks_config hooks;                // Claude Code hooks: context, ingest, the Stop gate, learnings
+  std::vector<mcp_server_config> mcp_servers;  // enabled MCP servers (mcp.servers), in name order
+  scheduler_config scheduler;        // the scheduler's jobs, time zone, backoff (actors/scheduler)
+  notify_config notify;              // how the notifier reaches a person
   std::vector<brain_config> brains;  // enabled brains, in name order
   nlohmann::json merged;             // the validated merged document (ai status, debugging, the router)
 };

@@ -8,7 +8,10 @@
 #include "actors/dispatcher/dispatcher.hpp"
 #include "actors/hooks/hook_handler.hpp"
 #include "actors/kb/kb_store.hpp"
+#include "actors/mcp_client/mcp_client.hpp"
 #include "actors/obs/obs_store.hpp"
+#include "actors/scheduler/notifier.hpp"
+#include "actors/scheduler/scheduler.hpp"
 #include "actors/state_store/state_store.hpp"
 #include "bridges/http/http_bridge.hpp"
 #include "bridges/zmq/zmq_bridge.hpp"
@@ -69,6 +72,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   bridge.io.started_ms = ctx.started_ms;
   bridge.home = ctx.home.root.string();
   bridge.allow_fault_injection = ctx.fault_injection;
+  for (const auto& m : cfg.mcp_servers) bridge.mcp.push_back({m.name, m.prefix, m.timeout_ms});
 
   http_bridge_options http{cfg.obs.http_endpoint, ctx.started_ms};
   kb_store_options kb;
@@ -95,12 +99,26 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
 
   hook_handler_options hooks{cfg.hooks, hook_spool{ctx.home.root / "spool"}};
 
+  // One MCP client per configured server. A server that crashes is restarted by its client (with backoff);
+  // this supervisor restarts a client that itself fails.
+  supervisor_spec mcp{"mcp", restart_strategy::one_for_one, cfg.supervision.max_restarts, within, {}};
+  for (const auto& m : cfg.mcp_servers)
+    mcp.children.push_back({mcp_child_name(m.name),
+                            [m, version = ctx.version](caf::actor_system& sys) { return spawn_mcp_client(sys, m, version); },
+                            restart_policy::permanent, std::chrono::milliseconds{5000}});
+
+  scheduler_options sched;
+  sched.config = cfg.scheduler;
+  sched.data_dir = ctx.home.data_dir();
+  auto notify = cfg.notify;
+
   supervisor_spec root{"root", restart_strategy::one_for_one, cfg.supervision.max_restarts, within, {}};
   root.children = {
       {"state_store", registered(store_name::value, [store](caf::actor_system& sys) { return spawn_state_store(sys, store); })},
       {"obs_store", registered(obs_name::value, [obs](caf::actor_system& sys) { return spawn_obs_store(sys, obs); })},
       {"kb_store", registered(kb_name::value, [kb](caf::actor_system& sys) { return spawn_kb_store(sys, kb); })},
       supervisor_child(std::move(brains)),
+      supervisor_child(std::move(mcp)),
       {"hooks", registered(hooks_name::value, [hooks](caf::actor_system& sys) { return spawn_hook_handler(sys, hooks); })},
       {"dispatcher", registered(dispatch_name::value,
                                 [dispatch, first_start](caf::actor_system& sys) {
@@ -108,12 +126,17 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
                                   opts.recover_at_start = first_start->exchange(false);
                                   return spawn_dispatcher(sys, opts);
                                 })},
+      {"notifier", registered(notifier_name::value, [notify](caf::actor_system& sys) { return spawn_notifier(sys, notify); })},
+      {"scheduler", registered(sched_name::value, [sched](caf::actor_system& sys) { return spawn_scheduler(sys, sched); })},
       {"zmq_bridge", registered(bridge_name::value, [bridge](caf::actor_system& sys) { return spawn_zmq_bridge(sys, bridge); })},
       {"http_bridge", registered(http_name::value, [http](caf::actor_system& sys) { return spawn_http_bridge(sys, http); })},
   };
   // The brains supervisor is found by name too.
   auto& brains_child = root.children[3];
   brains_child.start = registered(brains_name::value, brains_child.start);
+  // So is the MCP clients' supervisor (tools.list, tools.call).
+  for (auto& child : root.children)
+    if (child.name == "mcp") child.start = registered(mcp_name::value, child.start);
   return root;
 }
 

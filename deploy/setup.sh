@@ -27,8 +27,10 @@ packages=(
   libspdlog-dev libfmt-dev           # logs
   libcli11-dev                       # command lines
   libre2-dev                         # the router's regular expressions
+  tzdata                             # the scheduler's time zones (/usr/share/zoneinfo)
   poppler-utils pandoc               # the knowledge base's PDF and DOCX converters (pdftotext, pandoc)
   libcurl4-openssl-dev               # the knowledge base's HTTP: embedding providers, `ai kb add URL`
+  libmagic-dev                       # the watchers' classification of files by content
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   libcpp-httplib-dev                 # tests: loopback HTTP servers (fake embedding providers, pages)
   python3 python3-zmq                # the protocol test's outside client
@@ -57,3 +59,6 @@ cmake --build "$build_dir" -j "$(nproc)"
 # The official MCP SDK for the mcp_sdk_client test, into the build tree (the test installs it itself when this
 # could not, and says why it is skipped only when npm cannot reach its registry).
 bash tests/mcp/install_sdk.sh "$build_dir/mcp-sdk" || echo "setup.sh: the MCP SDK is not installed (see above)" >&2
+# The reference MCP server that the MCP client tests (mcp_client_test) run as a tool source, likewise.
+bash tests/mcp/install_sdk.sh "$build_dir/mcp-everything" server-everything ||
+  echo "setup.sh: @modelcontextprotocol/server-everything is not installed (see above)" >&2

@@ -46,6 +46,12 @@ using kb_search_atom = caf::atom_constant<caf::atom("kbsearch")>; // kb store: h
 using kb_get_atom = caf::atom_constant<caf::atom("kbget")>;       // kb store: one article
 using kb_rm_atom = caf::atom_constant<caf::atom("kbrm")>;         // kb store: remove an article
 using hook_atom = caf::atom_constant<caf::atom("hook")>;          // hook handler: a Claude Code hook event
+using mcp_call_atom = caf::atom_constant<caf::atom("mcpcall")>;   // MCP client: call one of its server's tools
+using tools_atom = caf::atom_constant<caf::atom("tools")>;
+using jobs_atom = caf::atom_constant<caf::atom("jobs")>;          // scheduler: jobs.*; state store: job records
+using jobrun_atom = caf::atom_constant<caf::atom("jobrun")>;      // state store: a job run / job state write
+using done_atom = caf::atom_constant<caf::atom("done")>;          // a job run -> the scheduler: it ended
+using notify_atom = caf::atom_constant<caf::atom("notify")>;      // notifier: tell a person        // MCP client: its server's tools, mounted
 
 // Registry names of the daemon's well-known actors (CAF's registry is keyed by atom).
 using root_name = caf::atom_constant<caf::atom("root")>;
@@ -57,10 +63,14 @@ using obs_name = caf::atom_constant<caf::atom("obsstore")>;
 using http_name = caf::atom_constant<caf::atom("http")>;
 using kb_name = caf::atom_constant<caf::atom("kbstore")>;
 using hooks_name = caf::atom_constant<caf::atom("hooks")>;
+using mcp_name = caf::atom_constant<caf::atom("mcp")>;            // the supervisor of the MCP clients
+using sched_name = caf::atom_constant<caf::atom("scheduler")>;
+using notifier_name = caf::atom_constant<caf::atom("notifier")>;
 // Every name above: at shutdown each is erased from the registry, which would otherwise keep its actor alive.
 inline constexpr caf::atom_value well_known_names[] = {root_name::value,     store_name::value, brains_name::value,
                                                        dispatch_name::value, bridge_name::value, obs_name::value,
-                                                       http_name::value,     kb_name::value,    hooks_name::value};
+                                                       http_name::value,     kb_name::value,    hooks_name::value,
+                                                       mcp_name::value,      sched_name::value, notifier_name::value};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, attachment& x) {
@@ -131,7 +141,8 @@ namespace wire {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, request& x) {
   return f(caf::meta::type_name("wire_request"), x.what, x.id, x.task, x.stream, x.task_id, x.limit, x.state,
-           x.event, x.client_span, x.query, x.score, x.actor, x.weight, x.kb, x.received_us);
+           x.event, x.client_span, x.query, x.score, x.actor, x.weight, x.kb, x.received_us, x.tool, x.arguments,
+           x.call_id, x.job);
 }
 }  // namespace wire
 

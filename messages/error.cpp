@@ -4,10 +4,11 @@
 
 namespace paios {
 namespace {
-constexpr std::array<std::string_view, 18> kNames = {
+constexpr std::array<std::string_view, 19> kNames = {
     "none",          "bad_frame",  "bad_json",     "bad_request",   "bad_version",       "unknown_op",
     "too_large",     "not_found",  "unknown_brain", "brain_unavailable", "overloaded",   "timeout",
     "cancelled",     "brain_failed", "interrupted", "shutting_down", "store_failed",     "internal",
+    "tool_failed",
 };
 }  // namespace
 

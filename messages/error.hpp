@@ -27,6 +27,7 @@ enum class errc : std::uint8_t {
   shutting_down,      // the daemon is draining and accepts nothing new
   store_failed,       // the state store could not write; nothing was accepted
   internal,           // a bug: the message says where
+  tool_failed,        // a mounted MCP server's tool could not run: the server is down, died, or refused the call
 };
 
 std::string_view to_string(errc code);

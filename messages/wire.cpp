@@ -14,12 +14,13 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 24> kOps = {
+constexpr std::array<std::string_view, 29> kOps = {
     "ping",           "task.submit", "task.cancel",   "task.get",     "task.list",
     "event.publish",  "status",      "debug.fault",   "route.classify", "route.list",
     "route.weights",  "route.adjust", "obs.query",    "obs.trace",    "obs.score",
     "kb.add",         "kb.search",   "kb.get",        "kb.rm",        "kb.stats",
-    "kb.list",        "learnings.recall", "tools.list", "hook.event"};
+    "kb.list",        "learnings.recall", "tools.list", "hook.event", "tools.call", "tools.cancel",
+    "jobs.list",      "jobs.run",    "jobs.history"};
 constexpr std::size_t kMaxKbContentBytes = 32 * 1024 * 1024;
 constexpr int kMaxKbResults = 100;
 const std::array<std::string_view, 4> kKbKinds = {"document", "learning", "decision", "note"};
@@ -263,6 +264,18 @@ bool parse_kb_id(fields& f, request& r) {
   return true;
 }
 
+// tools.call: {name, arguments?}; a mounted tool's name (prefix + the server's name for it), its arguments an
+// object (the server checks them against the tool's inputSchema).
+bool parse_tools_call(fields& f, request& r) {
+  if (!f.string("name", r.tool, true, 256)) return false;
+  if (r.tool.empty()) return f.fail("field 'name' must not be empty");
+  auto it = f.obj.find("arguments");
+  if (it == f.obj.end() || it->is_null()) return true;
+  if (!it->is_object()) return f.fail("field 'arguments' must be an object");
+  r.arguments = it->dump(-1, ' ', false, json::error_handler_t::replace);
+  return true;
+}
+
 }  // namespace
 
 std::string_view to_string(op o) { return kOps[static_cast<std::size_t>(o)]; }
@@ -350,6 +363,21 @@ parse_result parse_request(std::string_view frame) {
       r.limit = static_cast<int>(limit);
       break;
     }
+    case op::tools_call: ok = parse_tools_call(f, r); break;
+    case op::jobs_list: break;
+    case op::jobs_run:
+    case op::jobs_history: {
+      ok = f.string("name", r.job, true, 64);
+      if (ok && r.job.empty()) ok = f.fail("field 'name' must not be empty");
+      std::int64_t limit = r.limit;
+      ok = ok && f.integer("limit", limit, 1, kMaxListLimit);
+      r.limit = static_cast<int>(limit);
+      break;
+    }
+    case op::tools_cancel:
+      ok = f.string("call", r.call_id, true, kMaxIdBytes);
+      if (ok && r.call_id.empty()) ok = f.fail("field 'call' must not be empty");
+      break;
     case op::debug_fault:
       ok = f.string("actor", r.actor, true, 64);
       if (ok && r.actor.empty()) ok = f.fail("field 'actor' must not be empty");

@@ -22,7 +22,8 @@ constexpr int protocol_version = 1;
 enum class op : std::uint8_t {
   ping, task_submit, task_cancel, task_get, task_list, event_publish, status, debug_fault, route_classify,
   route_list, route_weights, route_adjust, obs_query, obs_trace, obs_score, kb_add, kb_search, kb_get, kb_rm,
-  kb_stats, kb_list, learnings_recall, tools_list, hook_event
+  kb_stats, kb_list, learnings_recall, tools_list, hook_event, tools_call, tools_cancel, jobs_list, jobs_run,
+  jobs_history
 };
 std::string_view to_string(op o);
 
@@ -43,6 +44,10 @@ struct request {
   std::string actor;                  // debug.fault: the name of an actor of the supervision tree
   rule_weight weight;                 // route.adjust: rule, factor, note
   kb_request kb;                      // kb.*, learnings.recall
+  std::string tool;                   // tools.call: the mounted tool's name
+  std::string arguments = "{}";       // tools.call: its arguments, a JSON object's text
+  std::string call_id;                // tools.cancel: the id of this client's tools.call request
+  std::string job;                    // jobs.run, jobs.history: the job's name (jobs.history uses limit too)
   std::int64_t received_us = 0;       // when the bridge read it: where its span begins
 };
 

@@ -11,6 +11,7 @@
 
 #include "actors/brain/output_adapter.hpp"
 #include "actors/brain/process_runner.hpp"
+#include "actors/mcp_client/mcp_client.hpp"
 #include "actors/obs/event_sink.hpp"
 #include "actors/obs/metrics.hpp"
 #include "actors/supervisor/supervisor.hpp"
@@ -26,6 +27,7 @@ struct running_call {
   std::unique_ptr<process_runner> runner;  // empty for echo
   std::uint64_t span = 0;                  // the call's span, a child of the task's
   std::int64_t started_us = 0;
+  caf::actor peer;                         // mcp: the server's client, told of a cancel
 };
 
 struct brain_state {
@@ -165,7 +167,7 @@ void start_process(brain_actor* self, task_spec spec) {
     auto out = adapter->finish();
     caf::anon_send(me, outcome_atom::value, outcome_of(cfg, id, x, out));
   };
-  running_call call{spec, now_ms(), nullptr, span, now_us()};
+  running_call call{spec, now_ms(), nullptr, span, now_us(), {}};
   auto [it, _] = st.running.emplace(spec.id, std::move(call));
   it->second.runner = process_runner::start(std::move(ps), std::move(on_stdout), std::move(on_exit));
 }
@@ -206,7 +208,7 @@ void start_kb(brain_actor* self, task_spec spec) {
   q.query = spec.prompt;
   q.k = 3;
   tell_started(self, id);
-  st.running.emplace(id, running_call{std::move(spec), now_ms(), nullptr, new_span_id(), now_us()});
+  st.running.emplace(id, running_call{std::move(spec), now_ms(), nullptr, new_span_id(), now_us(), {}});
   caf::actor me = caf::actor_cast<caf::actor>(self);
   if (!kb) {
     caf::anon_send(me, outcome_atom::value,
@@ -235,10 +237,98 @@ void start_kb(brain_actor* self, task_spec spec) {
           });
 }
 
+// An mcp brain's answer: the text items of the tool's result, in order (other items named); structuredContent
+// when the result has no text.
+std::string mcp_answer(const nlohmann::json& result) {
+  std::string out;
+  for (const auto& item : result.value("content", nlohmann::json::array())) {
+    if (!item.is_object()) continue;
+    const auto type = item.value("type", "");
+    std::string part = type == "text" ? item.value("text", "")
+                       : type == "resource_link" ? "[" + item.value("uri", std::string{"resource"}) + "]"
+                       : type == "resource" && item.contains("resource") && item["resource"].is_object()
+                           ? item["resource"].value("text", "[" + item["resource"].value("uri", std::string{"resource"}) + "]")
+                           : "[" + type + "]";
+    out += (out.empty() ? "" : "\n") + part;
+  }
+  if (out.empty() && result.contains("structuredContent")) out = result["structuredContent"].dump();
+  return out;
+}
+
+// The outcome of an mcp call from the MCP client's answer: (code, message, the CallToolResult).
+task_update mcp_outcome(const brain_state& st, const std::string& id, const std::string& code, const std::string& message,
+                        const std::string& body) {
+  if (!code.empty()) {
+    auto e = errc_from_string(code).value_or(errc::brain_failed);
+    if (e == errc::timeout) return make_outcome(st, id, task_state::timed_out, errc::timeout, st.cfg.name + ": " + message);
+    if (e == errc::cancelled) return make_outcome(st, id, task_state::cancelled, errc::cancelled, "cancelled");
+    // A server that is not running, or lacks the tool, cannot take the task: the chain moves on.
+    auto as = e == errc::not_found || message.find("is not running") != std::string::npos ? errc::brain_unavailable
+                                                                                            : errc::brain_failed;
+    return make_outcome(st, id, task_state::failed, as, st.cfg.name + ": " + message);
+  }
+  auto result = nlohmann::json::parse(body, nullptr, false);
+  auto text = result.is_object() ? mcp_answer(result) : std::string{};
+  if (result.is_object() && result.value("isError", false))
+    return make_outcome(st, id, task_state::failed, errc::brain_failed, st.cfg.name + " reported an error: " + text);
+  auto u = make_outcome(st, id, task_state::succeeded, errc::none, {});
+  u.text = std::move(text);
+  return u;
+}
+
+// An mcp call: one tool of an MCP server with the prompt as an argument, answered through the outcome handler.
+void start_mcp(brain_actor* self, task_spec spec) {
+  auto& st = self->state;
+  auto id = spec.id;
+  auto timeout = std::chrono::milliseconds{spec.timeout_ms > 0 ? spec.timeout_ms : st.cfg.timeout_ms};
+  auto args = nlohmann::json::parse(st.cfg.arguments, nullptr, false);
+  if (!args.is_object()) args = nlohmann::json::object();
+  args[st.cfg.prompt_argument] = spec.prompt;
+  tell_started(self, id);
+  st.running.emplace(id, running_call{std::move(spec), now_ms(), nullptr, new_span_id(), now_us(), {}});
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  auto fail = [self, me, id](errc e, const std::string& why) {
+    caf::anon_send(me, outcome_atom::value, make_outcome(self->state, id, task_state::failed, e, self->state.cfg.name + ": " + why));
+  };
+  auto sup = self->system().registry().get<caf::actor>(mcp_name::value);
+  if (!sup) return fail(errc::brain_unavailable, "the MCP clients are not running");
+  const auto key = brain_child_name(st.cfg.name) + "/" + id;
+  self->request(sup, std::chrono::seconds(5), whereis_atom::value, mcp_child_name(st.cfg.server))
+      .then(
+          [self, me, id, key, timeout, fail, args = args.dump()](const caf::actor& client) {
+            auto it = self->state.running.find(id);
+            if (it == self->state.running.end()) return;  // cancelled meanwhile
+            it->second.peer = client;
+            self->request(client, timeout, mcp_call_atom::value, self->state.cfg.tool, args, key)
+                .then(
+                    [self, me, id](const std::string& code, const std::string& message, const std::string& body) {
+                      auto u = mcp_outcome(self->state, id, code, message, body);
+                      if (u.what == task_update::kind::result) caf::anon_send(me, chunk_atom::value, id, u.text);
+                      caf::anon_send(me, outcome_atom::value, std::move(u));
+                    },
+                    [self, me, id, client, key](caf::error& e) {
+                      if (e == caf::sec::request_timeout) {
+                        self->send(client, cancel_atom::value, key);  // the server stops too
+                        caf::anon_send(me, outcome_atom::value,
+                                       make_outcome(self->state, id, task_state::timed_out, errc::timeout,
+                                                    self->state.cfg.name + " gave no complete answer within the task's timeout"));
+                        return;
+                      }
+                      caf::anon_send(me, outcome_atom::value,
+                                     make_outcome(self->state, id, task_state::failed, errc::brain_failed,
+                                                  self->state.cfg.name + ": the MCP client did not answer: " + caf::to_string(e)));
+                    });
+          },
+          [fail, server = st.cfg.server](caf::error&) {
+            fail(errc::brain_unavailable, "the MCP server " + server + " is not running");
+          });
+}
+
 void start(brain_actor* self, task_spec spec) {
   auto& st = self->state;
   ++st.calls;
   if (st.cfg.kind == "kb") return start_kb(self, std::move(spec));
+  if (st.cfg.kind == "mcp") return start_mcp(self, std::move(spec));
   if (st.cfg.kind == "echo") {
     if (st.cfg.delay_ms <= 0) {
       const auto started_us = now_us();
@@ -252,7 +342,7 @@ void start(brain_actor* self, task_spec spec) {
     }
     auto id = spec.id;
     tell_started(self, id);
-    st.running.emplace(id, running_call{std::move(spec), now_ms(), nullptr, new_span_id(), now_us()});
+    st.running.emplace(id, running_call{std::move(spec), now_ms(), nullptr, new_span_id(), now_us(), {}});
     self->delayed_send(self, std::chrono::milliseconds{st.cfg.delay_ms}, tick_atom::value, id);
     return;
   }
@@ -356,6 +446,8 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
         if (it->second.runner) {
           it->second.runner->cancel();  // the outcome (cancelled) follows from the runner
         } else {
+          // An mcp call: the server gets notifications/cancelled; its late answer finds no call here.
+          if (it->second.peer) self->send(it->second.peer, cancel_atom::value, brain_child_name(st.cfg.name) + "/" + id);
           auto u = make_outcome(st, id, task_state::cancelled, errc::cancelled, "cancelled");
           call_span(st, it->second.spec, it->second.span, it->second.started_us, u);
           st.running.erase(it);
@@ -379,6 +471,7 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
         if (!why.empty()) j["reason"] = why;
         if (!st.cfg.description.empty()) j["description"] = st.cfg.description;
         if (st.cfg.kind == "process") j["format"] = st.cfg.format;
+        if (st.cfg.kind == "mcp") j["tool"] = st.cfg.server + "/" + st.cfg.tool;
         return j.dump();
       },
   };

@@ -1,7 +1,11 @@
 #pragma once
 // brain: one configured agent behind a concurrency limit and a bounded queue. Kind "echo" answers with the
 // prompt (after an optional delay) and needs no program; kind "process" drives an agent CLI through
-// process_runner, the prompt on stdin, its output parsed by an output_adapter.
+// process_runner, the prompt on stdin, its output parsed by an output_adapter. Kind "kb" answers from the
+// knowledge base. Kind "mcp" calls one tool of an MCP server (actors/mcp_client, found through the mcp
+// supervisor) with the prompt as the argument `prompt_argument`, and answers with the text of its result (one
+// chunk); a server that is down or lacks the tool is brain_unavailable (the chain moves on), a tool's isError
+// is brain_failed, and a cancel or the task's timeout cancels the call on the server.
 //
 // Receives                                  Replies / sends
 //   (run_atom, task_spec)                   nothing directly. The dispatcher registered as `dispatch_name`

@@ -124,7 +124,18 @@ process_runner::~process_runner() {
 void process_runner::cancel() {
   if (finished_ || cancel_requested_.exchange(true)) return;
   std::uint64_t one = 1;
-  [[maybe_unused]] auto n = write(wake_fd_, &one, sizeof one);
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+bool process_runner::write(std::string data) {
+  {
+    std::lock_guard lock{in_mu_};
+    if (in_closed_ || finished_) return false;
+    in_pending_ += data;
+  }
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+  return true;
 }
 
 void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit) {
@@ -135,7 +146,12 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
   pthread_sigmask(SIG_BLOCK, &pipe_set, nullptr);
 
   process_exit result;
+  auto close_input = [this] {
+    std::lock_guard lock{in_mu_};
+    in_closed_ = true;
+  };
   auto finish = [&](process_exit x) {
+    close_input();
     finished_ = true;
     on_exit(std::move(x));
   };
@@ -199,10 +215,16 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
   set_nonblocking(err[0]);
   int stdin_fd = in[1];
   std::size_t written = 0;
-  if (spec.stdin_data.empty()) {
+  const bool keep_stdin = spec.keep_stdin_open;
+  if (spec.stdin_data.empty() && !keep_stdin) {
     close(stdin_fd);
     stdin_fd = -1;
   }
+  auto close_stdin = [&] {
+    close(stdin_fd);
+    stdin_fd = -1;
+    close_input();
+  };
   bool out_open = true, err_open = true;
   std::optional<steady::time_point> deadline;
   if (spec.timeout.count() > 0) deadline = started + spec.timeout;
@@ -243,9 +265,19 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
     }
     // With both pipes closed only the exit is awaited: without a pidfd to wake us, poll the clock often.
     if (!out_open && !err_open && exit_fd < 0) timeout_ms = std::min(timeout_ms, 2);
+    if (keep_stdin && stdin_fd >= 0) {  // take what write() queued
+      std::lock_guard lock{in_mu_};
+      if (!in_pending_.empty()) {
+        spec.stdin_data.erase(0, written);
+        written = 0;
+        spec.stdin_data += in_pending_;
+        in_pending_.clear();
+      }
+    }
+    const bool want_write = stdin_fd >= 0 && written < spec.stdin_data.size();
     pollfd fds[5] = {{out_open ? out[0] : -1, POLLIN, 0},
                      {err_open ? err[0] : -1, POLLIN, 0},
-                     {stdin_fd, POLLOUT, 0},
+                     {want_write ? stdin_fd : -1, POLLOUT, 0},
                      {wake_fd_, POLLIN, 0},
                      {reaped ? -1 : exit_fd, POLLIN, 0}};
     if (poll(fds, 5, timeout_ms) < 0 && errno != EINTR) break;
@@ -256,16 +288,21 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
     }
     if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
       auto n = read(err[0], buf.data(), buf.size());
-      if (n > 0) append_tail(result.stderr_tail, buf.data(), static_cast<std::size_t>(n), spec.stderr_limit);
-      else if (n == 0 || (errno != EAGAIN && errno != EINTR)) err_open = false;
+      if (n > 0) {
+        append_tail(result.stderr_tail, buf.data(), static_cast<std::size_t>(n), spec.stderr_limit);
+        if (spec.on_stderr) spec.on_stderr(std::string_view{buf.data(), static_cast<std::size_t>(n)});
+      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) err_open = false;
     }
     if (stdin_fd >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      auto n = write(stdin_fd, spec.stdin_data.data() + written, spec.stdin_data.size() - written);
+      auto n = ::write(stdin_fd, spec.stdin_data.data() + written, spec.stdin_data.size() - written);
       if (n > 0) written += static_cast<std::size_t>(n);
-      if ((n < 0 && errno != EAGAIN && errno != EINTR) || written == spec.stdin_data.size()) {
-        close(stdin_fd);  // all written, or the child stopped reading: either way, its input is over
-        stdin_fd = -1;
+      if (keep_stdin && written == spec.stdin_data.size()) {  // a long-lived child: keep no written bytes
+        spec.stdin_data.clear();
+        written = 0;
       }
+      // All written (and no more to come), or the child stopped reading: either way, its input is over.
+      if ((n < 0 && errno != EAGAIN && errno != EINTR) || (!keep_stdin && written == spec.stdin_data.size()))
+        close_stdin();
     }
     if (fds[3].revents & POLLIN) {
       std::uint64_t v;
@@ -277,10 +314,7 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
       // a grandchild may still hold. What is already in the pipes is still read.
       kill(-pid, SIGKILL);
       drain_until = steady::now() + std::chrono::seconds(1);
-      if (stdin_fd >= 0) {
-        close(stdin_fd);
-        stdin_fd = -1;
-      }
+      if (stdin_fd >= 0) close_stdin();
     }
   }
   if (stdin_fd >= 0) close(stdin_fd);

@@ -5,9 +5,11 @@
 // cancel sends SIGTERM to the group, then SIGKILL after the grace period, and once the child has exited the
 // group is killed again, so that no grandchild is left behind. The child also dies with the daemon
 // (PR_SET_PDEATHSIG), even on kill -9.
+// With keep_stdin_open (a long-lived server speaking over its stdio, as an MCP server does) stdin stays open
+// after stdin_data, and write() sends more; stderr may be handed over as it arrives (on_stderr).
 //
 // Threads: the callbacks run on the runner's thread, stdout in order, exit exactly once and last.
-// cancel() may be called from any thread. The destructor cancels a running child and joins the thread.
+// cancel() and write() may be called from any thread. The destructor cancels a running child and joins the thread.
 #include <sys/types.h>
 
 #include <atomic>
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +35,8 @@ struct process_spec {
   std::chrono::milliseconds timeout{0};                  // 0: none
   std::chrono::milliseconds kill_grace{2000};
   std::size_t stderr_limit = 64 * 1024;  // keep the last this-many bytes of stderr
+  bool keep_stdin_open = false;          // stdin stays open for write() after stdin_data is written
+  std::function<void(std::string_view)> on_stderr;  // if set: stderr's bytes as they arrive (runner's thread)
 };
 
 struct process_exit {
@@ -56,6 +61,8 @@ class process_runner {
   process_runner& operator=(const process_runner&) = delete;
 
   void cancel();
+  // Queues bytes for the child's stdin (keep_stdin_open). False once the child's stdin is closed or it ended.
+  bool write(std::string data);
   bool finished() const { return finished_; }
   pid_t pid() const { return pid_; }
 
@@ -66,7 +73,10 @@ class process_runner {
   std::atomic<bool> cancel_requested_{false};
   std::atomic<bool> finished_{false};
   std::atomic<pid_t> pid_{-1};
-  int wake_fd_ = -1;  // eventfd: cancel() wakes the runner's poll
+  int wake_fd_ = -1;  // eventfd: cancel() and write() wake the runner's poll
+  std::mutex in_mu_;
+  std::string in_pending_;      // written by write(), taken by the runner's thread
+  bool in_closed_ = false;      // under in_mu_: stdin is closed, write() refuses
   std::thread thread_;
 };
 

@@ -34,6 +34,9 @@ constexpr std::size_t kStopTranscriptBytes = 1 << 20;  // the Stop gate reads th
 constexpr int kLearningsListed = 200;
 constexpr int kReplayQueryLimit = 10000;
 constexpr std::int64_t kReplayLookbackMs = 10 * 60 * 1000;
+// The Stop gate's counts are read back from the stored Stop events of this long ago at start (a session that
+// has been quiet for a day starts its count again).
+constexpr std::int64_t kGateLookbackMs = 24 * 60 * 60 * 1000;
 
 // A member of outside data (a payload, a spool line), read without trusting its type.
 std::string str_of(const json& j, const char* key) {
@@ -61,6 +64,7 @@ struct hook_state {
   std::unordered_map<std::string, int> blocks;  // Stop gate blocks, by session
   std::deque<std::string> sessions;             // in the order first blocked: the oldest is forgotten first
   bool replaying = false;
+  bool gate_restored = false;  // the block counts of sessions before this start are read back
   std::int64_t events = 0, blocked = 0, ingested = 0, learnings = 0, replayed = 0, replay_skipped = 0, failures = 0;
   static inline const char* name = "hooks";
 };
@@ -602,17 +606,66 @@ void replay_spool(hook_actor* self) {
   find_stored(self, run, q);
 }
 
+// Reads the Stop gate's counts back from the stored Stop events (each block's event data holds gate.count, the
+// session's count after it), page by page, so that a restarted daemon does not block a session more than
+// max_blocks_per_session times. The answer is awaited: hook events wait in the mailbox until the counts are
+// back (at most the store's timeout); if the store does not answer, ticks try again.
+void restore_gate_counts(hook_actor* self, event_query q) {
+  auto obs = lookup(self, obs_name::value);
+  if (!obs) return;
+  self->request(obs, kStoreTimeout, query_atom::value, q)
+      .await(
+          [=](const std::string& err, const std::vector<event_record>& es) mutable {
+            if (!err.empty()) return spdlog::warn("hooks: the Stop gate's counts are not read back yet: {}", err);
+            auto& st = self->state;
+            for (const auto& e : es) {
+              auto d = json::parse(e.data_json, nullptr, false);
+              if (!d.is_object() || !d.contains("gate") || !d.contains("payload")) continue;
+              const auto& gate = d["gate"];
+              if (!gate.is_object() || gate.value("decision", "") != "block" || !gate.contains("count")) continue;
+              const auto session = str_of(d["payload"], "session_id");
+              if (session.empty() || !gate["count"].is_number_integer()) continue;
+              auto [it, fresh] = st.blocks.try_emplace(session, 0);
+              if (fresh) st.sessions.push_back(session);
+              it->second = std::max(it->second, gate["count"].get<int>());
+            }
+            if (static_cast<int>(es.size()) == q.limit && !es.empty()) {
+              q.before_seq = es.back().seq;
+              return restore_gate_counts(self, q);
+            }
+            while (st.sessions.size() > kMaxSessions) {
+              st.blocks.erase(st.sessions.front());
+              st.sessions.pop_front();
+            }
+            st.gate_restored = true;
+          },
+          [=](caf::error& e) {
+            spdlog::warn("hooks: the Stop gate's counts are not read back yet: {}", caf::to_string(e));
+          });
+}
+
+event_query gate_query() {
+  event_query q;
+  q.category = "hook";
+  q.action = "Stop";
+  q.since_us = (now_ms() - kGateLookbackMs) * 1000;
+  q.limit = kReplayQueryLimit;
+  return q;
+}
+
 caf::behavior hook_behavior(hook_actor* self, hook_handler_options opts) {
   guard_actor(self, "hooks");
   auto& st = self->state;
   st.opts = std::move(opts);
   st.gate = std::make_unique<stop_gate>(st.opts.cfg);
+  restore_gate_counts(self, gate_query());
   self->send(self, tick_atom::value);
   return {
       [=](hook_atom, event_record& e) -> caf::result<std::string, std::string, std::string, std::string> {
         return handle(self, e);
       },
       [=](tick_atom) {
+        if (!self->state.gate_restored) restore_gate_counts(self, gate_query());
         replay_spool(self);
         self->delayed_send(self, std::chrono::milliseconds{self->state.opts.spool_check_ms}, tick_atom::value);
       },

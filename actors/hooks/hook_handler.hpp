@@ -26,8 +26,8 @@
 //   (status_atom)                            std::string JSON {events, blocked, ingested, learnings, replayed,
 //                                            replay_skipped, failures, spool_pending}
 // `code` is "" on success, else an error code of docs/protocol.md with `message` saying what went wrong.
-// Owns: the Stop gate's count of blocks per session (kept for the 10,000 most recent sessions; lost on a
-// restart, when stop_hook_active still keeps the gate from looping). Peers: the event store (an event it
+// Owns: the Stop gate's count of blocks per session (kept for the 10,000 most recent sessions; read back at
+// start from the stored Stop events of the last day, so that a restart does not reset them). Peers: the event store (an event it
 // cannot store is refused with store_failed, and `ai hook` spools it) and the kb store (missing or slower than
 // hooks.context.timeout_ms: the hook gets no context, never an error; a failed ingest is logged and leaves a
 // "hook ingest" span with its status). Runs on its own thread (a detached actor): transcripts are read here.

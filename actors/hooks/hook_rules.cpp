@@ -5,6 +5,7 @@
 
 #include "actors/kb/envelope.hpp"
 #include "messages/redact.hpp"
+#include "messages/text.hpp"
 
 namespace paios {
 namespace {
@@ -15,12 +16,7 @@ constexpr std::size_t kTailBytes = 600;
 constexpr std::size_t kMinPieceBytes = 200;
 constexpr std::size_t kInputShownBytes = 1000;
 
-std::string trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t\r\n");
-  return std::string{s.substr(b, e - b + 1)};
-}
+std::string trim(std::string_view s) { return std::string{trim_ascii(s)}; }
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {
   for (std::size_t at = 0; (at = s.find(from, at)) != std::string::npos; at += to.size()) s.replace(at, from.size(), to);

@@ -13,6 +13,7 @@
 
 #include "actors/hooks/hook_rules.hpp"
 #include "messages/redact.hpp"
+#include "messages/text.hpp"
 
 namespace paios {
 namespace {
@@ -34,12 +35,7 @@ bool flag(const json& j, const char* key) {
   return it != j.end() && it->is_boolean() && it->get<bool>();
 }
 
-std::string trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t\r\n");
-  return std::string{s.substr(b, e - b + 1)};
-}
+std::string trim(std::string_view s) { return std::string{trim_ascii(s)}; }
 
 std::string fold(std::string_view s, std::size_t max) {
   std::string out;

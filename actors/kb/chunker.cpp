@@ -1,4 +1,5 @@
 #include "actors/kb/chunker.hpp"
+#include "messages/text.hpp"
 
 #include <algorithm>
 
@@ -6,12 +7,6 @@ namespace paios {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // The best place to end a chunk in text[from, limit): the last blank line, line end, sentence end or space
 // in the second half of the window, in that order of preference; `limit` itself when there is none.
@@ -48,7 +43,7 @@ std::vector<text_chunk> chunk_text(std::string_view text, std::size_t chunk_toke
   std::size_t begin = 0;
   while (begin < text.size()) {
     std::size_t end = text.size() - begin <= size ? text.size() : cut_point(text, begin, begin + size);
-    auto piece = trim(text.substr(begin, end - begin));
+    auto piece = trim_ascii(text.substr(begin, end - begin));
     if (!piece.empty())
       out.push_back({static_cast<std::size_t>(piece.data() - text.data()), std::string{piece}});
     if (end >= text.size()) break;

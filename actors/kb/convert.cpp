@@ -19,6 +19,7 @@
 #include "actors/brain/process_runner.hpp"
 
 #include "messages/utf8.hpp"
+#include "messages/text.hpp"
 
 namespace paios {
 namespace {
@@ -74,14 +75,6 @@ std::string lower_ascii(std::string_view s) {
   for (auto& c : out)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return out;
-}
-
-bool is_ascii_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ascii_space(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && is_ascii_space(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 // Runs of whitespace (no-break spaces too) become one space; the ends are trimmed.
@@ -515,7 +508,7 @@ class html_reader {
   void on_text(std::string_view raw) {
     if (skip_depth_ > 0) return;
     if (in_head_) {
-      if (trim(raw).empty()) return;
+      if (trim_ascii(raw).empty()) return;
       in_head_ = false;  // text cannot be in <head>: a browser starts the body here
     }
     auto text = decode_entities(raw);
@@ -556,7 +549,7 @@ std::string kind_from_extension(std::string_view ext) {
 }
 
 std::string kind_from_mime(std::string_view mime) {
-  auto type = lower_ascii(trim(mime.substr(0, mime.find(';'))));
+  auto type = lower_ascii(trim_ascii(mime.substr(0, mime.find(';'))));
   if (type == "text/html" || type == "application/xhtml+xml") return "html";
   if (type == "text/markdown" || type == "text/x-markdown") return "markdown";
   if (type == "application/pdf" || type == "application/x-pdf") return "pdf";
@@ -566,7 +559,7 @@ std::string kind_from_mime(std::string_view mime) {
 }
 
 std::string kind_from_hint(std::string_view hint) {
-  hint = trim(hint);
+  hint = trim_ascii(hint);
   return hint.find('/') != std::string_view::npos ? kind_from_mime(hint) : kind_from_extension(hint);
 }
 
@@ -582,8 +575,8 @@ bool looks_binary(std::string_view head) {
 bool looks_html(std::string_view head) {
   head = head.substr(0, sniff_bytes);
   if (starts_with(head, "\xEF\xBB\xBF")) head.remove_prefix(3);
-  head = trim(head);
-  if (starts_with(head, "<?xml")) head = trim(head.substr(std::min(head.find('>') + 1, head.size())));
+  head = trim_ascii(head);
+  if (starts_with(head, "<?xml")) head = trim_ascii(head.substr(std::min(head.find('>') + 1, head.size())));
   auto start = lower_ascii(head.substr(0, 16));
   return starts_with(start, "<!doctype html") || starts_with(start, "<html");
 }
@@ -621,7 +614,7 @@ std::string markdown_title(std::string_view text) {
     auto nl = text.find('\n');
     auto line = text.substr(0, nl);
     text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    auto body = trim(line);
+    auto body = trim_ascii(line);
     if (starts_with(body, "```") || starts_with(body, "~~~")) {
       in_fence = !in_fence;
       previous = {};
@@ -630,12 +623,12 @@ std::string markdown_title(std::string_view text) {
     if (in_fence) continue;
     std::size_t indent = line.find_first_not_of(' ');
     if (indent <= 3 && (body == "#" || starts_with(body, "# "))) {
-      auto heading = trim(body.substr(1));
+      auto heading = trim_ascii(body.substr(1));
       while (!heading.empty() && heading.back() == '#') heading.remove_suffix(1);  // closing hashes
       auto title = collapse_spaces(heading);
       if (!title.empty()) return std::string{utf8_prefix(title, max_title_bytes)};
     }
-    if (!body.empty() && body.find_first_not_of('=') == std::string_view::npos && !trim(previous).empty())
+    if (!body.empty() && body.find_first_not_of('=') == std::string_view::npos && !trim_ascii(previous).empty())
       return std::string{utf8_prefix(collapse_spaces(previous), max_title_bytes)};
     previous = line;
   }

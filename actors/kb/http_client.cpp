@@ -1,4 +1,5 @@
 #include "actors/kb/http_client.hpp"
+#include "messages/text.hpp"
 
 #include <curl/curl.h>
 #include <dlfcn.h>
@@ -72,12 +73,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 std::string size_words(std::size_t bytes) {
   if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MB";
   return std::to_string(bytes) + " bytes";
@@ -112,7 +107,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   }
   auto colon = line.find(':');
   if (colon != std::string_view::npos && colon > 0)
-    t->headers.emplace_back(lower(trim(line.substr(0, colon))), std::string{trim(line.substr(colon + 1))});
+    t->headers.emplace_back(lower(trim_ascii(line.substr(0, colon))), std::string{trim_ascii(line.substr(colon + 1))});
   return bytes;
 }
 
@@ -162,7 +157,7 @@ std::string redact_url(std::string_view url) {
 }
 
 std::int64_t retry_after_ms(std::string_view value) {
-  value = trim(value);
+  value = trim_ascii(value);
   if (value.empty()) return -1;
   if (value.find_first_not_of("0123456789") == std::string_view::npos) {
     if (value.size() > 9) return std::int64_t{999999999} * 1000;

@@ -1,7 +1,10 @@
 #include "actors/kb/sha256.hpp"
 
-#include <array>
-#include <cstdint>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <vector>
 
 namespace paios {
 namespace {
@@ -46,30 +49,65 @@ void compress(std::array<std::uint32_t, 8>& h, const unsigned char* block) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
-  std::array<std::uint32_t, 8> h = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+void sha256::update(std::string_view data) {
   const auto* p = reinterpret_cast<const unsigned char*>(data.data());
   std::size_t n = data.size();
-  while (n >= 64) {
-    compress(h, p);
-    p += 64;
-    n -= 64;
+  total_ += n;
+  if (used_ > 0) {
+    const std::size_t take = std::min(n, block_.size() - used_);
+    std::copy(p, p + take, block_.begin() + static_cast<std::ptrdiff_t>(used_));
+    used_ += take;
+    p += take;
+    n -= take;
+    if (used_ < block_.size()) return;
+    compress(h_, block_.data());
+    used_ = 0;
   }
+  for (; n >= 64; p += 64, n -= 64) compress(h_, p);
+  std::copy(p, p + n, block_.begin());
+  used_ = n;
+}
+
+std::string sha256::hex() {
   // The tail, a 1 bit, zeros, and the length in bits: one or two final blocks.
   std::array<unsigned char, 128> last{};
-  for (std::size_t i = 0; i < n; ++i) last[i] = p[i];
-  last[n] = 0x80;
-  const std::size_t blocks = n + 9 <= 64 ? 1 : 2;
-  const std::uint64_t bits = static_cast<std::uint64_t>(data.size()) * 8;
+  std::copy(block_.begin(), block_.begin() + static_cast<std::ptrdiff_t>(used_), last.begin());
+  last[used_] = 0x80;
+  const std::size_t blocks = used_ + 9 <= 64 ? 1 : 2;
+  const std::uint64_t bits = total_ * 8;
   for (int i = 0; i < 8; ++i) last[blocks * 64 - 1 - i] = static_cast<unsigned char>(bits >> (8 * i));
-  for (std::size_t b = 0; b < blocks; ++b) compress(h, last.data() + 64 * b);
+  for (std::size_t b = 0; b < blocks; ++b) compress(h_, last.data() + 64 * b);
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(64);
-  for (auto word : h)
+  for (auto word : h_)
     for (int shift = 28; shift >= 0; shift -= 4) out += hex[(word >> shift) & 0xf];
   return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  sha256 s;
+  s.update(data);
+  return s.hex();
+}
+
+std::string sha256_file_hex(const std::filesystem::path& file, std::string& error) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    error = "cannot read " + file.string() + ": " + std::strerror(errno);
+    return {};
+  }
+  sha256 s;
+  std::vector<char> buf(1 << 16);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    s.update(std::string_view(buf.data(), static_cast<std::size_t>(in.gcount())));
+  }
+  if (in.bad()) {
+    error = "cannot read " + file.string() + ": " + std::strerror(errno);
+    return {};
+  }
+  return s.hex();
 }
 
 }  // namespace paios

@@ -59,7 +59,27 @@ CREATE TABLE IF NOT EXISTS router_weights (
   note TEXT NOT NULL DEFAULT '',
   updated_ms INTEGER NOT NULL
 );
-PRAGMA user_version = 2;
+-- Version 3: the scheduler's runs and each job's next due time and failures (actors/scheduler).
+CREATE TABLE IF NOT EXISTS job_runs (
+  id TEXT PRIMARY KEY,
+  job TEXT NOT NULL,
+  trigger TEXT NOT NULL DEFAULT '',
+  started_ms INTEGER NOT NULL,
+  ended_ms INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT NOT NULL DEFAULT 'running',
+  trace_id TEXT NOT NULL DEFAULT '',
+  task_id TEXT NOT NULL DEFAULT '',
+  summary TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS job_runs_by_job ON job_runs(job, started_ms);
+CREATE TABLE IF NOT EXISTS job_state (
+  job TEXT PRIMARY KEY,
+  schedule TEXT NOT NULL,
+  next_due_ms INTEGER,
+  failures INTEGER NOT NULL DEFAULT 0,
+  updated_ms INTEGER NOT NULL
+);
+PRAGMA user_version = 3;
 )SQL";
 
 constexpr const char* kColumns =
@@ -314,6 +334,80 @@ std::vector<rule_weight> state_db::weights(std::string& error) {
   while (stmt.step()) out.push_back({stmt.text(0), stmt.real(1), stmt.text(2), stmt.integer(3)});
   error = stmt.error();
   return out;
+}
+
+std::string state_db::save_job_run(const job_run_row& r) {
+  std::string err;
+  auto stmt = db_->prepare(
+      "INSERT INTO job_runs (id, job, trigger, started_ms, ended_ms, outcome, trace_id, task_id, summary) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO UPDATE SET ended_ms = ?5, outcome = ?6, "
+      "task_id = ?8, summary = ?9",
+      err);
+  if (!err.empty()) return err;
+  stmt.bind(1, r.id).bind(2, r.job).bind(3, r.trigger).bind(4, r.started_ms).bind(5, r.ended_ms).bind(6, r.outcome);
+  stmt.bind(7, r.trace_id).bind(8, r.task_id).bind(9, r.summary);
+  return stmt.run() ? std::string{} : stmt.error();
+}
+
+std::string state_db::save_job_state(const job_state_row& s, std::int64_t time_ms) {
+  std::string err;
+  auto stmt = db_->prepare(
+      "INSERT INTO job_state (job, schedule, next_due_ms, failures, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5) "
+      "ON CONFLICT(job) DO UPDATE SET schedule = ?2, next_due_ms = ?3, failures = ?4, updated_ms = ?5",
+      err);
+  if (!err.empty()) return err;
+  stmt.bind(1, s.job).bind(2, s.schedule);
+  if (s.next_due_ms < 0) stmt.bind_null(3); else stmt.bind(3, s.next_due_ms);
+  stmt.bind(4, std::int64_t{s.failures}).bind(5, time_ms);
+  return stmt.run() ? std::string{} : stmt.error();
+}
+
+namespace {
+constexpr const char* kRunColumns = "id, job, trigger, started_ms, ended_ms, outcome, trace_id, task_id, summary";
+job_run_row read_run(const sqlite_stmt& s) {
+  return {s.text(0), s.text(1), s.text(2), s.integer(3), s.integer(4), s.text(5), s.text(6), s.text(7), s.text(8)};
+}
+}  // namespace
+
+std::vector<job_run_row> state_db::job_runs(const std::string& job, int limit, std::string& error) {
+  auto stmt = db_->prepare(std::string{"SELECT "} + kRunColumns +
+                               " FROM job_runs WHERE job = ?1 ORDER BY started_ms DESC, id DESC LIMIT ?2",
+                           error);
+  std::vector<job_run_row> out;
+  if (!error.empty()) return out;
+  stmt.bind(1, job).bind(2, std::int64_t{limit});
+  while (stmt.step()) out.push_back(read_run(stmt));
+  error = stmt.error();
+  return out;
+}
+
+std::vector<job_run_row> state_db::last_job_runs(std::string& error) {
+  auto stmt = db_->prepare(std::string{"SELECT "} + kRunColumns +
+                               " FROM job_runs r WHERE id = (SELECT id FROM job_runs WHERE job = r.job "
+                               "ORDER BY started_ms DESC, id DESC LIMIT 1) ORDER BY job",
+                           error);
+  std::vector<job_run_row> out;
+  if (!error.empty()) return out;
+  while (stmt.step()) out.push_back(read_run(stmt));
+  error = stmt.error();
+  return out;
+}
+
+std::vector<job_state_row> state_db::job_states(std::string& error) {
+  auto stmt = db_->prepare("SELECT job, schedule, next_due_ms, failures FROM job_state ORDER BY job", error);
+  std::vector<job_state_row> out;
+  if (!error.empty()) return out;
+  while (stmt.step()) {
+    const bool none = stmt.text(2).empty();
+    out.push_back({stmt.text(0), stmt.text(1), none ? -1 : stmt.integer(2), static_cast<int>(stmt.integer(3))});
+  }
+  error = stmt.error();
+  return out;
+}
+
+std::string state_db::interrupt_job_runs(std::int64_t time_ms) {
+  return db_->exec("UPDATE job_runs SET outcome = 'interrupted', ended_ms = " + std::to_string(time_ms) +
+                   ", summary = 'the daemon stopped while this run was going' WHERE outcome = 'running'");
 }
 
 std::vector<task_record> state_db::recover(bool redispatch_running, std::string& error) {

@@ -15,6 +15,21 @@
 
 namespace paios {
 
+// One run of a scheduled job (job_runs).
+struct job_run_row {
+  std::string id, job, trigger;  // trigger: "schedule", "manual", "missed" (run_once at start or after a sleep)
+  std::int64_t started_ms = 0, ended_ms = 0;
+  std::string outcome;           // running, ok, failed, timeout, interrupted
+  std::string trace_id, task_id, summary;
+};
+
+// What the scheduler keeps of a job across restarts (job_state): next_due_ms < 0 for none.
+struct job_state_row {
+  std::string job, schedule;
+  std::int64_t next_due_ms = -1;
+  int failures = 0;
+};
+
 class state_db {
  public:
   // Opens or creates the database and its schema; nullptr and `error` set on failure.
@@ -44,6 +59,16 @@ class state_db {
 
   std::string save_weight(const rule_weight& w);  // factor 1 removes the rule's adjustment
   std::vector<rule_weight> weights(std::string& error);
+
+  // The scheduler's records. A run is written when it starts (outcome "running") and again when it ends.
+  std::string save_job_run(const job_run_row& r);
+  std::string save_job_state(const job_state_row& s, std::int64_t time_ms);
+  std::vector<job_run_row> job_runs(const std::string& job, int limit, std::string& error);  // newest first
+  std::vector<job_state_row> job_states(std::string& error);
+  // The last run of each job, by job name.
+  std::vector<job_run_row> last_job_runs(std::string& error);
+  // Runs left "running" by a stop become "interrupted" (the scheduler, at its start).
+  std::string interrupt_job_runs(std::int64_t time_ms);
 
   // At boot, before anything runs: tasks left `running` by a crash become `interrupted` (or `queued` again
   // when redispatch_running); returns every `queued` task, oldest first, to be dispatched again.

@@ -22,7 +22,7 @@ namespace {
 // record; an insert if the first was): they commit together anyway, and on a busy daemon a task's "running"
 // and its outcome usually do. Each write's promise is kept, and each is answered.
 struct pending_write {
-  std::variant<task_record, breaker_record, route_record, rule_weight> item;
+  std::variant<task_record, breaker_record, route_record, rule_weight, job_run_row, job_state_row> item;
   bool is_new = false;
   std::vector<caf::response_promise> promises;
   std::int64_t arrived_us = 0;  // of the first write
@@ -45,6 +45,10 @@ std::vector<std::string> commit_batch(state_db& db, const std::vector<pending_wr
       errors[i] = db.save_breaker(*b, b->since_ms);
     else if (auto* r = std::get_if<route_record>(&w.item))
       errors[i] = db.save_decision(*r);
+    else if (auto* run = std::get_if<job_run_row>(&w.item))
+      errors[i] = db.save_job_run(*run);
+    else if (auto* js = std::get_if<job_state_row>(&w.item))
+      errors[i] = db.save_job_state(*js, now_ms());
     else
       errors[i] = db.save_weight(std::get<rule_weight>(w.item));
   }
@@ -70,6 +74,18 @@ struct store_state {
 };
 
 using store_actor = caf::stateful_actor<store_state>;
+
+// The scheduler's rows travel as JSON text (few, small, and no new type for the actor runtime to know).
+nlohmann::json run_json(const job_run_row& r) {
+  return {{"id", r.id},           {"job", r.job},         {"trigger", r.trigger}, {"started_ms", r.started_ms},
+          {"ended_ms", r.ended_ms}, {"outcome", r.outcome}, {"trace_id", r.trace_id}, {"task_id", r.task_id},
+          {"summary", r.summary}};
+}
+job_run_row run_row(const nlohmann::json& j) {
+  return {j.value("id", ""),       j.value("job", ""),      j.value("trigger", ""),
+          j.value("started_ms", std::int64_t{0}), j.value("ended_ms", std::int64_t{0}), j.value("outcome", ""),
+          j.value("trace_id", ""), j.value("task_id", ""), j.value("summary", "")};
+}
 
 // The span of one task row written: from the arrival of its first write to the commit of its batch; "writes"
 // counts the writes it joined.
@@ -141,6 +157,44 @@ caf::behavior store_behavior(store_actor* self, state_store_options opts) {
       [=](persist_atom, route_record& r) { return enqueue(self, pending_write{std::move(r), true, {}}); },
       [=](persist_atom, rule_weight& w) { return enqueue(self, pending_write{std::move(w), true, {}}); },
       [=](flush_atom) { flush(self); },
+      [=](jobrun_atom, const std::string& run, const std::string& state) -> caf::result<std::string> {
+        // One promise covers both rows: they go to the same batch, so the later answer means both are on disk.
+        auto r = nlohmann::json::parse(run.empty() ? "null" : run, nullptr, false);
+        auto s = nlohmann::json::parse(state.empty() ? "null" : state, nullptr, false);
+        if (r.is_discarded() || s.is_discarded()) return std::string{"a job record is not JSON"};
+        if (s.is_object() && r.is_object())
+          enqueue(self, pending_write{job_state_row{s.value("job", ""), s.value("schedule", ""),
+                                                    s.value("next_due_ms", std::int64_t{-1}), s.value("failures", 0)},
+                                      true, {}});
+        if (r.is_object()) return enqueue(self, pending_write{run_row(r), true, {}});
+        if (s.is_object())
+          return enqueue(self, pending_write{job_state_row{s.value("job", ""), s.value("schedule", ""),
+                                                           s.value("next_due_ms", std::int64_t{-1}), s.value("failures", 0)},
+                                             true, {}});
+        return std::string{};
+      },
+      [=](jobs_atom, recover_atom) {
+        // The scheduler at its start: runs a stop left going are over; each job's saved state and last run.
+        auto& db = *self->state.db;
+        std::string err = db.interrupt_job_runs(now_ms());
+        nlohmann::json out{{"states", nlohmann::json::array()}, {"last", nlohmann::json::array()}};
+        if (err.empty())
+          for (const auto& s : db.job_states(err))
+            out["states"].push_back({{"job", s.job}, {"schedule", s.schedule}, {"next_due_ms", s.next_due_ms},
+                                     {"failures", s.failures}});
+        if (err.empty())
+          for (const auto& r : db.last_job_runs(err)) out["last"].push_back(run_json(r));
+        if (!err.empty()) out["error"] = err;
+        return out.dump();
+      },
+      [=](jobs_atom, const std::string& job, int limit) {
+        std::string err;
+        auto runs = self->state.db->job_runs(job, limit, err);
+        if (!err.empty()) spdlog::error("state_store: reading the runs of job {}: {}", job, err);
+        auto out = nlohmann::json::array();
+        for (const auto& r : runs) out.push_back(run_json(r));
+        return out.dump();
+      },
       [=](breaker_atom) {
         std::string err;
         auto rs = self->state.db->breakers(err);

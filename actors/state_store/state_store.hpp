@@ -1,5 +1,6 @@
 #pragma once
-// state_store: the one owner of state.sqlite (tasks, breakers, routing decisions, router weight adjustments).
+// state_store: the one owner of state.sqlite (tasks, breakers, routing decisions, router weight adjustments,
+// the scheduler's job runs and job states).
 // Events live in the event store (actors/obs).
 //
 // Receives                                      Replies
@@ -16,6 +17,12 @@
 //   (list_atom, int limit, std::string state)   std::vector<task_record>, newest first ("" state: all)
 //   (recover_atom)                              std::vector<task_record>: queued tasks to dispatch again; marks
 //                                               tasks left running by a crash (call once, at boot)
+//   (jobrun_atom, string run, string state)     std::string, as persist: a job run (JSON of job_run_row, written
+//                                               at its start and end) and/or a job's state (job_state_row); ""
+//                                               for none
+//   (jobs_atom, recover_atom)                   std::string JSON {states, last}: each job's saved state and last
+//                                               run; runs left "running" become "interrupted" (scheduler start)
+//   (jobs_atom, string job, int limit)          std::string JSON array: the job's runs, newest first
 // Writes are group-committed: every write waiting in the mailbox goes into one transaction and each is
 // answered after that commit, so an acknowledgement always means "on disk" (see docs/architecture.md). Each
 // task write leaves a span (category task, action persist) in its task's trace, from arrival to commit.

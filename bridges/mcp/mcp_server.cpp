@@ -69,6 +69,7 @@ struct session::call {
   std::string bus_id;
   std::string tool;
   bool streamed = false;
+  bool mounted = false;  // a tool of an MCP server paiosd runs (op tools.call): its result is passed through
   int timeout_ms = 0;
   json progress_token;  // null: the client asked for no progress
   std::int64_t progress = 0;
@@ -311,9 +312,12 @@ void session::call_tool(const json& id, const json& params, const tool_set& tool
   c->bus_id = "m" + std::to_string(++next_bus_id_);
   c->tool = name;
   c->streamed = t->streamed;
+  c->mounted = t->op == "tools.call";
   c->timeout_ms = t->timeout_ms;
   c->progress_token = std::move(token);
   c->deadline = now + (c->streamed ? opts_.quiet_check : ms(c->timeout_ms));
+  // A mounted tool's arguments are its server's business: they travel whole, under the tool's name.
+  if (c->mounted) args = json{{"name", name}, {"arguments", std::move(args)}};
   // The arguments are the operation's fields (the schema admits no others, so they cannot set v, op or id).
   args["v"] = 1;
   args["op"] = t->op;
@@ -340,7 +344,8 @@ void session::on_reply(const json& reply, clock::time_point now) {
   if (slash == std::string::npos) return on_call_reply(c, reply, now);
   const auto what = id.substr(slash + 1);
   if (what == "check") return on_check_reply(c, reply, now);
-  if (what == "cancel" && reply.value("type", "") == "error") log("task.cancel of " + c.task_id + ": " + error_text(reply));
+  if (what == "cancel" && reply.value("type", "") == "error")
+    log((c.mounted ? "tools.cancel of " + c.tool : "task.cancel of " + c.task_id) + ": " + error_text(reply));
 }
 
 void session::on_call_reply(call& c, const json& reply, clock::time_point now) {
@@ -400,7 +405,13 @@ void session::progress(call& c, std::string message) {
 }
 
 void session::finish_ok(call& c, const json& body) {
-  if (!c.cancelled) {
+  if (!c.cancelled && c.mounted) {
+    // The server's own CallToolResult, as its server gave it (structuredContent came with 2025-06-18).
+    json result = body.value("result", json::object());
+    if (!at_least("2025-06-18")) result.erase("structuredContent");
+    if (!result.contains("content")) result["content"] = json::array();
+    reply(c.rpc_id, result);
+  } else if (!c.cancelled) {
     const auto text = body.dump(-1, ' ', false, json::error_handler_t::replace);
     answer_tool(c.rpc_id, text, false, text);
   }
@@ -423,6 +434,10 @@ void session::end(const std::string& bus_id) {
 
 void session::send_cancel(call& c) {
   c.cancel_sent = true;
+  if (c.mounted) {
+    bus_.send(json{{"v", 1}, {"op", "tools.cancel"}, {"id", c.bus_id + "/cancel"}, {"call", c.bus_id}});
+    return;
+  }
   bus_.send(json{{"v", 1}, {"op", "task.cancel"}, {"id", c.bus_id + "/cancel"}, {"task_id", c.task_id}});
 }
 
@@ -441,6 +456,7 @@ void session::cancel(const json& request_id, clock::time_point now) {
   c.deadline = now + opts_.cancel_grace;
   // A task that is not accepted yet is cancelled when its `accepted` arrives (on_call_reply).
   if (c.streamed && !c.task_id.empty() && !c.cancel_sent) send_cancel(c);
+  if (c.mounted) send_cancel(c);  // the server gets notifications/cancelled
 }
 
 void session::cancel_all(clock::time_point now) {

@@ -183,8 +183,12 @@ std::optional<tool_set> tool_set::parse(const json& tools, std::string& error) {
     try {
       t.input_schema = compile(*schema);
     } catch (const std::exception& e) {
-      error = "tool " + t.name + ": inputSchema: " + e.what();
-      return std::nullopt;
+      // A mounted MCP server's schema is that server's: one this validator cannot read leaves its arguments to
+      // the server to check, rather than losing the whole list.
+      if (t.op != "tools.call") {
+        error = "tool " + t.name + ": inputSchema: " + e.what();
+        return std::nullopt;
+      }
     }
     set.fingerprint_ = fnv1a(t.name, fnv1a("/", set.fingerprint_));
     set.tools_.push_back(std::move(t));
@@ -209,6 +213,7 @@ const tool* tool_set::find(std::string_view name) const {
 }
 
 std::string tool_set::check_arguments(const tool& t, const json& arguments) {
+  if (!t.input_schema) return {};  // a mounted tool whose schema did not compile: its server checks
   const auto& schema = *std::static_pointer_cast<const valijson::Schema>(t.input_schema);
   valijson::Validator validator;
   valijson::ValidationResults results;

@@ -18,7 +18,8 @@ struct tool {
   bool streamed = false;          // replies in several frames (task.submit)
   int timeout_ms = 10000;         // how long a single-reply operation may take to answer
   nlohmann::json definition;      // as tools/list shows it: name, title, description, inputSchema, outputSchema, annotations
-  std::shared_ptr<const void> input_schema;  // the compiled inputSchema (tool_set.cpp knows its type)
+  std::shared_ptr<const void> input_schema;  // the compiled inputSchema (tool_set.cpp knows its type); null for
+                                             // a mounted tool whose schema did not compile (its server checks)
 };
 
 class tool_set {

@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <unordered_map>
+#include <unordered_set>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/mcp_client/mcp_client.hpp"
 #include "actors/obs/event_sink.hpp"
 #include "actors/obs/metrics.hpp"
 #include "actors/supervisor/supervisor.hpp"
@@ -43,6 +45,7 @@ struct bridge_state {
   std::unique_ptr<bridge_io> io;
   bool draining = false;
   std::unordered_map<std::uint64_t, call> submits;  // by bridge span: tasks whose stream is still open
+  std::unordered_map<std::string, caf::actor> tool_calls;  // tools.call in flight, by identity "\n" id: for tools.cancel
   static inline const char* name = "zmq_bridge";
 };
 
@@ -79,10 +82,136 @@ void ask(bridge_actor* self, caf::atom_value name, const char* what, const call&
       });
 }
 
+// ---- MCP servers' tools (actors/mcp_client) ------------------------------------------------------------------
+
+// Asks every MCP client for one JSON text (tools_atom, status_atom); `then` gets the answers parsed, in the
+// configuration's order, with {"name", "error"} for a client that is not running or did not answer.
+template <class Atom, class F>
+void ask_mcp_clients(bridge_actor* self, Atom atom, F then) {
+  const auto mounts = self->state.opts.mcp;
+  struct gather {
+    std::vector<nlohmann::json> parts;
+    std::size_t pending;
+    F then;
+  };
+  auto g = std::make_shared<gather>(gather{std::vector<nlohmann::json>(mounts.size()), mounts.size(), std::move(then)});
+  if (mounts.empty()) return g->then(std::move(g->parts));
+  auto done = [g](std::size_t i, nlohmann::json j) {
+    g->parts[i] = std::move(j);
+    if (--g->pending == 0) g->then(std::move(g->parts));
+  };
+  auto sup = lookup(self, mcp_name::value);
+  for (std::size_t i = 0; i < mounts.size(); ++i) {
+    auto fail = [done, i, name = mounts[i].server](std::string why) {
+      done(i, {{"name", name}, {"error", std::move(why)}});
+    };
+    if (!sup) {
+      fail("the mcp supervisor is not running");
+      continue;
+    }
+    self->request(sup, kAskTimeout, whereis_atom::value, mcp_child_name(mounts[i].server))
+        .then(
+            [self, done, fail, i, atom](const caf::actor& a) {
+              self->request(a, kAskTimeout, atom)
+                  .then([done, i](const std::string& js) { done(i, nlohmann::json::parse(js, nullptr, false)); },
+                        [fail](caf::error& e) { fail("did not answer: " + caf::to_string(e)); });
+            },
+            [fail](caf::error& e) { fail("not running: " + caf::to_string(e)); });
+  }
+}
+
+// tools.list: the registry compiled in, then each server's tools under its prefix (a name already taken is
+// not mounted twice: the first holds it).
+void list_tools(bridge_actor* self, const call& c) {
+  if (self->state.opts.mcp.empty())
+    return reply_frame(self, c, wire::encode_reply_text(c.id, "tools", mcp::tools_list_body()));
+  ask_mcp_clients(self, tools_atom::value, [self, c](std::vector<nlohmann::json> parts) {
+    auto body = nlohmann::json::parse(mcp::tools_list_body());
+    auto& tools = body["tools"];
+    std::unordered_set<std::string> names;
+    for (auto& t : tools) names.insert(t.value("name", ""));
+    for (auto& part : parts) {
+      if (!part.is_array()) continue;  // a server not running lists nothing
+      for (auto& t : part) {
+        auto name = t.value("name", "");
+        if (!names.insert(name).second) {
+          spdlog::warn("bridge: tools.list: {} of MCP server {} is not mounted: the name is taken", name,
+                       t.value("server", ""));
+          continue;
+        }
+        tools.push_back(std::move(t));
+      }
+    }
+    reply(self, c, "tools", std::move(body));
+  });
+}
+
+// The mounted server whose prefix begins `name` (the longest), or nullptr.
+const mcp_mount* mount_of(const bridge_state& st, const std::string& name) {
+  const mcp_mount* best = nullptr;
+  for (const auto& m : st.opts.mcp)
+    if (name.size() > m.prefix.size() && name.compare(0, m.prefix.size(), m.prefix) == 0 &&
+        (!best || m.prefix.size() > best->prefix.size()))
+      best = &m;
+  return best;
+}
+
+// tools.call: the server's MCP client runs it (with its timeout); the reply carries the server's result.
+void call_tool(bridge_actor* self, const call& c, std::string name, std::string arguments) {
+  auto& st = self->state;
+  const auto* m = mount_of(st, name);
+  if (!m)
+    return reply_error(self, c, errc::not_found,
+                       "no mounted tool '" + name + "' (tools.list lists them; mcp.servers configures the servers)");
+  auto sup = lookup(self, mcp_name::value);
+  if (!sup) return reply_error(self, c, errc::tool_failed, "the mcp supervisor is not running");
+  auto key = c.identity + "\n" + c.id;
+  auto tool = name.substr(m->prefix.size());
+  auto wait = std::chrono::milliseconds{m->timeout_ms + 5000};
+  auto server = m->server;
+  self->request(sup, kAskTimeout, whereis_atom::value, mcp_child_name(server))
+      .then(
+          [self, c, key, tool, arguments, wait, name, server](const caf::actor& client) {
+            if (!c.id.empty()) self->state.tool_calls[key] = client;
+            self->request(client, wait, mcp_call_atom::value, tool, arguments, key)
+                .then(
+                    [self, c, key, name, server](const std::string& code, const std::string& message,
+                                                  const std::string& result) {
+                      self->state.tool_calls.erase(key);
+                      if (!code.empty())
+                        return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
+                      reply_frame(self, c,
+                                  wire::encode_reply_text(c.id, "tools.result",
+                                                          json_object{}
+                                                              .str("name", name)
+                                                              .str("server", server)
+                                                              .raw("result", result)
+                                                              .done()));
+                    },
+                    [self, c, key, server](caf::error& e) {
+                      self->state.tool_calls.erase(key);
+                      reply_error(self, c, errc::tool_failed, "the MCP client of " + server + " did not answer: " + caf::to_string(e));
+                    });
+          },
+          [self, c, server](caf::error& e) {
+            reply_error(self, c, errc::tool_failed, "the MCP client of " + server + " is not running: " + caf::to_string(e));
+          });
+}
+
+// tools.cancel: the client's own call in flight, by its request id.
+void cancel_tool(bridge_actor* self, const call& c, const std::string& call_id) {
+  auto key = c.identity + "\n" + call_id;
+  auto it = self->state.tool_calls.find(key);
+  auto cancelled = [self, c, call_id](bool yes) { reply(self, c, "tools.cancelled", {{"call", call_id}, {"cancelled", yes}}); };
+  if (it == self->state.tool_calls.end()) return cancelled(false);
+  self->request(it->second, kAskTimeout, cancel_atom::value, key)
+      .then([cancelled](bool yes) { cancelled(yes); }, [cancelled](caf::error&) { cancelled(false); });
+}
+
 void handle_status(bridge_actor* self, const call& c) {
   struct gather {
     nlohmann::json reply;
-    int pending = 4;
+    int pending = 6;
   };
   auto g = std::make_shared<gather>();
   auto& st = self->state;
@@ -118,9 +247,14 @@ void handle_status(bridge_actor* self, const call& c) {
       done();
     };
   };
+  ask_mcp_clients(self, status_atom::value, [g, done](std::vector<nlohmann::json> servers) {
+    g->reply["mcp"] = std::move(servers);
+    done();
+  });
   using part_source = std::pair<caf::atom_value, const char*>;
   for (auto [name, key] : {part_source{root_name::value, "tree"}, part_source{dispatch_name::value, "tasks"},
-                           part_source{obs_name::value, "events"}, part_source{http_name::value, "http"}}) {
+                           part_source{obs_name::value, "events"}, part_source{http_name::value, "http"},
+                           part_source{sched_name::value, "jobs"}}) {
     auto target = lookup(self, name);
     if (!target) {
       g->reply[key] = {{"error", "not running"}};
@@ -147,9 +281,15 @@ void inject_fault(bridge_actor* self, const call& c, const std::string& name) {
                                                             {"obs_store", obs_name::value},
                                                             {"hooks", hooks_name::value},
                                                             {"brains", brains_name::value},
+                                                            {"mcp", mcp_name::value},
                                                             {"dispatcher", dispatch_name::value},
                                                             {"zmq_bridge", bridge_name::value},
-                                                            {"http_bridge", http_name::value}};
+                                                            {"http_bridge", http_name::value},
+                                                            {"scheduler", sched_name::value},
+                                                            {"notifier", notifier_name::value}};
+  if (name.rfind("mcp:", 0) == 0)
+    return ask(self, mcp_name::value, "the mcp supervisor", c, [hit](const caf::actor& a) { hit(a); },
+               whereis_atom::value, name);
   for (auto& [n, atom] : known)
     if (name == n) {
       if (auto a = lookup(self, atom)) return hit(a);
@@ -233,6 +373,16 @@ void ask_kb(bridge_actor* self, const call& c, const char* type, Ts&&... xs) {
           [self, c](caf::error& e) {
             reply_error(self, c, errc::internal, "the knowledge base did not answer: " + caf::to_string(e));
           });
+}
+
+// jobs.*: the scheduler answers (code, message, body) as the kb store does.
+void ask_jobs(bridge_actor* self, const call& c, const char* type, const char* op, std::string name, int limit) {
+  ask(self, sched_name::value, "the scheduler", c,
+      [self, c, type](const std::string& code, const std::string& message, const std::string& body) {
+        if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
+        reply_frame(self, c, wire::encode_reply_text(c.id, type, body));
+      },
+      jobs_atom::value, std::string{op}, std::move(name), limit);
 }
 
 void handle(bridge_actor* self, std::string& identity, wire::request& req) {
@@ -352,8 +502,12 @@ void handle(bridge_actor* self, std::string& identity, wire::request& req) {
     case wire::op::kb_get: return ask_kb(self, c, "kb.article", kb_get_atom::value, std::move(req.kb));
     case wire::op::kb_rm: return ask_kb(self, c, "kb.removed", kb_rm_atom::value, std::move(req.kb));
     case wire::op::kb_list: return ask_kb(self, c, "kb.articles", list_atom::value, std::move(req.kb), req.limit);
-    case wire::op::tools_list:  // the tool registry compiled in (bridges/mcp/tools.json), for `ai mcp`
-      return reply_frame(self, c, wire::encode_reply_text(c.id, "tools", mcp::tools_list_body()));
+    case wire::op::tools_list: return list_tools(self, c);  // for `ai mcp`
+    case wire::op::tools_call: return call_tool(self, c, std::move(req.tool), std::move(req.arguments));
+    case wire::op::tools_cancel: return cancel_tool(self, c, req.call_id);
+    case wire::op::jobs_list: return ask_jobs(self, c, "jobs", "list", {}, 0);
+    case wire::op::jobs_run: return ask_jobs(self, c, "job.started", "run", std::move(req.job), 0);
+    case wire::op::jobs_history: return ask_jobs(self, c, "job.history", "history", std::move(req.job), req.limit);
     case wire::op::kb_stats:
       return ask(self, kb_name::value, "the knowledge base", c,
                  [self, c](const std::string& stats) { reply_frame(self, c, wire::encode_reply_text(c.id, "kb.stats", stats)); },

@@ -8,9 +8,13 @@
 //                                                 route.classify, route.weights, route.adjust -> dispatcher;
 //                                                 event.publish, obs.query, obs.trace -> event store; obs.score ->
 //                                                 state store (the task must exist), then event store; status ->
-//                                                 supervisors, dispatcher, event store, itself; tools.list ->
-//                                                 itself (the MCP tool registry compiled in); hook.event ->
-//                                                 hook handler (its event then goes on the PUB stream too)
+//                                                 supervisors, dispatcher, event store, scheduler, itself;
+//                                                 jobs.list, jobs.run, jobs.history -> scheduler; tools.list ->
+//                                                 itself (the MCP tool registry compiled in) and every MCP
+//                                                 client (its server's tools, mounted); tools.call,
+//                                                 tools.cancel -> the MCP client of the tool's prefix (through
+//                                                 the mcp supervisor); hook.event -> hook handler (its event
+//                                                 then goes on the PUB stream too)
 //   (update_atom, task_update)                    from the dispatcher: one reply frame to the submitter, and
 //                                                 lifecycle events on the PUB stream
 //   (drain_atom)                                  stop accepting tasks (shutting_down), keep answering the rest
@@ -23,6 +27,7 @@
 // actor exits with the reason, and its supervisor decides.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <caf/fwd.hpp>
 
@@ -30,7 +35,16 @@
 
 namespace paios {
 
+// A configured MCP server whose tools are mounted (actors/mcp_client): tools.call {name} goes to the server
+// whose prefix begins the name (the longest, if several do).
+struct mcp_mount {
+  std::string server;
+  std::string prefix;
+  std::int64_t timeout_ms = 30000;  // the client's own limit for one call; the bridge waits a little longer
+};
+
 struct zmq_bridge_options {
+  std::vector<mcp_mount> mcp;
   bridge_io_options io;
   std::string home;  // PAIOS_HOME, reported by status
   bool allow_fault_injection = false;  // debug.fault, for tests of supervision (PAIOS_FAULT_INJECTION=1)

@@ -101,7 +101,11 @@ def main():
                    CLAUDE_CODE_ENTRYPOINT="sdk-cli")
         for k in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
             env.pop(k, None)
-        mcp = json.dumps({"mcpServers": {"paios": {"command": ai, "args": ["--home", paios, "mcp"]}}})
+        # The MCP registration is the one `ai mcp install claude` writes into the project's .mcp.json.
+        r = subprocess.run([ai, "--home", paios, "mcp", "install", "claude", "--project", project], capture_output=True,
+                           text=True, env=dict(os.environ, HOME=home))
+        check(r.returncode == 0, "ai mcp install claude: " + (r.stdout + r.stderr).strip())
+        mcp = os.path.join(project, ".mcp.json")
         common = ["--mcp-config", mcp, "--allowedTools", "Read,mcp__paios__kb_search", "--output-format", "json",
                   "--max-turns", "12", "--model", "claude-sonnet-4-5"]
 

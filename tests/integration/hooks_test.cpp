@@ -17,6 +17,7 @@
 #include "tests/support/test_support.hpp"
 
 using nlohmann::json;
+using paios::test::bus_request;
 using paios::test::daemon_process;
 using paios::test::wire_peer;
 using namespace std::chrono_literals;
@@ -27,13 +28,6 @@ namespace {
 // PAIOS_HOME/config.json, which `ai hook` reads), except where they test the deadline itself.
 json test_config() {
   return {{"hooks", {{"deadline_ms", 3000}, {"context", {{"timeout_ms", 2500}}}}}};
-}
-
-json req(const char* op, json fields = json::object()) {
-  fields["v"] = 1;
-  fields["op"] = op;
-  fields["id"] = "h";
-  return fields;
 }
 
 json recorded(const std::string& name) {
@@ -64,7 +58,7 @@ struct project {
 
 // The hook events the daemon stored (newest first), without the spans of what it did with them (ingest, learning).
 std::vector<json> hook_events(wire_peer& peer, int limit = 1000) {
-  auto r = peer.exchange(req("obs.query", {{"category", "hook"}, {"limit", limit}})).back();
+  auto r = peer.exchange(bus_request("obs.query", {{"category", "hook"}, {"limit", limit}})).back();
   EXPECT_EQ(r.value("type", ""), "events") << r.dump();
   std::vector<json> out;
   for (auto& e : r.value("events", std::vector<json>{}))
@@ -77,7 +71,7 @@ std::optional<std::chrono::milliseconds> searchable(wire_peer& peer, const std::
                                                     std::chrono::milliseconds within = 30s) {
   auto start = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - start < within) {
-    auto r = peer.exchange(req("kb.search", {{"query", query}, {"k", 10}})).back();
+    auto r = peer.exchange(bus_request("kb.search", {{"query", query}, {"k", 10}})).back();
     for (const auto& hit : r.value("results", json::array()))
       if (hit.value("passage", "").find(needle) != std::string::npos)
         return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
@@ -134,7 +128,7 @@ TEST(Hooks, EveryRecordedEventThroughAiHookIsStored) {
   }
   EXPECT_EQ(stored, expected);
   // The hook's span from the bridge, too.
-  auto spans = peer.exchange(req("obs.query", {{"category", "bridge"}, {"action", "hook.event"}, {"limit", 1000}})).back();
+  auto spans = peer.exchange(bus_request("obs.query", {{"category", "bridge"}, {"action", "hook.event"}, {"limit", 1000}})).back();
   EXPECT_EQ(spans["events"].size(), names.size());
 }
 
@@ -143,18 +137,18 @@ TEST(Hooks, SessionStartInjectsArticlesAndTheProjectsLearnings) {
   d.start();
   project p;
   wire_peer peer{d.endpoint()};
-  auto added = peer.exchange(req("kb.add", {{"title", "ZeroMQ HWM and PUB drops"}, {"source", "notes/zmq-hwm.md"},
+  auto added = peer.exchange(bus_request("kb.add", {{"title", "ZeroMQ HWM and PUB drops"}, {"source", "notes/zmq-hwm.md"},
                                             {"content", "A ZeroMQ PUB socket drops messages silently once ZMQ_SNDHWM "
                                                         "messages wait for a subscriber. Raise the HWM for bursty "
                                                         "publishers; PUB never blocks."}})).back();
   ASSERT_EQ(added.value("type", ""), "kb.added") << added.dump();
-  auto learning = peer.exchange(req("kb.add", {{"title", "Learning: telemetry drops"}, {"kind", "learning"},
+  auto learning = peer.exchange(bus_request("kb.add", {{"title", "Learning: telemetry drops"}, {"kind", "learning"},
                                                {"brain", "codex"}, {"session", "s-earlier"}, {"project", p.cwd()},
                                                {"topic", "ZeroMQ PUB HWM drops telemetry samples"},
                                                {"content", "The relay's SNDHWM of 1000 dropped telemetry samples "
                                                            "during bursts; 100000 fixed it."}})).back();
   ASSERT_EQ(learning.value("type", ""), "kb.added") << learning.dump();
-  peer.exchange(req("kb.add", {{"title", "Sourdough"}, {"content", "Feed the starter twice a day and bake when it doubles."}}));
+  peer.exchange(bus_request("kb.add", {{"title", "Sourdough"}, {"content", "Feed the starter twice a day and bake when it doubles."}}));
 
   auto out = output_of(d.ai({"hook"}, p.payload("session_start.json").dump()));
   ASSERT_TRUE(out.contains("hookSpecificOutput")) << out.dump();
@@ -179,7 +173,7 @@ TEST(Hooks, PromptContextWhenConfigured) {
   d.start();
   project p;
   wire_peer peer{d.endpoint()};
-  peer.exchange(req("kb.add", {{"title", "ZeroMQ HWM"}, {"content", "A PUB socket drops messages at ZMQ_SNDHWM; raise the HWM."}}));
+  peer.exchange(bus_request("kb.add", {{"title", "ZeroMQ HWM"}, {"content", "A PUB socket drops messages at ZMQ_SNDHWM; raise the HWM."}}));
   auto out = output_of(d.ai({"hook"}, p.payload("user_prompt_submit.json").dump()));
   ASSERT_TRUE(out.contains("hookSpecificOutput")) << out.dump();
   EXPECT_EQ(out["hookSpecificOutput"]["hookEventName"], "UserPromptSubmit");
@@ -207,7 +201,7 @@ TEST(Hooks, PostToolUseResultsBecomeSearchable) {
   ASSERT_TRUE(searchable(peer, "subscribers miss samples during bursts", "Issue #42"));
   // Give the excluded ones the same time, then check that they were not ingested.
   std::this_thread::sleep_for(300ms);
-  auto list = peer.exchange(req("kb.list", {{"limit", 100}})).back();
+  auto list = peer.exchange(bus_request("kb.list", {{"limit", 100}})).back();
   std::set<std::string> titles;
   for (const auto& a : list["articles"]) {
     titles.insert(a.value("title", ""));
@@ -217,7 +211,7 @@ TEST(Hooks, PostToolUseResultsBecomeSearchable) {
   }
   EXPECT_EQ(titles, (std::set<std::string>{"Bash: grep -rn ZMQ_SNDHWM src/", "Read /home/dev/mesh-demo/src/publisher.cpp",
                                            "mcp__github__get_issue {\"issue_number\":42,\"owner\":\"dev\",\"repo\":\"mesh-demo\"}"}));
-  auto ingests = peer.exchange(req("obs.query", {{"category", "hook"}, {"action", "ingest"}})).back();
+  auto ingests = peer.exchange(bus_request("obs.query", {{"category", "hook"}, {"action", "ingest"}})).back();
   EXPECT_EQ(ingests["events"].size(), 3u) << ingests.dump();
 }
 
@@ -251,6 +245,25 @@ TEST(Hooks, StopGateBlocksThenLetsTheSessionEnd) {
                                                  "allow:max_blocks_per_session", "allow:complete", "block:empty_answer"}));
 }
 
+// The gate's counts outlive the daemon: they are read back from the stored Stop events at start.
+TEST(Hooks, StopGateCountsSurviveARestart) {
+  auto cfg = test_config();
+  cfg["hooks"]["stop_gate"] = {{"max_blocks_per_session", 1}};
+  daemon_process d{cfg};
+  d.start();
+  project p{"transcript_unfinished.jsonl"};
+  ASSERT_EQ(output_of(d.ai({"hook"}, p.payload("stop.json").dump())).value("decision", ""), "block");
+  ASSERT_EQ(d.stop(), 0);
+  d.start();
+  // The session's one block is spent, though this daemon never blocked it.
+  auto out = output_of(d.ai({"hook"}, p.payload("stop.json").dump()));
+  EXPECT_TRUE(out.empty()) << out.dump();
+  // Another session still gets its block.
+  auto other = p.payload("stop.json");
+  other["session_id"] = "a-session-after-the-restart";
+  EXPECT_EQ(output_of(d.ai({"hook"}, other.dump())).value("decision", ""), "block");
+}
+
 TEST(Hooks, SessionEndLearningReachesTheNextSessionOnTheProject) {
   daemon_process d{test_config()};
   d.start();
@@ -259,7 +272,7 @@ TEST(Hooks, SessionEndLearningReachesTheNextSessionOnTheProject) {
   output_of(d.ai({"hook"}, p.payload("session_end.json").dump()));
   std::optional<json> learning;
   for (int i = 0; i < 1500 && !learning; ++i) {
-    auto list = peer.exchange(req("kb.list", {{"kind", "learning"}})).back();
+    auto list = peer.exchange(bus_request("kb.list", {{"kind", "learning"}})).back();
     if (!list["articles"].empty()) learning = list["articles"][0];
     else std::this_thread::sleep_for(20ms);
   }
@@ -269,7 +282,7 @@ TEST(Hooks, SessionEndLearningReachesTheNextSessionOnTheProject) {
   EXPECT_EQ(learning->value("session", ""), p.session);
   EXPECT_EQ(learning->value("topic", "").rfind("The ZeroMQ PUB socket drops messages", 0), 0u);
   // Another brain recalls it by topic.
-  auto recalled = peer.exchange(req("learnings.recall", {{"topic", "zeromq pub drops hwm"}})).back();
+  auto recalled = peer.exchange(bus_request("learnings.recall", {{"topic", "zeromq pub drops hwm"}})).back();
   ASSERT_FALSE(recalled["results"].empty()) << recalled.dump();
   // The next session on the same project.
   auto next = p.payload("session_start.json");
@@ -330,7 +343,7 @@ TEST(Hooks, DaemonDownSpoolsEveryEventAndTheNextStartReplaysThem) {
   // A learning from the replayed SessionEnd.
   bool learned = false;
   for (int i = 0; i < 500 && !learned; ++i) {
-    learned = !peer.exchange(req("kb.list", {{"kind", "learning"}})).back()["articles"].empty();
+    learned = !peer.exchange(bus_request("kb.list", {{"kind", "learning"}})).back()["articles"].empty();
     if (!learned) std::this_thread::sleep_for(20ms);
   }
   EXPECT_TRUE(learned);
@@ -386,9 +399,9 @@ TEST(Hooks, MalformedInputNeverFailsTheHook) {
   EXPECT_NE(text.find("not a JSON object"), std::string::npos) << text;
   // A payload the daemon refuses (not an object where one is needed) is answered, and the hook still exits 0.
   wire_peer peer{d.endpoint()};
-  auto refused = peer.exchange(req("hook.event", {{"event", "Stop"}, {"payload", "nope"}})).back();
+  auto refused = peer.exchange(bus_request("hook.event", {{"event", "Stop"}, {"payload", "nope"}})).back();
   EXPECT_EQ(refused.value("code", ""), "bad_request");
-  auto no_name = peer.exchange(req("hook.event", {{"event", "rm -rf /"}, {"payload", json::object()}})).back();
+  auto no_name = peer.exchange(bus_request("hook.event", {{"event", "rm -rf /"}, {"payload", json::object()}})).back();
   EXPECT_EQ(no_name.value("code", ""), "bad_request");
 }
 
@@ -398,7 +411,7 @@ TEST(Hooks, TheHookHandlerIsSupervised) {
   d.start();
   project p;
   wire_peer peer{d.endpoint()};
-  auto f = peer.exchange(req("debug.fault", {{"actor", "hooks"}})).back();
+  auto f = peer.exchange(bus_request("debug.fault", {{"actor", "hooks"}})).back();
   ASSERT_EQ(f.value("type", ""), "fault") << f.dump();
   // Restarted by the root supervisor, found again by name: the next hook is answered.
   paios::test::run_result r;
@@ -409,7 +422,7 @@ TEST(Hooks, TheHookHandlerIsSupervised) {
   }
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_FALSE(hook_events(peer).empty());
-  auto st = peer.exchange(req("status")).back();
+  auto st = peer.exchange(bus_request("status")).back();
   for (const auto& c : st["tree"]["children"])
     if (c.value("name", "") == "hooks") {
       EXPECT_EQ(c.value("state", ""), "running");

@@ -14,6 +14,7 @@
 #include "tests/support/test_support.hpp"
 
 using nlohmann::json;
+using paios::test::bus_request;
 using paios::test::daemon_process;
 using paios::test::fake_embeddings;
 using paios::test::loopback_server;
@@ -21,18 +22,11 @@ using paios::test::wire_peer;
 
 namespace {
 
-json req(const char* op, json fields = json::object()) {
-  fields["v"] = 1;
-  fields["op"] = op;
-  fields["id"] = "k";
-  return fields;
-}
-
 json search(wire_peer& peer, const std::string& query) {
-  return peer.exchange(req("kb.search", {{"query", query}, {"k", 3}})).back();
+  return peer.exchange(bus_request("kb.search", {{"query", query}, {"k", 3}})).back();
 }
 
-json stats(wire_peer& peer) { return peer.exchange(req("kb.stats")).back(); }
+json stats(wire_peer& peer) { return peer.exchange(bus_request("kb.stats")).back(); }
 
 std::string read_all(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -90,7 +84,7 @@ TEST(KbUrl, AddsWebPagesWithTheUrlAsSource) {
   ASSERT_FALSE(notes["results"].empty()) << notes.dump();
   EXPECT_EQ(notes["results"][0].value("source", ""), site.url("/notes/final.md"));
   EXPECT_EQ(notes["results"][0].value("title", ""), "Resonator notes");
-  auto article = peer.exchange(req("kb.get", {{"article_id", notes["results"][0].value("article_id", "")}})).back();
+  auto article = peer.exchange(bus_request("kb.get", {{"article_id", notes["results"][0].value("article_id", "")}})).back();
   EXPECT_EQ(article["article"]["meta"].value("format", ""), "markdown") << article.dump();
 
   // No title in the page: the URL is the title.
@@ -182,7 +176,7 @@ TEST(KbUrl, AProviderThatIsDownDelaysReembeddingButNotSearch) {
   d.start();
   {
     wire_peer peer{d.endpoint()};
-    auto r = peer.exchange(req("kb.add", {{"content", "The quux resonator hums at 88 hertz when warm."},
+    auto r = peer.exchange(bus_request("kb.add", {{"content", "The quux resonator hums at 88 hertz when warm."},
                                           {"title", "Resonator notes"}, {"source", "notes/resonator.md"}}))
                  .back();
     ASSERT_EQ(r.value("type", ""), "kb.added") << r.dump();
@@ -205,7 +199,7 @@ TEST(KbUrl, AProviderThatIsDownDelaysReembeddingButNotSearch) {
   EXPECT_EQ(found["results"][0].value("title", ""), "Resonator notes");
 
   // An add fails, saying why, and stores nothing.
-  auto r = peer.exchange(req("kb.add", {{"content", "Sourdough wants feeding twice a day."}, {"title", "Bread"}})).back();
+  auto r = peer.exchange(bus_request("kb.add", {{"content", "Sourdough wants feeding twice a day."}, {"title", "Bread"}})).back();
   EXPECT_EQ(r.value("type", ""), "error") << r.dump();
   EXPECT_EQ(r.value("code", ""), "store_failed") << r.dump();
   const auto message = r.value("message", "");
@@ -221,7 +215,7 @@ TEST(KbUrl, AProviderThatIsDownDelaysReembeddingButNotSearch) {
   while (stats(peer).value("pending_reembed", -1) != 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(stats(peer).value("pending_reembed", -1), 0) << d.log();
-  r = peer.exchange(req("kb.add", {{"content", "Sourdough wants feeding twice a day."}, {"title", "Bread"}})).back();
+  r = peer.exchange(bus_request("kb.add", {{"content", "Sourdough wants feeding twice a day."}, {"title", "Bread"}})).back();
   EXPECT_EQ(r.value("type", ""), "kb.added") << r.dump();
   found = search(peer, "quux resonator");
   ASSERT_FALSE(found["results"].empty()) << found.dump();

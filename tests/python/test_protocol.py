@@ -184,6 +184,24 @@ def main():
               and "echo" in r[-1]["message"], r)
         check("still serving", c.call({"v": 1, "op": "ping"})["type"] == "pong")
 
+        # jobs.*: the default heartbeat job, run now, then in its history
+        jobs = c.call({"v": 1, "op": "jobs.list", "id": "j1"})
+        names = [j["name"] for j in jobs.get("jobs", [])] if jobs else []
+        check("jobs.list", jobs and jobs["type"] == "jobs" and "heartbeat" in names and "timezone" in jobs, jobs)
+        started = c.call({"v": 1, "op": "jobs.run", "name": "heartbeat"})
+        check("jobs.run", started and started["type"] == "job.started" and len(started.get("trace_id", "")) == 32,
+              started)
+        runs = []
+        for _ in range(100):
+            hist = c.call({"v": 1, "op": "jobs.history", "name": "heartbeat", "limit": 5})
+            runs = [r for r in (hist or {}).get("runs", []) if r["outcome"] != "running"]
+            if runs:
+                break
+            time.sleep(0.05)
+        check("jobs.history", runs and runs[0]["outcome"] == "ok" and runs[0]["trigger"] == "manual"
+              and runs[0]["trace_id"] == started.get("trace_id"), runs)
+        check("jobs not_found", c.call({"v": 1, "op": "jobs.run", "name": "nope"})["code"] == "not_found")
+
         # the ai client sees what we stored
         out = subprocess.run([args.ai, "--home", home, "task", task_id], capture_output=True, text=True)
         check("ai task", out.returncode == 0 and "succeeded" in out.stdout, out)

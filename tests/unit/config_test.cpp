@@ -264,7 +264,7 @@ TEST(Config, WrongTypesAndRangesNameThePath) {
   expect_refused({{"log", 5}}, "log: must be an object, not an integer");
   expect_refused({{"brains", {{"x", {{"kind", "process"}, {"command", json::array()}}}}}}, "brains.x.command: must not be empty");
   expect_refused({{"brains", {{"x", {{"kind", "process"}, {"command", {"a", ""}}}}}}}, "brains.x.command.1: must not be empty");
-  expect_refused({{"brains", {{"x", {{"command", {"a"}}}}}}}, "brains.x.kind: is required (one of: process, echo, kb)");
+  expect_refused({{"brains", {{"x", {{"command", {"a"}}}}}}}, "brains.x.kind: is required (one of: process, echo, kb, mcp)");
   expect_refused({{"brains", {{"x", {{"kind", "proc"}}}}}}, "brains.x.kind: must be one of process, echo");
   expect_refused({{"log", {{"max_file_bytes", 18446744073709551615ull}}}}, "log.max_file_bytes: must be an integer from");
   expect_refused({{"tasks", {{"max_in_flight", -1}}}}, "tasks.max_in_flight: must be an integer from 1");

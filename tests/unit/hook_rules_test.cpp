@@ -14,6 +14,7 @@
 #include "actors/hooks/hook_spool.hpp"
 #include "actors/hooks/transcript.hpp"
 #include "actors/kb/envelope.hpp"
+#include "cli/config_file.hpp"
 #include "cli/hooks_install.hpp"
 #include "messages/hook_event.hpp"
 #include "tests/support/test_support.hpp"

@@ -601,3 +601,50 @@ TEST(McpSession, RefusesAnIdInUse) {
   EXPECT_EQ(error_code(h.request(1, "ping")), jsonrpc::invalid_request);
   EXPECT_EQ(h.request("1", "ping")["result"], json::object()) << "\"1\" is not 1";
 }
+
+// A tool of an MCP server that paiosd runs (op tools.call, docs/mcp.md): its arguments travel whole under its
+// name, its result is the server's own, and a cancel goes out as tools.cancel.
+TEST(McpSession, AMountedToolGoesThroughToolsCallAndItsResultIsTheServers) {
+  harness h;
+  h.bus.up = true;
+  h.initialize("2025-11-25");
+  EXPECT_TRUE(h.request(1, "tools/call", {{"name", "everything_echo"}, {"arguments", {{"message", "hi"}}}}).is_null());
+  ASSERT_EQ(h.bus.sent.back()["op"], "tools.list");
+  auto body = json::parse(paios::mcp::tools_list_body());
+  body["tools"].push_back({{"name", "everything_echo"}, {"description", "Echoes"}, {"op", "tools.call"},
+                           {"server", "everything"}, {"tool", "echo"}, {"timeout_ms", 32000},
+                           {"inputSchema", {{"type", "object"}, {"properties", {{"message", {{"type", "string"}}}}},
+                                            {"required", {"message"}}}}});
+  body["type"] = "tools";
+  body["id"] = h.bus.sent.back()["id"];
+  h.reply(body);
+  const auto req = h.bus.sent.back();
+  EXPECT_EQ(req["op"], "tools.call");
+  EXPECT_EQ(req["name"], "everything_echo");
+  EXPECT_EQ(req["arguments"], (json{{"message", "hi"}}));
+  json result{{"content", {{{"type", "text"}, {"text", "Echo: hi"}}}}, {"structuredContent", {{"echo", "hi"}}}};
+  auto got = h.reply({{"type", "tools.result"}, {"id", req["id"]}, {"name", "everything_echo"}, {"server", "everything"},
+                      {"result", result}});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]["id"], 1);
+  EXPECT_EQ(got[0]["result"], result) << "the server's result as it gave it";
+  // Arguments are checked against the server's inputSchema first.
+  const auto sent = h.bus.sent.size();
+  auto wrong = h.request(2, "tools/call", {{"name", "everything_echo"}, {"arguments", {{"message", 5}}}});
+  EXPECT_EQ(wrong["result"]["isError"], true) << wrong.dump();
+  EXPECT_EQ(h.bus.sent.size(), sent);
+  // A bus error is a tool error, as for the mesh's own tools.
+  h.request(3, "tools/call", {{"name", "everything_echo"}, {"arguments", {{"message", "x"}}}});
+  auto err = h.reply({{"type", "error"}, {"id", h.bus.sent.back()["id"]}, {"code", "timeout"}, {"message", "slow"}});
+  ASSERT_EQ(err.size(), 1u);
+  EXPECT_EQ(err[0]["result"]["content"][0]["text"], "timeout: slow");
+  // notifications/cancelled: tools.cancel names the call; the call's answer is not sent.
+  h.request(4, "tools/call", {{"name", "everything_echo"}, {"arguments", {{"message", "y"}}}});
+  const auto call_id = h.bus.sent.back()["id"];
+  h.notify("notifications/cancelled", {{"requestId", 4}});
+  EXPECT_EQ(h.bus.sent.back()["op"], "tools.cancel");
+  EXPECT_EQ(h.bus.sent.back()["call"], call_id);
+  EXPECT_TRUE(h.reply({{"type", "tools.cancelled"}, {"id", h.bus.sent.back()["id"]}, {"call", call_id}, {"cancelled", true}}).empty());
+  EXPECT_TRUE(h.reply({{"type", "error"}, {"id", call_id}, {"code", "cancelled"}, {"message", "x"}}).empty());
+  EXPECT_EQ(h.s.in_flight(), 0u);
+}

@@ -77,6 +77,47 @@ TEST(ProcessRunner, StreamsStdoutAndReportsTheExit) {
   EXPECT_GT(o.exit.run_us, 0);
 }
 
+// keep_stdin_open: a long-lived child (an MCP server) is written to while it runs, and answers each line as it
+// comes; its stderr is handed over as it arrives; writes after its end are refused.
+TEST(ProcessRunner, AnOpenStdinTakesWritesWhileTheChildRuns) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string out, err;
+  std::promise<process_exit> exited;
+  process_spec spec;
+  spec.argv = {"/bin/sh", "-c", "echo started >&2; while read -r line; do echo \"got $line\"; done"};
+  spec.keep_stdin_open = true;
+  spec.kill_grace = 300ms;
+  spec.env = {{"PAIOS_TEST_TAG", tag()}};
+  spec.on_stderr = [&](std::string_view s) {
+    std::lock_guard lock{mu};
+    err.append(s);
+  };
+  auto r = process_runner::start(
+      std::move(spec),
+      [&](std::string_view s) {
+        std::lock_guard lock{mu};
+        out.append(s);
+        cv.notify_all();
+      },
+      [&](process_exit x) { exited.set_value(std::move(x)); });
+  auto wait_for = [&](const std::string& text) {
+    std::unique_lock lock{mu};
+    return cv.wait_for(lock, 5s, [&] { return out.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(r->write("one\n"));
+  EXPECT_TRUE(wait_for("got one\n")) << out;
+  EXPECT_TRUE(r->write("two\nthree\n"));
+  EXPECT_TRUE(wait_for("got three\n")) << out;
+  EXPECT_EQ(out, "got one\ngot two\ngot three\n");
+  r->cancel();
+  auto x = exited.get_future().get();
+  EXPECT_EQ(x.what, process_exit::how::cancelled);
+  EXPECT_FALSE(r->write("late\n")) << "the child is gone";
+  std::lock_guard lock{mu};
+  EXPECT_EQ(err, "started\n");
+}
+
 TEST(ProcessRunner, LargePromptsTravelOnStdin) {
   for (std::size_t size : {std::size_t{1} << 20, std::size_t{16} << 20}) {
     std::string prompt(size, 'a');

@@ -161,10 +161,57 @@ TEST(Wire, TaskListShowsPreviewsNotWholePrompts) {
   EXPECT_LE(t.value("prompt_preview", "").size(), 123u);
 }
 
+TEST(Wire, ToolsCallAndCancel) {
+  auto r = parse({{"v", 1}, {"op", "tools.call"}, {"id", "c1"}, {"name", "everything_echo"}, {"arguments", {{"message", "hi"}}}});
+  ASSERT_TRUE(r.req) << r.error.message;
+  EXPECT_EQ(r.req->what, wire::op::tools_call);
+  EXPECT_EQ(r.req->tool, "everything_echo");
+  EXPECT_EQ(json::parse(r.req->arguments), (json{{"message", "hi"}}));
+  auto bare = parse({{"v", 1}, {"op", "tools.call"}, {"name", "x"}});
+  ASSERT_TRUE(bare.req);
+  EXPECT_EQ(bare.req->arguments, "{}") << "no arguments: an empty object";
+  auto c = parse({{"v", 1}, {"op", "tools.cancel"}, {"call", "c1"}});
+  ASSERT_TRUE(c.req);
+  EXPECT_EQ(c.req->what, wire::op::tools_cancel);
+  EXPECT_EQ(c.req->call_id, "c1");
+  for (auto [frame, mentions] : std::vector<std::pair<json, std::string>>{
+           {{{"v", 1}, {"op", "tools.call"}}, "'name'"},
+           {{{"v", 1}, {"op", "tools.call"}, {"name", ""}}, "'name'"},
+           {{{"v", 1}, {"op", "tools.call"}, {"name", "x"}, {"arguments", {1, 2}}}, "'arguments'"},
+           {{{"v", 1}, {"op", "tools.cancel"}}, "'call'"},
+           {{{"v", 1}, {"op", "tools.cancel"}, {"call", ""}}, "'call'"}}) {
+    auto bad = parse(frame);
+    EXPECT_FALSE(bad.req) << frame.dump();
+    EXPECT_EQ(bad.error.code, errc::bad_request) << frame.dump();
+    EXPECT_NE(bad.error.message.find(mentions), std::string::npos) << bad.error.message;
+  }
+}
+
 TEST(Ids, TaskIdsAreUniqueAndSortable) {
   auto a = new_task_id();
   auto b = new_task_id();
   EXPECT_NE(a, b);
   EXPECT_EQ(a.substr(0, 2), "t-");
   EXPECT_LE(a.substr(0, 13), b.substr(0, 13));
+}
+
+TEST(Wire, JobsOperations) {
+  auto list = parse({{"v", 1}, {"op", "jobs.list"}});
+  ASSERT_TRUE(list.req) << list.error.message;
+  EXPECT_EQ(list.req->what, wire::op::jobs_list);
+  auto run = parse({{"v", 1}, {"op", "jobs.run"}, {"name", "nightly"}});
+  ASSERT_TRUE(run.req) << run.error.message;
+  EXPECT_EQ(run.req->what, wire::op::jobs_run);
+  EXPECT_EQ(run.req->job, "nightly");
+  auto history = parse({{"v", 1}, {"op", "jobs.history"}, {"name", "nightly"}, {"limit", 5}});
+  ASSERT_TRUE(history.req) << history.error.message;
+  EXPECT_EQ(history.req->job, "nightly");
+  EXPECT_EQ(history.req->limit, 5);
+  for (const auto& bad : {json{{"v", 1}, {"op", "jobs.run"}}, json{{"v", 1}, {"op", "jobs.run"}, {"name", ""}},
+                          json{{"v", 1}, {"op", "jobs.history"}, {"name", 3}},
+                          json{{"v", 1}, {"op", "jobs.history"}, {"name", "x"}, {"limit", 0}}}) {
+    auto r = parse(bad);
+    EXPECT_FALSE(r.req) << bad.dump();
+    EXPECT_EQ(r.error.code, errc::bad_request) << bad.dump();
+  }
 }

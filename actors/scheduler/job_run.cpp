@@ -1,0 +1,173 @@
+#include "actors/scheduler/job_run.hpp"
+
+#include <sys/statvfs.h>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/obs/event_sink.hpp"
+#include "actors/supervisor/supervisor.hpp"
+#include "messages/caf_types.hpp"
+#include "messages/ids.hpp"
+
+namespace paios {
+namespace {
+
+constexpr auto kAskTimeout = std::chrono::seconds(5);
+constexpr std::size_t kSummaryBytes = 400;
+
+struct run_state {
+  job_run_spec spec;
+  caf::actor scheduler;
+  std::string task_id;
+  std::int64_t start_us = 0;
+  bool answered = false;
+  static inline const char* name = "job_run";
+};
+
+using run_actor = caf::stateful_actor<run_state>;
+
+caf::actor lookup(run_actor* self, caf::atom_value name) { return self->system().registry().get<caf::actor>(name); }
+
+std::string cut(std::string text) {
+  if (text.size() <= kSummaryBytes) return text;
+  std::size_t n = kSummaryBytes;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;  // not inside a UTF-8 sequence
+  return text.substr(0, n) + "...";
+}
+
+void answer(run_actor* self, const std::string& outcome, const std::string& summary) {
+  auto& st = self->state;
+  if (st.answered) return;
+  st.answered = true;
+  self->send(st.scheduler, done_atom::value, st.spec.run_id, outcome, cut(summary), st.task_id);
+  self->quit();
+}
+
+void cancel_task(run_actor* self) {
+  auto& st = self->state;
+  if (st.task_id.empty()) return;
+  if (auto d = lookup(self, dispatch_name::value)) caf::anon_send(d, cancel_atom::value, st.task_id);
+}
+
+void run_task(run_actor* self) {
+  auto& st = self->state;
+  auto d = lookup(self, dispatch_name::value);
+  if (!d) return answer(self, "failed", "the dispatcher is not running");
+  task_spec t;
+  t.prompt = st.spec.job.prompt;
+  t.brain = st.spec.job.brain;
+  t.trace_id = st.spec.trace_id;
+  t.parent_span = st.spec.span;
+  t.timeout_ms = st.spec.job.timeout_ms;
+  t.created_ms = now_ms();
+  self->send(d, submit_atom::value, std::move(t), caf::actor_cast<caf::actor>(self), std::string{"job"},
+             st.spec.run_id, false);
+}
+
+std::int64_t free_mb(const std::filesystem::path& dir) {
+  struct statvfs fs {};
+  if (::statvfs(dir.c_str(), &fs) != 0) return -1;
+  return static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize) / (1024 * 1024);
+}
+
+void finish_heartbeat(run_actor* self, const nlohmann::json& brains, std::vector<std::string> problems) {
+  auto& st = self->state;
+  const std::pair<const char*, caf::atom_value> stores[] = {
+      {"state_store", store_name::value}, {"obs_store", obs_name::value}, {"kb_store", kb_name::value}};
+  for (auto& [name, atom] : stores)
+    if (!lookup(self, atom)) problems.push_back(std::string(name) + " is not running");
+  const auto mb = free_mb(st.spec.data_dir);
+  if (mb >= 0 && mb < st.spec.min_free_mb)
+    problems.push_back("only " + std::to_string(mb) + " MB free under " + st.spec.data_dir.string());
+  nlohmann::json data{{"problems", problems}, {"brains", brains}, {"free_mb", mb}};
+  auto trace = parse_trace_id(st.spec.trace_id).value_or(new_trace());
+  emit_span("scheduler", "heartbeat", trace, new_span_id(), st.spec.span, st.start_us, now_us(),
+            problems.empty() ? "ok" : "problem", data.dump());
+  std::string summary;
+  for (const auto& p : problems) summary += (summary.empty() ? "" : "; ") + p;
+  if (!problems.empty()) {
+    if (auto n = lookup(self, notifier_name::value))
+      self->send(n, notify_atom::value, std::string{"PAIOS heartbeat: "} + std::to_string(problems.size()) + " problem(s)",
+                 summary, std::string{"warning"});
+    return answer(self, "ok", std::to_string(problems.size()) + " problem(s): " + summary);
+  }
+  answer(self, "ok", "all well");
+}
+
+void run_heartbeat(run_actor* self) {
+  auto d = lookup(self, dispatch_name::value);
+  if (!d) return finish_heartbeat(self, nlohmann::json::array(), {"the dispatcher is not running"});
+  self->request(d, kAskTimeout, status_atom::value)
+      .then(
+          [self](const std::string& js) {
+            auto j = nlohmann::json::parse(js, nullptr, false);
+            std::vector<std::string> problems;
+            nlohmann::json brains = nlohmann::json::object();
+            int available = 0, total = 0;
+            if (j.is_object() && j.contains("brains"))
+              for (const auto& b : j["brains"]) {
+                const auto name = b.value("name", "?");
+                const bool up = b.value("available", false);
+                std::string breaker = b.contains("breaker") && b["breaker"].is_object() ? b["breaker"].value("state", "") : "";
+                brains[name] = {{"available", up}, {"breaker", breaker}};
+                ++total;
+                if (up) ++available;
+                if (breaker == "open") problems.push_back("the breaker of brain " + name + " is open");
+              }
+            if (total > 0 && available == 0) problems.push_back("no brain is available");
+            finish_heartbeat(self, brains, std::move(problems));
+          },
+          [self](caf::error& e) {
+            finish_heartbeat(self, nlohmann::json::object(), {"the dispatcher did not answer: " + caf::to_string(e)});
+          });
+}
+
+caf::behavior run_behavior(run_actor* self, job_run_spec spec, caf::actor scheduler) {
+  guard_actor(self, "job_run " + spec.job.name);
+  auto& st = self->state;
+  st.spec = std::move(spec);
+  st.scheduler = std::move(scheduler);
+  st.start_us = now_us();
+  self->monitor(st.scheduler);
+  self->set_down_handler([self](caf::down_msg& m) {
+    if (m.source == self->state.scheduler.address()) {
+      cancel_task(self);
+      self->quit();
+    }
+  });
+  self->delayed_send(self, std::chrono::milliseconds(st.spec.job.timeout_ms), tick_atom::value);
+  if (st.spec.job.action == "task") run_task(self);
+  else if (st.spec.job.builtin == "heartbeat") run_heartbeat(self);
+  else answer(self, "failed", "unknown action " + st.spec.job.action + " " + st.spec.job.builtin);
+  return {
+      [=](update_atom, task_update& u) {
+        auto& st = self->state;
+        if (!u.task_id.empty()) st.task_id = u.task_id;
+        switch (u.what) {
+          case task_update::kind::result: return answer(self, "ok", u.text);
+          case task_update::kind::error: {
+            // A daemon that stops under the run gives it no verdict: not a failure to back off from.
+            const bool stopping = u.error == errc::shutting_down || u.error == errc::interrupted;
+            return answer(self, u.error == errc::timeout ? "timeout" : stopping ? "interrupted" : "failed",
+                          std::string{to_string(u.error)} + ": " + u.message);
+          }
+          default: return;
+        }
+      },
+      [=](tick_atom) {  // the job's timeout
+        cancel_task(self);
+        answer(self, "timeout",
+               "still running after " + std::to_string(self->state.spec.job.timeout_ms) + " ms; cancelled");
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_job_run(caf::actor_system& sys, job_run_spec spec, caf::actor scheduler) {
+  return sys.spawn(run_behavior, std::move(spec), std::move(scheduler));
+}
+
+}  // namespace paios

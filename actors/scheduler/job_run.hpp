@@ -1,0 +1,37 @@
+#pragma once
+// job_run: one run of one scheduled job, an actor of its own, so that a slow job never delays the scheduler,
+// the bus or another job. Spawned by the scheduler, which it answers once:
+//   (done_atom, string run_id, string outcome, string summary, string task_id) to the scheduler;
+//   outcome "ok", "failed", "timeout", or "interrupted" (the daemon is stopping: its task was refused or
+//   interrupted; neither a success nor a failure).
+// Actions:
+//   task      submitted to the dispatcher exactly as a client's task.submit is (routed when no brain is named), in
+//             the run's trace; its result is a success, its error a failure (a brain timeout is "timeout").
+//   heartbeat asks the dispatcher for the brains and their breakers, looks up the stores, measures the free disk
+//             under PAIOS_HOME's data directory, emits a scheduler/heartbeat event, and notifies when something
+//             is wrong (an open breaker, no brain available, a store not running, too little disk). A heartbeat
+//             that finds problems still succeeds: its summary names them (`ai status` shows it).
+// At the job's timeout the run cancels its task and answers "timeout". If the scheduler goes away the run ends
+// (its task cancelled).
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "config/scheduler_config.hpp"
+
+namespace paios {
+
+struct job_run_spec {
+  std::string run_id;
+  job_config job;
+  std::string trace_id;        // 32 hex digits: the run's trace
+  std::uint64_t span = 0;      // the run's span: the parent of its task
+  std::filesystem::path data_dir;  // heartbeat: where free disk is measured
+  std::int64_t min_free_mb = 500;
+};
+
+caf::actor spawn_job_run(caf::actor_system& sys, job_run_spec spec, caf::actor scheduler);
+
+}  // namespace paios
