@@ -175,6 +175,9 @@ caf::behavior store_behavior(store_actor* self, state_store_options opts) {
       },
       [=](jobs_atom, recover_atom) {
         // The scheduler at its start: runs a stop left going are over; each job's saved state and last run.
+        // Writes that arrived before this (a run its predecessor started just before it failed) are committed
+        // first, so that they are seen and ended too.
+        flush(self);
         auto& db = *self->state.db;
         std::string err = db.interrupt_job_runs(now_ms());
         nlohmann::json out{{"states", nlohmann::json::array()}, {"last", nlohmann::json::array()}};
@@ -188,6 +191,7 @@ caf::behavior store_behavior(store_actor* self, state_store_options opts) {
         return out.dump();
       },
       [=](jobs_atom, const std::string& job, int limit) {
+        flush(self);  // a run recorded just before is in the history
         std::string err;
         auto runs = self->state.db->job_runs(job, limit, err);
         if (!err.empty()) spdlog::error("state_store: reading the runs of job {}: {}", job, err);

@@ -11,6 +11,7 @@ scripts the model's replies, a tool_use of mcp__paios__kb_search among them), an
 Usage: claude_code_e2e.py BUILD_DIR PAIOSD AI
 Exit: 0 passed; 1 failed; 77 skipped (npm cannot reach its registry, or no native binary for this machine).
 """
+import fcntl
 import glob
 import json
 import os
@@ -30,11 +31,19 @@ def log(*a):
 
 
 def claude_binary(build):
+    """Claude Code's native binary, installed into BUILD/e2e on first use; an exclusive lock on that folder keeps
+    two tests (claude_code_e2e, mcp_install_e2e) from installing it over each other."""
     prefix = os.path.join(build, "e2e")
+    os.makedirs(prefix, exist_ok=True)
+    with open(os.path.join(prefix, ".install.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return install_claude(prefix)
+
+
+def install_claude(prefix):
     pattern = os.path.join(prefix, "node_modules/@anthropic-ai/claude-code-linux-*/claude")
     found = [p for p in glob.glob(pattern) if os.access(p, os.X_OK)]
     if not found:
-        os.makedirs(prefix, exist_ok=True)
         if subprocess.run(["npm", "ping", "--fetch-retries=0"], capture_output=True, timeout=60).returncode != 0:
             log("npm cannot reach its registry: skipped")
             sys.exit(77)
