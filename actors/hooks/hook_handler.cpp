@@ -658,8 +658,10 @@ caf::behavior hook_behavior(hook_actor* self, hook_handler_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
   st.gate = std::make_unique<stop_gate>(st.opts.cfg);
+  // The spool is taken at once (what a stopped daemon left), before the gate's counts are awaited.
+  replay_spool(self);
   restore_gate_counts(self, gate_query());
-  self->send(self, tick_atom::value);
+  self->delayed_send(self, std::chrono::milliseconds{st.opts.spool_check_ms}, tick_atom::value);
   return {
       [=](hook_atom, event_record& e) -> caf::result<std::string, std::string, std::string, std::string> {
         return handle(self, e);

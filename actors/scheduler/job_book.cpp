@@ -34,7 +34,9 @@ std::vector<std::string> job_book::restore(instant now, const std::map<std::stri
   std::vector<std::string> dropped;
   for (auto& [name, e] : jobs_) {
     const auto it = saved.find(name);
+    const int running = e.status.running;  // a run started (`ai jobs run`) before the saved states came back
     e.status = job_status{};
+    e.status.running = running;
     if (it == saved.end() || it->second.schedule != e.def.when.text() || !it->second.next_due) {
       e.status.next_due = e.def.when.next_after(now, tz_);  // a new job: its first time from now
       continue;

@@ -22,6 +22,26 @@ struct notifier_state {
 
 using notifier_actor = caf::stateful_actor<notifier_state>;
 
+// One notification's command, for the helper actor that runs it. Passed as the spawn's argument: CAF 0.17
+// dereferences a null argument tuple when a function actor is spawned with none (UBSan stops the daemon there).
+struct notification {
+  std::vector<std::string> argv;
+  std::chrono::milliseconds timeout;
+  std::string title, body, severity, via;
+  std::int64_t start_us;
+};
+
+void run_notification(caf::event_based_actor* helper, const notification& n) {
+  const auto r = sched::run_command(n.argv, n.timeout);
+  const bool ok = r.started && !r.timed_out && r.exit_code == 0;
+  if (!ok)
+    spdlog::warn("notifier: {} failed: {}", n.via,
+                 !r.started ? r.error : r.timed_out ? std::string("timed out") : "exit " + std::to_string(r.exit_code));
+  emit_span("notify", n.severity, new_trace(), 0, 0, n.start_us, now_us(), ok ? "ok" : "failed",
+            json_object{}.str("title", n.title).str("body", n.body).str("via", n.via).num("exit_code", r.exit_code).done());
+  helper->quit();
+}
+
 caf::behavior notifier_behavior(notifier_actor* self, notify_config cfg) {
   guard_actor(self, "notifier");
   auto& st = self->state;
@@ -57,16 +77,7 @@ caf::behavior notifier_behavior(notifier_actor* self, notify_config cfg) {
           return;
         }
         // The command runs on a thread of its own; its end comes back as the event.
-        self->spawn<caf::detached>([argv, timeout, title, body, severity, via, start](caf::event_based_actor* helper) {
-          const auto r = sched::run_command(argv, timeout);
-          const bool ok = r.started && !r.timed_out && r.exit_code == 0;
-          if (!ok)
-            spdlog::warn("notifier: {} failed: {}", via,
-                         !r.started ? r.error : r.timed_out ? std::string("timed out") : "exit " + std::to_string(r.exit_code));
-          emit_span("notify", severity, new_trace(), 0, 0, start, now_us(), ok ? "ok" : "failed",
-                    json_object{}.str("title", title).str("body", body).str("via", via).num("exit_code", r.exit_code).done());
-          helper->quit();
-        });
+        self->spawn<caf::detached>(run_notification, notification{argv, timeout, title, body, severity, via, start});
         ++st.sent;
       },
       [=](status_atom) {

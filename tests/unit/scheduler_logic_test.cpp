@@ -372,6 +372,17 @@ TEST(JobBook, OverlapIsRefusedUnlessAllowed) {
   EXPECT_FALSE(book.status("slow").backing_off);
 }
 
+// `ai jobs run` can come before the scheduler has its saved states back: that run still counts as running.
+TEST(JobBook, ARunStartedBeforeTheRestoreStillCounts) {
+  manual_clock clock(at("2026-01-01T00:00Z"));
+  job_book book(time_zone::utc(), backoff_policy{});
+  book.add(job("slow", "every 10s"));
+  ASSERT_TRUE(book.begin_now("slow"));
+  book.restore(clock.now(), {});
+  EXPECT_EQ(book.status("slow").running, 1);
+  EXPECT_FALSE(book.begin_now("slow")) << "no overlap across the restore";
+}
+
 TEST(JobBook, ANewScheduleStartsAfresh) {
   job_book book(time_zone::utc(), backoff_policy{});
   book.add(job("j", "@daily", missed_policy::run_once));
