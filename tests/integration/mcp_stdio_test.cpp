@@ -8,16 +8,12 @@
 #include <set>
 #include <thread>
 
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validation_results.hpp>
-#include <valijson/validator.hpp>
-
 #include "tests/support/mcp_child.hpp"
+#include "tests/support/json_schema.hpp"
 #include "tests/support/test_support.hpp"
 
 using nlohmann::json;
+using paios::test::schema_error;
 using paios::test::daemon_process;
 using paios::test::mcp_child;
 using std::chrono::milliseconds;
@@ -40,24 +36,6 @@ std::vector<std::string> ai_mcp(const daemon_process& d, std::vector<std::string
   std::vector<std::string> argv{paios::test::ai_path().string(), "--home", d.home().string(), "mcp"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return argv;
-}
-
-std::string schema_error(const json& schema, const json& value) {
-  valijson::Schema s;
-  valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter sa(schema);
-  parser.populateSchema(sa, s);
-  valijson::Validator v;
-  valijson::ValidationResults results;
-  valijson::adapters::NlohmannJsonAdapter target(value);
-  if (v.validate(s, target, &results)) return {};
-  std::string out;
-  valijson::ValidationResults::Error e;
-  while (results.popError(e)) {
-    for (auto& c : e.context) out += c;
-    out += ": " + e.description + "\n";
-  }
-  return out;
 }
 
 json initialize(mcp_child& m, const std::string& version = "2025-11-25") {

@@ -6,44 +6,21 @@
 
 #include <set>
 
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validation_results.hpp>
-#include <valijson/validator.hpp>
-
 #include "bridges/mcp/jsonrpc.hpp"
 #include "bridges/mcp/mcp_server.hpp"
 #include "bridges/mcp/tool_registry.hpp"
 #include "bridges/mcp/tool_set.hpp"
 #include "cli/client.hpp"
 #include "messages/wire.hpp"
+#include "tests/support/json_schema.hpp"
 
 using nlohmann::json;
+using paios::test::schema_error;
 using paios::mcp::session;
 using paios::mcp::tool_set;
 namespace jsonrpc = paios::jsonrpc;
 
 namespace {
-
-// "" when `value` satisfies `schema` (draft 7, as MCP clients read it), else valijson's first complaint.
-std::string schema_error(const json& schema, const json& value) {
-  valijson::Schema s;
-  valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter sa(schema);
-  parser.populateSchema(sa, s);
-  valijson::Validator v;
-  valijson::ValidationResults results;
-  valijson::adapters::NlohmannJsonAdapter target(value);
-  if (v.validate(s, target, &results)) return {};
-  valijson::ValidationResults::Error e;
-  std::string out;
-  while (results.popError(e)) {
-    for (auto& c : e.context) out += c;
-    out += ": " + e.description + "\n";
-  }
-  return out;
-}
 
 const json& registry() {
   static const json doc = json::parse(paios::mcp::registry_text());
