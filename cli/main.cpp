@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <optional>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 #include <CLI/CLI.hpp>
@@ -612,6 +613,39 @@ int main(int argc, char** argv) {
   jobs_history->add_option("name", job_name, "the job")->required();
   jobs_history->add_option("--limit", jobs_limit, "how many")->check(CLI::Range(1, 1000));
 
+  auto* watch = app.add_subcommand("watch", "watched folders: what arrives is classified and acted on (images described "
+                                            "into the knowledge base, documents ingested, media notified)");
+  std::string watch_dir;
+  std::vector<std::string> watch_classes;
+  auto* watch_list = watch->add_subcommand("list", "the watched folders and their counts (the default)");
+  auto* watch_add = watch->add_subcommand("add", "watch a folder (kept by the daemon; the configuration file is not "
+                                                 "touched)");
+  watch_add->add_option("dir", watch_dir, "the folder (need not exist yet)")->required();
+  watch_add->add_option("--class", watch_classes, "act only on these classes (the rest are recorded): image, "
+                                                  "document, media, code, archive, other")
+      ->check(CLI::IsMember({"image", "document", "media", "code", "archive", "other"}));
+  auto* watch_rm = watch->add_subcommand("rm", "stop watching a folder added with `ai watch add`");
+  watch_rm->add_option("dir", watch_dir, "the folder")->required();
+  (void)watch_list;
+
+  auto* pipeline = app.add_subcommand("pipeline", "pipelines: the configured ones; run one; its runs, steps and outputs; "
+                                                  "resume a failed or interrupted run");
+  std::string pipeline_name, pipeline_input, pipeline_run_id;
+  int pipeline_limit = 20;
+  bool pipeline_wait = false;
+  auto* pipeline_run = pipeline->add_subcommand("run", "start a run (it goes on in the daemon; --wait follows it to its end)");
+  pipeline_run->add_option("name", pipeline_name, "the pipeline")->required();
+  pipeline_run->add_option("--input", pipeline_input, "the run's input: JSON (a text that is not JSON is taken as a string)");
+  pipeline_run->add_flag("--wait", pipeline_wait, "wait for the end and show the run; exit 1 unless it succeeded");
+  auto* pipeline_runs = pipeline->add_subcommand("runs", "runs, newest first: state, time, each step's state");
+  pipeline_runs->add_option("name", pipeline_name, "only this pipeline's runs");
+  pipeline_runs->add_option("--limit", pipeline_limit, "how many")->check(CLI::Range(1, 1000));
+  auto* pipeline_show = pipeline->add_subcommand("show", "one run: its steps with their outputs and errors");
+  pipeline_show->add_option("run", pipeline_run_id, "the run's id")->required();
+  auto* pipeline_resume = pipeline->add_subcommand("resume", "go on with a failed, timed out or interrupted run from the step that stopped it");
+  pipeline_resume->add_option("run", pipeline_run_id, "the run's id")->required();
+  pipeline_resume->add_flag("--wait", pipeline_wait, "wait for the end and show the run; exit 1 unless it succeeded");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -762,6 +796,60 @@ int main(int argc, char** argv) {
     if (*jobs_run || *jobs_history) req["name"] = job_name;
     if (*jobs_history) req["limit"] = jobs_limit;
     return show(opt, req, *jobs_run ? paios::render_job_started : *jobs_history ? paios::render_job_history : paios::render_jobs);
+  }
+  if (*watch) {
+    if (*watch_add || *watch_rm) {
+      std::error_code ec;
+      auto abs = std::filesystem::absolute(watch_dir, ec);
+      auto req = request(*watch_add ? "watch.add" : "watch.rm");
+      req["path"] = ec ? watch_dir : abs.lexically_normal().string();
+      if (*watch_add && !watch_classes.empty()) req["classes"] = watch_classes;
+      return show(opt, req, *watch_add ? paios::render_watch_added : paios::render_watch_removed);
+    }
+    return show(opt, request("watch.list"), paios::render_watch_list);
+  }
+  if (*pipeline) {
+    if (*pipeline_runs) {
+      auto req = request("pipeline.runs");
+      if (!pipeline_name.empty()) req["name"] = pipeline_name;
+      req["limit"] = pipeline_limit;
+      return show(opt, req, paios::render_pipeline_runs);
+    }
+    if (*pipeline_show) {
+      auto req = request("pipeline.get");
+      req["run_id"] = pipeline_run_id;
+      return show(opt, req, paios::render_pipeline_run);
+    }
+    if (!*pipeline_run && !*pipeline_resume) return show(opt, request("pipeline.list"), paios::render_pipelines);
+    auto req = request(*pipeline_run ? "pipeline.run" : "pipeline.resume");
+    if (*pipeline_run) {
+      req["name"] = pipeline_name;
+      if (!pipeline_input.empty()) {
+        auto input = json::parse(pipeline_input, nullptr, false);
+        req["input"] = input.is_discarded() ? json(pipeline_input) : input;
+      }
+    } else {
+      req["run_id"] = pipeline_run_id;
+    }
+    if (!pipeline_wait) return show(opt, req, *pipeline_run ? paios::render_pipeline_started : paios::render_pipeline_resumed);
+    auto started = call(opt, req, code);
+    if (!started) return code;
+    if (!opt.json_out)
+      std::cout << (*pipeline_run ? paios::render_pipeline_started(*started) : paios::render_pipeline_resumed(*started))
+                << std::flush;
+    // Follows the run's record until it ends: the run goes on in the daemon whatever happens to this client.
+    auto get = request("pipeline.get");
+    get["run_id"] = started->value("run_id", "");
+    for (;;) {
+      auto run = call(opt, get, code);
+      if (!run) return code;
+      const auto state = (*run)["run"].value("state", "");
+      if (state != "running") {
+        std::cout << (opt.json_out ? run->dump() + "\n" : paios::render_pipeline_run(*run));
+        return state == "ok" ? kExitOk : kExitError;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
   }
   if (*task || *cancel) {
     auto req = request(*task ? "task.get" : "task.cancel");

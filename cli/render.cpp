@@ -23,12 +23,6 @@ std::size_t display_width(const std::string& s) {
   return n;
 }
 
-std::string pad(std::string s, std::size_t width) {
-  auto w = display_width(s);
-  if (w < width) s.append(width - w, ' ');
-  return s;
-}
-
 void render_tree(std::ostringstream& out, const json& tree, const std::string& indent) {
   const auto& children = tree.contains("children") ? tree["children"] : json::array();
   for (std::size_t i = 0; i < children.size(); ++i) {
@@ -47,6 +41,13 @@ void render_tree(std::ostringstream& out, const json& tree, const std::string& i
 }
 
 }  // namespace
+
+std::string pad(std::string s, std::size_t width) {
+  auto w = display_width(s);
+  if (w < width) s.append(width - w, ' ');
+  return s;
+}
+
 
 std::string human_duration(std::int64_t ms) {
   char buf[64];
@@ -109,6 +110,7 @@ std::string render_status(const json& r) {
     out << "\n";
   }
   out << render_jobs_status(r.value("jobs", json()));
+  out << render_watch_status(r.value("watchers", json()));
   const auto& tree = r.value("tree", json::object());
   out << "\nactor tree:\n  " << tree.value("name", "root") << " (" << tree.value("strategy", "?") << ")\n";
   render_tree(out, tree, "  ");

@@ -27,6 +27,19 @@ std::string render_jobs(const nlohmann::json& reply);
 std::string render_job_started(const nlohmann::json& reply);
 std::string render_job_history(const nlohmann::json& reply);
 std::string render_jobs_status(const nlohmann::json& jobs);
+// cli/render_pipelines.cpp: pipeline.list, pipeline.run, pipeline.runs, pipeline.get, pipeline.resume.
+std::string render_pipelines(const nlohmann::json& reply);
+std::string render_pipeline_started(const nlohmann::json& reply);
+std::string render_pipeline_runs(const nlohmann::json& reply);
+std::string render_pipeline_run(const nlohmann::json& reply);
+std::string render_pipeline_resumed(const nlohmann::json& reply);
+// cli/render_watch.cpp: watch.list, watch.add, watch.rm, and the watchers part of status ("" when absent).
+std::string render_watch_list(const nlohmann::json& reply);
+std::string render_watch_added(const nlohmann::json& reply);
+std::string render_watch_removed(const nlohmann::json& reply);
+std::string render_watch_status(const nlohmann::json& watchers);
+// `s` followed by spaces up to `width` terminal columns (UTF-8 aware).
+std::string pad(std::string s, std::size_t width);
 std::string human_duration(std::int64_t ms);
 std::string human_micros(std::int64_t us);
 

@@ -11,11 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string padded(std::string s, std::size_t width) {
-  if (s.size() < width) s.append(width - s.size(), ' ');
-  return s;
-}
-
 // "in 4m10s", "now", "5 s ago".
 std::string relative(std::int64_t at_ms) {
   const auto d = at_ms - now_ms();
@@ -40,14 +35,14 @@ std::string render_jobs(const json& r) {
   std::ostringstream out;
   const auto& jobs = r.value("jobs", json::array());
   if (jobs.empty()) return "no jobs (configure scheduler.jobs)\n";
-  out << padded("job", 14) << padded("schedule", 18) << padded("next run", 16) << "last run\n";
+  out << pad("job", 14) << pad("schedule", 18) << pad("next run", 16) << "last run\n";
   for (const auto& j : jobs) {
     std::string next = j["next_due_ms"].is_number() ? relative(j["next_due_ms"].get<std::int64_t>()) : "-";
     if (j.value("running", 0) > 0) next = "running";
     else if (j.value("backing_off", false)) next += " (backoff)";
-    out << padded(j.value("name", "?"), 14) << padded(j.value("schedule", ""), 18) << padded(next, 16)
+    out << pad(j.value("name", "?"), 14) << pad(j.value("schedule", ""), 18) << pad(next, 16)
         << last_line(j.value("last", json())) << "\n";
-    if (j.value("failures", 0) > 0) out << padded("", 14) << j.value("failures", 0) << " failures in a row\n";
+    if (j.value("failures", 0) > 0) out << pad("", 14) << j.value("failures", 0) << " failures in a row\n";
   }
   out << "(times in " << r.value("timezone", "UTC") << ")\n";
   return out.str();
@@ -65,8 +60,8 @@ std::string render_job_history(const json& r) {
   for (const auto& run : runs) {
     const auto start = run.value("started_ms", std::int64_t{0});
     const auto end = run.value("ended_ms", std::int64_t{0});
-    out << padded(run.value("outcome", "?"), 12) << padded(relative(start), 16)
-        << padded(end ? human_duration(end - start) : "-", 10) << padded(run.value("trigger", ""), 10)
+    out << pad(run.value("outcome", "?"), 12) << pad(relative(start), 16)
+        << pad(end ? human_duration(end - start) : "-", 10) << pad(run.value("trigger", ""), 10)
         << run.value("trace_id", "") << "\n";
     const auto summary = run.value("summary", "");
     if (!summary.empty()) out << "  " << summary.substr(0, 200) << "\n";
@@ -81,7 +76,7 @@ std::string render_jobs_status(const json& jobs) {
   const auto& hb = jobs.value("heartbeat", json());
   out << "\n  last heartbeat: " << (hb.is_object() ? last_line(hb) : "none yet") << "\n";
   for (const auto& j : jobs.value("failing", json::array())) {
-    out << "  FAILING " << padded(j.value("name", "?"), 14) << j.value("failures", 0) << " in a row, ";
+    out << "  FAILING " << pad(j.value("name", "?"), 14) << j.value("failures", 0) << " in a row, ";
     if (j["next_due_ms"].is_number()) out << "next try " << relative(j["next_due_ms"].get<std::int64_t>());
     out << " · " << last_line(j.value("last", json())) << "\n";
   }

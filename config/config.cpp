@@ -523,6 +523,8 @@ void check_meaning(const json& doc, std::vector<std::string>& errors) {
   if (doc.contains("mcp")) check_mcp_config(doc["mcp"], errors);
   check_mcp_brains(doc, errors);
   if (doc.contains("scheduler")) check_scheduler_config(doc, errors);
+  if (doc.contains("watchers")) check_watcher_config(doc, errors);
+  check_pipelines_config(doc, errors);
   if (doc.contains("obs") && doc["obs"].is_object()) {
     const auto& obs = doc["obs"];
     check_http_endpoint(obs, errors);
@@ -694,6 +696,8 @@ daemon_config read_config(const json& doc) {
   c.mcp_servers = read_mcp_config(doc.at("mcp"));
   c.scheduler = read_scheduler_config(doc.at("scheduler"));
   c.notify = read_notify_config(doc.at("notify"));
+  c.watchers = read_watcher_config(doc.at("watchers"));
+  c.pipelines = read_pipelines_config(doc.value("pipelines", json::object()));
   for (auto& [name, b] : doc.at("brains").items())  // nlohmann's object is a std::map: name order
     if (brain_field(b, "enabled") == true) c.brains.push_back(read_brain(name, b, doc.at("breaker")));
   c.merged = doc;

@@ -19,7 +19,9 @@
 #include "config/breaker_config.hpp"
 #include "config/hooks_config.hpp"
 #include "config/mcp_config.hpp"
+#include "config/pipeline_config.hpp"
 #include "config/scheduler_config.hpp"
+#include "config/watcher_config.hpp"
 
 namespace paios {
 
@@ -109,6 +111,8 @@ struct daemon_config {
   std::vector<mcp_server_config> mcp_servers;  // enabled MCP servers (mcp.servers), in name order
   scheduler_config scheduler;        // the scheduler's jobs, time zone, backoff (actors/scheduler)
   notify_config notify;              // how the notifier reaches a person
+  watcher_config watchers;           // the watched folders and what each class of file leads to (actors/watcher)
+  std::vector<pipeline_config> pipelines;  // enabled pipelines, in name order (actors/pipeline)
   std::vector<brain_config> brains;  // enabled brains, in name order
   nlohmann::json merged;             // the validated merged document (ai status, debugging, the router)
 };

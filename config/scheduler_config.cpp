@@ -7,6 +7,8 @@
 
 namespace paios {
 
+using nlohmann::json;
+
 scheduler_config read_scheduler_config(const nlohmann::json& s) {
   scheduler_config c;
   c.timezone = s.value("timezone", "");
@@ -74,8 +76,14 @@ void check_scheduler_config(const nlohmann::json& doc, std::vector<std::string>&
     }
     if (!j.contains("action") || !j["action"].is_object()) continue;
     const auto& a = j["action"];
-    if (a.contains("pipeline"))
-      errors.push_back(path + ".action.pipeline: pipelines are not available yet; use a task or a builtin");
+    if (a.contains("pipeline") && a["pipeline"].is_string()) {
+      const auto pipeline = a["pipeline"].get<std::string>();
+      const auto& ps = doc.contains("pipelines") && doc["pipelines"].is_object() ? doc["pipelines"] : json::object();
+      if (!ps.contains(pipeline) || !ps[pipeline].is_object())
+        errors.push_back(path + ".action.pipeline: no pipeline named \"" + pipeline + "\"");
+      else if (!ps[pipeline].value("enabled", true))
+        errors.push_back(path + ".action.pipeline: pipeline \"" + pipeline + "\" is disabled");
+    }
     if (a.contains("task") && a["task"].is_object() && a["task"].contains("brain") && a["task"]["brain"].is_string()) {
       const auto brain = a["task"]["brain"].get<std::string>();
       const bool known = doc.contains("brains") && doc["brains"].is_object() && doc["brains"].contains(brain);

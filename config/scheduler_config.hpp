@@ -16,7 +16,7 @@ struct job_config {
   std::string action;                 // "task" | "builtin" | "pipeline"
   std::string prompt, brain;          // task: brain "" = routed like a client's task
   std::string builtin;                // builtin: "heartbeat"
-  std::string pipeline;               // pipeline: its name (pipelines are not built yet; refused by the check)
+  std::string pipeline;               // pipeline: its name (a configured, enabled pipeline)
   std::int64_t timeout_ms = 600000;
   bool allow_overlap = false;
   bool run_once_missed = false;       // missed: "run_once" (true) or "skip"
@@ -40,7 +40,8 @@ struct notify_config {
 scheduler_config read_scheduler_config(const nlohmann::json& section);
 notify_config read_notify_config(const nlohmann::json& section);
 // Checks beyond the schema, each error "scheduler.<path>: message": schedules that do not parse, an unknown
-// time zone, a brain that is not configured, pipelines (not available yet), a backoff whose start passes its max.
+// time zone, a brain that is not configured, a pipeline that is not configured or is disabled, a backoff whose
+// start passes its max.
 void check_scheduler_config(const nlohmann::json& doc, std::vector<std::string>& errors);
 
 }  // namespace paios

@@ -10,9 +10,11 @@
 #include "actors/kb/kb_store.hpp"
 #include "actors/mcp_client/mcp_client.hpp"
 #include "actors/obs/obs_store.hpp"
+#include "actors/pipeline/pipelines.hpp"
 #include "actors/scheduler/notifier.hpp"
 #include "actors/scheduler/scheduler.hpp"
 #include "actors/state_store/state_store.hpp"
+#include "actors/watcher/watchers.hpp"
 #include "bridges/http/http_bridge.hpp"
 #include "bridges/zmq/zmq_bridge.hpp"
 #include "messages/caf_types.hpp"
@@ -111,6 +113,8 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   sched.config = cfg.scheduler;
   sched.data_dir = ctx.home.data_dir();
   auto notify = cfg.notify;
+  pipelines_options pipes{cfg.pipelines};
+  auto watchers = cfg.watchers;
 
   supervisor_spec root{"root", restart_strategy::one_for_one, cfg.supervision.max_restarts, within, {}};
   root.children = {
@@ -128,6 +132,8 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
                                 })},
       {"notifier", registered(notifier_name::value, [notify](caf::actor_system& sys) { return spawn_notifier(sys, notify); })},
       {"scheduler", registered(sched_name::value, [sched](caf::actor_system& sys) { return spawn_scheduler(sys, sched); })},
+      {"pipelines", registered(pipes_name::value, [pipes](caf::actor_system& sys) { return spawn_pipelines(sys, pipes); })},
+      {"watchers", registered(watch_name::value, [watchers](caf::actor_system& sys) { return spawn_watchers(sys, watchers); })},
       {"zmq_bridge", registered(bridge_name::value, [bridge](caf::actor_system& sys) { return spawn_zmq_bridge(sys, bridge); })},
       {"http_bridge", registered(http_name::value, [http](caf::actor_system& sys) { return spawn_http_bridge(sys, http); })},
   };

@@ -5,10 +5,17 @@
 //   root (one_for_one)
 //   ├── state_store        owns state.sqlite
 //   ├── obs_store          owns observability.sqlite: the events of every operation
+//   ├── kb_store           owns kb.sqlite: the knowledge base
 //   ├── brains (one_for_one)
 //   │   └── brain:<name>   one per configured brain
+//   ├── mcp (one_for_one)
+//   │   └── mcp:<name>     one per configured MCP server
 //   ├── hooks              Claude Code hook events: context, the Stop gate, ingest, learnings, the spool
 //   ├── dispatcher         the in-flight table, failover
+//   ├── notifier           tells a person
+//   ├── scheduler          the jobs (each run an actor of its own)
+//   ├── pipelines          the pipelines' runs (each an actor of its own)
+//   ├── watchers           the watched folders (a folder watcher each, restarted with backoff)
 //   ├── zmq_bridge         the ZeroMQ endpoints
 //   └── http_bridge        the loopback HTTP endpoint: /metrics, /healthz
 //

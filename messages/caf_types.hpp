@@ -47,11 +47,14 @@ using kb_get_atom = caf::atom_constant<caf::atom("kbget")>;       // kb store: o
 using kb_rm_atom = caf::atom_constant<caf::atom("kbrm")>;         // kb store: remove an article
 using hook_atom = caf::atom_constant<caf::atom("hook")>;          // hook handler: a Claude Code hook event
 using mcp_call_atom = caf::atom_constant<caf::atom("mcpcall")>;   // MCP client: call one of its server's tools
-using tools_atom = caf::atom_constant<caf::atom("tools")>;
+using tools_atom = caf::atom_constant<caf::atom("tools")>;        // MCP client: its server's tools, mounted
 using jobs_atom = caf::atom_constant<caf::atom("jobs")>;          // scheduler: jobs.*; state store: job records
 using jobrun_atom = caf::atom_constant<caf::atom("jobrun")>;      // state store: a job run / job state write
 using done_atom = caf::atom_constant<caf::atom("done")>;          // a job run -> the scheduler: it ended
-using notify_atom = caf::atom_constant<caf::atom("notify")>;      // notifier: tell a person        // MCP client: its server's tools, mounted
+using notify_atom = caf::atom_constant<caf::atom("notify")>;      // notifier: tell a person
+using watch_atom = caf::atom_constant<caf::atom("watch")>;        // watchers: watch.*; state store: their records
+using pipeline_atom = caf::atom_constant<caf::atom("pipeline")>;  // pipelines: pipeline.*; state store: run records
+using step_atom = caf::atom_constant<caf::atom("step")>;          // a pipeline run: one of its steps ended
 
 // Registry names of the daemon's well-known actors (CAF's registry is keyed by atom).
 using root_name = caf::atom_constant<caf::atom("root")>;
@@ -66,11 +69,14 @@ using hooks_name = caf::atom_constant<caf::atom("hooks")>;
 using mcp_name = caf::atom_constant<caf::atom("mcp")>;            // the supervisor of the MCP clients
 using sched_name = caf::atom_constant<caf::atom("scheduler")>;
 using notifier_name = caf::atom_constant<caf::atom("notifier")>;
+using watch_name = caf::atom_constant<caf::atom("watchers")>;   // the watchers' manager
+using pipes_name = caf::atom_constant<caf::atom("pipelines")>;
 // Every name above: at shutdown each is erased from the registry, which would otherwise keep its actor alive.
 inline constexpr caf::atom_value well_known_names[] = {root_name::value,     store_name::value, brains_name::value,
                                                        dispatch_name::value, bridge_name::value, obs_name::value,
                                                        http_name::value,     kb_name::value,    hooks_name::value,
-                                                       mcp_name::value,      sched_name::value, notifier_name::value};
+                                                       mcp_name::value,      sched_name::value, notifier_name::value,
+                                                       pipes_name::value,    watch_name::value};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, attachment& x) {

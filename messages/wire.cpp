@@ -14,13 +14,15 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 29> kOps = {
+constexpr std::array<std::string_view, 37> kOps = {
     "ping",           "task.submit", "task.cancel",   "task.get",     "task.list",
     "event.publish",  "status",      "debug.fault",   "route.classify", "route.list",
     "route.weights",  "route.adjust", "obs.query",    "obs.trace",    "obs.score",
     "kb.add",         "kb.search",   "kb.get",        "kb.rm",        "kb.stats",
     "kb.list",        "learnings.recall", "tools.list", "hook.event", "tools.call", "tools.cancel",
-    "jobs.list",      "jobs.run",    "jobs.history"};
+    "jobs.list",      "jobs.run",    "jobs.history",
+    "pipeline.list",  "pipeline.run", "pipeline.runs", "pipeline.get", "pipeline.resume",
+    "watch.list",     "watch.add",   "watch.rm"};
 constexpr std::size_t kMaxKbContentBytes = 32 * 1024 * 1024;
 constexpr int kMaxKbResults = 100;
 const std::array<std::string_view, 4> kKbKinds = {"document", "learning", "decision", "note"};
@@ -115,6 +117,25 @@ bool parse_query(fields& f, request& r) {
   q.min_score = static_cast<int>(min_score);
   q.max_score = static_cast<int>(max_score);
   q.limit = static_cast<int>(limit);
+  return true;
+}
+
+// watch.add, watch.rm: an absolute folder (the client resolves a relative one); watch.add: classes to act on.
+bool parse_watch(fields& f, request& r, bool with_classes) {
+  if (!f.string("path", r.path, true, 4096)) return false;
+  if (r.path.empty() || r.path[0] != '/')
+    return f.fail("field 'path' must be an absolute folder path (got '" + r.path + "')");
+  if (r.path.find('\0') != std::string::npos) return f.fail("field 'path' must not contain NUL");
+  if (!with_classes) return true;
+  auto it = f.obj.find("classes");
+  if (it == f.obj.end() || it->is_null()) return true;
+  if (!it->is_array()) return f.fail("field 'classes' must be an array of class names");
+  for (const auto& c : *it) {
+    static constexpr std::string_view known[] = {"image", "document", "media", "code", "archive", "other"};
+    if (!c.is_string() || std::find(std::begin(known), std::end(known), c.get<std::string>()) == std::end(known))
+      return f.fail("field 'classes': unknown class " + c.dump() + " (image, document, media, code, archive, other)");
+    r.classes.push_back(c.get<std::string>());
+  }
   return true;
 }
 
@@ -276,6 +297,16 @@ bool parse_tools_call(fields& f, request& r) {
   return true;
 }
 
+// pipeline.run: {name, input?}; the input is any JSON value (the first step's {{input}}, every step's {{run.input}}).
+bool parse_pipeline_run(fields& f, request& r) {
+  if (!f.string("name", r.job, true, 64)) return false;
+  if (r.job.empty()) return f.fail("field 'name' must not be empty");
+  auto it = f.obj.find("input");
+  if (it == f.obj.end() || it->is_null()) return true;
+  r.arguments = it->dump(-1, ' ', false, json::error_handler_t::replace);
+  return true;
+}
+
 }  // namespace
 
 std::string_view to_string(op o) { return kOps[static_cast<std::size_t>(o)]; }
@@ -365,6 +396,9 @@ parse_result parse_request(std::string_view frame) {
     }
     case op::tools_call: ok = parse_tools_call(f, r); break;
     case op::jobs_list: break;
+    case op::watch_list: break;
+    case op::watch_add: ok = parse_watch(f, r, true); break;
+    case op::watch_rm: ok = parse_watch(f, r, false); break;
     case op::jobs_run:
     case op::jobs_history: {
       ok = f.string("name", r.job, true, 64);
@@ -374,6 +408,19 @@ parse_result parse_request(std::string_view frame) {
       r.limit = static_cast<int>(limit);
       break;
     }
+    case op::pipeline_list: break;
+    case op::pipeline_run: ok = parse_pipeline_run(f, r); break;
+    case op::pipeline_runs: {
+      std::int64_t limit = r.limit;
+      ok = f.string("name", r.job, false, 64) && f.integer("limit", limit, 1, kMaxListLimit);
+      r.limit = static_cast<int>(limit);
+      break;
+    }
+    case op::pipeline_get:
+    case op::pipeline_resume:
+      ok = f.string("run_id", r.task_id, true, 64);
+      if (ok && r.task_id.empty()) ok = f.fail("field 'run_id' must not be empty");
+      break;
     case op::tools_cancel:
       ok = f.string("call", r.call_id, true, kMaxIdBytes);
       if (ok && r.call_id.empty()) ok = f.fail("field 'call' must not be empty");

@@ -48,7 +48,30 @@ void answer(run_actor* self, const std::string& outcome, const std::string& summ
 void cancel_task(run_actor* self) {
   auto& st = self->state;
   if (st.task_id.empty()) return;
+  if (st.spec.job.action == "pipeline") {
+    if (auto p = lookup(self, pipes_name::value))
+      caf::anon_send(p, pipeline_atom::value, std::string{"cancel"},
+                     nlohmann::json{{"run_id", st.task_id}, {"reason", "job " + st.spec.job.name + " timed out"}}.dump());
+    return;
+  }
   if (auto d = lookup(self, dispatch_name::value)) caf::anon_send(d, cancel_atom::value, st.task_id);
+}
+
+// A pipeline job: the run is started in the job run's trace and waited for; its id is the run's task_id.
+void run_pipeline(run_actor* self) {
+  auto& st = self->state;
+  auto p = lookup(self, pipes_name::value);
+  if (!p) return answer(self, "failed", "the pipelines actor is not running");
+  nlohmann::json args{{"name", st.spec.job.pipeline}, {"trigger", "job:" + st.spec.job.name},
+                      {"trace_id", st.spec.trace_id}, {"parent_span", st.spec.span}};
+  self->request(p, kAskTimeout, pipeline_atom::value, std::string{"run"}, args.dump(), caf::actor_cast<caf::actor>(self))
+      .then(
+          [self](const std::string& code, const std::string& message, const std::string& body) {
+            if (!code.empty()) return answer(self, "failed", "pipeline " + self->state.spec.job.pipeline + ": " + code + ": " + message);
+            auto j = nlohmann::json::parse(body, nullptr, false);
+            if (j.is_object()) self->state.task_id = j.value("run_id", "");
+          },
+          [self](caf::error& e) { answer(self, "failed", "the pipelines actor did not answer: " + caf::to_string(e)); });
 }
 
 void run_task(run_actor* self) {
@@ -139,6 +162,7 @@ caf::behavior run_behavior(run_actor* self, job_run_spec spec, caf::actor schedu
   });
   self->delayed_send(self, std::chrono::milliseconds(st.spec.job.timeout_ms), tick_atom::value);
   if (st.spec.job.action == "task") run_task(self);
+  else if (st.spec.job.action == "pipeline") run_pipeline(self);
   else if (st.spec.job.builtin == "heartbeat") run_heartbeat(self);
   else answer(self, "failed", "unknown action " + st.spec.job.action + " " + st.spec.job.builtin);
   return {
@@ -155,6 +179,13 @@ caf::behavior run_behavior(run_actor* self, job_run_spec spec, caf::actor schedu
           }
           default: return;
         }
+      },
+      [=](done_atom, const std::string& run_id, const std::string& state, const std::string& error,
+          const std::string& output) {  // the end of a pipeline job's run
+        if (run_id != self->state.task_id) return;
+        const auto& pipeline = self->state.spec.job.pipeline;
+        if (state == "ok") return answer(self, "ok", "pipeline " + pipeline + " ok: " + output);
+        answer(self, state == "timeout" ? "timeout" : "failed", "pipeline " + pipeline + " " + state + ": " + error);
       },
       [=](tick_atom) {  // the job's timeout
         cancel_task(self);

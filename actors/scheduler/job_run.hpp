@@ -11,7 +11,10 @@
 //             under PAIOS_HOME's data directory, emits a scheduler/heartbeat event, and notifies when something
 //             is wrong (an open breaker, no brain available, a store not running, too little disk). A heartbeat
 //             that finds problems still succeeds: its summary names them (`ai status` shows it).
-// At the job's timeout the run cancels its task and answers "timeout". If the scheduler goes away the run ends
+//   pipeline  starts a run of the pipeline (the pipelines actor) in the run's trace and waits for its end: "ok"
+//             when it succeeds, "timeout" when the pipeline's own timeout passed, else "failed" (the run's error is
+//             the summary; the run's id is the job run's task_id, for `ai pipeline show`).
+// At the job's timeout the run cancels its task (or its pipeline run) and answers "timeout". If the scheduler goes away the run ends
 // (its task cancelled).
 #include <cstdint>
 #include <filesystem>

@@ -79,7 +79,61 @@ CREATE TABLE IF NOT EXISTS job_state (
   failures INTEGER NOT NULL DEFAULT 0,
   updated_ms INTEGER NOT NULL
 );
-PRAGMA user_version = 3;
+-- Version 4: pipeline runs and each run's steps, with their outputs (actors/pipeline).
+CREATE TABLE IF NOT EXISTS pipeline_runs (
+  id TEXT PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'running',
+  trigger TEXT NOT NULL DEFAULT '',
+  input TEXT NOT NULL DEFAULT 'null',
+  step INTEGER NOT NULL DEFAULT 0,
+  step_name TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  started_ms INTEGER NOT NULL,
+  ended_ms INTEGER NOT NULL DEFAULT 0,
+  trace_id TEXT NOT NULL DEFAULT '',
+  resumes INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS pipeline_runs_by_pipeline ON pipeline_runs(pipeline, started_ms);
+CREATE INDEX IF NOT EXISTS pipeline_runs_by_time ON pipeline_runs(started_ms);
+CREATE INDEX IF NOT EXISTS pipeline_runs_by_state ON pipeline_runs(state);
+CREATE TABLE IF NOT EXISTS pipeline_steps (
+  run_id TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  state TEXT NOT NULL,
+  started_ms INTEGER NOT NULL,
+  ended_ms INTEGER NOT NULL DEFAULT 0,
+  output TEXT NOT NULL DEFAULT '',
+  output_bytes INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  attempts INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (run_id, idx)
+);
+-- Version 4 too: the folders added by `ai watch add` (configured ones live in the user's file), and each watched
+-- file's latest content and what was done with it (actors/watcher: nothing twice, nothing missed).
+CREATE TABLE IF NOT EXISTS watch_folders (
+  path TEXT PRIMARY KEY,
+  classes TEXT NOT NULL DEFAULT '',
+  added_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS watch_files (
+  path TEXT PRIMARY KEY,
+  folder TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  class TEXT NOT NULL DEFAULT '',
+  action TEXT NOT NULL DEFAULT '',
+  outcome TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  detail TEXT NOT NULL DEFAULT '',
+  trace_id TEXT NOT NULL DEFAULT '',
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS watch_files_by_folder ON watch_files(folder);
+PRAGMA user_version = 4;
 )SQL";
 
 constexpr const char* kColumns =
@@ -423,6 +477,79 @@ std::vector<task_record> state_db::recover(bool redispatch_running, std::string&
   std::vector<task_record> out;
   if (!error.empty()) return out;
   while (stmt.step()) out.push_back(read_task(stmt));
+  error = stmt.error();
+  return out;
+}
+
+// ---- The watchers -------------------------------------------------------------------------------------------
+
+std::string state_db::save_watch_file(const watch_file_row& r, std::int64_t time_ms) {
+  std::string err;
+  auto stmt = db_->prepare(
+      "INSERT INTO watch_files (path, folder, sha256, size, mtime_ns, class, action, outcome, attempts, detail, "
+      "trace_id, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(path) DO UPDATE "
+      "SET folder = ?2, sha256 = ?3, size = ?4, mtime_ns = ?5, class = ?6, action = ?7, outcome = ?8, attempts = ?9, "
+      "detail = ?10, trace_id = ?11, updated_ms = ?12",
+      err);
+  if (!err.empty()) return err;
+  stmt.bind(1, r.path).bind(2, r.folder).bind(3, r.sha256).bind(4, static_cast<std::int64_t>(r.size));
+  stmt.bind(5, r.mtime_ns).bind(6, r.cls).bind(7, r.action).bind(8, r.outcome).bind(9, std::int64_t{r.attempts});
+  stmt.bind(10, r.detail).bind(11, r.trace_id).bind(12, time_ms);
+  return stmt.run() ? std::string{} : stmt.error();
+}
+
+std::vector<watch_file_row> state_db::watch_files(const std::string& folder, std::string& error) {
+  auto stmt = db_->prepare(
+      "SELECT path, folder, sha256, size, mtime_ns, class, action, outcome, attempts, detail, trace_id, updated_ms "
+      "FROM watch_files WHERE folder = ?1 ORDER BY path",
+      error);
+  std::vector<watch_file_row> out;
+  if (!error.empty()) return out;
+  stmt.bind(1, folder);
+  while (stmt.step()) {
+    watch_file_row r;
+    r.path = stmt.text(0);
+    r.folder = stmt.text(1);
+    r.sha256 = stmt.text(2);
+    r.size = static_cast<std::uintmax_t>(stmt.integer(3));
+    r.mtime_ns = stmt.integer(4);
+    r.cls = stmt.text(5);
+    r.action = stmt.text(6);
+    r.outcome = stmt.text(7);
+    r.attempts = static_cast<int>(stmt.integer(8));
+    r.detail = stmt.text(9);
+    r.trace_id = stmt.text(10);
+    r.updated_ms = stmt.integer(11);
+    out.push_back(std::move(r));
+  }
+  error = stmt.error();
+  return out;
+}
+
+std::string state_db::save_watch_folder(const std::string& path, const std::string& classes, std::int64_t time_ms) {
+  std::string err;
+  auto stmt = db_->prepare(
+      "INSERT INTO watch_folders (path, classes, added_ms) VALUES (?1, ?2, ?3) ON CONFLICT(path) DO UPDATE SET "
+      "classes = ?2",
+      err);
+  if (!err.empty()) return err;
+  stmt.bind(1, path).bind(2, classes).bind(3, time_ms);
+  return stmt.run() ? std::string{} : stmt.error();
+}
+
+std::string state_db::remove_watch_folder(const std::string& path) {
+  std::string err;
+  auto stmt = db_->prepare("DELETE FROM watch_folders WHERE path = ?1", err);
+  if (!err.empty()) return err;
+  stmt.bind(1, path);
+  return stmt.run() ? std::string{} : stmt.error();
+}
+
+std::vector<std::pair<std::string, std::string>> state_db::watch_folders(std::string& error) {
+  auto stmt = db_->prepare("SELECT path, classes FROM watch_folders ORDER BY path", error);
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!error.empty()) return out;
+  while (stmt.step()) out.emplace_back(stmt.text(0), stmt.text(1));
   error = stmt.error();
   return out;
 }

@@ -30,6 +30,44 @@ struct job_state_row {
   int failures = 0;
 };
 
+// One run of a pipeline (pipeline_runs). `step` is the index of the step it is on, failed on or stopped at (the
+// number of steps once it succeeded); `input` is the run's input, JSON text.
+struct pipeline_run_row {
+  std::string id, pipeline;
+  std::string state;             // running, ok, failed, timeout, cancelled, interrupted
+  std::string trigger;           // "manual", "job:<name>"
+  std::string input = "null";
+  int step = 0;
+  std::string step_name, error, trace_id;
+  std::int64_t started_ms = 0, ended_ms = 0;
+  int resumes = 0;
+};
+
+// One step of a pipeline run (pipeline_steps), written when it starts and when it ends. `output` is its JSON
+// text, cut (as a JSON string) past the record's limit; output_bytes is the full output's size.
+struct pipeline_step_row {
+  std::string run_id;
+  int index = 0;
+  std::string name, kind;
+  std::string state;             // running, ok, failed, timeout, cancelled, interrupted
+  std::int64_t started_ms = 0, ended_ms = 0;
+  std::string output;
+  std::int64_t output_bytes = 0;
+  std::string error;
+  int attempts = 1;
+};
+
+// A watched file's latest content and what was done with it (watch_files; actors/watcher/watch_ledger.hpp).
+struct watch_file_row {
+  std::string path, folder, sha256;
+  std::uintmax_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::string cls, action, outcome;  // class and action names; outcome "pending", "ok" or "failed"
+  int attempts = 0;
+  std::string detail, trace_id;      // what came of it (an article id, an error); the trace of its handling
+  std::int64_t updated_ms = 0;
+};
+
 class state_db {
  public:
   // Opens or creates the database and its schema; nullptr and `error` set on failure.
@@ -69,6 +107,22 @@ class state_db {
   std::vector<job_run_row> last_job_runs(std::string& error);
   // Runs left "running" by a stop become "interrupted" (the scheduler, at its start).
   std::string interrupt_job_runs(std::int64_t time_ms);
+
+  // The pipelines' records (actors/state_store/pipeline_records.cpp). Runs and steps are upserted by id.
+  std::string save_pipeline_run(const pipeline_run_row& r);
+  std::string save_pipeline_step(const pipeline_step_row& s);
+  // Newest first; pipeline "" for all, state "" for any.
+  std::vector<pipeline_run_row> pipeline_runs(const std::string& pipeline, const std::string& state, int limit,
+                                              std::string& error);
+  std::optional<pipeline_run_row> pipeline_run(const std::string& id, std::string& error);
+  std::vector<pipeline_step_row> pipeline_steps(const std::string& run_id, std::string& error);  // by index
+
+  // The watchers' records: one row per file path (its latest content), and the folders `ai watch add` added.
+  std::string save_watch_file(const watch_file_row& r, std::int64_t time_ms);
+  std::vector<watch_file_row> watch_files(const std::string& folder, std::string& error);  // by path
+  std::string save_watch_folder(const std::string& path, const std::string& classes, std::int64_t time_ms);
+  std::string remove_watch_folder(const std::string& path);
+  std::vector<std::pair<std::string, std::string>> watch_folders(std::string& error);  // (path, classes), by path
 
   // At boot, before anything runs: tasks left `running` by a crash become `interrupted` (or `queued` again
   // when redispatch_running); returns every `queued` task, oldest first, to be dispatched again.

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/obs/event_sink.hpp"
+#include "actors/state_store/pipeline_records.hpp"
 #include "actors/state_store/state_db.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
@@ -18,11 +19,19 @@
 namespace paios {
 namespace {
 
+// A folder that `ai watch add` added (or `ai watch rm` removed).
+struct watch_folder_op {
+  std::string path, classes;
+  bool remove = false;
+};
+
 // One row to write in the next batch. Writes of one task that meet in a batch become one row (its last
 // record; an insert if the first was): they commit together anyway, and on a busy daemon a task's "running"
 // and its outcome usually do. Each write's promise is kept, and each is answered.
 struct pending_write {
-  std::variant<task_record, breaker_record, route_record, rule_weight, job_run_row, job_state_row> item;
+  std::variant<task_record, breaker_record, route_record, rule_weight, job_run_row, job_state_row, pipeline_run_row,
+               pipeline_step_row, watch_file_row, watch_folder_op>
+      item;
   bool is_new = false;
   std::vector<caf::response_promise> promises;
   std::int64_t arrived_us = 0;  // of the first write
@@ -47,8 +56,16 @@ std::vector<std::string> commit_batch(state_db& db, const std::vector<pending_wr
       errors[i] = db.save_decision(*r);
     else if (auto* run = std::get_if<job_run_row>(&w.item))
       errors[i] = db.save_job_run(*run);
+    else if (auto* wf = std::get_if<watch_file_row>(&w.item))
+      errors[i] = db.save_watch_file(*wf, now_ms());
+    else if (auto* fo = std::get_if<watch_folder_op>(&w.item))
+      errors[i] = fo->remove ? db.remove_watch_folder(fo->path) : db.save_watch_folder(fo->path, fo->classes, now_ms());
     else if (auto* js = std::get_if<job_state_row>(&w.item))
       errors[i] = db.save_job_state(*js, now_ms());
+    else if (auto* pr = std::get_if<pipeline_run_row>(&w.item))
+      errors[i] = db.save_pipeline_run(*pr);
+    else if (auto* ps = std::get_if<pipeline_step_row>(&w.item))
+      errors[i] = db.save_pipeline_step(*ps);
     else
       errors[i] = db.save_weight(std::get<rule_weight>(w.item));
   }
@@ -139,6 +156,57 @@ caf::result<std::string> enqueue(store_actor* self, pending_write w) {
   return promise;
 }
 
+// The watchers' records travel as JSON text, like the scheduler's.
+nlohmann::json watch_file_json(const watch_file_row& r) {
+  return {{"path", r.path},         {"folder", r.folder},   {"sha256", r.sha256},     {"size", r.size},
+          {"mtime_ns", r.mtime_ns}, {"class", r.cls},       {"action", r.action},     {"outcome", r.outcome},
+          {"attempts", r.attempts}, {"detail", r.detail},   {"trace_id", r.trace_id}, {"updated_ms", r.updated_ms}};
+}
+
+caf::result<std::string> watch_op(store_actor* self, const std::string& op, const std::string& arg) {
+  if (op == "file") {
+    auto j = nlohmann::json::parse(arg, nullptr, false);
+    if (!j.is_object()) return std::string{"a watched file's record is not a JSON object"};
+    watch_file_row r;
+    r.path = j.value("path", "");
+    r.folder = j.value("folder", "");
+    r.sha256 = j.value("sha256", "");
+    r.size = j.value("size", std::uintmax_t{0});
+    r.mtime_ns = j.value("mtime_ns", std::int64_t{0});
+    r.cls = j.value("class", "");
+    r.action = j.value("action", "");
+    r.outcome = j.value("outcome", "");
+    r.attempts = j.value("attempts", 0);
+    r.detail = j.value("detail", "");
+    r.trace_id = j.value("trace_id", "");
+    return enqueue(self, pending_write{std::move(r), true, {}});
+  }
+  if (op == "add" || op == "rm") {
+    auto j = nlohmann::json::parse(arg, nullptr, false);
+    if (!j.is_object() || !j.contains("path")) return std::string{"a watched folder's record needs a path"};
+    return enqueue(self, pending_write{watch_folder_op{j.value("path", ""), j.value("classes", ""), op == "rm"}, true, {}});
+  }
+  // Reads: what was written before them is committed first.
+  flush(self);
+  std::string err;
+  nlohmann::json out = nlohmann::json::object();
+  if (op == "files") {
+    auto& files = out["files"] = nlohmann::json::array();
+    for (const auto& r : self->state.db->watch_files(arg, err)) files.push_back(watch_file_json(r));
+  } else if (op == "folders") {
+    auto& folders = out["folders"] = nlohmann::json::array();
+    for (const auto& [path, classes] : self->state.db->watch_folders(err))
+      folders.push_back({{"path", path}, {"classes", classes}});
+  } else {
+    err = "unknown watch operation '" + op + "' (file, add, rm, files, folders)";
+  }
+  if (!err.empty()) {
+    spdlog::error("state_store: watch {}: {}", op, err);
+    out = {{"error", err}};
+  }
+  return out.dump();
+}
+
 caf::behavior store_behavior(store_actor* self, state_store_options opts) {
   guard_actor(self, "state_store");
   std::string error;
@@ -173,6 +241,7 @@ caf::behavior store_behavior(store_actor* self, state_store_options opts) {
                                              true, {}});
         return std::string{};
       },
+      [=](watch_atom, const std::string& op, const std::string& arg) { return watch_op(self, op, arg); },
       [=](jobs_atom, recover_atom) {
         // The scheduler at its start: runs a stop left going are over; each job's saved state and last run.
         // Writes that arrived before this (a run its predecessor started just before it failed) are committed
@@ -198,6 +267,24 @@ caf::behavior store_behavior(store_actor* self, state_store_options opts) {
         auto out = nlohmann::json::array();
         for (const auto& r : runs) out.push_back(run_json(r));
         return out.dump();
+      },
+      [=](pipeline_atom, const std::string& op, const std::string& args) -> caf::result<std::string> {
+        // Writes ("run", "step": a row's JSON) are group-committed like the others; reads see every write that
+        // arrived before them.
+        auto j = nlohmann::json::parse(args.empty() ? "{}" : args, nullptr, false);
+        if (j.is_discarded()) return std::string{"a pipeline record is not JSON"};
+        if (op == "run") {
+          auto r = pipeline_run_from_json(j);
+          if (!r) return std::string{"a pipeline run record needs its run_id"};
+          return enqueue(self, pending_write{std::move(*r), true, {}});
+        }
+        if (op == "step") {
+          auto st = pipeline_step_from_json(j);
+          if (!st) return std::string{"a pipeline step record needs its run_id and name"};
+          return enqueue(self, pending_write{std::move(*st), true, {}});
+        }
+        flush(self);
+        return pipeline_read(*self->state.db, op, j);
       },
       [=](breaker_atom) {
         std::string err;

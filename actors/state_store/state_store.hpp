@@ -1,6 +1,7 @@
 #pragma once
 // state_store: the one owner of state.sqlite (tasks, breakers, routing decisions, router weight adjustments,
-// the scheduler's job runs and job states).
+// the scheduler's job runs and job states, the pipelines' runs and steps, the watchers'
+// folders and files).
 // Events live in the event store (actors/obs).
 //
 // Receives                                      Replies
@@ -23,6 +24,16 @@
 //   (jobs_atom, recover_atom)                   std::string JSON {states, last}: each job's saved state and last
 //                                               run; runs left "running" become "interrupted" (scheduler start)
 //   (jobs_atom, string job, int limit)          std::string JSON array: the job's runs, newest first
+//   (pipeline_atom, string op, string args)     std::string. op "run" / "step": args a pipeline run / step row's
+//                                               JSON (actors/state_store/pipeline_records.hpp), written as persist
+//                                               is ("" once committed, else the error); op "list" / "get": the
+//                                               runs (with their steps) as JSON text, after committing what waits
+//   (watch_atom, string op, string arg)        the watchers' records. Writes, answered like persist: op "file"
+//                                               (arg: a watched file's row as JSON), "add" ({path, classes}) and
+//                                               "rm" ({path}) for the folders of `ai watch add/rm`. Reads, after
+//                                               committing what is pending: "files" (arg: the folder) -> JSON
+//                                               {files: [...]}, by path; "folders" -> {folders: [{path, classes}]};
+//                                               {error} when the read failed
 // Writes are group-committed: every write waiting in the mailbox goes into one transaction and each is
 // answered after that commit, so an acknowledgement always means "on disk" (see docs/architecture.md). Each
 // task write leaves a span (category task, action persist) in its task's trace, from arrival to commit.

@@ -1,7 +1,5 @@
 #include "actors/watcher/file_class.hpp"
 
-#include <magic.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -85,37 +83,6 @@ classified_file classify_by(std::string_view mime_in, const std::filesystem::pat
   if (mime.rfind("text/x-", 0) == 0 && mime != "text/x-log") return is(file_class::code);  // text/x-c, text/x-python ...
   if (mime == "text/plain" && ext.empty()) return is(file_class::document);
   return is(file_class::other);
-}
-
-struct file_classifier::magic_handle {
-  magic_t cookie = nullptr;
-  ~magic_handle() {
-    if (cookie) magic_close(cookie);
-  }
-};
-
-file_classifier::file_classifier() : magic_(std::make_unique<magic_handle>()) {
-  magic_->cookie = magic_open(MAGIC_MIME_TYPE | MAGIC_SYMLINK | MAGIC_ERROR);
-  if (!magic_->cookie) {
-    error_ = "libmagic could not start";
-  } else if (magic_load(magic_->cookie, nullptr) != 0) {
-    const char* why = magic_error(magic_->cookie);
-    error_ = std::string{"libmagic could not load its database (apt-get install libmagic-mgc): "} + (why ? why : "");
-    magic_close(magic_->cookie);
-    magic_->cookie = nullptr;
-  }
-}
-
-file_classifier::~file_classifier() = default;
-
-classified_file file_classifier::classify(const std::filesystem::path& file) const {
-  std::string mime;
-  if (magic_->cookie) {
-    const char* m = magic_file(magic_->cookie, file.c_str());
-    if (m) mime = m;
-  }
-  if (mime == "application/octet-stream" || mime == "inode/x-empty") mime.clear();  // no answer: the name decides
-  return classify_by(mime, file.filename());
 }
 
 }  // namespace paios

@@ -137,12 +137,22 @@ void folder_watch::settle(std::vector<fs::path>& out) {
   }
 }
 
-std::vector<fs::path> folder_watch::scan() const {
+std::vector<fs::path> folder_watch::scan() {
   std::vector<fs::path> files;
   std::error_code ec;
+  const auto now = clock::now();
+  const auto file_now = fs::file_time_type::clock::now();
+  const auto hold = std::chrono::milliseconds(options_.settle_ms);
   for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code fec;
-    if (it->is_regular_file(fec) && !ignored_name(it->path().filename().string())) files.push_back(it->path());
+    const auto name = it->path().filename().string();
+    if (!it->is_regular_file(fec) || ignored_name(name) || pending_.count(name)) continue;
+    const auto mtime = it->last_write_time(fec);
+    if (!fec && file_now - mtime < hold) {  // maybe still being written: followed until it settles or closes
+      pending_[name] = {it->file_size(fec), now};
+      continue;
+    }
+    files.push_back(it->path());
   }
   std::sort(files.begin(), files.end());
   return files;

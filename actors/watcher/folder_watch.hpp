@@ -40,8 +40,10 @@ class folder_watch {
   // each once per completion). `rescan` is set when the caller must look at scan() (see above).
   std::vector<std::filesystem::path> poll(int timeout_ms, bool& rescan);
 
-  // Every file of the folder that would be reported, in name order; empty when the folder is missing.
-  std::vector<std::filesystem::path> scan() const;
+  // Every complete file of the folder, in name order; empty when the folder is missing. A file still being
+  // written (seen created and not yet complete, or changed less than settle_ms ago) is left out and followed
+  // instead: poll() reports it once it is complete.
+  std::vector<std::filesystem::path> scan();
 
   const std::filesystem::path& dir() const { return dir_; }
   bool present() const { return wd_ >= 0; }

@@ -211,9 +211,15 @@ void cancel_tool(bridge_actor* self, const call& c, const std::string& call_id) 
 void handle_status(bridge_actor* self, const call& c) {
   struct gather {
     nlohmann::json reply;
-    int pending = 6;
+    int pending = 0;
   };
+  // The actors that each give one part of the reply (besides the MCP clients, gathered as one part).
+  using part_source = std::pair<caf::atom_value, const char*>;
+  static constexpr part_source parts[] = {{root_name::value, "tree"},      {dispatch_name::value, "tasks"},
+                                          {obs_name::value, "events"},     {http_name::value, "http"},
+                                          {sched_name::value, "jobs"},     {watch_name::value, "watchers"}};
   auto g = std::make_shared<gather>();
+  g->pending = static_cast<int>(std::size(parts)) + 1;
   auto& st = self->state;
   auto& s = st.io->stats();
   g->reply["metrics"] = metrics::snapshot();
@@ -251,10 +257,7 @@ void handle_status(bridge_actor* self, const call& c) {
     g->reply["mcp"] = std::move(servers);
     done();
   });
-  using part_source = std::pair<caf::atom_value, const char*>;
-  for (auto [name, key] : {part_source{root_name::value, "tree"}, part_source{dispatch_name::value, "tasks"},
-                           part_source{obs_name::value, "events"}, part_source{http_name::value, "http"},
-                           part_source{sched_name::value, "jobs"}}) {
+  for (auto [name, key] : parts) {
     auto target = lookup(self, name);
     if (!target) {
       g->reply[key] = {{"error", "not running"}};
@@ -286,6 +289,7 @@ void inject_fault(bridge_actor* self, const call& c, const std::string& name) {
                                                             {"zmq_bridge", bridge_name::value},
                                                             {"http_bridge", http_name::value},
                                                             {"scheduler", sched_name::value},
+                                                            {"pipelines", pipes_name::value},
                                                             {"notifier", notifier_name::value}};
   if (name.rfind("mcp:", 0) == 0)
     return ask(self, mcp_name::value, "the mcp supervisor", c, [hit](const caf::actor& a) { hit(a); },
@@ -375,14 +379,36 @@ void ask_kb(bridge_actor* self, const call& c, const char* type, Ts&&... xs) {
           });
 }
 
-// jobs.*: the scheduler answers (code, message, body) as the kb store does.
-void ask_jobs(bridge_actor* self, const call& c, const char* type, const char* op, std::string name, int limit) {
-  ask(self, sched_name::value, "the scheduler", c,
+// An actor that answers (code, message, body) as the kb store does: the body is the reply `type`'s members.
+template <class... Ts>
+void ask_coded(bridge_actor* self, caf::atom_value name, const char* what, const call& c, const char* type, Ts&&... xs) {
+  ask(self, name, what, c,
       [self, c, type](const std::string& code, const std::string& message, const std::string& body) {
         if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
         reply_frame(self, c, wire::encode_reply_text(c.id, type, body));
       },
-      jobs_atom::value, std::string{op}, std::move(name), limit);
+      std::forward<Ts>(xs)...);
+}
+
+// jobs.*: the scheduler.
+void ask_jobs(bridge_actor* self, const call& c, const char* type, const char* op, std::string name, int limit) {
+  ask_coded(self, sched_name::value, "the scheduler", c, type, jobs_atom::value, std::string{op}, std::move(name), limit);
+}
+
+// watch.*: the watchers' manager.
+void ask_watchers(bridge_actor* self, const call& c, const char* type, const char* op, const nlohmann::json& arg) {
+  ask_coded(self, watch_name::value, "the watchers", c, type, watch_atom::value, std::string{op},
+            arg.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+// pipeline.*: the pipelines actor answers (code, message, body) as the scheduler does; args is its JSON.
+void ask_pipelines(bridge_actor* self, const call& c, const char* type, const char* op, nlohmann::json args) {
+  ask(self, pipes_name::value, "the pipelines actor", c,
+      [self, c, type](const std::string& code, const std::string& message, const std::string& body) {
+        if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
+        reply_frame(self, c, wire::encode_reply_text(c.id, type, body));
+      },
+      pipeline_atom::value, std::string{op}, args.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void handle(bridge_actor* self, std::string& identity, wire::request& req) {
@@ -508,6 +534,24 @@ void handle(bridge_actor* self, std::string& identity, wire::request& req) {
     case wire::op::jobs_list: return ask_jobs(self, c, "jobs", "list", {}, 0);
     case wire::op::jobs_run: return ask_jobs(self, c, "job.started", "run", std::move(req.job), 0);
     case wire::op::jobs_history: return ask_jobs(self, c, "job.history", "history", std::move(req.job), req.limit);
+    case wire::op::pipeline_list: return ask_pipelines(self, c, "pipelines", "list", nlohmann::json::object());
+    case wire::op::pipeline_run: {
+      if (st.draining) return reply_error(self, c, errc::shutting_down, "the daemon is shutting down");
+      auto input = nlohmann::json::parse(req.arguments, nullptr, false);
+      return ask_pipelines(self, c, "pipeline.started", "run",
+                           {{"name", req.job}, {"input", input.is_discarded() ? nlohmann::json::object() : input},
+                            {"trigger", "manual"}, {"trace_id", to_hex(c.trace)}, {"parent_span", c.span}});
+    }
+    case wire::op::pipeline_runs:
+      return ask_pipelines(self, c, "pipeline.runs", "runs", {{"name", req.job}, {"limit", req.limit}});
+    case wire::op::pipeline_get: return ask_pipelines(self, c, "pipeline.run", "get", {{"run_id", req.task_id}});
+    case wire::op::pipeline_resume:
+      if (st.draining) return reply_error(self, c, errc::shutting_down, "the daemon is shutting down");
+      return ask_pipelines(self, c, "pipeline.resumed", "resume", {{"run_id", req.task_id}});
+    case wire::op::watch_list: return ask_watchers(self, c, "watch.folders", "list", nlohmann::json::object());
+    case wire::op::watch_add:
+      return ask_watchers(self, c, "watch.added", "add", {{"path", req.path}, {"classes", req.classes}});
+    case wire::op::watch_rm: return ask_watchers(self, c, "watch.removed", "rm", {{"path", req.path}});
     case wire::op::kb_stats:
       return ask(self, kb_name::value, "the knowledge base", c,
                  [self, c](const std::string& stats) { reply_frame(self, c, wire::encode_reply_text(c.id, "kb.stats", stats)); },

@@ -1,7 +1,7 @@
 #!/usr/bin/python3 -S
 # A fake agent CLI for tests: reads the prompt on stdin and prints what the real CLI it is named after prints
 # (fake-claude: Claude Code stream-json, fake-codex: Codex exec --json, fake-gemini: Gemini CLI json,
-# fake-text: the prompt itself). FAKE_MODE picks a misbehaviour: ok (default), error, crash, hang,
+# fake-text: the prompt itself; fake-vision: what the attached PNG images' text chunks say). FAKE_MODE picks a misbehaviour: ok (default), error, crash, hang,
 # hang-ignore-term, slow (FAKE_DELAY_MS between chunks), flood-stderr (FAKE_STDERR_BYTES), partial,
 # grandchild, exit3. FAKE_MODE_FILE names a file whose content, read at each call, replaces FAKE_MODE (so a test
 # makes a brain fail, hang and recover on command); FAKE_CALLS_FILE gets one line per call (the prompt's first);
@@ -64,6 +64,31 @@ def crash():
     os.kill(os.getpid(), signal.SIGSEGV)
 
 
+if agent == "vision":
+    # A vision model's answer, recorded: for each attached image (a "- /path (image/...)" line of the prompt), the
+    # text of its PNG tEXt chunks ("the image shows ..."), else its size; nothing for no image.
+    import re
+    import struct
+    found = []
+    for m in re.finditer(r"^- (/.+?)(?: \([\w.+-]+/[\w.+-]+\))?$", prompt, re.M):
+        try:
+            data = open(m.group(1), "rb").read()
+        except OSError:
+            continue
+        texts = []
+        at = 8
+        while data.startswith(b"\x89PNG") and at + 8 <= len(data):
+            size, kind = struct.unpack(">I4s", data[at:at + 8])
+            if kind == b"tEXt":
+                texts.append(data[at + 8:at + 8 + size].split(b"\0", 1)[-1].decode("latin-1"))
+            at += 12 + size
+        found.append("The image shows " + (" ".join(texts) if texts else "%d bytes of pixels" % len(data)) + ".")
+    if mode == "error":
+        sys.stderr.write("vision model unavailable\n")
+        sys.exit(1)
+    out.write("\n".join(found))
+    out.flush()
+    sys.exit(0)
 if agent == "text":
     if mode == "slow":
         parts = 5

@@ -626,3 +626,28 @@ TEST(Config, DocumentedDefaultsAreTheRealOnes) {
         << name << ": `" << command << "` with its format is not in docs/config.md";
   }
 }
+
+TEST(Config, WatchersAreCheckedAndRead) {
+  expect_refused({{"watchers", {{"folders", {{{"path", "relative/inbox"}}}}}}},
+                 "watchers.folders[0].path: must be absolute or start with ~/");
+  expect_refused({{"watchers", {{"folders", {{{"path", "/tmp/inbox"}}, {{"path", "/tmp/inbox/"}}}}}}},
+                 "watchers.folders[1].path: /tmp/inbox is listed twice");
+  expect_refused({{"watchers", {{"vision_brain", "nope"}}}}, "watchers.vision_brain: no brain named \"nope\"");
+  expect_refused({{"watchers", {{"actions", {{"document", "describe"}}}}}}, "watchers.actions.document");
+  expect_refused({{"watchers", {{"folders", {{{"path", "/tmp/a"}, {"classes", {"pictures"}}}}}}}}, "watchers.folders");
+  auto r = config_from_json({{"watchers",
+                              {{"folders", {{{"path", "/tmp/inbox/"}, {"classes", {"image", "document"}}}}},
+                               {"actions", {{"code", "ingest"}}},
+                               {"vision_brain", "gemini"}}}});
+  ASSERT_TRUE(r.config) << all(r);
+  const auto& w = r.config->watchers;
+  ASSERT_EQ(w.folders.size(), 1u);
+  EXPECT_EQ(w.folders[0].path, "/tmp/inbox");
+  EXPECT_EQ(w.folders[0].classes, (std::vector<file_class>{file_class::image, file_class::document}));
+  EXPECT_EQ(action_for(w, file_class::code), watch_action::ingest);
+  EXPECT_EQ(action_for(w, file_class::image), watch_action::describe);
+  EXPECT_EQ(action_for(w, file_class::media), watch_action::notify);
+  EXPECT_EQ(w.vision_brain, "gemini");
+  const char* home = std::getenv("HOME");
+  if (home && *home) EXPECT_EQ(normal_folder_path("~/Downloads"), std::string{home} + "/Downloads");
+}

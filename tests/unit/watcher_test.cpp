@@ -13,6 +13,7 @@
 #include "actors/kb/sha256.hpp"
 #include "actors/watcher/file_class.hpp"
 #include "actors/watcher/folder_watch.hpp"
+#include "actors/watcher/watch_ledger.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace paios;
@@ -122,7 +123,7 @@ TEST(FolderWatch, ACloseWriteIsReportedOnceAndAPartialWriteNotBefore) {
 
 TEST(FolderWatch, DownloadsAreReportedWhenRenamedHiddenFilesNever) {
   test::temp_dir dir;
-  folder_watch w(dir.path());
+  folder_watch w(dir.path(), {.settle_ms = 300});
   write_file(dir.path() / "paper.pdf.part", "%PDF-1.4 partial");
   write_file(dir.path() / ".hidden", "x");
   write_file(dir.path() / "Unconfirmed 1234.crdownload", "x");
@@ -132,9 +133,31 @@ TEST(FolderWatch, DownloadsAreReportedWhenRenamedHiddenFilesNever) {
   auto got = w.poll(2000, rescan);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].filename(), "paper.pdf");
+  std::this_thread::sleep_for(350ms);  // past settle_ms: complete for a scan too
   auto listed = w.scan();
   ASSERT_EQ(listed.size(), 1u) << "scan skips the same names";
   EXPECT_EQ(listed[0].filename(), "paper.pdf");
+}
+
+TEST(FolderWatch, AScanLeavesAFileStillBeingWrittenToPoll) {
+  test::temp_dir dir;
+  write_file(dir.path() / "old.txt", "written long ago");
+  fs::last_write_time(dir.path() / "old.txt", fs::file_time_type::clock::now() - std::chrono::hours(1));
+  folder_watch w(dir.path(), {.settle_ms = 5000});
+  int fd = ::open((dir.path() / "growing.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "first half ", 11), 11);
+  bool rescan = false;
+  w.poll(100, rescan);  // sees growing.txt created
+  auto listed = w.scan();
+  ASSERT_EQ(listed.size(), 1u) << "only the complete file";
+  EXPECT_EQ(listed[0].filename(), "old.txt");
+  ASSERT_EQ(::write(fd, "second half", 11), 11);
+  ::close(fd);
+  auto got = collect(w, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got.begin()->filename(), "growing.txt");
+  EXPECT_EQ(fs::file_size(dir.path() / "growing.txt"), 22u);
 }
 
 TEST(FolderWatch, AFileThatIsNeverClosedIsCompleteOnceItsSizeHolds) {
@@ -200,4 +223,37 @@ TEST(Sha256, AFileInPiecesHashesAsAWhole) {
   EXPECT_EQ(s.hex(), sha256_hex(big));
   EXPECT_EQ(sha256_file_hex(dir.path() / "missing", error), "");
   EXPECT_NE(error.find("missing"), std::string::npos);
+}
+
+TEST(WatchLedger, AFileIsDoneOncePerContentAndFailuresAreRetriedUpToTheLimit) {
+  watch_ledger ledger(2);
+  using verdict = watch_ledger::verdict;
+  using content = watch_ledger::content;
+  EXPECT_EQ(ledger.look("/d/a.png", 10, 100), verdict::hash);
+  EXPECT_EQ(ledger.after_hash("/d/a.png", "h1", 10, 100), content::fresh);
+  ledger.start("/d/a.png", "h1", 10, 100);
+  EXPECT_EQ(ledger.look("/d/a.png", 10, 100), verdict::skip) << "under way";
+  ledger_entry cut = *ledger.find("/d/a.png");
+  cut.this_run = false;
+  ledger.load("/d/a.png", cut);
+  EXPECT_EQ(ledger.look("/d/a.png", 10, 100), verdict::retry) << "pending, loaded: a stop cut it";
+  ledger.finish("/d/a.png", true);
+  EXPECT_EQ(ledger.look("/d/a.png", 10, 100), verdict::skip);
+  // Touched: a new time, the same content.
+  EXPECT_EQ(ledger.look("/d/a.png", 10, 200), verdict::hash);
+  EXPECT_EQ(ledger.after_hash("/d/a.png", "h1", 10, 200), content::done);
+  EXPECT_EQ(ledger.look("/d/a.png", 10, 200), verdict::skip);
+  // New content: done again, with a fresh count of attempts.
+  EXPECT_EQ(ledger.after_hash("/d/a.png", "h2", 11, 300), content::fresh);
+  EXPECT_EQ(ledger.start("/d/a.png", "h2", 11, 300).attempts, 1);
+  ledger.finish("/d/a.png", false);
+  EXPECT_EQ(ledger.look("/d/a.png", 11, 300), verdict::skip) << "not again in the run it failed in";
+  // The next run loads it from the store: retried, it has an attempt left.
+  ledger_entry failed = *ledger.find("/d/a.png");
+  failed.this_run = false;
+  ledger.load("/d/a.png", failed);
+  EXPECT_EQ(ledger.look("/d/a.png", 11, 300), verdict::retry) << "failed with an attempt left";
+  EXPECT_EQ(ledger.start("/d/a.png", "h2", 11, 300).attempts, 2);
+  ledger.finish("/d/a.png", false);
+  EXPECT_EQ(ledger.look("/d/a.png", 11, 300), verdict::skip) << "given up at max_attempts";
 }

@@ -215,3 +215,34 @@ TEST(Wire, JobsOperations) {
     EXPECT_EQ(r.error.code, errc::bad_request) << bad.dump();
   }
 }
+
+TEST(Wire, PipelineOperations) {
+  auto list = parse({{"v", 1}, {"op", "pipeline.list"}});
+  ASSERT_TRUE(list.req) << list.error.message;
+  EXPECT_EQ(list.req->what, wire::op::pipeline_list);
+  auto run = parse({{"v", 1}, {"op", "pipeline.run"}, {"name", "digest"}, {"input", {{"url", "https://x"}}}});
+  ASSERT_TRUE(run.req) << run.error.message;
+  EXPECT_EQ(run.req->what, wire::op::pipeline_run);
+  EXPECT_EQ(run.req->job, "digest");
+  EXPECT_EQ(json::parse(run.req->arguments), json({{"url", "https://x"}}));
+  auto plain = parse({{"v", 1}, {"op", "pipeline.run"}, {"name", "digest"}, {"input", "just text"}});
+  ASSERT_TRUE(plain.req) << plain.error.message;
+  EXPECT_EQ(json::parse(plain.req->arguments), json("just text"));
+  auto runs = parse({{"v", 1}, {"op", "pipeline.runs"}, {"limit", 3}});
+  ASSERT_TRUE(runs.req) << runs.error.message;
+  EXPECT_EQ(runs.req->job, "");
+  EXPECT_EQ(runs.req->limit, 3);
+  for (const char* op : {"pipeline.get", "pipeline.resume"}) {
+    auto r = parse({{"v", 1}, {"op", op}, {"run_id", "p-1"}});
+    ASSERT_TRUE(r.req) << r.error.message;
+    EXPECT_EQ(r.req->task_id, "p-1");
+  }
+  for (const auto& bad : {json{{"v", 1}, {"op", "pipeline.run"}}, json{{"v", 1}, {"op", "pipeline.run"}, {"name", ""}},
+                          json{{"v", 1}, {"op", "pipeline.runs"}, {"name", 3}},
+                          json{{"v", 1}, {"op", "pipeline.runs"}, {"limit", 0}},
+                          json{{"v", 1}, {"op", "pipeline.get"}}, json{{"v", 1}, {"op", "pipeline.resume"}, {"run_id", ""}}}) {
+    auto r = parse(bad);
+    EXPECT_FALSE(r.req) << bad.dump();
+    EXPECT_EQ(r.error.code, errc::bad_request) << bad.dump();
+  }
+}
