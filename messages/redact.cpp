@@ -128,7 +128,8 @@ bool has_secret_member(std::string_view text) {
   return false;
 }
 
-// A member that names something by its id ("session_id": "7c9e6f1a-2b4d-...", "id", "tool_use_id", "uuid"):
+// A member that names something by its id ("session_id": "7c9e6f1a-2b4d-...", "id", "tool_use_id", "uuid") or by
+// its content's digest ("sha256"):
 // the key says the value is an identifier, which is what a reader of the events searches by, though a UUID or
 // a long hex id has the shape of a token. Only the key's word decides; the value must still look like an id
 // (letters, digits, '-' and '_', at most 64), so prose or a key=value pair under such a key is still read.
@@ -139,7 +140,10 @@ bool is_identifier_member(std::string_view key, const nlohmann::json& value) {
   };
   std::string k;
   for (unsigned char c : key) k += fold(c);
-  const bool id_key = k == "id" || k == "uuid" || ends_with(k, "_id") || ends_with(k, "uuid") || ends_with(key, "Id");
+  // A content digest ("sha256": the watchers' files, the knowledge base's articles) names content the same way.
+  const bool digest_key = k == "sha256" || k == "sha1" || k == "hash" || ends_with(k, "_sha256") || ends_with(k, "_hash");
+  const bool id_key = k == "id" || k == "uuid" || ends_with(k, "_id") || ends_with(k, "uuid") || ends_with(key, "Id") ||
+                      digest_key;
   if (!id_key || !value.is_string()) return false;
   const auto& s = value.get_ref<const std::string&>();
   if (s.empty() || s.size() > 64) return false;

@@ -220,6 +220,12 @@ caf::behavior manager_behavior(manager_actor* self, watcher_config cfg) {
         start(self, it->second);
       },
       [=](recover_atom) { load(self); },
+      [=](whereis_atom, const std::string& path) -> caf::result<caf::actor> {  // debug.fault "watcher:<path>"
+        auto it = self->state.folders.find(normal_folder_path(path));
+        if (it == self->state.folders.end() || !it->second.watcher)
+          return caf::make_error(caf::sec::runtime_error, "no watcher of " + path + " is running");
+        return it->second.watcher;
+      },
       [=](status_atom, const std::string& status) {
         auto j = json::parse(status, nullptr, false);
         if (!j.is_object()) return;

@@ -12,6 +12,7 @@
 //                                                 invalid_request for a configured folder (its place is the file)
 //   (status_atom)                                 std::string JSON {folders, watching, handled, failed, problems}
 //   (status_atom, std::string)                    from its watchers: their status
+//   (whereis_atom, std::string path)              caf::actor: the folder's watcher (debug.fault "watcher:<path>")
 // `code` is "" on success, else an error code of docs/protocol.md with `message` saying what went wrong.
 // Owns: the list of folders and a watcher for each. A watcher that fails is started again after a backoff
 // (1 s doubling to 60 s); its files are safe meanwhile (it rescans when it starts). At start it reads the added

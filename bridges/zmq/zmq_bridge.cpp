@@ -290,7 +290,11 @@ void inject_fault(bridge_actor* self, const call& c, const std::string& name) {
                                                             {"http_bridge", http_name::value},
                                                             {"scheduler", sched_name::value},
                                                             {"pipelines", pipes_name::value},
+                                                            {"watchers", watch_name::value},
                                                             {"notifier", notifier_name::value}};
+  if (name.rfind("watcher:", 0) == 0)  // one folder's watcher: its manager knows it
+    return ask(self, watch_name::value, "the watchers", c, [hit](const caf::actor& a) { hit(a); }, whereis_atom::value,
+               name.substr(8));
   if (name.rfind("mcp:", 0) == 0)
     return ask(self, mcp_name::value, "the mcp supervisor", c, [hit](const caf::actor& a) { hit(a); },
                whereis_atom::value, name);

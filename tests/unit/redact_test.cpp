@@ -83,4 +83,11 @@ TEST(Redact, IdentifiersUnderIdKeysStay) {
   // Under an id key, a value that is not an id's shape is read like any text.
   out = nlohmann::json::parse(redact_json(R"({"request_id":"Bearer sk-proj-abcdefghijklmnop1234"})"));
   EXPECT_EQ(out["request_id"], "Bearer [REDACTED]");
+  // So is a content digest under its name (a watched file's event); the same hex elsewhere is not kept.
+  const std::string digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  out = nlohmann::json::parse(redact_json(R"({"sha256":")" + digest + R"(","content_hash":")" + digest +
+                                          R"(","note":")" + digest + R"("})"));
+  EXPECT_EQ(out["sha256"], digest);
+  EXPECT_EQ(out["content_hash"], digest);
+  EXPECT_EQ(out["note"], "[REDACTED]");
 }
