@@ -96,8 +96,7 @@ TEST(ProcessBrain, CancelIsObservedWithinOneSecond) {
   auto accepted = peer.receive();
   ASSERT_TRUE(accepted);
   auto id = accepted->value("task_id", "");
-  for (int i = 0; i < 250 && d.agents().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  ASSERT_FALSE(d.agents().empty());
+  ASSERT_TRUE(d.agent_runs("fake-text"));
   auto t0 = std::chrono::steady_clock::now();
   auto c = d.ai({"cancel", id});
   EXPECT_EQ(c.exit_code, 0) << c.err;

@@ -98,6 +98,10 @@ class daemon_process {
   // Agent processes started by this daemon (or left behind by it), found by the PAIOS_TEST_TAG the
   // harness gives the daemon's environment, which its children inherit.
   std::vector<pid_t> agents() const;
+  // Whether one of them runs `program` (its command line names it), waiting up to `within`. Use this to wait for
+  // an agent to start: a child caught between fork and exec is still a copy of paiosd, and its /proc entry is
+  // briefly unreadable, so "agents() is not empty" can hold and then not.
+  bool agent_runs(const std::string& program, std::chrono::milliseconds within = std::chrono::seconds(5)) const;
 
   // Runs `ai --home <home> args...`.
   run_result ai(const std::vector<std::string>& args, const std::string& stdin_data = {},
