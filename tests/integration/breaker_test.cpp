@@ -145,7 +145,9 @@ TEST(Breaker, OpensOnFailuresSkipsTheBrainThenProbesAndCloses) {
   rig r;
   r.set_mode("flaky", "exit3");
   auto cfg = r.config();
-  cfg["brains"]["flaky"]["breaker"] = {{"open_ms", 1500}};
+  // Long enough that the checks below run while it is open on a loaded machine (a sanitizer build under
+  // ctest -j took more than 1.5 s for them); the probe then waits for the breaker's own open_until_ms.
+  cfg["brains"]["flaky"]["breaker"] = {{"open_ms", 8000}};
   daemon_process d{cfg};
   d.start();
   EXPECT_EQ(breaker_of(d, "flaky").value("state", ""), "closed");
@@ -172,7 +174,9 @@ TEST(Breaker, OpensOnFailuresSkipsTheBrainThenProbesAndCloses) {
 
   // The brain recovers; after the wait one probe goes through, succeeds, and the breaker closes.
   r.set_mode("flaky", "ok");
-  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  const auto open_until = open.value("open_until_ms", std::int64_t{0});
+  ASSERT_GT(open_until, 0) << open.dump();
+  std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::milliseconds(open_until + 50)));
   auto probe = ask(d, "probe");
   EXPECT_EQ(probe.last.value("brain", ""), "flaky") << probe.last.dump();
   auto closed = breaker_of(d, "flaky");
