@@ -131,7 +131,6 @@ class session {
   session_options opts_;
   std::string version_;
   bool input_closed_ = false;
-  bool stopping_ = false;
 
   std::optional<tool_set> daemon_tools_;  // the daemon's list, while paiosd stays up
   bool fetching_ = false;

@@ -161,7 +161,9 @@ TEST(ProcessBrain, AThousandMixedCallsLeaveNoChildBehind) {
 }
 
 TEST(ProcessBrain, ConcurrencyLimitAndBoundedQueue) {
-  json cfg = {{"brains", {{"slowecho", {{"kind", "echo"}, {"delay_ms", 1500}, {"max_concurrent", 1}, {"max_queue", 1}}}}},
+  // The first task holds the one slot long enough for the checks below to find the second still queued, on a
+  // loaded machine too (1.5 s was not enough for a sanitizer build's `ai status` and `ai cancel` under ctest -j).
+  json cfg = {{"brains", {{"slowecho", {{"kind", "echo"}, {"delay_ms", 6000}, {"max_concurrent", 1}, {"max_queue", 1}}}}},
               {"tasks", {{"default_brain", "echo"}, {"failover", json::array()}}}};
   daemon_process d{cfg};
   d.start();
@@ -194,7 +196,7 @@ TEST(ProcessBrain, ConcurrencyLimitAndBoundedQueue) {
   EXPECT_EQ(d.ai({"cancel", queued_task}).exit_code, 0);
   std::map<std::string, std::string> ends;
   while (ends.size() < 2) {
-    auto r = peer.receive(std::chrono::seconds(5));
+    auto r = peer.receive(std::chrono::seconds(10));
     ASSERT_TRUE(r);
     auto type = r->value("type", "");
     if (type == "result" || type == "error") ends[r->value("id", "")] = type + ":" + r->value("code", "");
