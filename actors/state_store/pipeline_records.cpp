@@ -56,6 +56,24 @@ pipeline_run_row read_pipeline_run(const sqlite_stmt& s) {
   r.resumes = static_cast<int>(s.integer(11));
   return r;
 }
+
+constexpr const char* kPipelineStepColumns =
+    "run_id, idx, name, kind, state, started_ms, ended_ms, output, output_bytes, error, attempts";
+pipeline_step_row read_pipeline_step(const sqlite_stmt& stmt) {
+  pipeline_step_row s;
+  s.run_id = stmt.text(0);
+  s.index = static_cast<int>(stmt.integer(1));
+  s.name = stmt.text(2);
+  s.kind = stmt.text(3);
+  s.state = stmt.text(4);
+  s.started_ms = stmt.integer(5);
+  s.ended_ms = stmt.integer(6);
+  s.output = stmt.text(7);
+  s.output_bytes = stmt.integer(8);
+  s.error = stmt.text(9);
+  s.attempts = static_cast<int>(stmt.integer(10));
+  return s;
+}
 }  // namespace
 
 std::vector<pipeline_run_row> state_db::pipeline_runs(const std::string& pipeline, const std::string& state, int limit,
@@ -84,27 +102,11 @@ std::optional<pipeline_run_row> state_db::pipeline_run(const std::string& id, st
 
 std::vector<pipeline_step_row> state_db::pipeline_steps(const std::string& run_id, std::string& error) {
   auto stmt = db_->prepare(
-      "SELECT run_id, idx, name, kind, state, started_ms, ended_ms, output, output_bytes, error, attempts "
-      "FROM pipeline_steps WHERE run_id = ?1 ORDER BY idx",
-      error);
+      std::string{"SELECT "} + kPipelineStepColumns + " FROM pipeline_steps WHERE run_id = ?1 ORDER BY idx", error);
   std::vector<pipeline_step_row> out;
   if (!error.empty()) return out;
   stmt.bind(1, run_id);
-  while (stmt.step()) {
-    pipeline_step_row s;
-    s.run_id = stmt.text(0);
-    s.index = static_cast<int>(stmt.integer(1));
-    s.name = stmt.text(2);
-    s.kind = stmt.text(3);
-    s.state = stmt.text(4);
-    s.started_ms = stmt.integer(5);
-    s.ended_ms = stmt.integer(6);
-    s.output = stmt.text(7);
-    s.output_bytes = stmt.integer(8);
-    s.error = stmt.text(9);
-    s.attempts = static_cast<int>(stmt.integer(10));
-    out.push_back(std::move(s));
-  }
+  while (stmt.step()) out.push_back(read_pipeline_step(stmt));
   error = stmt.error();
   return out;
 }

@@ -12,6 +12,7 @@
 #include "messages/event.hpp"
 #include "messages/routing.hpp"
 #include "messages/task.hpp"
+#include "messages/watch_file.hpp"
 
 namespace paios {
 
@@ -55,17 +56,6 @@ struct pipeline_step_row {
   std::int64_t output_bytes = 0;
   std::string error;
   int attempts = 1;
-};
-
-// A watched file's latest content and what was done with it (watch_files; actors/watcher/watch_ledger.hpp).
-struct watch_file_row {
-  std::string path, folder, sha256;
-  std::uintmax_t size = 0;
-  std::int64_t mtime_ns = 0;
-  std::string cls, action, outcome;  // class and action names; outcome "pending", "ok" or "failed"
-  int attempts = 0;
-  std::string detail, trace_id;      // what came of it (an article id, an error); the trace of its handling
-  std::int64_t updated_ms = 0;
 };
 
 class state_db {

@@ -156,29 +156,17 @@ caf::result<std::string> enqueue(store_actor* self, pending_write w) {
   return promise;
 }
 
-// The watchers' records travel as JSON text, like the scheduler's.
-nlohmann::json watch_file_json(const watch_file_row& r) {
-  return {{"path", r.path},         {"folder", r.folder},   {"sha256", r.sha256},     {"size", r.size},
-          {"mtime_ns", r.mtime_ns}, {"class", r.cls},       {"action", r.action},     {"outcome", r.outcome},
-          {"attempts", r.attempts}, {"detail", r.detail},   {"trace_id", r.trace_id}, {"updated_ms", r.updated_ms}};
-}
-
+// The watchers' records travel as JSON text, like the scheduler's (messages/watch_file.hpp).
 caf::result<std::string> watch_op(store_actor* self, const std::string& op, const std::string& arg) {
   if (op == "file") {
     auto j = nlohmann::json::parse(arg, nullptr, false);
     if (!j.is_object()) return std::string{"a watched file's record is not a JSON object"};
     watch_file_row r;
-    r.path = j.value("path", "");
-    r.folder = j.value("folder", "");
-    r.sha256 = j.value("sha256", "");
-    r.size = j.value("size", std::uintmax_t{0});
-    r.mtime_ns = j.value("mtime_ns", std::int64_t{0});
-    r.cls = j.value("class", "");
-    r.action = j.value("action", "");
-    r.outcome = j.value("outcome", "");
-    r.attempts = j.value("attempts", 0);
-    r.detail = j.value("detail", "");
-    r.trace_id = j.value("trace_id", "");
+    try {
+      r = j.get<watch_file_row>();
+    } catch (const nlohmann::json::exception& e) {
+      return std::string{"a watched file's record has a member of the wrong type: "} + e.what();
+    }
     return enqueue(self, pending_write{std::move(r), true, {}});
   }
   if (op == "add" || op == "rm") {
@@ -192,7 +180,7 @@ caf::result<std::string> watch_op(store_actor* self, const std::string& op, cons
   nlohmann::json out = nlohmann::json::object();
   if (op == "files") {
     auto& files = out["files"] = nlohmann::json::array();
-    for (const auto& r : self->state.db->watch_files(arg, err)) files.push_back(watch_file_json(r));
+    for (const auto& r : self->state.db->watch_files(arg, err)) files.push_back(r);
   } else if (op == "folders") {
     auto& folders = out["folders"] = nlohmann::json::array();
     for (const auto& [path, classes] : self->state.db->watch_folders(err))

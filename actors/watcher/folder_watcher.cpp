@@ -24,6 +24,7 @@
 #include "messages/ids.hpp"
 #include "messages/kb.hpp"
 #include "messages/trace.hpp"
+#include "messages/watch_file.hpp"
 
 namespace paios {
 namespace {
@@ -89,9 +90,8 @@ void record(watcher_actor* self, const std::string& path, const ledger_entry& e,
     spdlog::warn("watcher {}: {} not recorded: the state store is not running", st.folder.path, path);
     return;
   }
-  json row{{"path", path},         {"folder", st.folder.path}, {"sha256", e.sha256},     {"size", e.size},
-           {"mtime_ns", e.mtime_ns}, {"class", e.cls},         {"action", e.action},     {"outcome", e.outcome},
-           {"attempts", e.attempts}, {"detail", detail},       {"trace_id", trace}};
+  const json row = watch_file_row{path, st.folder.path, e.sha256, e.size, e.mtime_ns, e.cls, e.action, e.outcome,
+                                  e.attempts, detail, trace};
   self->request(store, kAskTimeout, watch_atom::value, std::string{"file"}, row.dump())
       .then(
           [self, path](const std::string& error) {
@@ -354,15 +354,9 @@ void load(watcher_actor* self) {
               return;
             }
             for (const auto& f : j["files"]) {
-              ledger_entry e;
-              e.sha256 = f.value("sha256", "");
-              e.size = f.value("size", std::uintmax_t{0});
-              e.mtime_ns = f.value("mtime_ns", std::int64_t{0});
-              e.cls = f.value("class", "");
-              e.action = f.value("action", "");
-              e.outcome = f.value("outcome", "");
-              e.attempts = f.value("attempts", 0);
-              st.ledger.load(f.value("path", ""), std::move(e));
+              auto r = f.get<watch_file_row>();
+              st.ledger.load(r.path, ledger_entry{std::move(r.sha256), r.size, r.mtime_ns, std::move(r.cls),
+                                                  std::move(r.action), std::move(r.outcome), r.attempts});
             }
             st.loaded = true;
             st.rescan_due = true;  // what arrived while nobody watched

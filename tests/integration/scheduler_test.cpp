@@ -12,6 +12,7 @@
 using nlohmann::json;
 using paios::test::daemon_process;
 using paios::test::fake_agent;
+using paios::test::request;
 using paios::test::temp_dir;
 using namespace std::chrono_literals;
 
@@ -39,14 +40,6 @@ json task_job(const std::string& schedule, json extra = json::object()) {
   json j{{"schedule", schedule}, {"action", {{"task", {{"prompt", "scheduled hello"}, {"brain", "fake"}}}}}};
   j.update(extra);
   return j;
-}
-
-json request(const daemon_process& d, json req) {
-  paios::test::wire_peer peer(d.endpoint());
-  req["v"] = 1;
-  req["id"] = "t";
-  auto replies = peer.exchange(req);
-  return replies.empty() ? json() : replies.back();
 }
 
 json history(const daemon_process& d, const std::string& job) {

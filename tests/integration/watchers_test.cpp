@@ -19,6 +19,7 @@ using nlohmann::json;
 using paios::test::bus_request;
 using paios::test::daemon_process;
 using paios::test::fake_agent;
+using paios::test::request;
 using paios::test::temp_dir;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -63,29 +64,33 @@ struct fixture {
   void set_mode(const std::string& m) const { std::ofstream(mode, std::ios::trunc) << m; }
 };
 
-json request(const daemon_process& d, json req) {
-  paios::test::wire_peer peer(d.endpoint());
-  auto replies = peer.exchange(req);
-  return replies.empty() ? json::object() : replies.back();
-}
-
 json folder_status(const daemon_process& d, const fs::path& dir) {
   for (const auto& f : request(d, bus_request("watch.list")).value("folders", json::array()))
     if (f.value("path", "") == dir.string()) return f;
   return json::object();
 }
 
-// Waits until the folder's watcher has handled (or failed) `n` files in this run and has nothing left to do.
-json wait_handled(const daemon_process& d, const fs::path& dir, int n, std::chrono::seconds within = 30s) {
+// Polls the folder's status until `done` holds for it, or the time is up; returns the last status read.
+template <class Pred>
+json wait_folder(const daemon_process& d, const fs::path& dir, Pred done, std::chrono::seconds within = 30s) {
   const auto deadline = std::chrono::steady_clock::now() + within;
-  json f;
-  while (std::chrono::steady_clock::now() < deadline) {
-    f = folder_status(d, dir);
-    if (f.value("handled", 0) + f.value("failed", 0) >= n && f.value("queued", 1) == 0 && f.value("in_flight", 1) == 0)
-      return f;
+  json f = folder_status(d, dir);
+  while (!done(f) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(50ms);
+    f = folder_status(d, dir);
   }
   return f;
+}
+
+// Waits until the folder's watcher has handled (or failed) `n` files in this run and has nothing left to do.
+json wait_handled(const daemon_process& d, const fs::path& dir, int n, std::chrono::seconds within = 30s) {
+  return wait_folder(
+      d, dir,
+      [n](const json& f) {
+        return f.value("handled", 0) + f.value("failed", 0) >= n && f.value("queued", 1) == 0 &&
+               f.value("in_flight", 1) == 0;
+      },
+      within);
 }
 
 // The watch events of one action ("file", "describe", ...) by file name, from the event store (which writes in
@@ -226,10 +231,8 @@ TEST(Watchers, AnActionCutByACrashIsDoneAgainAfterTheRestart) {
   d.start();
   ASSERT_TRUE(wait_handled(d, fx.drop, 0).value("loaded", false));
   write_file(fx.drop / "whiteboard.png", png_saying("a whiteboard listing the quarterly okapi census"));
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (folder_status(d, fx.drop).value("in_flight", 0) == 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
-  ASSERT_EQ(folder_status(d, fx.drop).value("in_flight", 0), 1);
+  auto busy = wait_folder(d, fx.drop, [](const json& f) { return f.value("in_flight", 0) > 0; }, 20s);
+  ASSERT_EQ(busy.value("in_flight", 0), 1) << busy.dump();
   d.kill9();
   for (auto pid : d.agents()) ::kill(pid, SIGKILL);  // the hung fake brain the crash left behind
   fx.set_mode("ok");
@@ -282,10 +285,8 @@ TEST(Watchers, AFolderDeletedAndRecreatedIsWatchedAgain) {
   write_file(fx.drop / "one.txt", "the first file: capybara\n");
   ASSERT_EQ(wait_handled(d, fx.drop, 1).value("handled", 0), 1);
   fs::remove_all(fx.drop);
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (folder_status(d, fx.drop).value("present", true) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
-  EXPECT_FALSE(folder_status(d, fx.drop).value("present", true));
+  auto gone = wait_folder(d, fx.drop, [](const json& f) { return !f.value("present", true); }, 10s);
+  EXPECT_FALSE(gone.value("present", true)) << gone.dump();
   fs::create_directories(fx.drop);
   write_file(fx.drop / "two.txt", "the second file: pangolin\n");
   EXPECT_EQ(wait_handled(d, fx.drop, 2).value("handled", 0), 2);
@@ -392,13 +393,12 @@ TEST(Watchers, AWatcherThatFailsIsRestartedAndCatchesUp) {
   ASSERT_EQ(fault.value("type", ""), "fault") << fault.dump();
   // While it is down (its backoff is a second), a file arrives; the new watcher's scan finds it.
   write_file(fx.drop / "second.md", "# Second\n\nDuring the restart: tapir.\n");
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  json f;
-  while (std::chrono::steady_clock::now() < deadline) {
-    f = folder_status(d, fx.drop);
-    if (f.value("restarts", 0) == 1 && f.value("handled", 0) == 1 && f.value("queued", 1) == 0) break;
-    std::this_thread::sleep_for(50ms);
-  }
+  auto f = wait_folder(
+      d, fx.drop,
+      [](const json& s) {
+        return s.value("restarts", 0) == 1 && s.value("handled", 0) == 1 && s.value("queued", 1) == 0;
+      },
+      20s);
   EXPECT_EQ(f.value("restarts", 0), 1) << f.dump();
   EXPECT_NE(f.value("last_exit", "").find("fault injected"), std::string::npos) << f.dump();
   EXPECT_EQ(f.value("handled", 0), 1) << "only second.md in the new watcher: " << f.dump();

@@ -359,4 +359,12 @@ std::vector<pid_t> processes_with_env(const std::string& wanted) {
   return out;
 }
 
+nlohmann::json request(const daemon_process& d, nlohmann::json req) {
+  if (!req.contains("v")) req["v"] = 1;
+  if (!req.contains("id")) req["id"] = "t";
+  wire_peer peer(d.endpoint());
+  auto replies = peer.exchange(req);
+  return replies.empty() ? nlohmann::json::object() : replies.back();
+}
+
 }  // namespace paios::test

@@ -128,4 +128,8 @@ inline nlohmann::json bus_request(const char* op, nlohmann::json fields = nlohma
   return fields;
 }
 
+// Sends one request to the daemon on a new peer and returns its last reply (an empty object when none came).
+// `v` and `id` are added when the request has none.
+nlohmann::json request(const daemon_process& d, nlohmann::json req);
+
 }  // namespace paios::test
