@@ -645,6 +645,8 @@ int main(int argc, char** argv) {
   auto* pipeline_resume = pipeline->add_subcommand("resume", "go on with a failed, timed out or interrupted run from the step that stopped it");
   pipeline_resume->add_option("run", pipeline_run_id, "the run's id")->required();
   pipeline_resume->add_flag("--wait", pipeline_wait, "wait for the end and show the run; exit 1 unless it succeeded");
+  auto* pipeline_cancel = pipeline->add_subcommand("cancel", "stop a run that is going (its step is stopped; resume goes on from it)");
+  pipeline_cancel->add_option("run", pipeline_run_id, "the run's id")->required();
 
   try {
     app.parse(argc, argv);
@@ -819,6 +821,11 @@ int main(int argc, char** argv) {
       auto req = request("pipeline.get");
       req["run_id"] = pipeline_run_id;
       return show(opt, req, paios::render_pipeline_run);
+    }
+    if (*pipeline_cancel) {
+      auto req = request("pipeline.cancel");
+      req["run_id"] = pipeline_run_id;
+      return show(opt, req, paios::render_pipeline_cancel);
     }
     if (!*pipeline_run && !*pipeline_resume) return show(opt, request("pipeline.list"), paios::render_pipelines);
     auto req = request(*pipeline_run ? "pipeline.run" : "pipeline.resume");

@@ -27,12 +27,13 @@ std::string render_jobs(const nlohmann::json& reply);
 std::string render_job_started(const nlohmann::json& reply);
 std::string render_job_history(const nlohmann::json& reply);
 std::string render_jobs_status(const nlohmann::json& jobs);
-// cli/render_pipelines.cpp: pipeline.list, pipeline.run, pipeline.runs, pipeline.get, pipeline.resume.
+// cli/render_pipelines.cpp: pipeline.list, pipeline.run, pipeline.runs, pipeline.get, pipeline.resume, .cancel.
 std::string render_pipelines(const nlohmann::json& reply);
 std::string render_pipeline_started(const nlohmann::json& reply);
 std::string render_pipeline_runs(const nlohmann::json& reply);
 std::string render_pipeline_run(const nlohmann::json& reply);
 std::string render_pipeline_resumed(const nlohmann::json& reply);
+std::string render_pipeline_cancel(const nlohmann::json& reply);
 // cli/render_watch.cpp: watch.list, watch.add, watch.rm, and the watchers part of status ("" when absent).
 std::string render_watch_list(const nlohmann::json& reply);
 std::string render_watch_added(const nlohmann::json& reply);

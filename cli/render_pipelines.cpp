@@ -1,5 +1,5 @@
-// `ai pipeline`, `ai pipeline run`, `ai pipeline runs`, `ai pipeline show`, `ai pipeline resume`: pure functions of
-// the replies (docs/protocol.md, pipeline.*).
+// `ai pipeline` and its run, runs, show, resume and cancel: pure functions of the replies (docs/protocol.md,
+// pipeline.*).
 #include <sstream>
 
 #include "cli/render.hpp"
@@ -58,6 +58,12 @@ std::string render_pipeline_resumed(const json& r) {
   return "run " + r.value("run_id", "") + " of " + r.value("pipeline", "?") + " resumed at step " +
          std::to_string(r.value("from_step", 0)) + " (" + r.value("step_name", "") + "), trace " + r.value("trace_id", "") +
          "\n";
+}
+
+std::string render_pipeline_cancel(const json& r) {
+  const auto run = r.value("run_id", "");
+  return r.value("cancelled", false) ? "cancelling run " + run + " (ai pipeline resume " + run + " goes on from its step)\n"
+                                     : "run " + run + " already ended " + r.value("state", "") + "; nothing to cancel\n";
 }
 
 std::string render_pipeline_runs(const json& r) {

@@ -14,14 +14,14 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 37> kOps = {
+constexpr std::array<std::string_view, 38> kOps = {
     "ping",           "task.submit", "task.cancel",   "task.get",     "task.list",
     "event.publish",  "status",      "debug.fault",   "route.classify", "route.list",
     "route.weights",  "route.adjust", "obs.query",    "obs.trace",    "obs.score",
     "kb.add",         "kb.search",   "kb.get",        "kb.rm",        "kb.stats",
     "kb.list",        "learnings.recall", "tools.list", "hook.event", "tools.call", "tools.cancel",
     "jobs.list",      "jobs.run",    "jobs.history",
-    "pipeline.list",  "pipeline.run", "pipeline.runs", "pipeline.get", "pipeline.resume",
+    "pipeline.list",  "pipeline.run", "pipeline.runs", "pipeline.get", "pipeline.resume", "pipeline.cancel",
     "watch.list",     "watch.add",   "watch.rm"};
 constexpr std::size_t kMaxKbContentBytes = 32 * 1024 * 1024;
 constexpr int kMaxKbResults = 100;
@@ -418,6 +418,7 @@ parse_result parse_request(std::string_view frame) {
     }
     case op::pipeline_get:
     case op::pipeline_resume:
+    case op::pipeline_cancel:
       ok = f.string("run_id", r.task_id, true, 64);
       if (ok && r.task_id.empty()) ok = f.fail("field 'run_id' must not be empty");
       break;

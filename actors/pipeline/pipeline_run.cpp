@@ -1,5 +1,6 @@
 #include "actors/pipeline/pipeline_run.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
@@ -387,7 +388,7 @@ void run_wait(run_actor* self, const pipeline_step_config& s) {
   auto& st = self->state;
   std::int64_t until = 0;
   if (s.seconds >= 0) {
-    until = now_ms() + s.seconds * 1000;
+    until = st.step_started_ms + s.seconds * 1000;
   } else {
     auto text = render(self, s.until, "until");
     if (!text) return;
@@ -437,6 +438,9 @@ void start_step(run_actor* self) {
   ++st.seq;
   st.in_step = true;
   st.step_started_ms = now_ms();
+  // A resumed wait keeps its first start, so that `seconds` counts from there and not again in full.
+  if (st.index == st.spec.start_step && st.spec.step_first_started_ms > 0 && current(self).kind == "wait")
+    st.step_started_ms = std::min(st.step_started_ms, st.spec.step_first_started_ms);
   st.step_start_us = now_us();
   st.step_span = new_span_id();
   st.runner.reset();

@@ -33,6 +33,7 @@ struct pipeline_run_spec {
   std::string done_outputs = "{}";  // resumed: JSON {step name: output} of the steps before start_step
   std::string previous = "null";  // resumed: the output of step start_step - 1 (the run's input for step 0)
   int attempts = 1;               // of the first step run (a resumed step's earlier tries count)
+  std::int64_t step_first_started_ms = 0;  // resumed: when step start_step first started (a wait counts from there)
   int resumes = 0;
   std::int64_t started_ms = 0;    // of the run's first start
   std::string trace_id;           // 32 hex digits: the run's trace

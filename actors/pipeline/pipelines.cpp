@@ -1,6 +1,7 @@
 #include "actors/pipeline/pipelines.hpp"
 
 #include <map>
+#include <optional>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -26,6 +27,7 @@ struct run_info {
   std::int64_t start_us = 0;
   caf::actor handle;  // empty until its record is written
   caf::actor waiter;  // a job run waiting for the end, if any
+  std::optional<std::string> cancel;  // a cancel that came while it was being recorded: sent once it runs
 };
 
 struct pipes_state {
@@ -75,6 +77,7 @@ void launch(pipes_actor* self, pipeline_run_spec spec) {
   info.handle = spawn_pipeline_run(self->system(), std::move(spec), caf::actor_cast<caf::actor>(self));
   self->monitor(info.handle);
   spdlog::info("pipelines: run {} of {} going ({})", run_id, info.pipeline, info.trigger);
+  if (info.cancel) self->send(info.handle, cancel_atom::value, *info.cancel);
 }
 
 void start_run(pipes_actor* self, const json& args, caf::actor waiter, answer reply) {
@@ -147,7 +150,10 @@ void continue_run(pipes_actor* self, const json& run, const std::string& why, an
       outputs[s.value("name", "")] = s.contains("output") ? s["output"] : json();
       if (idx + 1 == from) previous = s.contains("output") ? s["output"] : json();
     }
-    if (idx == from) spec.attempts = s.value("attempts", 1) + 1;
+    if (idx == from) {
+      spec.attempts = s.value("attempts", 1) + 1;
+      spec.step_first_started_ms = s.value("started_ms", std::int64_t{0});
+    }
   }
   spec.start_step = from;
   spec.done_outputs = dump(outputs);
@@ -289,10 +295,14 @@ reply_t handle(pipes_actor* self, const std::string& op, const std::string& args
   }
   if (op == "cancel") {
     const auto run_id = args.value("run_id", "");
-    auto it = st.runs.find(run_id);
-    const bool going = it != st.runs.end() && it->second.handle;
-    if (going) self->send(it->second.handle, cancel_atom::value, args.value("reason", std::string{"cancelled"}));
-    return reply_t{std::string{}, std::string{}, dump(json{{"run_id", run_id}, {"cancelled", going}})};
+    if (auto it = st.runs.find(run_id); it != st.runs.end()) {
+      const auto reason = args.value("reason", std::string{"cancelled"});
+      if (it->second.handle)
+        self->send(it->second.handle, cancel_atom::value, reason);
+      else
+        it->second.cancel = reason;  // its record is being written: cancelled as soon as it runs
+      return reply_t{std::string{}, std::string{}, dump(json{{"run_id", run_id}, {"cancelled", true}, {"state", "running"}})};
+    }
   }
   auto promise = self->make_response_promise<std::string, std::string, std::string>();
   answer reply{promise};
@@ -312,6 +322,17 @@ reply_t handle(pipes_actor* self, const std::string& op, const std::string& args
                   return reply.fail("not_found", "no pipeline named \"" + name + "\"");
                 reply.ok(doc);
               });
+    return promise;
+  }
+  if (op == "cancel") {  // not going: say how it ended, or that there is no such run
+    const auto run_id = args.value("run_id", "");
+    ask_store(self, "get", json{{"run_id", run_id}}, [reply, run_id](const std::string& text, const std::string& err) mutable {
+      auto doc = json::parse(text.empty() ? "{}" : text, nullptr, false);
+      if (!err.empty() || doc.is_discarded() || doc.contains("error"))
+        return reply.fail("internal", "reading run " + run_id + ": " + (err.empty() ? text : err));
+      if (!doc.contains("run")) return reply.fail("not_found", "no pipeline run " + run_id);
+      reply.ok(json{{"run_id", run_id}, {"cancelled", false}, {"state", doc["run"].value("state", "")}});
+    });
     return promise;
   }
   if (op == "get" || op == "resume") {

@@ -13,7 +13,8 @@
 //     op "get"    {run_id}                 -> {run: {..., steps: [{..., output}]}}
 //     op "resume" {run_id}                 -> {pipeline, run_id, trace_id, from_step, step_name}: a failed, timed
 //                                             out, cancelled or interrupted run goes on from the step that stopped it
-//     op "cancel" {run_id, reason?}        -> {run_id, cancelled}
+//     op "cancel" {run_id, reason?}        -> {run_id, cancelled, state}: cancelled false when it had already
+//                                             ended (state says how); not_found when there is no such run
 //   (pipeline_atom, string op, string args, actor waiter)     as above ("run"); the waiter also gets
 //                                                             (done_atom, run_id, state, error, output) at the
 //                                                             run's end (a scheduled job waits so)

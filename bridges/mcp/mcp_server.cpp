@@ -21,7 +21,9 @@ constexpr const char* kInstructions =
     "PAIOS runs AI agent CLIs (Claude Code, Codex, Gemini, ...) as supervised brains on this machine and keeps a "
     "shared knowledge base. Search it before you research (kb_search, learnings_recall), record what you learn "
     "(kb_add with kind \"learning\"), see where a task would go (router_classify), run a task on another brain "
-    "(task_submit, task_status), and look at what happened (obs_query, obs_score, health).";
+    "(task_submit, task_status), run the scheduled jobs and pipelines the user configured (jobs_list, jobs_run, "
+    "jobs_history, pipeline_list, pipeline_run, pipeline_status, pipeline_resume, pipeline_cancel), see the "
+    "watched folders (watch_list), and look at what happened (obs_query, obs_score, health).";
 
 bool is_request_id(const json& j) { return j.is_string() || j.is_number_integer(); }
 

@@ -405,14 +405,10 @@ void ask_watchers(bridge_actor* self, const call& c, const char* type, const cha
             arg.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-// pipeline.*: the pipelines actor answers (code, message, body) as the scheduler does; args is its JSON.
-void ask_pipelines(bridge_actor* self, const call& c, const char* type, const char* op, nlohmann::json args) {
-  ask(self, pipes_name::value, "the pipelines actor", c,
-      [self, c, type](const std::string& code, const std::string& message, const std::string& body) {
-        if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
-        reply_frame(self, c, wire::encode_reply_text(c.id, type, body));
-      },
-      pipeline_atom::value, std::string{op}, args.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+// pipeline.*: the pipelines actor; args is its JSON.
+void ask_pipelines(bridge_actor* self, const call& c, const char* type, const char* op, const nlohmann::json& args) {
+  ask_coded(self, pipes_name::value, "the pipelines actor", c, type, pipeline_atom::value, std::string{op},
+            args.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void handle(bridge_actor* self, std::string& identity, wire::request& req) {
@@ -552,6 +548,8 @@ void handle(bridge_actor* self, std::string& identity, wire::request& req) {
     case wire::op::pipeline_resume:
       if (st.draining) return reply_error(self, c, errc::shutting_down, "the daemon is shutting down");
       return ask_pipelines(self, c, "pipeline.resumed", "resume", {{"run_id", req.task_id}});
+    case wire::op::pipeline_cancel:
+      return ask_pipelines(self, c, "pipeline.cancel", "cancel", {{"run_id", req.task_id}, {"reason", "cancelled (pipeline.cancel)"}});
     case wire::op::watch_list: return ask_watchers(self, c, "watch.folders", "list", nlohmann::json::object());
     case wire::op::watch_add:
       return ask_watchers(self, c, "watch.added", "add", {{"path", req.path}, {"classes", req.classes}});

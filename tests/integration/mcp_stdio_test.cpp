@@ -2,9 +2,12 @@
 // Every tool is called and its structured result checked against the outputSchema that tools/list gave;
 // task_submit reports progress, does not hold up ping, and is cancelled (the agent stopped) by
 // notifications/cancelled; the end of stdin finishes what runs; each JSON-RPC error code; and paiosd not
-// running: initialize and tools/list answer, calls say how to start it, and calls work once it runs.
+// running: initialize and tools/list answer, calls say how to start it, and calls work once it runs. The tools of
+// the scheduler, the pipelines and the watchers run a job, and start, cancel and resume a pipeline run.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -47,6 +50,14 @@ json initialize(mcp_child& m, const std::string& version = "2025-11-25") {
 
 std::string text_of(const json& response) { return response["result"]["content"][0].value("text", ""); }
 
+// The tools of bridges/mcp/tools.json. Those of the scheduler, the pipelines and the watchers need a daemon
+// configured with a job, a pipeline and a folder: McpStdio.JobsPipelinesAndFoldersThroughARealDaemon calls them,
+// McpStdio.EveryToolThroughARealDaemon every other.
+constexpr std::size_t kToolCount = 20;
+const std::set<std::string> kAutomationTools = {
+    "jobs_list",     "jobs_run",        "jobs_history",    "pipeline_list",   "pipeline_run",
+    "pipeline_runs", "pipeline_status", "pipeline_cancel", "pipeline_resume", "watch_list"};
+
 // The tools of tools/list, all pages, by name.
 std::map<std::string, json> list_tools(mcp_child& m) {
   std::map<std::string, json> out;
@@ -62,6 +73,37 @@ std::map<std::string, json> list_tools(mcp_child& m) {
   return out;
 }
 
+// Calls tools that must succeed: each result is no tool error, its structuredContent passes the tool's
+// outputSchema (as tools/list gave it), and its text content is the same JSON. Remembers the tools called.
+struct checked_calls {
+  mcp_child& m;
+  std::map<std::string, json> tools;
+  std::set<std::string> called;
+
+  json ok(const std::string& name, json args) {
+    auto r = m.call_tool(name, std::move(args));
+    called.insert(name);
+    EXPECT_EQ(r["result"].value("isError", true), false) << name << ": " << r.dump() << m.err();
+    const auto& sc = r["result"]["structuredContent"];
+    EXPECT_TRUE(tools.count(name)) << name << " is not in tools/list";
+    EXPECT_EQ(schema_error(tools[name]["outputSchema"], sc), "") << name << ": " << sc.dump();
+    EXPECT_EQ(json::parse(text_of(r), nullptr, false), sc) << name;
+    return sc;
+  }
+
+  // Calls the tool until `done` holds for its result, or 30 s have passed; returns the last result.
+  template <class Pred>
+  json until(const std::string& name, const json& args, Pred done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    json sc = ok(name, args);
+    while (!done(sc) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(100));
+      sc = ok(name, args);
+    }
+    return sc;
+  }
+};
+
 }  // namespace
 
 TEST(McpStdio, EveryToolThroughARealDaemon) {
@@ -70,19 +112,10 @@ TEST(McpStdio, EveryToolThroughARealDaemon) {
   mcp_child m{ai_mcp(d, {"--page-size", "4"})};
   auto init = initialize(m);
   ASSERT_EQ(init["result"]["protocolVersion"], "2025-11-25") << init.dump() << m.err();
-  auto tools = list_tools(m);
-  ASSERT_EQ(tools.size(), 10u) << m.err();
-  std::set<std::string> called;
-  // Calls a tool that must succeed; checks its structured result against the tool's outputSchema.
-  auto ok = [&](const std::string& name, json args) {
-    auto r = m.call_tool(name, std::move(args));
-    called.insert(name);
-    EXPECT_EQ(r["result"].value("isError", true), false) << name << ": " << r.dump() << m.err();
-    const auto& sc = r["result"]["structuredContent"];
-    EXPECT_EQ(schema_error(tools[name]["outputSchema"], sc), "") << name << ": " << sc.dump();
-    EXPECT_EQ(json::parse(text_of(r)), sc) << name;
-    return sc;
-  };
+  checked_calls calls{m, list_tools(m), {}};
+  const auto& tools = calls.tools;
+  ASSERT_EQ(tools.size(), kToolCount) << m.err();
+  auto ok = [&](const std::string& name, json args) { return calls.ok(name, std::move(args)); };
 
   auto added = ok("kb_add", {{"content", "Rotating the Postgres replica: promote the standby with pg_ctl promote."},
                              {"title", "Replica rotation"}, {"source", "/notes/replica.md"}, {"tags", {"postgres"}}});
@@ -111,7 +144,8 @@ TEST(McpStdio, EveryToolThroughARealDaemon) {
   EXPECT_FALSE(events["events"].empty());
   auto health = ok("health", json::object());
   EXPECT_EQ(health["daemon"].value("pid", 0), d.pid());
-  EXPECT_EQ(called.size(), tools.size()) << "every tool of the list was called";
+  for (const auto& [name, tool] : tools)
+    EXPECT_TRUE(calls.called.count(name) || kAutomationTools.count(name)) << name << " is called by no test";
 
   // A bus error is a tool error that carries its code.
   auto missing = m.call_tool("kb_get", {{"article_id", "kb-nope"}});
@@ -279,7 +313,7 @@ TEST(McpStdio, WithoutADaemonItStillAnswersAndSaysHowToStartIt) {
   mcp_child m{ai_mcp(d)};
   auto init = initialize(m);
   ASSERT_TRUE(init.contains("result")) << init.dump() << m.err();
-  EXPECT_EQ(list_tools(m).size(), 10u);
+  EXPECT_EQ(list_tools(m).size(), kToolCount);
   auto down = m.call_tool("health");
   EXPECT_EQ(down["result"]["isError"], true) << down.dump();
   EXPECT_NE(text_of(down).find("paiosd is not running"), std::string::npos) << text_of(down);
@@ -297,4 +331,118 @@ TEST(McpStdio, WithoutADaemonItStillAnswersAndSaysHowToStartIt) {
   EXPECT_NE(text_of(again).find("paiosd --home"), std::string::npos) << text_of(again);
   m.close_stdin();
   EXPECT_EQ(m.wait(milliseconds(5000)), 0);
+}
+
+// The scheduler's, the pipelines' and the watchers' tools against a daemon with one job, one pipeline whose second
+// step waits for a flag file (so that its run can be cancelled while it runs) and one watched folder: every result
+// passes its tool's outputSchema, and the run is started, cancelled and resumed to its end through MCP alone.
+TEST(McpStdio, JobsPipelinesAndFoldersThroughARealDaemon) {
+  paios::test::temp_dir files;
+  const auto flag = files.path() / "flag";
+  const auto inbox = files.path() / "inbox";
+  std::filesystem::create_directory(inbox);
+  auto command = [](const std::string& name, const std::string& script) {
+    return json{{"name", name}, {"kind", "command"}, {"command", {"sh", "-c", script}}};
+  };
+  auto cfg = config();
+  cfg["scheduler"] = {{"jobs", {{"heartbeat", nullptr},
+                                {"hello", {{"schedule", "every 1h"},
+                                           {"action", {{"task", {{"prompt", "scheduled hello"}, {"brain", "echo"}}}}}}}}},
+                      {"timezone", "UTC"}};
+  cfg["notify"] = {{"notify_send", false}};
+  cfg["pipelines"] = {{"held", {{"description", "one step, then another that waits for a flag file"},
+                                {"steps", {command("first", "printf one"),
+                                           command("hold", "while [ ! -f " + flag.string() +
+                                                               " ]; do sleep 0.05; done; printf held")}}}}};
+  cfg["watchers"] = {{"folders", {{{"path", inbox.string()}, {"classes", {"document"}}}}}};
+  daemon_process d{cfg};
+  d.start();
+  mcp_child m{ai_mcp(d)};
+  initialize(m);
+  checked_calls calls{m, list_tools(m), {}};
+  ASSERT_EQ(calls.tools.size(), kToolCount) << m.err();
+
+  // Jobs: listed, run now, and the run in the history once it has ended.
+  auto jobs = calls.ok("jobs_list", json::object());
+  ASSERT_EQ(jobs["jobs"].size(), 1u) << jobs.dump();
+  EXPECT_EQ(jobs["jobs"][0].value("name", ""), "hello");
+  EXPECT_EQ(jobs["jobs"][0].value("schedule", ""), "every 1h");
+  auto started = calls.ok("jobs_run", {{"name", "hello"}});
+  const auto job_run = started.value("run_id", "");
+  ASSERT_FALSE(job_run.empty()) << started.dump();
+  auto ended_run = [&](const json& h) {
+    for (const auto& r : h.value("runs", json::array()))
+      if (r.value("id", "") == job_run) return r.value("outcome", "running") != "running" ? r : json();
+    return json();
+  };
+  auto history = calls.until("jobs_history", {{"name", "hello"}, {"limit", 5}},
+                             [&](const json& h) { return !ended_run(h).is_null(); });
+  const auto run = ended_run(history);
+  ASSERT_FALSE(run.is_null()) << history.dump() << d.log();
+  EXPECT_EQ(run.value("outcome", ""), "ok") << run.dump();
+  EXPECT_EQ(run.value("trigger", ""), "manual");
+  EXPECT_EQ(run.value("summary", ""), "scheduled hello");  // the echo brain answers with the prompt
+  EXPECT_EQ(calls.ok("jobs_list", json::object())["jobs"][0]["last"].value("id", ""), job_run);
+
+  // A pipeline: listed, started with an input, cancelled while its second step waits, resumed to its end.
+  auto pipelines = calls.ok("pipeline_list", json::object());
+  ASSERT_EQ(pipelines["pipelines"].size(), 1u) << pipelines.dump();
+  EXPECT_EQ(pipelines["pipelines"][0]["steps"].size(), 2u);
+  const json input = {{"note", "from mcp"}, {"n", 2}};
+  auto begun = calls.ok("pipeline_run", {{"name", "held"}, {"input", input}});
+  const auto run_id = begun.value("run_id", "");
+  ASSERT_FALSE(run_id.empty()) << begun.dump();
+  auto holding = calls.until("pipeline_status", {{"run_id", run_id}},
+                             [](const json& s) { return s["run"].value("steps", json::array()).size() == 2; });
+  ASSERT_EQ(holding["run"]["steps"].size(), 2u) << holding.dump() << d.log();
+  EXPECT_EQ(holding["run"].value("state", ""), "running");
+  EXPECT_EQ(holding["run"]["input"], input);
+  EXPECT_EQ(holding["run"]["steps"][0]["output"].value("stdout", ""), "one") << holding.dump();
+  auto runs = calls.ok("pipeline_runs", {{"name", "held"}, {"limit", 5}});
+  ASSERT_EQ(runs["runs"].size(), 1u) << runs.dump();
+  EXPECT_EQ(runs["runs"][0].value("run_id", ""), run_id);
+
+  auto cancel = calls.ok("pipeline_cancel", {{"run_id", run_id}});
+  EXPECT_EQ(cancel.value("cancelled", false), true) << cancel.dump();
+  auto stopped = calls.until("pipeline_status", {{"run_id", run_id}},
+                             [](const json& s) { return s["run"].value("state", "running") != "running"; });
+  ASSERT_EQ(stopped["run"].value("state", ""), "cancelled") << stopped.dump() << d.log();
+  EXPECT_EQ(stopped["run"]["steps"][1].value("state", ""), "cancelled") << stopped.dump();
+  auto again = calls.ok("pipeline_cancel", {{"run_id", run_id}});
+  EXPECT_EQ(again.value("cancelled", true), false) << again.dump();
+  EXPECT_EQ(again.value("state", ""), "cancelled") << again.dump();
+
+  std::ofstream(flag) << "open";
+  auto resumed = calls.ok("pipeline_resume", {{"run_id", run_id}});
+  EXPECT_EQ(resumed.value("from_step", -1), 1) << resumed.dump();
+  EXPECT_EQ(resumed.value("step_name", ""), "hold");
+  auto done = calls.until("pipeline_status", {{"run_id", run_id}},
+                          [](const json& s) { return s["run"].value("state", "running") != "running"; });
+  ASSERT_EQ(done["run"].value("state", ""), "ok") << done.dump() << d.log();
+  EXPECT_EQ(done["run"]["steps"][1]["output"].value("stdout", ""), "held") << done.dump();
+  EXPECT_EQ(done["run"]["steps"][0].value("attempts", 0), 1) << "the step before the cancelled one ran once";
+  runs = calls.ok("pipeline_runs", json::object());
+  ASSERT_FALSE(runs["runs"].empty()) << runs.dump();
+  EXPECT_EQ(runs["runs"][0].value("state", ""), "ok");
+  EXPECT_EQ(runs["runs"][0].value("resumes", 0), 1);
+
+  // The watched folder of the configuration.
+  auto folders = calls.ok("watch_list", json::object());
+  ASSERT_EQ(folders["folders"].size(), 1u) << folders.dump();
+  EXPECT_EQ(folders["folders"][0].value("path", ""), inbox.string());
+  EXPECT_EQ(folders["folders"][0].value("source", ""), "config");
+
+  EXPECT_EQ(calls.called, kAutomationTools) << "each tool of the scheduler, the pipelines and the watchers was called";
+
+  // Arguments the operation would refuse are refused before it is asked, naming the argument; a run that does not
+  // exist is the daemon's not_found.
+  auto no_id = m.call_tool("pipeline_status", json::object());
+  EXPECT_EQ(no_id["result"]["isError"], true) << no_id.dump();
+  EXPECT_NE(text_of(no_id).find("'run_id'"), std::string::npos) << text_of(no_id);
+  auto unknown = m.call_tool("pipeline_status", {{"run_id", "p-nosuch"}});
+  EXPECT_EQ(unknown["result"]["isError"], true) << unknown.dump();
+  EXPECT_EQ(text_of(unknown).rfind("not_found: ", 0), 0u) << text_of(unknown);
+
+  m.close_stdin();
+  EXPECT_EQ(m.wait(milliseconds(5000)), 0) << m.err();
 }

@@ -2,7 +2,9 @@
 // captures a file, has a fake brain summarize it and stores the summary in the knowledge base, where kb.search finds
 // it; a failing command step stops the run with an error naming it and pipeline.resume goes on from that step (the
 // steps before are not run again); a daemon killed mid-run marks the run interrupted, or resumes it by itself under
-// on_interrupt "resume"; a scheduled job runs a pipeline and records its outcome.
+// on_interrupt "resume"; pipeline.cancel stops the step that runs and resume goes on from it; a resumed wait waits
+// only for what is left; a scheduled job runs a pipeline and records its outcome.
+#include <csignal>
 #include <fstream>
 #include <thread>
 
@@ -13,6 +15,7 @@
 using nlohmann::json;
 using paios::test::daemon_process;
 using paios::test::fake_agent;
+using paios::test::request;
 using paios::test::temp_dir;
 using namespace std::chrono_literals;
 
@@ -27,14 +30,6 @@ json base_config(json pipelines, json jobs = json::object()) {
           {"scheduler", {{"jobs", jobs}, {"timezone", "UTC"}}},
           {"notify", {{"notify_send", false}}},
           {"pipelines", std::move(pipelines)}};
-}
-
-json request(const daemon_process& d, json req) {
-  paios::test::wire_peer peer(d.endpoint());
-  req["v"] = 1;
-  req["id"] = "t";
-  auto replies = peer.exchange(req);
-  return replies.empty() ? json() : replies.back();
 }
 
 json get_run(const daemon_process& d, const std::string& run_id) {
@@ -210,6 +205,100 @@ TEST(Pipelines, FailedStepStopsTheRunAndResumeGoesOnFromIt) {
   EXPECT_EQ(out.exit_code, 0) << out.err;
   EXPECT_NE(out.out.find(again), std::string::npos) << out.out;
   EXPECT_EQ(d.ai({"pipeline", "runs", "nosuch"}).exit_code, 1);
+}
+
+TEST(Pipelines, CancelStopsTheRunningStepAndResumeGoesOnFromIt) {
+  temp_dir files;
+  const auto flag = files.path() / "flag";
+  const auto pid_file = files.path() / "pid";
+  json steps = {
+      command("first", "printf one"),
+      command("hold", "echo $$ > " + pid_file.string() + "; while [ ! -f " + flag.string() +
+                          " ]; do sleep 0.05; done; printf held"),
+      command("last", "cat", {{"input", "{{input.stdout}}-{{steps.first.output.stdout}}"}}),
+  };
+  daemon_process d(base_config({{"held", {{"steps", steps}}}}));
+  d.start();
+  const auto run_id = start(d, "held");
+  auto pid_of_step = [&] {
+    std::ifstream in(pid_file);
+    pid_t pid = 0;
+    in >> pid;
+    return pid;
+  };
+  auto run = wait_run(d, run_id, [&](const json&) { return pid_of_step() > 0; });
+  const pid_t step_pid = pid_of_step();
+  ASSERT_GT(step_pid, 0) << run.dump() << d.log();
+
+  auto out = d.ai({"pipeline", "cancel", run_id});
+  EXPECT_EQ(out.exit_code, 0) << out.out << out.err;
+  EXPECT_NE(out.out.find("cancelling run " + run_id), std::string::npos) << out.out;
+  run = wait_end(d, run_id);
+  ASSERT_EQ(run.value("state", ""), "cancelled") << run.dump() << d.log();
+  EXPECT_EQ(run.value("step", -1), 1) << run.dump();
+  EXPECT_NE(run.value("error", "").find("pipeline.cancel"), std::string::npos) << run.dump();
+  ASSERT_EQ(run["steps"].size(), 2u) << run.dump();
+  EXPECT_EQ(run["steps"][0].value("state", ""), "ok");
+  EXPECT_EQ(run["steps"][1].value("state", ""), "cancelled") << run.dump();
+  // The step's command is stopped with its process group, not left running.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (::kill(step_pid, 0) == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+  EXPECT_NE(::kill(step_pid, 0), 0) << "the cancelled step's process " << step_pid << " is still there";
+
+  // Once ended: nothing to cancel, and it says how the run ended; an unknown run is not_found.
+  auto r = request(d, {{"op", "pipeline.cancel"}, {"run_id", run_id}});
+  EXPECT_EQ(r.value("type", ""), "pipeline.cancel") << r.dump();
+  EXPECT_EQ(r.value("cancelled", true), false) << r.dump();
+  EXPECT_EQ(r.value("state", ""), "cancelled") << r.dump();
+  out = d.ai({"pipeline", "cancel", run_id});
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_NE(out.out.find("already ended cancelled"), std::string::npos) << out.out;
+  r = request(d, {{"op", "pipeline.cancel"}, {"run_id", "p-nosuch"}});
+  EXPECT_EQ(r.value("code", ""), "not_found") << r.dump();
+  EXPECT_EQ(d.ai({"pipeline", "cancel", "p-nosuch"}).exit_code, 1);
+  r = request(d, {{"op", "pipeline.cancel"}});
+  EXPECT_EQ(r.value("code", ""), "bad_request") << r.dump();
+  EXPECT_NE(r.value("message", "").find("'run_id'"), std::string::npos) << r.dump();
+
+  // A cancelled run goes on from the step that was stopped; the steps before it are not run again.
+  std::ofstream(flag) << "open";
+  r = request(d, {{"op", "pipeline.resume"}, {"run_id", run_id}});
+  ASSERT_EQ(r.value("type", ""), "pipeline.resumed") << r.dump();
+  EXPECT_EQ(r.value("from_step", -1), 1) << r.dump();
+  run = wait_end(d, run_id);
+  ASSERT_EQ(run.value("state", ""), "ok") << run.dump() << d.log();
+  EXPECT_EQ(run["steps"][0].value("attempts", 0), 1) << run.dump();
+  EXPECT_EQ(run["steps"][2]["output"].value("stdout", ""), "held-one") << run.dump();
+}
+
+TEST(Pipelines, AWaitStepWaitsAndAResumedOneOnlyForWhatIsLeft) {
+  json pipelines{{"short", {{"steps", {{{"name", "pause"}, {"kind", "wait"}, {"seconds", 1}}, command("after", "printf done")}}}},
+                 {"long", {{"steps", {{{"name", "pause"}, {"kind", "wait"}, {"seconds", 4}}, command("after", "printf done")}}}}};
+  daemon_process d(base_config(pipelines));
+  d.start();
+  auto run = wait_end(d, start(d, "short"));
+  ASSERT_EQ(run.value("state", ""), "ok") << run.dump() << d.log();
+  const auto& pause = run["steps"][0];
+  EXPECT_GE(pause.value("ended_ms", std::int64_t{0}) - pause.value("started_ms", std::int64_t{0}), 1000) << run.dump();
+  EXPECT_EQ(run["steps"][1]["output"].value("stdout", ""), "done");
+
+  // Cancelled during its wait, resumed once its time has passed: it goes on at once instead of waiting again.
+  const auto run_id = start(d, "long");
+  run = wait_run(d, run_id, [](const json& r) { return !r.value("steps", json::array()).empty(); });
+  ASSERT_EQ(request(d, {{"op", "pipeline.cancel"}, {"run_id", run_id}}).value("cancelled", false), true);
+  run = wait_end(d, run_id);
+  ASSERT_EQ(run.value("state", ""), "cancelled") << run.dump();
+  const auto began = run["steps"][0].value("started_ms", std::int64_t{0});
+  std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::milliseconds(began + 4300)));
+  const auto resumed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
+  ASSERT_EQ(request(d, {{"op", "pipeline.resume"}, {"run_id", run_id}}).value("type", ""), "pipeline.resumed");
+  run = wait_end(d, run_id);
+  ASSERT_EQ(run.value("state", ""), "ok") << run.dump() << d.log();
+  EXPECT_EQ(run["steps"][0].value("started_ms", std::int64_t{0}), began) << "the wait keeps its first start";
+  EXPECT_EQ(run["steps"][0].value("attempts", 0), 2);
+  EXPECT_LT(run["steps"][0].value("ended_ms", std::int64_t{0}) - resumed_ms, 3000)
+      << "a resumed wait whose time had passed waited again: " << run.dump();
 }
 
 TEST(Pipelines, RunsKilledWithTheDaemonAreMarkedInterruptedOrResumed) {
