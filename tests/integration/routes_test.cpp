@@ -113,7 +113,8 @@ TEST(Weights, BadAdjustmentsAreNamedErrors) {
 
 TEST(Routes, ALongTaskIsLoggedWhileItRuns) {
   auto config = router_config();
-  config["brains"] = {{"slow", {{"kind", "echo"}, {"delay_ms", 3000}}}};
+  // Long enough to be seen running by a loaded machine's polls (a sanitizer build under ctest -j).
+  config["brains"] = {{"slow", {{"kind", "echo"}, {"delay_ms", 6000}}}};
   daemon_process d{config};
   d.start();
   wire_peer peer{d.endpoint()};
@@ -132,7 +133,8 @@ TEST(Routes, ALongTaskIsLoggedWhileItRuns) {
   EXPECT_EQ(running.value("outcome", "x"), "");
   EXPECT_EQ(running.value("override", ""), "slow");
   // And completed when it ends.
-  for (int i = 0; i < 60; ++i) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
     auto list = json::parse(d.ai({"--json", "routes"}).out)["decisions"];
     if (!list.empty() && list[0].value("outcome", "") == "succeeded") break;
     usleep(100'000);
