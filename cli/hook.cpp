@@ -20,6 +20,7 @@
 #include "cli/client.hpp"
 #include "messages/hook_event.hpp"
 #include "messages/ids.hpp"
+#include "messages/json_writer.hpp"
 
 namespace paios {
 namespace {
@@ -31,8 +32,6 @@ constexpr std::int64_t kDefaultDeadlineMs = 150;
 constexpr std::size_t kMaxInputBytes = 64u << 20;
 // Below the daemon's default bridge.max_message_bytes (4 MiB): a larger payload has its longest strings cut.
 constexpr std::size_t kMaxFrameBytes = 3u << 20;
-
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // A line on stderr, and in PAIOS_HOME/logs/hooks.log when that folder exists (the hook never creates a home).
 void log_line(const std::string& home, const std::string& text) {
@@ -123,7 +122,7 @@ void spool(const hook_options& opt, const std::string& uid, const std::string& e
            const std::string& reason) {
   json line{{"uid", uid}, {"event", event}, {"payload", payload}, {"spooled_ms", now_ms()}, {"reason", reason}};
   hook_spool sp{opt.home + "/spool"};
-  if (auto err = sp.append(dump(line)); !err.empty())
+  if (auto err = sp.append(json_dump(line)); !err.empty())
     log_line(opt.home, "the " + event + " event could not be spooled either (" + reason + "): " + err);
 }
 
@@ -158,10 +157,10 @@ int run_hook(const hook_options& opt) {
   json req{{"v", 1}, {"op", "hook.event"}, {"id", "h"}, {"event", *event}, {"uid", uid}};
   if (const char* tp = std::getenv("TRACEPARENT"); tp && valid_traceparent(tp)) req["traceparent"] = tp;
   req["payload"] = payload;
-  auto frame = dump(req);
+  auto frame = json_dump(req);
   for (std::size_t limit = 256 * 1024; frame.size() > kMaxFrameBytes && limit >= 256; limit /= 4) {
     shrink_strings(req["payload"], limit);
-    frame = dump(req);
+    frame = json_dump(req);
   }
 
   const auto deadline = started + std::chrono::milliseconds{deadline_of(opt)};
@@ -194,7 +193,7 @@ int run_hook(const hook_options& opt) {
   }
   auto it = reply->find("output");
   if (it != reply->end() && it->is_object() && !it->empty()) {
-    auto out = dump(*it) + "\n";
+    auto out = json_dump(*it) + "\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
   }

@@ -7,7 +7,13 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace paios {
+
+// A document's compact text, for a value built as a tree: strings that are not UTF-8 get U+FFFD instead of
+// making nlohmann::json throw (what a file, an agent or a client sends may be anything).
+std::string json_dump(const nlohmann::json& j);
 
 class json_object {
  public:

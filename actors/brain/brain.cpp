@@ -59,7 +59,7 @@ void refuse_call(brain_actor* self, const task_spec& spec, task_update u);
 
 void to_dispatcher(brain_actor* self, task_update u) {
   if (u.state != task_state::succeeded) ++self->state.failures;
-  auto d = self->system().registry().get<caf::actor>(dispatch_name::value);
+  auto d = registered(self, dispatch_name::value);
   if (d) self->send(d, outcome_atom::value, std::move(u));
 }
 
@@ -173,7 +173,7 @@ void start_process(brain_actor* self, task_spec spec) {
 }
 
 void tell_started(brain_actor* self, const std::string& id) {
-  if (auto d = self->system().registry().get<caf::actor>(dispatch_name::value))
+  if (auto d = registered(self, dispatch_name::value))
     self->send(d, started_atom::value, id);
 }
 
@@ -203,7 +203,7 @@ std::string kb_answer(const std::string& body) {
 void start_kb(brain_actor* self, task_spec spec) {
   auto& st = self->state;
   auto id = spec.id;
-  auto kb = self->system().registry().get<caf::actor>(kb_name::value);
+  auto kb = registered(self, kb_name::value);
   kb_request q;
   q.query = spec.prompt;
   q.k = 3;
@@ -290,7 +290,7 @@ void start_mcp(brain_actor* self, task_spec spec) {
   auto fail = [self, me, id](errc e, const std::string& why) {
     caf::anon_send(me, outcome_atom::value, make_outcome(self->state, id, task_state::failed, e, self->state.cfg.name + ": " + why));
   };
-  auto sup = self->system().registry().get<caf::actor>(mcp_name::value);
+  auto sup = registered(self, mcp_name::value);
   if (!sup) return fail(errc::brain_unavailable, "the MCP clients are not running");
   const auto key = brain_child_name(st.cfg.name) + "/" + id;
   self->request(sup, std::chrono::seconds(5), whereis_atom::value, mcp_child_name(st.cfg.server))
@@ -332,7 +332,7 @@ void start(brain_actor* self, task_spec spec) {
   if (st.cfg.kind == "echo") {
     if (st.cfg.delay_ms <= 0) {
       const auto started_us = now_us();
-      auto d = self->system().registry().get<caf::actor>(dispatch_name::value);
+      auto d = registered(self, dispatch_name::value);
       if (d) self->send(d, chunk_atom::value, spec.id, spec.prompt);
       auto u = make_outcome(st, spec.id, task_state::succeeded, errc::none, {});
       call_span(st, spec, new_span_id(), started_us, u);
@@ -404,7 +404,7 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
       },
       [=](chunk_atom, std::string& id, std::string& text) {
         if (!self->state.running.count(id)) return;
-        auto d = self->system().registry().get<caf::actor>(dispatch_name::value);
+        auto d = registered(self, dispatch_name::value);
         if (d) self->send(d, chunk_atom::value, std::move(id), std::move(text));
       },
       [=](outcome_atom, task_update& u) {
@@ -421,7 +421,7 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
         auto& st = self->state;
         auto it = st.running.find(id);
         if (it == st.running.end()) return;  // cancelled meanwhile
-        auto d = self->system().registry().get<caf::actor>(dispatch_name::value);
+        auto d = registered(self, dispatch_name::value);
         if (d) self->send(d, chunk_atom::value, id, it->second.spec.prompt);
         auto u = make_outcome(st, id, task_state::succeeded, errc::none, {});
         u.text = std::move(it->second.spec.prompt);

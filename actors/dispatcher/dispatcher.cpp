@@ -76,10 +76,6 @@ struct dispatcher_state {
 
 using dispatcher_actor = caf::stateful_actor<dispatcher_state>;
 
-caf::actor lookup(dispatcher_actor* self, caf::atom_value name) {
-  return self->system().registry().get<caf::actor>(name);
-}
-
 void notify(dispatcher_actor* self, const in_flight& t, task_update u) {
   if (!t.listener) return;
   u.route = t.route;
@@ -105,7 +101,7 @@ void refuse(dispatcher_actor* self, const caf::actor& listener, const std::strin
 }
 
 void persist(dispatcher_actor* self, const task_record& r, bool is_new, std::function<void(std::string)> then) {
-  auto store = lookup(self, store_name::value);
+  auto store = registered(self, store_name::value);
   if (!store) {
     then("the state store is not running");
     return;
@@ -118,7 +114,7 @@ void persist(dispatcher_actor* self, const task_record& r, bool is_new, std::fun
 // Fire-and-forget writes of routing facts: a failure is logged, and the task goes on.
 template <class Record>
 void store_quietly(dispatcher_actor* self, Record r, const char* what) {
-  auto store = lookup(self, store_name::value);
+  auto store = registered(self, store_name::value);
   if (!store) return;
   self->request(store, kWriteTimeout, persist_atom::value, std::move(r))
       .then(
@@ -257,7 +253,7 @@ void call_brain(dispatcher_actor* self, const std::string& id, const std::string
     send_to_brain(self, id, name, b->second);
     return;
   }
-  auto brains = lookup(self, brains_name::value);
+  auto brains = registered(self, brains_name::value);
   if (!brains) {
     fail(self, id, errc::internal, "the brains supervisor is not running");
     return;
@@ -373,7 +369,7 @@ void on_outcome(dispatcher_actor* self, task_update& u) {
   auto it = st.tasks.find(u.task_id);
   if (it == st.tasks.end()) {
     // Not ours: this dispatcher was restarted while the task ran. Store the outcome all the same.
-    auto store = lookup(self, store_name::value);
+    auto store = registered(self, store_name::value);
     if (!store) return;
     self->request(store, kStoreTimeout, get_atom::value, u.task_id)
         .then([self, u](bool found, task_record r) {
@@ -602,7 +598,7 @@ void submit(dispatcher_actor* self, task_spec spec, caf::actor listener, std::st
 }
 
 void recover(dispatcher_actor* self) {
-  auto store = lookup(self, store_name::value);
+  auto store = registered(self, store_name::value);
   if (!store) {
     spdlog::error("dispatcher: no state store at start; nothing recovered");
     return;
@@ -663,7 +659,7 @@ void status(dispatcher_actor* self, caf::response_promise promise) {
     g->base["brains"] = std::move(g->brains);
     g->promise.deliver(g->base.dump());
   };
-  auto brains = lookup(self, brains_name::value);
+  auto brains = registered(self, brains_name::value);
   g->pending = st.opts.brain_names.size() + 1;
   for (auto& name : st.opts.brain_names) {
     if (!brains) {
@@ -704,7 +700,7 @@ void apply_weights(dispatcher_actor* self) {
 // Breakers and router weights as the store kept them, before any task is taken: `await` holds every other
 // message until each answer is in.
 void restore_from_store(dispatcher_actor* self) {
-  auto store = lookup(self, store_name::value);
+  auto store = registered(self, store_name::value);
   if (!store) {
     spdlog::warn("dispatcher: no state store at start; breakers start closed and the router unadjusted");
     return;
@@ -747,7 +743,7 @@ caf::result<std::string, std::string> adjust_weight(dispatcher_actor* self, rule
   if (!(w.factor >= 0 && w.factor <= 10))
     return refuse(errc::bad_request, "factor must be from 0 to 10 (got " + std::to_string(w.factor) + ")");
   w.updated_ms = now_ms();
-  auto store = lookup(self, store_name::value);
+  auto store = registered(self, store_name::value);
   if (!store) return refuse(errc::store_failed, "the state store is not running");
   auto promise = self->make_response_promise<std::string, std::string>();
   self->request(store, kWriteTimeout, persist_atom::value, w)

@@ -18,6 +18,7 @@
 #include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
+#include "messages/json_writer.hpp"
 
 namespace paios {
 namespace {
@@ -31,8 +32,6 @@ std::string cut(const std::string& text, std::size_t max) {
   if (text.size() <= max) return text;
   return std::string(utf8_prefix(text, max)) + "...";
 }
-
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 struct run_state {
   pipeline_run_spec spec;
@@ -54,8 +53,6 @@ struct run_state {
 };
 
 using run_actor = caf::stateful_actor<run_state>;
-
-caf::actor lookup(run_actor* self, caf::atom_value name) { return self->system().registry().get<caf::actor>(name); }
 
 trace_id run_trace(run_actor* self) { return parse_trace_id(self->state.spec.trace_id).value_or(trace_id{}); }
 
@@ -81,9 +78,9 @@ json run_row(run_actor* self, const std::string& state, const std::string& error
 json step_row(run_actor* self, const std::string& state, const json* output, const std::string& error) {
   auto& st = self->state;
   const auto& s = current(self);
-  std::string text = output ? dump(*output) : "";
+  std::string text = output ? json_dump(*output) : "";
   const auto bytes = static_cast<std::int64_t>(text.size());
-  if (text.size() > kRecordBytes) text = dump(json(std::string(utf8_prefix(text, kRecordBytes))));
+  if (text.size() > kRecordBytes) text = json_dump(json(std::string(utf8_prefix(text, kRecordBytes))));
   return {{"run_id", st.spec.run_id}, {"index", st.index},        {"name", s.name},
           {"kind", s.kind},           {"state", state},            {"started_ms", st.step_started_ms},
           {"ended_ms", state == "running" ? 0 : now_ms()},           {"output", text},
@@ -93,7 +90,7 @@ json step_row(run_actor* self, const std::string& state, const json* output, con
 // Writes the records (each a (op, row) pair) in one batch, then calls `then` with "" or the error.
 template <class F>
 void record(run_actor* self, std::vector<std::pair<std::string, json>> rows, F then) {
-  auto store = lookup(self, store_name::value);
+  auto store = registered(self, store_name::value);
   if (!store) return then(std::string{"the state store is not running"});
   struct gather {
     std::size_t pending;
@@ -106,7 +103,7 @@ void record(run_actor* self, std::vector<std::pair<std::string, json>> rows, F t
       if (!err.empty() && g->error.empty()) g->error = err;
       if (--g->pending == 0) g->then(g->error);
     };
-    self->request(store, kStoreTimeout, pipeline_atom::value, op, dump(row))
+    self->request(store, kStoreTimeout, pipeline_atom::value, op, json_dump(row))
         .then([done](const std::string& err) { done(err); },
               [done](caf::error& e) { done("the state store did not answer: " + caf::to_string(e)); });
   }
@@ -116,7 +113,7 @@ void record(run_actor* self, std::vector<std::pair<std::string, json>> rows, F t
 void cleanup_step(run_actor* self) {
   auto& st = self->state;
   if (!st.task_id.empty())
-    if (auto d = lookup(self, dispatch_name::value)) caf::anon_send(d, cancel_atom::value, st.task_id);
+    if (auto d = registered(self, dispatch_name::value)) caf::anon_send(d, cancel_atom::value, st.task_id);
   st.task_id.clear();
   st.task_request.clear();
   if (st.runner) st.runner->cancel();  // reaped by the runner's thread; the runner itself goes with this actor
@@ -136,7 +133,7 @@ void finish(run_actor* self, const std::string& state, const std::string& error)
   if (st.finished) return;
   st.finished = true;
   if (state == "ok") st.index = st.spec.pipeline.steps.size();
-  const std::string output = state == "ok" ? dump(st.previous) : std::string{};
+  const std::string output = state == "ok" ? json_dump(st.previous) : std::string{};
   record(self, {{"run", run_row(self, state, error)}}, [self, state, error, output](const std::string& err) {
     auto& st = self->state;
     if (!err.empty()) spdlog::error("pipeline {} run {}: the end was not recorded: {}", st.spec.pipeline.name, st.spec.run_id, err);
@@ -210,7 +207,7 @@ void run_task(run_actor* self, const pipeline_step_config& s) {
   auto& st = self->state;
   auto prompt = render(self, s.prompt, "prompt");
   if (!prompt) return;
-  auto d = lookup(self, dispatch_name::value);
+  auto d = registered(self, dispatch_name::value);
   if (!d) return step_ended(self, st.seq, "failed", "the dispatcher is not running", "");
   task_spec t;
   t.prompt = std::move(*prompt);
@@ -277,7 +274,7 @@ void run_command(run_actor* self, const pipeline_step_config& s) {
           message = "its output passed max_output_bytes (" + std::to_string(limit) + ")";
         } else {
           auto parsed = json::parse(buf->out, nullptr, false);
-          output = !parsed.is_discarded() ? dump(parsed) : dump(json{{"stdout", buf->out}, {"exit_code", 0}});
+          output = !parsed.is_discarded() ? json_dump(parsed) : json_dump(json{{"stdout", buf->out}, {"exit_code", 0}});
         }
         break;
     }
@@ -319,7 +316,7 @@ void run_capture_helper(caf::event_based_actor* helper, const capture_job& job) 
   }
   if (!c && error.empty()) error = "nothing could be read from " + source;
   if (c) {
-    output = dump(json{{"text", c->text}, {"title", c->title}, {"source", web ? redact_url(source) : source},
+    output = json_dump(json{{"text", c->text}, {"title", c->title}, {"source", web ? redact_url(source) : source},
                        {"format", c->kind}});
   } else {
     code = "failed";
@@ -353,7 +350,7 @@ void run_kb_ingest(run_actor* self, const pipeline_step_config& s) {
   r.source = source->empty() ? "pipeline:" + st.spec.pipeline.name + "/" + st.spec.run_id + "/" + s.name : *source;
   r.kind = s.article_kind;
   r.tags = s.tags;
-  auto kb = lookup(self, kb_name::value);
+  auto kb = registered(self, kb_name::value);
   if (!kb) return step_ended(self, st.seq, "failed", "the knowledge base is not running", "");
   const auto seq = st.seq;
   self->request(kb, std::chrono::milliseconds(s.timeout_ms), kb_add_atom::value, std::move(r))
@@ -399,7 +396,7 @@ void run_wait(run_actor* self, const pipeline_step_config& s) {
   }
   const auto delay = std::max<std::int64_t>(0, until - now_ms());
   self->delayed_send(self, std::chrono::milliseconds(delay), step_atom::value, st.seq, std::string{}, std::string{},
-                     dump(st.previous));
+                     json_dump(st.previous));
 }
 
 void run_notify(run_actor* self, const pipeline_step_config& s) {
@@ -408,10 +405,10 @@ void run_notify(run_actor* self, const pipeline_step_config& s) {
   if (!title) return;
   auto body = render(self, s.body, "body");
   if (!body) return;
-  auto n = lookup(self, notifier_name::value);
+  auto n = registered(self, notifier_name::value);
   if (!n) return step_ended(self, st.seq, "failed", "the notifier is not running", "");
   self->send(n, notify_atom::value, std::move(*title), std::move(*body), s.severity);
-  step_ended(self, st.seq, "", "", dump(st.previous));
+  step_ended(self, st.seq, "", "", json_dump(st.previous));
 }
 
 void execute(run_actor* self) {
@@ -492,7 +489,7 @@ caf::behavior run_behavior(run_actor* self, pipeline_run_spec spec, caf::actor m
         switch (u.what) {
           case task_update::kind::result:
             return step_ended(self, seq, "", "",
-                              dump(json{{"text", u.text}, {"brain", u.brain}, {"task_id", u.task_id}}));
+                              json_dump(json{{"text", u.text}, {"brain", u.brain}, {"task_id", u.task_id}}));
           case task_update::kind::error:
             if (u.error == errc::shutting_down || u.error == errc::interrupted) {
               // The daemon is stopping: no verdict; the next start decides (on_interrupt).

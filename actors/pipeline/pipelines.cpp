@@ -12,6 +12,7 @@
 #include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
+#include "messages/json_writer.hpp"
 
 namespace paios {
 namespace {
@@ -40,13 +41,11 @@ using pipes_actor = caf::stateful_actor<pipes_state>;
 using reply_t = caf::result<std::string, std::string, std::string>;
 using promise_t = caf::typed_response_promise<std::string, std::string, std::string>;
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 // Answers a promise when there is one (a run taken over at start has nobody to answer).
 struct answer {
   std::optional<promise_t> promise;
   void ok(const json& body) {
-    if (promise) promise->deliver(std::string{}, std::string{}, dump(body));
+    if (promise) promise->deliver(std::string{}, std::string{}, json_dump(body));
   }
   void fail(const char* code, const std::string& message) {
     if (promise) promise->deliver(std::string{code}, message, std::string{});
@@ -56,9 +55,9 @@ struct answer {
 // Asks the state store (pipeline_atom, op, args); `then` gets the reply's text, or "" and the error.
 template <class F>
 void ask_store(pipes_actor* self, const std::string& op, const json& args, F then) {
-  auto store = self->system().registry().get<caf::actor>(store_name::value);
+  auto store = registered(self, store_name::value);
   if (!store) return then(std::string{}, std::string{"the state store is not running"});
-  self->request(store, kStoreTimeout, pipeline_atom::value, op, dump(args))
+  self->request(store, kStoreTimeout, pipeline_atom::value, op, json_dump(args))
       .then([then](const std::string& text) mutable { then(text, std::string{}); },
             [then](caf::error& e) mutable { then(std::string{}, "the state store did not answer: " + caf::to_string(e)); });
 }
@@ -101,7 +100,7 @@ void start_run(pipes_actor* self, const json& args, caf::actor waiter, answer re
   spec.run_id = run_id;
   spec.pipeline = cfg;
   spec.trigger = info.trigger;
-  spec.input = dump(input);
+  spec.input = json_dump(input);
   spec.previous = spec.input;
   spec.started_ms = now_ms();
   spec.trace_id = info.trace_id;
@@ -141,7 +140,7 @@ void continue_run(pipes_actor* self, const json& run, const std::string& why, an
   spec.pipeline = cfg;
   spec.trigger = run.value("trigger", "manual");
   const json input = run.contains("input") ? run["input"] : json::object();
-  spec.input = dump(input);
+  spec.input = json_dump(input);
   json outputs = json::object();
   json previous = input;
   for (const auto& s : run.value("steps", json::array())) {
@@ -156,8 +155,8 @@ void continue_run(pipes_actor* self, const json& run, const std::string& why, an
     }
   }
   spec.start_step = from;
-  spec.done_outputs = dump(outputs);
-  spec.previous = dump(previous);
+  spec.done_outputs = json_dump(outputs);
+  spec.previous = json_dump(previous);
   spec.resumes = run.value("resumes", 0) + 1;
   spec.started_ms = run.value("started_ms", now_ms());
   spec.trace_id = run.value("trace_id", "");
@@ -269,7 +268,7 @@ void finish_run(pipes_actor* self, const std::string& run_id, const std::string&
   if (state == "ok") return spdlog::info("pipelines: run {} of {} ok", run_id, info.pipeline);
   spdlog::warn("pipelines: run {} of {} {}: {}", run_id, info.pipeline, state, error);
   if (info.waiter || state == "cancelled") return;  // a job's failure is the scheduler's to tell
-  if (auto n = self->system().registry().get<caf::actor>(notifier_name::value))
+  if (auto n = registered(self, notifier_name::value))
     self->send(n, notify_atom::value, "PAIOS pipeline " + info.pipeline + " " + state,
                error + " (`ai pipeline resume " + run_id + "` goes on from the failed step)", std::string{"warning"});
 }
@@ -291,7 +290,7 @@ reply_t handle(pipes_actor* self, const std::string& op, const std::string& args
   if (op == "list") {
     json list = json::array();
     for (const auto& [name, p] : st.pipelines) list.push_back(pipeline_json(p));
-    return reply_t{std::string{}, std::string{}, dump(json{{"pipelines", list}})};
+    return reply_t{std::string{}, std::string{}, json_dump(json{{"pipelines", list}})};
   }
   if (op == "cancel") {
     const auto run_id = args.value("run_id", "");
@@ -301,7 +300,7 @@ reply_t handle(pipes_actor* self, const std::string& op, const std::string& args
         self->send(it->second.handle, cancel_atom::value, reason);
       else
         it->second.cancel = reason;  // its record is being written: cancelled as soon as it runs
-      return reply_t{std::string{}, std::string{}, dump(json{{"run_id", run_id}, {"cancelled", true}, {"state", "running"}})};
+      return reply_t{std::string{}, std::string{}, json_dump(json{{"run_id", run_id}, {"cancelled", true}, {"state", "running"}})};
     }
   }
   auto promise = self->make_response_promise<std::string, std::string, std::string>();
@@ -397,7 +396,7 @@ caf::behavior pipes_behavior(pipes_actor* self, pipelines_options opts) {
       [=](status_atom) {
         json running = json::array();
         for (const auto& [id, r] : self->state.runs) running.push_back({{"run_id", id}, {"pipeline", r.pipeline}});
-        return dump(json{{"pipelines", self->state.pipelines.size()}, {"running", running}});
+        return json_dump(json{{"pipelines", self->state.pipelines.size()}, {"running", running}});
       },
   };
 }

@@ -1,5 +1,7 @@
 #include "actors/pipeline/template.hpp"
 
+#include "messages/json_writer.hpp"
+
 namespace paios::pipe {
 namespace {
 
@@ -91,7 +93,7 @@ const json* walk(const json* v, const std::vector<std::string>& path, const std:
 std::string json_text(const json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_null()) return {};
-  return v.dump(-1, ' ', false, json::error_handler_t::replace);
+  return json_dump(v);
 }
 
 std::optional<std::vector<template_ref>> template_refs(std::string_view text, std::string& error) {

@@ -28,8 +28,6 @@ struct run_state {
 
 using run_actor = caf::stateful_actor<run_state>;
 
-caf::actor lookup(run_actor* self, caf::atom_value name) { return self->system().registry().get<caf::actor>(name); }
-
 std::string cut(std::string text) {
   if (text.size() <= kSummaryBytes) return text;
   std::size_t n = kSummaryBytes;
@@ -49,18 +47,18 @@ void cancel_task(run_actor* self) {
   auto& st = self->state;
   if (st.task_id.empty()) return;
   if (st.spec.job.action == "pipeline") {
-    if (auto p = lookup(self, pipes_name::value))
+    if (auto p = registered(self, pipes_name::value))
       caf::anon_send(p, pipeline_atom::value, std::string{"cancel"},
                      nlohmann::json{{"run_id", st.task_id}, {"reason", "job " + st.spec.job.name + " timed out"}}.dump());
     return;
   }
-  if (auto d = lookup(self, dispatch_name::value)) caf::anon_send(d, cancel_atom::value, st.task_id);
+  if (auto d = registered(self, dispatch_name::value)) caf::anon_send(d, cancel_atom::value, st.task_id);
 }
 
 // A pipeline job: the run is started in the job run's trace and waited for; its id is the run's task_id.
 void run_pipeline(run_actor* self) {
   auto& st = self->state;
-  auto p = lookup(self, pipes_name::value);
+  auto p = registered(self, pipes_name::value);
   if (!p) return answer(self, "failed", "the pipelines actor is not running");
   nlohmann::json args{{"name", st.spec.job.pipeline}, {"trigger", "job:" + st.spec.job.name},
                       {"trace_id", st.spec.trace_id}, {"parent_span", st.spec.span}};
@@ -76,7 +74,7 @@ void run_pipeline(run_actor* self) {
 
 void run_task(run_actor* self) {
   auto& st = self->state;
-  auto d = lookup(self, dispatch_name::value);
+  auto d = registered(self, dispatch_name::value);
   if (!d) return answer(self, "failed", "the dispatcher is not running");
   task_spec t;
   t.prompt = st.spec.job.prompt;
@@ -100,7 +98,7 @@ void finish_heartbeat(run_actor* self, const nlohmann::json& brains, std::vector
   const std::pair<const char*, caf::atom_value> stores[] = {
       {"state_store", store_name::value}, {"obs_store", obs_name::value}, {"kb_store", kb_name::value}};
   for (auto& [name, atom] : stores)
-    if (!lookup(self, atom)) problems.push_back(std::string(name) + " is not running");
+    if (!registered(self, atom)) problems.push_back(std::string(name) + " is not running");
   const auto mb = free_mb(st.spec.data_dir);
   if (mb >= 0 && mb < st.spec.min_free_mb)
     problems.push_back("only " + std::to_string(mb) + " MB free under " + st.spec.data_dir.string());
@@ -111,7 +109,7 @@ void finish_heartbeat(run_actor* self, const nlohmann::json& brains, std::vector
   std::string summary;
   for (const auto& p : problems) summary += (summary.empty() ? "" : "; ") + p;
   if (!problems.empty()) {
-    if (auto n = lookup(self, notifier_name::value))
+    if (auto n = registered(self, notifier_name::value))
       self->send(n, notify_atom::value, std::string{"PAIOS heartbeat: "} + std::to_string(problems.size()) + " problem(s)",
                  summary, std::string{"warning"});
     return answer(self, "ok", std::to_string(problems.size()) + " problem(s): " + summary);
@@ -120,7 +118,7 @@ void finish_heartbeat(run_actor* self, const nlohmann::json& brains, std::vector
 }
 
 void run_heartbeat(run_actor* self) {
-  auto d = lookup(self, dispatch_name::value);
+  auto d = registered(self, dispatch_name::value);
   if (!d) return finish_heartbeat(self, nlohmann::json::array(), {"the dispatcher is not running"});
   self->request(d, kAskTimeout, status_atom::value)
       .then(

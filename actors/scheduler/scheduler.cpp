@@ -52,7 +52,7 @@ json state_json(sched_actor* self, const std::string& job) {
 
 // Writes a run record and the job's state; a failed write is logged, the schedule goes on.
 void record(sched_actor* self, const json& run, const std::string& job) {
-  auto store = self->system().registry().get<caf::actor>(store_name::value);
+  auto store = registered(self, store_name::value);
   if (!store) return spdlog::error("scheduler: the state store is not running; job {} not recorded", job);
   self->request(store, kStoreTimeout, jobrun_atom::value, run.is_null() ? std::string{} : run.dump(),
                 state_json(self, job).dump())
@@ -110,7 +110,7 @@ void finish_run(sched_actor* self, const std::string& run_id, const std::string&
   const auto retry_s = status.next_due ? (ms(*status.next_due) - now_of(self)) / 1000 : 0;
   spdlog::warn("scheduler: job {} {} ({}); failure {} in a row, next try in {} s", r.job, outcome, summary,
                status.failures, retry_s);
-  if (auto n = self->system().registry().get<caf::actor>(notifier_name::value))
+  if (auto n = registered(self, notifier_name::value))
     self->send(n, notify_atom::value, "PAIOS job " + r.job + " " + outcome,
                summary + " (failure " + std::to_string(status.failures) + " in a row; next try in " +
                    std::to_string(retry_s) + " s)",
@@ -162,7 +162,7 @@ void tick(sched_actor* self) {
 }
 
 void restore(sched_actor* self) {
-  auto store = self->system().registry().get<caf::actor>(store_name::value);
+  auto store = registered(self, store_name::value);
   auto retry = [self] { self->delayed_send(self, std::chrono::seconds(1), jobs_atom::value, recover_atom::value); };
   if (!store) return retry();
   self->request(store, kStoreTimeout, jobs_atom::value, recover_atom::value)
@@ -219,7 +219,7 @@ reply_t handle_jobs(sched_actor* self, const std::string& op, const std::string&
     return ok(started);
   }
   if (op == "history") {
-    auto store = self->system().registry().get<caf::actor>(store_name::value);
+    auto store = registered(self, store_name::value);
     if (!store) return reply_t{std::string{"internal"}, std::string{"the state store is not running"}, std::string{}};
     auto promise = self->make_response_promise<std::string, std::string, std::string>();
     const bool known = st.jobs.count(name) > 0;

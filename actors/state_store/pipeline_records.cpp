@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "messages/json_writer.hpp"
+
 namespace paios {
 
 using nlohmann::json;
@@ -141,7 +143,7 @@ std::optional<pipeline_run_row> pipeline_run_from_json(const json& j) {
   r.pipeline = j.value("pipeline", "");
   r.state = j.value("state", "running");
   r.trigger = j.value("trigger", "");
-  r.input = j.contains("input") ? j["input"].dump(-1, ' ', false, json::error_handler_t::replace) : "null";
+  r.input = j.contains("input") ? json_dump(j["input"]) : "null";
   r.step = j.value("step", 0);
   r.step_name = j.value("step_name", "");
   r.error = j.value("error", "");
@@ -179,7 +181,7 @@ std::string pipeline_read(state_db& db, const std::string& op, const json& args)
     j["steps"] = json::array();
     for (const auto& s : db.pipeline_steps(run->id, err)) j["steps"].push_back(pipeline_step_json(s, true));
     if (!err.empty()) return json{{"error", err}}.dump();
-    return json{{"run", std::move(j)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    return json_dump(json{{"run", std::move(j)}});
   }
   if (op == "list") {
     auto runs = db.pipeline_runs(args.value("pipeline", ""), args.value("state", ""), args.value("limit", 20), err);
@@ -192,7 +194,7 @@ std::string pipeline_read(state_db& db, const std::string& op, const json& args)
       out.push_back(std::move(j));
     }
     if (!err.empty()) return json{{"error", err}}.dump();
-    return json{{"runs", std::move(out)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    return json_dump(json{{"runs", std::move(out)}});
   }
   return json{{"error", "unknown pipeline read " + op}}.dump();
 }

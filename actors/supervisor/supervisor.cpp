@@ -358,6 +358,10 @@ child_spec supervisor_child(supervisor_spec spec, restart_policy restart) {
   return c;
 }
 
+caf::actor registered(caf::local_actor* self, caf::atom_value name) {
+  return self->system().registry().get<caf::actor>(name);
+}
+
 void guard_actor(caf::scheduled_actor* self, std::string name) {
   self->set_exception_handler([name](caf::scheduled_actor*, std::exception_ptr& eptr) -> caf::error {
     std::string what = "unknown exception";

@@ -73,8 +73,6 @@ struct watcher_state {
 
 using watcher_actor = caf::stateful_actor<watcher_state>;
 
-caf::actor lookup(watcher_actor* self, caf::atom_value name) { return self->system().registry().get<caf::actor>(name); }
-
 std::string file_name(const std::string& path) { return fs::path(path).filename().string(); }
 
 std::int64_t mtime_ns(const struct stat& sb) {
@@ -84,7 +82,7 @@ std::int64_t mtime_ns(const struct stat& sb) {
 void record(watcher_actor* self, const std::string& path, const ledger_entry& e, const std::string& detail,
             const std::string& trace) {
   auto& st = self->state;
-  auto store = lookup(self, store_name::value);
+  auto store = registered(self, store_name::value);
   if (!store) {
     // Not lost: a file without a record is found again by the scan at the next start.
     spdlog::warn("watcher {}: {} not recorded: the state store is not running", st.folder.path, path);
@@ -131,7 +129,7 @@ void finish(watcher_actor* self, const std::string& path, bool ok, const std::st
 // The article for a file: its text (a document's, or an image's description) with the file as its source, so
 // that a later version of the file replaces it.
 void ingest_text(watcher_actor* self, const std::string& path, std::string text, std::string title) {
-  auto kb = lookup(self, kb_name::value);
+  auto kb = registered(self, kb_name::value);
   if (!kb) return finish(self, path, false, "the knowledge base is not running");
   const auto& w = self->state.in_flight[path];
   kb_request r;
@@ -174,7 +172,7 @@ std::string describe_prompt(const std::string& tmpl, const std::string& path) {
 
 void describe(watcher_actor* self, const std::string& path) {
   auto& st = self->state;
-  auto d = lookup(self, dispatch_name::value);
+  auto d = registered(self, dispatch_name::value);
   if (!d) return finish(self, path, false, "the dispatcher is not running");
   const auto& w = st.in_flight[path];
   task_spec t;
@@ -192,7 +190,7 @@ void describe(watcher_actor* self, const std::string& path) {
 }
 
 void notify(watcher_actor* self, const std::string& path, const std::string& mime) {
-  auto n = lookup(self, notifier_name::value);
+  auto n = registered(self, notifier_name::value);
   if (!n) return finish(self, path, false, "the notifier is not running");
   const auto name = file_name(path);
   self->send(n, notify_atom::value, "New media: " + name,
@@ -337,7 +335,7 @@ void tick(watcher_actor* self) {
 
 void load(watcher_actor* self) {
   auto& st = self->state;
-  auto store = lookup(self, store_name::value);
+  auto store = registered(self, store_name::value);
   if (!store) {
     self->delayed_send(self, kRetryLoad, recover_atom::value);
     return;

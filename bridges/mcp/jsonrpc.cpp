@@ -1,5 +1,7 @@
 #include "bridges/mcp/jsonrpc.hpp"
 
+#include "messages/json_writer.hpp"
+
 namespace paios::jsonrpc {
 namespace {
 
@@ -17,8 +19,6 @@ message invalid(int code, std::string why, json id = nullptr) {
 bool valid_id(const json& id) { return id.is_string() || id.is_number_integer(); }
 
 // Text from a peer or an agent may hold bytes that are not UTF-8: they become U+FFFD rather than an exception.
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 }  // namespace
 
 message parse(std::string_view line) {
@@ -78,17 +78,17 @@ message parse(std::string_view line) {
 }
 
 std::string result(const json& id, const json& result) {
-  return dump(json{{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
+  return json_dump(json{{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
 }
 
 std::string error(const json& id, int code, std::string_view message, const json& data) {
   json err{{"code", code}, {"message", message}};
   if (!data.is_null()) err["data"] = data;
-  return dump(json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(err)}});
+  return json_dump(json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(err)}});
 }
 
 std::string notification(std::string_view method, const json& params) {
-  return dump(json{{"jsonrpc", "2.0"}, {"method", method}, {"params", params}});
+  return json_dump(json{{"jsonrpc", "2.0"}, {"method", method}, {"params", params}});
 }
 
 }  // namespace paios::jsonrpc

@@ -17,6 +17,7 @@
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 #include "messages/redact.hpp"
+#include "messages/json_writer.hpp"
 
 namespace paios {
 namespace {
@@ -51,10 +52,6 @@ struct bridge_state {
 
 using bridge_actor = caf::stateful_actor<bridge_state>;
 
-caf::actor lookup(bridge_actor* self, caf::atom_value name) {
-  return self->system().registry().get<caf::actor>(name);
-}
-
 void reply(bridge_actor* self, const call& c, std::string type, nlohmann::json body) {
   self->state.out->reply(c.identity, wire::encode_reply(c.id, type, std::move(body)));
   c.end_span("ok");
@@ -73,13 +70,19 @@ void reply_error(bridge_actor* self, const call& c, errc code, std::string messa
 // Asks `name` for something and hands the answer to `then`; when the actor is missing or does not answer,
 // the client gets an error naming it.
 template <class... Ts, class F>
-void ask(bridge_actor* self, caf::atom_value name, const char* what, const call& c, F then, Ts&&... xs) {
-  auto target = lookup(self, name);
+void ask_within(bridge_actor* self, std::chrono::seconds timeout, caf::atom_value name, const char* what, const call& c,
+                F then, Ts&&... xs) {
+  auto target = registered(self, name);
   if (!target) return reply_error(self, c, errc::internal, std::string{what} + " is not running");
-  self->request(target, kAskTimeout, std::forward<Ts>(xs)...)
+  self->request(target, timeout, std::forward<Ts>(xs)...)
       .then(std::move(then), [self, c, what](caf::error& e) {
         reply_error(self, c, errc::internal, std::string{what} + " did not answer: " + caf::to_string(e));
       });
+}
+
+template <class... Ts, class F>
+void ask(bridge_actor* self, caf::atom_value name, const char* what, const call& c, F then, Ts&&... xs) {
+  ask_within(self, kAskTimeout, name, what, c, std::move(then), std::forward<Ts>(xs)...);
 }
 
 // ---- MCP servers' tools (actors/mcp_client) ------------------------------------------------------------------
@@ -100,7 +103,7 @@ void ask_mcp_clients(bridge_actor* self, Atom atom, F then) {
     g->parts[i] = std::move(j);
     if (--g->pending == 0) g->then(std::move(g->parts));
   };
-  auto sup = lookup(self, mcp_name::value);
+  auto sup = registered(self, mcp_name::value);
   for (std::size_t i = 0; i < mounts.size(); ++i) {
     auto fail = [done, i, name = mounts[i].server](std::string why) {
       done(i, {{"name", name}, {"error", std::move(why)}});
@@ -163,7 +166,7 @@ void call_tool(bridge_actor* self, const call& c, std::string name, std::string 
   if (!m)
     return reply_error(self, c, errc::not_found,
                        "no mounted tool '" + name + "' (tools.list lists them; mcp.servers configures the servers)");
-  auto sup = lookup(self, mcp_name::value);
+  auto sup = registered(self, mcp_name::value);
   if (!sup) return reply_error(self, c, errc::tool_failed, "the mcp supervisor is not running");
   auto key = c.identity + "\n" + c.id;
   auto tool = name.substr(m->prefix.size());
@@ -258,7 +261,7 @@ void handle_status(bridge_actor* self, const call& c) {
     done();
   });
   for (auto [name, key] : parts) {
-    auto target = lookup(self, name);
+    auto target = registered(self, name);
     if (!target) {
       g->reply[key] = {{"error", "not running"}};
       done();
@@ -300,7 +303,7 @@ void inject_fault(bridge_actor* self, const call& c, const std::string& name) {
                whereis_atom::value, name);
   for (auto& [n, atom] : known)
     if (name == n) {
-      if (auto a = lookup(self, atom)) return hit(a);
+      if (auto a = registered(self, atom)) return hit(a);
       return reply_error(self, c, errc::not_found, name + " is not running");
     }
   ask(self, brains_name::value, "the brains supervisor", c, [hit](const caf::actor& a) { hit(a); }, whereis_atom::value,
@@ -327,8 +330,7 @@ void publish_event(bridge_actor* self, const call& c, event_record e) {
         if (!err.empty()) return reply_error(self, c, errc::store_failed, "the event was not stored: " + err);
         e.seq = seq;
         reply_frame(self, c, wire::encode_ack(c.id, event_id(seq), to_hex(c.trace)));
-        self->state.out->publish("event." + category, nlohmann::json(e).dump(-1, ' ', false,
-                                                                              nlohmann::json::error_handler_t::replace));
+        self->state.out->publish("event." + category, json_dump(nlohmann::json(e)));
       },
       publish_atom::value, e);
 }
@@ -366,49 +368,40 @@ void score_task(bridge_actor* self, const call& c, score_record s) {
       get_atom::value, s.target);
 }
 
-// The knowledge base's operations: the kb store answers (code, message, body), body being the reply's members.
-template <class... Ts>
-void ask_kb(bridge_actor* self, const call& c, const char* type, Ts&&... xs) {
-  auto target = lookup(self, kb_name::value);
-  if (!target) return reply_error(self, c, errc::internal, "the knowledge base is not running");
-  // An ingest embeds the whole article before it answers: a large one takes longer than other requests.
-  self->request(target, kKbTimeout, std::forward<Ts>(xs)...)
-      .then(
-          [self, c, type](const std::string& code, const std::string& message, const std::string& body) {
-            if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
-            reply_frame(self, c, wire::encode_reply_text(c.id, type, body));
-          },
-          [self, c](caf::error& e) {
-            reply_error(self, c, errc::internal, "the knowledge base did not answer: " + caf::to_string(e));
-          });
-}
-
 // An actor that answers (code, message, body) as the kb store does: the body is the reply `type`'s members.
 template <class... Ts>
-void ask_coded(bridge_actor* self, caf::atom_value name, const char* what, const call& c, const char* type, Ts&&... xs) {
-  ask(self, name, what, c,
-      [self, c, type](const std::string& code, const std::string& message, const std::string& body) {
-        if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
-        reply_frame(self, c, wire::encode_reply_text(c.id, type, body));
-      },
-      std::forward<Ts>(xs)...);
+void ask_coded(bridge_actor* self, std::chrono::seconds timeout, caf::atom_value name, const char* what, const call& c,
+               const char* type, Ts&&... xs) {
+  ask_within(self, timeout, name, what, c,
+             [self, c, type](const std::string& code, const std::string& message, const std::string& body) {
+               if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
+               reply_frame(self, c, wire::encode_reply_text(c.id, type, body));
+             },
+             std::forward<Ts>(xs)...);
+}
+
+// The knowledge base's operations. An ingest embeds the whole article before it answers: a large one takes longer
+// than other requests.
+template <class... Ts>
+void ask_kb(bridge_actor* self, const call& c, const char* type, Ts&&... xs) {
+  ask_coded(self, kKbTimeout, kb_name::value, "the knowledge base", c, type, std::forward<Ts>(xs)...);
 }
 
 // jobs.*: the scheduler.
 void ask_jobs(bridge_actor* self, const call& c, const char* type, const char* op, std::string name, int limit) {
-  ask_coded(self, sched_name::value, "the scheduler", c, type, jobs_atom::value, std::string{op}, std::move(name), limit);
+  ask_coded(self, kAskTimeout, sched_name::value, "the scheduler", c, type, jobs_atom::value, std::string{op}, std::move(name), limit);
 }
 
 // watch.*: the watchers' manager.
 void ask_watchers(bridge_actor* self, const call& c, const char* type, const char* op, const nlohmann::json& arg) {
-  ask_coded(self, watch_name::value, "the watchers", c, type, watch_atom::value, std::string{op},
-            arg.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  ask_coded(self, kAskTimeout, watch_name::value, "the watchers", c, type, watch_atom::value, std::string{op},
+            json_dump(arg));
 }
 
 // pipeline.*: the pipelines actor; args is its JSON.
 void ask_pipelines(bridge_actor* self, const call& c, const char* type, const char* op, const nlohmann::json& args) {
-  ask_coded(self, pipes_name::value, "the pipelines actor", c, type, pipeline_atom::value, std::string{op},
-            args.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  ask_coded(self, kAskTimeout, pipes_name::value, "the pipelines actor", c, type, pipeline_atom::value, std::string{op},
+            json_dump(args));
 }
 
 void handle(bridge_actor* self, std::string& identity, wire::request& req) {
@@ -458,7 +451,7 @@ void handle(bridge_actor* self, std::string& identity, wire::request& req) {
     }
     case wire::op::task_submit: {
       if (st.draining) return reply_error(self, c, errc::shutting_down, "the daemon is shutting down");
-      auto d = lookup(self, dispatch_name::value);
+      auto d = registered(self, dispatch_name::value);
       if (!d) return reply_error(self, c, errc::internal, "the dispatcher is not running");
       req.task.trace_id = to_hex(c.trace);
       req.task.parent_span = c.span;

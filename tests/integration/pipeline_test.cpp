@@ -39,14 +39,7 @@ json get_run(const daemon_process& d, const std::string& run_id) {
 // Polls the run's record until `pred` holds (or the time is up); returns the last record read.
 template <class Pred>
 json wait_run(const daemon_process& d, const std::string& run_id, Pred pred, std::chrono::seconds within = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  json run;
-  while (std::chrono::steady_clock::now() < deadline) {
-    run = get_run(d, run_id);
-    if (pred(run)) return run;
-    std::this_thread::sleep_for(100ms);
-  }
-  return run;
+  return paios::test::poll_until([&] { return get_run(d, run_id); }, pred, within);
 }
 
 json wait_end(const daemon_process& d, const std::string& run_id) {
@@ -241,9 +234,8 @@ TEST(Pipelines, CancelStopsTheRunningStepAndResumeGoesOnFromIt) {
   EXPECT_EQ(run["steps"][0].value("state", ""), "ok");
   EXPECT_EQ(run["steps"][1].value("state", ""), "cancelled") << run.dump();
   // The step's command is stopped with its process group, not left running.
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (::kill(step_pid, 0) == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
-  EXPECT_NE(::kill(step_pid, 0), 0) << "the cancelled step's process " << step_pid << " is still there";
+  const bool gone = paios::test::poll_until([&] { return ::kill(step_pid, 0) != 0; }, [](bool g) { return g; }, 10s, 50ms);
+  EXPECT_TRUE(gone) << "the cancelled step's process " << step_pid << " is still there";
 
   // Once ended: nothing to cancel, and it says how the run ended; an unknown run is not_found.
   auto r = request(d, {{"op", "pipeline.cancel"}, {"run_id", run_id}});
@@ -323,9 +315,9 @@ TEST(Pipelines, RunsKilledWithTheDaemonAreMarkedInterruptedOrResumed) {
     ASSERT_EQ(run["steps"][0].value("state", ""), "running") << run.dump();
   }
   // Both commands are running (each wrote its line) when the daemon dies.
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (lines_of(started).size() < 4 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
-  ASSERT_EQ(lines_of(started).size(), 4u) << lines_of(started);
+  const auto lines = paios::test::poll_until([&] { return lines_of(started); },
+                                             [](const std::string& l) { return l.size() >= 4; }, 20s, 50ms);
+  ASSERT_EQ(lines.size(), 4u) << lines;
   d.kill9();
   std::ofstream(flag) << "open";
   d.start();
@@ -363,14 +355,12 @@ TEST(Pipelines, AScheduledJobRunsAPipeline) {
   auto started = request(d, {{"op", "jobs.run"}, {"name", "stamper"}});
   ASSERT_EQ(started.value("type", ""), "job.started") << started.dump();
   auto history = [&](const std::string& job) {
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    json h;
-    while (std::chrono::steady_clock::now() < deadline) {
-      h = request(d, {{"op", "jobs.history"}, {"name", job}});
-      if (!h.value("runs", json::array()).empty() && h["runs"][0].value("outcome", "") != "running") return h;
-      std::this_thread::sleep_for(100ms);
-    }
-    return h;
+    return paios::test::poll_until([&] { return request(d, {{"op", "jobs.history"}, {"name", job}}); },
+                                   [](const json& h) {
+                                     return !h.value("runs", json::array()).empty() &&
+                                            h["runs"][0].value("outcome", "") != "running";
+                                   },
+                                   30s);
   };
   auto h = history("stamper");
   ASSERT_EQ(h["runs"][0].value("outcome", ""), "ok") << h.dump() << d.log();

@@ -49,14 +49,7 @@ json history(const daemon_process& d, const std::string& job) {
 // Waits until `pred` holds for the job's history (finished runs only), or the time is up.
 template <class Pred>
 json wait_history(const daemon_process& d, const std::string& job, Pred pred, std::chrono::seconds within = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  json h;
-  while (std::chrono::steady_clock::now() < deadline) {
-    h = history(d, job);
-    if (pred(h)) return h;
-    std::this_thread::sleep_for(100ms);
-  }
-  return h;
+  return paios::test::poll_until([&] { return history(d, job); }, pred, within);
 }
 
 int finished(const json& h) {

@@ -73,13 +73,7 @@ json folder_status(const daemon_process& d, const fs::path& dir) {
 // Polls the folder's status until `done` holds for it, or the time is up; returns the last status read.
 template <class Pred>
 json wait_folder(const daemon_process& d, const fs::path& dir, Pred done, std::chrono::seconds within = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  json f = folder_status(d, dir);
-  while (!done(f) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
-    f = folder_status(d, dir);
-  }
-  return f;
+  return paios::test::poll_until([&] { return folder_status(d, dir); }, done, within, 50ms);
 }
 
 // Waits until the folder's watcher has handled (or failed) `n` files in this run and has nothing left to do.
@@ -96,20 +90,17 @@ json wait_handled(const daemon_process& d, const fs::path& dir, int n, std::chro
 // The watch events of one action ("file", "describe", ...) by file name, from the event store (which writes in
 // batches: polled until `want` events are there, or the time is up).
 std::multimap<std::string, json> watch_events(const daemon_process& d, const std::string& action, std::size_t want = 0) {
-  const auto deadline = std::chrono::steady_clock::now() + 15s;
-  std::multimap<std::string, json> out;
-  do {
-    out.clear();
+  auto read = [&] {
+    std::multimap<std::string, json> out;
     auto r = request(d, bus_request("obs.query", {{"category", "watch"}, {"action", action}, {"limit", 10000}}));
     for (const auto& e : r.value("events", json::array())) {
       auto data = e.value("data", json::object());
       if (data.is_string()) data = json::parse(data.get<std::string>(), nullptr, false);
       out.emplace(fs::path(data.value("path", "")).filename().string(), data);
     }
-    if (out.size() >= want) break;
-    std::this_thread::sleep_for(100ms);
-  } while (std::chrono::steady_clock::now() < deadline);
-  return out;
+    return out;
+  };
+  return paios::test::poll_until(read, [want](const auto& out) { return out.size() >= want; }, 15s);
 }
 
 json kb_search(const daemon_process& d, const std::string& query) {

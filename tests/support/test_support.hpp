@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <thread>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -126,6 +127,20 @@ inline nlohmann::json bus_request(const char* op, nlohmann::json fields = nlohma
   fields["op"] = op;
   fields["id"] = id;
   return fields;
+}
+
+// Calls `read` until `done` holds for what it returned or `within` has passed, pausing `every` between calls;
+// returns the last value read. The tests' waits for a record or a status to reach a state.
+template <class Read, class Done>
+auto poll_until(Read read, Done done, std::chrono::milliseconds within,
+                std::chrono::milliseconds every = std::chrono::milliseconds(100)) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  auto value = read();
+  while (!done(value) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(every);
+    value = read();
+  }
+  return value;
 }
 
 // Sends one request to the daemon on a new peer and returns its last reply (an empty object when none came).

@@ -10,18 +10,16 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
+#include "tests/support/config_checks.hpp"
 #include "tests/support/test_support.hpp"
 
 using nlohmann::json;
 using namespace paios;
+using paios::test::all;
+using paios::test::expect_accepted;
+using paios::test::expect_refused;
 
 namespace {
-
-std::string all(const config_result& r) {
-  std::string s;
-  for (auto& e : r.errors) s += e + "\n";
-  return s;
-}
 
 std::filesystem::path sample(const std::string& name) { return test::source_dir() / "tests" / "data" / "config" / name; }
 
@@ -30,19 +28,6 @@ std::string read(const std::filesystem::path& file) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Refused, and one of the errors starts with `start` (a path, then the beginning of the message).
-void expect_refused(const json& user, const std::string& start) {
-  auto r = config_from_json(user);
-  EXPECT_FALSE(r.config) << user.dump();
-  bool found = false;
-  for (auto& e : r.errors) found = found || e.rfind(start, 0) == 0;
-  EXPECT_TRUE(found) << "wanted an error starting '" << start << "' for " << user.dump() << ", got:\n" << all(r);
-}
-
-void expect_accepted(const json& user) {
-  auto r = config_from_json(user);
-  EXPECT_TRUE(r.config) << user.dump() << ":\n" << all(r);
-}
 
 const brain_config* find_brain(const daemon_config& c, const std::string& name) {
   for (auto& b : c.brains)
@@ -649,5 +634,7 @@ TEST(Config, WatchersAreCheckedAndRead) {
   EXPECT_EQ(action_for(w, file_class::media), watch_action::notify);
   EXPECT_EQ(w.vision_brain, "gemini");
   const char* home = std::getenv("HOME");
-  if (home && *home) EXPECT_EQ(normal_folder_path("~/Downloads"), std::string{home} + "/Downloads");
+  if (home && *home) {
+    EXPECT_EQ(normal_folder_path("~/Downloads"), std::string{home} + "/Downloads");
+  }
 }

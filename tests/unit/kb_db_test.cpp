@@ -329,7 +329,9 @@ TEST_P(LabeledSet, RecallAtFive) {
     }
   }
   ASSERT_GE(total, 50);
-  if (GetParam() > 0) EXPECT_EQ(kb->stats(err).index, "hnsw");
+  if (GetParam() > 0) {
+    EXPECT_EQ(kb->stats(err).index, "hnsw");
+  }
   const double recall = static_cast<double>(found) / total;
   std::printf("recall@5 (%s): %.3f (%d of %d queries); the best answer first: %d of %d\n",
               GetParam() > 0 ? "hnsw" : "exact scan", recall, found, total, first, total);

@@ -5,25 +5,14 @@
 
 #include "actors/pipeline/template.hpp"
 #include "config/config.hpp"
+#include "tests/support/config_checks.hpp"
 
 using nlohmann::json;
 using namespace paios;
+using paios::test::all;
+using paios::test::expect_refused;
 
 namespace {
-
-std::string all(const config_result& r) {
-  std::string s;
-  for (auto& e : r.errors) s += e + "\n";
-  return s;
-}
-
-void expect_error(const json& user, const std::string& start) {
-  auto r = config_from_json(user);
-  EXPECT_FALSE(r.config) << user.dump();
-  bool found = false;
-  for (auto& e : r.errors) found = found || e.rfind(start, 0) == 0;
-  EXPECT_TRUE(found) << "wanted an error starting '" << start << "', got:\n" << all(r);
-}
 
 json pipeline(json steps) { return {{"pipelines", {{"p", {{"steps", std::move(steps)}}}}}}; }
 
@@ -128,29 +117,29 @@ TEST(PipelineConfig, EveryKindIsReadWithItsFields) {
 }
 
 TEST(PipelineConfig, MistakesAreRefusedNamingTheirPath) {
-  expect_error(pipeline({{{"name", "a"}, {"kind", "teleport"}}}), "pipelines.p.steps[0].kind: unknown step kind \"teleport\"");
-  expect_error(pipeline({{{"name", "a"}, {"kind", "capture"}, {"source", "/x"}},
+  expect_refused(pipeline({{{"name", "a"}, {"kind", "teleport"}}}), "pipelines.p.steps[0].kind: unknown step kind \"teleport\"");
+  expect_refused(pipeline({{{"name", "a"}, {"kind", "capture"}, {"source", "/x"}},
                          {{"name", "b"}, {"kind", "command"}, {"command", {"cat"}}},
                          {{"name", "c"}, {"kind", "task"}, {"prompt", "x"}, {"brain", "x"}}}),
                "pipelines.p.steps[2].brain: no brain named \"x\"");
-  expect_error(pipeline({{{"name", "a"}, {"kind", "command"}, {"command", {"cat"}}, {"prompt", "x"}}}),
+  expect_refused(pipeline({{{"name", "a"}, {"kind", "command"}, {"command", {"cat"}}, {"prompt", "x"}}}),
                "pipelines.p.steps[0].prompt: not a field of a command step");
-  expect_error(pipeline({{{"name", "a"}, {"kind", "task"}}}), "pipelines.p.steps[0].prompt: a task step needs it");
-  expect_error(pipeline({{{"name", "a"}, {"kind", "task"}, {"prompt", "{{steps.b.output}}"}},
+  expect_refused(pipeline({{{"name", "a"}, {"kind", "task"}}}), "pipelines.p.steps[0].prompt: a task step needs it");
+  expect_refused(pipeline({{{"name", "a"}, {"kind", "task"}, {"prompt", "{{steps.b.output}}"}},
                          {{"name", "b"}, {"kind", "command"}, {"command", {"cat"}}}}),
                "pipelines.p.steps[0].prompt: {{steps.b.output}} refers to step \"b\", which does not come before");
-  expect_error(pipeline({{{"name", "a"}, {"kind", "task"}, {"prompt", "{{steps.zz.output}}"}}}),
+  expect_refused(pipeline({{{"name", "a"}, {"kind", "task"}, {"prompt", "{{steps.zz.output}}"}}}),
                "pipelines.p.steps[0].prompt: {{steps.zz.output}} refers to no step named \"zz\"");
-  expect_error(pipeline({{{"name", "a"}, {"kind", "command"}, {"command", {"echo", "{{inptu}}"}}}}),
+  expect_refused(pipeline({{{"name", "a"}, {"kind", "command"}, {"command", {"echo", "{{inptu}}"}}}}),
                "pipelines.p.steps[0].command[1]: {{inptu}}: unknown reference");
-  expect_error(pipeline({{{"name", "a"}, {"kind", "wait"}}}), "pipelines.p.steps[0]: a wait step needs exactly one");
-  expect_error(pipeline({{{"name", "a"}, {"kind", "wait"}, {"seconds", 1}}, {{"name", "a"}, {"kind", "wait"}, {"seconds", 1}}}),
+  expect_refused(pipeline({{{"name", "a"}, {"kind", "wait"}}}), "pipelines.p.steps[0]: a wait step needs exactly one");
+  expect_refused(pipeline({{{"name", "a"}, {"kind", "wait"}, {"seconds", 1}}, {{"name", "a"}, {"kind", "wait"}, {"seconds", 1}}}),
                "pipelines.p.steps[1].name: step name \"a\" is used twice");
   // The scheduler's jobs name pipelines that exist and are enabled.
   json job{{"schedule", "@hourly"}, {"action", {{"pipeline", "nope"}}}};
-  expect_error({{"scheduler", {{"jobs", {{"j", job}}}}}}, "scheduler.jobs.j.action.pipeline: no pipeline named \"nope\"");
+  expect_refused({{"scheduler", {{"jobs", {{"j", job}}}}}}, "scheduler.jobs.j.action.pipeline: no pipeline named \"nope\"");
   job["action"]["pipeline"] = "summarize-to-kb";
-  expect_error({{"scheduler", {{"jobs", {{"j", job}}}}}}, "scheduler.jobs.j.action.pipeline: pipeline \"summarize-to-kb\" is disabled");
+  expect_refused({{"scheduler", {{"jobs", {{"j", job}}}}}}, "scheduler.jobs.j.action.pipeline: pipeline \"summarize-to-kb\" is disabled");
   auto r = config_from_json({{"scheduler", {{"jobs", {{"j", job}}}}}, {"pipelines", {{"summarize-to-kb", {{"enabled", true}}}}}});
   EXPECT_TRUE(r.config) << all(r);
 }
