@@ -50,7 +50,7 @@ void deliver_fail(promise_t& p, errc code, std::string message) {
 void start(manager_actor* self, folder_entry& f) {
   f.watcher = spawn_folder_watcher(self->system(), f.folder, self->state.cfg, caf::actor_cast<caf::actor>(self));
   self->monitor(f.watcher);
-  f.status = {{"path", f.folder.path}, {"source", f.folder.source}, {"loaded", false}};
+  f.status = {{"loaded", false}};
 }
 
 std::string classes_text(const std::vector<file_class>& classes) {
@@ -98,15 +98,23 @@ void load(manager_actor* self) {
           [self](caf::error&) { self->delayed_send(self, kRetryLoad, recover_atom::value); });
 }
 
+// A folder as watch.list shows it: its watcher's last report, under what the manager itself knows of it (its
+// path, source and classes hold from the start, before the watcher's first report; its restarts).
+json folder_json(const folder_entry& f) {
+  auto j = f.status;
+  j["path"] = f.folder.path;
+  j["source"] = f.folder.source;
+  auto& classes = j["classes"] = json::array();
+  for (auto c : f.folder.classes) classes.push_back(file_class_name(c));
+  j["restarts"] = f.restarts;
+  if (!f.last_exit.empty()) j["last_exit"] = f.last_exit;
+  if (!f.watcher) j["running"] = false;
+  return j;
+}
+
 json list_json(const manager_state& st) {
   auto folders = json::array();
-  for (const auto& [path, f] : st.folders) {
-    auto j = f.status;
-    j["restarts"] = f.restarts;
-    if (!f.last_exit.empty()) j["last_exit"] = f.last_exit;
-    if (!f.watcher) j["running"] = false;
-    folders.push_back(std::move(j));
-  }
+  for (const auto& [path, f] : st.folders) folders.push_back(folder_json(f));
   return folders;
 }
 
@@ -141,7 +149,7 @@ reply add(manager_actor* self, const std::string& arg) {
             entry.folder = w;
             start(self, entry);
             spdlog::info("watchers: {} added", w.path);
-            deliver_ok(promise, {{"folder", entry.status}});
+            deliver_ok(promise, {{"folder", folder_json(entry)}});
           },
           [promise](caf::error& e) mutable {
             deliver_fail(promise, errc::store_failed, "not added: the state store did not answer: " + caf::to_string(e));
