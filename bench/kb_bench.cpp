@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "actors/kb/chunker.hpp"
-#include "actors/kb/embedder.hpp"
-#include "actors/kb/kb_db.hpp"
-#include "actors/state_store/sqlite_db.hpp"
+#include "core/kb/chunker.hpp"
+#include "core/kb/embedder.hpp"
+#include "core/kb/kb_db.hpp"
+#include "core/sqlite/sqlite_db.hpp"
 
 namespace {
 

@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include "actors/obs/event_sink.hpp"
-#include "actors/obs/obs_db.hpp"
+#include "core/obs/event_sink.hpp"
+#include "core/obs/obs_db.hpp"
 #include "messages/ids.hpp"
 #include "messages/redact.hpp"
 

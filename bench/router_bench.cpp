@@ -11,11 +11,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/dispatcher/brain_health.hpp"
-#include "actors/router/classifier.hpp"
+#include "config/config.hpp"
+#include "core/routing/brain_health.hpp"
+#include "core/routing/classifier.hpp"
 #include "messages/json_writer.hpp"
 #include "messages/redact.hpp"
-#include "config/config.hpp"
 
 using nlohmann::json;
 

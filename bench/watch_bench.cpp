@@ -18,9 +18,9 @@
 #include <thread>
 #include <vector>
 
-#include "actors/kb/sha256.hpp"
-#include "actors/watcher/file_class.hpp"
-#include "actors/watcher/folder_watch.hpp"
+#include "core/kb/sha256.hpp"
+#include "core/watch/file_class.hpp"
+#include "core/watch/folder_watch.hpp"
 
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;

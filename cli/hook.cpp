@@ -15,9 +15,9 @@
 #include <nlohmann/json.hpp>
 #include <zmq.h>
 
-#include "actors/hooks/hook_rules.hpp"
-#include "actors/hooks/hook_spool.hpp"
-#include "cli/client.hpp"
+#include "client/wire_client.hpp"
+#include "core/hooks/hook_rules.hpp"
+#include "core/hooks/hook_spool.hpp"
 #include "messages/hook_event.hpp"
 #include "messages/ids.hpp"
 #include "messages/json_writer.hpp"

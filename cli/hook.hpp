@@ -6,7 +6,7 @@
 // Promises, because Claude Code waits for every hook: it never makes the session fail (always exit 0), it waits
 // for the daemon at most the deadline (hooks.deadline_ms, 150 ms), and it never loses the event: with the daemon
 // down, slow, or unable to store it, the event is appended to PAIOS_HOME/spool/hooks.jsonl (locked, fsync'd;
-// actors/hooks/hook_spool.hpp) for the daemon to replay, and nothing is printed. Input that is not a JSON object
+// core/hooks/hook_spool.hpp) for the daemon to replay, and nothing is printed. Input that is not a JSON object
 // is logged (stderr, and PAIOS_HOME/logs/hooks.log when the folder exists) and dropped.
 #include <cstdint>
 #include <optional>

@@ -23,15 +23,15 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli/client.hpp"
-#include "actors/kb/convert.hpp"
 #include "bridges/mcp/stdio_server.hpp"
-#include "actors/kb/http_client.hpp"
 #include "cli/hook.hpp"
 #include "cli/hooks_install.hpp"
 #include "cli/mcp_install.hpp"
 #include "cli/render.hpp"
-#include "daemon/home.hpp"
+#include "client/wire_client.hpp"
+#include "config/home.hpp"
+#include "core/content/convert.hpp"
+#include "core/http/http_client.hpp"
 
 namespace {
 

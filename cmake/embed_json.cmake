@@ -3,7 +3,7 @@
 # generated file includes), each a raw string literal holding the file byte for byte. Refuses a file CMake cannot
 # parse as JSON, so that a typo fails the build rather than the program that reads it. (CMake's parser forgives a
 # trailing comma or trailing text: the unit tests of each file parse it strictly.)
-# Used for the configuration's defaults.json and schema.json, and for bridges/mcp/tools.json.
+# Used for the configuration's defaults.json and schema.json, and for core/mcp/tools.json.
 set(delimiter "PAIOS_JSON")
 set(body "")
 set(sources "")

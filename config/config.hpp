@@ -16,12 +16,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/breaker_config.hpp"
 #include "config/hooks_config.hpp"
 #include "config/mcp_config.hpp"
 #include "config/pipeline_config.hpp"
 #include "config/scheduler_config.hpp"
 #include "config/watcher_config.hpp"
+#include "core/routing/breaker_config.hpp"
 
 namespace paios {
 

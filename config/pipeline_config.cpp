@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/pipeline/template.hpp"
+#include "core/pipeline/template.hpp"
 
 namespace paios {
 namespace {

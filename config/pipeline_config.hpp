@@ -12,7 +12,7 @@
 namespace paios {
 
 // One step. Only the fields of its kind are meaningful; every string marked "template" may hold {{...}}
-// references (actors/pipeline/template.hpp).
+// references (core/pipeline/template.hpp).
 struct pipeline_step_config {
   std::string name;
   std::string kind;                      // task | command | capture | kb_ingest | wait | notify

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/scheduler/schedule.hpp"
-#include "actors/scheduler/time_zone.hpp"
+#include "core/schedule/schedule.hpp"
+#include "core/schedule/time_zone.hpp"
 
 namespace paios {
 

@@ -12,7 +12,7 @@ namespace paios {
 
 struct job_config {
   std::string name;
-  std::string schedule;               // cron or "every N{s,m,h,d}" (actors/scheduler/schedule.hpp)
+  std::string schedule;               // cron or "every N{s,m,h,d}" (core/schedule/schedule.hpp)
   std::string action;                 // "task" | "builtin" | "pipeline"
   std::string prompt, brain;          // task: brain "" = routed like a client's task
   std::string builtin;                // builtin: "heartbeat"

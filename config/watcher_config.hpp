@@ -9,7 +9,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "actors/watcher/file_class.hpp"
+#include "core/watch/file_class.hpp"
 
 namespace paios {
 

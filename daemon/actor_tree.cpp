@@ -9,6 +9,7 @@
 #include "actors/hooks/hook_handler.hpp"
 #include "actors/kb/kb_store.hpp"
 #include "actors/mcp_client/mcp_client.hpp"
+#include "actors/names.hpp"
 #include "actors/obs/obs_store.hpp"
 #include "actors/pipeline/pipelines.hpp"
 #include "actors/scheduler/notifier.hpp"

@@ -26,7 +26,7 @@
 
 #include "actors/supervisor/supervisor.hpp"
 #include "config/config.hpp"
-#include "daemon/home.hpp"
+#include "config/home.hpp"
 
 namespace paios {
 

@@ -19,11 +19,12 @@
 #include <sqlite3.h>
 #include <spdlog/spdlog.h>
 
-#include "actors/obs/event_sink.hpp"
-#include "actors/router/classifier.hpp"
+#include "actors/names.hpp"
 #include "config/config.hpp"
+#include "config/home.hpp"
+#include "core/obs/event_sink.hpp"
+#include "core/routing/classifier.hpp"
 #include "daemon/actor_tree.hpp"
-#include "daemon/home.hpp"
 #include "daemon/logging.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"

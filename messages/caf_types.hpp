@@ -56,27 +56,6 @@ using watch_atom = caf::atom_constant<caf::atom("watch")>;        // watchers: w
 using pipeline_atom = caf::atom_constant<caf::atom("pipeline")>;  // pipelines: pipeline.*; state store: run records
 using step_atom = caf::atom_constant<caf::atom("step")>;          // a pipeline run: one of its steps ended
 
-// Registry names of the daemon's well-known actors (CAF's registry is keyed by atom).
-using root_name = caf::atom_constant<caf::atom("root")>;
-using store_name = caf::atom_constant<caf::atom("statestore")>;
-using brains_name = caf::atom_constant<caf::atom("brains")>;
-using dispatch_name = caf::atom_constant<caf::atom("dispatch")>;
-using bridge_name = caf::atom_constant<caf::atom("bridge")>;
-using obs_name = caf::atom_constant<caf::atom("obsstore")>;
-using http_name = caf::atom_constant<caf::atom("http")>;
-using kb_name = caf::atom_constant<caf::atom("kbstore")>;
-using hooks_name = caf::atom_constant<caf::atom("hooks")>;
-using mcp_name = caf::atom_constant<caf::atom("mcp")>;            // the supervisor of the MCP clients
-using sched_name = caf::atom_constant<caf::atom("scheduler")>;
-using notifier_name = caf::atom_constant<caf::atom("notifier")>;
-using watch_name = caf::atom_constant<caf::atom("watchers")>;   // the watchers' manager
-using pipes_name = caf::atom_constant<caf::atom("pipelines")>;
-// Every name above: at shutdown each is erased from the registry, which would otherwise keep its actor alive.
-inline constexpr caf::atom_value well_known_names[] = {root_name::value,     store_name::value, brains_name::value,
-                                                       dispatch_name::value, bridge_name::value, obs_name::value,
-                                                       http_name::value,     kb_name::value,    hooks_name::value,
-                                                       mcp_name::value,      sched_name::value, notifier_name::value,
-                                                       pipes_name::value,    watch_name::value};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, attachment& x) {

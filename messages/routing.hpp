@@ -1,6 +1,6 @@
 #pragma once
 // What the dispatcher persists about routing: breaker transitions and routing decisions. Plain structs; the
-// state store owns their tables (actors/state_store/state_db.hpp).
+// state store owns their tables (core/state/state_db.hpp).
 #include <cstdint>
 #include <string>
 

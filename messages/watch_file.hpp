@@ -1,6 +1,6 @@
 #pragma once
 // A watched file's latest content and what was done with it: the row of state.sqlite's watch_files, and the
-// JSON text a folder watcher and the state store exchange for it (actors/watcher/watch_ledger.hpp).
+// JSON text a folder watcher and the state store exchange for it (core/watch/watch_ledger.hpp).
 #include <cstdint>
 #include <string>
 

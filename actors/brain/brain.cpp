@@ -9,12 +9,12 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/brain/output_adapter.hpp"
-#include "actors/brain/process_runner.hpp"
-#include "actors/mcp_client/mcp_client.hpp"
-#include "actors/obs/event_sink.hpp"
-#include "actors/obs/metrics.hpp"
+#include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "core/obs/event_sink.hpp"
+#include "core/obs/metrics.hpp"
+#include "core/process/output_adapter.hpp"
+#include "core/process/process_runner.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 

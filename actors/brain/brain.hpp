@@ -27,7 +27,4 @@ namespace paios {
 
 caf::actor spawn_brain(caf::actor_system& sys, brain_config cfg);
 
-// The name of a brain's child in the brains supervisor ("brain:claude"), by which it is looked up.
-inline std::string brain_child_name(const std::string& brain) { return "brain:" + brain; }
-
 }  // namespace paios

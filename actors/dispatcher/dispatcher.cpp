@@ -9,13 +9,13 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/brain/brain.hpp"
-#include "actors/obs/event_sink.hpp"
-#include "actors/obs/metrics.hpp"
-#include "actors/dispatcher/brain_health.hpp"
-#include "actors/dispatcher/circuit_breaker.hpp"
-#include "actors/router/classifier.hpp"
+#include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "core/obs/event_sink.hpp"
+#include "core/obs/metrics.hpp"
+#include "core/routing/brain_health.hpp"
+#include "core/routing/circuit_breaker.hpp"
+#include "core/routing/classifier.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 #include "messages/json_writer.hpp"

@@ -36,7 +36,7 @@
 
 #include <caf/fwd.hpp>
 
-#include "config/breaker_config.hpp"
+#include "core/routing/breaker_config.hpp"
 
 namespace paios {
 

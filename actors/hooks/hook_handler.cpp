@@ -10,11 +10,12 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/hooks/hook_rules.hpp"
-#include "actors/hooks/transcript.hpp"
-#include "actors/kb/envelope.hpp"
-#include "actors/obs/event_sink.hpp"
+#include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "core/content/envelope.hpp"
+#include "core/hooks/hook_rules.hpp"
+#include "core/hooks/transcript.hpp"
+#include "core/obs/event_sink.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/hook_event.hpp"
 #include "messages/ids.hpp"

@@ -19,7 +19,7 @@
 //                                            the configured tools go to the kb store as notes; SessionEnd leaves a
 //                                            learning (kind "learning", brain "claude", session, project = cwd,
 //                                            topic) summarized from the transcript.
-//   (tick_atom)                              replays the spool (actors/hooks/hook_spool.hpp) if it holds anything:
+//   (tick_atom)                              replays the spool (core/hooks/hook_spool.hpp) if it holds anything:
 //                                            at start, then every 30 s. Each spooled event is stored and acted on
 //                                            (ingest, learning; no answer to give), skipping those whose uid the
 //                                            event store already has; the spool is removed once all are stored.
@@ -35,8 +35,8 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/hooks/hook_spool.hpp"
-#include "config/hooks_config.hpp"
+#include "core/hooks/hook_spool.hpp"
+#include "core/hooks/hooks_config.hpp"
 
 namespace paios {
 

@@ -6,13 +6,13 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/kb/embed_cache.hpp"
-#include "actors/kb/embedder.hpp"
-#include "actors/kb/http_client.hpp"
-#include "actors/kb/http_embedder.hpp"
-#include "actors/kb/kb_db.hpp"
-#include "actors/obs/event_sink.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "core/http/http_client.hpp"
+#include "core/kb/embed_cache.hpp"
+#include "core/kb/embedder.hpp"
+#include "core/kb/http_embedder.hpp"
+#include "core/kb/kb_db.hpp"
+#include "core/obs/event_sink.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 #include "messages/json_writer.hpp"

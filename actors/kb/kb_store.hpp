@@ -1,5 +1,5 @@
 #pragma once
-// kb_store: the one owner of kb.sqlite, the knowledge base (actors/kb/kb_db.hpp).
+// kb_store: the one owner of kb.sqlite, the knowledge base (core/kb/kb_db.hpp).
 //
 // Receives                                   Replies (std::string code, std::string message, std::string body)
 //   (kb_add_atom, kb_request)                body {article_id, added, replaced, chunks, flags}: the article is
@@ -12,7 +12,7 @@
 //   (status_atom)                            std::string JSON {articles, chunks, bytes, by_kind, model, dimensions,
 //                                            pending_reembed}
 // `code` is "" on success, else an error code of docs/protocol.md with `message` saying what went wrong.
-// Owns: the database and the embedder, the built-in lexical one or an http provider (actors/kb/http_embedder,
+// Owns: the database and the embedder, the built-in lexical one or an http provider (core/kb/http_embedder,
 // with its cache, embed_cache.sqlite). When the embedding model differs from the one that made the stored
 // vectors, it re-embeds them a batch per tick in the background (progress in status and the log), and
 // answers searches meanwhile. Runs on its own thread (a detached actor): a large ingest or a scan never holds
@@ -26,8 +26,8 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/kb/http_embedder.hpp"
-#include "actors/kb/kb_db.hpp"
+#include "core/kb/http_embedder.hpp"
+#include "core/kb/kb_db.hpp"
 
 namespace paios {
 

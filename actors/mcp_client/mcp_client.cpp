@@ -10,10 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/brain/process_runner.hpp"
-#include "actors/mcp_client/mcp_rpc.hpp"
-#include "actors/obs/event_sink.hpp"
+#include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "core/mcp/mcp_rpc.hpp"
+#include "core/obs/event_sink.hpp"
+#include "core/process/process_runner.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/error.hpp"
 #include "messages/ids.hpp"

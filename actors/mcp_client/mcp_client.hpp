@@ -1,6 +1,6 @@
 #pragma once
 // mcp_client: one configured MCP server (mcp.servers.NAME), run as a child process and spoken to over its
-// stdio (actors/mcp_client/mcp_rpc). It starts the server in its own process group (process_runner: its own
+// stdio (core/mcp/mcp_rpc). It starts the server in its own process group (process_runner: its own
 // thread reads stdout and stderr, so no actor thread ever waits on the child; stderr goes to the daemon's log),
 // initializes it (protocol 2025-11-25; 2025-06-18 and 2025-03-26 answers accepted), sends
 // notifications/initialized, lists its tools (following nextCursor), and calls them.
@@ -38,8 +38,5 @@
 namespace paios {
 
 caf::actor spawn_mcp_client(caf::actor_system& sys, mcp_server_config cfg, std::string daemon_version);
-
-// The name of a server's child in the mcp supervisor ("mcp:everything"), by which it is looked up.
-inline std::string mcp_child_name(const std::string& server) { return "mcp:" + server; }
 
 }  // namespace paios

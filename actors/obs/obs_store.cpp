@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/obs/event_sink.hpp"
-#include "actors/obs/obs_db.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "core/obs/event_sink.hpp"
+#include "core/obs/obs_db.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 #include "messages/redact.hpp"

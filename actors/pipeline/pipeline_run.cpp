@@ -10,12 +10,13 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/brain/process_runner.hpp"
-#include "actors/kb/convert.hpp"
-#include "actors/kb/http_client.hpp"
-#include "actors/obs/event_sink.hpp"
-#include "actors/pipeline/template.hpp"
+#include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "core/content/convert.hpp"
+#include "core/http/http_client.hpp"
+#include "core/obs/event_sink.hpp"
+#include "core/pipeline/template.hpp"
+#include "core/process/process_runner.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 #include "messages/json_writer.hpp"

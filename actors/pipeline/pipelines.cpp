@@ -7,9 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/obs/event_sink.hpp"
+#include "actors/names.hpp"
 #include "actors/pipeline/pipeline_run.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "core/obs/event_sink.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 #include "messages/json_writer.hpp"

@@ -3,9 +3,9 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/obs/event_sink.hpp"
-#include "actors/scheduler/run_command.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "core/obs/event_sink.hpp"
+#include "core/process/run_command.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 

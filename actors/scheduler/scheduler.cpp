@@ -6,10 +6,11 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/obs/event_sink.hpp"
-#include "actors/scheduler/job_book.hpp"
+#include "actors/names.hpp"
 #include "actors/scheduler/job_run.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "core/obs/event_sink.hpp"
+#include "core/schedule/job_book.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 

@@ -12,7 +12,7 @@
 //   (status_atom)                                           std::string JSON {timezone, jobs, failing, heartbeat}
 //   (done_atom, run_id, outcome, summary, task_id)          from its runs
 //   (tick_atom)                                             its own timer (scheduler tick)
-// Owns: the job book (actors/scheduler/job_book.hpp: due times, backoff, missed runs) and the runs in flight.
+// Owns: the job book (core/schedule/job_book.hpp: due times, backoff, missed runs) and the runs in flight.
 // At start it reads each job's saved state and last run from the store (runs a stop left going become
 // "interrupted") and applies each job's missed-run policy; until the store answers it retries and runs nothing
 // on schedule. A run that fails is recorded, notified (notifier) and backed off. A run actor that dies without
@@ -24,8 +24,8 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/scheduler/clock.hpp"
 #include "config/scheduler_config.hpp"
+#include "core/schedule/clock.hpp"
 
 namespace paios {
 

@@ -9,10 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/obs/event_sink.hpp"
-#include "actors/state_store/pipeline_records.hpp"
-#include "actors/state_store/state_db.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "core/obs/event_sink.hpp"
+#include "core/state/pipeline_records.hpp"
+#include "core/state/state_db.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 

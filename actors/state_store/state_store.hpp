@@ -25,7 +25,7 @@
 //                                               run; runs left "running" become "interrupted" (scheduler start)
 //   (jobs_atom, string job, int limit)          std::string JSON array: the job's runs, newest first
 //   (pipeline_atom, string op, string args)     std::string. op "run" / "step": args a pipeline run / step row's
-//                                               JSON (actors/state_store/pipeline_records.hpp), written as persist
+//                                               JSON (core/state/pipeline_records.hpp), written as persist
 //                                               is ("" once committed, else the error); op "list" / "get": the
 //                                               runs (with their steps) as JSON text, after committing what waits
 //   (watch_atom, string op, string arg)        the watchers' records. Writes, answered like persist: op "file"

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/obs/event_sink.hpp"
-#include "actors/obs/metrics.hpp"
+#include "core/obs/event_sink.hpp"
+#include "core/obs/metrics.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 
@@ -356,10 +356,6 @@ child_spec supervisor_child(supervisor_spec spec, restart_policy restart) {
   c.shutdown = total;
   c.start = [spec = std::move(spec)](caf::actor_system& sys) { return spawn_supervisor(sys, spec); };
   return c;
-}
-
-caf::actor registered(caf::local_actor* self, caf::atom_value name) {
-  return self->system().registry().get<caf::actor>(name);
 }
 
 void guard_actor(caf::scheduled_actor* self, std::string name) {

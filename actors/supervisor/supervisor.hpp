@@ -58,8 +58,4 @@ child_spec supervisor_child(supervisor_spec spec, restart_policy restart = resta
 //   dropped: a peer's mistake never takes an actor down.
 void guard_actor(caf::scheduled_actor* self, std::string name);
 
-// The actor registered under `name` (the well-known names of messages/caf_types.hpp), looked up at each use: a
-// restarted child registers its new handle under the same name. Empty when nothing is registered.
-caf::actor registered(caf::local_actor* self, caf::atom_value name);
-
 }  // namespace paios

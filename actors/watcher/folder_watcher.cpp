@@ -13,13 +13,14 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/kb/convert.hpp"
-#include "actors/kb/sha256.hpp"
-#include "actors/obs/event_sink.hpp"
+#include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
-#include "actors/watcher/file_class.hpp"
-#include "actors/watcher/folder_watch.hpp"
-#include "actors/watcher/watch_ledger.hpp"
+#include "core/content/convert.hpp"
+#include "core/kb/sha256.hpp"
+#include "core/obs/event_sink.hpp"
+#include "core/watch/file_class.hpp"
+#include "core/watch/folder_watch.hpp"
+#include "core/watch/watch_ledger.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 #include "messages/kb.hpp"

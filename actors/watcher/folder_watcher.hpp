@@ -1,5 +1,5 @@
 #pragma once
-// folder_watcher: one watched folder. Each file that arrives complete (actors/watcher/folder_watch.hpp) is
+// folder_watcher: one watched folder. Each file that arrives complete (core/watch/folder_watch.hpp) is
 // classified (file_class.hpp), recorded and acted on once per content (watch_ledger.hpp): an image is described
 // by the vision brain and the description ingested into the knowledge base with the file as its source; a
 // document is ingested; media leads to a notification offering capture; code, archives and the rest are

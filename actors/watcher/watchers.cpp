@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "actors/watcher/folder_watcher.hpp"
 #include "messages/caf_types.hpp"

@@ -4,9 +4,10 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/obs/metrics.hpp"
+#include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
-#include "bridges/http/http_server.hpp"
+#include "core/http/http_server.hpp"
+#include "core/obs/metrics.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 

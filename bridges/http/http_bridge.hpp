@@ -1,6 +1,6 @@
 #pragma once
 // http_bridge: the loopback HTTP endpoint (obs.http.endpoint) for monitoring systems:
-//   GET /metrics   the metrics registry in Prometheus' text format (actors/obs/metrics.hpp)
+//   GET /metrics   the metrics registry in Prometheus' text format (core/obs/metrics.hpp)
 //   GET /healthz   {status: "ok" | "failing", uptime_ms, components: [{name, state, restarts, last_exit}],
 //                  events: {stored, dropped, queued, last_error}}: 200 when every actor of the supervision
 //                  tree runs, 503 otherwise (or when the tree does not answer within 2 s)

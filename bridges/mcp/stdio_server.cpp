@@ -12,7 +12,7 @@
 #include <zmq.h>
 
 #include "bridges/mcp/mcp_server.hpp"
-#include "cli/client.hpp"
+#include "client/wire_client.hpp"
 
 namespace paios::mcp {
 namespace {
@@ -26,7 +26,7 @@ constexpr auto kStopGrace = std::chrono::milliseconds(2000); // on a signal: tim
 volatile std::sig_atomic_t stop_signal = 0;
 void on_signal(int sig) { stop_signal = sig; }
 
-// The bus over the wire client (cli/client.hpp), as `ai` talks to paiosd.
+// The bus over the wire client (client/wire_client.hpp), as `ai` talks to paiosd.
 class wire_link final : public bus {
  public:
   wire_link(std::string home, std::string endpoint) : home_(std::move(home)), endpoint_(std::move(endpoint)) {}

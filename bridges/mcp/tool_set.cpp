@@ -10,7 +10,7 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 
-#include "bridges/mcp/tool_registry.hpp"
+#include "core/mcp/tool_registry.hpp"
 
 namespace paios::mcp {
 namespace {
@@ -200,7 +200,7 @@ const tool_set& tool_set::embedded() {
   static const tool_set set = [] {
     std::string error;
     auto parsed = parse(json::parse(registry_text()).at("tools"), error);
-    if (!parsed) throw std::logic_error("bridges/mcp/tools.json: " + error);  // a unit test reads the same file
+    if (!parsed) throw std::logic_error("core/mcp/tools.json: " + error);  // a unit test reads the same file
     return std::move(*parsed);
   }();
   return set;

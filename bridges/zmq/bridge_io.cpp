@@ -11,7 +11,7 @@
 #include <spdlog/spdlog.h>
 #include <zmq.h>
 
-#include "actors/obs/event_sink.hpp"
+#include "core/obs/event_sink.hpp"
 #include "messages/ids.hpp"
 
 namespace paios {

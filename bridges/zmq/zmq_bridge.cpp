@@ -9,15 +9,15 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/mcp_client/mcp_client.hpp"
-#include "actors/obs/event_sink.hpp"
-#include "actors/obs/metrics.hpp"
+#include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
-#include "bridges/mcp/tool_registry.hpp"
+#include "core/mcp/tool_registry.hpp"
+#include "core/obs/event_sink.hpp"
+#include "core/obs/metrics.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
-#include "messages/redact.hpp"
 #include "messages/json_writer.hpp"
+#include "messages/redact.hpp"
 
 namespace paios {
 namespace {

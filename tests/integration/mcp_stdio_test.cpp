@@ -11,8 +11,8 @@
 #include <set>
 #include <thread>
 
-#include "tests/support/mcp_child.hpp"
 #include "tests/support/json_schema.hpp"
+#include "tests/support/mcp_child.hpp"
 #include "tests/support/test_support.hpp"
 
 using nlohmann::json;
@@ -50,7 +50,7 @@ json initialize(mcp_child& m, const std::string& version = "2025-11-25") {
 
 std::string text_of(const json& response) { return response["result"]["content"][0].value("text", ""); }
 
-// The tools of bridges/mcp/tools.json. Those of the scheduler, the pipelines and the watchers need a daemon
+// The tools of core/mcp/tools.json. Those of the scheduler, the pipelines and the watchers need a daemon
 // configured with a job, a pipeline and a folder: McpStdio.JobsPipelinesAndFoldersThroughARealDaemon calls them,
 // McpStdio.EveryToolThroughARealDaemon every other.
 constexpr std::size_t kToolCount = 20;

@@ -2,7 +2,7 @@
 // calls, refusing while open, probing when half-open, stale calls, restore after a restart, and retry delays.
 #include <gtest/gtest.h>
 
-#include "actors/dispatcher/circuit_breaker.hpp"
+#include "core/routing/circuit_breaker.hpp"
 
 using namespace paios;
 

@@ -10,12 +10,12 @@
 #include <sstream>
 #include <thread>
 
-#include "actors/hooks/hook_rules.hpp"
-#include "actors/hooks/hook_spool.hpp"
-#include "actors/hooks/transcript.hpp"
-#include "actors/kb/envelope.hpp"
 #include "cli/config_file.hpp"
 #include "cli/hooks_install.hpp"
+#include "core/content/envelope.hpp"
+#include "core/hooks/hook_rules.hpp"
+#include "core/hooks/hook_spool.hpp"
+#include "core/hooks/transcript.hpp"
 #include "messages/hook_event.hpp"
 #include "tests/support/test_support.hpp"
 

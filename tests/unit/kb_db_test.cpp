@@ -10,11 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/kb/chunker.hpp"
-#include "actors/kb/embedder.hpp"
-#include "actors/kb/envelope.hpp"
-#include "actors/kb/kb_db.hpp"
-#include "actors/kb/sha256.hpp"
+#include "core/content/envelope.hpp"
+#include "core/kb/chunker.hpp"
+#include "core/kb/embedder.hpp"
+#include "core/kb/kb_db.hpp"
+#include "core/kb/sha256.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace paios;

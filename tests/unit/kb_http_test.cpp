@@ -14,9 +14,9 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "actors/kb/embed_cache.hpp"
-#include "actors/kb/http_client.hpp"
-#include "actors/kb/http_embedder.hpp"
+#include "core/http/http_client.hpp"
+#include "core/kb/embed_cache.hpp"
+#include "core/kb/http_embedder.hpp"
 #include "tests/support/fake_http.hpp"
 #include "tests/support/test_support.hpp"
 

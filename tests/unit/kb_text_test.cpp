@@ -19,9 +19,9 @@
 
 #include <gtest/gtest.h>
 
-#include "actors/brain/process_runner.hpp"
-#include "actors/kb/convert.hpp"
-#include "actors/kb/envelope.hpp"
+#include "core/content/convert.hpp"
+#include "core/content/envelope.hpp"
+#include "core/process/process_runner.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace paios;

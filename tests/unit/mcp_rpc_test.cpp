@@ -1,11 +1,11 @@
-// The MCP client's JSON-RPC layer (actors/mcp_client/mcp_rpc), without a server: line framing of a byte stream
+// The MCP client's JSON-RPC layer (core/mcp/mcp_rpc), without a server: line framing of a byte stream
 // cut anywhere, each kind of message a server sends, the versions accepted from initialize, and how a server's
 // tool is mounted under a prefix. And the "mcp" section of the configuration: defaults, and errors that name
 // the field.
 #include <gtest/gtest.h>
 
-#include "actors/mcp_client/mcp_rpc.hpp"
 #include "config/config.hpp"
+#include "core/mcp/mcp_rpc.hpp"
 
 using nlohmann::json;
 namespace rpc = paios::mcp_rpc;

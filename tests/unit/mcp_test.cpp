@@ -8,9 +8,9 @@
 
 #include "bridges/mcp/jsonrpc.hpp"
 #include "bridges/mcp/mcp_server.hpp"
-#include "bridges/mcp/tool_registry.hpp"
 #include "bridges/mcp/tool_set.hpp"
-#include "cli/client.hpp"
+#include "client/wire_client.hpp"
+#include "core/mcp/tool_registry.hpp"
 #include "messages/wire.hpp"
 #include "tests/support/json_schema.hpp"
 
@@ -22,7 +22,7 @@ namespace jsonrpc = paios::jsonrpc;
 
 namespace {
 
-// The tools of bridges/mcp/tools.json; the tests below name each of them.
+// The tools of core/mcp/tools.json; the tests below name each of them.
 constexpr std::size_t kToolCount = 20;
 
 const json& registry() {

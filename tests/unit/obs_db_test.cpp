@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/obs/event_sink.hpp"
-#include "actors/obs/obs_db.hpp"
+#include "core/obs/event_sink.hpp"
+#include "core/obs/obs_db.hpp"
 #include "messages/ids.hpp"
 #include "tests/support/test_support.hpp"
 

@@ -3,7 +3,7 @@
 // truncated output.
 #include <gtest/gtest.h>
 
-#include "actors/brain/output_adapter.hpp"
+#include "core/process/output_adapter.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace paios;

@@ -3,8 +3,8 @@
 // configured, templates that refer to steps that do not come before), each error naming its path.
 #include <gtest/gtest.h>
 
-#include "actors/pipeline/template.hpp"
 #include "config/config.hpp"
+#include "core/pipeline/template.hpp"
 #include "tests/support/config_checks.hpp"
 
 using nlohmann::json;

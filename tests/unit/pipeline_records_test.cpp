@@ -1,10 +1,10 @@
-// The pipelines' records in state.sqlite (actors/state_store/pipeline_records): runs and steps are upserted by id,
+// The pipelines' records in state.sqlite (core/state/pipeline_records): runs and steps are upserted by id,
 // read back newest first and filtered, a step's output round-trips as JSON, a cut output says so, and the JSON the
 // state store's messages carry reads back into the same rows.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "actors/state_store/pipeline_records.hpp"
+#include "core/state/pipeline_records.hpp"
 #include "tests/support/test_support.hpp"
 
 using nlohmann::json;

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "actors/brain/process_runner.hpp"
+#include "core/process/process_runner.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace paios;

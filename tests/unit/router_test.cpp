@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "actors/router/classifier.hpp"
 #include "config/config.hpp"
+#include "core/routing/classifier.hpp"
 #include "tests/support/test_support.hpp"
 
 using nlohmann::json;

@@ -8,12 +8,12 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "actors/scheduler/clock.hpp"
-#include "actors/scheduler/job_book.hpp"
-#include "actors/scheduler/run_command.hpp"
-#include "actors/scheduler/schedule.hpp"
-#include "actors/scheduler/time_zone.hpp"
 #include "config/config.hpp"
+#include "core/process/run_command.hpp"
+#include "core/schedule/clock.hpp"
+#include "core/schedule/job_book.hpp"
+#include "core/schedule/schedule.hpp"
+#include "core/schedule/time_zone.hpp"
 
 using namespace paios::sched;
 using namespace std::chrono_literals;

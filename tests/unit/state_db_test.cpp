@@ -2,7 +2,7 @@
 // crash left behind into interrupted (or queued) tasks. Real SQLite files in a temporary directory.
 #include <gtest/gtest.h>
 
-#include "actors/state_store/state_db.hpp"
+#include "core/state/state_db.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace paios;

@@ -4,8 +4,8 @@
 #include <caf/all.hpp>
 #include <gtest/gtest.h>
 
-#include "actors/state_store/state_db.hpp"
 #include "actors/state_store/state_store.hpp"
+#include "core/state/state_db.hpp"
 #include "messages/caf_types.hpp"
 #include "tests/support/test_support.hpp"
 

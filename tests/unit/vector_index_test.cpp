@@ -7,8 +7,8 @@
 #include <random>
 #include <set>
 
-#include "actors/kb/embedder.hpp"
-#include "actors/kb/vector_index.hpp"
+#include "core/kb/embedder.hpp"
+#include "core/kb/vector_index.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace paios;

@@ -10,10 +10,10 @@
 #include <set>
 #include <thread>
 
-#include "actors/kb/sha256.hpp"
-#include "actors/watcher/file_class.hpp"
-#include "actors/watcher/folder_watch.hpp"
-#include "actors/watcher/watch_ledger.hpp"
+#include "core/kb/sha256.hpp"
+#include "core/watch/file_class.hpp"
+#include "core/watch/folder_watch.hpp"
+#include "core/watch/watch_ledger.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace paios;

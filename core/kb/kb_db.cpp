@@ -1,0 +1,812 @@
+#include "core/kb/kb_db.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <unordered_set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/content/envelope.hpp"
+#include "core/kb/chunker.hpp"
+#include "core/kb/embedder.hpp"
+#include "core/kb/sha256.hpp"
+#include "core/kb/vector_index.hpp"
+#include "core/sqlite/sqlite_db.hpp"
+#include "messages/ids.hpp"
+
+namespace paios {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS articles (
+  id           TEXT PRIMARY KEY,
+  title        TEXT NOT NULL,
+  source       TEXT NOT NULL DEFAULT '',
+  kind         TEXT NOT NULL DEFAULT 'document',
+  brain        TEXT NOT NULL DEFAULT '',
+  session      TEXT NOT NULL DEFAULT '',
+  project      TEXT NOT NULL DEFAULT '',
+  topic        TEXT NOT NULL DEFAULT '',
+  tags         TEXT NOT NULL DEFAULT '[]',
+  meta         TEXT NOT NULL DEFAULT '{}',
+  content_hash TEXT NOT NULL UNIQUE,
+  content      TEXT NOT NULL,
+  created_ms   INTEGER NOT NULL,
+  updated_ms   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_by_source ON articles(source);
+CREATE INDEX IF NOT EXISTS articles_by_kind ON articles(kind, updated_ms);
+CREATE TABLE IF NOT EXISTS chunks (
+  id        INTEGER PRIMARY KEY,
+  article   TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+  seq       INTEGER NOT NULL,
+  title     TEXT NOT NULL,
+  body      TEXT NOT NULL,
+  model     TEXT NOT NULL DEFAULT '',
+  embedding BLOB
+);
+CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article, seq);
+CREATE INDEX IF NOT EXISTS chunks_by_model ON chunks(model);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+  title, body, content='chunks', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+INSERT INTO chunks_fts(chunks_fts, rank) VALUES('rank', 'bm25(2.0, 1.0)');
+DROP TABLE IF EXISTS chunks_vocab;
+-- How many passages hold each word (as lexical_words() reads them, stop words left out): the keyword query
+-- leaves out the common ones. Kept in the transactions that add and remove passages.
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
+-- vectors_version: bumped by every change to the stored vectors (the saved HNSW graph names the version it
+-- holds); terms_ready: the terms table has every passage (a file of user_version 1 is counted once at open).
+CREATE TABLE IF NOT EXISTS kb_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+PRAGMA user_version = 2;
+)sql";
+
+constexpr const char* kArticleColumns =
+    "a.id, a.title, a.source, a.kind, a.brain, a.session, a.project, a.topic, a.tags, a.meta, a.content_hash, "
+    "a.created_ms, a.updated_ms";
+
+kb_article read_article(const sqlite_stmt& s) {
+  kb_article a;
+  a.id = s.text(0);
+  a.title = s.text(1);
+  a.source = s.text(2);
+  a.kind = s.text(3);
+  a.brain = s.text(4);
+  a.session = s.text(5);
+  a.project = s.text(6);
+  a.topic = s.text(7);
+  auto tags = nlohmann::json::parse(s.text(8), nullptr, false);
+  if (tags.is_array())
+    for (auto& t : tags)
+      if (t.is_string()) a.tags.push_back(t.get<std::string>());
+  a.meta_json = s.text(9);
+  a.content_hash = s.text(10);
+  a.created_ms = s.integer(11);
+  a.updated_ms = s.integer(12);
+  return a;
+}
+
+// A word in more than this share of the passages is "common": it barely moves bm25 (its inverse document
+// frequency is near zero), yet FTS5 must score every passage that holds it before it can keep the best ten.
+constexpr double kCommonShare = 0.05;
+constexpr std::int64_t kCommonFloor = 50;  // in a small knowledge base no word is common
+// The keyword query's words together are in at most this many passages (FTS5 scores each of them), but for
+// the rarest word, which is kept when it alone is within it.
+constexpr std::int64_t kScoringBudget = 3000;
+
+// The distinct words of each passage (title and body), as the terms table counts them.
+void count_passage_terms(const std::string& title, const std::string& body, std::unordered_map<std::string, std::int64_t>& into) {
+  std::unordered_set<std::string> words;
+  for (auto& w : lexical_words(title)) words.insert(std::move(w));
+  for (auto& w : lexical_words(body)) words.insert(std::move(w));
+  for (auto& w : words)
+    if (!is_stopword(w)) ++into[w];
+}
+
+std::int64_t meta_value(sqlite_db& db, const char* key, std::string& error) {
+  auto s = db.prepare("SELECT value FROM kb_meta WHERE key = ?1", error);
+  if (!error.empty()) return 0;
+  return s.bind(1, std::string_view{key}).step() ? s.integer(0) : 0;
+}
+
+std::string set_meta(sqlite_db& db, const char* key, std::int64_t value) {
+  std::string error;
+  auto s = db.prepare("INSERT INTO kb_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", error);
+  if (!error.empty()) return error;
+  if (!s.bind(1, std::string_view{key}).bind(2, value).run()) return s.error();
+  return {};
+}
+
+}  // namespace
+
+// The user's words as an FTS5 query: each one quoted (so that nothing in it is FTS syntax), any may match.
+// English stop words are left out ("how does failover work" looks for "failover"), and so are the words
+// common in this knowledge base but for the rarest: words are taken rarest first while the passages holding
+// them stay within the scoring budget. When even the rarest word is in more passages than that, the vectors
+// answer alone. The vector half still reads the whole query.
+std::string kb_db::fts_query(const std::string& text, std::string& error) {
+  struct term {
+    std::string word;
+    std::int64_t docs;
+  };
+  std::vector<term> terms;
+  std::unordered_set<std::string> seen;
+  auto df = db_->prepare("SELECT docs FROM terms WHERE term = ?1", error);
+  if (!error.empty()) return {};
+  for (auto& w : lexical_words(text)) {
+    if (is_stopword(w) || !seen.insert(w).second) continue;
+    df.bind(1, w);
+    const std::int64_t docs = df.step() ? df.integer(0) : 0;
+    df.reset();
+    terms.push_back({w, docs});
+  }
+  if (terms.empty()) return {};
+  // The rarest words first, while the passages holding them stay within what is cheap to score.
+  std::sort(terms.begin(), terms.end(), [](const term& a, const term& b) { return a.docs < b.docs; });
+  const auto common = std::max<std::int64_t>(kCommonFloor, static_cast<std::int64_t>(kCommonShare * static_cast<double>(passages_)));
+  std::string q;
+  std::int64_t scored = 0;
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    const auto& t = terms[i];
+    if (t.docs > kScoringBudget || (i > 0 && (t.docs > common || scored + t.docs > kScoringBudget))) break;
+    scored += t.docs;
+    if (!q.empty()) q += " OR ";
+    q += '"' + t.word + '"';
+  }
+  return q;
+}
+
+namespace {
+
+// How many keyword candidates to ask for: more under a filter, which FTS5 cannot apply itself.
+std::size_t filtered_pool(std::size_t pool, const tag_filter& allowed) { return allowed.empty() ? pool : pool * 4; }
+
+std::string in_list(const std::vector<std::int64_t>& ids) {
+  std::string s;
+  for (auto id : ids) s += (s.empty() ? "" : ",") + std::to_string(id);
+  return s;
+}
+
+}  // namespace
+
+kb_db::kb_db() = default;
+
+kb_db::~kb_db() { save_index(); }  // best effort: an unsaved graph is rebuilt at the next open
+
+std::unique_ptr<kb_db> kb_db::open(const std::filesystem::path& file, embedder& embed, std::string& error,
+                                   kb_index_options index) {
+  std::unique_ptr<kb_db> kb{new kb_db};
+  kb->db_ = sqlite_db::open(file, false, error);
+  if (!kb->db_) return nullptr;
+  if (auto err = kb->db_->exec(kSchema); !err.empty()) {
+    error = "cannot create the schema of " + file.string() + ": " + err;
+    return nullptr;
+  }
+  kb->embed_ = &embed;
+  kb->model_ = embed.model();
+  kb->dims_ = embed.dimensions();
+  kb->index_opts_ = index;
+  kb->index_file_ = std::filesystem::path{file}.replace_extension(".hnsw");
+  {
+    auto count = kb->db_->prepare("SELECT count(*) FROM chunks", error);
+    if (!error.empty() || !count.step()) {
+      error = "cannot count the passages of " + file.string() + ": " + (error.empty() ? count.error() : error);
+      return nullptr;
+    }
+    kb->passages_ = count.integer(0);
+  }
+  kb->version_ = meta_value(*kb->db_, "vectors_version", error);
+  if (error.empty() && meta_value(*kb->db_, "terms_ready", error) == 0 && error.empty()) {
+    // A knowledge base from before the terms table: count its passages' words once.
+    std::unordered_map<std::string, std::int64_t> counts;
+    auto s = kb->db_->prepare("SELECT title, body FROM chunks", error);
+    while (error.empty() && s.step()) count_passage_terms(s.text(0), s.text(1), counts);
+    if (error.empty()) error = s.error();
+    if (error.empty()) error = kb->db_->exec("BEGIN IMMEDIATE");
+    if (error.empty()) {
+      auto ins = kb->db_->prepare("INSERT OR REPLACE INTO terms (term, docs) VALUES (?1, ?2)", error);
+      for (auto& [term, docs] : counts)
+        if (error.empty() && !ins.bind(1, term).bind(2, docs).run()) error = ins.error();
+      if (error.empty()) error = set_meta(*kb->db_, "terms_ready", 1);
+      if (error.empty()) error = kb->db_->exec("COMMIT");
+      if (!error.empty()) kb->db_->exec("ROLLBACK");
+    }
+  }
+  if (!error.empty()) {
+    error = "cannot read the word counts of " + file.string() + ": " + error;
+    return nullptr;
+  }
+  std::string why;
+  if (!kb->load_saved_index(why)) {
+    if (auto err = kb->load_vectors(); !err.empty()) {
+      error = "cannot read the vectors of " + file.string() + ": " + err;
+      return nullptr;
+    }
+  }
+  return kb;
+}
+
+std::uint32_t kb_db::intern_article(const std::string& id, const std::string& kind, const std::string& project,
+                                    std::int64_t updated_ms) {
+  auto [it, added] = article_index_.try_emplace(id, static_cast<std::uint32_t>(articles_.size()));
+  if (added) articles_.push_back({id, kind, project, updated_ms, true});
+  else articles_[it->second] = {id, kind, project, updated_ms, true};
+  return it->second;
+}
+
+void kb_db::put_vector(std::int64_t chunk_id, std::uint32_t article, const std::vector<float>& v) {
+  if (v.size() != dims_) return;
+  index_->put(chunk_id, article, v.data());
+  if (building_) building_->put(chunk_id, article, v.data());
+  const bool exact = std::string_view{index_->kind()} == "exact";
+  if (!building_ && index_opts_.ann_threshold > 0 && exact && index_->size() >= index_opts_.ann_threshold) start_index_build();
+}
+
+void kb_db::drop_article_vectors(const std::string& id) {
+  auto it = article_index_.find(id);
+  if (it == article_index_.end()) return;
+  articles_[it->second].live = false;
+  index_->erase_tag(it->second);
+  if (building_) building_->erase_tag(it->second);
+  // A graph that is mostly holes (hnswlib keeps erased vectors) is built anew.
+  if (auto* graph = dynamic_cast<hnsw_index*>(index_.get()); graph && !building_ && graph->deleted() > graph->size())
+    start_index_build();
+}
+
+// Builds an HNSW graph of index_'s vectors, index_step() by index_step(); index_ answers meanwhile, and every
+// change is made to both.
+void kb_db::start_index_build() {
+  hnsw_options o{index_opts_.hnsw_m, index_opts_.hnsw_ef_construction, index_opts_.hnsw_ef_search};
+  building_ = hnsw_index::create(dims_, index_->size() + index_->size() / 4, o);
+  build_queue_.clear();
+  build_queue_.reserve(index_->size());
+  index_->for_each([&](std::int64_t id, std::uint32_t tag, const float*) { build_queue_.emplace_back(id, tag); });
+  std::reverse(build_queue_.begin(), build_queue_.end());  // taken from the back: in the order stored
+}
+
+std::int64_t kb_db::index_step(std::size_t batch, std::string& error) {
+  if (!building_) return 0;
+  for (std::size_t n = 0; n < batch && !build_queue_.empty(); ++n) {
+    auto [id, tag] = build_queue_.back();
+    build_queue_.pop_back();
+    if (building_->find(id)) continue;  // put there since the build began
+    if (const float* v = index_->find(id)) building_->put(id, tag, v);
+  }
+  if (!build_queue_.empty()) return static_cast<std::int64_t>(build_queue_.size());
+  index_ = std::move(building_);
+  build_queue_ = {};
+  saved_version_ = -1;
+  error = save_index();
+  return 0;
+}
+
+std::string kb_db::save_index() {
+  auto* graph = dynamic_cast<hnsw_index*>(index_.get());
+  if (!graph || saved_version_ == version_) return {};
+  if (auto err = graph->save(index_file_.string()); !err.empty()) return err;
+  nlohmann::json meta{{"model", model_}, {"dimensions", dims_}, {"version", version_}, {"count", graph->size()}};
+  const auto meta_file = index_file_.string() + ".json";
+  {
+    std::ofstream out(meta_file + ".tmp", std::ios::trunc);
+    out << meta.dump() << '\n';
+    if (!out.flush()) return "cannot write " + meta_file + ".tmp";
+  }
+  std::error_code ec;
+  std::filesystem::rename(meta_file + ".tmp", meta_file, ec);
+  if (ec) return "cannot rename " + meta_file + ".tmp: " + ec.message();
+  saved_version_ = version_;
+  return {};
+}
+
+// The graph saved beside the database, when it holds exactly the stored vectors of the current model; false
+// and `why` otherwise (the caller reads the vectors from the database instead).
+bool kb_db::load_saved_index(std::string& why) {
+  if (index_opts_.ann_threshold == 0) return false;
+  std::ifstream in(index_file_.string() + ".json");
+  auto meta = nlohmann::json::parse(in, nullptr, false);
+  if (!meta.is_object() || meta.value("model", "") != model_ || meta.value("dimensions", std::size_t{0}) != dims_ ||
+      meta.value("version", std::int64_t{-1}) != version_) {
+    why = "no saved graph of these vectors";
+    return false;
+  }
+  hnsw_options o{index_opts_.hnsw_m, index_opts_.hnsw_ef_construction, index_opts_.hnsw_ef_search};
+  auto graph = hnsw_index::load(index_file_.string(), dims_, why, o);
+  if (!graph) return false;
+  std::string error;
+  auto s = db_->prepare(
+      "SELECT c.id, a.id, a.kind, a.project, a.updated_ms FROM chunks c JOIN articles a ON a.id = c.article "
+      "WHERE c.model = ?1 AND length(c.embedding) = ?2",
+      error);
+  if (!error.empty()) {
+    why = error;
+    return false;
+  }
+  s.bind(1, model_).bind(2, static_cast<std::int64_t>(dims_ * sizeof(float)));
+  std::size_t tagged = 0;
+  while (s.step()) {
+    if (!graph->set_tag(s.integer(0), intern_article(s.text(1), s.text(2), s.text(3), s.integer(4)))) {
+      why = "the saved graph lacks passage " + std::to_string(s.integer(0));
+      break;
+    }
+    ++tagged;
+  }
+  if (why.empty() && tagged != graph->size()) why = "the saved graph holds passages the database does not";
+  if (!why.empty() || !s.error().empty()) {
+    if (why.empty()) why = s.error();
+    articles_.clear();
+    article_index_.clear();
+    return false;
+  }
+  index_ = std::move(graph);
+  saved_version_ = version_;
+  return true;
+}
+
+std::string kb_db::load_vectors() {
+  index_ = make_exact_index(dims_);
+  std::string error;
+  auto s = db_->prepare(
+      "SELECT c.id, a.id, a.kind, a.project, a.updated_ms, c.embedding FROM chunks c JOIN articles a ON a.id = c.article "
+      "WHERE c.model = ?1 ORDER BY c.id",
+      error);
+  if (!error.empty()) return error;
+  s.bind(1, model_);
+  std::vector<float> v(dims_);
+  while (s.step()) {
+    auto blob = s.blob(5);
+    if (blob.size() != dims_ * sizeof(float)) continue;  // written by another build of the model: re-embedded
+    std::memcpy(v.data(), blob.data(), blob.size());
+    index_->put(s.integer(0), intern_article(s.text(1), s.text(2), s.text(3), s.integer(4)), v.data());
+  }
+  if (index_opts_.ann_threshold > 0 && index_->size() >= index_opts_.ann_threshold) start_index_build();
+  return s.error();
+}
+
+// The next version of the stored vectors, written in the caller's transaction; version_ follows on commit.
+std::string kb_db::bump_version() { return set_meta(*db_, "vectors_version", version_ + 1); }
+
+// Adds (sign 1) or takes away (sign -1) the passages' words in the terms table, in the caller's transaction.
+std::string kb_db::count_terms(const std::string& title, const std::vector<std::string>& bodies, int sign) {
+  std::unordered_map<std::string, std::int64_t> counts;
+  for (auto& b : bodies) count_passage_terms(title, b, counts);
+  std::string error;
+  auto up = db_->prepare(
+      "INSERT INTO terms (term, docs) VALUES (?1, ?2) ON CONFLICT(term) DO UPDATE SET docs = docs + excluded.docs", error);
+  if (!error.empty()) return error;
+  for (auto& [term, docs] : counts)
+    if (!up.bind(1, term).bind(2, sign * docs).run()) return up.error();
+  if (sign < 0)
+    if (auto err = db_->exec("DELETE FROM terms WHERE docs <= 0"); !err.empty()) return err;
+  return {};
+}
+
+// Deletes the article, its chunks and their keyword index entries (inside the caller's transaction); adds the
+// number of chunks it had to `removed`.
+std::string kb_db::remove_article(const std::string& id, std::int64_t& removed) {
+  std::string error;
+  auto read = db_->prepare("SELECT title, body FROM chunks WHERE article = ?1", error);
+  if (!error.empty()) return error;
+  std::string title;
+  std::vector<std::string> bodies;
+  for (read.bind(1, id); read.step();) {
+    title = read.text(0);
+    bodies.push_back(read.text(1));
+  }
+  if (!read.error().empty()) return read.error();
+  removed += static_cast<std::int64_t>(bodies.size());
+  if (auto err = count_terms(title, bodies, -1); !err.empty()) return err;
+  if (auto err = bump_version(); !err.empty()) return err;
+  auto unindex = db_->prepare(
+      "INSERT INTO chunks_fts(chunks_fts, rowid, title, body) SELECT 'delete', id, title, body FROM chunks WHERE article = ?1",
+      error);
+  if (!error.empty()) return error;
+  if (!unindex.bind(1, id).run()) return unindex.error();
+  auto chunks = db_->prepare("DELETE FROM chunks WHERE article = ?1", error);
+  if (!error.empty()) return error;
+  if (!chunks.bind(1, id).run()) return chunks.error();
+  auto article = db_->prepare("DELETE FROM articles WHERE id = ?1", error);
+  if (!error.empty()) return error;
+  if (!article.bind(1, id).run()) return article.error();
+  return {};
+}
+
+kb_add_result kb_db::add(kb_article_input in, std::string& error) {
+  kb_add_result out;
+  const auto hash = sha256_hex(in.content);
+  {
+    auto s = db_->prepare("SELECT id, meta FROM articles WHERE content_hash = ?1", error);
+    if (!error.empty()) return out;
+    if (s.bind(1, hash).step()) {
+      out.id = s.text(0);
+      auto meta = nlohmann::json::parse(s.text(1), nullptr, false);
+      if (meta.is_object() && meta.contains("flags") && meta["flags"].is_array())
+        for (const auto& f : meta["flags"])
+          if (f.is_string()) out.flags.push_back(f.get<std::string>());
+      return out;
+    }
+  }
+  if (in.title.empty()) in.title = in.source.empty() ? "untitled" : std::filesystem::path(in.source).filename().string();
+  auto pieces = chunk_text(in.content);
+  std::vector<std::string> bodies;
+  std::vector<std::string_view> texts;
+  for (auto& p : pieces) bodies.push_back(std::move(p.text));
+  std::vector<std::string> embedded_texts;
+  for (auto& b : bodies) embedded_texts.push_back(in.title + "\n\n" + b);
+  for (auto& t : embedded_texts) texts.push_back(t);
+  std::vector<std::vector<float>> vectors;
+  if (!texts.empty() && !embed_->embed(texts, vectors, error)) {
+    error = "embedding failed (" + model_ + "): " + error;
+    return out;
+  }
+  auto wrapped = wrap_outside(in.content, in.source.empty() ? in.title : in.source);
+  nlohmann::json meta{{"format", in.format}, {"bytes", in.content.size()}, {"flags", wrapped.flags},
+                      {"tokens", estimate_tokens(in.content)}};
+  out.id = "kb-" + hash.substr(0, 16);
+  const auto now = now_ms();
+
+  std::int64_t replaced_chunks = 0;
+  if (auto err = db_->exec("BEGIN IMMEDIATE"); !err.empty()) {
+    error = err;
+    return out;
+  }
+  auto fail = [&](std::string why) {
+    db_->exec("ROLLBACK");
+    error = std::move(why);
+    out = {};
+    return out;
+  };
+  if (!in.source.empty()) {
+    auto s = db_->prepare("SELECT id FROM articles WHERE source = ?1", error);
+    if (!error.empty()) return fail(error);
+    std::vector<std::string> older;
+    s.bind(1, in.source);
+    while (s.step()) older.push_back(s.text(0));
+    for (auto& id : older) {
+      if (auto err = remove_article(id, replaced_chunks); !err.empty()) return fail(err);
+      out.replaced = id;
+    }
+  }
+  auto ins = db_->prepare(
+      "INSERT INTO articles (id, title, source, kind, brain, session, project, topic, tags, meta, content_hash, "
+      "content, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+      error);
+  if (!error.empty()) return fail(error);
+  ins.bind(1, out.id).bind(2, in.title).bind(3, in.source).bind(4, in.kind).bind(5, in.brain).bind(6, in.session);
+  ins.bind(7, in.project).bind(8, in.topic).bind(9, nlohmann::json(in.tags).dump()).bind(10, meta.dump());
+  ins.bind(11, hash).bind(12, wrapped.text).bind(13, now);
+  if (!ins.run()) return fail(ins.error());
+  auto chunk = db_->prepare(
+      "INSERT INTO chunks (article, seq, title, body, model, embedding) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);
+  auto index = db_->prepare("INSERT INTO chunks_fts(rowid, title, body) VALUES (?1, ?2, ?3)", error);
+  if (!error.empty()) return fail(error);
+  std::vector<std::int64_t> chunk_ids;
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    chunk.bind(1, out.id).bind(2, static_cast<std::int64_t>(i)).bind(3, in.title).bind(4, bodies[i]).bind(5, model_);
+    chunk.bind_blob(6, vectors[i].data(), vectors[i].size() * sizeof(float));
+    if (!chunk.run()) return fail(chunk.error());
+    chunk_ids.push_back(db_->last_insert_rowid());
+    index.bind(1, chunk_ids.back()).bind(2, in.title).bind(3, bodies[i]);
+    if (!index.run()) return fail(index.error());
+  }
+  if (auto err = count_terms(in.title, bodies, 1); !err.empty()) return fail(err);
+  if (auto err = bump_version(); !err.empty()) return fail(err);
+  if (auto err = db_->exec("COMMIT"); !err.empty()) return fail(err);
+  ++version_;
+  // The index follows the file only once the file has it.
+  if (!out.replaced.empty()) drop_article_vectors(out.replaced);
+  passages_ += static_cast<std::int64_t>(bodies.size()) - replaced_chunks;
+  const auto article = intern_article(out.id, in.kind, in.project, now);
+  for (std::size_t i = 0; i < chunk_ids.size(); ++i) put_vector(chunk_ids[i], article, vectors[i]);
+  out.added = true;
+  out.chunks = bodies.size();
+  out.flags = std::move(wrapped.flags);
+  return out;
+}
+
+std::optional<kb_article> kb_db::get(const std::string& id, std::string& error) {
+  auto s = db_->prepare(std::string{"SELECT "} + kArticleColumns +
+                            ", a.content, (SELECT count(*) FROM chunks c WHERE c.article = a.id) FROM articles a WHERE a.id = ?1",
+                        error);
+  if (!error.empty()) return std::nullopt;
+  if (!s.bind(1, id).step()) {
+    error = s.error();
+    return std::nullopt;
+  }
+  auto a = read_article(s);
+  a.content = s.text(13);
+  a.chunks = static_cast<std::size_t>(s.integer(14));
+  return a;
+}
+
+bool kb_db::remove(const std::string& id, std::string& error) {
+  {
+    auto s = db_->prepare("SELECT 1 FROM articles WHERE id = ?1", error);
+    if (!error.empty() || !s.bind(1, id).step()) return false;
+  }
+  if (auto err = db_->exec("BEGIN IMMEDIATE"); !err.empty()) {
+    error = err;
+    return false;
+  }
+  std::int64_t removed = 0;
+  if (auto err = remove_article(id, removed); !err.empty()) {
+    db_->exec("ROLLBACK");
+    error = err;
+    return false;
+  }
+  if (auto err = db_->exec("COMMIT"); !err.empty()) {
+    db_->exec("ROLLBACK");
+    error = err;
+    return false;
+  }
+  ++version_;
+  drop_article_vectors(id);
+  passages_ -= removed;
+  return true;
+}
+
+std::vector<kb_article> kb_db::list(int limit, const std::string& kind, std::string& error) {
+  std::vector<kb_article> out;
+  auto s = db_->prepare(std::string{"SELECT "} + kArticleColumns +
+                            ", (SELECT count(*) FROM chunks c WHERE c.article = a.id) FROM articles a "
+                            "WHERE ?1 = '' OR a.kind = ?1 ORDER BY a.updated_ms DESC, a.id LIMIT ?2",
+                        error);
+  if (!error.empty()) return out;
+  s.bind(1, kind).bind(2, static_cast<std::int64_t>(limit));
+  while (s.step()) {
+    out.push_back(read_article(s));
+    out.back().chunks = static_cast<std::size_t>(s.integer(13));
+  }
+  error = s.error();
+  return out;
+}
+
+std::vector<kb_hit> kb_db::search(const kb_query& q, std::string& error) {
+  std::vector<kb_hit> hits;
+  const std::size_t k = static_cast<std::size_t>(std::max(1, q.k));
+  const std::size_t pool = std::max<std::size_t>(100, k * 10);
+  tag_filter allowed;
+  if (!q.kind.empty() || !q.project.empty()) {
+    allowed.assign(articles_.size(), 0);
+    for (std::size_t a = 0; a < articles_.size(); ++a)
+      allowed[a] = articles_[a].live && (q.kind.empty() || articles_[a].kind == q.kind) &&
+                   (q.project.empty() || articles_[a].project == q.project);
+  }
+
+  constexpr std::uint32_t unknown = UINT32_MAX;
+  struct candidate {
+    double vec = 0, kw = 0;
+    std::uint32_t article = unknown;
+  };
+  std::unordered_map<std::int64_t, candidate> cands;
+
+  // Keywords: bm25 over title and body.
+  if (auto match = q.keyword_weight > 0 ? fts_query(q.text, error) : std::string{}; !match.empty()) {
+    auto s = db_->prepare("SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY rank LIMIT ?2", error);
+    if (!error.empty()) return hits;
+    s.bind(1, match).bind(2, static_cast<std::int64_t>(filtered_pool(pool, allowed)));
+    double best = 0;
+    while (s.step()) {
+      const double score = s.real(1);
+      best = std::max(best, score);
+      cands[s.integer(0)].kw = score;
+    }
+    if (!s.error().empty()) {
+      error = s.error();
+      return hits;
+    }
+    if (best > 0)
+      for (auto& [id, c] : cands) c.kw /= best;
+  }
+  if (!error.empty()) return hits;
+
+  // Vectors: the nearest passages, and the similarity of the keyword candidates.
+  if (q.vector_weight > 0 && index_->size() > 0) {
+    std::vector<std::vector<float>> out;
+    if (!embed_->embed({q.text}, out, error)) {
+      error = "embedding the query failed (" + model_ + "): " + error;
+      return hits;
+    }
+    const auto& qv = out.front();
+    if (qv.size() == dims_) {
+      for (auto& [id, c] : cands)
+        if (const float* v = index_->find(id)) {
+          c.vec = dot(qv.data(), v, dims_);
+          index_->tag_of(id, c.article);
+        }
+      for (auto& h : index_->nearest(qv.data(), pool, allowed)) {
+        auto& c = cands[h.id];
+        c.vec = h.score;
+        index_->tag_of(h.id, c.article);
+      }
+    }
+  }
+  if (cands.empty()) return hits;
+
+  // Keyword candidates without a vector (being re-embedded): their articles, from the file.
+  std::vector<std::int64_t> unplaced;
+  for (auto& [id, c] : cands)
+    if (c.article == unknown) unplaced.push_back(id);
+  if (!unplaced.empty()) {
+    auto s = db_->prepare("SELECT c.id, a.id, a.kind, a.project, a.updated_ms FROM chunks c JOIN articles a ON a.id = c.article "
+                          "WHERE c.id IN (" + in_list(unplaced) + ")",
+                          error);
+    if (!error.empty()) return hits;
+    while (s.step()) cands[s.integer(0)].article = intern_article(s.text(1), s.text(2), s.text(3), s.integer(4));
+  }
+
+  // Ranked in memory; only the passages returned are read from the file.
+  struct ranked_entry {
+    std::int64_t id;
+    double score, vec, kw;
+    std::uint32_t article;
+  };
+  std::vector<ranked_entry> ranked;
+  ranked.reserve(cands.size());
+  const auto now = now_ms();
+  for (auto& [id, c] : cands) {
+    if (c.article == unknown || !articles_[c.article].live) continue;
+    if (!allowed.empty() && (c.article >= allowed.size() || !allowed[c.article])) continue;
+    const double vec = std::max(0.0, c.vec);
+    double score = q.vector_weight * vec + q.keyword_weight * c.kw;
+    if (q.recency_half_life_days > 0) {
+      const double age_days = std::max<double>(0, static_cast<double>(now - articles_[c.article].updated_ms) / 86'400'000.0);
+      score *= std::pow(0.5, age_days / q.recency_half_life_days);
+    }
+    ranked.push_back({id, score, vec, c.kw, c.article});
+  }
+  std::sort(ranked.begin(), ranked.end(), [](const ranked_entry& a, const ranked_entry& b) {
+    return a.score != b.score ? a.score > b.score : a.id < b.id;
+  });
+  if (q.per_article) {
+    std::unordered_set<std::uint32_t> seen;
+    ranked.erase(std::remove_if(ranked.begin(), ranked.end(), [&](const ranked_entry& r) { return !seen.insert(r.article).second; }),
+                 ranked.end());
+  }
+
+  std::vector<std::size_t> chosen;
+  if (q.mmr_lambda <= 0 || ranked.size() <= k) {
+    for (std::size_t i = 0; i < std::min(k, ranked.size()); ++i) chosen.push_back(i);
+  } else {
+    // MMR: each next passage maximises lambda * score - (1 - lambda) * its similarity to those already chosen.
+    std::vector<bool> taken(ranked.size(), false);
+    while (chosen.size() < k) {
+      double best = -1e300;
+      std::size_t pick = ranked.size();
+      for (std::size_t i = 0; i < ranked.size(); ++i) {
+        if (taken[i]) continue;
+        double similarity = 0;
+        if (const float* v = index_->find(ranked[i].id))
+          for (auto j : chosen)
+            if (const float* w = index_->find(ranked[j].id)) similarity = std::max<double>(similarity, dot(v, w, dims_));
+        const double value = q.mmr_lambda * ranked[i].score - (1 - q.mmr_lambda) * similarity;
+        if (value > best) {
+          best = value;
+          pick = i;
+        }
+      }
+      if (pick == ranked.size()) break;
+      taken[pick] = true;
+      chosen.push_back(pick);
+    }
+  }
+  if (chosen.empty()) return hits;
+
+  std::vector<std::int64_t> ids;
+  for (auto i : chosen) ids.push_back(ranked[i].id);
+  auto s = db_->prepare(
+      "SELECT c.id, c.seq, c.body, a.id, a.title, a.source, a.kind, a.project, a.brain, a.updated_ms FROM chunks c "
+      "JOIN articles a ON a.id = c.article WHERE c.id IN (" + in_list(ids) + ")",
+      error);
+  if (!error.empty()) return hits;
+  std::unordered_map<std::int64_t, kb_hit> read;
+  while (s.step()) {
+    kb_hit h;
+    h.chunk = static_cast<int>(s.integer(1));
+    h.passage = s.text(2);
+    h.article_id = s.text(3);
+    h.title = s.text(4);
+    h.source = s.text(5);
+    h.kind = s.text(6);
+    h.project = s.text(7);
+    h.brain = s.text(8);
+    h.updated_ms = s.integer(9);
+    read.emplace(s.integer(0), std::move(h));
+  }
+  if (!s.error().empty()) {
+    error = s.error();
+    return hits;
+  }
+  for (auto i : chosen) {
+    auto it = read.find(ranked[i].id);
+    if (it == read.end()) continue;
+    it->second.score = ranked[i].score;
+    it->second.vector_score = ranked[i].vec;
+    it->second.keyword_score = ranked[i].kw;
+    hits.push_back(std::move(it->second));
+  }
+  return hits;
+}
+
+kb_stats kb_db::stats(std::string& error) {
+  kb_stats st;
+  st.model = model_;
+  st.dimensions = dims_;
+  auto one = [&](const std::string& sql, auto bind) -> std::int64_t {
+    auto s = db_->prepare(sql, error);
+    if (!error.empty()) return 0;
+    bind(s);
+    return s.step() ? s.integer(0) : 0;
+  };
+  auto none = [](sqlite_stmt&) {};
+  st.articles = one("SELECT count(*) FROM articles", none);
+  st.chunks = one("SELECT count(*) FROM chunks", none);
+  st.bytes = one("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()", none);
+  st.pending_reembed = one("SELECT count(*) FROM chunks WHERE model != ?1", [&](sqlite_stmt& s) { s.bind(1, model_); });
+  st.index = building_ ? "exact (hnsw being built)" : index_->kind();
+  st.pending_index = static_cast<std::int64_t>(build_queue_.size());
+  auto s = db_->prepare("SELECT kind, count(*) FROM articles GROUP BY kind", error);
+  if (error.empty())
+    while (s.step()) st.by_kind[s.text(0)] = s.integer(1);
+  return st;
+}
+
+std::int64_t kb_db::reembed_step(std::size_t batch, std::string& error) {
+  auto s = db_->prepare(
+      "SELECT c.id, c.title, c.body, a.id, a.kind, a.project, a.updated_ms FROM chunks c JOIN articles a "
+      "ON a.id = c.article WHERE c.model != ?1 ORDER BY c.id LIMIT ?2",
+      error);
+  if (!error.empty()) return -1;
+  s.bind(1, model_).bind(2, static_cast<std::int64_t>(batch));
+  struct pending {
+    std::int64_t id;
+    std::string text, article, kind, project;
+    std::int64_t updated_ms;
+  };
+  std::vector<pending> todo;
+  while (s.step())
+    todo.push_back({s.integer(0), s.text(1) + "\n\n" + s.text(2), s.text(3), s.text(4), s.text(5), s.integer(6)});
+  s.reset();
+  if (!todo.empty()) {
+    std::vector<std::string_view> texts;
+    for (auto& t : todo) texts.push_back(t.text);
+    std::vector<std::vector<float>> vectors;
+    if (!embed_->embed(texts, vectors, error)) {
+      error = "re-embedding failed (" + model_ + "): " + error;
+      return -1;
+    }
+    if (auto err = db_->exec("BEGIN IMMEDIATE"); !err.empty()) {
+      error = err;
+      return -1;
+    }
+    auto up = db_->prepare("UPDATE chunks SET model = ?1, embedding = ?2 WHERE id = ?3", error);
+    if (error.empty()) error = bump_version();
+    if (!error.empty()) {
+      db_->exec("ROLLBACK");
+      return -1;
+    }
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+      up.bind(1, model_).bind_blob(2, vectors[i].data(), vectors[i].size() * sizeof(float)).bind(3, todo[i].id);
+      if (!up.run()) {
+        error = up.error();
+        db_->exec("ROLLBACK");
+        return -1;
+      }
+    }
+    if (auto err = db_->exec("COMMIT"); !err.empty()) {
+      error = err;
+      db_->exec("ROLLBACK");
+      return -1;
+    }
+    ++version_;
+    for (std::size_t i = 0; i < todo.size(); ++i)
+      put_vector(todo[i].id, intern_article(todo[i].article, todo[i].kind, todo[i].project, todo[i].updated_ms), vectors[i]);
+  }
+  std::string err;
+  auto left = db_->prepare("SELECT count(*) FROM chunks WHERE model != ?1", err);
+  if (!err.empty()) return -1;
+  left.bind(1, model_);
+  return left.step() ? left.integer(0) : 0;
+}
+
+}  // namespace paios

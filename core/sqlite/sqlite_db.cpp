@@ -1,0 +1,139 @@
+#include "core/sqlite/sqlite_db.hpp"
+
+#include <sqlite3.h>
+
+namespace paios {
+
+sqlite_stmt::sqlite_stmt(sqlite_stmt&& other) noexcept
+    : db_(other.db_), stmt_(other.stmt_), error_(std::move(other.error_)) {
+  other.stmt_ = nullptr;
+}
+
+sqlite_stmt& sqlite_stmt::operator=(sqlite_stmt&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(stmt_);
+    db_ = other.db_;
+    stmt_ = other.stmt_;
+    error_ = std::move(other.error_);
+    other.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+sqlite_stmt::~sqlite_stmt() { sqlite3_finalize(stmt_); }
+
+sqlite_stmt& sqlite_stmt::bind(int i, std::string_view text) {
+  // An empty view may have no data pointer, which SQLite would store as NULL: bind "" instead.
+  sqlite3_bind_text(stmt_, i, text.data() ? text.data() : "", static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+sqlite_stmt& sqlite_stmt::bind_static(int i, std::string_view text) {
+  sqlite3_bind_text(stmt_, i, text.data() ? text.data() : "", static_cast<int>(text.size()), SQLITE_STATIC);
+  return *this;
+}
+
+sqlite_stmt& sqlite_stmt::bind(int i, std::int64_t value) {
+  sqlite3_bind_int64(stmt_, i, value);
+  return *this;
+}
+
+sqlite_stmt& sqlite_stmt::bind_real(int i, double value) {
+  sqlite3_bind_double(stmt_, i, value);
+  return *this;
+}
+
+sqlite_stmt& sqlite_stmt::bind_null(int i) {
+  sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+
+sqlite_stmt& sqlite_stmt::bind_blob(int i, const void* data, std::size_t bytes) {
+  sqlite3_bind_blob64(stmt_, i, data, bytes, SQLITE_TRANSIENT);
+  return *this;
+}
+
+bool sqlite_stmt::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) error_ = sqlite3_errmsg(db_);
+  return false;
+}
+
+bool sqlite_stmt::run() {
+  error_.clear();
+  while (step()) {
+  }
+  bool ok = error_.empty();
+  reset();
+  return ok;
+}
+
+void sqlite_stmt::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::string sqlite_stmt::text(int col) const {
+  auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string{};
+}
+
+std::int64_t sqlite_stmt::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+double sqlite_stmt::real(int col) const { return sqlite3_column_double(stmt_, col); }
+
+std::string_view sqlite_stmt::blob(int col) const {
+  auto p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+  return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string_view{};
+}
+
+std::unique_ptr<sqlite_db> sqlite_db::open(const std::filesystem::path& file, bool synchronous_full,
+                                           std::string& error, std::string_view before_wal) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  std::unique_ptr<sqlite_db> db{new sqlite_db(raw)};
+  if (rc != SQLITE_OK) {
+    error = "cannot open " + file.string() + ": " + (raw ? sqlite3_errmsg(raw) : "out of memory");
+    return nullptr;
+  }
+  sqlite3_busy_timeout(raw, 5000);
+  if (!before_wal.empty())
+    if (auto err = db->exec(before_wal); !err.empty()) {
+      error = "cannot configure " + file.string() + ": " + err;
+      return nullptr;
+    }
+  // WAL: readers never block the writer. synchronous=NORMAL survives a crash of this process (kill -9);
+  // FULL also survives a crash of the machine, at the cost of an fsync per commit.
+  std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=";
+  pragmas += synchronous_full ? "FULL;" : "NORMAL;";
+  if (auto err = db->exec(pragmas); !err.empty()) {
+    error = "cannot configure " + file.string() + ": " + err;
+    return nullptr;
+  }
+  return db;
+}
+
+sqlite_db::~sqlite_db() { sqlite3_close_v2(db_); }
+
+std::string sqlite_db::exec(std::string_view sql) {
+  char* msg = nullptr;
+  std::string text{sql};
+  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &msg) == SQLITE_OK) return {};
+  std::string err = msg ? msg : "unknown error";
+  sqlite3_free(msg);
+  return err;
+}
+
+sqlite_stmt sqlite_db::prepare(std::string_view sql, std::string& error) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                         nullptr) != SQLITE_OK)
+    error = sqlite3_errmsg(db_);
+  return sqlite_stmt{db_, stmt};
+}
+
+std::int64_t sqlite_db::changes() const { return sqlite3_changes(db_); }
+std::int64_t sqlite_db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+
+}  // namespace paios

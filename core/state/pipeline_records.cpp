@@ -1,0 +1,202 @@
+#include "core/state/pipeline_records.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "messages/json_writer.hpp"
+
+namespace paios {
+
+using nlohmann::json;
+
+// ---- state_db: the pipeline tables (schema in state_db.cpp) -------------------------------------------------
+
+std::string state_db::save_pipeline_run(const pipeline_run_row& r) {
+  std::string err;
+  auto stmt = db_->prepare(
+      "INSERT INTO pipeline_runs (id, pipeline, state, trigger, input, step, step_name, error, started_ms, ended_ms, "
+      "trace_id, resumes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(id) DO UPDATE SET "
+      "state = ?3, step = ?6, step_name = ?7, error = ?8, ended_ms = ?10, resumes = ?12",
+      err);
+  if (!err.empty()) return err;
+  stmt.bind(1, r.id).bind(2, r.pipeline).bind(3, r.state).bind(4, r.trigger).bind(5, r.input);
+  stmt.bind(6, std::int64_t{r.step}).bind(7, r.step_name).bind(8, r.error).bind(9, r.started_ms);
+  stmt.bind(10, r.ended_ms).bind(11, r.trace_id).bind(12, std::int64_t{r.resumes});
+  return stmt.run() ? std::string{} : stmt.error();
+}
+
+std::string state_db::save_pipeline_step(const pipeline_step_row& s) {
+  std::string err;
+  auto stmt = db_->prepare(
+      "INSERT INTO pipeline_steps (run_id, idx, name, kind, state, started_ms, ended_ms, output, output_bytes, error, "
+      "attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT(run_id, idx) DO UPDATE SET "
+      "name = ?3, kind = ?4, state = ?5, started_ms = ?6, ended_ms = ?7, output = ?8, output_bytes = ?9, error = ?10, "
+      "attempts = ?11",
+      err);
+  if (!err.empty()) return err;
+  stmt.bind(1, s.run_id).bind(2, std::int64_t{s.index}).bind(3, s.name).bind(4, s.kind).bind(5, s.state);
+  stmt.bind(6, s.started_ms).bind(7, s.ended_ms).bind(8, s.output).bind(9, s.output_bytes).bind(10, s.error);
+  stmt.bind(11, std::int64_t{s.attempts});
+  return stmt.run() ? std::string{} : stmt.error();
+}
+
+namespace {
+constexpr const char* kPipelineRunColumns =
+    "id, pipeline, state, trigger, input, step, step_name, error, started_ms, ended_ms, trace_id, resumes";
+pipeline_run_row read_pipeline_run(const sqlite_stmt& s) {
+  pipeline_run_row r;
+  r.id = s.text(0);
+  r.pipeline = s.text(1);
+  r.state = s.text(2);
+  r.trigger = s.text(3);
+  r.input = s.text(4);
+  r.step = static_cast<int>(s.integer(5));
+  r.step_name = s.text(6);
+  r.error = s.text(7);
+  r.started_ms = s.integer(8);
+  r.ended_ms = s.integer(9);
+  r.trace_id = s.text(10);
+  r.resumes = static_cast<int>(s.integer(11));
+  return r;
+}
+
+constexpr const char* kPipelineStepColumns =
+    "run_id, idx, name, kind, state, started_ms, ended_ms, output, output_bytes, error, attempts";
+pipeline_step_row read_pipeline_step(const sqlite_stmt& stmt) {
+  pipeline_step_row s;
+  s.run_id = stmt.text(0);
+  s.index = static_cast<int>(stmt.integer(1));
+  s.name = stmt.text(2);
+  s.kind = stmt.text(3);
+  s.state = stmt.text(4);
+  s.started_ms = stmt.integer(5);
+  s.ended_ms = stmt.integer(6);
+  s.output = stmt.text(7);
+  s.output_bytes = stmt.integer(8);
+  s.error = stmt.text(9);
+  s.attempts = static_cast<int>(stmt.integer(10));
+  return s;
+}
+}  // namespace
+
+std::vector<pipeline_run_row> state_db::pipeline_runs(const std::string& pipeline, const std::string& state, int limit,
+                                                      std::string& error) {
+  auto stmt = db_->prepare(std::string{"SELECT "} + kPipelineRunColumns +
+                               " FROM pipeline_runs WHERE (?1 = '' OR pipeline = ?1) AND (?2 = '' OR state = ?2) "
+                               "ORDER BY started_ms DESC, id DESC LIMIT ?3",
+                           error);
+  std::vector<pipeline_run_row> out;
+  if (!error.empty()) return out;
+  stmt.bind(1, pipeline).bind(2, state).bind(3, std::int64_t{limit});
+  while (stmt.step()) out.push_back(read_pipeline_run(stmt));
+  error = stmt.error();
+  return out;
+}
+
+std::optional<pipeline_run_row> state_db::pipeline_run(const std::string& id, std::string& error) {
+  auto stmt = db_->prepare(std::string{"SELECT "} + kPipelineRunColumns + " FROM pipeline_runs WHERE id = ?1", error);
+  if (!error.empty()) return std::nullopt;
+  stmt.bind(1, id);
+  std::optional<pipeline_run_row> out;
+  if (stmt.step()) out = read_pipeline_run(stmt);
+  error = stmt.error();
+  return out;
+}
+
+std::vector<pipeline_step_row> state_db::pipeline_steps(const std::string& run_id, std::string& error) {
+  auto stmt = db_->prepare(
+      std::string{"SELECT "} + kPipelineStepColumns + " FROM pipeline_steps WHERE run_id = ?1 ORDER BY idx", error);
+  std::vector<pipeline_step_row> out;
+  if (!error.empty()) return out;
+  stmt.bind(1, run_id);
+  while (stmt.step()) out.push_back(read_pipeline_step(stmt));
+  error = stmt.error();
+  return out;
+}
+
+// ---- JSON ------------------------------------------------------------------------------------------------------
+
+json pipeline_run_json(const pipeline_run_row& r) {
+  auto input = json::parse(r.input, nullptr, false);
+  return {{"run_id", r.id},         {"pipeline", r.pipeline},   {"state", r.state},
+          {"trigger", r.trigger},   {"input", input.is_discarded() ? json(r.input) : input},
+          {"step", r.step},         {"step_name", r.step_name}, {"error", r.error},
+          {"started_ms", r.started_ms}, {"ended_ms", r.ended_ms}, {"trace_id", r.trace_id},
+          {"resumes", r.resumes}};
+}
+
+json pipeline_step_json(const pipeline_step_row& s, bool with_output) {
+  json j{{"index", s.index},           {"name", s.name},         {"kind", s.kind},
+         {"state", s.state},           {"started_ms", s.started_ms}, {"ended_ms", s.ended_ms},
+         {"output_bytes", s.output_bytes}, {"attempts", s.attempts}, {"error", s.error}};
+  if (with_output) {
+    auto out = json::parse(s.output.empty() ? "null" : s.output, nullptr, false);
+    j["output"] = out.is_discarded() ? json(s.output) : out;
+    j["truncated"] = s.output_bytes > static_cast<std::int64_t>(s.output.size());
+  }
+  return j;
+}
+
+std::optional<pipeline_run_row> pipeline_run_from_json(const json& j) {
+  if (!j.is_object() || !j.contains("run_id") || !j["run_id"].is_string()) return std::nullopt;
+  pipeline_run_row r;
+  r.id = j.value("run_id", "");
+  r.pipeline = j.value("pipeline", "");
+  r.state = j.value("state", "running");
+  r.trigger = j.value("trigger", "");
+  r.input = j.contains("input") ? json_dump(j["input"]) : "null";
+  r.step = j.value("step", 0);
+  r.step_name = j.value("step_name", "");
+  r.error = j.value("error", "");
+  r.started_ms = j.value("started_ms", std::int64_t{0});
+  r.ended_ms = j.value("ended_ms", std::int64_t{0});
+  r.trace_id = j.value("trace_id", "");
+  r.resumes = j.value("resumes", 0);
+  return r;
+}
+
+std::optional<pipeline_step_row> pipeline_step_from_json(const json& j) {
+  if (!j.is_object() || !j.contains("run_id") || !j.contains("name")) return std::nullopt;
+  pipeline_step_row s;
+  s.run_id = j.value("run_id", "");
+  s.index = j.value("index", 0);
+  s.name = j.value("name", "");
+  s.kind = j.value("kind", "");
+  s.state = j.value("state", "running");
+  s.started_ms = j.value("started_ms", std::int64_t{0});
+  s.ended_ms = j.value("ended_ms", std::int64_t{0});
+  s.output = j.value("output", "");  // already JSON text, cut by the writer
+  s.output_bytes = j.value("output_bytes", std::int64_t{0});
+  s.error = j.value("error", "");
+  s.attempts = j.value("attempts", 1);
+  return s;
+}
+
+std::string pipeline_read(state_db& db, const std::string& op, const json& args) {
+  std::string err;
+  if (op == "get") {
+    auto run = db.pipeline_run(args.value("run_id", ""), err);
+    if (!err.empty()) return json{{"error", err}}.dump();
+    if (!run) return "{}";
+    auto j = pipeline_run_json(*run);
+    j["steps"] = json::array();
+    for (const auto& s : db.pipeline_steps(run->id, err)) j["steps"].push_back(pipeline_step_json(s, true));
+    if (!err.empty()) return json{{"error", err}}.dump();
+    return json_dump(json{{"run", std::move(j)}});
+  }
+  if (op == "list") {
+    auto runs = db.pipeline_runs(args.value("pipeline", ""), args.value("state", ""), args.value("limit", 20), err);
+    if (!err.empty()) return json{{"error", err}}.dump();
+    json out = json::array();
+    for (const auto& r : runs) {
+      auto j = pipeline_run_json(r);
+      j["steps"] = json::array();
+      for (const auto& s : db.pipeline_steps(r.id, err)) j["steps"].push_back(pipeline_step_json(s, false));
+      out.push_back(std::move(j));
+    }
+    if (!err.empty()) return json{{"error", err}}.dump();
+    return json_dump(json{{"runs", std::move(out)}});
+  }
+  return json{{"error", "unknown pipeline read " + op}}.dump();
+}
+
+}  // namespace paios

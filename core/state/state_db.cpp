@@ -1,0 +1,557 @@
+#include "core/state/state_db.hpp"
+
+#include "messages/ids.hpp"
+
+namespace paios {
+namespace {
+
+constexpr const char* kSchema = R"SQL(
+CREATE TABLE IF NOT EXISTS tasks (
+  id TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  prompt TEXT NOT NULL,
+  requested_brain TEXT NOT NULL DEFAULT '',
+  brain TEXT NOT NULL DEFAULT '',
+  trace_id TEXT NOT NULL DEFAULT '',
+  timeout_ms INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  started_ms INTEGER NOT NULL DEFAULT 0,
+  finished_ms INTEGER NOT NULL DEFAULT 0,
+  answer TEXT NOT NULL DEFAULT '',
+  error_code TEXT NOT NULL DEFAULT '',
+  error_message TEXT NOT NULL DEFAULT '',
+  exit_code INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks(state, created_ms);
+CREATE INDEX IF NOT EXISTS tasks_by_created ON tasks(created_ms);
+CREATE TABLE IF NOT EXISTS breakers (
+  brain TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  since_ms INTEGER NOT NULL,
+  open_until_ms INTEGER NOT NULL,
+  window TEXT NOT NULL DEFAULT '',
+  opened INTEGER NOT NULL DEFAULT 0,
+  last_from TEXT NOT NULL DEFAULT '',
+  last_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS breaker_transitions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  brain TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS route_decisions (
+  task_id TEXT PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  trace_id TEXT NOT NULL DEFAULT '',
+  category TEXT NOT NULL DEFAULT '',
+  brain TEXT NOT NULL DEFAULT '',
+  outcome TEXT NOT NULL DEFAULT '',
+  decision TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS route_decisions_by_time ON route_decisions(time_ms);
+CREATE TABLE IF NOT EXISTS router_weights (
+  rule TEXT PRIMARY KEY,
+  factor REAL NOT NULL,
+  note TEXT NOT NULL DEFAULT '',
+  updated_ms INTEGER NOT NULL
+);
+-- Version 3: the scheduler's runs and each job's next due time and failures (actors/scheduler).
+CREATE TABLE IF NOT EXISTS job_runs (
+  id TEXT PRIMARY KEY,
+  job TEXT NOT NULL,
+  trigger TEXT NOT NULL DEFAULT '',
+  started_ms INTEGER NOT NULL,
+  ended_ms INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT NOT NULL DEFAULT 'running',
+  trace_id TEXT NOT NULL DEFAULT '',
+  task_id TEXT NOT NULL DEFAULT '',
+  summary TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS job_runs_by_job ON job_runs(job, started_ms);
+CREATE TABLE IF NOT EXISTS job_state (
+  job TEXT PRIMARY KEY,
+  schedule TEXT NOT NULL,
+  next_due_ms INTEGER,
+  failures INTEGER NOT NULL DEFAULT 0,
+  updated_ms INTEGER NOT NULL
+);
+-- Version 4: pipeline runs and each run's steps, with their outputs (actors/pipeline).
+CREATE TABLE IF NOT EXISTS pipeline_runs (
+  id TEXT PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'running',
+  trigger TEXT NOT NULL DEFAULT '',
+  input TEXT NOT NULL DEFAULT 'null',
+  step INTEGER NOT NULL DEFAULT 0,
+  step_name TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  started_ms INTEGER NOT NULL,
+  ended_ms INTEGER NOT NULL DEFAULT 0,
+  trace_id TEXT NOT NULL DEFAULT '',
+  resumes INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS pipeline_runs_by_pipeline ON pipeline_runs(pipeline, started_ms);
+CREATE INDEX IF NOT EXISTS pipeline_runs_by_time ON pipeline_runs(started_ms);
+CREATE INDEX IF NOT EXISTS pipeline_runs_by_state ON pipeline_runs(state);
+CREATE TABLE IF NOT EXISTS pipeline_steps (
+  run_id TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  state TEXT NOT NULL,
+  started_ms INTEGER NOT NULL,
+  ended_ms INTEGER NOT NULL DEFAULT 0,
+  output TEXT NOT NULL DEFAULT '',
+  output_bytes INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  attempts INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (run_id, idx)
+);
+-- Version 4 too: the folders added by `ai watch add` (configured ones live in the user's file), and each watched
+-- file's latest content and what was done with it (actors/watcher: nothing twice, nothing missed).
+CREATE TABLE IF NOT EXISTS watch_folders (
+  path TEXT PRIMARY KEY,
+  classes TEXT NOT NULL DEFAULT '',
+  added_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS watch_files (
+  path TEXT PRIMARY KEY,
+  folder TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  class TEXT NOT NULL DEFAULT '',
+  action TEXT NOT NULL DEFAULT '',
+  outcome TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  detail TEXT NOT NULL DEFAULT '',
+  trace_id TEXT NOT NULL DEFAULT '',
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS watch_files_by_folder ON watch_files(folder);
+PRAGMA user_version = 4;
+)SQL";
+
+constexpr const char* kColumns =
+    "id, state, prompt, requested_brain, brain, trace_id, timeout_ms, created_ms, started_ms, finished_ms, "
+    "answer, error_code, error_message, exit_code, attempts";
+
+task_record read_task(const sqlite_stmt& s) {
+  task_record r;
+  r.spec.id = s.text(0);
+  r.state = task_state_from_string(s.text(1)).value_or(task_state::failed);
+  r.spec.prompt = s.text(2);
+  r.spec.brain = s.text(3);
+  r.brain = s.text(4);
+  r.spec.trace_id = s.text(5);
+  r.spec.timeout_ms = s.integer(6);
+  r.spec.created_ms = s.integer(7);
+  r.started_ms = s.integer(8);
+  r.finished_ms = s.integer(9);
+  r.text = s.text(10);
+  r.error = errc_from_string(s.text(11)).value_or(errc::none);
+  r.error_message = s.text(12);
+  r.exit_code = static_cast<int>(s.integer(13));
+  r.attempts = static_cast<int>(s.integer(14));
+  return r;
+}
+
+std::string_view error_name(errc e) { return e == errc::none ? std::string_view{} : to_string(e); }
+
+}  // namespace
+
+std::unique_ptr<state_db> state_db::open(const std::filesystem::path& file, bool synchronous_full,
+                                         std::string& error) {
+  auto db = sqlite_db::open(file, synchronous_full, error);
+  if (!db) return nullptr;
+  // Writes go to the newest pages of each index (task ids and times grow): 512 KiB of page cache holds them,
+  // and the OS caches the rest of the file. SQLite's default, 2 MiB, is resident growth on a busy daemon.
+  if (auto err = db->exec("PRAGMA cache_size=-512;"); !err.empty()) {
+    error = "cannot configure " + file.string() + ": " + err;
+    return nullptr;
+  }
+  if (auto err = db->exec(kSchema); !err.empty()) {
+    error = "cannot create the schema of " + file.string() + ": " + err;
+    return nullptr;
+  }
+  std::unique_ptr<state_db> out{new state_db(std::move(db))};
+  if (auto err = out->prepare_all(); !err.empty()) {
+    error = "cannot prepare queries on " + file.string() + ": " + err;
+    return nullptr;
+  }
+  return out;
+}
+
+std::string state_db::prepare_all() {
+  std::string err;
+  insert_task_ = db_->prepare(
+      "INSERT INTO tasks (id, state, prompt, requested_brain, brain, trace_id, timeout_ms, created_ms, started_ms, "
+      "finished_ms, answer, error_code, error_message, exit_code, attempts) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+      err);
+  update_task_ = db_->prepare(
+      "UPDATE tasks SET state = ?2, brain = ?3, started_ms = ?4, finished_ms = ?5, answer = ?6, error_code = ?7, "
+      "error_message = ?8, exit_code = ?9, attempts = ?10 WHERE id = ?1",
+      err);
+  get_task_ = db_->prepare(std::string{"SELECT "} + kColumns + " FROM tasks WHERE id = ?1", err);
+  list_tasks_ = db_->prepare(std::string{"SELECT "} + kColumns + " FROM tasks ORDER BY created_ms DESC, id DESC LIMIT ?1",
+                             err);
+  upsert_breaker_ = db_->prepare(
+      "INSERT INTO breakers (brain, state, since_ms, open_until_ms, window, opened, last_from, last_reason) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(brain) DO UPDATE SET state = ?2, since_ms = ?3, "
+      "open_until_ms = ?4, window = ?5, opened = ?6, last_from = ?7, last_reason = ?8",
+      err);
+  insert_transition_ = db_->prepare(
+      "INSERT INTO breaker_transitions (brain, time_ms, from_state, to_state, reason) VALUES (?1, ?2, ?3, ?4, ?5)", err);
+  upsert_decision_ = db_->prepare(
+      "INSERT INTO route_decisions (task_id, time_ms, trace_id, category, brain, outcome, decision) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(task_id) DO UPDATE SET brain = ?5, outcome = ?6, decision = ?7",
+      err);
+  list_decisions_ = db_->prepare(
+      "SELECT task_id, time_ms, trace_id, category, brain, outcome, decision FROM route_decisions "
+      "ORDER BY time_ms DESC, task_id DESC LIMIT ?1",
+      err);
+  upsert_weight_ = db_->prepare(
+      "INSERT INTO router_weights (rule, factor, note, updated_ms) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT(rule) DO UPDATE SET factor = ?2, note = ?3, updated_ms = ?4",
+      err);
+  delete_weight_ = db_->prepare("DELETE FROM router_weights WHERE rule = ?1", err);
+  list_by_state_ = db_->prepare(
+      std::string{"SELECT "} + kColumns + " FROM tasks WHERE state = ?2 ORDER BY created_ms DESC, id DESC LIMIT ?1",
+      err);
+  return err;
+}
+
+std::string state_db::begin() { return db_->exec("BEGIN IMMEDIATE"); }
+std::string state_db::commit() { return db_->exec("COMMIT"); }
+void state_db::rollback() { db_->exec("ROLLBACK"); }
+
+std::string state_db::insert_task(const task_record& r) {
+  insert_task_.bind(1, r.spec.id)
+      .bind(2, to_string(r.state))
+      .bind(3, r.spec.prompt)
+      .bind(4, r.spec.brain)
+      .bind(5, r.brain)
+      .bind(6, r.spec.trace_id)
+      .bind(7, r.spec.timeout_ms)
+      .bind(8, r.spec.created_ms)
+      .bind(9, r.started_ms)
+      .bind(10, r.finished_ms)
+      .bind(11, r.text)
+      .bind(12, error_name(r.error))
+      .bind(13, r.error_message)
+      .bind(14, std::int64_t{r.exit_code})
+      .bind(15, std::int64_t{r.attempts});
+  return insert_task_.run() ? std::string{} : insert_task_.error();
+}
+
+std::string state_db::update_task(const task_record& r) {
+  update_task_.bind(1, r.spec.id)
+      .bind(2, to_string(r.state))
+      .bind(3, r.brain)
+      .bind(4, r.started_ms)
+      .bind(5, r.finished_ms)
+      .bind(6, r.text)
+      .bind(7, error_name(r.error))
+      .bind(8, r.error_message)
+      .bind(9, std::int64_t{r.exit_code})
+      .bind(10, std::int64_t{r.attempts});
+  if (!update_task_.run()) return update_task_.error();
+  return db_->changes() == 1 ? std::string{} : "no task " + r.spec.id;
+}
+
+std::optional<task_record> state_db::get_task(const std::string& id, std::string& error) {
+  get_task_.bind(1, id);
+  std::optional<task_record> out;
+  if (get_task_.step()) out = read_task(get_task_);
+  error = get_task_.error();
+  get_task_.reset();
+  return out;
+}
+
+std::vector<task_record> state_db::list_tasks(int limit, std::optional<task_state> state, std::string& error) {
+  auto& stmt = state ? list_by_state_ : list_tasks_;
+  stmt.bind(1, std::int64_t{limit});
+  if (state) stmt.bind(2, to_string(*state));
+  std::vector<task_record> out;
+  while (stmt.step()) out.push_back(read_task(stmt));
+  error = stmt.error();
+  stmt.reset();
+  return out;
+}
+
+std::string state_db::save_breaker(const breaker_record& b, std::int64_t time_ms) {
+  upsert_breaker_.bind(1, b.brain)
+      .bind(2, b.state)
+      .bind(3, b.since_ms)
+      .bind(4, b.open_until_ms)
+      .bind(5, b.window)
+      .bind(6, static_cast<std::int64_t>(b.opened))
+      .bind(7, b.from)
+      .bind(8, b.reason);
+  if (!upsert_breaker_.run()) return upsert_breaker_.error();
+  if (b.from.empty() || b.from == b.state) return {};  // a snapshot, not a transition
+  insert_transition_.bind(1, b.brain).bind(2, time_ms).bind(3, b.from).bind(4, b.state).bind(5, b.reason);
+  return insert_transition_.run() ? std::string{} : insert_transition_.error();
+}
+
+std::vector<breaker_record> state_db::breakers(std::string& error) {
+  auto stmt = db_->prepare(
+      "SELECT brain, state, since_ms, open_until_ms, window, opened, last_from, last_reason FROM breakers ORDER BY brain",
+      error);
+  std::vector<breaker_record> out;
+  if (!error.empty()) return out;
+  while (stmt.step()) {
+    breaker_record b;
+    b.brain = stmt.text(0);
+    b.state = stmt.text(1);
+    b.since_ms = stmt.integer(2);
+    b.open_until_ms = stmt.integer(3);
+    b.window = stmt.text(4);
+    b.opened = static_cast<std::uint64_t>(stmt.integer(5));
+    b.from = stmt.text(6);
+    b.reason = stmt.text(7);
+    out.push_back(std::move(b));
+  }
+  error = stmt.error();
+  return out;
+}
+
+std::vector<breaker_record> state_db::breaker_history(const std::string& brain, int limit, std::string& error) {
+  auto stmt = db_->prepare(
+      "SELECT brain, time_ms, from_state, to_state, reason FROM breaker_transitions "
+      "WHERE ?1 = '' OR brain = ?1 ORDER BY seq DESC LIMIT ?2",
+      error);
+  std::vector<breaker_record> out;
+  if (!error.empty()) return out;
+  stmt.bind(1, brain).bind(2, std::int64_t{limit});
+  while (stmt.step()) {
+    breaker_record b;
+    b.brain = stmt.text(0);
+    b.since_ms = stmt.integer(1);
+    b.from = stmt.text(2);
+    b.state = stmt.text(3);
+    b.reason = stmt.text(4);
+    out.push_back(std::move(b));
+  }
+  error = stmt.error();
+  return out;
+}
+
+std::string state_db::save_decision(const route_record& r) {
+  upsert_decision_.bind(1, r.task_id)
+      .bind(2, r.time_ms)
+      .bind(3, r.trace_id)
+      .bind(4, r.category)
+      .bind(5, r.brain)
+      .bind(6, r.outcome)
+      .bind(7, r.json);
+  return upsert_decision_.run() ? std::string{} : upsert_decision_.error();
+}
+
+std::vector<route_record> state_db::decisions(int limit, std::string& error) {
+  list_decisions_.bind(1, std::int64_t{limit});
+  std::vector<route_record> out;
+  while (list_decisions_.step()) {
+    route_record r;
+    r.task_id = list_decisions_.text(0);
+    r.time_ms = list_decisions_.integer(1);
+    r.trace_id = list_decisions_.text(2);
+    r.category = list_decisions_.text(3);
+    r.brain = list_decisions_.text(4);
+    r.outcome = list_decisions_.text(5);
+    r.json = list_decisions_.text(6);
+    out.push_back(std::move(r));
+  }
+  error = list_decisions_.error();
+  list_decisions_.reset();
+  return out;
+}
+
+std::string state_db::save_weight(const rule_weight& w) {
+  if (w.factor == 1.0) {  // the neutral factor: nothing to keep
+    delete_weight_.bind(1, w.rule);
+    return delete_weight_.run() ? std::string{} : delete_weight_.error();
+  }
+  upsert_weight_.bind(1, w.rule).bind_real(2, w.factor).bind(3, w.note).bind(4, w.updated_ms);
+  return upsert_weight_.run() ? std::string{} : upsert_weight_.error();
+}
+
+std::vector<rule_weight> state_db::weights(std::string& error) {
+  auto stmt = db_->prepare("SELECT rule, factor, note, updated_ms FROM router_weights ORDER BY rule", error);
+  std::vector<rule_weight> out;
+  if (!error.empty()) return out;
+  while (stmt.step()) out.push_back({stmt.text(0), stmt.real(1), stmt.text(2), stmt.integer(3)});
+  error = stmt.error();
+  return out;
+}
+
+std::string state_db::save_job_run(const job_run_row& r) {
+  std::string err;
+  auto stmt = db_->prepare(
+      "INSERT INTO job_runs (id, job, trigger, started_ms, ended_ms, outcome, trace_id, task_id, summary) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO UPDATE SET ended_ms = ?5, outcome = ?6, "
+      "task_id = ?8, summary = ?9",
+      err);
+  if (!err.empty()) return err;
+  stmt.bind(1, r.id).bind(2, r.job).bind(3, r.trigger).bind(4, r.started_ms).bind(5, r.ended_ms).bind(6, r.outcome);
+  stmt.bind(7, r.trace_id).bind(8, r.task_id).bind(9, r.summary);
+  return stmt.run() ? std::string{} : stmt.error();
+}
+
+std::string state_db::save_job_state(const job_state_row& s, std::int64_t time_ms) {
+  std::string err;
+  auto stmt = db_->prepare(
+      "INSERT INTO job_state (job, schedule, next_due_ms, failures, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5) "
+      "ON CONFLICT(job) DO UPDATE SET schedule = ?2, next_due_ms = ?3, failures = ?4, updated_ms = ?5",
+      err);
+  if (!err.empty()) return err;
+  stmt.bind(1, s.job).bind(2, s.schedule);
+  if (s.next_due_ms < 0) stmt.bind_null(3); else stmt.bind(3, s.next_due_ms);
+  stmt.bind(4, std::int64_t{s.failures}).bind(5, time_ms);
+  return stmt.run() ? std::string{} : stmt.error();
+}
+
+namespace {
+constexpr const char* kRunColumns = "id, job, trigger, started_ms, ended_ms, outcome, trace_id, task_id, summary";
+job_run_row read_run(const sqlite_stmt& s) {
+  return {s.text(0), s.text(1), s.text(2), s.integer(3), s.integer(4), s.text(5), s.text(6), s.text(7), s.text(8)};
+}
+}  // namespace
+
+std::vector<job_run_row> state_db::job_runs(const std::string& job, int limit, std::string& error) {
+  auto stmt = db_->prepare(std::string{"SELECT "} + kRunColumns +
+                               " FROM job_runs WHERE job = ?1 ORDER BY started_ms DESC, id DESC LIMIT ?2",
+                           error);
+  std::vector<job_run_row> out;
+  if (!error.empty()) return out;
+  stmt.bind(1, job).bind(2, std::int64_t{limit});
+  while (stmt.step()) out.push_back(read_run(stmt));
+  error = stmt.error();
+  return out;
+}
+
+std::vector<job_run_row> state_db::last_job_runs(std::string& error) {
+  auto stmt = db_->prepare(std::string{"SELECT "} + kRunColumns +
+                               " FROM job_runs r WHERE id = (SELECT id FROM job_runs WHERE job = r.job "
+                               "ORDER BY started_ms DESC, id DESC LIMIT 1) ORDER BY job",
+                           error);
+  std::vector<job_run_row> out;
+  if (!error.empty()) return out;
+  while (stmt.step()) out.push_back(read_run(stmt));
+  error = stmt.error();
+  return out;
+}
+
+std::vector<job_state_row> state_db::job_states(std::string& error) {
+  auto stmt = db_->prepare("SELECT job, schedule, next_due_ms, failures FROM job_state ORDER BY job", error);
+  std::vector<job_state_row> out;
+  if (!error.empty()) return out;
+  while (stmt.step()) {
+    const bool none = stmt.text(2).empty();
+    out.push_back({stmt.text(0), stmt.text(1), none ? -1 : stmt.integer(2), static_cast<int>(stmt.integer(3))});
+  }
+  error = stmt.error();
+  return out;
+}
+
+std::string state_db::interrupt_job_runs(std::int64_t time_ms) {
+  return db_->exec("UPDATE job_runs SET outcome = 'interrupted', ended_ms = " + std::to_string(time_ms) +
+                   ", summary = 'the daemon stopped while this run was going' WHERE outcome = 'running'");
+}
+
+std::vector<task_record> state_db::recover(bool redispatch_running, std::string& error) {
+  std::string sql = redispatch_running
+                        ? "UPDATE tasks SET state = 'queued' WHERE state = 'running'"
+                        : "UPDATE tasks SET state = 'interrupted', error_code = 'interrupted', "
+                          "error_message = 'the daemon stopped while this task was running', finished_ms = " +
+                              std::to_string(now_ms()) + " WHERE state = 'running'";
+  if (error = db_->exec(sql); !error.empty()) return {};
+  auto stmt = db_->prepare(std::string{"SELECT "} + kColumns +
+                               " FROM tasks WHERE state = 'queued' ORDER BY created_ms, id",
+                           error);
+  std::vector<task_record> out;
+  if (!error.empty()) return out;
+  while (stmt.step()) out.push_back(read_task(stmt));
+  error = stmt.error();
+  return out;
+}
+
+// ---- The watchers -------------------------------------------------------------------------------------------
+
+std::string state_db::save_watch_file(const watch_file_row& r, std::int64_t time_ms) {
+  std::string err;
+  auto stmt = db_->prepare(
+      "INSERT INTO watch_files (path, folder, sha256, size, mtime_ns, class, action, outcome, attempts, detail, "
+      "trace_id, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(path) DO UPDATE "
+      "SET folder = ?2, sha256 = ?3, size = ?4, mtime_ns = ?5, class = ?6, action = ?7, outcome = ?8, attempts = ?9, "
+      "detail = ?10, trace_id = ?11, updated_ms = ?12",
+      err);
+  if (!err.empty()) return err;
+  stmt.bind(1, r.path).bind(2, r.folder).bind(3, r.sha256).bind(4, static_cast<std::int64_t>(r.size));
+  stmt.bind(5, r.mtime_ns).bind(6, r.cls).bind(7, r.action).bind(8, r.outcome).bind(9, std::int64_t{r.attempts});
+  stmt.bind(10, r.detail).bind(11, r.trace_id).bind(12, time_ms);
+  return stmt.run() ? std::string{} : stmt.error();
+}
+
+std::vector<watch_file_row> state_db::watch_files(const std::string& folder, std::string& error) {
+  auto stmt = db_->prepare(
+      "SELECT path, folder, sha256, size, mtime_ns, class, action, outcome, attempts, detail, trace_id, updated_ms "
+      "FROM watch_files WHERE folder = ?1 ORDER BY path",
+      error);
+  std::vector<watch_file_row> out;
+  if (!error.empty()) return out;
+  stmt.bind(1, folder);
+  while (stmt.step()) {
+    watch_file_row r;
+    r.path = stmt.text(0);
+    r.folder = stmt.text(1);
+    r.sha256 = stmt.text(2);
+    r.size = static_cast<std::uintmax_t>(stmt.integer(3));
+    r.mtime_ns = stmt.integer(4);
+    r.cls = stmt.text(5);
+    r.action = stmt.text(6);
+    r.outcome = stmt.text(7);
+    r.attempts = static_cast<int>(stmt.integer(8));
+    r.detail = stmt.text(9);
+    r.trace_id = stmt.text(10);
+    r.updated_ms = stmt.integer(11);
+    out.push_back(std::move(r));
+  }
+  error = stmt.error();
+  return out;
+}
+
+std::string state_db::save_watch_folder(const std::string& path, const std::string& classes, std::int64_t time_ms) {
+  std::string err;
+  auto stmt = db_->prepare(
+      "INSERT INTO watch_folders (path, classes, added_ms) VALUES (?1, ?2, ?3) ON CONFLICT(path) DO UPDATE SET "
+      "classes = ?2",
+      err);
+  if (!err.empty()) return err;
+  stmt.bind(1, path).bind(2, classes).bind(3, time_ms);
+  return stmt.run() ? std::string{} : stmt.error();
+}
+
+std::string state_db::remove_watch_folder(const std::string& path) {
+  std::string err;
+  auto stmt = db_->prepare("DELETE FROM watch_folders WHERE path = ?1", err);
+  if (!err.empty()) return err;
+  stmt.bind(1, path);
+  return stmt.run() ? std::string{} : stmt.error();
+}
+
+std::vector<std::pair<std::string, std::string>> state_db::watch_folders(std::string& error) {
+  auto stmt = db_->prepare("SELECT path, classes FROM watch_folders ORDER BY path", error);
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!error.empty()) return out;
+  while (stmt.step()) out.emplace_back(stmt.text(0), stmt.text(1));
+  error = stmt.error();
+  return out;
+}
+
+}  // namespace paios

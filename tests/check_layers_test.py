@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Tests of tests/check_layers.py on small trees made here: each kind of offence is caught, a clean tree passes."""
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+CHECK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "check_layers.py")
+
+
+def run(files):
+    with tempfile.TemporaryDirectory() as root:
+        for path, text in files.items():
+            full = os.path.join(root, path)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "w") as f:
+                f.write(text)
+        out = subprocess.run([sys.executable, CHECK, root], capture_output=True, text=True)
+        return out.returncode, out.stdout
+
+
+CLEAN = {
+    "messages/task.hpp": "#include <caf/all.hpp>\n",
+    "core/sqlite/db.hpp": '#include "messages/task.hpp"\n',
+    "core/kb/kb.hpp": '#include "core/sqlite/db.hpp"\n',
+    "config/config.hpp": '#include "core/kb/kb.hpp"\n',
+    "actors/kb/kb_store.hpp": '#include <caf/all.hpp>\n#include "config/config.hpp"\n',
+    "actors/brain/brain.hpp": '#include "actors/kb/kb_store.hpp"\n',
+    "bridges/zmq/bridge.hpp": '#include "actors/brain/brain.hpp"\n',
+    "cli/main.cpp": '#include "bridges/zmq/bridge.hpp"\n',
+}
+
+
+class CheckLayers(unittest.TestCase):
+    def test_a_tree_whose_includes_point_down_passes(self):
+        code, out = run(CLEAN)
+        self.assertEqual(code, 0, out)
+
+    def test_an_include_of_a_higher_layer_is_named(self):
+        code, out = run({**CLEAN, "config/config.hpp": '#include "actors/kb/kb_store.hpp"\n'})
+        self.assertEqual(code, 1)
+        self.assertIn("config/config.hpp:1", out)
+        self.assertIn("config/ may not include actors/", out)
+
+    def test_the_actor_runtime_below_actors_is_named(self):
+        code, out = run({**CLEAN, "core/kb/kb.hpp": '#include <caf/all.hpp>\n'})
+        self.assertEqual(code, 1)
+        self.assertIn("core/kb/kb.hpp:1: includes <caf/all.hpp>", out)
+
+    def test_a_cycle_between_domains_is_named(self):
+        code, out = run({**CLEAN, "core/sqlite/db.hpp": '#include "core/kb/kb.hpp"\n'})
+        self.assertEqual(code, 1)
+        self.assertIn("a cycle between domains", out)
+        self.assertIn("core/kb -> core/sqlite", out)
+
+    def test_one_bridge_using_another_is_named(self):
+        code, out = run({**CLEAN, "bridges/mcp/server.hpp": '#include "bridges/zmq/bridge.hpp"\n'})
+        self.assertEqual(code, 1)
+        self.assertIn("one bridge may not use another", out)
+
+    def test_an_include_outside_every_layer_is_named(self):
+        code, out = run({**CLEAN, "core/kb/kb.hpp": '#include "kb.hpp"\n'})
+        self.assertEqual(code, 1)
+        self.assertIn("which is in no layer", out)
+
+
+if __name__ == "__main__":
+    unittest.main()
