@@ -261,14 +261,11 @@ void daemon_process::start(std::chrono::milliseconds timeout) {
 int daemon_process::stop(int sig, std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return exit_code_;
   kill(pid_, sig);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return decode_status(status);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto reaped = [&] { return waitpid(pid_, &status, WNOHANG) == pid_; };
+  if (poll_until(reaped, timeout, std::chrono::milliseconds(10))) {
+    pid_ = -1;
+    return decode_status(status);
   }
   kill(pid_, SIGKILL);
   waitpid(pid_, &status, 0);
@@ -292,16 +289,19 @@ std::vector<pid_t> daemon_process::agents() const {
 }
 
 bool daemon_process::agent_runs(const std::string& program, std::chrono::milliseconds within) const {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  do {
+  auto one_runs_it = [&] {
     for (auto pid : agents()) {
       std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
       std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       if (cmdline.find(program) != std::string::npos) return true;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  } while (std::chrono::steady_clock::now() < deadline);
-  return false;
+    return false;
+  };
+  return poll_until(one_runs_it, within, std::chrono::milliseconds(20));
+}
+
+bool daemon_process::agents_gone(std::chrono::milliseconds within) const {
+  return poll_until([&] { return agents().empty(); }, within, std::chrono::milliseconds(20));
 }
 
 bool daemon_process::running() {
@@ -357,6 +357,15 @@ std::vector<pid_t> processes_with_env(const std::string& wanted) {
     if (found) out.push_back(std::stoi(name));  // a zombie's environ reads empty, so it never matches
   }
   return out;
+}
+
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void wait_past_wall_clock(std::int64_t epoch_ms) {
+  std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::milliseconds(epoch_ms + 1)));
 }
 
 nlohmann::json request(const daemon_process& d, nlohmann::json req) {

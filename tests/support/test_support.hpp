@@ -4,7 +4,9 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <thread>
+#include <type_traits>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -103,6 +105,8 @@ class daemon_process {
   // an agent to start: a child caught between fork and exec is still a copy of paiosd, and its /proc entry is
   // briefly unreadable, so "agents() is not empty" can hold and then not.
   bool agent_runs(const std::string& program, std::chrono::milliseconds within = std::chrono::seconds(5)) const;
+  // Whether every agent process has ended, waiting up to `within`: the wait after a cancel, a timeout or a stop.
+  bool agents_gone(std::chrono::milliseconds within = std::chrono::seconds(10)) const;
 
   // Runs `ai --home <home> args...`.
   run_result ai(const std::vector<std::string>& args, const std::string& stdin_data = {},
@@ -131,7 +135,8 @@ inline nlohmann::json bus_request(const char* op, nlohmann::json fields = nlohma
 
 // Calls `read` until `done` holds for what it returned or `within` has passed, pausing `every` between calls;
 // returns the last value read. The tests' waits for a record or a status to reach a state.
-template <class Read, class Done>
+template <class Read, class Done,
+          class = std::enable_if_t<std::is_invocable_r_v<bool, Done&, const std::invoke_result_t<Read&>&>>>
 auto poll_until(Read read, Done done, std::chrono::milliseconds within,
                 std::chrono::milliseconds every = std::chrono::milliseconds(100)) {
   const auto deadline = std::chrono::steady_clock::now() + within;
@@ -142,6 +147,20 @@ auto poll_until(Read read, Done done, std::chrono::milliseconds within,
   }
   return value;
 }
+
+// The same for a condition: calls `holds` until it returns true or `within` has passed; returns whether it held.
+template <class Holds>
+bool poll_until(Holds holds, std::chrono::milliseconds within,
+                std::chrono::milliseconds every = std::chrono::milliseconds(100)) {
+  return poll_until(holds, [](bool held) { return held; }, within, every);
+}
+
+// The system clock in milliseconds since the epoch, as the daemon reports its deadlines (a breaker's
+// open_until_ms, a job's next_due_ms).
+std::int64_t wall_clock_ms();
+// Waits until the system clock has passed `epoch_ms`: for a test that needs a deadline the daemon reported
+// to be behind it, however long the machine took to get here.
+void wait_past_wall_clock(std::int64_t epoch_ms);
 
 // Sends one request to the daemon on a new peer and returns its last reply (an empty object when none came).
 // `v` and `id` are added when the request has none.
