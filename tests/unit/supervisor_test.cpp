@@ -3,7 +3,6 @@
 #include <atomic>
 #include <mutex>
 #include <stdexcept>
-#include <thread>
 
 #include <caf/all.hpp>
 #include <gtest/gtest.h>
@@ -11,6 +10,7 @@
 
 #include "actors/supervisor/supervisor.hpp"
 #include "messages/caf_types.hpp"
+#include "tests/support/test_support.hpp"
 
 using namespace paios;
 using namespace std::chrono_literals;
@@ -82,12 +82,16 @@ struct fixture : ::testing::Test {
 
   // Waits until `name` runs under a handle other than `old`.
   caf::actor restarted(const caf::actor& sup, const std::string& name, const caf::actor& old) {
-    for (int i = 0; i < 200; ++i) {
-      auto a = whereis(sup, name);
-      if (a && a != old) return a;
-      std::this_thread::sleep_for(10ms);
-    }
-    return nullptr;
+    auto moved = [&](const caf::actor& a) { return a && a != old; };
+    auto a = paios::test::poll_until([&] { return whereis(sup, name); }, moved, 10s, 10ms);
+    return moved(a) ? a : nullptr;
+  }
+
+  // Waits until the supervisor's status gives its first child `state`; returns the last state seen. Once the
+  // child is stopped or failed, the supervisor has handled its exit: a restart would have been decided then.
+  std::string first_child_reaches(const caf::actor& sup, const std::string& state) {
+    return paios::test::poll_until([&] { return status(sup)["children"][0].value("state", ""); },
+                                   [&](const std::string& s) { return s == state; }, 10s, 10ms);
   }
 
   bool answers(const caf::actor& a) {
@@ -178,10 +182,9 @@ TEST_F(Supervisor, TransientRestartsOnlyAfterAFailure) {
   ASSERT_TRUE(t2);
   send(t2, "quit");
   wait_down(t2);
-  std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(first_child_reaches(sup, "stopped"), "stopped");
   EXPECT_FALSE(whereis(sup, "t"));
   EXPECT_EQ(j->starts_of("t"), 2);
-  EXPECT_EQ(status(sup)["children"][0]["state"], "stopped");
   caf::anon_send_exit(sup, caf::exit_reason::kill);
 }
 
@@ -191,10 +194,9 @@ TEST_F(Supervisor, TemporaryIsNeverRestarted) {
   auto tmp = whereis(sup, "tmp");
   send(tmp, "crash");
   wait_down(tmp);
-  std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(first_child_reaches(sup, "failed"), "failed");
   EXPECT_FALSE(whereis(sup, "tmp"));
   EXPECT_EQ(j->starts_of("tmp"), 1);
-  EXPECT_EQ(status(sup)["children"][0]["state"], "failed");
   caf::anon_send_exit(sup, caf::exit_reason::kill);
 }
 
