@@ -1,7 +1,6 @@
 // Failover, retries and circuit breakers in a real daemon, with fake brains that fail, hang and recover on
 // command (tests/fake_agents: FAKE_MODE_FILE is read at each call, FAKE_CALLS_FILE counts the calls).
 #include <fstream>
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -176,7 +175,7 @@ TEST(Breaker, OpensOnFailuresSkipsTheBrainThenProbesAndCloses) {
   r.set_mode("flaky", "ok");
   const auto open_until = open.value("open_until_ms", std::int64_t{0});
   ASSERT_GT(open_until, 0) << open.dump();
-  std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::milliseconds(open_until + 50)));
+  paios::test::wait_past_wall_clock(open_until);
   auto probe = ask(d, "probe");
   EXPECT_EQ(probe.last.value("brain", ""), "flaky") << probe.last.dump();
   auto closed = breaker_of(d, "flaky");
@@ -194,8 +193,9 @@ TEST(Breaker, AFailedProbeOpensItAgain) {
   d.start();
   ask(d, "one");
   ask(d, "two");
-  ASSERT_EQ(breaker_of(d, "flaky").value("state", ""), "open");
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  const auto open = breaker_of(d, "flaky");
+  ASSERT_EQ(open.value("state", ""), "open");
+  paios::test::wait_past_wall_clock(open.value("open_until_ms", std::int64_t{0}));
   EXPECT_EQ(ask(d, "probe").last.value("brain", ""), "backup");
   EXPECT_EQ(r.calls_of("flaky"), 3) << "the probe reached the brain";
   auto again = breaker_of(d, "flaky");

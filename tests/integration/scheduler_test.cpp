@@ -3,7 +3,6 @@
 // jobs.run runs it now; an overlapping run is refused; a failing job backs off and shows in status; missed runs
 // while the daemon was down follow the job's policy; the notifier runs the configured command and leaves an event.
 #include <fstream>
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -121,14 +120,28 @@ TEST(Scheduler, FailingJobBacksOffShowsInStatusAndNotifies) {
   const auto script = files.path() / "notify.sh";
   std::ofstream(script) << "#!/bin/sh\nprintf '%s|%s\\n' \"$1\" \"$2\" >> " << notified.string() << "\n";
   std::filesystem::permissions(script, std::filesystem::perms::owner_all);
-  daemon_process d(config(files, {{"broken", task_job("every 1s")}}, json::array({script.string()}), "exit3"));
+  // `marker` runs on the same schedule without the brain: its runs show the scheduler's time going by.
+  json jobs{{"broken", task_job("every 1s")},
+            {"marker", {{"schedule", "every 1s"}, {"action", {{"builtin", "heartbeat"}}}}}};
+  auto cfg = config(files, jobs, json::array({script.string()}), "exit3");
+  cfg["scheduler"]["heartbeat"] = {{"min_free_mb", 0}};  // whatever the test machine's disk
+  daemon_process d(cfg);
   d.start();
   auto h = wait_history(d, "broken", [](const json& h) { return finished(h) >= 1; });
   ASSERT_GE(finished(h), 1) << h.dump() << d.log();
   EXPECT_EQ(h["runs"][0].value("outcome", ""), "failed") << h.dump();
-  // Backing off: 30 s, so no second run within the next three seconds although the schedule says every 1 s.
-  std::this_thread::sleep_for(3s);
-  EXPECT_EQ(finished(history(d, "broken")), 1);
+  // Backing off: 30 s, so no second run although the schedule says every 1 s. Without the backoff it would
+  // have started by the time a marker run that started 2 s after the failure has finished.
+  const auto failed_ms = h["runs"][0]["ended_ms"].get<std::int64_t>();
+  auto ran_two_seconds_later = [&](const json& m) {
+    for (const auto& r : m.value("runs", json::array()))
+      if (r.value("outcome", "") != "running" && r["started_ms"].get<std::int64_t>() >= failed_ms + 2000) return true;
+    return false;
+  };
+  auto marker = wait_history(d, "marker", ran_two_seconds_later);
+  ASSERT_TRUE(ran_two_seconds_later(marker)) << marker.dump() << d.log();
+  h = history(d, "broken");
+  EXPECT_EQ(h["runs"].size(), 1u) << h.dump();
   auto job = job_of(d, "broken");
   EXPECT_EQ(job.value("failures", 0), 1) << job.dump();
   EXPECT_TRUE(job.value("backing_off", false)) << job.dump();
@@ -141,12 +154,13 @@ TEST(Scheduler, FailingJobBacksOffShowsInStatusAndNotifies) {
   auto text = d.ai({"status"}).out;
   EXPECT_NE(text.find("FAILING broken"), std::string::npos) << text;
   // The notifier ran the command with a title and a body, and left an event.
-  std::string line;
-  for (int i = 0; i < 50 && line.empty(); ++i) {
+  auto first_line = [&] {
     std::ifstream in(notified);
+    std::string line;
     std::getline(in, line);
-    if (line.empty()) std::this_thread::sleep_for(100ms);
-  }
+    return line;
+  };
+  auto line = paios::test::poll_until(first_line, [](const std::string& l) { return !l.empty(); }, 10s);
   EXPECT_NE(line.find("PAIOS job broken failed|"), std::string::npos) << line;
   auto events = request(d, {{"op", "obs.query"}, {"category", "notify"}});
   ASSERT_FALSE(events.value("events", json::array()).empty()) << events.dump();
@@ -166,10 +180,7 @@ TEST(Scheduler, MissedRunWhileDownRunsOnceOrIsSkipped) {
   const auto due = std::max(job_of(d, "once")["next_due_ms"].get<std::int64_t>(),
                             job_of(d, "skip")["next_due_ms"].get<std::int64_t>());
   ASSERT_EQ(d.stop(), 0) << d.log();
-  const auto wall = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  };
-  while (wall() < due + 1500) std::this_thread::sleep_for(50ms);
+  paios::test::wait_past_wall_clock(due + 1500);  // past the due time and the grace of 1 s: missed
   d.start();
   // run_once: one run at once, marked as the missed one.
   auto once = wait_history(d, "once", [](const json& h) { return finished(h) >= 2; }, 4s);
@@ -178,7 +189,7 @@ TEST(Scheduler, MissedRunWhileDownRunsOnceOrIsSkipped) {
   EXPECT_EQ(once["runs"][0].value("outcome", ""), "ok") << once.dump();
   // skip: nothing until its next scheduled time, which is in the future.
   EXPECT_EQ(finished(history(d, "skip")), 1) << history(d, "skip").dump();
-  EXPECT_GT(job_of(d, "skip")["next_due_ms"].get<std::int64_t>(), wall());
+  EXPECT_GT(job_of(d, "skip")["next_due_ms"].get<std::int64_t>(), paios::test::wall_clock_ms());
 }
 
 TEST(Scheduler, HeartbeatRecordsAnEvent) {
