@@ -3,7 +3,7 @@
 #include <signal.h>
 
 #include <fstream>
-#include <thread>
+#include <map>
 
 #include <gtest/gtest.h>
 
@@ -58,6 +58,26 @@ std::vector<std::string> numbered(const std::string& stem, int n) {
 json get_task(daemon_process& d, const std::string& id) {
   auto r = d.ai({"task", id, "--json"});
   return json::parse(r.out, nullptr, false)["task"];
+}
+
+using task_states = std::map<std::string, std::string>;  // task id -> state ("missing" when not found)
+
+// Waits until `done` holds for the states of the tasks `ids` (as `ai task` shows them); returns the last read.
+template <class Done>
+task_states wait_for_states(daemon_process& d, const std::vector<std::string>& ids, Done done,
+                            std::chrono::milliseconds within = std::chrono::seconds(60)) {
+  auto read = [&] {
+    task_states states;
+    for (auto& id : ids) states[id] = get_task(d, id).value("state", "missing");
+    return states;
+  };
+  return paios::test::poll_until(read, done, within);
+}
+
+int count_of(const task_states& states, const std::string& state) {
+  int n = 0;
+  for (auto& [id, s] : states) n += s == state;
+  return n;
 }
 
 }  // namespace
@@ -125,7 +145,8 @@ TEST(Lifecycle, SigtermDrainsTasksInFlightThenExitsZero) {
   auto ids = submit_all(peer, {"drain me"});
   ASSERT_EQ(ids.size(), 1u);
   auto id = ids[0];
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto in_flight = wait_for_states(d, ids, [](const task_states& s) { return count_of(s, "running") == 1; });
+  ASSERT_EQ(in_flight[id], "running") << d.log();
   EXPECT_EQ(d.stop(SIGTERM), 0) << d.log();
   // The task finished during the drain and its result reached the client.
   std::string last;
@@ -141,11 +162,9 @@ TEST(Lifecycle, DrainDeadlineInterruptsAndKillsTheAgents) {
   paios::test::wire_peer peer{d.endpoint()};
   auto ids = submit_all(peer, numbered("hang", 3));
   ASSERT_EQ(ids.size(), 3u);
-  std::vector<pid_t> agents;
-  for (int i = 0; i < 250 && agents.size() < 3; ++i) {  // the agents start (a Python fake takes a moment)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    agents = d.agents();
-  }
+  auto agents = paios::test::poll_until([&] { return d.agents(); },  // a Python fake takes a moment to start
+                                        [](const std::vector<pid_t>& a) { return a.size() >= 3; },
+                                        std::chrono::seconds(30), std::chrono::milliseconds(20));
   ASSERT_GE(agents.size(), 3u);
   auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(d.stop(SIGTERM), 0) << d.log();
@@ -157,34 +176,33 @@ TEST(Lifecycle, DrainDeadlineInterruptsAndKillsTheAgents) {
 }
 
 TEST(Lifecycle, KillNineWithTasksInFlightLosesNone) {
-  daemon_process d{slow_brain_config(200)};
+  // The brain hangs until the kill, so what was running and what was queued at the kill is known; after the
+  // restart it answers.
+  paios::test::temp_dir files;
+  const auto mode = files.path() / "mode";
+  std::ofstream(mode) << "hang";
+  auto cfg = slow_brain_config(50);
+  cfg["brains"]["slow"]["env"]["FAKE_MODE_FILE"] = mode.string();
+  daemon_process d{cfg};
   d.start();
   paios::test::wire_peer peer{d.endpoint()};
   auto ids = submit_all(peer, numbered("task", 12));
   ASSERT_EQ(ids.size(), 12u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  // As many running as the brain takes at once (max_concurrent 4), the rest queued behind them.
+  auto before = wait_for_states(d, ids, [](const task_states& s) { return count_of(s, "running") == 4; });
+  ASSERT_EQ(count_of(before, "running"), 4);
+  ASSERT_EQ(count_of(before, "queued"), 8);
   d.kill9();
+  std::ofstream(mode) << "slow";
   d.start();
-  // Every accepted task is accounted for: it finished, was interrupted while running, or was queued and has
-  // been run again after the restart.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  std::map<std::string, std::string> states;
-  for (;;) {
-    bool settled = true;
-    for (auto& id : ids) {
-      auto s = get_task(d, id).value("state", "missing");
-      states[id] = s;
-      if (s == "queued" || s == "running") settled = false;
-    }
-    if (settled || std::chrono::steady_clock::now() > deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  int interrupted = 0, succeeded = 0;
-  for (auto& [id, s] : states) {
-    EXPECT_TRUE(s == "succeeded" || s == "interrupted") << id << " is " << s;
-    interrupted += s == "interrupted";
-    succeeded += s == "succeeded";
-  }
-  EXPECT_GE(interrupted, 1) << "4 were running when the daemon was killed";
-  EXPECT_GE(succeeded, 1) << "the queued ones run after the restart";
+  // docs/architecture.md, "Durability and recovery": a task left running by the crash becomes interrupted (its
+  // agent may have had side effects; tasks.on_restart_running is "interrupt"), and a task left queued is
+  // dispatched again and runs to its end. Every task submitted is one or the other.
+  auto after = wait_for_states(d, ids, [](const task_states& s) {
+    return count_of(s, "queued") == 0 && count_of(s, "running") == 0;
+  });
+  for (auto& id : ids)
+    EXPECT_EQ(after[id], before[id] == "running" ? "interrupted" : "succeeded") << id << " was " << before[id];
+  EXPECT_EQ(count_of(after, "interrupted"), 4);
+  EXPECT_EQ(count_of(after, "succeeded"), 8);
 }
