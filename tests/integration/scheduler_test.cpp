@@ -154,13 +154,7 @@ TEST(Scheduler, FailingJobBacksOffShowsInStatusAndNotifies) {
   auto text = d.ai({"status"}).out;
   EXPECT_NE(text.find("FAILING broken"), std::string::npos) << text;
   // The notifier ran the command with a title and a body, and left an event.
-  auto first_line = [&] {
-    std::ifstream in(notified);
-    std::string line;
-    std::getline(in, line);
-    return line;
-  };
-  auto line = paios::test::poll_until(first_line, [](const std::string& l) { return !l.empty(); }, 10s);
+  auto line = paios::test::first_line_of(notified);
   EXPECT_NE(line.find("PAIOS job broken failed|"), std::string::npos) << line;
   auto events = request(d, {{"op", "obs.query"}, {"category", "notify"}});
   ASSERT_FALSE(events.value("events", json::array()).empty()) << events.dump();

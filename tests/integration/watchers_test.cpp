@@ -360,11 +360,7 @@ TEST(Watchers, MediaIsNotifiedThroughNotifySendWhenItIsOnThePath) {
   d.start();
   write_file(fx.drop / "clip.mp4", std::string("\0\0\0\x18" "ftypmp42", 12) + std::string(500, '\0'));
   ASSERT_EQ(wait_handled(d, fx.drop, 1).value("handled", 0), 1);
-  std::string line;
-  for (int i = 0; i < 50 && line.empty(); ++i) {
-    std::getline(std::ifstream(sent), line);
-    if (line.empty()) std::this_thread::sleep_for(100ms);
-  }
+  auto line = paios::test::first_line_of(sent);
   EXPECT_EQ(line.rfind("-a|paios|-u|normal|New media: clip.mp4|" + (fx.drop / "clip.mp4").string(), 0), 0u) << line;
   EXPECT_FALSE(fs::exists(fx.notes)) << "notify.command is the fallback only";
   auto events = request(d, bus_request("obs.query", {{"category", "notify"}}));

@@ -359,6 +359,16 @@ std::vector<pid_t> processes_with_env(const std::string& wanted) {
   return out;
 }
 
+std::string first_line_of(const std::filesystem::path& file, std::chrono::milliseconds within) {
+  auto read = [&] {
+    std::ifstream in(file);
+    std::string line;
+    std::getline(in, line);
+    return line;
+  };
+  return poll_until(read, [](const std::string& line) { return !line.empty(); }, within);
+}
+
 std::int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();

@@ -155,6 +155,10 @@ bool poll_until(Holds holds, std::chrono::milliseconds within,
   return poll_until(holds, [](bool held) { return held; }, within, every);
 }
 
+// Waits until `file` holds a first line (one a program the daemon ran writes); returns it, or "" when none came
+// within `within`.
+std::string first_line_of(const std::filesystem::path& file, std::chrono::milliseconds within = std::chrono::seconds(10));
+
 // The system clock in milliseconds since the epoch, as the daemon reports its deadlines (a breaker's
 // open_until_ms, a job's next_due_ms).
 std::int64_t wall_clock_ms();
