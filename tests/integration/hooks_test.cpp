@@ -69,15 +69,21 @@ std::vector<json> hook_events(wire_peer& peer, int limit = 1000) {
 // Polls kb.search until a result's passage holds `needle`; how long it took, or nullopt after `within`.
 std::optional<std::chrono::milliseconds> searchable(wire_peer& peer, const std::string& query, const std::string& needle,
                                                     std::chrono::milliseconds within = 30s) {
-  auto start = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() - start < within) {
+  auto found = [&] {
     auto r = peer.exchange(bus_request("kb.search", {{"query", query}, {"k", 10}})).back();
     for (const auto& hit : r.value("results", json::array()))
-      if (hit.value("passage", "").find(needle) != std::string::npos)
-        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-    std::this_thread::sleep_for(20ms);
-  }
-  return std::nullopt;
+      if (hit.value("passage", "").find(needle) != std::string::npos) return true;
+    return false;
+  };
+  auto start = std::chrono::steady_clock::now();
+  if (!paios::test::poll_until(found, within, 20ms)) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
+// Waits until the daemon has replayed the spool it found at its start (the replay file is gone).
+bool replayed(const daemon_process& d) {
+  return paios::test::poll_until([&] { return !std::filesystem::exists(d.home() / "spool" / "hooks.replay.jsonl"); },
+                                 10s, 10ms);
 }
 
 json output_of(const paios::test::run_result& r) {
@@ -270,17 +276,15 @@ TEST(Hooks, SessionEndLearningReachesTheNextSessionOnTheProject) {
   project p;
   wire_peer peer{d.endpoint()};
   output_of(d.ai({"hook"}, p.payload("session_end.json").dump()));
-  std::optional<json> learning;
-  for (int i = 0; i < 1500 && !learning; ++i) {
-    auto list = peer.exchange(bus_request("kb.list", {{"kind", "learning"}})).back();
-    if (!list["articles"].empty()) learning = list["articles"][0];
-    else std::this_thread::sleep_for(20ms);
-  }
-  ASSERT_TRUE(learning) << "no learning within 30 s";
-  EXPECT_EQ(learning->value("brain", ""), "claude");
-  EXPECT_EQ(learning->value("project", ""), p.cwd());
-  EXPECT_EQ(learning->value("session", ""), p.session);
-  EXPECT_EQ(learning->value("topic", "").rfind("The ZeroMQ PUB socket drops messages", 0), 0u);
+  auto learnings = paios::test::poll_until(
+      [&] { return peer.exchange(bus_request("kb.list", {{"kind", "learning"}})).back()["articles"]; },
+      [](const json& articles) { return !articles.empty(); }, 30s, 20ms);
+  ASSERT_FALSE(learnings.empty()) << "no learning within 30 s";
+  const json learning = learnings[0];
+  EXPECT_EQ(learning.value("brain", ""), "claude");
+  EXPECT_EQ(learning.value("project", ""), p.cwd());
+  EXPECT_EQ(learning.value("session", ""), p.session);
+  EXPECT_EQ(learning.value("topic", "").rfind("The ZeroMQ PUB socket drops messages", 0), 0u);
   // Another brain recalls it by topic.
   auto recalled = peer.exchange(bus_request("learnings.recall", {{"topic", "zeromq pub drops hwm"}})).back();
   ASSERT_FALSE(recalled["results"].empty()) << recalled.dump();
@@ -323,11 +327,8 @@ TEST(Hooks, DaemonDownSpoolsEveryEventAndTheNextStartReplaysThem) {
   }
   d.start();
   wire_peer peer{d.endpoint()};
-  std::vector<json> events;
-  for (int i = 0; i < 500 && events.size() < names.size(); ++i) {
-    events = hook_events(peer);
-    if (events.size() < names.size()) std::this_thread::sleep_for(20ms);
-  }
+  auto events = paios::test::poll_until([&] { return hook_events(peer); },
+                                        [&](const std::vector<json>& e) { return e.size() >= names.size(); }, 10s, 20ms);
   ASSERT_EQ(events.size(), names.size());
   std::set<std::string> stored;
   for (const auto& e : events) {
@@ -336,17 +337,12 @@ TEST(Hooks, DaemonDownSpoolsEveryEventAndTheNextStartReplaysThem) {
   }
   EXPECT_EQ(stored, uids) << "every spooled event, once";
   EXPECT_TRUE(searchable(peer, "relay sndhwm", "src/relay.cpp:31")) << "a replayed PostToolUse is ingested";
-  for (int i = 0; i < 500 && std::filesystem::exists(d.home() / "spool" / "hooks.replay.jsonl"); ++i)
-    std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(replayed(d));
   EXPECT_FALSE(std::filesystem::exists(d.home() / "spool" / "hooks.jsonl"));
   EXPECT_FALSE(std::filesystem::exists(d.home() / "spool" / "hooks.replay.jsonl"));
   // A learning from the replayed SessionEnd.
-  bool learned = false;
-  for (int i = 0; i < 500 && !learned; ++i) {
-    learned = !peer.exchange(bus_request("kb.list", {{"kind", "learning"}})).back()["articles"].empty();
-    if (!learned) std::this_thread::sleep_for(20ms);
-  }
-  EXPECT_TRUE(learned);
+  EXPECT_TRUE(paios::test::poll_until(
+      [&] { return !peer.exchange(bus_request("kb.list", {{"kind", "learning"}})).back()["articles"].empty(); }, 10s, 20ms));
 }
 
 TEST(Hooks, AStalledDaemonGetsTheEventOnceFromEitherPath) {
@@ -372,8 +368,7 @@ TEST(Hooks, AStalledDaemonGetsTheEventOnceFromEitherPath) {
   ASSERT_EQ(d.stop(), 0);
   d.start();
   wire_peer peer{d.endpoint()};
-  for (int i = 0; i < 500 && std::filesystem::exists(d.home() / "spool" / "hooks.replay.jsonl"); ++i)
-    std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(replayed(d));
   std::this_thread::sleep_for(100ms);
   const auto uid = json::parse(lines[0]).value("uid", "");
   int stored = 0;
@@ -419,11 +414,10 @@ TEST(Hooks, TheHookHandlerIsSupervised) {
   ASSERT_EQ(f.value("type", ""), "fault") << f.dump();
   // Restarted by the root supervisor, found again by name: the next hook is answered.
   paios::test::run_result r;
-  for (int i = 0; i < 100; ++i) {
+  paios::test::poll_until([&] {
     r = d.ai({"hook"}, p.payload("stop_hook_active.json").dump());
-    if (!hook_events(peer).empty()) break;
-    std::this_thread::sleep_for(50ms);
-  }
+    return !hook_events(peer).empty();
+  }, 10s, 50ms);
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_FALSE(hook_events(peer).empty());
   auto st = peer.exchange(bus_request("status")).back();

@@ -8,7 +8,6 @@
 
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "tests/support/fake_http.hpp"
 #include "tests/support/test_support.hpp"
@@ -211,10 +210,9 @@ TEST(KbUrl, AProviderThatIsDownDelaysReembeddingButNotSearch) {
 
   // The provider comes back: re-embedding finishes on its own (it retries every 5 s), and adds work.
   fake.set_down(false);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (stats(peer).value("pending_reembed", -1) != 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  EXPECT_EQ(stats(peer).value("pending_reembed", -1), 0) << d.log();
+  EXPECT_TRUE(paios::test::poll_until([&] { return stats(peer).value("pending_reembed", -1) == 0; },
+                                      std::chrono::seconds(20), std::chrono::milliseconds(200)))
+      << d.log();
   r = peer.exchange(bus_request("kb.add", {{"content", "Sourdough wants feeding twice a day."}, {"title", "Bread"}})).back();
   EXPECT_EQ(r.value("type", ""), "kb.added") << r.dump();
   found = search(peer, "quux resonator");

@@ -94,13 +94,7 @@ struct checked_calls {
   // Calls the tool until `done` holds for its result, or 30 s have passed; returns the last result.
   template <class Pred>
   json until(const std::string& name, const json& args, Pred done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    json sc = ok(name, args);
-    while (!done(sc) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(milliseconds(100));
-      sc = ok(name, args);
-    }
-    return sc;
+    return paios::test::poll_until([&] { return ok(name, args); }, done, std::chrono::seconds(30));
   }
 };
 
@@ -227,16 +221,11 @@ TEST(McpStdio, CancellingTaskSubmitStopsTheAgent) {
   std::vector<json> others;
   auto pong = m.request("after", "ping", json::object(), &others);
   EXPECT_EQ(pong["result"], json::object());
-  json state;
-  for (int i = 0; i < 100; ++i) {
-    auto r = m.call_tool("task_status", {{"task_id", task_id}}, &others);
-    state = r["result"]["structuredContent"]["task"]["state"];
-    if (state == "cancelled") break;
-    std::this_thread::sleep_for(milliseconds(100));
-  }
+  auto state = paios::test::poll_until(
+      [&] { return m.call_tool("task_status", {{"task_id", task_id}}, &others)["result"]["structuredContent"]["task"]["state"]; },
+      [](const json& s) { return s == "cancelled"; }, std::chrono::seconds(10));
   EXPECT_EQ(state, "cancelled");
-  for (int i = 0; i < 100 && !d.agents().empty(); ++i) std::this_thread::sleep_for(milliseconds(50));
-  EXPECT_TRUE(d.agents().empty()) << "the agent's process was stopped";
+  EXPECT_TRUE(d.agents_gone()) << "the agent's process was stopped";
   m.close_stdin();
   EXPECT_EQ(m.wait(milliseconds(5000)), 0);
   while (auto msg = m.read(milliseconds(200))) others.push_back(*msg);
@@ -255,8 +244,7 @@ TEST(McpStdio, SigtermCancelsWhatRunsAndExits) {
   ASSERT_TRUE(d.agent_runs("fake-text"));
   kill(m.pid(), SIGTERM);
   EXPECT_EQ(m.wait(milliseconds(5000)), 0) << m.err();
-  for (int i = 0; i < 100 && !d.agents().empty(); ++i) std::this_thread::sleep_for(milliseconds(50));
-  EXPECT_TRUE(d.agents().empty()) << "the task was cancelled on the bus before the server left";
+  EXPECT_TRUE(d.agents_gone()) << "the task was cancelled on the bus before the server left";
 }
 
 TEST(McpStdio, TheEndOfInputFinishesTheCallsInFlight) {

@@ -133,9 +133,10 @@ TEST(Metrics, HealthReportsEachComponentAndRestartsAreCounted) {
   wire_peer peer{d.endpoint()};
   auto f = peer.exchange({{"v", 1}, {"op", "debug.fault"}, {"actor", "dispatcher"}});
   ASSERT_EQ(f.back().value("type", ""), "fault");
-  for (int i = 0; i < 50 && http_get(port, "GET /metrics HTTP/1.1").body.find("paios_actor_restarts_total") == std::string::npos; ++i)
-    usleep(100'000);
-  auto m = http_get(port, "GET /metrics HTTP/1.1").body;
+  auto m = paios::test::poll_until(
+      [&] { return http_get(port, "GET /metrics HTTP/1.1").body; },
+      [](const std::string& body) { return body.find("paios_actor_restarts_total") != std::string::npos; },
+      std::chrono::seconds(10));
   EXPECT_NE(m.find("paios_actor_restarts_total{supervisor=\"root\",child=\"dispatcher\"} 1"), std::string::npos) << m;
   h = json::parse(http_get(port, "GET /healthz HTTP/1.1").body);
   for (const auto& c : h["components"]) {

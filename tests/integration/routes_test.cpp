@@ -3,7 +3,6 @@
 // rules.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 
 #include "tests/support/test_support.hpp"
 
@@ -122,24 +121,22 @@ TEST(Routes, ALongTaskIsLoggedWhileItRuns) {
   auto accepted = peer.receive();
   ASSERT_TRUE(accepted);
   const auto id = accepted->value("task_id", "");
-  json running;
-  for (int i = 0; i < 40 && running.is_null(); ++i) {
-    usleep(100'000);
+  auto decision_of_the_task = [&] {
     auto list = json::parse(d.ai({"--json", "routes"}).out)["decisions"];  // a copy: never a temporary's member
     for (const auto& dec : list)
-      if (dec.value("task_id", "") == id) running = dec;
-  }
+      if (dec.value("task_id", "") == id) return dec;
+    return json();
+  };
+  auto running = paios::test::poll_until(decision_of_the_task, [](const json& dec) { return !dec.is_null(); },
+                                         std::chrono::seconds(10));
   ASSERT_FALSE(running.is_null()) << "no entry while the task runs: " << d.ai({"--json", "routes"}).out;
   EXPECT_EQ(running.value("outcome", "x"), "");
   EXPECT_EQ(running.value("override", ""), "slow");
   // And completed when it ends.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto list = json::parse(d.ai({"--json", "routes"}).out)["decisions"];
-    if (!list.empty() && list[0].value("outcome", "") == "succeeded") break;
-    usleep(100'000);
-  }
-  auto done = json::parse(d.ai({"--json", "routes"}).out)["decisions"];
+  auto done = paios::test::poll_until(
+      [&] { return json::parse(d.ai({"--json", "routes"}).out)["decisions"]; },
+      [](const json& list) { return !list.empty() && list[0].value("outcome", "") == "succeeded"; },
+      std::chrono::seconds(30));
   ASSERT_EQ(done.size(), 1u) << done.dump();
   EXPECT_EQ(done[0].value("outcome", ""), "succeeded");
 }

@@ -20,12 +20,10 @@ json config(int max_restarts = 5) {
 
 // While the bridge itself restarts, `ai` finds no socket for a few milliseconds: ask again.
 json status(const daemon_process& d) {
-  for (int i = 0; i < 100; ++i) {
-    auto j = json::parse(d.ai({"status", "--json"}).out, nullptr, false);
-    if (j.is_object()) return j;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return json::object();
+  auto j = paios::test::poll_until([&] { return json::parse(d.ai({"status", "--json"}).out, nullptr, false); },
+                                   [](const json& j) { return j.is_object(); }, std::chrono::seconds(5),
+                                   std::chrono::milliseconds(20));
+  return j.is_object() ? j : json::object();
 }
 
 // The child named `name` anywhere in the tree.
@@ -48,12 +46,10 @@ json fault(wire_peer& peer, const std::string& actor) {
 
 // Waits until the child runs again after `restarts` restarts.
 bool restarted(const daemon_process& d, const std::string& name, int restarts) {
-  for (int i = 0; i < 200; ++i) {
+  return paios::test::poll_until([&] {
     auto c = child(status(d).value("tree", json::object()), name);
-    if (!c.is_null() && c.value("restarts", 0) >= restarts && c.value("state", "") == "running") return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  return false;
+    return !c.is_null() && c.value("restarts", 0) >= restarts && c.value("state", "") == "running";
+  }, std::chrono::seconds(10), std::chrono::milliseconds(25));
 }
 
 }  // namespace
@@ -106,7 +102,7 @@ TEST(Supervision, ARootThatKeepsFailingEndsTheDaemon) {
     ASSERT_TRUE(restarted(d, "dispatcher", i));
   }
   fault(peer, "dispatcher");  // the third restart in the window exceeds the root's intensity
-  for (int i = 0; i < 200 && d.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  paios::test::poll_until([&] { return !d.running(); }, std::chrono::seconds(10), std::chrono::milliseconds(25));
   EXPECT_EQ(d.stop(15), 1) << "exit 1 tells the service manager to restart the daemon";
   EXPECT_NE(d.log().find("restart intensity exceeded"), std::string::npos) << d.log();
 }
@@ -122,7 +118,7 @@ TEST(Supervision, ATaskInFlightWhenTheDispatcherFailsStillEnds) {
   d.start();
   paios::test::run_result r;
   std::thread client([&] { r = d.ai({"--brain", "slow", "the answer survives"}); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_TRUE(d.agent_runs("fake-text", std::chrono::seconds(30))) << "the task is in flight when the dispatcher fails";
   wire_peer peer{d.endpoint()};
   fault(peer, "dispatcher");
   client.join();
