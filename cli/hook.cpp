@@ -21,6 +21,7 @@
 #include "messages/hook_event.hpp"
 #include "messages/ids.hpp"
 #include "messages/json_writer.hpp"
+#include "messages/utf8.hpp"
 
 namespace paios {
 namespace {

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <zmq.h>
 
@@ -23,7 +24,7 @@ bool ipc_listening(const std::string& path, std::string& error) {
   if (fd < 0) return true;
   bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   if (!ok) error = errno == ENOENT ? "no socket at " + path : std::string{std::strerror(errno)} + " at " + path;
-  close(fd);
+  ::close(fd);
   return ok;
 }
 
@@ -48,9 +49,23 @@ std::string not_running_message(const std::string& home, const std::string& erro
          " &\n" + "     or, as a service:  systemctl --user start paiosd\n";
 }
 
-wire_client::~wire_client() {
-  if (socket_) zmq_close(socket_);
-  if (ctx_) zmq_ctx_term(ctx_);
+wire_client::~wire_client() { close(); }
+
+wire_client::wire_client(wire_client&& other) noexcept
+    : ctx_(std::exchange(other.ctx_, nullptr)), socket_(std::exchange(other.socket_, nullptr)) {}
+
+wire_client& wire_client::operator=(wire_client&& other) noexcept {
+  if (this != &other) {
+    close();
+    ctx_ = std::exchange(other.ctx_, nullptr);
+    socket_ = std::exchange(other.socket_, nullptr);
+  }
+  return *this;
+}
+
+void wire_client::close() {
+  if (socket_) zmq_close(std::exchange(socket_, nullptr));
+  if (ctx_) zmq_ctx_term(std::exchange(ctx_, nullptr));
 }
 
 bool wire_client::send(const nlohmann::json& request) {

@@ -16,6 +16,12 @@ class wire_client {
   // reported at once instead of after a timeout. nullptr and `error` set on failure.
   static std::unique_ptr<wire_client> connect(const std::string& endpoint, std::string& error);
   ~wire_client();
+  // The client owns its context and socket: a copy would close them twice, so it is moved or not at all (a
+  // moved-from client owns nothing).
+  wire_client(const wire_client&) = delete;
+  wire_client& operator=(const wire_client&) = delete;
+  wire_client(wire_client&& other) noexcept;
+  wire_client& operator=(wire_client&& other) noexcept;
 
   bool send(const nlohmann::json& request);
   // The next reply, or nullopt after timeout_ms (or on an unreadable frame, with `error` set).
@@ -25,6 +31,7 @@ class wire_client {
 
  private:
   wire_client() = default;
+  void close();
   void* ctx_ = nullptr;
   void* socket_ = nullptr;
 };

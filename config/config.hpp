@@ -16,36 +16,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/brains_config.hpp"
 #include "config/hooks_config.hpp"
+#include "config/kb_config.hpp"
 #include "config/mcp_config.hpp"
+#include "config/obs_config.hpp"
 #include "config/pipeline_config.hpp"
 #include "config/scheduler_config.hpp"
 #include "config/watcher_config.hpp"
-#include "core/routing/breaker_config.hpp"
 
 namespace paios {
-
-// One brain, every field filled (from the user's file, the default brain, or the schema's "default").
-// The initial values below equal those schema defaults (a unit test checks), for code that builds one by hand.
-struct brain_config {
-  std::string name;
-  std::string kind;    // "process" | "echo" | "kb" | "mcp"
-  std::string description;
-  std::string format;  // output adapter of a process brain; empty for echo
-  std::vector<std::string> command;
-  std::int64_t timeout_ms = 600000;
-  std::int64_t kill_grace_ms = 2000;
-  std::int64_t delay_ms = 0;  // echo only
-  int max_concurrent = 2;
-  int max_queue = 64;
-  std::vector<std::pair<std::string, std::string>> env;  // process only, in name order
-  std::string cwd;                                      // process only; absolute, or empty for the daemon's
-  std::string server;           // mcp only: the MCP server (mcp.servers) whose tool answers
-  std::string tool;             // mcp only: that server's name for the tool
-  std::string prompt_argument = "prompt";  // mcp only: the argument that receives the prompt
-  std::string arguments = "{}";            // mcp only: the other arguments, a JSON object's text
-  breaker_config breaker;                               // the "breaker" section with this brain's overrides
-};
 
 struct daemon_config {
   struct {
@@ -79,34 +59,8 @@ struct daemon_config {
     int max_restarts = 0;
     std::int64_t within_ms = 0;
   } supervision;
-  struct {
-    bool synchronous_full = false;
-    std::size_t queue_capacity = 0;
-    std::size_t batch = 0;
-    std::int64_t flush_ms = 0;
-    int retention_days = 0;       // 0: kept however old
-    std::int64_t max_mb = 0;      // 0: no size limit
-    std::string http_endpoint;    // "host:port" on loopback, "" for none
-  } obs;
-  struct {
-    std::size_t dimensions = 256;  // of the embedder's vectors, local or http
-    double vector_weight = 0.7;    // hybrid search: cosine similarity
-    double keyword_weight = 0.3;   // hybrid search: bm25, normalized to the best candidate
-    double recency_half_life_days = 0;
-    double mmr_lambda = 0;
-    std::size_t ann_threshold = 20000;  // passages past which an HNSW graph replaces the exact scan; 0: never
-    std::size_t hnsw_m = 16, hnsw_ef_construction = 100, hnsw_ef_search = 400;
-    struct {
-      std::string provider = "local";  // "local" (the built-in lexical embedder) | "http"
-      std::string url;                 // http: the OpenAI-compatible API base, e.g. http://127.0.0.1:11434/v1
-      std::string model;               // http: the provider's model name
-      std::string api_key_env;         // http: the environment variable holding the API key; "" for none
-      std::size_t batch = 64;          // http: texts per request
-      std::int64_t timeout_ms = 30000; // http: per request
-      int retries = 3;                 // http: extra tries on connection errors, 429 and 5xx
-      std::size_t cache_entries = 200000;  // http: vectors kept in embed_cache.sqlite; 0: no cache
-    } embedding;
-  } kb;
+  obs_config obs;                    // the event store and the metrics endpoint (core/obs)
+  kb_config kb;                      // the knowledge base: search, vector index, embedder (core/kb)
   hooks_config hooks;                // Claude Code hooks: context, ingest, the Stop gate, learnings
   std::vector<mcp_server_config> mcp_servers;  // enabled MCP servers (mcp.servers), in name order
   scheduler_config scheduler;        // the scheduler's jobs, time zone, backoff (actors/scheduler)

@@ -40,4 +40,11 @@ void append_utf8(std::string& out, char32_t cp) {
   }
 }
 
+std::string utf8_prefix(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string{text};
+  auto cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string{text.substr(0, cut)};
+}
+
 }  // namespace paios

@@ -11,5 +11,7 @@ namespace paios {
 std::size_t utf8_decode(std::string_view s, std::size_t i, char32_t& cp);
 // Appends the code point's encoding (at most U+10FFFF).
 void append_utf8(std::string& out, char32_t cp);
+// At most `max_bytes` bytes of `text`, cut at a character boundary (so never inside a sequence).
+std::string utf8_prefix(std::string_view text, std::size_t max_bytes);
 
 }  // namespace paios

@@ -37,7 +37,7 @@ struct kb_store_options {
   std::string provider = "local";      // "local" | "http"
   http_embedder_options http;          // with provider "http" (its dimensions are `dimensions`)
   std::filesystem::path cache_file;    // the http provider's embed_cache.sqlite; "" for no cache
-  std::size_t cache_entries = 200000;
+  std::size_t cache_entries = 0;       // vectors kept there (kb.embedding.cache_entries); 0: no cache
   double vector_weight = 0.7;
   double keyword_weight = 0.3;
   double recency_half_life_days = 0;   // 0: no decay

@@ -20,6 +20,7 @@
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 #include "messages/json_writer.hpp"
+#include "messages/utf8.hpp"
 
 namespace paios {
 namespace {
@@ -31,7 +32,7 @@ constexpr std::size_t kErrorBytes = 2000;
 
 std::string cut(const std::string& text, std::size_t max) {
   if (text.size() <= max) return text;
-  return std::string(utf8_prefix(text, max)) + "...";
+  return utf8_prefix(text, max) + "...";
 }
 
 struct run_state {
@@ -81,7 +82,7 @@ json step_row(run_actor* self, const std::string& state, const json* output, con
   const auto& s = current(self);
   std::string text = output ? json_dump(*output) : "";
   const auto bytes = static_cast<std::int64_t>(text.size());
-  if (text.size() > kRecordBytes) text = json_dump(json(std::string(utf8_prefix(text, kRecordBytes))));
+  if (text.size() > kRecordBytes) text = json_dump(json(utf8_prefix(text, kRecordBytes)));
   return {{"run_id", st.spec.run_id}, {"index", st.index},        {"name", s.name},
           {"kind", s.kind},           {"state", state},            {"started_ms", st.step_started_ms},
           {"ended_ms", state == "running" ? 0 : now_ms()},           {"output", text},

@@ -9,6 +9,9 @@
 //     become LF, control characters other than tab and newline are dropped (a form feed becomes a newline);
 //   - nothing throws; a failure is a value (an error sentence naming the file and what to do about it);
 //   - the HTML reader never crashes or loops, whatever the input (unclosed tags, stray '<', quotes).
+//
+// This header is the public face; the pieces live beside it: text_cleanup, html_entities, html_reader,
+// file_kind (which converter) and external_converter (pdftotext, pandoc).
 #include <cstddef>
 #include <filesystem>
 #include <optional>
@@ -16,6 +19,10 @@
 #include <string_view>
 
 namespace paios {
+
+// Text bigger than this is not a document a knowledge base should hold in one piece: a larger file, or a
+// converter's larger output, is an error.
+constexpr std::size_t max_text_bytes = 64u << 20;
 
 struct converted {
   std::string text;
@@ -44,7 +51,5 @@ converted convert_content(std::string_view content, std::string_view kind_hint, 
 std::string html_to_text(std::string_view html, std::string* title = nullptr);
 // Valid UTF-8 as promised above (BOM, line ends, invalid bytes, control characters).
 std::string clean_text(std::string_view bytes);
-// At most `max_bytes` bytes of `text`, cut at a UTF-8 character boundary.
-std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);
 
 }  // namespace paios

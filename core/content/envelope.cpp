@@ -12,6 +12,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "messages/text.hpp"
 #include "messages/utf8.hpp"
 
 namespace paios {
@@ -31,15 +32,6 @@ std::pair<char32_t, std::size_t> decode_at(std::string_view s, std::size_t i) {
   char32_t cp = 0;
   const auto len = utf8_decode(s, i, cp);
   return len == 0 ? std::pair<char32_t, std::size_t>{0xFFFD, 1} : std::pair<char32_t, std::size_t>{cp, len};
-}
-
-
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lower_ascii(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out) c = ascii_lower(c);
-  return out;
 }
 
 bool is_zero_width(char32_t cp) {
@@ -279,7 +271,7 @@ std::string normalize_for_flags(std::string_view s) {
     if (cp == '\r') cp = '\n';
     if (blank && cp != '\n' && !out.empty() && out.back() != '\n') out += ' ';
     blank = false;
-    if (cp < 0x80) out += ascii_lower(static_cast<char>(cp));
+    if (cp < 0x80) out += lower_ascii(static_cast<char>(cp));
     else if (cp == 0xFFFD) out.append(bytes);
     else append_utf8(out, cp);
   }

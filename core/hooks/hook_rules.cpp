@@ -6,6 +6,7 @@
 #include "core/content/envelope.hpp"
 #include "messages/redact.hpp"
 #include "messages/text.hpp"
+#include "messages/utf8.hpp"
 
 namespace paios {
 namespace {
@@ -64,13 +65,6 @@ void strings_of(const json& j, std::string& out) {
 }  // namespace
 
 // ---- Stop gate ---------------------------------------------------------------------------------------------
-
-std::string utf8_prefix(std::string_view text, std::size_t max_bytes) {
-  if (text.size() <= max_bytes) return std::string{text};
-  auto cut = max_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string{text.substr(0, cut)};
-}
 
 std::string last_paragraph(std::string_view text) {
   auto t = trim(text);

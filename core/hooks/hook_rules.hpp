@@ -94,7 +94,4 @@ std::string assemble_context(const std::vector<context_piece>& learnings, const 
 // Returns how many strings were cut.
 std::size_t shrink_strings(nlohmann::json& j, std::size_t max_bytes);
 
-// `text` cut to at most `max_bytes` at a UTF-8 boundary (no mark).
-std::string utf8_prefix(std::string_view text, std::size_t max_bytes);
-
 }  // namespace paios

@@ -14,6 +14,7 @@
 #include "core/hooks/hook_rules.hpp"
 #include "messages/redact.hpp"
 #include "messages/text.hpp"
+#include "messages/utf8.hpp"
 
 namespace paios {
 namespace {

@@ -5,7 +5,6 @@
 #include <dlfcn.h>
 
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 #include <memory>
 #include <type_traits>
@@ -67,11 +66,6 @@ const curl_api& curl() {
   return api;
 }
 
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string size_words(std::size_t bytes) {
   if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MB";
@@ -107,7 +101,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   }
   auto colon = line.find(':');
   if (colon != std::string_view::npos && colon > 0)
-    t->headers.emplace_back(lower(trim_ascii(line.substr(0, colon))), std::string{trim_ascii(line.substr(colon + 1))});
+    t->headers.emplace_back(lower_ascii(trim_ascii(line.substr(0, colon))), std::string{trim_ascii(line.substr(colon + 1))});
   return bytes;
 }
 
@@ -140,7 +134,7 @@ struct slist_deleter {
 }  // namespace
 
 std::string http_response_data::header(std::string_view name) const {
-  const auto key = lower(name);
+  const auto key = lower_ascii(name);
   for (const auto& [k, v] : headers)
     if (k == key) return v;
   return {};
@@ -183,7 +177,7 @@ http_response_data http_send(const http_request& request) {
     return out;
   };
   if (request.method != "GET" && !post) return fail("unsupported method " + request.method);
-  const auto scheme = lower(request.url.substr(0, request.url.find("://")));
+  const auto scheme = lower_ascii(request.url.substr(0, request.url.find("://")));
   if (request.url.find("://") == std::string::npos || (scheme != "http" && scheme != "https"))
     return fail("only http:// and https:// URLs can be fetched");
 

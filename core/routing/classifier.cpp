@@ -9,6 +9,7 @@
 #include <re2/set.h>
 
 #include "messages/json_writer.hpp"
+#include "messages/text.hpp"
 
 namespace paios {
 namespace {
@@ -133,16 +134,11 @@ void prose_of(std::string_view text, std::string& out) {
   }
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string extension_of(const std::string& name) {
   auto dot = name.find_last_of('.');
   auto slash = name.find_last_of('/');
   if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return {};
-  return lower(name.substr(dot + 1));
+  return lower_ascii(name.substr(dot + 1));
 }
 
 struct override_match {
@@ -181,7 +177,7 @@ struct classifier::override_patterns {
     mention = std::make_unique<RE2>("(?:^|\\s)@(" + names + ")\\b[:,]?\\s*", o);
     openers = {"please", "ask", "have", "let", "get", "tell", "use"};
     for (auto& b : brains) {  // as may_open_with_override reads a first word: letters and digits, at most 16
-      auto name = lower(b);
+      auto name = lower_ascii(b);
       auto end = std::find_if(name.begin(), name.end(), [](unsigned char ch) { return !std::isalnum(ch); });
       name.erase(end, name.end());
       openers.push_back(name.substr(0, 16));
@@ -198,7 +194,7 @@ struct classifier::override_patterns {
     re2::StringPiece consumed{head.data(), head.size()};
     std::string a, b, c;
     if (may_open_with_override(head) && RE2::Consume(&consumed, *lead, &a, &b, &c)) {
-      m.brain = lower(!a.empty() ? a : !b.empty() ? b : c);
+      m.brain = lower_ascii(!a.empty() ? a : !b.empty() ? b : c);
       m.prompt = std::string{prompt.substr(static_cast<std::size_t>(consumed.data() - head.data()))};
       return m;
     }
@@ -206,7 +202,7 @@ struct classifier::override_patterns {
     std::string text{prompt};
     std::string name;
     if (RE2::PartialMatch(text, *mention, &name)) {
-      m.brain = lower(name);
+      m.brain = lower_ascii(name);
       RE2::Replace(&text, *mention, " ");
       auto start = text.find_first_not_of(" \t\n");
       m.prompt = start == std::string::npos ? std::string{} : text.substr(start);
@@ -349,7 +345,7 @@ std::unique_ptr<classifier> classifier::build(const json& router, const std::vec
     const json keywords = r.value("keywords", json::array()), phrases = r.value("phrases", json::array()),
                extensions = r.value("extensions", json::array()), mimes = r.value("mime", json::array());
     for (auto& k : keywords) {
-      auto word = lower(k.get<std::string>());
+      auto word = lower_ascii(k.get<std::string>());
       if (!word.empty() && word.back() == '*') {
         word.pop_back();
         if (word.size() < kPrefixKey) {
@@ -372,9 +368,9 @@ std::unique_ptr<classifier> classifier::build(const json& router, const std::vec
       by_word[std::string{words[0]}].phrases.push_back(std::move(ph));
     }
     for (auto& e : extensions)
-      c->add_term(c->extensions_, lower(e.get<std::string>()), term("." + lower(e.get<std::string>())));
+      c->add_term(c->extensions_, lower_ascii(e.get<std::string>()), term("." + lower_ascii(e.get<std::string>())));
     for (auto& m : mimes) {
-      auto prefix = lower(m.get<std::string>());
+      auto prefix = lower_ascii(m.get<std::string>());
       c->mime_prefixes_.emplace_back(prefix, term(prefix));
     }
     if (r.contains("regex")) {
@@ -419,14 +415,14 @@ void classifier::set_adjustments(std::map<std::string, double> factors) {
 route_decision classifier::classify(std::string_view prompt, const std::vector<route_attachment>& attachments,
                                     const std::string& requested_brain) const {
   route_decision d;
-  std::string override_brain = lower(requested_brain);
+  std::string override_brain = lower_ascii(requested_brain);
   std::string_view text = prompt;
   if (override_brain.empty()) {
     auto o = overrides_->find(prompt);
     if (!o.unknown.empty()) {
       std::string known;
       for (auto& b : brains_) known += (known.empty() ? "" : ", ") + b;
-      d.override_brain = lower(o.unknown);
+      d.override_brain = lower_ascii(o.unknown);
       d.reason = "unknown brain '" + o.unknown + "'; known brains: " + known;
       d.prompt = std::string{prompt};
       return d;
@@ -501,7 +497,7 @@ route_decision classifier::classify(std::string_view prompt, const std::vector<r
   for (const auto& a : attachments) {
     if (auto e = extensions_.find(extension_of(a.name)); e != extensions_.end())
       for (auto& h : e->second) fire(h, words.size());
-    auto mime = lower(a.mime);
+    auto mime = lower_ascii(a.mime);
     for (auto& [prefix, h] : mime_prefixes_)
       if (!mime.empty() && mime.compare(0, prefix.size(), prefix) == 0) fire(h, words.size());
   }

@@ -2,16 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
+
+#include "messages/text.hpp"
 
 namespace paios {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 template <std::size_t N>
 bool one_of(std::string_view s, const std::array<std::string_view, N>& set) {
@@ -58,9 +53,9 @@ std::optional<file_class> parse_file_class(std::string_view name) {
 classified_file classify_by(std::string_view mime_in, const std::filesystem::path& name) {
   classified_file out;
   out.mime = std::string{mime_in};
-  const auto mime = lower(mime_in);
-  const auto ext = lower(name.extension().string());
-  const auto base = lower(name.filename().string());
+  const auto mime = lower_ascii(mime_in);
+  const auto ext = lower_ascii(name.extension().string());
+  const auto base = lower_ascii(name.filename().string());
   auto is = [&](file_class c) {
     out.cls = c;
     return out;

@@ -17,6 +17,7 @@
 #include "core/hooks/hook_spool.hpp"
 #include "core/hooks/transcript.hpp"
 #include "messages/hook_event.hpp"
+#include "messages/utf8.hpp"
 #include "tests/support/test_support.hpp"
 
 using nlohmann::json;
