@@ -1,7 +1,8 @@
 #pragma once
 // PAIOS_HOME: the one directory the daemon owns (default ~/.paios), created 0700:
 //   config.json   the user's configuration (read, never written)
-//   run/          paiosd.sock (requests), events.sock (event stream), paiosd.lock (holds the daemon's pid)
+//   run/          paiosd.sock (requests), events.sock (event stream), paiosd.lock (holds the daemon's pid),
+//                 containment (the cgroup that holds the agents' calls, when one does)
 //   logs/         paiosd.log, rotated
 //   data/         state.sqlite
 // Shared by paiosd and the `ai` client, so both agree on where the daemon listens. No actor runtime here.
@@ -20,6 +21,7 @@ struct paios_home {
   std::filesystem::path data_dir() const { return root / "data"; }
   std::filesystem::path config_file() const { return root / "config.json"; }
   std::filesystem::path lock_file() const { return run_dir() / "paiosd.lock"; }
+  std::filesystem::path containment_record() const { return run_dir() / "containment"; }
   std::string endpoint() const { return "ipc://" + (run_dir() / "paiosd.sock").string(); }
   std::string events_endpoint() const { return "ipc://" + (run_dir() / "events.sock").string(); }
 };

@@ -23,6 +23,7 @@
 #include "config/config.hpp"
 #include "config/home.hpp"
 #include "core/obs/event_sink.hpp"
+#include "core/process/process_containment.hpp"
 #include "core/routing/classifier.hpp"
 #include "daemon/actor_tree.hpp"
 #include "daemon/logging.hpp"
@@ -36,7 +37,7 @@ constexpr const char* kVersion = "0.1.0";
 // Exit codes (docs/operations.md).
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;   // the actor tree gave up (restart intensity exceeded at the root)
-constexpr int kExitConfig = 2;    // invalid configuration or arguments
+constexpr int kExitConfig = 2;    // invalid configuration or arguments (PAIOS_CGROUP_ROOT included)
 constexpr int kExitHome = 3;      // PAIOS_HOME unusable, or another daemon holds its lock
 
 void print_errors(const std::string& source, const std::vector<std::string>& errors) {
@@ -143,6 +144,18 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+
+  // Every agent call's process tree is contained; what a daemon killed before us left is ended first.
+  // After the signal mask (the reaper thread must not take SIGTERM), before the actor system's threads.
+  paios::containment_config containment{home.root, home.containment_record(), std::nullopt};
+  if (const char* root = std::getenv("PAIOS_CGROUP_ROOT"); root && *root) containment.cgroup_root = root;
+  auto contained = paios::configure_containment(containment);
+  if (!contained.error.empty()) {
+    std::cerr << "paiosd: " << contained.error << "\n";
+    return kExitConfig;
+  }
+  spdlog::info("agent calls are contained by {}; {} process(es) left by an earlier daemon were ended",
+               contained.boundary, contained.swept);
 
   // SQLite's memory statistics take a global lock on every allocation, in both stores' threads; nothing reads them.
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);

@@ -14,6 +14,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/process/child_reaper.hpp"
+#include "core/process/process_containment.hpp"
+
 extern char** environ;
 
 namespace paios {
@@ -49,10 +52,25 @@ std::vector<char*> pointers(std::vector<std::string>& v) {
 
 void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
+// What the child could not do before its program ran, sent back over the report pipe.
+struct spawn_failure {
+  enum step : int { enter_cgroup, change_dir, execute } what;
+  int error;
+};
+
+// In the child: tells the parent which step failed, with errno, and ends.
+[[noreturn]] void fail_spawn(int report, spawn_failure::step what) {
+  spawn_failure f{what, errno};
+  [[maybe_unused]] auto n = write(report, &f, sizeof f);
+  _exit(127);
+}
+
 // After fork, in the child: only async-signal-safe calls until execve.
-[[noreturn]] void exec_child(int in, int out, int err, int report, pid_t parent, const char* cwd, const char* path,
-                             char* const* argv, char* const* envp) {
+[[noreturn]] void exec_child(int in, int out, int err, int report, int cgroup_procs, pid_t parent, const char* cwd,
+                             const char* path, char* const* argv, char* const* envp) {
   setpgid(0, 0);
+  // Into the call's cgroup before anything else runs, so that every descendant is born inside it.
+  if (cgroup_procs >= 0 && write(cgroup_procs, "0", 1) != 1) fail_spawn(report, spawn_failure::enter_cgroup);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(127);  // the daemon died between fork and prctl
   sigset_t none;
@@ -73,15 +91,18 @@ void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOC
     int max_fd = static_cast<int>(sysconf(_SC_OPEN_MAX));
     for (int fd = 4; fd < max_fd && fd < 65536; ++fd) close(fd);
   }
-  if (cwd && *cwd && chdir(cwd) != 0) {
-    int e = errno;
-    [[maybe_unused]] auto n = write(report, &e, sizeof e);
-    _exit(127);
-  }
+  if (cwd && *cwd && chdir(cwd) != 0) fail_spawn(report, spawn_failure::change_dir);
   execve(path, argv, envp);
-  int e = errno;
-  [[maybe_unused]] auto n = write(report, &e, sizeof e);
-  _exit(127);
+  fail_spawn(report, spawn_failure::execute);
+}
+
+std::string describe(const spawn_failure& f, const std::string& path, const std::string& cwd) {
+  switch (f.what) {
+    case spawn_failure::enter_cgroup: return std::string{"cannot enter the call's cgroup: "} + std::strerror(f.error);
+    case spawn_failure::change_dir: return "cannot change to '" + cwd + "': " + std::strerror(f.error);
+    case spawn_failure::execute: break;
+  }
+  return "cannot execute '" + path + "': " + std::strerror(f.error);
 }
 
 void append_tail(std::string& tail, const char* data, std::size_t n, std::size_t limit) {
@@ -168,6 +189,9 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
                        : "cannot execute '" + spec.argv[0] + "': not an executable file";
     return finish(std::move(result));
   }
+  // The call's whole process tree lives inside this boundary, and ends with it (process_containment.hpp).
+  auto boundary = call_boundary::open();
+  spec.env.push_back(boundary.marker());
   auto argv_s = spec.argv;
   auto env_s = child_environment(spec.env);
   auto argv = pointers(argv_s);
@@ -180,9 +204,21 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
   }
   auto started = steady::now();
   pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid == 0)
-    exec_child(in[0], out[1], err[1], report[1], parent, spec.cwd.c_str(), path->c_str(), argv.data(), envp.data());
+  pid_t pid = -1;
+  {
+    child_reaper::spawn_guard guard;  // the reaper of orphans leaves this child to us
+    pid = fork();
+    if (pid == 0)
+      exec_child(in[0], out[1], err[1], report[1], boundary.cgroup_procs_fd(), parent, spec.cwd.c_str(), path->c_str(),
+                 argv.data(), envp.data());
+    if (pid > 0) guard.own(pid);
+  }
+  // Reaps the child (blocking or not), and then ends our claim on its pid.
+  auto reap = [pid](int* status, int options) {
+    const bool done = waitpid(pid, status, options) == pid;
+    if (done) child_reaper::release(pid);
+    return done;
+  };
   close(in[0]);
   close(out[1]);
   close(err[1]);
@@ -198,14 +234,14 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
   // A pidfd becomes readable when the child exits, so the exit wakes the poll like output does (Linux 5.3+;
   // without it the loop polls the exit every few milliseconds).
   int exit_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  int exec_errno = 0;
-  if (read(report[0], &exec_errno, sizeof exec_errno) == static_cast<ssize_t>(sizeof exec_errno)) {
+  spawn_failure failure{};
+  if (read(report[0], &failure, sizeof failure) == static_cast<ssize_t>(sizeof failure)) {
     close(report[0]);
     if (exit_fd >= 0) close(exit_fd);
     for (int fd : {in[1], out[0], err[0]}) close(fd);
-    waitpid(pid, nullptr, 0);
+    reap(nullptr, 0);
     result.what = process_exit::how::spawn_failed;
-    result.error = "cannot execute '" + *path + "': " + std::strerror(exec_errno);
+    result.error = describe(failure, *path, spec.cwd);
     return finish(std::move(result));
   }
   close(report[0]);
@@ -308,11 +344,12 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
       std::uint64_t v;
       [[maybe_unused]] auto n = read(wake_fd_, &v, sizeof v);
     }
-    if (!reaped && waitpid(pid, &status, WNOHANG) == pid) {
+    if (!reaped && reap(&status, WNOHANG)) {
       reaped = true;
-      // The leader is gone; whatever it left running in its group goes too, which also closes the pipes
-      // a grandchild may still hold. What is already in the pipes is still read.
+      // The leader is gone; whatever it left running goes too, in its group or out of it, which also closes
+      // the pipes a descendant may still hold. What is already in the pipes is still read.
       kill(-pid, SIGKILL);
+      boundary.end();
       drain_until = steady::now() + std::chrono::seconds(1);
       if (stdin_fd >= 0) close_stdin();
     }
@@ -323,8 +360,9 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
   close(err[0]);
   if (!reaped) {
     kill(-pid, SIGKILL);
-    waitpid(pid, &status, 0);
+    reap(&status, 0);
   }
+  boundary.end();
   result.run_us = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started).count();
   if (result.stderr_tail.size() > spec.stderr_limit)
     result.stderr_tail.erase(0, result.stderr_tail.size() - spec.stderr_limit);

@@ -2,9 +2,10 @@
 // process_runner: runs ONE agent CLI as a child process, from spawn to reaping, on a thread of its own.
 // The prompt goes to the child's stdin (never its argv, so a prompt of any size works); stdout is delivered
 // as it arrives; the last bytes of stderr are kept. The child runs in its own process group: a timeout or a
-// cancel sends SIGTERM to the group, then SIGKILL after the grace period, and once the child has exited the
-// group is killed again, so that no grandchild is left behind. The child also dies with the daemon
-// (PR_SET_PDEATHSIG), even on kill -9.
+// cancel sends SIGTERM to the group, then SIGKILL after the grace period. The call's whole process tree is
+// held by a call_boundary (process_containment.hpp): once the child has exited, every descendant still
+// alive is killed, also one that left the group (setsid). The child also dies with the daemon
+// (PR_SET_PDEATHSIG), even on kill -9; its descendants are then ended by the daemon's next start.
 // With keep_stdin_open (a long-lived server speaking over its stdio, as an MCP server does) stdin stays open
 // after stdin_data, and write() sends more; stderr may be handed over as it arrives (on_stderr).
 //

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <thread>
 
+#include "core/process/child_reaper.hpp"
+
 extern char** environ;
 
 namespace paios::sched {
@@ -37,7 +39,12 @@ command_result run_command(const std::vector<std::string>& argv, std::chrono::mi
   posix_spawnattr_setsigdefault(&attr, &all);
   for (int fd = 0; fd < 3; ++fd) posix_spawn_file_actions_addopen(&files, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
   pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &files, &attr, args.data(), environ);
+  int rc = 0;
+  {
+    child_reaper::spawn_guard guard;  // the reaper of orphans leaves this child to us
+    rc = posix_spawnp(&pid, args[0], &files, &attr, args.data(), environ);
+    if (rc == 0) guard.own(pid);
+  }
   posix_spawn_file_actions_destroy(&files);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
@@ -52,6 +59,7 @@ command_result run_command(const std::vector<std::string>& argv, std::chrono::mi
     if (done == pid) break;
     if (done < 0 && errno != EINTR) {
       r.error = std::strerror(errno);
+      child_reaper::release(pid);
       return r;
     }
     if (std::chrono::steady_clock::now() >= deadline) {
@@ -63,6 +71,7 @@ command_result run_command(const std::vector<std::string>& argv, std::chrono::mi
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  child_reaper::release(pid);
   ::killpg(pid, SIGKILL);  // whatever the leader left behind in its group
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;

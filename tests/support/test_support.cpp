@@ -6,10 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <sstream>
 #include <stdexcept>
@@ -339,24 +341,41 @@ std::vector<pid_t> children_of(pid_t parent) {
   return out;
 }
 
-std::vector<pid_t> processes_with_env(const std::string& wanted) {
+namespace {
+
+// Processes whose /proc/<pid>/<file> passes `matches`. A zombie's environ and cmdline read empty, so a test
+// that looks for a non-empty pattern finds live processes only.
+std::vector<pid_t> processes_whose(const char* file, const std::function<bool(const std::string&)>& matches) {
   std::vector<pid_t> out;
   for (auto& entry : std::filesystem::directory_iterator("/proc")) {
     auto name = entry.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream env(entry.path() / "environ", std::ios::binary);
-    std::string data((std::istreambuf_iterator<char>(env)), std::istreambuf_iterator<char>());
-    std::size_t pos = 0;
-    bool found = false;
-    while (pos < data.size() && !found) {
-      auto end = data.find('\0', pos);
-      if (end == std::string::npos) end = data.size();
-      found = data.compare(pos, end - pos, wanted) == 0;
-      pos = end + 1;
-    }
-    if (found) out.push_back(std::stoi(name));  // a zombie's environ reads empty, so it never matches
+    std::ifstream in(entry.path() / file, std::ios::binary);
+    if (matches(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>())))
+      out.push_back(std::stoi(name));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<pid_t> processes_with_env(const std::string& wanted) {
+  return processes_whose("environ", [&](const std::string& data) {
+    for (std::size_t pos = 0; pos < data.size();) {
+      auto end = data.find('\0', pos);
+      if (end == std::string::npos) end = data.size();
+      if (data.compare(pos, end - pos, wanted) == 0) return true;
+      pos = end + 1;
+    }
+    return false;
+  });
+}
+
+std::vector<pid_t> processes_with_cmdline(const std::string& fragment) {
+  return processes_whose("cmdline", [&](std::string cmdline) {
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    return cmdline.find(fragment) != std::string::npos;
+  });
 }
 
 std::string first_line_of(const std::filesystem::path& file, std::chrono::milliseconds within) {

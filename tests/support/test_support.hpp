@@ -124,6 +124,8 @@ class daemon_process {
 std::vector<pid_t> children_of(pid_t parent);
 // Live (not zombie) processes whose environment holds exactly `entry` ("KEY=value").
 std::vector<pid_t> processes_with_env(const std::string& entry);
+// Live (not zombie) processes whose command line (its arguments joined by spaces) contains `fragment`.
+std::vector<pid_t> processes_with_cmdline(const std::string& fragment);
 
 // A request of the wire protocol (docs/protocol.md): `fields` with v 1, the op and an id.
 inline nlohmann::json bus_request(const char* op, nlohmann::json fields = nlohmann::json::object(), const char* id = "k") {

@@ -203,6 +203,19 @@ TEST(ProcessRunner, GrandchildrenAreNotLeftBehind) {
   EXPECT_TRUE(leftovers().empty());
 }
 
+TEST(ProcessRunner, ADescendantThatLeftTheGroupEndsWithTheCall) {
+  process_spec s;
+  // The child ends once its own child is in a session of its own (field 6 of /proc/<pid>/stat: the session).
+  s.argv = {"/bin/sh", "-c",
+            "setsid sleep 30 & p=$!; until [ \"$(cut -d' ' -f6 /proc/$p/stat)\" = \"$p\" ]; do sleep 0.01; done; "
+            "echo started"};
+  s.env = {{"PAIOS_TEST_TAG", tag()}};
+  auto o = run(s);
+  EXPECT_EQ(o.out, "started\n");
+  EXPECT_LT(o.took, 3000ms) << "the runner must not wait for a descendant holding stdout";
+  EXPECT_TRUE(leftovers().empty()) << "the setsid grandchild outlived the call";
+}
+
 TEST(ProcessRunner, AStderrFloodIsBounded) {
   auto s = fake("text", "flood-stderr", "answer");
   s.env.emplace_back("FAKE_STDERR_BYTES", std::to_string(20 << 20));
