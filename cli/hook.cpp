@@ -119,12 +119,18 @@ bool valid_traceparent(const std::string& tp) {
   return true;
 }
 
-void spool(const hook_options& opt, const std::string& uid, const std::string& event, const json& payload,
-           const std::string& reason) {
+// Keeps the event for the daemon's replay. Returns the hook's exit code: 0 once spooled; 1 when the spool
+// could not take it either (a full disk, an unwritable PAIOS_HOME): the event is lost, and that is said on
+// stderr, which Claude Code shows without blocking the session (only exit 2 blocks).
+int spool(const hook_options& opt, const std::string& uid, const std::string& event, const json& payload,
+          const std::string& reason) {
   json line{{"uid", uid}, {"event", event}, {"payload", payload}, {"spooled_ms", now_ms()}, {"reason", reason}};
   hook_spool sp{opt.home + "/spool"};
-  if (auto err = sp.append(json_dump(line)); !err.empty())
-    log_line(opt.home, "the " + event + " event could not be spooled either (" + reason + "): " + err);
+  auto err = sp.append(json_dump(line));
+  if (err.empty()) return 0;
+  log_line(opt.home, "the " + event + " event is lost: paiosd did not take it (" + reason +
+                         ") and the spool could not keep it either: " + err);
+  return 1;
 }
 
 }  // namespace
@@ -165,31 +171,22 @@ int run_hook(const hook_options& opt) {
   }
 
   const auto deadline = started + std::chrono::milliseconds{deadline_of(opt)};
+  unreachable down;
+  auto client = wire_client::connect(opt.endpoint, down);
+  if (!client) return spool(opt, uid, *event, payload, "daemon down: " + down.detail);
   std::string error;
-  auto client = wire_client::connect(opt.endpoint, error);
-  if (!client) {
-    spool(opt, uid, *event, payload, "daemon down: " + error);
-    return 0;
-  }
-  if (zmq_send(client->socket(), frame.data(), frame.size(), 0) < 0) {
-    spool(opt, uid, *event, payload, std::string{"cannot send: "} + zmq_strerror(zmq_errno()));
-    return 0;
-  }
+  if (zmq_send(client->socket(), frame.data(), frame.size(), 0) < 0)
+    return spool(opt, uid, *event, payload, std::string{"cannot send: "} + zmq_strerror(zmq_errno()));
   auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now()).count();
   auto reply = client->receive(static_cast<int>(std::max<std::int64_t>(wait, 1)), error);
-  if (!reply) {
-    spool(opt, uid, *event, payload, error.empty() ? "no answer within the deadline" : error);
-    return 0;
-  }
+  if (!reply) return spool(opt, uid, *event, payload, error.empty() ? "no answer within the deadline" : error);
   if (reply->value("type", "") == "error") {
     auto code = reply->value("code", "");
     auto message = reply->value("message", "");
     // What the daemon could not store is kept for its replay; what it refused as malformed would be refused again.
-    if (code == "store_failed" || code == "internal" || code == "shutting_down" || code == "overloaded") {
-      spool(opt, uid, *event, payload, code + ": " + message);
-    } else {
-      log_line(opt.home, "paiosd refused the " + *event + " event: " + code + ": " + message);
-    }
+    if (code == "store_failed" || code == "internal" || code == "shutting_down" || code == "overloaded")
+      return spool(opt, uid, *event, payload, code + ": " + message);
+    log_line(opt.home, "paiosd refused the " + *event + " event: " + code + ": " + message);
     return 0;
   }
   auto it = reply->find("output");

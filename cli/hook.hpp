@@ -3,10 +3,12 @@
 // it to paiosd as `hook.event` (docs/protocol.md) and prints what the daemon says Claude Code is to get (the
 // SessionStart context, the Stop gate's decision), if anything.
 //
-// Promises, because Claude Code waits for every hook: it never makes the session fail (always exit 0), it waits
-// for the daemon at most the deadline (hooks.deadline_ms, 150 ms), and it never loses the event: with the daemon
-// down, slow, or unable to store it, the event is appended to PAIOS_HOME/spool/hooks.jsonl (locked, fsync'd;
-// core/hooks/hook_spool.hpp) for the daemon to replay, and nothing is printed. Input that is not a JSON object
+// Promises, because Claude Code waits for every hook: it never makes the session fail (never exit 2, the code
+// that blocks), it waits for the daemon at most the deadline (hooks.deadline_ms, 150 ms), and it never loses an
+// event silently: with the daemon down, slow, or unable to store it, the event is appended to
+// PAIOS_HOME/spool/hooks.jsonl (locked, fsync'd; core/hooks/hook_spool.hpp) for the daemon to replay, and
+// nothing is printed; if the spool cannot take it either (a full disk), it exits 1 and says so on stderr
+// (Claude Code shows it and goes on). Input that is not a JSON object
 // is logged (stderr, and PAIOS_HOME/logs/hooks.log when the folder exists) and dropped.
 #include <cstdint>
 #include <optional>
@@ -22,7 +24,7 @@ struct hook_options {
                                            // PAIOS_HOME/config.json, else 150
 };
 
-// Always 0 (the exit code for Claude Code).
+// The exit code for Claude Code: 0, or 1 when the event was neither delivered nor spooled.
 int run_hook(const hook_options& opt);
 
 }  // namespace paios

@@ -102,9 +102,9 @@ std::string endpoint_of(const paios::paios_home& home) {
 
 std::unique_ptr<paios::wire_client> connect_or_explain(const options& opt) {
   auto home = paios::resolve_home(opt.home);
-  std::string error;
-  auto c = paios::wire_client::connect(endpoint_of(home), error);
-  if (!c) std::cerr << "ai: " << paios::not_running_message(home.root.string(), error);
+  paios::unreachable why;
+  auto c = paios::wire_client::connect(endpoint_of(home), why);
+  if (!c) std::cerr << "ai: " << paios::unreachable_message(home.root.string(), why);
   return c;
 }
 

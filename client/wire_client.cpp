@@ -13,9 +13,10 @@
 namespace paios {
 namespace {
 
-// True when something accepts connections on the ipc socket file. A stale file left by a killed daemon
-// refuses the connection, a missing one does not exist: both mean "not running".
-bool ipc_listening(const std::string& path, std::string& error) {
+// Whether something accepts connections on the ipc socket file. A stale file left by a killed daemon refuses
+// the connection, a missing one does not exist: both mean "not running". A socket (or a folder on its path)
+// this user may not use is a different answer: paiosd may well be running, as someone else.
+bool ipc_listening(const std::string& path, unreachable& why) {
   sockaddr_un addr{};
   if (path.size() >= sizeof addr.sun_path) return true;  // let libzmq report it
   addr.sun_family = AF_UNIX;
@@ -23,29 +24,36 @@ bool ipc_listening(const std::string& path, std::string& error) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return true;
   bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  if (!ok) error = errno == ENOENT ? "no socket at " + path : std::string{std::strerror(errno)} + " at " + path;
+  if (!ok) {
+    why.denied = errno == EACCES || errno == EPERM;
+    why.detail = errno == ENOENT ? "no socket at " + path : std::string{std::strerror(errno)} + " at " + path;
+  }
   ::close(fd);
   return ok;
 }
 
 }  // namespace
 
-std::unique_ptr<wire_client> wire_client::connect(const std::string& endpoint, std::string& error) {
-  if (endpoint.rfind("ipc://", 0) == 0 && !ipc_listening(endpoint.substr(6), error)) return nullptr;
+std::unique_ptr<wire_client> wire_client::connect(const std::string& endpoint, unreachable& why) {
+  if (endpoint.rfind("ipc://", 0) == 0 && !ipc_listening(endpoint.substr(6), why)) return nullptr;
   std::unique_ptr<wire_client> c{new wire_client};
   c->ctx_ = zmq_ctx_new();
   c->socket_ = zmq_socket(c->ctx_, ZMQ_DEALER);
   int zero = 0;
   zmq_setsockopt(c->socket_, ZMQ_LINGER, &zero, sizeof zero);
   if (zmq_connect(c->socket_, endpoint.c_str()) != 0) {
-    error = "cannot connect to " + endpoint + ": " + zmq_strerror(zmq_errno());
+    why.detail = "cannot connect to " + endpoint + ": " + zmq_strerror(zmq_errno());
     return nullptr;
   }
   return c;
 }
 
-std::string not_running_message(const std::string& home, const std::string& error) {
-  return "paiosd is not running on " + home + " (" + error + ").\n" + "Start it with:  paiosd --home " + home +
+std::string unreachable_message(const std::string& home, const unreachable& why) {
+  if (why.denied)
+    return "paiosd on " + home + " cannot be reached by this user (" + why.detail + ").\n" +
+           "It runs as another user, or the permissions of " + home + " changed: use that user, or --home a " +
+           "PAIOS_HOME of your own.\n";
+  return "paiosd is not running on " + home + " (" + why.detail + ").\n" + "Start it with:  paiosd --home " + home +
          " &\n" + "     or, as a service:  systemctl --user start paiosd\n";
 }
 

@@ -10,11 +10,17 @@
 
 namespace paios {
 
+// Why connect() could not reach paiosd.
+struct unreachable {
+  bool denied = false;  // something may listen, but this user may not reach its socket (permissions)
+  std::string detail;   // what was found: "no socket at ...", "Connection refused at ...", ...
+};
+
 class wire_client {
  public:
-  // Connects; for an ipc endpoint first checks that a daemon is listening, so that "not running" is
-  // reported at once instead of after a timeout. nullptr and `error` set on failure.
-  static std::unique_ptr<wire_client> connect(const std::string& endpoint, std::string& error);
+  // Connects; for an ipc endpoint first checks that a daemon is listening, so that "not running" (or "not
+  // allowed") is reported at once instead of after a timeout. nullptr and `why` set on failure.
+  static std::unique_ptr<wire_client> connect(const std::string& endpoint, unreachable& why);
   ~wire_client();
   // The client owns its context and socket: a copy would close them twice, so it is moved or not at all (a
   // moved-from client owns nothing).
@@ -36,8 +42,8 @@ class wire_client {
   void* socket_ = nullptr;
 };
 
-// What `ai` says when paiosd is not running on `home` (`error`: what connect() found), ending with the commands
-// that start it. Several lines, each ending in a newline.
-std::string not_running_message(const std::string& home, const std::string& error);
+// What `ai` says when it cannot reach paiosd on `home`: that it is not running, with the commands that start it;
+// or that this user may not reach its socket, and whose it is. Several lines, each ending in a newline.
+std::string unreachable_message(const std::string& home, const unreachable& why);
 
 }  // namespace paios

@@ -36,6 +36,7 @@ daemon_config read_config(const json& doc) {
   c.tasks.retry.base_delay_ms = t.at("retry").at("base_delay_ms").get<std::int64_t>();
   c.tasks.retry.max_delay_ms = t.at("retry").at("max_delay_ms").get<std::int64_t>();
   c.state.synchronous_full = doc.at("state").at("synchronous") == "full";
+  c.state.journal_bytes = doc.at("state").at("journal_mb").get<std::size_t>() * 1024 * 1024;
   c.supervision.max_restarts = doc.at("supervision").at("max_restarts").get<int>();
   c.supervision.within_ms = doc.at("supervision").at("within_ms").get<std::int64_t>();
   c.obs = read_obs_config(doc.at("obs"));

@@ -54,6 +54,7 @@ struct daemon_config {
   } tasks;
   struct {
     bool synchronous_full = false;
+    std::size_t journal_bytes = 0;  // the task journal's reserved size (state.journal_mb)
   } state;
   struct {
     int max_restarts = 0;

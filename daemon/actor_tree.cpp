@@ -42,7 +42,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   std::chrono::milliseconds within{cfg.supervision.within_ms};
 
   state_store_options store{ctx.home.data_dir() / "state.sqlite", cfg.state.synchronous_full,
-                            cfg.tasks.redispatch_running};
+                            cfg.tasks.redispatch_running, cfg.state.journal_bytes};
   obs_store_options obs{ctx.home.data_dir() / "observability.sqlite", cfg.obs.synchronous_full, cfg.obs.flush_ms,
                         cfg.obs.retention_days, cfg.obs.max_mb, ctx.events};
 

@@ -18,6 +18,7 @@ using submit_atom = caf::atom_constant<caf::atom("submit")>;      // dispatcher:
 using run_atom = caf::atom_constant<caf::atom("run")>;            // brain: run a task
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;      // dispatcher, brain: cancel a task
 using started_atom = caf::atom_constant<caf::atom("started")>;    // brain -> dispatcher: the call began
+using running_atom = caf::atom_constant<caf::atom("running")>;    // brain -> dispatcher: store it running, then answer
 using chunk_atom = caf::atom_constant<caf::atom("chunk")>;        // brain -> dispatcher: streamed text
 using outcome_atom = caf::atom_constant<caf::atom("outcome")>;    // brain -> dispatcher: the end of a call
 using update_atom = caf::atom_constant<caf::atom("update")>;      // dispatcher -> submitter

@@ -284,7 +284,6 @@ void start_mcp(brain_actor* self, task_spec spec) {
   auto args = nlohmann::json::parse(st.cfg.arguments, nullptr, false);
   if (!args.is_object()) args = nlohmann::json::object();
   args[st.cfg.prompt_argument] = spec.prompt;
-  tell_started(self, id);
   st.running.emplace(id, running_call{std::move(spec), now_ms(), nullptr, new_span_id(), now_us(), {}});
   caf::actor me = caf::actor_cast<caf::actor>(self);
   auto fail = [self, me, id](errc e, const std::string& why) {
@@ -324,11 +323,39 @@ void start_mcp(brain_actor* self, task_spec spec) {
           });
 }
 
+// An agent that acts on the world (a process, an MCP tool) starts only once its task is stored as running: a
+// task that was still queued when the daemon died runs at the next start, one that had started never runs
+// again (it is interrupted). Meanwhile the call holds its slot, and a cancel ends it before it starts.
+void start_once_running(brain_actor* self, task_spec spec, void (*start_agent)(brain_actor*, task_spec)) {
+  auto& st = self->state;
+  auto id = spec.id;
+  st.running.emplace(id, running_call{std::move(spec), now_ms(), nullptr, 0, now_us(), {}});
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  auto not_stored = [self, me, id](const std::string& why) {
+    caf::anon_send(me, outcome_atom::value,
+                   make_outcome(self->state, id, task_state::failed, errc::store_failed,
+                                self->state.cfg.name + ": the task's start could not be stored, so its agent did not run: " + why));
+  };
+  auto d = registered(self, dispatch_name::value);
+  if (!d) return not_stored("the dispatcher is not running");
+  self->request(d, caf::infinite, running_atom::value, id)
+      .then(
+          [self, id, start_agent, not_stored](const std::string& err) {
+            auto it = self->state.running.find(id);
+            if (it == self->state.running.end()) return;  // cancelled meanwhile
+            if (!err.empty()) return not_stored(err);
+            auto spec = std::move(it->second.spec);
+            self->state.running.erase(it);
+            start_agent(self, std::move(spec));
+          },
+          [not_stored](caf::error& e) { not_stored("the dispatcher did not answer: " + caf::to_string(e)); });
+}
+
 void start(brain_actor* self, task_spec spec) {
   auto& st = self->state;
   ++st.calls;
   if (st.cfg.kind == "kb") return start_kb(self, std::move(spec));
-  if (st.cfg.kind == "mcp") return start_mcp(self, std::move(spec));
+  if (st.cfg.kind == "mcp") return start_once_running(self, std::move(spec), start_mcp);
   if (st.cfg.kind == "echo") {
     if (st.cfg.delay_ms <= 0) {
       const auto started_us = now_us();
@@ -346,8 +373,7 @@ void start(brain_actor* self, task_spec spec) {
     self->delayed_send(self, std::chrono::milliseconds{st.cfg.delay_ms}, tick_atom::value, id);
     return;
   }
-  tell_started(self, spec.id);
-  start_process(self, std::move(spec));
+  start_once_running(self, std::move(spec), start_process);
 }
 
 // The queue depth and running calls, as gauges: after every change.

@@ -11,9 +11,11 @@
 
 #include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "core/fault/crash_point.hpp"
 #include "core/obs/event_sink.hpp"
 #include "core/obs/metrics.hpp"
 #include "core/routing/brain_health.hpp"
+#include "core/routing/chain_walk.hpp"
 #include "core/routing/circuit_breaker.hpp"
 #include "core/routing/classifier.hpp"
 #include "messages/caf_types.hpp"
@@ -34,6 +36,12 @@ constexpr auto kLookupTimeout = std::chrono::seconds(5);
 // then, so that `ai routes` shows it and a crash keeps it. Most tasks of a busy daemon end sooner, and write
 // once instead of twice (docs/benchmarks.md).
 constexpr auto kDecisionAfter = std::chrono::milliseconds(500);
+// An outcome the store could not take (state.sqlite and its task journal both refused it) is held here and
+// written again after a backoff (doubling up to kHeldOutcomeMaxMs), until it is stored; its submitter waits
+// for it this long, then is told store_failed with the task's id (never a result that is not stored).
+constexpr std::int64_t kHeldOutcomeFirstMs = 100;
+constexpr std::int64_t kHeldOutcomeMaxMs = 5000;
+constexpr std::int64_t kHeldOutcomeWaitMs = 5000;
 
 struct in_flight {
   task_record record;
@@ -41,23 +49,20 @@ struct in_flight {
   std::string route;
   std::string request_id;
   bool stream = true;
-  std::vector<std::string> chain;  // brains to try, in order
-  std::string route_reason;        // why the first brain of the chain
+  std::optional<chain_walk> walk;  // the brains to try and how each went; empty until the task is planned
   std::string category;            // the router's category, "" when it did not classify the task
   std::string decision_head;       // the decision log entry's JSON object, but for brain, tried and outcome
-  std::string tried;               // each call or skip, comma-separated: {brain, outcome, message?, duration_ms?}
-  std::size_t next = 0;            // index of the brain to try next
-  std::string failures;            // why earlier brains of the chain could not run it
-  bool only_unavailable = true;    // every brain so far was skipped or could not start it
   std::uint32_t seq = 0;
   bool streamed = false;           // output has reached the client: never re-run, here or elsewhere
   bool finishing = false;          // its outcome is decided and being stored: later news from a brain is moot
   bool backing_off = false;        // waiting to retry: no brain has it
-  int retries = 0;                 // on the current brain
   std::optional<std::uint64_t> ticket;  // the current call's place in its brain's breaker
   std::int64_t call_started_ms = 0;
   std::int64_t accepted_us = 0;    // where the task's span begins
   bool decision_stored = false;    // its decision log entry is written (see kDecisionAfter)
+  std::optional<task_update> held_outcome;  // decided, not yet stored (kHeldOutcomeFirstMs)
+  std::int64_t held_since_ms = 0;
+  std::int64_t held_delay_ms = kHeldOutcomeFirstMs;
 };
 
 struct dispatcher_state {
@@ -136,12 +141,8 @@ void store_breaker(dispatcher_actor* self, breaker_record r, const task_spec* ca
   store_quietly(self, std::move(r), "a breaker transition");
 }
 
-std::string tried_json(const in_flight& t) { return "[" + t.tried + "]"; }
-
-void add_tried(in_flight& t, json_object call) {
-  if (!t.tried.empty()) t.tried += ',';
-  t.tried += call.done();
-}
+// Every call and skip so far ("[]" for a task refused before its chain was planned).
+std::string tried_json(const in_flight& t) { return t.walk ? t.walk->tried_json() : std::string{"[]"}; }
 
 void store_decision(dispatcher_actor* self, const in_flight& t) {
   route_record r;
@@ -195,6 +196,9 @@ void check_drained(dispatcher_actor* self) {
   st.drain_waiters.clear();
 }
 
+void store_outcome(dispatcher_actor* self, const std::string& id);
+void hold_outcome(dispatcher_actor* self, in_flight& t, const std::string& err);
+
 // The end of a task: stored first, then told to its submitter.
 void finish(dispatcher_actor* self, const std::string& id, task_update outcome) {
   auto& st = self->state;
@@ -214,17 +218,54 @@ void finish(dispatcher_actor* self, const std::string& id, task_update outcome) 
   if (!outcome.brain.empty()) r.brain = outcome.brain;
   if (outcome.duration_ms == 0 && r.started_ms) outcome.duration_ms = r.finished_ms - r.started_ms;
   store_decision(self, t);
-  persist(self, r, false, [self, id, outcome = std::move(outcome)](std::string err) mutable {
+  t.held_outcome = std::move(outcome);
+  crash_point("ended");
+  store_outcome(self, id);
+}
+
+// Writes a decided outcome; once it is stored the submitter is told and the task leaves the table. A write
+// that fails keeps the outcome held and tries again (persist_atom to itself).
+void store_outcome(dispatcher_actor* self, const std::string& id) {
+  auto it = self->state.tasks.find(id);
+  if (it == self->state.tasks.end() || !it->second.held_outcome) return;
+  persist(self, it->second.record, false, [self, id](std::string err) {
     auto& st = self->state;
     auto it = st.tasks.find(id);
     if (it == st.tasks.end()) return;
-    if (!err.empty()) spdlog::error("dispatcher: task {}: storing its outcome failed: {}", id, err);
-    end_task_span(it->second, outcome);
-    notify(self, it->second, std::move(outcome));
+    auto& t = it->second;
+    if (!err.empty()) return hold_outcome(self, t, err);
+    crash_point("stored");
+    if (t.held_since_ms) spdlog::info("dispatcher: task {}: its held outcome is stored", id);
+    auto outcome = std::move(*t.held_outcome);
+    end_task_span(t, outcome);
+    notify(self, t, std::move(outcome));
     st.tasks.erase(it);
     metrics::set("paios_tasks_in_flight", {}, static_cast<double>(st.tasks.size()));
     check_drained(self);
   });
+}
+
+void hold_outcome(dispatcher_actor* self, in_flight& t, const std::string& err) {
+  const auto& id = t.record.spec.id;
+  const auto now = now_ms();
+  if (!t.held_since_ms) {
+    t.held_since_ms = now;
+    spdlog::error("dispatcher: task {}: storing its outcome ({}) failed, holding it and trying again: {}", id,
+                  to_string(t.record.state), err);
+  }
+  if (t.listener && now - t.held_since_ms >= kHeldOutcomeWaitMs) {
+    // The submitter is told the truth: the task ended, its outcome is not stored yet.
+    task_update u;
+    u.what = task_update::kind::error;
+    u.state = t.record.state;
+    u.error = errc::store_failed;
+    u.message = "task " + id + " ended (" + std::string{to_string(t.record.state)} +
+                ") but its outcome could not be stored: " + err + "; paiosd holds it and keeps trying (ai task " + id + ")";
+    notify(self, t, std::move(u));
+    t.listener = nullptr;
+  }
+  self->delayed_send(self, std::chrono::milliseconds{t.held_delay_ms}, persist_atom::value, id);
+  t.held_delay_ms = std::min(t.held_delay_ms * 2, kHeldOutcomeMaxMs);
 }
 
 void fail(dispatcher_actor* self, const std::string& id, errc code, std::string message) {
@@ -240,11 +281,6 @@ void fail(dispatcher_actor* self, const std::string& id, errc code, std::string 
 void send_to_brain(dispatcher_actor* self, const std::string& id, const std::string& brain_name,
                    const caf::actor& brain);
 void try_next(dispatcher_actor* self, const std::string& id);
-
-void note_failure(in_flight& t, const std::string& brain, const std::string& why, bool unavailable) {
-  t.failures += (t.failures.empty() ? "" : "; ") + brain + ": " + why;
-  t.only_unavailable = t.only_unavailable && unavailable;
-}
 
 // Sends the task to `name` (already admitted by its breaker), looking the brain up when it is not cached.
 void call_brain(dispatcher_actor* self, const std::string& id, const std::string& name) {
@@ -272,25 +308,20 @@ void call_brain(dispatcher_actor* self, const std::string& id, const std::string
             auto& t = it->second;
             if (t.ticket) st.health->release(name, *t.ticket);
             t.ticket.reset();
-            auto why = "not running (" + caf::to_string(e) + ")";
-            add_tried(t, json_object{}.str("brain", name).str("outcome", "unavailable").str("message", why));
-            note_failure(t, name, why, true);
+            t.walk->unreachable(name, "not running (" + caf::to_string(e) + ")");
             try_next(self, id);
           });
 }
 
-// Asks the brain's breaker; a refusal is noted and the chain goes on.
-bool admitted(dispatcher_actor* self, in_flight& t, const std::string& name) {
-  auto& st = self->state;
-  auto a = st.health->admit(name, now_ms());
-  if (a.changed) store_breaker(self, std::move(*a.changed), &t.record.spec);
-  if (a.ticket) {
+// The walk's admit(): asks the brain's breaker, keeps the call's ticket; "" to admit, else why not.
+auto breaker_admits(dispatcher_actor* self, in_flight& t) {
+  return [self, &t](const std::string& name) {
+    auto a = self->state.health->admit(name, now_ms());
+    if (a.changed) store_breaker(self, std::move(*a.changed), &t.record.spec);
+    if (!a.ticket) return a.refusal;
     t.ticket = a.ticket;
-    return true;
-  }
-  add_tried(t, json_object{}.str("brain", name).str("outcome", "skipped").str("message", a.refusal));
-  note_failure(t, name, a.refusal, true);
-  return false;
+    return std::string{};
+  };
 }
 
 // Sends the task to the next brain of its chain whose breaker lets it through, or fails it naming every brain
@@ -300,20 +331,9 @@ void try_next(dispatcher_actor* self, const std::string& id) {
   auto it = st.tasks.find(id);
   if (it == st.tasks.end() || it->second.finishing) return;
   auto& t = it->second;
-  t.retries = 0;
-  while (t.next < t.chain.size()) {
-    auto name = t.chain[t.next++];
-    if (!admitted(self, t, name)) continue;
-    call_brain(self, id, name);
-    return;
-  }
-  task_update u;
-  u.what = task_update::kind::error;
-  u.error = t.only_unavailable ? errc::brain_unavailable : t.record.error;
-  if (u.error == errc::none) u.error = errc::brain_failed;
-  u.state = task_state::failed;
-  u.message = "no brain could run the task: " + t.failures;
-  finish(self, id, std::move(u));
+  if (auto brain = t.walk->next(breaker_admits(self, t))) return call_brain(self, id, *brain);
+  auto end = t.walk->exhausted();
+  fail(self, id, end.error, std::move(end.message));
 }
 
 void send_to_brain(dispatcher_actor* self, const std::string& id, const std::string& brain_name,
@@ -322,18 +342,13 @@ void send_to_brain(dispatcher_actor* self, const std::string& id, const std::str
   if (it == self->state.tasks.end() || it->second.finishing) return;
   auto& t = it->second;
   auto& r = t.record;
-  std::string reason = t.retries > 0             ? "retry " + std::to_string(t.retries) + " after: " + t.failures
-                       : t.next > 1              ? "failover: " + t.failures
-                       : !t.route_reason.empty() ? t.route_reason
-                       : !r.spec.brain.empty()   ? "requested by the client"
-                                                 : "the default brain";
   r.brain = brain_name;
   ++r.attempts;
   t.call_started_ms = now_ms();
   task_update routed;
   routed.what = task_update::kind::routed;
   routed.brain = brain_name;
-  routed.text = std::move(reason);
+  routed.text = t.walk->reason();
   notify(self, t, std::move(routed));
   // The agent reads attached files itself: it is told where they are.
   auto spec = r.spec;
@@ -342,26 +357,6 @@ void send_to_brain(dispatcher_actor* self, const std::string& id, const std::str
     for (const auto& a : spec.attachments) spec.prompt += "\n- " + a.name + (a.mime.empty() ? "" : " (" + a.mime + ")");
   }
   self->send(brain, run_atom::value, std::move(spec));
-}
-
-// What an outcome says about the brain's health: counted as a failure, a success, or nothing at all (the
-// task was cancelled, the daemon stopped, the brain's queue was full).
-enum class verdict { success, failure, neutral };
-verdict judge(const task_update& u) {
-  if (u.what == task_update::kind::result) return verdict::success;
-  switch (u.error) {
-    case errc::brain_failed:
-    case errc::timeout:
-    case errc::brain_unavailable: return verdict::failure;
-    default: return verdict::neutral;
-  }
-}
-
-// Transient: the same brain may well succeed if asked again shortly.
-bool transient(errc e) { return e == errc::brain_failed || e == errc::overloaded; }
-// Another brain may run it: this one failed without the client seeing any of its answer.
-bool may_fail_over(errc e) {
-  return e == errc::brain_unavailable || e == errc::overloaded || e == errc::brain_failed || e == errc::timeout;
 }
 
 void on_outcome(dispatcher_actor* self, task_update& u) {
@@ -390,61 +385,42 @@ void on_outcome(dispatcher_actor* self, task_update& u) {
   const auto brain = t.record.brain;
   const auto now = now_ms();
   const auto took = now - t.call_started_ms;
+  const bool is_result = u.what == task_update::kind::result;
   if (t.ticket) {
-    auto v = judge(u);
+    auto v = judge_call(is_result, u.error);
     std::optional<breaker_record> moved;
-    if (v == verdict::neutral) st.health->release(brain, *t.ticket);
-    else moved = st.health->record(brain, *t.ticket, v == verdict::failure, took, now, u.message);
+    if (v == call_verdict::neutral) st.health->release(brain, *t.ticket);
+    else moved = st.health->record(brain, *t.ticket, v == call_verdict::failure, took, now, u.message);
     t.ticket.reset();
     if (moved) store_breaker(self, std::move(*moved), &t.record.spec);
   }
-  json_object call;
-  call.str("brain", brain).num("duration_ms", took);
-  call.str("outcome", u.what == task_update::kind::result ? std::string_view{"succeeded"} : to_string(u.error));
-  if (!u.message.empty()) call.str("message", u.message);
-  add_tried(t, std::move(call));
-  if (u.what != task_update::kind::error || u.error == errc::cancelled || u.error == errc::interrupted) {
-    auto id = u.task_id;
-    finish(self, id, std::move(u));
-    return;
-  }
-  t.record.error = u.error;
-  if (t.streamed) {
-    // The client has seen part of this brain's answer: running the task again (here or on another brain)
-    // would show it a second, different answer. It ends here, and says so.
-    if (may_fail_over(u.error) && (t.next < t.chain.size() || t.retries < st.opts.retry.max_retries))
-      u.message += " (not run again: " + brain + "'s answer had already begun streaming to the client)";
-    auto id = u.task_id;
-    finish(self, id, std::move(u));
-    return;
-  }
-  if (transient(u.error) && t.retries < st.opts.retry.max_retries) {
-    ++t.retries;
-    const auto& p = st.opts.retry;
-    auto delay = retry_delay_ms(t.retries, p.base_delay_ms, p.max_delay_ms,
-                                std::uniform_real_distribution<double>{0.0, 1.0}(st.rng));
-    note_failure(t, brain, u.message, u.error == errc::overloaded);
-    t.backing_off = true;
-    spdlog::info("dispatcher: task {}: {} failed ({}); retry {} of {} in {} ms", u.task_id, brain, u.message,
-                 t.retries, p.max_retries, delay);
-    task_event(t, "retry", to_string(u.error),
-               {{"brain", brain}, {"retry", t.retries}, {"delay_ms", delay}, {"message", u.message}});
-    self->delayed_send(self, std::chrono::milliseconds{delay}, retry_atom::value, u.task_id);
-    return;
-  }
-  if (may_fail_over(u.error) && t.next < t.chain.size()) {
-    note_failure(t, brain, u.message, u.error == errc::brain_unavailable || u.error == errc::overloaded);
-    task_event(t, "failover", to_string(u.error), {{"from", brain}, {"message", u.message}});
-    try_next(self, u.task_id);
-    return;
-  }
-  if (t.chain.size() > 1 || !t.failures.empty()) {
-    note_failure(t, brain, u.message, u.error == errc::brain_unavailable);
-    if (t.only_unavailable) u.error = errc::brain_unavailable;
-    u.message = "no brain could run the task: " + t.failures;
-  }
+  t.walk->record_call(brain, is_result ? std::string_view{"succeeded"} : to_string(u.error), u.message, took);
   auto id = u.task_id;
-  finish(self, id, std::move(u));
+  if (u.what != task_update::kind::error || u.error == errc::cancelled || u.error == errc::interrupted)
+    return finish(self, id, std::move(u));
+  t.record.error = u.error;
+  auto next = t.walk->on_error(brain, u.error, u.message, t.streamed);
+  switch (next.what) {
+    case chain_walk::decision::kind::retry: {
+      const auto& p = st.opts.retry;
+      auto delay = retry_delay_ms(next.retry, p.base_delay_ms, p.max_delay_ms,
+                                  std::uniform_real_distribution<double>{0.0, 1.0}(st.rng));
+      t.backing_off = true;
+      spdlog::info("dispatcher: task {}: {} failed ({}); retry {} of {} in {} ms", id, brain, u.message, next.retry,
+                   p.max_retries, delay);
+      task_event(t, "retry", to_string(u.error),
+                 {{"brain", brain}, {"retry", next.retry}, {"delay_ms", delay}, {"message", u.message}});
+      self->delayed_send(self, std::chrono::milliseconds{delay}, retry_atom::value, id);
+      return;
+    }
+    case chain_walk::decision::kind::fail_over:
+      task_event(t, "failover", to_string(u.error), {{"from", brain}, {"message", u.message}});
+      return try_next(self, id);
+    case chain_walk::decision::kind::finish:
+      u.error = next.error;
+      u.message = std::move(next.message);
+      return finish(self, id, std::move(u));
+  }
 }
 
 // A backoff has elapsed: the same brain again, if its breaker still lets the task through.
@@ -455,7 +431,7 @@ void on_retry(dispatcher_actor* self, const std::string& id) {
   auto& t = it->second;
   t.backing_off = false;
   auto brain = t.record.brain;
-  if (!admitted(self, t, brain)) return try_next(self, id);
+  if (!t.walk->readmit(brain, breaker_admits(self, t))) return try_next(self, id);
   call_brain(self, id, brain);
 }
 
@@ -472,11 +448,13 @@ std::vector<route_attachment> route_attachments(const task_spec& spec) {
 std::string plan_chain(const dispatcher_state& st, in_flight& t) {
   auto& spec = t.record.spec;
   json_object head;  // the decision log entry; its chain, summary and ids are added below
+  std::vector<std::string> brains;
+  std::string reason;
   auto summary = redacted_summary(spec.prompt);  // as the client wrote it, before an override is taken out
   if (!spec.brain.empty()) {
-    t.chain = {spec.brain};
-    t.route_reason = "requested by the client";
-    head.str("override", spec.brain).str("reason", t.route_reason);
+    brains = {spec.brain};
+    reason = "requested by the client";
+    head.str("override", spec.brain).str("reason", reason);
   } else if (st.opts.router) {
     const auto started = now_us();
     auto d = st.opts.router->classify(spec.prompt, route_attachments(spec));
@@ -491,8 +469,8 @@ std::string plan_chain(const dispatcher_state& st, in_flight& t) {
                     .boolean("below_threshold", d.below_threshold)
                     .done());
     if (!d.override_brain.empty() && d.chain.empty()) return d.reason;  // names an unknown brain
-    t.route_reason = d.reason;
-    t.chain = d.chain;
+    reason = d.reason;
+    brains = d.chain;
     t.category = d.category;
     write_decision(head, d, false);
     if (!d.override_brain.empty()) {
@@ -505,26 +483,27 @@ std::string plan_chain(const dispatcher_state& st, in_flight& t) {
   // A task that names its brain tries just that one; any other is answered while any brain can answer it.
   if (spec.brain.empty()) {
     auto add = [&](const std::string& b) {
-      if (std::find(t.chain.begin(), t.chain.end(), b) == t.chain.end()) t.chain.push_back(b);
+      if (std::find(brains.begin(), brains.end(), b) == brains.end()) brains.push_back(b);
     };
     add(st.opts.default_brain);
     for (auto& b : st.opts.failover) add(b);
   }
   json_array chain;
-  for (const auto& b : t.chain) chain.str(b);
+  for (const auto& b : brains) chain.str(b);
   head.raw("chain", chain.done())
       .str("summary", summary)
       .str("task_id", spec.id)
       .str("trace_id", spec.trace_id)
       .num("time_ms", spec.created_ms);
   t.decision_head = head.done();
+  t.walk.emplace(std::move(brains), st.opts.retry.max_retries, std::move(reason));
   return {};
 }
 
 void start_task(dispatcher_actor* self, in_flight t) {
   auto& st = self->state;
   auto& spec = t.record.spec;
-  if (t.chain.empty()) {
+  if (!t.walk) {
     if (auto refusal = plan_chain(st, t); !refusal.empty()) {
       auto id = spec.id;
       st.tasks.emplace(id, std::move(t));
@@ -590,6 +569,7 @@ void submit(dispatcher_actor* self, task_spec spec, caf::actor listener, std::st
       check_drained(self);
       return;
     }
+    crash_point("accepted");
     task_update accepted;
     accepted.what = task_update::kind::accepted;
     notify(self, t, std::move(accepted));
@@ -766,6 +746,21 @@ caf::result<std::string, std::string> adjust_weight(dispatcher_actor* self, rule
   return promise;
 }
 
+// Stored as running only once a brain really runs it: a task still waiting in a brain's queue when the daemon
+// dies is queued, and is run again at the next start. A brain whose agent acts on the world (a process, an MCP
+// tool) waits for this write before it starts the agent (running_atom), so a task that started is never run
+// again after a restart; the others (echo, kb) only tell (started_atom).
+// False when the task is not in flight any more (cancelled, drained): nothing is written.
+bool mark_running(dispatcher_actor* self, const std::string& id, std::function<void(std::string)> then) {
+  auto it = self->state.tasks.find(id);
+  if (it == self->state.tasks.end() || it->second.finishing) return false;
+  auto& r = it->second.record;
+  r.state = task_state::running;
+  r.started_ms = now_ms();
+  persist(self, r, false, std::move(then));
+  return true;
+}
+
 caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opts) {
   guard_actor(self, "dispatcher");
   self->state.opts = std::move(opts);
@@ -792,17 +787,21 @@ caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opt
       [=](submit_atom, task_spec& spec, caf::actor& listener, std::string& route, std::string& request_id,
           bool stream) { submit(self, std::move(spec), std::move(listener), std::move(route), std::move(request_id), stream); },
       [=](started_atom, const std::string& id) {
-        // Stored as running only once a brain really runs it: a task still waiting in a brain's queue when
-        // the daemon dies is queued, and is run again at the next start.
-        auto it = self->state.tasks.find(id);
-        if (it == self->state.tasks.end() || it->second.finishing) return;
-        auto& r = it->second.record;
-        r.state = task_state::running;
-        r.started_ms = now_ms();
-        persist(self, r, false, [id](std::string err) {
+        mark_running(self, id, [id](std::string err) {
           if (!err.empty()) spdlog::warn("dispatcher: task {}: storing 'running' failed: {}", id, err);
         });
       },
+      [=](running_atom, const std::string& id) -> caf::result<std::string> {
+        auto promise = self->make_response_promise<std::string>();
+        auto stored = [promise](std::string err) mutable {
+          if (err.empty()) crash_point("running");
+          promise.deliver(std::move(err));
+        };
+        if (!mark_running(self, id, std::move(stored)))
+          promise.deliver(std::string{"the task is no longer in flight"});
+        return promise;
+      },
+      [=](persist_atom, const std::string& id) { store_outcome(self, id); },
       [=](chunk_atom, const std::string& id, std::string& text) {
         auto it = self->state.tasks.find(id);
         if (it == self->state.tasks.end() || it->second.finishing) return;

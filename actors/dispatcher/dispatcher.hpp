@@ -15,12 +15,19 @@
 //   (weights_atom, rule_weight)                               (std::string code, std::string message): both
 //                                                               empty once stored and in effect
 //   (chunk_atom, id, text), (outcome_atom, task_update),      from brains; (retry_atom, id) from itself
-//   (started_atom, id)
+//   (started_atom, id)                                          (a backoff elapsed), (persist_atom, id) from
+//                                                               itself (write a held outcome again)
+//   (running_atom, std::string id)                            std::string: "" once the task is stored running
+//                                                               (a brain starts an agent with side effects only
+//                                                               then), else why not
 //   (status_atom)                                             std::string JSON {in_flight, draining, brains
 //                                                               (each with its breaker)}
 //   (drain_atom, std::int64_t deadline_ms)                    bool once nothing is in flight: true if all
 //                                                               finished, false if the deadline cancelled the
 //                                                               rest (stored as interrupted)
+// A task's outcome is stored before its submitter is told; an outcome the store refuses is held and written
+// again with a backoff, and after 5 s the submitter is told store_failed with the task id (docs/protocol.md,
+// "What the replies promise"). The chain's rules (retry, failover, the streaming rule) are core/routing/chain_walk.
 // Owns: the in-flight table, the breakers of every brain (restored from the store at start, each transition
 // stored), and the router's weight adjustments (read from the store at start, changed through weights_atom).
 // Every routing decision goes to the store when the task is accepted and again, with the brains tried, when it

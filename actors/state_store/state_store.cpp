@@ -11,6 +11,7 @@
 
 #include "actors/supervisor/supervisor.hpp"
 #include "core/obs/event_sink.hpp"
+#include "core/state/held_tasks.hpp"
 #include "core/state/pipeline_records.hpp"
 #include "core/state/state_db.hpp"
 #include "messages/caf_types.hpp"
@@ -18,6 +19,13 @@
 
 namespace paios {
 namespace {
+
+// A write that finds state.sqlite locked by another process waits this long before the batch goes to the task
+// journal instead: a submission never hangs for the length of someone else's transaction.
+constexpr auto kBusyWait = std::chrono::milliseconds(250);
+// While writes are held, the database is tried again after this, doubling up to kApplyMaxMs.
+constexpr std::int64_t kApplyFirstMs = 100;
+constexpr std::int64_t kApplyMaxMs = 5000;
 
 // A folder that `ai watch add` added (or `ai watch rm` removed).
 struct watch_folder_op {
@@ -37,20 +45,33 @@ struct pending_write {
   std::int64_t arrived_us = 0;  // of the first write
 };
 
+struct batch_result {
+  std::string failed;               // why the transaction as a whole failed ("" when it committed)
+  std::vector<std::string> errors;  // each write's error, "" for success
+};
+
 // Writes a batch in one transaction and returns each write's error ("" for success). A write that fails on
 // its own (a duplicate id, an unknown task) fails alone: SQLite undoes just that statement and the
-// transaction goes on. A transaction that cannot begin or commit fails every write of the batch.
-std::vector<std::string> commit_batch(state_db& db, const std::vector<pending_write>& batch) {
-  std::vector<std::string> errors(batch.size());
+// transaction goes on. A transaction that cannot begin or commit fails every write of the batch. Task writes
+// are left out (and their errors empty) unless `with_tasks`; a batch with nothing to write does not begin.
+batch_result commit_batch(state_db& db, const std::vector<pending_write>& batch, bool with_tasks) {
+  batch_result out;
+  auto& errors = out.errors;
+  errors.resize(batch.size());
+  const bool any = std::any_of(batch.begin(), batch.end(), [&](const pending_write& w) {
+    return with_tasks || !std::holds_alternative<task_record>(w.item);
+  });
+  if (!any) return out;
   if (auto err = db.begin(); !err.empty()) {
+    out.failed = err;
     std::fill(errors.begin(), errors.end(), err);
-    return errors;
+    return out;
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& w = batch[i];
-    if (auto* t = std::get_if<task_record>(&w.item))
-      errors[i] = w.is_new ? db.insert_task(*t) : db.update_task(*t);
-    else if (auto* b = std::get_if<breaker_record>(&w.item))
+    if (auto* t = std::get_if<task_record>(&w.item)) {
+      if (with_tasks) errors[i] = w.is_new ? db.insert_task(*t) : db.update_task(*t);
+    } else if (auto* b = std::get_if<breaker_record>(&w.item))
       errors[i] = db.save_breaker(*b, b->since_ms);
     else if (auto* r = std::get_if<route_record>(&w.item))
       errors[i] = db.save_decision(*r);
@@ -71,22 +92,49 @@ std::vector<std::string> commit_batch(state_db& db, const std::vector<pending_wr
   }
   if (auto err = db.commit(); !err.empty()) {
     db.rollback();
+    out.failed = err;
     std::fill(errors.begin(), errors.end(), err);
   }
-  return errors;
+  return out;
+}
+
+// Writes a batch: to the database, and its task writes to the journal instead when the database refused the
+// batch or is behind (writes are held). Returns each write's error, "" once it is durable in one or the other.
+std::vector<std::string> write_batch(state_db& db, held_tasks& held, const std::vector<pending_write>& batch) {
+  const bool behind = held.holding();
+  auto result = commit_batch(db, batch, !behind);
+  if (!behind && result.failed.empty()) return std::move(result.errors);
+  std::vector<journal_entry> journaled;
+  for (const auto& w : batch)
+    if (auto* t = std::get_if<task_record>(&w.item)) journaled.push_back({*t, w.is_new});
+  if (journaled.empty()) return std::move(result.errors);
+  const auto why = behind ? std::string{"earlier task writes are still held"} : result.failed;
+  auto err = held.hold(journaled);
+  if (err.empty())
+    spdlog::warn("state_store: {} task writes kept in the task journal: state.sqlite did not take them ({})",
+                 journaled.size(), why);
+  else
+    spdlog::error("state_store: {} task writes failed: state.sqlite: {}; the task journal: {}", journaled.size(), why, err);
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    if (std::holds_alternative<task_record>(batch[i].item))
+      result.errors[i] = err.empty() ? std::string{} : "state.sqlite: " + why + "; the task journal: " + err;
+  return std::move(result.errors);
 }
 
 struct store_state {
   std::unique_ptr<state_db> db;
+  std::unique_ptr<held_tasks> held;  // task writes the database has not taken yet (core/state/held_tasks.hpp)
   std::vector<pending_write> pending;
   std::unordered_map<std::string, std::size_t> pending_tasks;  // task id -> its row in `pending`
   bool flush_scheduled = false;
+  bool apply_scheduled = false;      // a retry_atom will try the held writes on the database again
+  std::int64_t apply_delay_ms = kApplyFirstMs;
   static inline const char* name = "state_store";
 
-  // Stopping with writes still waiting for their batch: they are committed all the same. Nobody is left to
-  // hear the answer, but what a client was told "accepted" is on disk.
+  // Stopping with writes still waiting for their batch: they are written all the same (to the journal if the
+  // database refuses them). Nobody is left to hear the answer, but what a client was told "accepted" is kept.
   ~store_state() {
-    if (db && !pending.empty()) commit_batch(*db, pending);
+    if (db && held && !pending.empty()) write_batch(*db, *held, pending);
   }
 };
 
@@ -117,6 +165,28 @@ void trace_write(const task_record& t, const pending_write& w, std::int64_t comm
             error.empty() ? "ok" : "store_failed", data.done());
 }
 
+// Held writes: the database is tried again after a backoff until it takes them all.
+void schedule_apply(store_actor* self) {
+  auto& st = self->state;
+  if (st.apply_scheduled || !st.held->holding()) return;
+  st.apply_scheduled = true;
+  self->delayed_send(self, std::chrono::milliseconds{st.apply_delay_ms}, retry_atom::value);
+  st.apply_delay_ms = std::min(st.apply_delay_ms * 2, kApplyMaxMs);
+}
+
+void apply_held(store_actor* self) {
+  auto& st = self->state;
+  st.apply_scheduled = false;
+  const auto count = st.held->size();
+  if (auto err = st.held->apply(*st.db); !err.empty()) {
+    spdlog::warn("state_store: {} task writes are still held in the task journal: {}", count, err);
+    schedule_apply(self);
+    return;
+  }
+  st.apply_delay_ms = kApplyFirstMs;
+  if (count) spdlog::info("state_store: the {} task writes held in the task journal are in state.sqlite", count);
+}
+
 void flush(store_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
@@ -124,7 +194,8 @@ void flush(store_actor* self) {
   auto batch = std::move(st.pending);
   st.pending.clear();
   st.pending_tasks.clear();
-  auto errors = commit_batch(*st.db, batch);
+  auto errors = write_batch(*st.db, *st.held, batch);
+  schedule_apply(self);
   const auto committed_us = now_us();
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!errors[i].empty()) spdlog::error("state_store: a write failed: {}", errors[i]);
@@ -204,6 +275,19 @@ caf::behavior store_behavior(store_actor* self, state_store_options opts) {
     self->quit(caf::make_error(caf::sec::runtime_error, error));
     return {};
   }
+  self->state.db->set_busy_timeout(kBusyWait);
+  auto journal_file = opts.file;
+  journal_file.replace_extension(".journal");
+  self->state.held = held_tasks::open(journal_file, opts.journal_bytes, error);
+  if (!self->state.held) {
+    spdlog::error("state_store: {}", error);
+    self->quit(caf::make_error(caf::sec::runtime_error, error));
+    return {};
+  }
+  if (auto n = self->state.held->size()) {
+    spdlog::warn("state_store: {} task writes of the last run are in the task journal; applying them", n);
+    apply_held(self);
+  }
   spdlog::info("state_store: opened {}", opts.file.string());
   return {
       [=](persist_atom, task_record& r, bool is_new) {
@@ -213,6 +297,7 @@ caf::behavior store_behavior(store_actor* self, state_store_options opts) {
       [=](persist_atom, route_record& r) { return enqueue(self, pending_write{std::move(r), true, {}}); },
       [=](persist_atom, rule_weight& w) { return enqueue(self, pending_write{std::move(w), true, {}}); },
       [=](flush_atom) { flush(self); },
+      [=](retry_atom) { apply_held(self); },
       [=](jobrun_atom, const std::string& run, const std::string& state) -> caf::result<std::string> {
         // One promise covers both rows: they go to the same batch, so the later answer means both are on disk.
         auto r = nlohmann::json::parse(run.empty() ? "null" : run, nullptr, false);
@@ -300,7 +385,8 @@ caf::behavior store_behavior(store_actor* self, state_store_options opts) {
       },
       [=](get_atom, const std::string& id) {
         std::string err;
-        auto r = self->state.db->get_task(id, err);
+        auto r = self->state.held->find(id);
+        if (!r) r = self->state.db->get_task(id, err);
         if (!err.empty()) spdlog::error("state_store: reading task {}: {}", id, err);
         return caf::make_message(r.has_value(), r.value_or(task_record{}));
       },
@@ -309,12 +395,16 @@ caf::behavior store_behavior(store_actor* self, state_store_options opts) {
         auto filter = state.empty() ? std::nullopt : task_state_from_string(state);
         auto rs = self->state.db->list_tasks(limit, filter, err);
         if (!err.empty()) spdlog::error("state_store: listing tasks: {}", err);
+        self->state.held->overlay(rs, limit, filter);
         return rs;
       },
       [=](recover_atom) {
         std::string err;
         auto rs = self->state.db->recover(opts.redispatch_running, err);
         if (!err.empty()) spdlog::error("state_store: recovery: {}", err);
+        if (auto held_err = self->state.held->recover(rs, opts.redispatch_running, now_ms()); !held_err.empty())
+          spdlog::error("state_store: recovery of the journal's tasks: {}", held_err);
+        schedule_apply(self);
         return rs;
       },
   };

@@ -35,9 +35,14 @@
 //                                               {files: [...]}, by path; "folders" -> {folders: [{path, classes}]};
 //                                               {error} when the read failed
 // Writes are group-committed: every write waiting in the mailbox goes into one transaction and each is
-// answered after that commit, so an acknowledgement always means "on disk" (see docs/architecture.md). Each
+// answered after that commit, so an acknowledgement always means "on disk" (see docs/architecture.md). Task
+// writes the database refuses (locked by another process past 250 ms, a full disk, an unwritable file) go to
+// the task journal beside it (state.journal, core/state/held_tasks.hpp) and are answered once fsync'd there;
+// while any is held, task writes go to the journal, the database is tried again with a backoff, and task reads
+// see the held records. A write neither takes is answered with the error. Each
 // task write leaves a span (category task, action persist) in its task's trace, from arrival to commit.
 // Fails: a database that cannot be opened makes the actor exit with the reason; its supervisor decides.
+#include <cstddef>
 #include <filesystem>
 
 #include <caf/fwd.hpp>
@@ -48,6 +53,7 @@ struct state_store_options {
   std::filesystem::path file;
   bool synchronous_full = false;
   bool redispatch_running = false;
+  std::size_t journal_bytes = 16 * 1024 * 1024;  // the task journal's reserved size (state.journal_mb)
 };
 
 caf::actor spawn_state_store(caf::actor_system& sys, state_store_options opts);

@@ -36,10 +36,10 @@ class wire_link final : public bus {
     // With nothing outstanding, a connection not heard from for a while is made anew: connecting checks that
     // paiosd listens, so a daemon that stopped is reported at once instead of after a call's timeout.
     if (client_ && (!idle || now < trusted_until_)) return true;
-    std::string error;
-    client_ = wire_client::connect(endpoint_, error);
+    unreachable failure;
+    client_ = wire_client::connect(endpoint_, failure);
     if (!client_) {
-      why = not_running_message(home_, error) + "Then call this tool again.";
+      why = unreachable_message(home_, failure) + "Then call this tool again.";
       return false;
     }
     trusted_until_ = now + kTrustFor;

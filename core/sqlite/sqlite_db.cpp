@@ -116,6 +116,10 @@ std::unique_ptr<sqlite_db> sqlite_db::open(const std::filesystem::path& file, bo
 
 sqlite_db::~sqlite_db() { sqlite3_close_v2(db_); }
 
+void sqlite_db::set_busy_timeout(std::chrono::milliseconds wait) {
+  sqlite3_busy_timeout(db_, static_cast<int>(wait.count()));
+}
+
 std::string sqlite_db::exec(std::string_view sql) {
   char* msg = nullptr;
   std::string text{sql};

@@ -2,6 +2,7 @@
 // A thin RAII layer over SQLite: one connection, prepared statements, errors as values (exceptions stay
 // inside: every public call returns a result or an error message). Not thread-safe: one owner at a time.
 #include <cstdint>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -62,6 +63,9 @@ class sqlite_db {
   // Prepares a statement; check `error()` of the result when the SQL may be wrong.
   sqlite_stmt prepare(std::string_view sql, std::string& error);
   std::int64_t changes() const;
+  // How long a statement waits for another connection's lock before it fails with "database is locked"
+  // (5 s from open()).
+  void set_busy_timeout(std::chrono::milliseconds wait);
   std::int64_t last_insert_rowid() const;
 
  private:

@@ -68,6 +68,8 @@ class state_db {
   std::string begin();
   std::string commit();
   void rollback();
+  // See sqlite_db::set_busy_timeout.
+  void set_busy_timeout(std::chrono::milliseconds wait) { db_->set_busy_timeout(wait); }
 
   std::string insert_task(const task_record& r);  // a new task, prompt included
   std::string update_task(const task_record& r);  // state, brain, answer, error, times; never the prompt

@@ -345,6 +345,19 @@ TEST(Hooks, DaemonDownSpoolsEveryEventAndTheNextStartReplaysThem) {
       [&] { return !peer.exchange(bus_request("kb.list", {{"kind", "learning"}})).back()["articles"].empty(); }, 10s, 20ms));
 }
 
+// The daemon is down and the spool cannot take the event (its folder is a file here; a full disk does the same):
+// the event is lost, and the hook says so (exit 1 and why on stderr, which Claude Code shows without blocking the
+// session) instead of exiting 0 as if it had been kept.
+TEST(Hooks, AnEventNeitherDeliveredNorSpooledIsSaidNotSwallowed) {
+  daemon_process d{test_config()};
+  project p;
+  std::ofstream(d.home() / "spool") << "a file where the spool folder would be\n";
+  auto r = d.ai({"hook"}, p.payload("stop.json").dump());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("event is lost"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
 TEST(Hooks, AStalledDaemonGetsTheEventOnceFromEitherPath) {
   daemon_process d{test_config()};
   d.start();

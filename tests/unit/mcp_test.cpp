@@ -42,7 +42,7 @@ struct fake_bus : paios::mcp::bus {
   std::vector<json> sent;
   int resets = 0;
   bool ready(bool, std::string& why) override {
-    if (!up) why = paios::not_running_message("/tmp/paios-home", "no socket at /tmp/paios-home/run/paiosd.sock");
+    if (!up) why = paios::unreachable_message("/tmp/paios-home", {false, "no socket at /tmp/paios-home/run/paiosd.sock"});
     return up;
   }
   bool send(const json& r) override {

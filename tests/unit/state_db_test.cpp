@@ -3,28 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "core/state/state_db.hpp"
+#include "tests/support/task_fixtures.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace paios;
 
 namespace {
 
-task_record make(const std::string& id, task_state s, std::int64_t created) {
-  task_record r;
-  r.spec.id = id;
-  r.spec.prompt = "prompt of " + id;
-  r.spec.trace_id = "trace";
-  r.spec.created_ms = created;
-  r.state = s;
-  return r;
-}
-
-std::unique_ptr<state_db> open_db(const test::temp_dir& dir) {
-  std::string error;
-  auto db = state_db::open(dir.path() / "state.sqlite", false, error);
-  EXPECT_TRUE(db) << error;
-  return db;
-}
+const auto make = test::make_task;
+const auto open_db = test::open_state_db;
 
 }  // namespace
 
