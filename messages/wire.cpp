@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 38> kOps = {
+constexpr std::array<std::string_view, op_count> kOps = {
     "ping",           "task.submit", "task.cancel",   "task.get",     "task.list",
     "event.publish",  "status",      "debug.fault",   "route.classify", "route.list",
     "route.weights",  "route.adjust", "obs.query",    "obs.trace",    "obs.score",

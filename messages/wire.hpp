@@ -1,6 +1,7 @@
 #pragma once
 // The ZeroMQ wire protocol, version 1: parsing of requests and encoding of replies. docs/protocol.md is the
 // specification; every operation, field and error code named here is named the same way there.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,6 +26,9 @@ enum class op : std::uint8_t {
   kb_stats, kb_list, learnings_recall, tools_list, hook_event, tools_call, tools_cancel, jobs_list, jobs_run,
   jobs_history, pipeline_list, pipeline_run, pipeline_runs, pipeline_get, pipeline_resume, pipeline_cancel, watch_list, watch_add, watch_rm
 };
+// How many operations there are: the size of every table with one entry per op (their names in wire.cpp, the
+// bridge's handlers).
+constexpr std::size_t op_count = static_cast<std::size_t>(op::watch_rm) + 1;
 std::string_view to_string(op o);
 
 // One parsed request. Only the fields of its operation are meaningful.

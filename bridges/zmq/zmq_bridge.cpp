@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <iterator>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -404,154 +406,268 @@ void ask_pipelines(bridge_actor* self, const call& c, const char* type, const ch
             json_dump(args));
 }
 
-void handle(bridge_actor* self, std::string& identity, wire::request& req) {
+// ---- One handler per operation ---------------------------------------------------------------------------------
+// Each takes the request's fields it needs (the request is its own to move from) and sees that `c` gets its
+// reply. The op names are wire::op's (messages/wire.cpp, docs/protocol.md); an op the wire does not know never
+// gets here: the I/O thread refuses it with unknown_op.
+namespace on {
+
+// ping is answered by the I/O thread; one that reached the actor would get the status.
+void status(bridge_actor* self, const call& c, wire::request&) { handle_status(self, c); }
+
+void debug_fault(bridge_actor* self, const call& c, wire::request& req) { inject_fault(self, c, req.actor); }
+
+void route_classify(bridge_actor* self, const call& c, wire::request& req) {
+  ask(self, dispatch_name::value, "the dispatcher", c,
+      [self, c](const std::string& decision) {
+        auto d = nlohmann::json::parse(decision, nullptr, false);
+        if (d["chain"].empty() && d.contains("override") && !d["override"].is_null())
+          return reply_error(self, c, errc::unknown_brain, d.value("reason", ""));
+        reply(self, c, "route", std::move(d));
+      },
+      route_atom::value, std::move(req.task));
+}
+
+void route_list(bridge_actor* self, const call& c, wire::request& req) {
+  ask(self, store_name::value, "the state store", c,
+      [self, c](const std::vector<route_record>& rs) {
+        auto list = nlohmann::json::array();
+        for (const auto& r : rs) list.push_back(nlohmann::json::parse(r.json, nullptr, false));
+        reply(self, c, "routes", {{"decisions", std::move(list)}});
+      },
+      decision_atom::value, req.limit);
+}
+
+void route_weights(bridge_actor* self, const call& c, wire::request&) {
+  ask(self, dispatch_name::value, "the dispatcher", c,
+      [self, c](const std::vector<rule_weight>& ws) { reply(self, c, "weights", {{"weights", weights_json(ws)}}); },
+      weights_atom::value);
+}
+
+void route_adjust(bridge_actor* self, const call& c, wire::request& req) {
+  auto w = req.weight;
+  ask(self, dispatch_name::value, "the dispatcher", c,
+      [self, c, w](const std::string& code, const std::string& message) {
+        if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
+        reply(self, c, "adjusted", {{"rule", w.rule}, {"factor", w.factor}});
+      },
+      weights_atom::value, std::move(req.weight));
+}
+
+// The dispatcher streams the task's updates back (update_atom); the span ends with its result or error.
+void task_submit(bridge_actor* self, const call& c, wire::request& req) {
   auto& st = self->state;
+  if (st.draining) return reply_error(self, c, errc::shutting_down, "the daemon is shutting down");
+  auto d = registered(self, dispatch_name::value);
+  if (!d) return reply_error(self, c, errc::internal, "the dispatcher is not running");
+  req.task.trace_id = to_hex(c.trace);
+  req.task.parent_span = c.span;
+  st.submits.emplace(c.span, c);
+  self->send(d, submit_atom::value, std::move(req.task), caf::actor_cast<caf::actor>(self), c.identity, c.id,
+             req.stream);
+}
+
+void task_cancel(bridge_actor* self, const call& c, wire::request& req) {
+  auto task_id = req.task_id;
+  ask(self, dispatch_name::value, "the dispatcher", c,
+      [self, c, task_id](bool cancelled, const std::string& state) {
+        if (!cancelled && state.empty()) {
+          // Not in flight: either finished already or unknown. The store knows which.
+          ask(self, store_name::value, "the state store", c,
+              [self, c, task_id](bool found, const task_record& r) {
+                if (!found) return reply_error(self, c, errc::not_found, "no task " + task_id);
+                reply_frame(self, c, wire::encode_cancel(c.id, task_id, false, r.state));
+              },
+              get_atom::value, task_id);
+          return;
+        }
+        auto s = task_state_from_string(state).value_or(task_state::running);
+        reply_frame(self, c, wire::encode_cancel(c.id, task_id, cancelled, s));
+      },
+      cancel_atom::value, req.task_id);
+}
+
+void task_get(bridge_actor* self, const call& c, wire::request& req) {
+  auto task_id = req.task_id;
+  ask(self, store_name::value, "the state store", c,
+      [self, c, task_id](bool found, const task_record& r) {
+        if (!found) return reply_error(self, c, errc::not_found, "no task " + task_id);
+        reply_frame(self, c, wire::encode_task(c.id, r));
+      },
+      get_atom::value, req.task_id);
+}
+
+void task_list(bridge_actor* self, const call& c, wire::request& req) {
+  ask(self, store_name::value, "the state store", c,
+      [self, c](const std::vector<task_record>& rs) { reply_frame(self, c, wire::encode_tasks(c.id, rs)); },
+      list_atom::value, req.limit, req.state);
+}
+
+void event_publish(bridge_actor* self, const call& c, wire::request& req) { publish_event(self, c, std::move(req.event)); }
+
+void hook_event(bridge_actor* self, const call& c, wire::request& req) { handle_hook(self, c, std::move(req.event)); }
+
+void obs_query(bridge_actor* self, const call& c, wire::request& req) {
+  auto limit = req.query.limit;
+  ask(self, obs_name::value, "the event store", c,
+      [self, c, limit](const std::string& err, const std::vector<event_record>& es) {
+        if (!err.empty()) return reply_error(self, c, errc::store_failed, "the query failed: " + err);
+        auto next = static_cast<int>(es.size()) == limit && !es.empty() ? es.back().seq : 0;
+        reply_frame(self, c, wire::encode_events(c.id, es, next));
+      },
+      query_atom::value, req.query);
+}
+
+void obs_trace(bridge_actor* self, const call& c, wire::request& req) {
+  auto t = req.query.trace;
+  ask(self, obs_name::value, "the event store", c,
+      [self, c, t](const std::string& err, const std::vector<event_record>& es) {
+        if (!err.empty()) return reply_error(self, c, errc::store_failed, "the query failed: " + err);
+        if (es.empty()) return reply_error(self, c, errc::not_found, "no events for trace " + to_hex(t));
+        reply_frame(self, c, wire::encode_trace(c.id, t, es));
+      },
+      trace_atom::value, t);
+}
+
+void obs_score(bridge_actor* self, const call& c, wire::request& req) { score_task(self, c, std::move(req.score)); }
+
+void kb_add(bridge_actor* self, const call& c, wire::request& req) {
+  ask_kb(self, c, "kb.added", kb_add_atom::value, std::move(req.kb));
+}
+void kb_search(bridge_actor* self, const call& c, wire::request& req) {
+  ask_kb(self, c, "kb.results", kb_search_atom::value, std::move(req.kb));
+}
+void learnings_recall(bridge_actor* self, const call& c, wire::request& req) {
+  ask_kb(self, c, "learnings", kb_search_atom::value, std::move(req.kb));
+}
+void kb_get(bridge_actor* self, const call& c, wire::request& req) {
+  ask_kb(self, c, "kb.article", kb_get_atom::value, std::move(req.kb));
+}
+void kb_rm(bridge_actor* self, const call& c, wire::request& req) {
+  ask_kb(self, c, "kb.removed", kb_rm_atom::value, std::move(req.kb));
+}
+void kb_list(bridge_actor* self, const call& c, wire::request& req) {
+  ask_kb(self, c, "kb.articles", list_atom::value, std::move(req.kb), req.limit);
+}
+void kb_stats(bridge_actor* self, const call& c, wire::request&) {
+  ask(self, kb_name::value, "the knowledge base", c,
+      [self, c](const std::string& stats) { reply_frame(self, c, wire::encode_reply_text(c.id, "kb.stats", stats)); },
+      status_atom::value);
+}
+
+void tools_list(bridge_actor* self, const call& c, wire::request&) { list_tools(self, c); }  // for `ai mcp`
+void tools_call(bridge_actor* self, const call& c, wire::request& req) {
+  call_tool(self, c, std::move(req.tool), std::move(req.arguments));
+}
+void tools_cancel(bridge_actor* self, const call& c, wire::request& req) { cancel_tool(self, c, req.call_id); }
+
+void jobs_list(bridge_actor* self, const call& c, wire::request&) { ask_jobs(self, c, "jobs", "list", {}, 0); }
+void jobs_run(bridge_actor* self, const call& c, wire::request& req) {
+  ask_jobs(self, c, "job.started", "run", std::move(req.job), 0);
+}
+void jobs_history(bridge_actor* self, const call& c, wire::request& req) {
+  ask_jobs(self, c, "job.history", "history", std::move(req.job), req.limit);
+}
+
+void pipeline_list(bridge_actor* self, const call& c, wire::request&) {
+  ask_pipelines(self, c, "pipelines", "list", nlohmann::json::object());
+}
+void pipeline_run(bridge_actor* self, const call& c, wire::request& req) {
+  if (self->state.draining) return reply_error(self, c, errc::shutting_down, "the daemon is shutting down");
+  auto input = nlohmann::json::parse(req.arguments, nullptr, false);
+  ask_pipelines(self, c, "pipeline.started", "run",
+                {{"name", req.job}, {"input", input.is_discarded() ? nlohmann::json::object() : input},
+                 {"trigger", "manual"}, {"trace_id", to_hex(c.trace)}, {"parent_span", c.span}});
+}
+void pipeline_runs(bridge_actor* self, const call& c, wire::request& req) {
+  ask_pipelines(self, c, "pipeline.runs", "runs", {{"name", req.job}, {"limit", req.limit}});
+}
+void pipeline_get(bridge_actor* self, const call& c, wire::request& req) {
+  ask_pipelines(self, c, "pipeline.run", "get", {{"run_id", req.task_id}});
+}
+void pipeline_resume(bridge_actor* self, const call& c, wire::request& req) {
+  if (self->state.draining) return reply_error(self, c, errc::shutting_down, "the daemon is shutting down");
+  ask_pipelines(self, c, "pipeline.resumed", "resume", {{"run_id", req.task_id}});
+}
+void pipeline_cancel(bridge_actor* self, const call& c, wire::request& req) {
+  ask_pipelines(self, c, "pipeline.cancel", "cancel", {{"run_id", req.task_id}, {"reason", "cancelled (pipeline.cancel)"}});
+}
+
+void watch_list(bridge_actor* self, const call& c, wire::request&) {
+  ask_watchers(self, c, "watch.folders", "list", nlohmann::json::object());
+}
+void watch_add(bridge_actor* self, const call& c, wire::request& req) {
+  ask_watchers(self, c, "watch.added", "add", {{"path", req.path}, {"classes", req.classes}});
+}
+void watch_rm(bridge_actor* self, const call& c, wire::request& req) {
+  ask_watchers(self, c, "watch.removed", "rm", {{"path", req.path}});
+}
+
+}  // namespace on
+
+using op_handler = void (*)(bridge_actor* self, const call& c, wire::request& req);
+using wire::op;
+
+// The handler of each operation, in wire::op's order, so that an op's handler is kHandlers[op].
+constexpr std::pair<op, op_handler> kHandlers[] = {
+    {op::ping, on::status},
+    {op::task_submit, on::task_submit},
+    {op::task_cancel, on::task_cancel},
+    {op::task_get, on::task_get},
+    {op::task_list, on::task_list},
+    {op::event_publish, on::event_publish},
+    {op::status, on::status},
+    {op::debug_fault, on::debug_fault},
+    {op::route_classify, on::route_classify},
+    {op::route_list, on::route_list},
+    {op::route_weights, on::route_weights},
+    {op::route_adjust, on::route_adjust},
+    {op::obs_query, on::obs_query},
+    {op::obs_trace, on::obs_trace},
+    {op::obs_score, on::obs_score},
+    {op::kb_add, on::kb_add},
+    {op::kb_search, on::kb_search},
+    {op::kb_get, on::kb_get},
+    {op::kb_rm, on::kb_rm},
+    {op::kb_stats, on::kb_stats},
+    {op::kb_list, on::kb_list},
+    {op::learnings_recall, on::learnings_recall},
+    {op::tools_list, on::tools_list},
+    {op::hook_event, on::hook_event},
+    {op::tools_call, on::tools_call},
+    {op::tools_cancel, on::tools_cancel},
+    {op::jobs_list, on::jobs_list},
+    {op::jobs_run, on::jobs_run},
+    {op::jobs_history, on::jobs_history},
+    {op::pipeline_list, on::pipeline_list},
+    {op::pipeline_run, on::pipeline_run},
+    {op::pipeline_runs, on::pipeline_runs},
+    {op::pipeline_get, on::pipeline_get},
+    {op::pipeline_resume, on::pipeline_resume},
+    {op::pipeline_cancel, on::pipeline_cancel},
+    {op::watch_list, on::watch_list},
+    {op::watch_add, on::watch_add},
+    {op::watch_rm, on::watch_rm},
+};
+
+constexpr bool one_handler_per_op_in_order() {
+  if (std::size(kHandlers) != wire::op_count) return false;
+  for (std::size_t i = 0; i < std::size(kHandlers); ++i)
+    if (static_cast<std::size_t>(kHandlers[i].first) != i) return false;
+  return true;
+}
+static_assert(one_handler_per_op_in_order(), "kHandlers: one entry per wire::op, in the enum's order");
+
+void handle(bridge_actor* self, std::string& identity, wire::request& req) {
   call c{std::move(identity), req.id, req.what, {}, new_span_id(), req.client_span, req.received_us ? req.received_us : now_us()};
   // The trace: the client's (traceparent), else a new one.
-  if (req.what == wire::op::task_submit && !req.task.trace_id.empty())
+  if (req.what == op::task_submit && !req.task.trace_id.empty())
     c.trace = parse_trace_id(req.task.trace_id).value_or(new_trace());
-  else if ((req.what == wire::op::event_publish || req.what == wire::op::hook_event) && req.event.trace.valid())
+  else if ((req.what == op::event_publish || req.what == op::hook_event) && req.event.trace.valid())
     c.trace = req.event.trace;
   else
     c.trace = new_trace();
-  switch (req.what) {
-    case wire::op::ping:  // answered by the I/O thread
-    case wire::op::status: return handle_status(self, c);
-    case wire::op::debug_fault: return inject_fault(self, c, req.actor);
-    case wire::op::route_classify:
-      return ask(self, dispatch_name::value, "the dispatcher", c,
-                 [self, c](const std::string& decision) {
-                   auto d = nlohmann::json::parse(decision, nullptr, false);
-                   if (d["chain"].empty() && d.contains("override") && !d["override"].is_null())
-                     return reply_error(self, c, errc::unknown_brain, d.value("reason", ""));
-                   reply(self, c, "route", std::move(d));
-                 },
-                 route_atom::value, std::move(req.task));
-    case wire::op::route_list:
-      return ask(self, store_name::value, "the state store", c,
-                 [self, c](const std::vector<route_record>& rs) {
-                   auto list = nlohmann::json::array();
-                   for (const auto& r : rs) list.push_back(nlohmann::json::parse(r.json, nullptr, false));
-                   reply(self, c, "routes", {{"decisions", std::move(list)}});
-                 },
-                 decision_atom::value, req.limit);
-    case wire::op::route_weights:
-      return ask(self, dispatch_name::value, "the dispatcher", c,
-                 [self, c](const std::vector<rule_weight>& ws) { reply(self, c, "weights", {{"weights", weights_json(ws)}}); },
-                 weights_atom::value);
-    case wire::op::route_adjust: {
-      auto w = req.weight;
-      return ask(self, dispatch_name::value, "the dispatcher", c,
-                 [self, c, w](const std::string& code, const std::string& message) {
-                   if (!code.empty())
-                     return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
-                   reply(self, c, "adjusted", {{"rule", w.rule}, {"factor", w.factor}});
-                 },
-                 weights_atom::value, std::move(req.weight));
-    }
-    case wire::op::task_submit: {
-      if (st.draining) return reply_error(self, c, errc::shutting_down, "the daemon is shutting down");
-      auto d = registered(self, dispatch_name::value);
-      if (!d) return reply_error(self, c, errc::internal, "the dispatcher is not running");
-      req.task.trace_id = to_hex(c.trace);
-      req.task.parent_span = c.span;
-      st.submits.emplace(c.span, c);
-      self->send(d, submit_atom::value, std::move(req.task), caf::actor_cast<caf::actor>(self), c.identity, c.id,
-                 req.stream);
-      return;
-    }
-    case wire::op::task_cancel: {
-      auto task_id = req.task_id;
-      return ask(self, dispatch_name::value, "the dispatcher", c,
-                 [self, c, task_id](bool cancelled, const std::string& state) {
-                   if (!cancelled && state.empty()) {
-                     // Not in flight: either finished already or unknown. The store knows which.
-                     ask(self, store_name::value, "the state store", c,
-                         [self, c, task_id](bool found, const task_record& r) {
-                           if (!found) return reply_error(self, c, errc::not_found, "no task " + task_id);
-                           reply_frame(self, c, wire::encode_cancel(c.id, task_id, false, r.state));
-                         },
-                         get_atom::value, task_id);
-                     return;
-                   }
-                   auto s = task_state_from_string(state).value_or(task_state::running);
-                   reply_frame(self, c, wire::encode_cancel(c.id, task_id, cancelled, s));
-                 },
-                 cancel_atom::value, req.task_id);
-    }
-    case wire::op::task_get: {
-      auto task_id = req.task_id;
-      return ask(self, store_name::value, "the state store", c,
-                 [self, c, task_id](bool found, const task_record& r) {
-                   if (!found) return reply_error(self, c, errc::not_found, "no task " + task_id);
-                   reply_frame(self, c, wire::encode_task(c.id, r));
-                 },
-                 get_atom::value, req.task_id);
-    }
-    case wire::op::task_list:
-      return ask(self, store_name::value, "the state store", c,
-                 [self, c](const std::vector<task_record>& rs) { reply_frame(self, c, wire::encode_tasks(c.id, rs)); },
-                 list_atom::value, req.limit, req.state);
-    case wire::op::event_publish: return publish_event(self, c, std::move(req.event));
-    case wire::op::hook_event: return handle_hook(self, c, std::move(req.event));
-    case wire::op::obs_query: {
-      auto limit = req.query.limit;
-      return ask(self, obs_name::value, "the event store", c,
-                 [self, c, limit](const std::string& err, const std::vector<event_record>& es) {
-                   if (!err.empty()) return reply_error(self, c, errc::store_failed, "the query failed: " + err);
-                   auto next = static_cast<int>(es.size()) == limit && !es.empty() ? es.back().seq : 0;
-                   reply_frame(self, c, wire::encode_events(c.id, es, next));
-                 },
-                 query_atom::value, req.query);
-    }
-    case wire::op::obs_trace: {
-      auto t = req.query.trace;
-      return ask(self, obs_name::value, "the event store", c,
-                 [self, c, t](const std::string& err, const std::vector<event_record>& es) {
-                   if (!err.empty()) return reply_error(self, c, errc::store_failed, "the query failed: " + err);
-                   if (es.empty()) return reply_error(self, c, errc::not_found, "no events for trace " + to_hex(t));
-                   reply_frame(self, c, wire::encode_trace(c.id, t, es));
-                 },
-                 trace_atom::value, t);
-    }
-    case wire::op::obs_score: return score_task(self, c, std::move(req.score));
-    case wire::op::kb_add: return ask_kb(self, c, "kb.added", kb_add_atom::value, std::move(req.kb));
-    case wire::op::kb_search: return ask_kb(self, c, "kb.results", kb_search_atom::value, std::move(req.kb));
-    case wire::op::learnings_recall: return ask_kb(self, c, "learnings", kb_search_atom::value, std::move(req.kb));
-    case wire::op::kb_get: return ask_kb(self, c, "kb.article", kb_get_atom::value, std::move(req.kb));
-    case wire::op::kb_rm: return ask_kb(self, c, "kb.removed", kb_rm_atom::value, std::move(req.kb));
-    case wire::op::kb_list: return ask_kb(self, c, "kb.articles", list_atom::value, std::move(req.kb), req.limit);
-    case wire::op::tools_list: return list_tools(self, c);  // for `ai mcp`
-    case wire::op::tools_call: return call_tool(self, c, std::move(req.tool), std::move(req.arguments));
-    case wire::op::tools_cancel: return cancel_tool(self, c, req.call_id);
-    case wire::op::jobs_list: return ask_jobs(self, c, "jobs", "list", {}, 0);
-    case wire::op::jobs_run: return ask_jobs(self, c, "job.started", "run", std::move(req.job), 0);
-    case wire::op::jobs_history: return ask_jobs(self, c, "job.history", "history", std::move(req.job), req.limit);
-    case wire::op::pipeline_list: return ask_pipelines(self, c, "pipelines", "list", nlohmann::json::object());
-    case wire::op::pipeline_run: {
-      if (st.draining) return reply_error(self, c, errc::shutting_down, "the daemon is shutting down");
-      auto input = nlohmann::json::parse(req.arguments, nullptr, false);
-      return ask_pipelines(self, c, "pipeline.started", "run",
-                           {{"name", req.job}, {"input", input.is_discarded() ? nlohmann::json::object() : input},
-                            {"trigger", "manual"}, {"trace_id", to_hex(c.trace)}, {"parent_span", c.span}});
-    }
-    case wire::op::pipeline_runs:
-      return ask_pipelines(self, c, "pipeline.runs", "runs", {{"name", req.job}, {"limit", req.limit}});
-    case wire::op::pipeline_get: return ask_pipelines(self, c, "pipeline.run", "get", {{"run_id", req.task_id}});
-    case wire::op::pipeline_resume:
-      if (st.draining) return reply_error(self, c, errc::shutting_down, "the daemon is shutting down");
-      return ask_pipelines(self, c, "pipeline.resumed", "resume", {{"run_id", req.task_id}});
-    case wire::op::pipeline_cancel:
-      return ask_pipelines(self, c, "pipeline.cancel", "cancel", {{"run_id", req.task_id}, {"reason", "cancelled (pipeline.cancel)"}});
-    case wire::op::watch_list: return ask_watchers(self, c, "watch.folders", "list", nlohmann::json::object());
-    case wire::op::watch_add:
-      return ask_watchers(self, c, "watch.added", "add", {{"path", req.path}, {"classes", req.classes}});
-    case wire::op::watch_rm: return ask_watchers(self, c, "watch.removed", "rm", {{"path", req.path}});
-    case wire::op::kb_stats:
-      return ask(self, kb_name::value, "the knowledge base", c,
-                 [self, c](const std::string& stats) { reply_frame(self, c, wire::encode_reply_text(c.id, "kb.stats", stats)); },
-                 status_atom::value);
-  }
+  kHandlers[static_cast<std::size_t>(req.what)].second(self, c, req);
 }
 
 caf::behavior bridge_behavior(bridge_actor* self, zmq_bridge_options opts) {

@@ -1,0 +1,44 @@
+// `ai hook` (cli/hook.hpp) and `ai hooks install` (cli/hooks_install.hpp): PAIOS in Claude Code's hooks.
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/hook.hpp"
+#include "cli/hooks_install.hpp"
+#include "config/home.hpp"
+
+namespace paios::cli {
+
+run_fn define_hook(CLI::App& sub, options&) {
+  struct args {
+    std::string event;
+    std::optional<std::int64_t> deadline_ms;
+  };
+  auto a = std::make_shared<args>();
+  sub.allow_extras();
+  sub.add_option("event", a->event, "SessionStart, post-tool-use, ... (default: the input's hook_event_name)");
+  sub.add_option("--deadline-ms", a->deadline_ms, "wait at most this long for paiosd (default: hooks.deadline_ms, 150)");
+  return [a](const options& opt) {
+    auto home = resolve_home(opt.home);
+    return run_hook({home.root.string(), endpoint_of(home), a->event, a->deadline_ms});
+  };
+}
+
+run_fn define_hooks(CLI::App& sub, options&) {
+  sub.require_subcommand(1);
+  auto hio = std::make_shared<hooks_install_options>();
+  auto* install = sub.add_subcommand(
+      "install", "merge the PAIOS hooks into Claude Code's settings.json (backed up first; idempotent)");
+  auto* project = install->add_option("--project", hio->project, "DIR/.claude/settings.json (default: the current folder)");
+  install->add_flag("--user", hio->user, "~/.claude/settings.json")->excludes(project);
+  install->add_flag("--dry-run", hio->dry_run, "show the change as a diff, write nothing");
+  return [hio](const options& opt) {
+    auto o = *hio;
+    o.home = named_home(opt);
+    return hooks_install(o, std::cout, std::cerr) == 0 ? kExitOk : kExitError;
+  };
+}
+
+}  // namespace paios::cli

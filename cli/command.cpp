@@ -1,0 +1,120 @@
+#include "cli/command.hpp"
+
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "client/wire_client.hpp"
+#include "config/home.hpp"
+
+namespace paios::cli {
+namespace {
+
+using nlohmann::json;
+
+// The MIME type the router weighs, from the file name (the router also weighs the extension itself).
+std::string mime_of(const std::string& path) {
+  static const std::vector<std::pair<std::string, std::string>> types = {
+      {"png", "image/png"},       {"jpg", "image/jpeg"},      {"jpeg", "image/jpeg"},   {"gif", "image/gif"},
+      {"webp", "image/webp"},     {"heic", "image/heic"},     {"bmp", "image/bmp"},     {"tiff", "image/tiff"},
+      {"svg", "image/svg+xml"},   {"pdf", "application/pdf"}, {"csv", "text/csv"},      {"md", "text/markdown"},
+      {"txt", "text/plain"},      {"json", "application/json"}, {"html", "text/html"},
+      {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}};
+  auto dot = path.find_last_of('.');
+  if (dot == std::string::npos) return {};
+  auto ext = path.substr(dot + 1);
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& [e, m] : types)
+    if (e == ext) return m;
+  return {};
+}
+
+}  // namespace
+
+std::optional<json> attachments_of(const options& opt) {
+  json out = json::array();
+  for (const auto& f : opt.attach) {
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(f, ec);
+    if (ec || !std::filesystem::is_regular_file(abs, ec)) {
+      std::cerr << "ai: cannot attach " << f << ": no such file\n";
+      return std::nullopt;
+    }
+    out.push_back({{"name", abs.string()}, {"mime", mime_of(abs.string())}});
+  }
+  return out;
+}
+
+std::string endpoint_of(const paios_home& home) {
+  if (const char* e = std::getenv("PAIOS_ENDPOINT"); e && *e) return e;
+  return home.endpoint();
+}
+
+std::string named_home(const options& opt) {
+  if (opt.home) return resolve_home(opt.home).root.string();
+  if (const char* h = std::getenv("PAIOS_HOME"); h && *h) return resolve_home().root.string();
+  return {};
+}
+
+std::unique_ptr<wire_client> connect_or_explain(const options& opt) {
+  auto home = resolve_home(opt.home);
+  unreachable why;
+  auto c = wire_client::connect(endpoint_of(home), why);
+  if (!c) std::cerr << "ai: " << unreachable_message(home.root.string(), why);
+  return c;
+}
+
+json request(const char* op) { return json{{"v", 1}, {"op", op}, {"id", "1"}}; }
+
+std::optional<json> call(const options& opt, json req, int& exit_code) {
+  auto c = connect_or_explain(opt);
+  if (!c) {
+    exit_code = kExitUnreachable;
+    return std::nullopt;
+  }
+  std::string error;
+  if (!c->send(req)) {
+    std::cerr << "ai: cannot send to paiosd\n";
+    exit_code = kExitUnreachable;
+    return std::nullopt;
+  }
+  auto reply = c->receive(kReplyTimeoutMs, error);
+  if (!reply) {
+    std::cerr << "ai: paiosd did not answer within " << kReplyTimeoutMs << " ms" << (error.empty() ? "" : ": " + error)
+              << "\n";
+    exit_code = kExitUnreachable;
+    return std::nullopt;
+  }
+  if (reply->value("type", "") == "error") {
+    if (opt.json_out) std::cout << reply->dump() << "\n";
+    else std::cerr << "ai: " << reply->value("code", "error") << ": " << reply->value("message", "") << "\n";
+    exit_code = kExitError;
+    return std::nullopt;
+  }
+  exit_code = kExitOk;
+  return reply;
+}
+
+int show(const options& opt, const json& req, std::string (*render)(const json&)) {
+  int code = kExitOk;
+  auto reply = call(opt, req, code);
+  if (!reply) return code;
+  std::cout << (opt.json_out ? reply->dump() + "\n" : render(*reply));
+  return kExitOk;
+}
+
+std::string read_stdin() {
+  std::ostringstream ss;
+  ss << std::cin.rdbuf();
+  return ss.str();
+}
+
+std::string join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+}  // namespace paios::cli
