@@ -5,7 +5,7 @@
 //                 containment (the cgroup that holds the agents' calls, when one does)
 //   logs/         paiosd.log, rotated
 //   data/         state.sqlite
-// Shared by paiosd and the `ai` client, so both agree on where the daemon listens. No actor runtime here.
+// Shared by paiosd and the `ai` client, so both agree on where the daemon listens.
 #include <filesystem>
 #include <memory>
 #include <optional>

@@ -1,5 +1,5 @@
 #pragma once
-// hook_rules: what the hooks decide, without an actor runtime (tested alone, tests/unit/hook_rules_test.cpp).
+// hook_rules: what the hooks decide (tested alone, tests/unit/hook_rules_test.cpp).
 //   - the Stop gate: whether an answer looks unfinished (hooks.stop_gate);
 //   - PostToolUse ingest: which tool results go to the knowledge base, and the note made of one
 //     (hooks.ingest: tools, exclusions, sizes, secret redaction);

@@ -7,7 +7,7 @@
 // A writer appends under the lock and fsyncs before it unlocks, so an appended line is whole and on disk. The
 // daemon moves hooks.jsonl onto the end of hooks.replay.jsonl under the lock, handles every line, and only then
 // removes hooks.replay.jsonl: a crash during replay leaves the file, and the next replay skips the lines already
-// stored (their uid is in the event store). No actor runtime: `ai` links this.
+// stored (their uid is in the event store). `ai` links this too.
 #include <filesystem>
 #include <string>
 #include <string_view>

@@ -1,6 +1,6 @@
 #pragma once
 // transcript: reading a Claude Code session transcript (the JSONL file a hook's transcript_path names), and the
-// learning a finished session leaves (what was asked, decided and changed). No actor runtime; tested alone.
+// learning a finished session leaves (what was asked, decided and changed). Tested alone.
 //
 // A transcript line is an object with "type": "user" (a prompt: message.content a string or text blocks; or
 // tool results: tool_result blocks), "assistant" (message.content: text and tool_use blocks; one message may

@@ -1,6 +1,6 @@
 #pragma once
 // http_client: one HTTP request through libcurl, for the knowledge base's network needs (an embedding
-// provider's POST /v1/embeddings, `ai kb add URL`'s GET). No actor runtime: `ai` links it too.
+// provider's POST /v1/embeddings, `ai kb add URL`'s GET). `ai` links it too.
 //
 // Promises:
 //   - nothing throws; a request either got a response (any status: `responded`) or `error` says what failed,

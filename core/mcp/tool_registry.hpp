@@ -2,7 +2,7 @@
 // The tool registry: core/mcp/tools.json, compiled into paiosd and ai (docs/mcp.md). It is the one list of
 // the tools `ai mcp` serves; each entry names the bus operation it runs (docs/protocol.md) and the JSON
 // Schemas of its arguments and of its result. paiosd serves it as the bus operation tools.list; `ai mcp` uses
-// the daemon's list, and its own copy when paiosd is not running. No actor runtime and no I/O here.
+// the daemon's list, and its own copy when paiosd is not running. No I/O here.
 #include <string>
 #include <string_view>
 

@@ -1,7 +1,7 @@
 #pragma once
 // Runs a short command and waits for it, bounded: argv without a shell, its own process group, stdin, stdout
 // and stderr on /dev/null, killed (the whole group) at the deadline, always reaped. Blocks the calling thread
-// (the notifier calls it from a detached actor). No actor runtime here.
+// (the notifier calls it from a detached actor).
 #include <chrono>
 #include <string>
 #include <vector>

@@ -1,7 +1,7 @@
 #pragma once
 // brain_health: the circuit breakers of every brain, as the dispatcher sees them. It turns breaker
 // transitions into records for the state store, restores them at start, and describes them for `ai status`.
-// Owned by the dispatcher (one thread); no actor runtime here.
+// Owned by the dispatcher (one thread).
 #include <cstdint>
 #include <map>
 #include <optional>

@@ -1,6 +1,6 @@
 #pragma once
-// circuit_breaker: one brain's health verdict, owned by the dispatcher (no actor runtime here, so that it is
-// tested and benchmarked directly; the caller passes the time).
+// circuit_breaker: one brain's health verdict, owned by the dispatcher, tested and benchmarked directly (the
+// caller passes the time).
 //
 //   closed     every call goes through; the last `window` calls are judged, and once there are `min_calls`
 //              of them a failure rate or a slow-call rate at its threshold opens the breaker;

@@ -1,7 +1,7 @@
 #pragma once
 // The one source of time for the scheduler: every "now" it uses comes from a clock it was given, so the
 // daemon runs on the system clock and tests run days of schedule in milliseconds on a manual clock.
-// Both clocks are safe to call from any thread. No actor runtime here.
+// Both clocks are safe to call from any thread.
 #include <atomic>
 #include <chrono>
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// The scheduler's bookkeeping without an actor runtime: for each job, when it is due next, whether it runs,
+// The scheduler's bookkeeping: for each job, when it is due next, whether it runs,
 // its consecutive failures and their backoff, and what a missed run becomes. The scheduler actor asks it at
 // each tick and tells it each run's end; tests drive it on a manual clock. Not thread-safe (one owner).
 //

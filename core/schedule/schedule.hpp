@@ -1,5 +1,5 @@
 #pragma once
-// When a job runs: a 5-field cron expression in a time zone, or a fixed interval. No actor runtime here.
+// When a job runs: a 5-field cron expression in a time zone, or a fixed interval.
 //
 // Cron (Vixie cron's syntax and meaning): "minute hour day-of-month month day-of-week", each field a list of
 // "*", "N", "N-M", with an optional "/step" ("*/15", "1-30/2", "5/10" = 5 to the field's end by 10); months

@@ -2,7 +2,7 @@
 // A time zone read from the system's TZif files (/usr/share/zoneinfo, RFC 8536, versions 2 and later; version 1
 // files too, with 32-bit times), our own reader because libstdc++ 12 has no std::chrono time zone database.
 // Times after the file's last transition follow its POSIX TZ footer rule ("CET-1CEST,M3.5.0,M10.5.0/3").
-// A time_zone is immutable once loaded: safe to share between threads. No actor runtime here.
+// A time_zone is immutable once loaded: safe to share between threads.
 #include <cstdint>
 #include <optional>
 #include <string>

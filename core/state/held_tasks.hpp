@@ -1,6 +1,6 @@
 #pragma once
 // held_tasks: the task writes state.sqlite could not take, held in memory and in the task journal until it
-// can, and laid over what it answers meanwhile. Single owner (the state store); no actor runtime.
+// can, and laid over what it answers meanwhile. Single owner (the state store).
 //
 // The promise it keeps for the store: a task write is acknowledged only once it is durable, in the database or
 // in the journal. While anything is held, every new task write goes to the journal too (the database is behind,

@@ -1,6 +1,6 @@
 #pragma once
 // The pipelines' rows of state.sqlite as JSON, the shape the state store's pipeline messages carry
-// (state_store.hpp) and the wire shows (docs/protocol.md, pipeline.*). No actor runtime.
+// (state_store.hpp) and the wire shows (docs/protocol.md, pipeline.*).
 #include <optional>
 #include <string>
 

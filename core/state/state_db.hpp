@@ -1,7 +1,7 @@
 #pragma once
 // The schema and queries of state.sqlite: what the daemon keeps across restarts (tasks, breakers, routing,
 // scheduled jobs, pipeline runs, watched folders; the tables are in state_db.cpp). Synchronous and
-// single-owner (the state store actor); no actor runtime here, so that it is tested and benchmarked directly.
+// single-owner (the state store actor); tested and benchmarked directly.
 #include <filesystem>
 #include <memory>
 #include <optional>
