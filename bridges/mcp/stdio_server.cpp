@@ -20,7 +20,6 @@ namespace {
 using clock = session::clock;
 
 constexpr std::size_t kMaxLineBytes = 128u << 20;       // a kb_add of 32 MiB, escaped, fits with room
-constexpr auto kTrustFor = std::chrono::milliseconds(1000);  // a connection heard from this recently is not re-made
 constexpr auto kStopGrace = std::chrono::milliseconds(2000); // on a signal: time for task.cancel to reach paiosd
 
 volatile std::sig_atomic_t stop_signal = 0;
@@ -29,7 +28,8 @@ void on_signal(int sig) { stop_signal = sig; }
 // The bus over the wire client (client/wire_client.hpp), as `ai` talks to paiosd.
 class wire_link final : public bus {
  public:
-  wire_link(std::string home, std::string endpoint) : home_(std::move(home)), endpoint_(std::move(endpoint)) {}
+  wire_link(std::string home, std::string endpoint, std::chrono::milliseconds trust_for)
+      : home_(std::move(home)), endpoint_(std::move(endpoint)), trust_for_(trust_for) {}
 
   bool ready(bool idle, std::string& why) override {
     const auto now = clock::now();
@@ -42,7 +42,7 @@ class wire_link final : public bus {
       why = unreachable_message(home_, failure) + "Then call this tool again.";
       return false;
     }
-    trusted_until_ = now + kTrustFor;
+    trusted_until_ = now + trust_for_;
     return true;
   }
 
@@ -61,13 +61,14 @@ class wire_link final : public bus {
         if (!error.empty()) std::cerr << "ai mcp: " << error << "\n";
         return;
       }
-      trusted_until_ = clock::now() + kTrustFor;
+      trusted_until_ = clock::now() + trust_for_;
       f(*r);
     }
   }
 
  private:
   std::string home_, endpoint_;
+  std::chrono::milliseconds trust_for_;
   std::unique_ptr<wire_client> client_;
   clock::time_point trusted_until_{};
 };
@@ -98,7 +99,7 @@ int serve_stdio(const stdio_options& o) {
   sa.sa_handler = on_signal;  // no SA_RESTART: zmq_poll returns, and the loop sees the signal
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
 
-  wire_link link{o.home, o.endpoint};
+  wire_link link{o.home, o.endpoint, o.trust_for};
   bool client_gone = false;
   session_options so;
   so.page_size = o.page_size;

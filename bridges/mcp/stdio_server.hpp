@@ -15,6 +15,7 @@
 //
 // Ends: at the end of stdin, once the calls in flight are answered (exit 0); on SIGTERM, SIGINT or SIGHUP, or
 // when the client closes stdout, at once: running tasks are cancelled on the bus first (exit 0).
+#include <chrono>
 #include <cstddef>
 #include <string>
 
@@ -25,6 +26,10 @@ struct stdio_options {
   std::string endpoint;  // paiosd's request endpoint
   std::size_t page_size = 100;
   bool verbose = false;  // log every message on stderr
+  // A connection heard from this recently is used as it is; after that, a call with nothing else in flight
+  // connects anew first, which checks that paiosd listens (so a daemon that stopped is reported at once, not after
+  // the call's timeout). Zero: that check before every such call.
+  std::chrono::milliseconds trust_for{1000};
 };
 
 // Serves until the end of stdin; returns the process's exit code.

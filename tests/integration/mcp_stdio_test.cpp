@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <thread>
 
 #include "tests/support/json_schema.hpp"
 #include "tests/support/mcp_child.hpp"
@@ -298,7 +297,9 @@ TEST(McpStdio, EachErrorCodeAndNothingButProtocolOnStdout) {
 
 TEST(McpStdio, WithoutADaemonItStillAnswersAndSaysHowToStartIt) {
   daemon_process d{config()};  // not started yet
-  mcp_child m{ai_mcp(d)};
+  // --trust-ms 0: each call with none other in flight checks that paiosd listens, as one does once a connection
+  // has not been heard from for a second, without the test waiting for that second.
+  mcp_child m{ai_mcp(d, {"--trust-ms", "0"})};
   auto init = initialize(m);
   ASSERT_TRUE(init.contains("result")) << init.dump() << m.err();
   EXPECT_EQ(list_tools(m).size(), kToolCount);
@@ -313,7 +314,6 @@ TEST(McpStdio, WithoutADaemonItStillAnswersAndSaysHowToStartIt) {
   EXPECT_EQ(up["result"]["structuredContent"]["daemon"].value("pid", 0), d.pid());
 
   d.stop();
-  std::this_thread::sleep_for(milliseconds(1200));  // past the time a connection is trusted without a check
   auto again = m.call_tool("kb_search", {{"query", "x"}});
   EXPECT_EQ(again["result"]["isError"], true);
   EXPECT_NE(text_of(again).find("paiosd --home"), std::string::npos) << text_of(again);

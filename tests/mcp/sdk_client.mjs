@@ -45,6 +45,17 @@ async function rejects(what, promise, code) {
   }
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// Calls read() until done(value) holds or `within` ms have passed, pausing `every` ms between calls; returns the
+// last value read.
+async function pollUntil(read, done, within = 10000, every = 50) {
+  const deadline = Date.now() + within;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await sleep(every);
+    value = await read();
+  }
+  return value;
+}
 
 // ---- a paiosd of our own -----------------------------------------------------------------------------------
 const home = mkdtempSync(path.join(tmpdir(), 'paios-sdk-'));
@@ -70,11 +81,8 @@ function cleanup() {
 process.on('uncaughtException', (e) => { console.error(`FAIL: ${e.stack ?? e}\npaiosd log:\n${daemonLog}`); cleanup(); process.exit(1); });
 process.on('unhandledRejection', (e) => { console.error(`FAIL: ${e?.stack ?? e}\npaiosd log:\n${daemonLog}`); cleanup(); process.exit(1); });
 
-for (let i = 0; ; i++) {
-  try { execFileSync(args.ai, ['--home', home, 'ping'], { stdio: 'ignore' }); break; } catch {}
-  if (i > 150) check('paiosd starts', false, daemonLog);
-  await sleep(100);
-}
+const pings = () => { try { execFileSync(args.ai, ['--home', home, 'ping'], { stdio: 'ignore' }); return true; } catch { return false; } };
+if (!await pollUntil(pings, (up) => up, 15000, 100)) check('paiosd starts', false, daemonLog);
 console.log(`SDK ${sdkVersion} (latest protocol ${LATEST_PROTOCOL_VERSION}), node ${process.version}; paiosd on ${home}`);
 
 // A client whose transport records every message the server sends.
@@ -181,9 +189,12 @@ const hanging = client.callTool({ name: 'task_submit', arguments: { prompt: 'nev
   signal: abort.signal,
   onprogress: (p) => { const m = /^accepted as task (\S+)/.exec(p.message ?? ''); if (m) taskId = m[1]; },
 });
-for (let i = 0; i < 100 && !taskId; i++) await sleep(50);
+await pollUntil(() => taskId, Boolean, 5000);
 check('the long task was accepted', Boolean(taskId));
-await sleep(300);
+// Cancelled once it runs, so that the cancel reaches a running agent (not a task still queued).
+const taskState = async () => (await client.callTool({ name: 'task_status', arguments: { task_id: taskId } })).structuredContent.task.state;
+const running = await pollUntil(taskState, (s) => s !== 'queued', 10000, 50);
+check('the long task runs', running === 'running', running);
 abort.abort('the user changed their mind');
 try {
   await hanging;
@@ -191,12 +202,7 @@ try {
 } catch (e) {
   check('a cancelled call ends on the client', true, String(e));
 }
-let state;
-for (let i = 0; i < 100; i++) {
-  state = (await client.callTool({ name: 'task_status', arguments: { task_id: taskId } })).structuredContent.task.state;
-  if (state === 'cancelled') break;
-  await sleep(100);
-}
+const state = await pollUntil(taskState, (s) => s === 'cancelled', 10000, 100);
 check('notifications/cancelled cancelled the task on the bus', state === 'cancelled', state);
 await sleep(300);
 const cancelledId = sent.find((m) => m.method === 'tools/call' && m.params?.arguments?.brain === 'hang')?.id;

@@ -19,6 +19,16 @@ import zmq
 results = {"passed": 0, "failed": 0}
 
 
+def poll_until(read, done, within=10.0, every=0.05):
+    """Calls read() until done(value) holds or `within` seconds have passed; returns the last value read."""
+    deadline = time.monotonic() + within
+    value = read()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(every)
+        value = read()
+    return value
+
+
 def check(name, condition, detail=""):
     if condition:
         results["passed"] += 1
@@ -74,18 +84,23 @@ def main():
     ctx = zmq.Context()
     try:
         c = Client(ctx, endpoint)
-        pong = None
-        for _ in range(200):
-            pong = c.call({"v": 1, "op": "ping", "id": "p"})
-            if pong:
-                break
-            time.sleep(0.05)
+        pong = poll_until(lambda: c.call({"v": 1, "op": "ping", "id": "p"}), lambda r: r is not None)
         check("ping", pong and pong["type"] == "pong" and pong["id"] == "p", pong)
 
+        # The subscription is in place once an event published after it arrives (a SUB socket misses what is
+        # published before its subscription reaches the publisher).
         events = ctx.socket(zmq.SUB)
         events.connect("ipc://" + os.path.join(home, "run", "events.sock"))
         events.setsockopt(zmq.SUBSCRIBE, b"")
-        time.sleep(0.2)
+
+        def probe_seen():
+            c.call({"v": 1, "op": "event.publish", "category": "probe", "action": "subscribed"})
+            while events.poll(100):
+                if events.recv_multipart()[0] == b"event.probe":
+                    return True
+            return False
+
+        check("event stream subscribed", poll_until(probe_seen, lambda seen: seen, every=0), "no event.probe")
 
         # task.submit, streamed
         replies = c.submit({"v": 1, "op": "task.submit", "id": "s1", "prompt": "hello mesh", "brain": "echo"})
@@ -124,10 +139,13 @@ def main():
                       "data": {"tool": "Bash"}})
         check("event.publish", ack["type"] == "ack" and ack["event_id"].startswith("e-"), ack)
         seen = []
-        deadline = time.time() + 5
-        while time.time() < deadline and not any(t == b"event.hook" for t, _ in seen):
-            if events.poll(500):
+
+        def next_event():
+            if events.poll(100):
                 seen.append(tuple(events.recv_multipart()))
+            return seen
+
+        poll_until(next_event, lambda s: any(t == b"event.hook" for t, _ in s), every=0)
         hook = [json.loads(b) for t, b in seen if t == b"event.hook"]
         check("event stream", hook and hook[0]["data"] == {"tool": "Bash"}, seen)
         check("task stream", any(t == b"task.result" for t, _ in seen), seen)
@@ -191,13 +209,12 @@ def main():
         started = c.call({"v": 1, "op": "jobs.run", "name": "heartbeat"})
         check("jobs.run", started and started["type"] == "job.started" and len(started.get("trace_id", "")) == 32,
               started)
-        runs = []
-        for _ in range(100):
+
+        def finished_runs():
             hist = c.call({"v": 1, "op": "jobs.history", "name": "heartbeat", "limit": 5})
-            runs = [r for r in (hist or {}).get("runs", []) if r["outcome"] != "running"]
-            if runs:
-                break
-            time.sleep(0.05)
+            return [r for r in (hist or {}).get("runs", []) if r["outcome"] != "running"]
+
+        runs = poll_until(finished_runs, lambda rs: rs)
         check("jobs.history", runs and runs[0]["outcome"] == "ok" and runs[0]["trigger"] == "manual"
               and runs[0]["trace_id"] == started.get("trace_id"), runs)
         check("jobs not_found", c.call({"v": 1, "op": "jobs.run", "name": "nope"})["code"] == "not_found")

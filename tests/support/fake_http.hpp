@@ -18,6 +18,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/test_support.hpp"
+
 namespace paios::test {
 
 // Register routes on `server` first, then start(); the destructor stops and joins.
@@ -33,7 +35,9 @@ class loopback_server {
 
   void start() {
     thread_ = std::thread([this] { server.listen_after_bind(); });
-    for (int i = 0; i < 500 && !server.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    // The socket listens already (bound in the constructor); this waits for the accept loop to run.
+    if (!poll_until([this] { return server.is_running(); }, std::chrono::seconds(10), std::chrono::milliseconds(2)))
+      throw std::runtime_error("loopback_server: the server did not start");
   }
   // Stops listening and waits for the requests being answered.
   void stop() {

@@ -21,6 +21,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/test_support.hpp"
+
 namespace paios::test {
 
 class mcp_child {
@@ -150,16 +152,10 @@ class mcp_child {
 
   // The exit code (128 + signal when killed); -1 if it had not exited in time (it is then killed).
   int wait(ms timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
     int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      usleep(5000);
-    }
-    return -1;
+    if (!poll_until([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout, ms(5))) return -1;
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
   // Resident memory (VmRSS) in KiB.

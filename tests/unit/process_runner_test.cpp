@@ -66,6 +66,24 @@ std::size_t open_fds() {
 
 std::vector<pid_t> leftovers() { return test::processes_with_env("PAIOS_TEST_TAG=" + tag()); }
 
+// Whether every tagged process has ended, waiting up to `within`: a process killed with its group leaves /proc
+// only once it is reaped, by the runner or, for one that left the group, by init. The deadline stays below the
+// 10 s the longest-lived children here would take to end on their own, so a child left running is still seen.
+bool no_leftovers(std::chrono::milliseconds within = 5s) {
+  return test::poll_until([] { return leftovers().empty(); }, within, 20ms);
+}
+
+// Whether a tagged process ignores SIGTERM (SigIgn of /proc/<pid>/status): the fake agent in hang-ignore-term mode
+// has started and set up what the test is about.
+bool one_ignores_sigterm() {
+  for (auto pid : leftovers()) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("SigIgn:", 0) == 0 && (std::stoull(line.substr(7), nullptr, 16) >> (SIGTERM - 1)) & 1) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 TEST(ProcessRunner, StreamsStdoutAndReportsTheExit) {
@@ -150,7 +168,8 @@ TEST(ProcessRunner, TimeoutTerminatesTheGroup) {
 TEST(ProcessRunner, CancelIsObservedWithinOneSecond) {
   std::chrono::steady_clock::time_point cancelled_at;
   auto o = run(fake("text", "hang-ignore-term"), [&](process_runner& r) {
-    std::this_thread::sleep_for(200ms);
+    // Cancelled once the child ignores SIGTERM: the cancel has to go on to SIGKILL after the grace period.
+    EXPECT_TRUE(test::poll_until(one_ignores_sigterm, 10s, 10ms)) << "the fake agent did not start";
     cancelled_at = std::chrono::steady_clock::now();
     r.cancel();
   });
@@ -199,8 +218,7 @@ TEST(ProcessRunner, GrandchildrenAreNotLeftBehind) {
   auto o = run(fake("text", "grandchild"));
   EXPECT_EQ(o.exit.what, process_exit::how::exited);
   EXPECT_LT(o.took, 3000ms) << "the runner must not wait for a grandchild holding stdout";
-  std::this_thread::sleep_for(100ms);
-  EXPECT_TRUE(leftovers().empty());
+  EXPECT_TRUE(no_leftovers()) << "the grandchild (sleep 1000) outlived the call";
 }
 
 TEST(ProcessRunner, ADescendantThatLeftTheGroupEndsWithTheCall) {
@@ -244,8 +262,8 @@ TEST(ProcessRunner, AThousandMixedRunsLeaveNoZombieOrphanOrFd) {
     else
       run(s);
   }
-  std::this_thread::sleep_for(100ms);
-  EXPECT_EQ(open_fds(), fds_before);
-  EXPECT_TRUE(test::children_of(getpid()).empty()) << "a child of this process is left (zombie or running)";
-  EXPECT_TRUE(leftovers().empty());
+  EXPECT_EQ(test::poll_until(open_fds, [&](std::size_t n) { return n == fds_before; }, 5s, 20ms), fds_before);
+  EXPECT_TRUE(test::poll_until([] { return test::children_of(getpid()).empty(); }, 5s, 20ms))
+      << "a child of this process is left (zombie or running)";
+  EXPECT_TRUE(no_leftovers());
 }
