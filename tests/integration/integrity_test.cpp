@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -243,6 +244,47 @@ TEST(Integrity, OnAFullDiskTasksAreKeptInTheJournalUntilThereIsRoom) {
     EXPECT_EQ(in_db, "succeeded") << id;
   }
   d.stop();
+}
+
+// state.sqlite and its WAL made unwritable while the daemon runs (chattr +i: even root's writes through the
+// open files fail, as on a file turned read-only underneath): tasks are accepted and answered through the
+// journal, and once the files can be written again the database takes them.
+TEST(Integrity, AnUnwritableDatabaseFileKeepsItsTasksInTheJournalUntilItCanBeWritten) {
+  if (::geteuid() != 0) GTEST_SKIP() << "chattr +i needs root";
+  temp_dir work;
+  daemon_process d{config_with(work.path() / "agent.log", 0)};
+  d.start();
+  ASSERT_TRUE(reply_of(submit(d, "before"), "result"));
+  const auto db = d.home() / "data" / "state.sqlite";
+  const std::vector<std::string> files{db.string(), db.string() + "-wal"};
+  auto chattr = [&](const char* flag) {
+    for (const auto& f : files) {
+      auto r = run_program({"/usr/bin/chattr", flag, f});
+      if (r.exit_code != 0) return "chattr " + std::string{flag} + " " + f + " exited " + std::to_string(r.exit_code) + ": " + r.err;
+    }
+    return std::string{};
+  };
+  if (auto err = chattr("+i"); !err.empty()) {
+    chattr("-i");
+    GTEST_SKIP() << "this filesystem cannot make files immutable: " << err;
+  }
+  struct writable_again {
+    std::function<std::string(const char*)> chattr;
+    ~writable_again() { chattr("-i"); }
+  } at_end{chattr};
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    auto replies = submit(d, "unwritable " + std::to_string(i));
+    ASSERT_TRUE(reply_of(replies, "result")) << json(replies).dump();
+    ids.push_back(reply_of(replies, "accepted")->value("task_id", ""));
+    EXPECT_EQ(daemon_state(d, ids.back()), "succeeded");
+  }
+  EXPECT_NE(d.log().find("kept in the task journal"), std::string::npos) << d.log();
+  ASSERT_EQ(chattr("-i"), "");
+  for (const auto& id : ids) {
+    auto in_db = poll_until([&] { return stored_state(d, id); }, [](const std::string& s) { return s == "succeeded"; }, 30s);
+    EXPECT_EQ(in_db, "succeeded") << id;
+  }
 }
 
 // A user who may not use the daemon's socket is told so, not that paiosd is not running (it is).
