@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/names.hpp"
+#include "actors/state_store/state_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/content/convert.hpp"
 #include "core/http/http_client.hpp"
@@ -92,7 +93,7 @@ json step_row(run_actor* self, const std::string& state, const json* output, con
 // Writes the records (each a (op, row) pair) in one batch, then calls `then` with "" or the error.
 template <class F>
 void record(run_actor* self, std::vector<std::pair<std::string, json>> rows, F then) {
-  auto store = registered(self, store_name::value);
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) return then(std::string{"the state store is not running"});
   struct gather {
     std::size_t pending;

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/names.hpp"
+#include "actors/state_store/state_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/content/convert.hpp"
 #include "core/kb/sha256.hpp"
@@ -83,7 +84,7 @@ std::int64_t mtime_ns(const struct stat& sb) {
 void record(watcher_actor* self, const std::string& path, const ledger_entry& e, const std::string& detail,
             const std::string& trace) {
   auto& st = self->state;
-  auto store = registered(self, store_name::value);
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) {
     // Not lost: a file without a record is found again by the scan at the next start.
     spdlog::warn("watcher {}: {} not recorded: the state store is not running", st.folder.path, path);
@@ -336,7 +337,7 @@ void tick(watcher_actor* self) {
 
 void load(watcher_actor* self) {
   auto& st = self->state;
-  auto store = registered(self, store_name::value);
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) {
     self->delayed_send(self, kRetryLoad, recover_atom::value);
     return;

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/names.hpp"
+#include "actors/state_store/state_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/mcp/tool_registry.hpp"
 #include "core/obs/event_sink.hpp"
@@ -70,11 +71,12 @@ void reply_error(bridge_actor* self, const call& c, errc code, std::string messa
 }
 
 // Asks `name` for something and hands the answer to `then`; when the actor is missing or does not answer,
-// the client gets an error naming it.
-template <class... Ts, class F>
+// the client gets an error naming it. With the typed handle of the actor's interface as `Handle`, the request
+// and `then` are checked against that interface at compile time.
+template <class Handle = caf::actor, class... Ts, class F>
 void ask_within(bridge_actor* self, std::chrono::seconds timeout, caf::atom_value name, const char* what, const call& c,
                 F then, Ts&&... xs) {
-  auto target = registered(self, name);
+  auto target = registered_as<Handle>(self, name);
   if (!target) return reply_error(self, c, errc::internal, std::string{what} + " is not running");
   self->request(target, timeout, std::forward<Ts>(xs)...)
       .then(std::move(then), [self, c, what](caf::error& e) {
@@ -82,9 +84,9 @@ void ask_within(bridge_actor* self, std::chrono::seconds timeout, caf::atom_valu
       });
 }
 
-template <class... Ts, class F>
+template <class Handle = caf::actor, class... Ts, class F>
 void ask(bridge_actor* self, caf::atom_value name, const char* what, const call& c, F then, Ts&&... xs) {
-  ask_within(self, kAskTimeout, name, what, c, std::move(then), std::forward<Ts>(xs)...);
+  ask_within<Handle>(self, kAskTimeout, name, what, c, std::move(then), std::forward<Ts>(xs)...);
 }
 
 // ---- MCP servers' tools (actors/mcp_client) ------------------------------------------------------------------
@@ -354,7 +356,7 @@ void handle_hook(bridge_actor* self, const call& c, event_record e) {
 
 // obs.score: the task must exist (a routing decision shares its task's id); the score joins its trace.
 void score_task(bridge_actor* self, const call& c, score_record s) {
-  ask(self, store_name::value, "the state store", c,
+  ask<state_store_actor>(self, store_name::value, "the state store", c,
       [self, c, s](bool found, const task_record& r) mutable {
         if (!found)
           return reply_error(self, c, errc::not_found, "no task or routing decision with id " + s.target);
@@ -371,10 +373,10 @@ void score_task(bridge_actor* self, const call& c, score_record s) {
 }
 
 // An actor that answers (code, message, body) as the kb store does: the body is the reply `type`'s members.
-template <class... Ts>
+template <class Handle = caf::actor, class... Ts>
 void ask_coded(bridge_actor* self, std::chrono::seconds timeout, caf::atom_value name, const char* what, const call& c,
                const char* type, Ts&&... xs) {
-  ask_within(self, timeout, name, what, c,
+  ask_within<Handle>(self, timeout, name, what, c,
              [self, c, type](const std::string& code, const std::string& message, const std::string& body) {
                if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
                reply_frame(self, c, wire::encode_reply_text(c.id, type, body));
@@ -429,7 +431,7 @@ void route_classify(bridge_actor* self, const call& c, wire::request& req) {
 }
 
 void route_list(bridge_actor* self, const call& c, wire::request& req) {
-  ask(self, store_name::value, "the state store", c,
+  ask<state_store_actor>(self, store_name::value, "the state store", c,
       [self, c](const std::vector<route_record>& rs) {
         auto list = nlohmann::json::array();
         for (const auto& r : rs) list.push_back(nlohmann::json::parse(r.json, nullptr, false));
@@ -473,7 +475,7 @@ void task_cancel(bridge_actor* self, const call& c, wire::request& req) {
       [self, c, task_id](bool cancelled, const std::string& state) {
         if (!cancelled && state.empty()) {
           // Not in flight: either finished already or unknown. The store knows which.
-          ask(self, store_name::value, "the state store", c,
+          ask<state_store_actor>(self, store_name::value, "the state store", c,
               [self, c, task_id](bool found, const task_record& r) {
                 if (!found) return reply_error(self, c, errc::not_found, "no task " + task_id);
                 reply_frame(self, c, wire::encode_cancel(c.id, task_id, false, r.state));
@@ -489,7 +491,7 @@ void task_cancel(bridge_actor* self, const call& c, wire::request& req) {
 
 void task_get(bridge_actor* self, const call& c, wire::request& req) {
   auto task_id = req.task_id;
-  ask(self, store_name::value, "the state store", c,
+  ask<state_store_actor>(self, store_name::value, "the state store", c,
       [self, c, task_id](bool found, const task_record& r) {
         if (!found) return reply_error(self, c, errc::not_found, "no task " + task_id);
         reply_frame(self, c, wire::encode_task(c.id, r));
@@ -498,7 +500,7 @@ void task_get(bridge_actor* self, const call& c, wire::request& req) {
 }
 
 void task_list(bridge_actor* self, const call& c, wire::request& req) {
-  ask(self, store_name::value, "the state store", c,
+  ask<state_store_actor>(self, store_name::value, "the state store", c,
       [self, c](const std::vector<task_record>& rs) { reply_frame(self, c, wire::encode_tasks(c.id, rs)); },
       list_atom::value, req.limit, req.state);
 }
