@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/names.hpp"
+#include "actors/obs/obs_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/content/envelope.hpp"
 #include "core/hooks/hook_rules.hpp"
@@ -187,7 +188,7 @@ void store(hook_actor* self, const ctx_ptr& h, Done done) {
   auto e = h->event;
   e.data_json = redact_json(data.dump(-1, ' ', false, json::error_handler_t::replace));
   if (e.status.empty()) e.status = "ok";
-  auto obs = registered(self, obs_name::value);
+  auto obs = registered_as<obs_store_actor>(self, obs_name::value);
   if (!obs) return done(std::string{"internal"}, std::string{"the event store is not running"}, std::string{}, std::string{});
   self->request(obs, kStoreTimeout, publish_atom::value, e)
       .then(
@@ -528,7 +529,7 @@ void replay_store(hook_actor* self, const replay_ptr& run) {
 
 // The uids of hook events stored since `q.since_us`, page by page; then the replay goes on.
 void find_stored(hook_actor* self, const replay_ptr& run, event_query q) {
-  auto obs = registered(self, obs_name::value);
+  auto obs = registered_as<obs_store_actor>(self, obs_name::value);
   if (!obs) {
     self->state.replaying = false;
     spdlog::warn("hooks: spool replay postponed: the event store is not running");
@@ -610,7 +611,7 @@ void replay_spool(hook_actor* self) {
 // max_blocks_per_session times. The answer is awaited: hook events wait in the mailbox until the counts are
 // back (at most the store's timeout); if the store does not answer, ticks try again.
 void restore_gate_counts(hook_actor* self, event_query q) {
-  auto obs = registered(self, obs_name::value);
+  auto obs = registered_as<obs_store_actor>(self, obs_name::value);
   if (!obs) return;
   self->request(obs, kStoreTimeout, query_atom::value, q)
       .await(

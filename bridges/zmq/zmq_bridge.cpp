@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/names.hpp"
+#include "actors/obs/obs_store.hpp"
 #include "actors/state_store/state_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/mcp/tool_registry.hpp"
@@ -329,7 +330,7 @@ void publish_event(bridge_actor* self, const call& c, event_record e) {
   if (e.status.empty()) e.status = "ok";
   e.data_json = redact_json(e.data_json);  // before the event stream sees it, not only the store
   const auto category = e.category;
-  ask(self, obs_name::value, "the event store", c,
+  ask<obs_store_actor>(self, obs_name::value, "the event store", c,
       [self, c, category, e](const std::string& err, std::int64_t seq) mutable {
         if (!err.empty()) return reply_error(self, c, errc::store_failed, "the event was not stored: " + err);
         e.seq = seq;
@@ -362,7 +363,7 @@ void score_task(bridge_actor* self, const call& c, score_record s) {
           return reply_error(self, c, errc::not_found, "no task or routing decision with id " + s.target);
         s.trace = parse_trace_id(r.spec.trace_id).value_or(trace_id{});
         s.time_ms = now_ms();
-        ask(self, obs_name::value, "the event store", c,
+        ask<obs_store_actor>(self, obs_name::value, "the event store", c,
             [self, c, s](const std::string& err) {
               if (!err.empty()) return reply_error(self, c, errc::store_failed, "the score was not stored: " + err);
               reply(self, c, "scored", {{"task_id", s.target}, {"score", s.score}, {"note", s.note}, {"trace_id", to_hex(s.trace)}});
@@ -511,7 +512,7 @@ void hook_event(bridge_actor* self, const call& c, wire::request& req) { handle_
 
 void obs_query(bridge_actor* self, const call& c, wire::request& req) {
   auto limit = req.query.limit;
-  ask(self, obs_name::value, "the event store", c,
+  ask<obs_store_actor>(self, obs_name::value, "the event store", c,
       [self, c, limit](const std::string& err, const std::vector<event_record>& es) {
         if (!err.empty()) return reply_error(self, c, errc::store_failed, "the query failed: " + err);
         auto next = static_cast<int>(es.size()) == limit && !es.empty() ? es.back().seq : 0;
@@ -522,7 +523,7 @@ void obs_query(bridge_actor* self, const call& c, wire::request& req) {
 
 void obs_trace(bridge_actor* self, const call& c, wire::request& req) {
   auto t = req.query.trace;
-  ask(self, obs_name::value, "the event store", c,
+  ask<obs_store_actor>(self, obs_name::value, "the event store", c,
       [self, c, t](const std::string& err, const std::vector<event_record>& es) {
         if (!err.empty()) return reply_error(self, c, errc::store_failed, "the query failed: " + err);
         if (es.empty()) return reply_error(self, c, errc::not_found, "no events for trace " + to_hex(t));
