@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/obs/event_sink.hpp"
@@ -203,7 +204,7 @@ std::string kb_answer(const std::string& body) {
 void start_kb(brain_actor* self, task_spec spec) {
   auto& st = self->state;
   auto id = spec.id;
-  auto kb = registered(self, kb_name::value);
+  auto kb = registered_as<kb_store_actor>(self, kb_name::value);
   kb_request q;
   q.query = spec.prompt;
   q.k = 3;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
 #include "actors/obs/obs_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
@@ -83,7 +84,7 @@ std::string basename_of(const std::string& path) {
 // ---- After the event is stored: ingest and learnings ---------------------------------------------------------
 
 void add_to_kb(hook_actor* self, const ctx_ptr& h, kb_request r, const char* action) {
-  auto kb = registered(self, kb_name::value);
+  auto kb = registered_as<kb_store_actor>(self, kb_name::value);
   const auto started = now_us();
   const auto trace = h->event.trace;
   const auto parent = h->event.span;
@@ -238,7 +239,7 @@ std::chrono::milliseconds left(steady::time_point deadline) {
 }
 
 // At most `max` search results of at least `min_score`, learnings or anything else, into `into`.
-void gather_search(hook_actor* self, const caf::actor& kb, const gathering_ptr& g, steady::time_point deadline,
+void gather_search(hook_actor* self, const kb_store_actor& kb, const gathering_ptr& g, steady::time_point deadline,
                    kb_request r, bool learnings, std::size_t max, double min_score,
                    std::vector<context_piece> gathering::*into_member) {
   ++g->pending;
@@ -273,7 +274,7 @@ void gather_search(hook_actor* self, const caf::actor& kb, const gathering_ptr& 
 template <class Then>
 void session_context(hook_actor* self, const ctx_ptr& h, Then then) {
   const auto& cfg = self->state.opts.cfg;
-  auto kb = registered(self, kb_name::value);
+  auto kb = registered_as<kb_store_actor>(self, kb_name::value);
   if (!kb || cfg.context.budget_tokens <= 0) {
     h->notes["context"] = {{"pieces", 0}, {"why", kb ? "budget 0" : "the knowledge base is not running"}};
     return then(std::string{});

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
 #include "actors/state_store/state_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
@@ -353,7 +354,7 @@ void run_kb_ingest(run_actor* self, const pipeline_step_config& s) {
   r.source = source->empty() ? "pipeline:" + st.spec.pipeline.name + "/" + st.spec.run_id + "/" + s.name : *source;
   r.kind = s.article_kind;
   r.tags = s.tags;
-  auto kb = registered(self, kb_name::value);
+  auto kb = registered_as<kb_store_actor>(self, kb_name::value);
   if (!kb) return step_ended(self, st.seq, "failed", "the knowledge base is not running", "");
   const auto seq = st.seq;
   self->request(kb, std::chrono::milliseconds(s.timeout_ms), kb_add_atom::value, std::move(r))

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
 #include "actors/state_store/state_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
@@ -131,7 +132,7 @@ void finish(watcher_actor* self, const std::string& path, bool ok, const std::st
 // The article for a file: its text (a document's, or an image's description) with the file as its source, so
 // that a later version of the file replaces it.
 void ingest_text(watcher_actor* self, const std::string& path, std::string text, std::string title) {
-  auto kb = registered(self, kb_name::value);
+  auto kb = registered_as<kb_store_actor>(self, kb_name::value);
   if (!kb) return finish(self, path, false, "the knowledge base is not running");
   const auto& w = self->state.in_flight[path];
   kb_request r;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
 #include "actors/obs/obs_store.hpp"
 #include "actors/state_store/state_store.hpp"
@@ -389,7 +390,7 @@ void ask_coded(bridge_actor* self, std::chrono::seconds timeout, caf::atom_value
 // than other requests.
 template <class... Ts>
 void ask_kb(bridge_actor* self, const call& c, const char* type, Ts&&... xs) {
-  ask_coded(self, kKbTimeout, kb_name::value, "the knowledge base", c, type, std::forward<Ts>(xs)...);
+  ask_coded<kb_store_actor>(self, kKbTimeout, kb_name::value, "the knowledge base", c, type, std::forward<Ts>(xs)...);
 }
 
 // jobs.*: the scheduler.
@@ -553,7 +554,7 @@ void kb_list(bridge_actor* self, const call& c, wire::request& req) {
   ask_kb(self, c, "kb.articles", list_atom::value, std::move(req.kb), req.limit);
 }
 void kb_stats(bridge_actor* self, const call& c, wire::request&) {
-  ask(self, kb_name::value, "the knowledge base", c,
+  ask<kb_store_actor>(self, kb_name::value, "the knowledge base", c,
       [self, c](const std::string& stats) { reply_frame(self, c, wire::encode_reply_text(c.id, "kb.stats", stats)); },
       status_atom::value);
 }
