@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/dispatcher/dispatcher.hpp"
 #include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
 #include "actors/state_store/state_store.hpp"
@@ -117,7 +118,7 @@ void record(run_actor* self, std::vector<std::pair<std::string, json>> rows, F t
 void cleanup_step(run_actor* self) {
   auto& st = self->state;
   if (!st.task_id.empty())
-    if (auto d = registered(self, dispatch_name::value)) caf::anon_send(d, cancel_atom::value, st.task_id);
+    if (auto d = registered_as<dispatcher_actor>(self, dispatch_name::value)) caf::anon_send(d, cancel_atom::value, st.task_id);
   st.task_id.clear();
   st.task_request.clear();
   if (st.runner) st.runner->cancel();  // reaped by the runner's thread; the runner itself goes with this actor
@@ -211,7 +212,7 @@ void run_task(run_actor* self, const pipeline_step_config& s) {
   auto& st = self->state;
   auto prompt = render(self, s.prompt, "prompt");
   if (!prompt) return;
-  auto d = registered(self, dispatch_name::value);
+  auto d = registered_as<dispatcher_actor>(self, dispatch_name::value);
   if (!d) return step_ended(self, st.seq, "failed", "the dispatcher is not running", "");
   task_spec t;
   t.prompt = std::move(*prompt);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/dispatcher/dispatcher.hpp"
 #include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
 #include "actors/state_store/state_store.hpp"
@@ -175,7 +176,7 @@ std::string describe_prompt(const std::string& tmpl, const std::string& path) {
 
 void describe(watcher_actor* self, const std::string& path) {
   auto& st = self->state;
-  auto d = registered(self, dispatch_name::value);
+  auto d = registered_as<dispatcher_actor>(self, dispatch_name::value);
   if (!d) return finish(self, path, false, "the dispatcher is not running");
   const auto& w = st.in_flight[path];
   task_spec t;

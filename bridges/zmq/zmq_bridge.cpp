@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/dispatcher/dispatcher.hpp"
 #include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
 #include "actors/obs/obs_store.hpp"
@@ -422,7 +423,7 @@ void status(bridge_actor* self, const call& c, wire::request&) { handle_status(s
 void debug_fault(bridge_actor* self, const call& c, wire::request& req) { inject_fault(self, c, req.actor); }
 
 void route_classify(bridge_actor* self, const call& c, wire::request& req) {
-  ask(self, dispatch_name::value, "the dispatcher", c,
+  ask<dispatcher_actor>(self, dispatch_name::value, "the dispatcher", c,
       [self, c](const std::string& decision) {
         auto d = nlohmann::json::parse(decision, nullptr, false);
         if (d["chain"].empty() && d.contains("override") && !d["override"].is_null())
@@ -443,14 +444,14 @@ void route_list(bridge_actor* self, const call& c, wire::request& req) {
 }
 
 void route_weights(bridge_actor* self, const call& c, wire::request&) {
-  ask(self, dispatch_name::value, "the dispatcher", c,
+  ask<dispatcher_actor>(self, dispatch_name::value, "the dispatcher", c,
       [self, c](const std::vector<rule_weight>& ws) { reply(self, c, "weights", {{"weights", weights_json(ws)}}); },
       weights_atom::value);
 }
 
 void route_adjust(bridge_actor* self, const call& c, wire::request& req) {
   auto w = req.weight;
-  ask(self, dispatch_name::value, "the dispatcher", c,
+  ask<dispatcher_actor>(self, dispatch_name::value, "the dispatcher", c,
       [self, c, w](const std::string& code, const std::string& message) {
         if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
         reply(self, c, "adjusted", {{"rule", w.rule}, {"factor", w.factor}});
@@ -462,7 +463,7 @@ void route_adjust(bridge_actor* self, const call& c, wire::request& req) {
 void task_submit(bridge_actor* self, const call& c, wire::request& req) {
   auto& st = self->state;
   if (st.draining) return reply_error(self, c, errc::shutting_down, "the daemon is shutting down");
-  auto d = registered(self, dispatch_name::value);
+  auto d = registered_as<dispatcher_actor>(self, dispatch_name::value);
   if (!d) return reply_error(self, c, errc::internal, "the dispatcher is not running");
   req.task.trace_id = to_hex(c.trace);
   req.task.parent_span = c.span;
@@ -473,7 +474,7 @@ void task_submit(bridge_actor* self, const call& c, wire::request& req) {
 
 void task_cancel(bridge_actor* self, const call& c, wire::request& req) {
   auto task_id = req.task_id;
-  ask(self, dispatch_name::value, "the dispatcher", c,
+  ask<dispatcher_actor>(self, dispatch_name::value, "the dispatcher", c,
       [self, c, task_id](bool cancelled, const std::string& state) {
         if (!cancelled && state.empty()) {
           // Not in flight: either finished already or unknown. The store knows which.
