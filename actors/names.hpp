@@ -4,6 +4,8 @@
 // actor that talks to another needs only this, not the other's spawn header.
 #include <string>
 
+#include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 
@@ -39,5 +41,13 @@ inline std::string mcp_child_name(const std::string& server) { return "mcp:" + s
 // The actor registered under `name` (one of the well-known names above), looked up at each use: a restarted
 // child registers its new handle under the same name. Empty when nothing is registered.
 caf::actor registered(caf::local_actor* self, caf::atom_value name);
+
+// The same, as the typed handle of the actor's interface (declared at the top of its header, e.g.
+// state_store_actor for store_name): requests through it are checked against that interface at compile time.
+// The name and the handle must belong together; the registry itself is untyped.
+template <class Handle>
+Handle registered_as(caf::local_actor* self, caf::atom_value name) {
+  return caf::actor_cast<Handle>(registered(self, name));
+}
 
 }  // namespace paios

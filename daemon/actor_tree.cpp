@@ -23,11 +23,13 @@
 namespace paios {
 namespace {
 
-// A child that other actors find by name: (re)registered each time it starts.
+// A child that other actors find by name: (re)registered each time it starts. `start` may return the typed
+// handle of the child's interface: the supervisor holds children as plain caf::actor, and the callers get the
+// typed handle back from the registry (registered_as in actors/names.hpp).
 template <class Start>
 auto registered(caf::atom_value name, Start start) {
   return [name, start](caf::actor_system& sys) {
-    auto a = start(sys);
+    auto a = caf::actor_cast<caf::actor>(start(sys));
     // CAF 0.17's registry keeps the first entry of a name (it emplaces): the dead instance must go first.
     sys.registry().erase(name);
     sys.registry().put(name, a);

@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 #include <spdlog/spdlog.h>
 
+#include "actors/dispatcher/dispatcher.hpp"
 #include "actors/names.hpp"
 #include "config/config.hpp"
 #include "config/home.hpp"
@@ -72,14 +73,14 @@ std::optional<loaded> load(const std::optional<std::filesystem::path>& file) {
 int orderly_shutdown(caf::scoped_actor& self, const caf::actor& root, const paios::daemon_config& cfg) {
   using namespace std::chrono;
   auto& reg = self->system().registry();
-  auto step = [&](const char* what, const caf::actor& target, milliseconds timeout, auto... xs) {
+  auto step = [&](const char* what, const auto& target, milliseconds timeout, auto... xs) {
     if (!target) return;
     self->request(target, timeout, xs...)
         .receive([](bool) {},
                  [&](caf::error& e) { spdlog::warn("shutdown: {} did not finish: {}", what, caf::to_string(e)); });
   };
   step("the bridge", reg.get<caf::actor>(paios::bridge_name::value), seconds(2), paios::drain_atom::value);
-  step("the drain of tasks in flight", reg.get<caf::actor>(paios::dispatch_name::value),
+  step("the drain of tasks in flight", reg.get<paios::dispatcher_actor>(paios::dispatch_name::value),
        milliseconds(cfg.tasks.drain_timeout_ms + 5000), paios::drain_atom::value,
        std::int64_t{cfg.tasks.drain_timeout_ms});
   step("the actor tree", root, seconds(60), paios::stop_atom::value);

@@ -1,7 +1,7 @@
 #pragma once
 // The bus vocabulary as CAF sees it: atoms and inspect() overloads for every struct that crosses actors.
-// Included only by actor implementation files (.cpp), never by a header, so that CAF's templates are compiled
-// where they are used and the `ai` client never sees them.
+// Included only by the actor runtime's side: actor implementation files, and the actor headers whose typed
+// interfaces (caf::typed_actor) name these atoms and types. The `ai` client never sees it.
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 #include <caf/meta/type_name.hpp>

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/dispatcher/dispatcher.hpp"
+#include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/obs/event_sink.hpp"
@@ -59,7 +61,7 @@ void refuse_call(brain_actor* self, const task_spec& spec, task_update u);
 
 void to_dispatcher(brain_actor* self, task_update u) {
   if (u.state != task_state::succeeded) ++self->state.failures;
-  auto d = registered(self, dispatch_name::value);
+  auto d = registered_as<dispatcher_actor>(self, dispatch_name::value);
   if (d) self->send(d, outcome_atom::value, std::move(u));
 }
 
@@ -173,7 +175,7 @@ void start_process(brain_actor* self, task_spec spec) {
 }
 
 void tell_started(brain_actor* self, const std::string& id) {
-  if (auto d = registered(self, dispatch_name::value))
+  if (auto d = registered_as<dispatcher_actor>(self, dispatch_name::value))
     self->send(d, started_atom::value, id);
 }
 
@@ -203,7 +205,7 @@ std::string kb_answer(const std::string& body) {
 void start_kb(brain_actor* self, task_spec spec) {
   auto& st = self->state;
   auto id = spec.id;
-  auto kb = registered(self, kb_name::value);
+  auto kb = registered_as<kb_store_actor>(self, kb_name::value);
   kb_request q;
   q.query = spec.prompt;
   q.k = 3;
@@ -336,7 +338,7 @@ void start_once_running(brain_actor* self, task_spec spec, void (*start_agent)(b
                    make_outcome(self->state, id, task_state::failed, errc::store_failed,
                                 self->state.cfg.name + ": the task's start could not be stored, so its agent did not run: " + why));
   };
-  auto d = registered(self, dispatch_name::value);
+  auto d = registered_as<dispatcher_actor>(self, dispatch_name::value);
   if (!d) return not_stored("the dispatcher is not running");
   self->request(d, caf::infinite, running_atom::value, id)
       .then(
@@ -359,7 +361,7 @@ void start(brain_actor* self, task_spec spec) {
   if (st.cfg.kind == "echo") {
     if (st.cfg.delay_ms <= 0) {
       const auto started_us = now_us();
-      auto d = registered(self, dispatch_name::value);
+      auto d = registered_as<dispatcher_actor>(self, dispatch_name::value);
       if (d) self->send(d, chunk_atom::value, spec.id, spec.prompt);
       auto u = make_outcome(st, spec.id, task_state::succeeded, errc::none, {});
       call_span(st, spec, new_span_id(), started_us, u);
@@ -430,7 +432,7 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
       },
       [=](chunk_atom, std::string& id, std::string& text) {
         if (!self->state.running.count(id)) return;
-        auto d = registered(self, dispatch_name::value);
+        auto d = registered_as<dispatcher_actor>(self, dispatch_name::value);
         if (d) self->send(d, chunk_atom::value, std::move(id), std::move(text));
       },
       [=](outcome_atom, task_update& u) {
@@ -447,7 +449,7 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
         auto& st = self->state;
         auto it = st.running.find(id);
         if (it == st.running.end()) return;  // cancelled meanwhile
-        auto d = registered(self, dispatch_name::value);
+        auto d = registered_as<dispatcher_actor>(self, dispatch_name::value);
         if (d) self->send(d, chunk_atom::value, id, it->second.spec.prompt);
         auto u = make_outcome(st, id, task_state::succeeded, errc::none, {});
         u.text = std::move(it->second.spec.prompt);

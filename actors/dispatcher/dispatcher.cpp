@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/names.hpp"
+#include "actors/state_store/state_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/fault/crash_point.hpp"
 #include "core/obs/event_sink.hpp"
@@ -79,19 +80,21 @@ struct dispatcher_state {
   static inline const char* name = "dispatcher";
 };
 
-using dispatcher_actor = caf::stateful_actor<dispatcher_state>;
+using dispatcher_ptr = dispatcher_actor::stateful_pointer<dispatcher_state>;
 
-void notify(dispatcher_actor* self, const in_flight& t, task_update u) {
+void notify(dispatcher_ptr self, const in_flight& t, task_update u) {
   if (!t.listener) return;
   u.route = t.route;
   u.request_id = t.request_id;
   u.task_id = t.record.spec.id;
   u.trace_id = t.record.spec.trace_id;
   u.parent_span = t.record.spec.parent_span;
-  self->send(t.listener, update_atom::value, std::move(u));
+  // Listeners and brains are dynamically typed, and a typed actor may not send() to them; the sender mixin's
+  // anon_send still names this actor as the sender, exactly as send() did.
+  self->anon_send(t.listener, update_atom::value, std::move(u));
 }
 
-void refuse(dispatcher_actor* self, const caf::actor& listener, const std::string& route,
+void refuse(dispatcher_ptr self, const caf::actor& listener, const std::string& route,
             const std::string& request_id, const task_spec& spec, errc code, std::string message) {
   task_update u;
   u.what = task_update::kind::error;
@@ -102,11 +105,11 @@ void refuse(dispatcher_actor* self, const caf::actor& listener, const std::strin
   u.state = task_state::failed;
   u.error = code;
   u.message = std::move(message);
-  if (listener) self->send(listener, update_atom::value, std::move(u));
+  if (listener) self->anon_send(listener, update_atom::value, std::move(u));
 }
 
-void persist(dispatcher_actor* self, const task_record& r, bool is_new, std::function<void(std::string)> then) {
-  auto store = registered(self, store_name::value);
+void persist(dispatcher_ptr self, const task_record& r, bool is_new, std::function<void(std::string)> then) {
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) {
     then("the state store is not running");
     return;
@@ -118,8 +121,8 @@ void persist(dispatcher_actor* self, const task_record& r, bool is_new, std::fun
 
 // Fire-and-forget writes of routing facts: a failure is logged, and the task goes on.
 template <class Record>
-void store_quietly(dispatcher_actor* self, Record r, const char* what) {
-  auto store = registered(self, store_name::value);
+void store_quietly(dispatcher_ptr self, Record r, const char* what) {
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) return;
   self->request(store, kWriteTimeout, persist_atom::value, std::move(r))
       .then(
@@ -130,7 +133,7 @@ void store_quietly(dispatcher_actor* self, Record r, const char* what) {
 }
 
 // A breaker transition: logged, stored, and an event in the trace of the task whose call moved it.
-void store_breaker(dispatcher_actor* self, breaker_record r, const task_spec* cause = nullptr) {
+void store_breaker(dispatcher_ptr self, breaker_record r, const task_spec* cause = nullptr) {
   spdlog::log(r.state == "closed" ? spdlog::level::info : spdlog::level::warn, "breaker {}: {} -> {}: {}", r.brain,
               r.from, r.state, r.reason);
   metrics::count("paios_breaker_transitions_total", {{"brain", r.brain}, {"to", r.state}});
@@ -144,7 +147,7 @@ void store_breaker(dispatcher_actor* self, breaker_record r, const task_spec* ca
 // Every call and skip so far ("[]" for a task refused before its chain was planned).
 std::string tried_json(const in_flight& t) { return t.walk ? t.walk->tried_json() : std::string{"[]"}; }
 
-void store_decision(dispatcher_actor* self, const in_flight& t) {
+void store_decision(dispatcher_ptr self, const in_flight& t) {
   route_record r;
   r.task_id = t.record.spec.id;
   r.time_ms = t.record.spec.created_ms;
@@ -189,18 +192,18 @@ void end_task_span(const in_flight& t, const task_update& outcome) {
             std::move(data));
 }
 
-void check_drained(dispatcher_actor* self) {
+void check_drained(dispatcher_ptr self) {
   auto& st = self->state;
   if (!st.draining || !st.tasks.empty()) return;
   for (auto& p : st.drain_waiters) p.deliver(st.drain_complete);
   st.drain_waiters.clear();
 }
 
-void store_outcome(dispatcher_actor* self, const std::string& id);
-void hold_outcome(dispatcher_actor* self, in_flight& t, const std::string& err);
+void store_outcome(dispatcher_ptr self, const std::string& id);
+void hold_outcome(dispatcher_ptr self, in_flight& t, const std::string& err);
 
 // The end of a task: stored first, then told to its submitter.
-void finish(dispatcher_actor* self, const std::string& id, task_update outcome) {
+void finish(dispatcher_ptr self, const std::string& id, task_update outcome) {
   auto& st = self->state;
   auto it = st.tasks.find(id);
   if (it == st.tasks.end() || it->second.finishing) return;
@@ -225,7 +228,7 @@ void finish(dispatcher_actor* self, const std::string& id, task_update outcome) 
 
 // Writes a decided outcome; once it is stored the submitter is told and the task leaves the table. A write
 // that fails keeps the outcome held and tries again (persist_atom to itself).
-void store_outcome(dispatcher_actor* self, const std::string& id) {
+void store_outcome(dispatcher_ptr self, const std::string& id) {
   auto it = self->state.tasks.find(id);
   if (it == self->state.tasks.end() || !it->second.held_outcome) return;
   persist(self, it->second.record, false, [self, id](std::string err) {
@@ -245,7 +248,7 @@ void store_outcome(dispatcher_actor* self, const std::string& id) {
   });
 }
 
-void hold_outcome(dispatcher_actor* self, in_flight& t, const std::string& err) {
+void hold_outcome(dispatcher_ptr self, in_flight& t, const std::string& err) {
   const auto& id = t.record.spec.id;
   const auto now = now_ms();
   if (!t.held_since_ms) {
@@ -268,7 +271,7 @@ void hold_outcome(dispatcher_actor* self, in_flight& t, const std::string& err) 
   t.held_delay_ms = std::min(t.held_delay_ms * 2, kHeldOutcomeMaxMs);
 }
 
-void fail(dispatcher_actor* self, const std::string& id, errc code, std::string message) {
+void fail(dispatcher_ptr self, const std::string& id, errc code, std::string message) {
   task_update u;
   u.what = task_update::kind::error;
   u.state = code == errc::cancelled ? task_state::cancelled
@@ -278,12 +281,12 @@ void fail(dispatcher_actor* self, const std::string& id, errc code, std::string 
   finish(self, id, std::move(u));
 }
 
-void send_to_brain(dispatcher_actor* self, const std::string& id, const std::string& brain_name,
+void send_to_brain(dispatcher_ptr self, const std::string& id, const std::string& brain_name,
                    const caf::actor& brain);
-void try_next(dispatcher_actor* self, const std::string& id);
+void try_next(dispatcher_ptr self, const std::string& id);
 
 // Sends the task to `name` (already admitted by its breaker), looking the brain up when it is not cached.
-void call_brain(dispatcher_actor* self, const std::string& id, const std::string& name) {
+void call_brain(dispatcher_ptr self, const std::string& id, const std::string& name) {
   auto& st = self->state;
   if (auto b = st.brains.find(name); b != st.brains.end()) {
     send_to_brain(self, id, name, b->second);
@@ -314,7 +317,7 @@ void call_brain(dispatcher_actor* self, const std::string& id, const std::string
 }
 
 // The walk's admit(): asks the brain's breaker, keeps the call's ticket; "" to admit, else why not.
-auto breaker_admits(dispatcher_actor* self, in_flight& t) {
+auto breaker_admits(dispatcher_ptr self, in_flight& t) {
   return [self, &t](const std::string& name) {
     auto a = self->state.health->admit(name, now_ms());
     if (a.changed) store_breaker(self, std::move(*a.changed), &t.record.spec);
@@ -326,7 +329,7 @@ auto breaker_admits(dispatcher_actor* self, in_flight& t) {
 
 // Sends the task to the next brain of its chain whose breaker lets it through, or fails it naming every brain
 // and why it could not run.
-void try_next(dispatcher_actor* self, const std::string& id) {
+void try_next(dispatcher_ptr self, const std::string& id) {
   auto& st = self->state;
   auto it = st.tasks.find(id);
   if (it == st.tasks.end() || it->second.finishing) return;
@@ -336,7 +339,7 @@ void try_next(dispatcher_actor* self, const std::string& id) {
   fail(self, id, end.error, std::move(end.message));
 }
 
-void send_to_brain(dispatcher_actor* self, const std::string& id, const std::string& brain_name,
+void send_to_brain(dispatcher_ptr self, const std::string& id, const std::string& brain_name,
                    const caf::actor& brain) {
   auto it = self->state.tasks.find(id);
   if (it == self->state.tasks.end() || it->second.finishing) return;
@@ -356,15 +359,15 @@ void send_to_brain(dispatcher_actor* self, const std::string& id, const std::str
     spec.prompt += "\n\nAttached files:";
     for (const auto& a : spec.attachments) spec.prompt += "\n- " + a.name + (a.mime.empty() ? "" : " (" + a.mime + ")");
   }
-  self->send(brain, run_atom::value, std::move(spec));
+  self->anon_send(brain, run_atom::value, std::move(spec));
 }
 
-void on_outcome(dispatcher_actor* self, task_update& u) {
+void on_outcome(dispatcher_ptr self, task_update& u) {
   auto& st = self->state;
   auto it = st.tasks.find(u.task_id);
   if (it == st.tasks.end()) {
     // Not ours: this dispatcher was restarted while the task ran. Store the outcome all the same.
-    auto store = registered(self, store_name::value);
+    auto store = registered_as<state_store_actor>(self, store_name::value);
     if (!store) return;
     self->request(store, kStoreTimeout, get_atom::value, u.task_id)
         .then([self, u](bool found, task_record r) {
@@ -424,7 +427,7 @@ void on_outcome(dispatcher_actor* self, task_update& u) {
 }
 
 // A backoff has elapsed: the same brain again, if its breaker still lets the task through.
-void on_retry(dispatcher_actor* self, const std::string& id) {
+void on_retry(dispatcher_ptr self, const std::string& id) {
   auto& st = self->state;
   auto it = st.tasks.find(id);
   if (it == st.tasks.end() || it->second.finishing || !it->second.backing_off) return;
@@ -500,7 +503,7 @@ std::string plan_chain(const dispatcher_state& st, in_flight& t) {
   return {};
 }
 
-void start_task(dispatcher_actor* self, in_flight t) {
+void start_task(dispatcher_ptr self, in_flight t) {
   auto& st = self->state;
   auto& spec = t.record.spec;
   if (!t.walk) {
@@ -522,7 +525,7 @@ void start_task(dispatcher_actor* self, in_flight t) {
   try_next(self, id);
 }
 
-void submit(dispatcher_actor* self, task_spec spec, caf::actor listener, std::string route,
+void submit(dispatcher_ptr self, task_spec spec, caf::actor listener, std::string route,
             std::string request_id, bool stream) {
   auto& st = self->state;
   if (st.draining)
@@ -577,8 +580,8 @@ void submit(dispatcher_actor* self, task_spec spec, caf::actor listener, std::st
   });
 }
 
-void recover(dispatcher_actor* self) {
-  auto store = registered(self, store_name::value);
+void recover(dispatcher_ptr self) {
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) {
     spdlog::error("dispatcher: no state store at start; nothing recovered");
     return;
@@ -601,7 +604,7 @@ void recover(dispatcher_actor* self) {
 }
 
 // At the drain deadline every task still in flight is cancelled and stored as interrupted.
-void drain_deadline(dispatcher_actor* self) {
+void drain_deadline(dispatcher_ptr self) {
   auto& st = self->state;
   if (st.tasks.empty()) return;
   st.drain_complete = false;
@@ -615,7 +618,7 @@ void drain_deadline(dispatcher_actor* self) {
   for (auto& id : ids) fail(self, id, errc::interrupted, "the daemon stopped before the task finished");
 }
 
-void status(dispatcher_actor* self, caf::response_promise promise) {
+void status(dispatcher_ptr self, caf::response_promise promise) {
   auto& st = self->state;
   struct gather {
     nlohmann::json brains = nlohmann::json::array();
@@ -669,7 +672,7 @@ void status(dispatcher_actor* self, caf::response_promise promise) {
   done();
 }
 
-void apply_weights(dispatcher_actor* self) {
+void apply_weights(dispatcher_ptr self) {
   auto& st = self->state;
   if (!st.opts.router) return;
   std::map<std::string, double> factors;
@@ -679,8 +682,8 @@ void apply_weights(dispatcher_actor* self) {
 
 // Breakers and router weights as the store kept them, before any task is taken: `await` holds every other
 // message until each answer is in.
-void restore_from_store(dispatcher_actor* self) {
-  auto store = registered(self, store_name::value);
+void restore_from_store(dispatcher_ptr self) {
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) {
     spdlog::warn("dispatcher: no state store at start; breakers start closed and the router unadjusted");
     return;
@@ -713,7 +716,7 @@ void restore_from_store(dispatcher_actor* self) {
 
 // A new factor for one rule: stored first, then in effect for the next task. Replies (error code, message),
 // both empty on success.
-caf::result<std::string, std::string> adjust_weight(dispatcher_actor* self, rule_weight w) {
+caf::result<std::string, std::string> adjust_weight(dispatcher_ptr self, rule_weight w) {
   auto& st = self->state;
   using reply = caf::result<std::string, std::string>;
   auto refuse = [](errc code, std::string message) { return reply{std::string{to_string(code)}, std::move(message)}; };
@@ -723,7 +726,7 @@ caf::result<std::string, std::string> adjust_weight(dispatcher_actor* self, rule
   if (!(w.factor >= 0 && w.factor <= 10))
     return refuse(errc::bad_request, "factor must be from 0 to 10 (got " + std::to_string(w.factor) + ")");
   w.updated_ms = now_ms();
-  auto store = registered(self, store_name::value);
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) return refuse(errc::store_failed, "the state store is not running");
   auto promise = self->make_response_promise<std::string, std::string>();
   self->request(store, kWriteTimeout, persist_atom::value, w)
@@ -751,7 +754,7 @@ caf::result<std::string, std::string> adjust_weight(dispatcher_actor* self, rule
 // tool) waits for this write before it starts the agent (running_atom), so a task that started is never run
 // again after a restart; the others (echo, kb) only tell (started_atom).
 // False when the task is not in flight any more (cancelled, drained): nothing is written.
-bool mark_running(dispatcher_actor* self, const std::string& id, std::function<void(std::string)> then) {
+bool mark_running(dispatcher_ptr self, const std::string& id, std::function<void(std::string)> then) {
   auto it = self->state.tasks.find(id);
   if (it == self->state.tasks.end() || it->second.finishing) return false;
   auto& r = it->second.record;
@@ -761,7 +764,7 @@ bool mark_running(dispatcher_actor* self, const std::string& id, std::function<v
   return true;
 }
 
-caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opts) {
+dispatcher_actor::behavior_type dispatcher_behavior(dispatcher_ptr self, dispatcher_options opts) {
   guard_actor(self, "dispatcher");
   self->state.opts = std::move(opts);
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -879,7 +882,7 @@ caf::behavior dispatcher_behavior(dispatcher_actor* self, dispatcher_options opt
 
 }  // namespace
 
-caf::actor spawn_dispatcher(caf::actor_system& sys, dispatcher_options opts) {
+dispatcher_actor spawn_dispatcher(caf::actor_system& sys, dispatcher_options opts) {
   return sys.spawn(dispatcher_behavior, std::move(opts));
 }
 

@@ -41,11 +41,32 @@
 #include <string>
 #include <vector>
 
-#include <caf/fwd.hpp>
+#include <caf/actor.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "core/routing/breaker_config.hpp"
+#include "messages/caf_types.hpp"
 
 namespace paios {
+
+// The table above as a type: a request it does not list is a compile error at the caller.
+using dispatcher_actor = caf::typed_actor<
+    caf::reacts_to<submit_atom, task_spec, caf::actor, std::string, std::string, bool>,
+    caf::replies_to<cancel_atom, std::string>::with<bool, std::string>,
+    caf::replies_to<route_atom, task_spec>::with<std::string>,
+    caf::replies_to<weights_atom>::with<std::vector<rule_weight>>,
+    caf::replies_to<weights_atom, rule_weight>::with<std::string, std::string>,
+    caf::reacts_to<chunk_atom, std::string, std::string>,
+    caf::reacts_to<outcome_atom, task_update>,
+    caf::reacts_to<started_atom, std::string>,
+    caf::replies_to<running_atom, std::string>::with<std::string>,
+    caf::replies_to<status_atom>::with<std::string>,
+    caf::replies_to<drain_atom, std::int64_t>::with<bool>,
+    // Internal, sent only by the dispatcher to itself: a backoff elapsed (retry_atom, id); write a held outcome
+    // again (persist_atom, id); the drain's deadline (drain_atom); store the decisions of long tasks (tick_atom).
+    caf::reacts_to<retry_atom, std::string>, caf::reacts_to<persist_atom, std::string>, caf::reacts_to<drain_atom>,
+    caf::reacts_to<tick_atom>>;
 
 class classifier;
 
@@ -66,6 +87,6 @@ struct dispatcher_options {
   retry_policy retry;
 };
 
-caf::actor spawn_dispatcher(caf::actor_system& sys, dispatcher_options opts);
+dispatcher_actor spawn_dispatcher(caf::actor_system& sys, dispatcher_options opts);
 
 }  // namespace paios

@@ -10,7 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
+#include "actors/obs/obs_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/content/envelope.hpp"
 #include "core/hooks/hook_rules.hpp"
@@ -82,7 +84,7 @@ std::string basename_of(const std::string& path) {
 // ---- After the event is stored: ingest and learnings ---------------------------------------------------------
 
 void add_to_kb(hook_actor* self, const ctx_ptr& h, kb_request r, const char* action) {
-  auto kb = registered(self, kb_name::value);
+  auto kb = registered_as<kb_store_actor>(self, kb_name::value);
   const auto started = now_us();
   const auto trace = h->event.trace;
   const auto parent = h->event.span;
@@ -187,7 +189,7 @@ void store(hook_actor* self, const ctx_ptr& h, Done done) {
   auto e = h->event;
   e.data_json = redact_json(data.dump(-1, ' ', false, json::error_handler_t::replace));
   if (e.status.empty()) e.status = "ok";
-  auto obs = registered(self, obs_name::value);
+  auto obs = registered_as<obs_store_actor>(self, obs_name::value);
   if (!obs) return done(std::string{"internal"}, std::string{"the event store is not running"}, std::string{}, std::string{});
   self->request(obs, kStoreTimeout, publish_atom::value, e)
       .then(
@@ -237,7 +239,7 @@ std::chrono::milliseconds left(steady::time_point deadline) {
 }
 
 // At most `max` search results of at least `min_score`, learnings or anything else, into `into`.
-void gather_search(hook_actor* self, const caf::actor& kb, const gathering_ptr& g, steady::time_point deadline,
+void gather_search(hook_actor* self, const kb_store_actor& kb, const gathering_ptr& g, steady::time_point deadline,
                    kb_request r, bool learnings, std::size_t max, double min_score,
                    std::vector<context_piece> gathering::*into_member) {
   ++g->pending;
@@ -272,7 +274,7 @@ void gather_search(hook_actor* self, const caf::actor& kb, const gathering_ptr& 
 template <class Then>
 void session_context(hook_actor* self, const ctx_ptr& h, Then then) {
   const auto& cfg = self->state.opts.cfg;
-  auto kb = registered(self, kb_name::value);
+  auto kb = registered_as<kb_store_actor>(self, kb_name::value);
   if (!kb || cfg.context.budget_tokens <= 0) {
     h->notes["context"] = {{"pieces", 0}, {"why", kb ? "budget 0" : "the knowledge base is not running"}};
     return then(std::string{});
@@ -528,7 +530,7 @@ void replay_store(hook_actor* self, const replay_ptr& run) {
 
 // The uids of hook events stored since `q.since_us`, page by page; then the replay goes on.
 void find_stored(hook_actor* self, const replay_ptr& run, event_query q) {
-  auto obs = registered(self, obs_name::value);
+  auto obs = registered_as<obs_store_actor>(self, obs_name::value);
   if (!obs) {
     self->state.replaying = false;
     spdlog::warn("hooks: spool replay postponed: the event store is not running");
@@ -610,7 +612,7 @@ void replay_spool(hook_actor* self) {
 // max_blocks_per_session times. The answer is awaited: hook events wait in the mailbox until the counts are
 // back (at most the store's timeout); if the store does not answer, ticks try again.
 void restore_gate_counts(hook_actor* self, event_query q) {
-  auto obs = registered(self, obs_name::value);
+  auto obs = registered_as<obs_store_actor>(self, obs_name::value);
   if (!obs) return;
   self->request(obs, kStoreTimeout, query_atom::value, q)
       .await(

@@ -62,7 +62,7 @@ struct kb_state {
   static inline const char* name = "kb_store";
 };
 
-using kb_actor = caf::stateful_actor<kb_state>;
+using kb_actor = kb_store_actor::stateful_pointer<kb_state>;
 
 reply ok(std::string body) { return reply{std::string{}, std::string{}, std::move(body)}; }
 reply fail(errc code, std::string message) { return reply{std::string{to_string(code)}, std::move(message), std::string{}}; }
@@ -110,7 +110,7 @@ void log_cache_error(kb_state& st) {
   spdlog::warn("kb_store: the embedding cache failed, going on without it for that call: {}", st.cache_error);
 }
 
-void schedule_reembed(kb_actor* self) {
+void schedule_reembed(kb_actor self) {
   auto& st = self->state;
   st.reembedding = true;
   if (st.maintaining) return;
@@ -119,7 +119,7 @@ void schedule_reembed(kb_actor* self) {
 }
 
 // The HNSW graph is built between requests once the passages pass the threshold (kb_db starts it).
-void schedule_index(kb_actor* self) {
+void schedule_index(kb_actor self) {
   auto& st = self->state;
   if (!st.db->index_pending()) return;
   if (st.index_started_ms == 0) {
@@ -133,7 +133,7 @@ void schedule_index(kb_actor* self) {
   self->send(self, tick_atom::value);
 }
 
-reply add(kb_actor* self, kb_request& r) {
+reply add(kb_actor self, kb_request& r) {
   const auto started = now_us();
   kb_article_input in;
   in.title = std::move(r.title);
@@ -173,7 +173,7 @@ reply add(kb_actor* self, kb_request& r) {
   return ok(std::move(body));
 }
 
-reply search(kb_actor* self, const kb_request& r) {
+reply search(kb_actor self, const kb_request& r) {
   const auto started = now_us();
   auto& st = self->state;
   kb_query q;
@@ -233,7 +233,7 @@ reply search(kb_actor* self, const kb_request& r) {
   return ok(json_object{}.raw("results", results.done()).done());
 }
 
-std::string stats_json(kb_actor* self) {
+std::string stats_json(kb_actor self) {
   std::string err;
   auto s = self->state.db->stats(err);
   json_object kinds;
@@ -247,7 +247,7 @@ std::string stats_json(kb_actor* self) {
   return o.done();
 }
 
-caf::behavior kb_behavior(kb_actor* self, kb_store_options opts) {
+kb_store_actor::behavior_type kb_behavior(kb_actor self, kb_store_options opts) {
   guard_actor(self, "kb_store");
   auto& st = self->state;
   st.opts = std::move(opts);
@@ -257,7 +257,7 @@ caf::behavior kb_behavior(kb_actor* self, kb_store_options opts) {
   if (!st.db) {
     spdlog::error("kb_store: {}", error);
     self->quit(caf::make_error(caf::sec::runtime_error, error));
-    return {};
+    return kb_store_actor::behavior_type::make_empty_behavior();
   }
   auto stats = st.db->stats(error);
   spdlog::info("kb_store: opened {} ({} articles, {} chunks, {})", st.opts.file.string(), stats.articles, stats.chunks,
@@ -334,7 +334,7 @@ caf::behavior kb_behavior(kb_actor* self, kb_store_options opts) {
 
 }  // namespace
 
-caf::actor spawn_kb_store(caf::actor_system& sys, kb_store_options opts) {
+kb_store_actor spawn_kb_store(caf::actor_system& sys, kb_store_options opts) {
   return sys.spawn<caf::detached>(kb_behavior, std::move(opts));
 }
 

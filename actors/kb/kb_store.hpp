@@ -24,12 +24,25 @@
 #include <filesystem>
 #include <string>
 
-#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "core/kb/http_embedder.hpp"
 #include "core/kb/kb_db.hpp"
+#include "messages/caf_types.hpp"
 
 namespace paios {
+
+// The table above as a type: a request it does not list is a compile error at the caller.
+using kb_store_actor = caf::typed_actor<
+    caf::replies_to<kb_add_atom, kb_request>::with<std::string, std::string, std::string>,
+    caf::replies_to<kb_search_atom, kb_request>::with<std::string, std::string, std::string>,
+    caf::replies_to<kb_get_atom, kb_request>::with<std::string, std::string, std::string>,
+    caf::replies_to<kb_rm_atom, kb_request>::with<std::string, std::string, std::string>,
+    caf::replies_to<list_atom, kb_request, int>::with<std::string, std::string, std::string>,
+    caf::replies_to<status_atom>::with<std::string>,
+    // Internal, sent only by the store to itself: the next batch of re-embedding or of building the index.
+    caf::reacts_to<tick_atom>>;
 
 struct kb_store_options {
   std::filesystem::path file;
@@ -47,6 +60,6 @@ struct kb_store_options {
   std::size_t index_batch = 1024;      // vectors put in the graph being built between two requests
 };
 
-caf::actor spawn_kb_store(caf::actor_system& sys, kb_store_options opts);
+kb_store_actor spawn_kb_store(caf::actor_system& sys, kb_store_options opts);
 
 }  // namespace paios

@@ -37,11 +37,11 @@ struct obs_state {
   }
 };
 
-using obs_actor = caf::stateful_actor<obs_state>;
+using obs_actor = obs_store_actor::stateful_pointer<obs_state>;
 
 // Writes what the sink holds (after any batch kept from a failed write); "" or the error. Secrets never
 // reach the disk: each event's data goes through the redactor on its way in.
-std::string write_pending(obs_actor* self) {
+std::string write_pending(obs_actor self) {
   auto& st = self->state;
   const auto kept = st.batch.size();
   if (auto dropped = st.opts.sink->drain(st.batch); dropped > 0)
@@ -73,7 +73,7 @@ std::string write_pending(obs_actor* self) {
   return {};
 }
 
-void retention(obs_actor* self) {
+void retention(obs_actor self) {
   auto& st = self->state;
   auto now = now_ms();
   if (now < st.next_retention_ms) return;
@@ -85,7 +85,7 @@ void retention(obs_actor* self) {
   if (removed > 0) spdlog::info("obs_store: retention removed {} events", removed);
 }
 
-caf::behavior obs_behavior(obs_actor* self, obs_store_options opts) {
+obs_store_actor::behavior_type obs_behavior(obs_actor self, obs_store_options opts) {
   guard_actor(self, "obs_store");
   auto& st = self->state;
   st.opts = std::move(opts);
@@ -94,13 +94,13 @@ caf::behavior obs_behavior(obs_actor* self, obs_store_options opts) {
   if (!st.db) {
     spdlog::error("obs_store: {}", error);
     self->quit(caf::make_error(caf::sec::runtime_error, error));
-    return {};
+    return obs_store_actor::behavior_type::make_empty_behavior();
   }
   spdlog::info("obs_store: opened {}", st.opts.file.string());
   // A full batch is written at once: the sink wakes this actor (a weak handle: it never keeps it alive).
   caf::actor_addr weak = self->address();
   st.opts.sink->on_batch([weak] {
-    if (auto a = caf::actor_cast<caf::actor>(weak)) caf::anon_send(a, flush_atom::value);
+    if (auto a = caf::actor_cast<obs_store_actor>(weak)) caf::anon_send(a, flush_atom::value);
   });
   st.next_retention_ms = now_ms();  // once at start, then every minute
   self->send(self, tick_atom::value);
@@ -120,25 +120,25 @@ caf::behavior obs_behavior(obs_actor* self, obs_store_options opts) {
         one.push(std::move(e));
         auto err = st.db->insert(one);
         if (err.empty()) ++st.stored;
-        return caf::make_message(err, one[0].seq);
+        return std::make_tuple(err, one[0].seq);
       },
       [=](query_atom, const event_query& q) {
         write_pending(self);  // a query sees every event emitted before it
         std::string err;
         auto rs = self->state.db->query(q, err);
-        return caf::make_message(err, std::move(rs));
+        return std::make_tuple(err, std::move(rs));
       },
       [=](trace_atom, const trace_id& t) {
         write_pending(self);
         std::string err;
         auto rs = self->state.db->trace(t, err);
-        return caf::make_message(err, std::move(rs));
+        return std::make_tuple(err, std::move(rs));
       },
       [=](score_atom, const score_record& s) { return self->state.db->save_score(s); },
       [=](score_atom, const std::string& target) {
         std::string err;
         auto s = self->state.db->score(target, err);
-        return caf::make_message(s.has_value(), s.value_or(score_record{}));
+        return std::make_tuple(s.has_value(), s.value_or(score_record{}));
       },
       [=](status_atom) {
         auto& st = self->state;
@@ -157,7 +157,7 @@ caf::behavior obs_behavior(obs_actor* self, obs_store_options opts) {
 
 }  // namespace
 
-caf::actor spawn_obs_store(caf::actor_system& sys, obs_store_options opts) {
+obs_store_actor spawn_obs_store(caf::actor_system& sys, obs_store_options opts) {
   return sys.spawn<caf::detached>(obs_behavior, std::move(opts));
 }
 

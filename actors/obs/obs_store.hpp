@@ -21,10 +21,27 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
-#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/caf_types.hpp"
 
 namespace paios {
+
+// The table above as a type: a request it does not list is a compile error at the caller.
+using obs_store_actor = caf::typed_actor<
+    caf::reacts_to<flush_atom>,
+    caf::replies_to<publish_atom, event_record>::with<std::string, std::int64_t>,
+    caf::replies_to<query_atom, event_query>::with<std::string, std::vector<event_record>>,
+    caf::replies_to<trace_atom, trace_id>::with<std::string, std::vector<event_record>>,
+    caf::replies_to<score_atom, score_record>::with<std::string>,
+    caf::replies_to<score_atom, std::string>::with<bool, score_record>,
+    caf::replies_to<status_atom>::with<std::string>,
+    // Internal, sent only by the store to itself: the flush timer.
+    caf::reacts_to<tick_atom>>;
 
 class event_sink;
 
@@ -37,6 +54,6 @@ struct obs_store_options {
   std::shared_ptr<event_sink> sink;
 };
 
-caf::actor spawn_obs_store(caf::actor_system& sys, obs_store_options opts);
+obs_store_actor spawn_obs_store(caf::actor_system& sys, obs_store_options opts);
 
 }  // namespace paios

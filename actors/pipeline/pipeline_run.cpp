@@ -10,7 +10,10 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/dispatcher/dispatcher.hpp"
+#include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
+#include "actors/state_store/state_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/content/convert.hpp"
 #include "core/http/http_client.hpp"
@@ -92,7 +95,7 @@ json step_row(run_actor* self, const std::string& state, const json* output, con
 // Writes the records (each a (op, row) pair) in one batch, then calls `then` with "" or the error.
 template <class F>
 void record(run_actor* self, std::vector<std::pair<std::string, json>> rows, F then) {
-  auto store = registered(self, store_name::value);
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) return then(std::string{"the state store is not running"});
   struct gather {
     std::size_t pending;
@@ -115,7 +118,7 @@ void record(run_actor* self, std::vector<std::pair<std::string, json>> rows, F t
 void cleanup_step(run_actor* self) {
   auto& st = self->state;
   if (!st.task_id.empty())
-    if (auto d = registered(self, dispatch_name::value)) caf::anon_send(d, cancel_atom::value, st.task_id);
+    if (auto d = registered_as<dispatcher_actor>(self, dispatch_name::value)) caf::anon_send(d, cancel_atom::value, st.task_id);
   st.task_id.clear();
   st.task_request.clear();
   if (st.runner) st.runner->cancel();  // reaped by the runner's thread; the runner itself goes with this actor
@@ -209,7 +212,7 @@ void run_task(run_actor* self, const pipeline_step_config& s) {
   auto& st = self->state;
   auto prompt = render(self, s.prompt, "prompt");
   if (!prompt) return;
-  auto d = registered(self, dispatch_name::value);
+  auto d = registered_as<dispatcher_actor>(self, dispatch_name::value);
   if (!d) return step_ended(self, st.seq, "failed", "the dispatcher is not running", "");
   task_spec t;
   t.prompt = std::move(*prompt);
@@ -352,7 +355,7 @@ void run_kb_ingest(run_actor* self, const pipeline_step_config& s) {
   r.source = source->empty() ? "pipeline:" + st.spec.pipeline.name + "/" + st.spec.run_id + "/" + s.name : *source;
   r.kind = s.article_kind;
   r.tags = s.tags;
-  auto kb = registered(self, kb_name::value);
+  auto kb = registered_as<kb_store_actor>(self, kb_name::value);
   if (!kb) return step_ended(self, st.seq, "failed", "the knowledge base is not running", "");
   const auto seq = st.seq;
   self->request(kb, std::chrono::milliseconds(s.timeout_ms), kb_add_atom::value, std::move(r))

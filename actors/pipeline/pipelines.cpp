@@ -9,6 +9,7 @@
 
 #include "actors/names.hpp"
 #include "actors/pipeline/pipeline_run.hpp"
+#include "actors/state_store/state_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/obs/event_sink.hpp"
 #include "messages/caf_types.hpp"
@@ -56,7 +57,7 @@ struct answer {
 // Asks the state store (pipeline_atom, op, args); `then` gets the reply's text, or "" and the error.
 template <class F>
 void ask_store(pipes_actor* self, const std::string& op, const json& args, F then) {
-  auto store = registered(self, store_name::value);
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) return then(std::string{}, std::string{"the state store is not running"});
   self->request(store, kStoreTimeout, pipeline_atom::value, op, json_dump(args))
       .then([then](const std::string& text) mutable { then(text, std::string{}); },

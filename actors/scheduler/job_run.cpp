@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/dispatcher/dispatcher.hpp"
 #include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/obs/event_sink.hpp"
@@ -53,7 +54,7 @@ void cancel_task(run_actor* self) {
                      nlohmann::json{{"run_id", st.task_id}, {"reason", "job " + st.spec.job.name + " timed out"}}.dump());
     return;
   }
-  if (auto d = registered(self, dispatch_name::value)) caf::anon_send(d, cancel_atom::value, st.task_id);
+  if (auto d = registered_as<dispatcher_actor>(self, dispatch_name::value)) caf::anon_send(d, cancel_atom::value, st.task_id);
 }
 
 // A pipeline job: the run is started in the job run's trace and waited for; its id is the run's task_id.
@@ -75,7 +76,7 @@ void run_pipeline(run_actor* self) {
 
 void run_task(run_actor* self) {
   auto& st = self->state;
-  auto d = registered(self, dispatch_name::value);
+  auto d = registered_as<dispatcher_actor>(self, dispatch_name::value);
   if (!d) return answer(self, "failed", "the dispatcher is not running");
   task_spec t;
   t.prompt = st.spec.job.prompt;
@@ -119,7 +120,7 @@ void finish_heartbeat(run_actor* self, const nlohmann::json& brains, std::vector
 }
 
 void run_heartbeat(run_actor* self) {
-  auto d = registered(self, dispatch_name::value);
+  auto d = registered_as<dispatcher_actor>(self, dispatch_name::value);
   if (!d) return finish_heartbeat(self, nlohmann::json::array(), {"the dispatcher is not running"});
   self->request(d, kAskTimeout, status_atom::value)
       .then(

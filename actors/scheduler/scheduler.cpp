@@ -8,6 +8,7 @@
 
 #include "actors/names.hpp"
 #include "actors/scheduler/job_run.hpp"
+#include "actors/state_store/state_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/obs/event_sink.hpp"
 #include "core/schedule/job_book.hpp"
@@ -53,7 +54,7 @@ json state_json(sched_actor* self, const std::string& job) {
 
 // Writes a run record and the job's state; a failed write is logged, the schedule goes on.
 void record(sched_actor* self, const json& run, const std::string& job) {
-  auto store = registered(self, store_name::value);
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) return spdlog::error("scheduler: the state store is not running; job {} not recorded", job);
   self->request(store, kStoreTimeout, jobrun_atom::value, run.is_null() ? std::string{} : run.dump(),
                 state_json(self, job).dump())
@@ -163,7 +164,7 @@ void tick(sched_actor* self) {
 }
 
 void restore(sched_actor* self) {
-  auto store = registered(self, store_name::value);
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   auto retry = [self] { self->delayed_send(self, std::chrono::seconds(1), jobs_atom::value, recover_atom::value); };
   if (!store) return retry();
   self->request(store, kStoreTimeout, jobs_atom::value, recover_atom::value)
@@ -220,7 +221,7 @@ reply_t handle_jobs(sched_actor* self, const std::string& op, const std::string&
     return ok(started);
   }
   if (op == "history") {
-    auto store = registered(self, store_name::value);
+    auto store = registered_as<state_store_actor>(self, store_name::value);
     if (!store) return reply_t{std::string{"internal"}, std::string{"the state store is not running"}, std::string{}};
     auto promise = self->make_response_promise<std::string, std::string, std::string>();
     const bool known = st.jobs.count(name) > 0;

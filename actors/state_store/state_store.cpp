@@ -138,7 +138,7 @@ struct store_state {
   }
 };
 
-using store_actor = caf::stateful_actor<store_state>;
+using store_actor = state_store_actor::stateful_pointer<store_state>;
 
 // The scheduler's rows travel as JSON text (few, small, and no new type for the actor runtime to know).
 nlohmann::json run_json(const job_run_row& r) {
@@ -166,7 +166,7 @@ void trace_write(const task_record& t, const pending_write& w, std::int64_t comm
 }
 
 // Held writes: the database is tried again after a backoff until it takes them all.
-void schedule_apply(store_actor* self) {
+void schedule_apply(store_actor self) {
   auto& st = self->state;
   if (st.apply_scheduled || !st.held->holding()) return;
   st.apply_scheduled = true;
@@ -174,7 +174,7 @@ void schedule_apply(store_actor* self) {
   st.apply_delay_ms = std::min(st.apply_delay_ms * 2, kApplyMaxMs);
 }
 
-void apply_held(store_actor* self) {
+void apply_held(store_actor self) {
   auto& st = self->state;
   st.apply_scheduled = false;
   const auto count = st.held->size();
@@ -187,7 +187,7 @@ void apply_held(store_actor* self) {
   if (count) spdlog::info("state_store: the {} task writes held in the task journal are in state.sqlite", count);
 }
 
-void flush(store_actor* self) {
+void flush(store_actor self) {
   auto& st = self->state;
   st.flush_scheduled = false;
   if (st.pending.empty()) return;
@@ -204,7 +204,7 @@ void flush(store_actor* self) {
   }
 }
 
-caf::result<std::string> enqueue(store_actor* self, pending_write w) {
+caf::result<std::string> enqueue(store_actor self, pending_write w) {
   auto& st = self->state;
   auto promise = self->make_response_promise<std::string>();
   if (auto* t = std::get_if<task_record>(&w.item)) {
@@ -228,7 +228,7 @@ caf::result<std::string> enqueue(store_actor* self, pending_write w) {
 }
 
 // The watchers' records travel as JSON text, like the scheduler's (messages/watch_file.hpp).
-caf::result<std::string> watch_op(store_actor* self, const std::string& op, const std::string& arg) {
+caf::result<std::string> watch_op(store_actor self, const std::string& op, const std::string& arg) {
   if (op == "file") {
     auto j = nlohmann::json::parse(arg, nullptr, false);
     if (!j.is_object()) return std::string{"a watched file's record is not a JSON object"};
@@ -266,14 +266,14 @@ caf::result<std::string> watch_op(store_actor* self, const std::string& op, cons
   return out.dump();
 }
 
-caf::behavior store_behavior(store_actor* self, state_store_options opts) {
+state_store_actor::behavior_type store_behavior(store_actor self, state_store_options opts) {
   guard_actor(self, "state_store");
   std::string error;
   self->state.db = state_db::open(opts.file, opts.synchronous_full, error);
   if (!self->state.db) {
     spdlog::error("state_store: {}", error);
     self->quit(caf::make_error(caf::sec::runtime_error, error));
-    return {};
+    return state_store_actor::behavior_type::make_empty_behavior();
   }
   self->state.db->set_busy_timeout(kBusyWait);
   auto journal_file = opts.file;
@@ -282,7 +282,7 @@ caf::behavior store_behavior(store_actor* self, state_store_options opts) {
   if (!self->state.held) {
     spdlog::error("state_store: {}", error);
     self->quit(caf::make_error(caf::sec::runtime_error, error));
-    return {};
+    return state_store_actor::behavior_type::make_empty_behavior();
   }
   if (auto n = self->state.held->size()) {
     spdlog::warn("state_store: {} task writes of the last run are in the task journal; applying them", n);
@@ -388,7 +388,7 @@ caf::behavior store_behavior(store_actor* self, state_store_options opts) {
         auto r = self->state.held->find(id);
         if (!r) r = self->state.db->get_task(id, err);
         if (!err.empty()) spdlog::error("state_store: reading task {}: {}", id, err);
-        return caf::make_message(r.has_value(), r.value_or(task_record{}));
+        return std::make_tuple(r.has_value(), r.value_or(task_record{}));
       },
       [=](list_atom, int limit, const std::string& state) {
         std::string err;
@@ -412,7 +412,7 @@ caf::behavior store_behavior(store_actor* self, state_store_options opts) {
 
 }  // namespace
 
-caf::actor spawn_state_store(caf::actor_system& sys, state_store_options opts) {
+state_store_actor spawn_state_store(caf::actor_system& sys, state_store_options opts) {
   return sys.spawn(store_behavior, std::move(opts));
 }
 

@@ -44,10 +44,37 @@
 // Fails: a database that cannot be opened makes the actor exit with the reason; its supervisor decides.
 #include <cstddef>
 #include <filesystem>
+#include <string>
+#include <vector>
 
-#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/caf_types.hpp"
 
 namespace paios {
+
+// The table above as a type: a request it does not list is a compile error at the caller.
+using state_store_actor = caf::typed_actor<
+    caf::replies_to<persist_atom, task_record, bool>::with<std::string>,
+    caf::replies_to<persist_atom, breaker_record>::with<std::string>,
+    caf::replies_to<persist_atom, route_record>::with<std::string>,
+    caf::replies_to<persist_atom, rule_weight>::with<std::string>,
+    caf::replies_to<breaker_atom>::with<std::vector<breaker_record>>,
+    caf::replies_to<breaker_atom, std::string, int>::with<std::vector<breaker_record>>,
+    caf::replies_to<decision_atom, int>::with<std::vector<route_record>>,
+    caf::replies_to<weights_atom>::with<std::vector<rule_weight>>,
+    caf::replies_to<get_atom, std::string>::with<bool, task_record>,
+    caf::replies_to<list_atom, int, std::string>::with<std::vector<task_record>>,
+    caf::replies_to<recover_atom>::with<std::vector<task_record>>,
+    caf::replies_to<jobrun_atom, std::string, std::string>::with<std::string>,
+    caf::replies_to<jobs_atom, recover_atom>::with<std::string>,
+    caf::replies_to<jobs_atom, std::string, int>::with<std::string>,
+    caf::replies_to<pipeline_atom, std::string, std::string>::with<std::string>,
+    caf::replies_to<watch_atom, std::string, std::string>::with<std::string>,
+    // Internal, sent only by the store to itself: commit the pending batch (queued behind the writes already in
+    // the mailbox, so that they join it), and try the held task writes on the database again.
+    caf::reacts_to<flush_atom>, caf::reacts_to<retry_atom>>;
 
 struct state_store_options {
   std::filesystem::path file;
@@ -56,6 +83,6 @@ struct state_store_options {
   std::size_t journal_bytes = 16 * 1024 * 1024;  // the task journal's reserved size (state.journal_mb)
 };
 
-caf::actor spawn_state_store(caf::actor_system& sys, state_store_options opts);
+state_store_actor spawn_state_store(caf::actor_system& sys, state_store_options opts);
 
 }  // namespace paios

@@ -13,7 +13,10 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/dispatcher/dispatcher.hpp"
+#include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
+#include "actors/state_store/state_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/content/convert.hpp"
 #include "core/kb/sha256.hpp"
@@ -83,7 +86,7 @@ std::int64_t mtime_ns(const struct stat& sb) {
 void record(watcher_actor* self, const std::string& path, const ledger_entry& e, const std::string& detail,
             const std::string& trace) {
   auto& st = self->state;
-  auto store = registered(self, store_name::value);
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) {
     // Not lost: a file without a record is found again by the scan at the next start.
     spdlog::warn("watcher {}: {} not recorded: the state store is not running", st.folder.path, path);
@@ -130,7 +133,7 @@ void finish(watcher_actor* self, const std::string& path, bool ok, const std::st
 // The article for a file: its text (a document's, or an image's description) with the file as its source, so
 // that a later version of the file replaces it.
 void ingest_text(watcher_actor* self, const std::string& path, std::string text, std::string title) {
-  auto kb = registered(self, kb_name::value);
+  auto kb = registered_as<kb_store_actor>(self, kb_name::value);
   if (!kb) return finish(self, path, false, "the knowledge base is not running");
   const auto& w = self->state.in_flight[path];
   kb_request r;
@@ -173,7 +176,7 @@ std::string describe_prompt(const std::string& tmpl, const std::string& path) {
 
 void describe(watcher_actor* self, const std::string& path) {
   auto& st = self->state;
-  auto d = registered(self, dispatch_name::value);
+  auto d = registered_as<dispatcher_actor>(self, dispatch_name::value);
   if (!d) return finish(self, path, false, "the dispatcher is not running");
   const auto& w = st.in_flight[path];
   task_spec t;
@@ -336,7 +339,7 @@ void tick(watcher_actor* self) {
 
 void load(watcher_actor* self) {
   auto& st = self->state;
-  auto store = registered(self, store_name::value);
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) {
     self->delayed_send(self, kRetryLoad, recover_atom::value);
     return;

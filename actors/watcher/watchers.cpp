@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/names.hpp"
+#include "actors/state_store/state_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "actors/watcher/folder_watcher.hpp"
 #include "messages/caf_types.hpp"
@@ -72,7 +73,7 @@ std::vector<file_class> parse_classes(const std::string& text) {
 }
 
 void load(manager_actor* self) {
-  auto store = registered(self, store_name::value);
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) {
     self->delayed_send(self, kRetryLoad, recover_atom::value);
     return;
@@ -138,7 +139,7 @@ reply add(manager_actor* self, const std::string& arg) {
   }
   if (auto it = st.folders.find(w.path); it != st.folders.end())
     return fail(errc::bad_request, w.path + " is watched already (" + it->second.folder.source + ")");
-  auto store = registered(self, store_name::value);
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) return fail(errc::store_failed, "the state store is not running: nothing was added");
   promise_t promise = self->make_response_promise<std::string, std::string, std::string>();
   self->request(store, kAskTimeout, watch_atom::value, std::string{"add"},
@@ -168,7 +169,7 @@ reply remove(manager_actor* self, const std::string& arg) {
   if (it->second.folder.source == "config")
     return fail(errc::bad_request, path + " is configured in the configuration file (watchers.folders): remove it "
                                           "there and restart paiosd");
-  auto store = registered(self, store_name::value);
+  auto store = registered_as<state_store_actor>(self, store_name::value);
   if (!store) return fail(errc::store_failed, "the state store is not running: nothing was removed");
   promise_t promise = self->make_response_promise<std::string, std::string, std::string>();
   self->request(store, kAskTimeout, watch_atom::value, std::string{"rm"}, json{{"path", path}}.dump())

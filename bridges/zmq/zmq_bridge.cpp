@@ -11,7 +11,11 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/dispatcher/dispatcher.hpp"
+#include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
+#include "actors/obs/obs_store.hpp"
+#include "actors/state_store/state_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/mcp/tool_registry.hpp"
 #include "core/obs/event_sink.hpp"
@@ -70,11 +74,12 @@ void reply_error(bridge_actor* self, const call& c, errc code, std::string messa
 }
 
 // Asks `name` for something and hands the answer to `then`; when the actor is missing or does not answer,
-// the client gets an error naming it.
-template <class... Ts, class F>
+// the client gets an error naming it. With the typed handle of the actor's interface as `Handle`, the request
+// and `then` are checked against that interface at compile time.
+template <class Handle = caf::actor, class... Ts, class F>
 void ask_within(bridge_actor* self, std::chrono::seconds timeout, caf::atom_value name, const char* what, const call& c,
                 F then, Ts&&... xs) {
-  auto target = registered(self, name);
+  auto target = registered_as<Handle>(self, name);
   if (!target) return reply_error(self, c, errc::internal, std::string{what} + " is not running");
   self->request(target, timeout, std::forward<Ts>(xs)...)
       .then(std::move(then), [self, c, what](caf::error& e) {
@@ -82,9 +87,9 @@ void ask_within(bridge_actor* self, std::chrono::seconds timeout, caf::atom_valu
       });
 }
 
-template <class... Ts, class F>
+template <class Handle = caf::actor, class... Ts, class F>
 void ask(bridge_actor* self, caf::atom_value name, const char* what, const call& c, F then, Ts&&... xs) {
-  ask_within(self, kAskTimeout, name, what, c, std::move(then), std::forward<Ts>(xs)...);
+  ask_within<Handle>(self, kAskTimeout, name, what, c, std::move(then), std::forward<Ts>(xs)...);
 }
 
 // ---- MCP servers' tools (actors/mcp_client) ------------------------------------------------------------------
@@ -327,7 +332,7 @@ void publish_event(bridge_actor* self, const call& c, event_record e) {
   if (e.status.empty()) e.status = "ok";
   e.data_json = redact_json(e.data_json);  // before the event stream sees it, not only the store
   const auto category = e.category;
-  ask(self, obs_name::value, "the event store", c,
+  ask<obs_store_actor>(self, obs_name::value, "the event store", c,
       [self, c, category, e](const std::string& err, std::int64_t seq) mutable {
         if (!err.empty()) return reply_error(self, c, errc::store_failed, "the event was not stored: " + err);
         e.seq = seq;
@@ -354,13 +359,13 @@ void handle_hook(bridge_actor* self, const call& c, event_record e) {
 
 // obs.score: the task must exist (a routing decision shares its task's id); the score joins its trace.
 void score_task(bridge_actor* self, const call& c, score_record s) {
-  ask(self, store_name::value, "the state store", c,
+  ask<state_store_actor>(self, store_name::value, "the state store", c,
       [self, c, s](bool found, const task_record& r) mutable {
         if (!found)
           return reply_error(self, c, errc::not_found, "no task or routing decision with id " + s.target);
         s.trace = parse_trace_id(r.spec.trace_id).value_or(trace_id{});
         s.time_ms = now_ms();
-        ask(self, obs_name::value, "the event store", c,
+        ask<obs_store_actor>(self, obs_name::value, "the event store", c,
             [self, c, s](const std::string& err) {
               if (!err.empty()) return reply_error(self, c, errc::store_failed, "the score was not stored: " + err);
               reply(self, c, "scored", {{"task_id", s.target}, {"score", s.score}, {"note", s.note}, {"trace_id", to_hex(s.trace)}});
@@ -371,10 +376,10 @@ void score_task(bridge_actor* self, const call& c, score_record s) {
 }
 
 // An actor that answers (code, message, body) as the kb store does: the body is the reply `type`'s members.
-template <class... Ts>
+template <class Handle = caf::actor, class... Ts>
 void ask_coded(bridge_actor* self, std::chrono::seconds timeout, caf::atom_value name, const char* what, const call& c,
                const char* type, Ts&&... xs) {
-  ask_within(self, timeout, name, what, c,
+  ask_within<Handle>(self, timeout, name, what, c,
              [self, c, type](const std::string& code, const std::string& message, const std::string& body) {
                if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
                reply_frame(self, c, wire::encode_reply_text(c.id, type, body));
@@ -386,7 +391,7 @@ void ask_coded(bridge_actor* self, std::chrono::seconds timeout, caf::atom_value
 // than other requests.
 template <class... Ts>
 void ask_kb(bridge_actor* self, const call& c, const char* type, Ts&&... xs) {
-  ask_coded(self, kKbTimeout, kb_name::value, "the knowledge base", c, type, std::forward<Ts>(xs)...);
+  ask_coded<kb_store_actor>(self, kKbTimeout, kb_name::value, "the knowledge base", c, type, std::forward<Ts>(xs)...);
 }
 
 // jobs.*: the scheduler.
@@ -418,7 +423,7 @@ void status(bridge_actor* self, const call& c, wire::request&) { handle_status(s
 void debug_fault(bridge_actor* self, const call& c, wire::request& req) { inject_fault(self, c, req.actor); }
 
 void route_classify(bridge_actor* self, const call& c, wire::request& req) {
-  ask(self, dispatch_name::value, "the dispatcher", c,
+  ask<dispatcher_actor>(self, dispatch_name::value, "the dispatcher", c,
       [self, c](const std::string& decision) {
         auto d = nlohmann::json::parse(decision, nullptr, false);
         if (d["chain"].empty() && d.contains("override") && !d["override"].is_null())
@@ -429,7 +434,7 @@ void route_classify(bridge_actor* self, const call& c, wire::request& req) {
 }
 
 void route_list(bridge_actor* self, const call& c, wire::request& req) {
-  ask(self, store_name::value, "the state store", c,
+  ask<state_store_actor>(self, store_name::value, "the state store", c,
       [self, c](const std::vector<route_record>& rs) {
         auto list = nlohmann::json::array();
         for (const auto& r : rs) list.push_back(nlohmann::json::parse(r.json, nullptr, false));
@@ -439,14 +444,14 @@ void route_list(bridge_actor* self, const call& c, wire::request& req) {
 }
 
 void route_weights(bridge_actor* self, const call& c, wire::request&) {
-  ask(self, dispatch_name::value, "the dispatcher", c,
+  ask<dispatcher_actor>(self, dispatch_name::value, "the dispatcher", c,
       [self, c](const std::vector<rule_weight>& ws) { reply(self, c, "weights", {{"weights", weights_json(ws)}}); },
       weights_atom::value);
 }
 
 void route_adjust(bridge_actor* self, const call& c, wire::request& req) {
   auto w = req.weight;
-  ask(self, dispatch_name::value, "the dispatcher", c,
+  ask<dispatcher_actor>(self, dispatch_name::value, "the dispatcher", c,
       [self, c, w](const std::string& code, const std::string& message) {
         if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
         reply(self, c, "adjusted", {{"rule", w.rule}, {"factor", w.factor}});
@@ -458,7 +463,7 @@ void route_adjust(bridge_actor* self, const call& c, wire::request& req) {
 void task_submit(bridge_actor* self, const call& c, wire::request& req) {
   auto& st = self->state;
   if (st.draining) return reply_error(self, c, errc::shutting_down, "the daemon is shutting down");
-  auto d = registered(self, dispatch_name::value);
+  auto d = registered_as<dispatcher_actor>(self, dispatch_name::value);
   if (!d) return reply_error(self, c, errc::internal, "the dispatcher is not running");
   req.task.trace_id = to_hex(c.trace);
   req.task.parent_span = c.span;
@@ -469,11 +474,11 @@ void task_submit(bridge_actor* self, const call& c, wire::request& req) {
 
 void task_cancel(bridge_actor* self, const call& c, wire::request& req) {
   auto task_id = req.task_id;
-  ask(self, dispatch_name::value, "the dispatcher", c,
+  ask<dispatcher_actor>(self, dispatch_name::value, "the dispatcher", c,
       [self, c, task_id](bool cancelled, const std::string& state) {
         if (!cancelled && state.empty()) {
           // Not in flight: either finished already or unknown. The store knows which.
-          ask(self, store_name::value, "the state store", c,
+          ask<state_store_actor>(self, store_name::value, "the state store", c,
               [self, c, task_id](bool found, const task_record& r) {
                 if (!found) return reply_error(self, c, errc::not_found, "no task " + task_id);
                 reply_frame(self, c, wire::encode_cancel(c.id, task_id, false, r.state));
@@ -489,7 +494,7 @@ void task_cancel(bridge_actor* self, const call& c, wire::request& req) {
 
 void task_get(bridge_actor* self, const call& c, wire::request& req) {
   auto task_id = req.task_id;
-  ask(self, store_name::value, "the state store", c,
+  ask<state_store_actor>(self, store_name::value, "the state store", c,
       [self, c, task_id](bool found, const task_record& r) {
         if (!found) return reply_error(self, c, errc::not_found, "no task " + task_id);
         reply_frame(self, c, wire::encode_task(c.id, r));
@@ -498,7 +503,7 @@ void task_get(bridge_actor* self, const call& c, wire::request& req) {
 }
 
 void task_list(bridge_actor* self, const call& c, wire::request& req) {
-  ask(self, store_name::value, "the state store", c,
+  ask<state_store_actor>(self, store_name::value, "the state store", c,
       [self, c](const std::vector<task_record>& rs) { reply_frame(self, c, wire::encode_tasks(c.id, rs)); },
       list_atom::value, req.limit, req.state);
 }
@@ -509,7 +514,7 @@ void hook_event(bridge_actor* self, const call& c, wire::request& req) { handle_
 
 void obs_query(bridge_actor* self, const call& c, wire::request& req) {
   auto limit = req.query.limit;
-  ask(self, obs_name::value, "the event store", c,
+  ask<obs_store_actor>(self, obs_name::value, "the event store", c,
       [self, c, limit](const std::string& err, const std::vector<event_record>& es) {
         if (!err.empty()) return reply_error(self, c, errc::store_failed, "the query failed: " + err);
         auto next = static_cast<int>(es.size()) == limit && !es.empty() ? es.back().seq : 0;
@@ -520,7 +525,7 @@ void obs_query(bridge_actor* self, const call& c, wire::request& req) {
 
 void obs_trace(bridge_actor* self, const call& c, wire::request& req) {
   auto t = req.query.trace;
-  ask(self, obs_name::value, "the event store", c,
+  ask<obs_store_actor>(self, obs_name::value, "the event store", c,
       [self, c, t](const std::string& err, const std::vector<event_record>& es) {
         if (!err.empty()) return reply_error(self, c, errc::store_failed, "the query failed: " + err);
         if (es.empty()) return reply_error(self, c, errc::not_found, "no events for trace " + to_hex(t));
@@ -550,7 +555,7 @@ void kb_list(bridge_actor* self, const call& c, wire::request& req) {
   ask_kb(self, c, "kb.articles", list_atom::value, std::move(req.kb), req.limit);
 }
 void kb_stats(bridge_actor* self, const call& c, wire::request&) {
-  ask(self, kb_name::value, "the knowledge base", c,
+  ask<kb_store_actor>(self, kb_name::value, "the knowledge base", c,
       [self, c](const std::string& stats) { reply_frame(self, c, wire::encode_reply_text(c.id, "kb.stats", stats)); },
       status_atom::value);
 }
