@@ -12,17 +12,16 @@
 namespace paios::cli {
 
 run_fn define_hook(CLI::App& sub, options&) {
-  struct args {
-    std::string event;
-    std::optional<std::int64_t> deadline_ms;
-  };
-  auto a = std::make_shared<args>();
+  auto parsed = std::make_shared<hook_options>();  // the arguments; the home and endpoint come from `ai`'s options
   sub.allow_extras();
-  sub.add_option("event", a->event, "SessionStart, post-tool-use, ... (default: the input's hook_event_name)");
-  sub.add_option("--deadline-ms", a->deadline_ms, "wait at most this long for paiosd (default: hooks.deadline_ms, 150)");
-  return [a](const options& opt) {
+  sub.add_option("event", parsed->event, "SessionStart, post-tool-use, ... (default: the input's hook_event_name)");
+  sub.add_option("--deadline-ms", parsed->deadline_ms, "wait at most this long for paiosd (default: hooks.deadline_ms, 150)");
+  return [parsed](const options& opt) {
     auto home = resolve_home(opt.home);
-    return run_hook({home.root.string(), endpoint_of(home), a->event, a->deadline_ms});
+    auto hook = *parsed;
+    hook.home = home.root.string();
+    hook.endpoint = endpoint_of(home);
+    return run_hook(hook);
   };
 }
 

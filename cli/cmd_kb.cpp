@@ -256,21 +256,17 @@ run_fn define_kb(CLI::App& sub, options&) {
     const auto& k = *kbo;
     if (*kb_add_cmd) return kb_add(opt, k);
     if (*kb_search_cmd) {
-      auto req = request("kb.search");
-      req["query"] = k.query;
-      req["k"] = k.k;
+      auto req = request("kb.search", {{"query", k.query}, {"k", k.k}});
       if (!k.kind.empty()) req["kind"] = k.kind;
       if (!k.project.empty()) req["project"] = k.project;
       return show(opt, req, render_kb_results);
     }
     if (*kb_get_cmd || *kb_rm_cmd) {
-      auto req = request(*kb_get_cmd ? "kb.get" : "kb.rm");
-      req["article_id"] = k.id;
-      return show(opt, req, *kb_get_cmd ? render_kb_article : render_kb_removed);
+      return show(opt, request(*kb_get_cmd ? "kb.get" : "kb.rm", {{"article_id", k.id}}),
+                  *kb_get_cmd ? render_kb_article : render_kb_removed);
     }
     if (*kb_list_cmd) {
-      auto req = request("kb.list");
-      req["limit"] = k.limit;
+      auto req = request("kb.list", {{"limit", k.limit}});
       if (!k.kind.empty()) req["kind"] = k.kind;
       return show(opt, req, render_kb_list);
     }

@@ -63,9 +63,7 @@ run_fn define_trace(CLI::App& sub, options&) {
   auto trace_id = std::make_shared<std::string>();
   sub.add_option("id", *trace_id, "the trace id (32 hex digits, as ai --json shows it)")->required();
   return [trace_id](const options& opt) {
-    auto req = request("obs.trace");
-    req["trace_id"] = *trace_id;
-    return show(opt, req, render_trace);
+    return show(opt, request("obs.trace", {{"trace_id", *trace_id}}), render_trace);
   };
 }
 
@@ -79,16 +77,11 @@ run_fn define_score(CLI::App& sub, options&) {
   sub.add_option("score", a->value, "1 (bad) to 5 (excellent)")->required()->check(CLI::Range(1, 5));
   sub.add_option("--note", a->note, "why");
   return [a](const options& opt) {
-    auto req = request("obs.score");
-    req["task_id"] = a->task_id;
-    req["score"] = a->value;
+    auto req = request("obs.score", {{"task_id", a->task_id}, {"score", a->value}});
     if (!a->note.empty()) req["note"] = a->note;
-    int code = kExitOk;
-    auto reply = call(opt, req, code);
-    if (!reply) return code;
-    if (opt.json_out) std::cout << reply->dump() << "\n";
-    else std::cout << a->task_id << ": scored " << a->value << (a->note.empty() ? "" : " (" + a->note + ")") << "\n";
-    return kExitOk;
+    return show(opt, req, [a](const nlohmann::json&) {
+      return a->task_id + ": scored " + std::to_string(a->value) + (a->note.empty() ? "" : " (" + a->note + ")") + "\n";
+    });
   };
 }
 

@@ -63,16 +63,8 @@ run_fn define_pipeline(CLI::App& sub, options&) {
       req["limit"] = a->limit;
       return show(opt, req, render_pipeline_runs);
     }
-    if (*show_run) {
-      auto req = request("pipeline.get");
-      req["run_id"] = a->run_id;
-      return show(opt, req, render_pipeline_run);
-    }
-    if (*cancel) {
-      auto req = request("pipeline.cancel");
-      req["run_id"] = a->run_id;
-      return show(opt, req, render_pipeline_cancel);
-    }
+    if (*show_run) return show(opt, request("pipeline.get", {{"run_id", a->run_id}}), render_pipeline_run);
+    if (*cancel) return show(opt, request("pipeline.cancel", {{"run_id", a->run_id}}), render_pipeline_cancel);
     if (!*run && !*resume) return show(opt, request("pipeline.list"), render_pipelines);
     auto req = request(*run ? "pipeline.run" : "pipeline.resume");
     if (*run) {

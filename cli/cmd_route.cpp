@@ -2,6 +2,7 @@
 // of its rules.
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 
@@ -28,11 +29,7 @@ run_fn define_route(CLI::App& sub, options& opt) {
 run_fn define_routes(CLI::App& sub, options&) {
   auto limit = std::make_shared<int>(20);
   sub.add_option("--limit", *limit, "how many")->check(CLI::Range(1, 1000));
-  return [limit](const options& opt) {
-    auto req = request("route.list");
-    req["limit"] = *limit;
-    return show(opt, req, render_routes);
-  };
+  return [limit](const options& opt) { return show(opt, request("route.list", {{"limit", *limit}}), render_routes); };
 }
 
 run_fn define_weights(CLI::App& sub, options&) {
@@ -46,19 +43,14 @@ run_fn define_weights(CLI::App& sub, options&) {
   set->add_option("factor", a->factor, "multiplies the rule's weight, from 0 to 10")->required()->check(CLI::Range(0.0, 10.0));
   set->add_option("--note", a->note, "why (kept with the factor)");
   return [a, set](const options& opt) {
-    auto req = request(*set ? "route.adjust" : "route.weights");
-    if (*set) {
-      req["rule"] = a->rule;
-      req["factor"] = a->factor;
-      req["note"] = a->note.empty() ? std::string{"set with ai weights set"} : a->note;
-    }
-    int code = kExitOk;
-    auto reply = call(opt, req, code);
-    if (!reply) return code;
-    if (opt.json_out) std::cout << reply->dump() << "\n";
-    else if (*set) std::cout << "rule " << a->rule << ": weight factor " << a->factor << "\n";
-    else std::cout << render_weights(*reply);
-    return kExitOk;
+    if (!*set) return show(opt, request("route.weights"), render_weights);
+    auto note = a->note.empty() ? std::string{"set with ai weights set"} : a->note;
+    return show(opt, request("route.adjust", {{"rule", a->rule}, {"factor", a->factor}, {"note", note}}),
+                [a](const nlohmann::json&) {
+                  std::ostringstream line;
+                  line << "rule " << a->rule << ": weight factor " << a->factor << "\n";
+                  return line.str();
+                });
   };
 }
 

@@ -15,9 +15,7 @@ run_fn define_one_task(CLI::App& sub, const char* op, std::string (*render)(cons
   auto task_id = std::make_shared<std::string>();
   sub.add_option("id", *task_id, "the task id")->required();
   return [task_id, op, render](const options& opt) {
-    auto req = request(op);
-    req["task_id"] = *task_id;
-    return show(opt, req, render);
+    return show(opt, request(op, {{"task_id", *task_id}}), render);
   };
 }
 
@@ -32,8 +30,7 @@ run_fn define_tasks(CLI::App& sub, options&) {
   sub.add_option("--limit", a->limit, "how many")->check(CLI::Range(1, 1000));
   sub.add_option("--state", a->state, "only tasks in this state (queued, running, succeeded, failed, ...)");
   return [a](const options& opt) {
-    auto req = request("task.list");
-    req["limit"] = a->limit;
+    auto req = request("task.list", {{"limit", a->limit}});
     if (!a->state.empty()) req["state"] = a->state;
     int code = kExitOk;
     auto reply = call(opt, req, code);

@@ -66,7 +66,11 @@ std::unique_ptr<wire_client> connect_or_explain(const options& opt) {
   return c;
 }
 
-json request(const char* op) { return json{{"v", 1}, {"op", op}, {"id", "1"}}; }
+json request(const char* op, const json& fields) {
+  json req{{"v", 1}, {"op", op}, {"id", "1"}};
+  req.update(fields);
+  return req;
+}
 
 std::optional<json> call(const options& opt, json req, int& exit_code) {
   auto c = connect_or_explain(opt);
@@ -97,7 +101,7 @@ std::optional<json> call(const options& opt, json req, int& exit_code) {
   return reply;
 }
 
-int show(const options& opt, const json& req, std::string (*render)(const json&)) {
+int show(const options& opt, const json& req, const render_fn& render) {
   int code = kExitOk;
   auto reply = call(opt, req, code);
   if (!reply) return code;

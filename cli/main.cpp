@@ -19,45 +19,49 @@ namespace {
 
 using namespace paios::cli;
 
+// Which subcommand runs when a command line names several: a word after a command can be another command's name
+// (`ai route explain the task routing` parses `task routing` as well). The `first` ones (hook, hooks, mcp: the
+// Claude Code integration) win over any word after them; the `last` ones (task, cancel: common words in other
+// commands' text) lose to every other; among the rest, and within each group, the table's order decides.
+enum class runs { first, in_table_order, last };
+
 struct subcommand {
   const char* name;
   const char* help;  // the line `ai --help` shows for it
   define_fn define;
-  // Which one runs when a command line names several: a word after a command can be another command's name
-  // (`ai route explain the task routing` parses `task routing` as well), and the lowest number runs.
-  int precedence;
+  runs precedence = runs::in_table_order;
 };
 
 // Every subcommand, in the order `ai --help` lists them.
 const subcommand kSubcommands[] = {
-    {"ping", "check that paiosd answers", define_ping, 3},
-    {"status", "the daemon, its brains and its actor tree", define_status, 4},
-    {"tasks", "recent tasks, newest first", define_tasks, 5},
-    {"task", "one task: its state, its history and its answer", define_task, 16},
-    {"route", "show which brain would take a prompt, and why, without running it", define_route, 6},
-    {"routes", "recent routing decisions: category, brain, the brains tried", define_routes, 7},
-    {"weights", "the router's rule weight adjustments", define_weights, 8},
-    {"cancel", "cancel a task", define_cancel, 17},
-    {"obs", "events of every operation, newest first (filters combine)", define_obs, 9},
-    {"trace", "one trace as a tree of spans, with timings", define_trace, 10},
-    {"score", "give a task (or its routing decision) a quality score from 1 to 5", define_score, 11},
-    {"kb", "the knowledge base: add documents, search them, read and remove them", define_kb, 12},
+    {"ping", "check that paiosd answers", define_ping},
+    {"status", "the daemon, its brains and its actor tree", define_status},
+    {"tasks", "recent tasks, newest first", define_tasks},
+    {"task", "one task: its state, its history and its answer", define_task, runs::last},
+    {"route", "show which brain would take a prompt, and why, without running it", define_route},
+    {"routes", "recent routing decisions: category, brain, the brains tried", define_routes},
+    {"weights", "the router's rule weight adjustments", define_weights},
+    {"cancel", "cancel a task", define_cancel, runs::last},
+    {"obs", "events of every operation, newest first (filters combine)", define_obs},
+    {"trace", "one trace as a tree of spans, with timings", define_trace},
+    {"score", "give a task (or its routing decision) a quality score from 1 to 5", define_score},
+    {"kb", "the knowledge base: add documents, search them, read and remove them", define_kb},
     // Claude Code hooks (cli/hook.hpp, cli/hooks_install.hpp).
     {"hook",
      "a Claude Code hook: the hook's JSON on stdin, the answer for Claude Code on stdout;\nexits 0 (a daemon "
      "that is down or slow gets the event from the spool; 1 only when the spool cannot keep it either)",
-     define_hook, 0},
-    {"hooks", "Claude Code hooks: install them", define_hooks, 1},
+     define_hook, runs::first},
+    {"hooks", "Claude Code hooks: install them", define_hooks, runs::first},
     {"mcp", "serve the PAIOS tools to an MCP client on stdin/stdout (docs/mcp.md);\nClaude Code:  claude mcp add paios -- ai mcp",
-     define_mcp, 2},
-    {"jobs", "scheduled jobs: next run and last outcome; run one now; a job's history", define_jobs, 13},
+     define_mcp, runs::first},
+    {"jobs", "scheduled jobs: next run and last outcome; run one now; a job's history", define_jobs},
     {"watch",
      "watched folders: what arrives is classified and acted on (images described into the knowledge base, documents "
      "ingested, media notified)",
-     define_watch, 14},
+     define_watch},
     {"pipeline",
      "pipelines: the configured ones; run one; its runs, steps and outputs; resume a failed or interrupted run",
-     define_pipeline, 15},
+     define_pipeline},
 };
 
 // A subcommand added to the parser, with what runs it.
@@ -87,8 +91,8 @@ int main(int argc, char** argv) {
     auto* sub = app.add_subcommand(c.name, c.help);
     commands.push_back({&c, sub, c.define(*sub, opt)});
   }
-  std::sort(commands.begin(), commands.end(),
-            [](const defined& a, const defined& b) { return a.command->precedence < b.command->precedence; });
+  std::stable_sort(commands.begin(), commands.end(),
+                   [](const defined& a, const defined& b) { return a.command->precedence < b.command->precedence; });
 
   try {
     app.parse(argc, argv);

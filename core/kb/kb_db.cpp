@@ -13,6 +13,7 @@
 #include "core/kb/sha256.hpp"
 #include "core/kb/vector_index.hpp"
 #include "core/sqlite/sqlite_db.hpp"
+#include "core/sqlite/sqlite_row.hpp"
 #include "messages/ids.hpp"
 
 namespace paios {
@@ -67,22 +68,13 @@ constexpr const char* kArticleColumns =
 
 kb_article read_article(const sqlite_stmt& s) {
   kb_article a;
-  a.id = s.text(0);
-  a.title = s.text(1);
-  a.source = s.text(2);
-  a.kind = s.text(3);
-  a.brain = s.text(4);
-  a.session = s.text(5);
-  a.project = s.text(6);
-  a.topic = s.text(7);
-  auto tags = nlohmann::json::parse(s.text(8), nullptr, false);
+  std::string tags_json;
+  read_row(s, a.id, a.title, a.source, a.kind, a.brain, a.session, a.project, a.topic, tags_json, a.meta_json,
+           a.content_hash, a.created_ms, a.updated_ms);
+  auto tags = nlohmann::json::parse(tags_json, nullptr, false);
   if (tags.is_array())
     for (auto& t : tags)
       if (t.is_string()) a.tags.push_back(t.get<std::string>());
-  a.meta_json = s.text(9);
-  a.content_hash = s.text(10);
-  a.created_ms = s.integer(11);
-  a.updated_ms = s.integer(12);
   return a;
 }
 
@@ -413,9 +405,8 @@ kb_add_result kb_db::add(kb_article_input in, std::string& error) {
       "content, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
       error);
   if (!error.empty()) return fail(error);
-  ins.bind(1, out.id).bind(2, in.title).bind(3, in.source).bind(4, in.kind).bind(5, in.brain).bind(6, in.session);
-  ins.bind(7, in.project).bind(8, in.topic).bind(9, nlohmann::json(in.tags).dump()).bind(10, meta.dump());
-  ins.bind(11, hash).bind(12, wrapped.text).bind(13, now);
+  bind_row(ins, out.id, in.title, in.source, in.kind, in.brain, in.session, in.project, in.topic,
+           nlohmann::json(in.tags).dump(), meta.dump(), hash, wrapped.text, now);
   if (!ins.run()) return fail(ins.error());
   auto chunk = db_->prepare(
       "INSERT INTO chunks (article, seq, title, body, model, embedding) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);

@@ -10,6 +10,7 @@
 #include "core/kb/kb_db.hpp"
 #include "core/kb/vector_index.hpp"
 #include "core/sqlite/sqlite_db.hpp"
+#include "core/sqlite/sqlite_row.hpp"
 #include "messages/ids.hpp"
 
 namespace paios {
@@ -224,17 +225,11 @@ std::vector<kb_hit> kb_db::search(const kb_query& q, std::string& error) {
   if (!error.empty()) return hits;
   std::unordered_map<std::int64_t, kb_hit> read;
   while (s.step()) {
+    std::int64_t chunk_id = 0;
     kb_hit h;
-    h.chunk = static_cast<int>(s.integer(1));
-    h.passage = s.text(2);
-    h.article_id = s.text(3);
-    h.title = s.text(4);
-    h.source = s.text(5);
-    h.kind = s.text(6);
-    h.project = s.text(7);
-    h.brain = s.text(8);
-    h.updated_ms = s.integer(9);
-    read.emplace(s.integer(0), std::move(h));
+    read_row(s, chunk_id, h.chunk, h.passage, h.article_id, h.title, h.source, h.kind, h.project, h.brain,
+             h.updated_ms);
+    read.emplace(chunk_id, std::move(h));
   }
   if (!s.error().empty()) {
     error = s.error();

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/sqlite/sqlite_row.hpp"
 #include "messages/json_writer.hpp"
 
 namespace paios {
@@ -11,32 +12,24 @@ using nlohmann::json;
 // ---- state_db: the pipeline tables (schema in state_db.cpp) -------------------------------------------------
 
 std::string state_db::save_pipeline_run(const pipeline_run_row& r) {
-  std::string err;
-  auto stmt = db_->prepare(
+  return run_statement(
+      *db_,
       "INSERT INTO pipeline_runs (id, pipeline, state, trigger, input, step, step_name, error, started_ms, ended_ms, "
       "trace_id, resumes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(id) DO UPDATE SET "
       "state = ?3, step = ?6, step_name = ?7, error = ?8, ended_ms = ?10, resumes = ?12",
-      err);
-  if (!err.empty()) return err;
-  stmt.bind(1, r.id).bind(2, r.pipeline).bind(3, r.state).bind(4, r.trigger).bind(5, r.input);
-  stmt.bind(6, std::int64_t{r.step}).bind(7, r.step_name).bind(8, r.error).bind(9, r.started_ms);
-  stmt.bind(10, r.ended_ms).bind(11, r.trace_id).bind(12, std::int64_t{r.resumes});
-  return stmt.run() ? std::string{} : stmt.error();
+      r.id, r.pipeline, r.state, r.trigger, r.input, r.step, r.step_name, r.error, r.started_ms, r.ended_ms, r.trace_id,
+      r.resumes);
 }
 
 std::string state_db::save_pipeline_step(const pipeline_step_row& s) {
-  std::string err;
-  auto stmt = db_->prepare(
+  return run_statement(
+      *db_,
       "INSERT INTO pipeline_steps (run_id, idx, name, kind, state, started_ms, ended_ms, output, output_bytes, error, "
       "attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT(run_id, idx) DO UPDATE SET "
       "name = ?3, kind = ?4, state = ?5, started_ms = ?6, ended_ms = ?7, output = ?8, output_bytes = ?9, error = ?10, "
       "attempts = ?11",
-      err);
-  if (!err.empty()) return err;
-  stmt.bind(1, s.run_id).bind(2, std::int64_t{s.index}).bind(3, s.name).bind(4, s.kind).bind(5, s.state);
-  stmt.bind(6, s.started_ms).bind(7, s.ended_ms).bind(8, s.output).bind(9, s.output_bytes).bind(10, s.error);
-  stmt.bind(11, std::int64_t{s.attempts});
-  return stmt.run() ? std::string{} : stmt.error();
+      s.run_id, s.index, s.name, s.kind, s.state, s.started_ms, s.ended_ms, s.output, s.output_bytes, s.error,
+      s.attempts);
 }
 
 namespace {
@@ -44,18 +37,8 @@ constexpr const char* kPipelineRunColumns =
     "id, pipeline, state, trigger, input, step, step_name, error, started_ms, ended_ms, trace_id, resumes";
 pipeline_run_row read_pipeline_run(const sqlite_stmt& s) {
   pipeline_run_row r;
-  r.id = s.text(0);
-  r.pipeline = s.text(1);
-  r.state = s.text(2);
-  r.trigger = s.text(3);
-  r.input = s.text(4);
-  r.step = static_cast<int>(s.integer(5));
-  r.step_name = s.text(6);
-  r.error = s.text(7);
-  r.started_ms = s.integer(8);
-  r.ended_ms = s.integer(9);
-  r.trace_id = s.text(10);
-  r.resumes = static_cast<int>(s.integer(11));
+  read_row(s, r.id, r.pipeline, r.state, r.trigger, r.input, r.step, r.step_name, r.error, r.started_ms, r.ended_ms,
+           r.trace_id, r.resumes);
   return r;
 }
 
@@ -63,33 +46,19 @@ constexpr const char* kPipelineStepColumns =
     "run_id, idx, name, kind, state, started_ms, ended_ms, output, output_bytes, error, attempts";
 pipeline_step_row read_pipeline_step(const sqlite_stmt& stmt) {
   pipeline_step_row s;
-  s.run_id = stmt.text(0);
-  s.index = static_cast<int>(stmt.integer(1));
-  s.name = stmt.text(2);
-  s.kind = stmt.text(3);
-  s.state = stmt.text(4);
-  s.started_ms = stmt.integer(5);
-  s.ended_ms = stmt.integer(6);
-  s.output = stmt.text(7);
-  s.output_bytes = stmt.integer(8);
-  s.error = stmt.text(9);
-  s.attempts = static_cast<int>(stmt.integer(10));
+  read_row(stmt, s.run_id, s.index, s.name, s.kind, s.state, s.started_ms, s.ended_ms, s.output, s.output_bytes,
+           s.error, s.attempts);
   return s;
 }
 }  // namespace
 
 std::vector<pipeline_run_row> state_db::pipeline_runs(const std::string& pipeline, const std::string& state, int limit,
                                                       std::string& error) {
-  auto stmt = db_->prepare(std::string{"SELECT "} + kPipelineRunColumns +
-                               " FROM pipeline_runs WHERE (?1 = '' OR pipeline = ?1) AND (?2 = '' OR state = ?2) "
-                               "ORDER BY started_ms DESC, id DESC LIMIT ?3",
-                           error);
-  std::vector<pipeline_run_row> out;
-  if (!error.empty()) return out;
-  stmt.bind(1, pipeline).bind(2, state).bind(3, std::int64_t{limit});
-  while (stmt.step()) out.push_back(read_pipeline_run(stmt));
-  error = stmt.error();
-  return out;
+  return select_rows(*db_,
+                     std::string{"SELECT "} + kPipelineRunColumns +
+                         " FROM pipeline_runs WHERE (?1 = '' OR pipeline = ?1) AND (?2 = '' OR state = ?2) "
+                         "ORDER BY started_ms DESC, id DESC LIMIT ?3",
+                     error, read_pipeline_run, pipeline, state, limit);
 }
 
 std::optional<pipeline_run_row> state_db::pipeline_run(const std::string& id, std::string& error) {
@@ -103,14 +72,9 @@ std::optional<pipeline_run_row> state_db::pipeline_run(const std::string& id, st
 }
 
 std::vector<pipeline_step_row> state_db::pipeline_steps(const std::string& run_id, std::string& error) {
-  auto stmt = db_->prepare(
-      std::string{"SELECT "} + kPipelineStepColumns + " FROM pipeline_steps WHERE run_id = ?1 ORDER BY idx", error);
-  std::vector<pipeline_step_row> out;
-  if (!error.empty()) return out;
-  stmt.bind(1, run_id);
-  while (stmt.step()) out.push_back(read_pipeline_step(stmt));
-  error = stmt.error();
-  return out;
+  return select_rows(
+      *db_, std::string{"SELECT "} + kPipelineStepColumns + " FROM pipeline_steps WHERE run_id = ?1 ORDER BY idx",
+      error, read_pipeline_step, run_id);
 }
 
 // ---- JSON ------------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #include "core/state/state_db.hpp"
 
+#include "core/sqlite/sqlite_row.hpp"
 #include "messages/ids.hpp"
 
 namespace paios {
@@ -142,21 +143,11 @@ constexpr const char* kColumns =
 
 task_record read_task(const sqlite_stmt& s) {
   task_record r;
-  r.spec.id = s.text(0);
-  r.state = task_state_from_string(s.text(1)).value_or(task_state::failed);
-  r.spec.prompt = s.text(2);
-  r.spec.brain = s.text(3);
-  r.brain = s.text(4);
-  r.spec.trace_id = s.text(5);
-  r.spec.timeout_ms = s.integer(6);
-  r.spec.created_ms = s.integer(7);
-  r.started_ms = s.integer(8);
-  r.finished_ms = s.integer(9);
-  r.text = s.text(10);
-  r.error = errc_from_string(s.text(11)).value_or(errc::none);
-  r.error_message = s.text(12);
-  r.exit_code = static_cast<int>(s.integer(13));
-  r.attempts = static_cast<int>(s.integer(14));
+  std::string state, error_code;  // kept by name
+  read_row(s, r.spec.id, state, r.spec.prompt, r.spec.brain, r.brain, r.spec.trace_id, r.spec.timeout_ms,
+           r.spec.created_ms, r.started_ms, r.finished_ms, r.text, error_code, r.error_message, r.exit_code, r.attempts);
+  r.state = task_state_from_string(state).value_or(task_state::failed);
+  r.error = errc_from_string(error_code).value_or(errc::none);
   return r;
 }
 
@@ -231,35 +222,15 @@ std::string state_db::commit() { return db_->exec("COMMIT"); }
 void state_db::rollback() { db_->exec("ROLLBACK"); }
 
 std::string state_db::insert_task(const task_record& r) {
-  insert_task_.bind(1, r.spec.id)
-      .bind(2, to_string(r.state))
-      .bind(3, r.spec.prompt)
-      .bind(4, r.spec.brain)
-      .bind(5, r.brain)
-      .bind(6, r.spec.trace_id)
-      .bind(7, r.spec.timeout_ms)
-      .bind(8, r.spec.created_ms)
-      .bind(9, r.started_ms)
-      .bind(10, r.finished_ms)
-      .bind(11, r.text)
-      .bind(12, error_name(r.error))
-      .bind(13, r.error_message)
-      .bind(14, std::int64_t{r.exit_code})
-      .bind(15, std::int64_t{r.attempts});
+  bind_row(insert_task_, r.spec.id, to_string(r.state), r.spec.prompt, r.spec.brain, r.brain, r.spec.trace_id,
+           r.spec.timeout_ms, r.spec.created_ms, r.started_ms, r.finished_ms, r.text, error_name(r.error),
+           r.error_message, r.exit_code, r.attempts);
   return insert_task_.run() ? std::string{} : insert_task_.error();
 }
 
 std::string state_db::update_task(const task_record& r) {
-  update_task_.bind(1, r.spec.id)
-      .bind(2, to_string(r.state))
-      .bind(3, r.brain)
-      .bind(4, r.started_ms)
-      .bind(5, r.finished_ms)
-      .bind(6, r.text)
-      .bind(7, error_name(r.error))
-      .bind(8, r.error_message)
-      .bind(9, std::int64_t{r.exit_code})
-      .bind(10, std::int64_t{r.attempts});
+  bind_row(update_task_, r.spec.id, to_string(r.state), r.brain, r.started_ms, r.finished_ms, r.text,
+           error_name(r.error), r.error_message, r.exit_code, r.attempts);
   if (!update_task_.run()) return update_task_.error();
   return db_->changes() == 1 ? std::string{} : "no task " + r.spec.id;
 }
@@ -285,71 +256,40 @@ std::vector<task_record> state_db::list_tasks(int limit, std::optional<task_stat
 }
 
 std::string state_db::save_breaker(const breaker_record& b, std::int64_t time_ms) {
-  upsert_breaker_.bind(1, b.brain)
-      .bind(2, b.state)
-      .bind(3, b.since_ms)
-      .bind(4, b.open_until_ms)
-      .bind(5, b.window)
-      .bind(6, static_cast<std::int64_t>(b.opened))
-      .bind(7, b.from)
-      .bind(8, b.reason);
+  bind_row(upsert_breaker_, b.brain, b.state, b.since_ms, b.open_until_ms, b.window, b.opened, b.from, b.reason);
   if (!upsert_breaker_.run()) return upsert_breaker_.error();
   if (b.from.empty() || b.from == b.state) return {};  // a snapshot, not a transition
-  insert_transition_.bind(1, b.brain).bind(2, time_ms).bind(3, b.from).bind(4, b.state).bind(5, b.reason);
+  bind_row(insert_transition_, b.brain, time_ms, b.from, b.state, b.reason);
   return insert_transition_.run() ? std::string{} : insert_transition_.error();
 }
 
 std::vector<breaker_record> state_db::breakers(std::string& error) {
-  auto stmt = db_->prepare(
+  return select_rows(
+      *db_,
       "SELECT brain, state, since_ms, open_until_ms, window, opened, last_from, last_reason FROM breakers ORDER BY brain",
-      error);
-  std::vector<breaker_record> out;
-  if (!error.empty()) return out;
-  while (stmt.step()) {
-    breaker_record b;
-    b.brain = stmt.text(0);
-    b.state = stmt.text(1);
-    b.since_ms = stmt.integer(2);
-    b.open_until_ms = stmt.integer(3);
-    b.window = stmt.text(4);
-    b.opened = static_cast<std::uint64_t>(stmt.integer(5));
-    b.from = stmt.text(6);
-    b.reason = stmt.text(7);
-    out.push_back(std::move(b));
-  }
-  error = stmt.error();
-  return out;
+      error, [](const sqlite_stmt& s) {
+        breaker_record b;
+        read_row(s, b.brain, b.state, b.since_ms, b.open_until_ms, b.window, b.opened, b.from, b.reason);
+        return b;
+      });
 }
 
 std::vector<breaker_record> state_db::breaker_history(const std::string& brain, int limit, std::string& error) {
-  auto stmt = db_->prepare(
+  return select_rows(
+      *db_,
       "SELECT brain, time_ms, from_state, to_state, reason FROM breaker_transitions "
       "WHERE ?1 = '' OR brain = ?1 ORDER BY seq DESC LIMIT ?2",
-      error);
-  std::vector<breaker_record> out;
-  if (!error.empty()) return out;
-  stmt.bind(1, brain).bind(2, std::int64_t{limit});
-  while (stmt.step()) {
-    breaker_record b;
-    b.brain = stmt.text(0);
-    b.since_ms = stmt.integer(1);
-    b.from = stmt.text(2);
-    b.state = stmt.text(3);
-    b.reason = stmt.text(4);
-    out.push_back(std::move(b));
-  }
-  error = stmt.error();
-  return out;
+      error,
+      [](const sqlite_stmt& s) {
+        breaker_record b;
+        read_row(s, b.brain, b.since_ms, b.from, b.state, b.reason);
+        return b;
+      },
+      brain, limit);
 }
 
 std::string state_db::save_decision(const route_record& r) {
-  upsert_decision_.bind(1, r.task_id)
-      .bind(2, r.time_ms)
-      .bind(3, r.trace_id)
-      .bind(4, r.category)
-      .bind(5, r.brain)
-      .bind(6, r.outcome)
-      .bind(7, r.json);
+  bind_row(upsert_decision_, r.task_id, r.time_ms, r.trace_id, r.category, r.brain, r.outcome, r.json);
   return upsert_decision_.run() ? std::string{} : upsert_decision_.error();
 }
 
@@ -358,13 +298,7 @@ std::vector<route_record> state_db::decisions(int limit, std::string& error) {
   std::vector<route_record> out;
   while (list_decisions_.step()) {
     route_record r;
-    r.task_id = list_decisions_.text(0);
-    r.time_ms = list_decisions_.integer(1);
-    r.trace_id = list_decisions_.text(2);
-    r.category = list_decisions_.text(3);
-    r.brain = list_decisions_.text(4);
-    r.outcome = list_decisions_.text(5);
-    r.json = list_decisions_.text(6);
+    read_row(list_decisions_, r.task_id, r.time_ms, r.trace_id, r.category, r.brain, r.outcome, r.json);
     out.push_back(std::move(r));
   }
   error = list_decisions_.error();
@@ -377,30 +311,26 @@ std::string state_db::save_weight(const rule_weight& w) {
     delete_weight_.bind(1, w.rule);
     return delete_weight_.run() ? std::string{} : delete_weight_.error();
   }
-  upsert_weight_.bind(1, w.rule).bind_real(2, w.factor).bind(3, w.note).bind(4, w.updated_ms);
+  bind_row(upsert_weight_, w.rule, w.factor, w.note, w.updated_ms);
   return upsert_weight_.run() ? std::string{} : upsert_weight_.error();
 }
 
 std::vector<rule_weight> state_db::weights(std::string& error) {
-  auto stmt = db_->prepare("SELECT rule, factor, note, updated_ms FROM router_weights ORDER BY rule", error);
-  std::vector<rule_weight> out;
-  if (!error.empty()) return out;
-  while (stmt.step()) out.push_back({stmt.text(0), stmt.real(1), stmt.text(2), stmt.integer(3)});
-  error = stmt.error();
-  return out;
+  return select_rows(*db_, "SELECT rule, factor, note, updated_ms FROM router_weights ORDER BY rule", error,
+                     [](const sqlite_stmt& s) {
+                       rule_weight w;
+                       read_row(s, w.rule, w.factor, w.note, w.updated_ms);
+                       return w;
+                     });
 }
 
 std::string state_db::save_job_run(const job_run_row& r) {
-  std::string err;
-  auto stmt = db_->prepare(
+  return run_statement(
+      *db_,
       "INSERT INTO job_runs (id, job, trigger, started_ms, ended_ms, outcome, trace_id, task_id, summary) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO UPDATE SET ended_ms = ?5, outcome = ?6, "
       "task_id = ?8, summary = ?9",
-      err);
-  if (!err.empty()) return err;
-  stmt.bind(1, r.id).bind(2, r.job).bind(3, r.trigger).bind(4, r.started_ms).bind(5, r.ended_ms).bind(6, r.outcome);
-  stmt.bind(7, r.trace_id).bind(8, r.task_id).bind(9, r.summary);
-  return stmt.run() ? std::string{} : stmt.error();
+      r.id, r.job, r.trigger, r.started_ms, r.ended_ms, r.outcome, r.trace_id, r.task_id, r.summary);
 }
 
 std::string state_db::save_job_state(const job_state_row& s, std::int64_t time_ms) {
@@ -424,39 +354,27 @@ job_run_row read_run(const sqlite_stmt& s) {
 }  // namespace
 
 std::vector<job_run_row> state_db::job_runs(const std::string& job, int limit, std::string& error) {
-  auto stmt = db_->prepare(std::string{"SELECT "} + kRunColumns +
-                               " FROM job_runs WHERE job = ?1 ORDER BY started_ms DESC, id DESC LIMIT ?2",
-                           error);
-  std::vector<job_run_row> out;
-  if (!error.empty()) return out;
-  stmt.bind(1, job).bind(2, std::int64_t{limit});
-  while (stmt.step()) out.push_back(read_run(stmt));
-  error = stmt.error();
-  return out;
+  return select_rows(*db_,
+                     std::string{"SELECT "} + kRunColumns +
+                         " FROM job_runs WHERE job = ?1 ORDER BY started_ms DESC, id DESC LIMIT ?2",
+                     error, read_run, job, limit);
 }
 
 std::vector<job_run_row> state_db::last_job_runs(std::string& error) {
-  auto stmt = db_->prepare(std::string{"SELECT "} + kRunColumns +
-                               " FROM job_runs r WHERE id = (SELECT id FROM job_runs WHERE job = r.job "
-                               "ORDER BY started_ms DESC, id DESC LIMIT 1) ORDER BY job",
-                           error);
-  std::vector<job_run_row> out;
-  if (!error.empty()) return out;
-  while (stmt.step()) out.push_back(read_run(stmt));
-  error = stmt.error();
-  return out;
+  return select_rows(*db_,
+                     std::string{"SELECT "} + kRunColumns +
+                         " FROM job_runs r WHERE id = (SELECT id FROM job_runs WHERE job = r.job "
+                         "ORDER BY started_ms DESC, id DESC LIMIT 1) ORDER BY job",
+                     error, read_run);
 }
 
 std::vector<job_state_row> state_db::job_states(std::string& error) {
-  auto stmt = db_->prepare("SELECT job, schedule, next_due_ms, failures FROM job_state ORDER BY job", error);
-  std::vector<job_state_row> out;
-  if (!error.empty()) return out;
-  while (stmt.step()) {
-    const bool none = stmt.text(2).empty();
-    out.push_back({stmt.text(0), stmt.text(1), none ? -1 : stmt.integer(2), static_cast<int>(stmt.integer(3))});
-  }
-  error = stmt.error();
-  return out;
+  return select_rows(*db_, "SELECT job, schedule, next_due_ms, failures FROM job_state ORDER BY job", error,
+                     [](const sqlite_stmt& s) {
+                       const bool none = s.text(2).empty();
+                       return job_state_row{s.text(0), s.text(1), none ? -1 : s.integer(2),
+                                            static_cast<int>(s.integer(3))};
+                     });
 }
 
 std::string state_db::interrupt_job_runs(std::int64_t time_ms) {
@@ -471,87 +389,52 @@ std::vector<task_record> state_db::recover(bool redispatch_running, std::string&
                           "error_message = 'the daemon stopped while this task was running', finished_ms = " +
                               std::to_string(now_ms()) + " WHERE state = 'running'";
   if (error = db_->exec(sql); !error.empty()) return {};
-  auto stmt = db_->prepare(std::string{"SELECT "} + kColumns +
-                               " FROM tasks WHERE state = 'queued' ORDER BY created_ms, id",
-                           error);
-  std::vector<task_record> out;
-  if (!error.empty()) return out;
-  while (stmt.step()) out.push_back(read_task(stmt));
-  error = stmt.error();
-  return out;
+  return select_rows(*db_, std::string{"SELECT "} + kColumns + " FROM tasks WHERE state = 'queued' ORDER BY created_ms, id",
+                     error, read_task);
 }
 
 // ---- The watchers -------------------------------------------------------------------------------------------
 
 std::string state_db::save_watch_file(const watch_file_row& r, std::int64_t time_ms) {
-  std::string err;
-  auto stmt = db_->prepare(
+  return run_statement(
+      *db_,
       "INSERT INTO watch_files (path, folder, sha256, size, mtime_ns, class, action, outcome, attempts, detail, "
       "trace_id, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(path) DO UPDATE "
       "SET folder = ?2, sha256 = ?3, size = ?4, mtime_ns = ?5, class = ?6, action = ?7, outcome = ?8, attempts = ?9, "
       "detail = ?10, trace_id = ?11, updated_ms = ?12",
-      err);
-  if (!err.empty()) return err;
-  stmt.bind(1, r.path).bind(2, r.folder).bind(3, r.sha256).bind(4, static_cast<std::int64_t>(r.size));
-  stmt.bind(5, r.mtime_ns).bind(6, r.cls).bind(7, r.action).bind(8, r.outcome).bind(9, std::int64_t{r.attempts});
-  stmt.bind(10, r.detail).bind(11, r.trace_id).bind(12, time_ms);
-  return stmt.run() ? std::string{} : stmt.error();
+      r.path, r.folder, r.sha256, r.size, r.mtime_ns, r.cls, r.action, r.outcome, r.attempts, r.detail, r.trace_id,
+      time_ms);
 }
 
 std::vector<watch_file_row> state_db::watch_files(const std::string& folder, std::string& error) {
-  auto stmt = db_->prepare(
+  return select_rows(
+      *db_,
       "SELECT path, folder, sha256, size, mtime_ns, class, action, outcome, attempts, detail, trace_id, updated_ms "
       "FROM watch_files WHERE folder = ?1 ORDER BY path",
-      error);
-  std::vector<watch_file_row> out;
-  if (!error.empty()) return out;
-  stmt.bind(1, folder);
-  while (stmt.step()) {
-    watch_file_row r;
-    r.path = stmt.text(0);
-    r.folder = stmt.text(1);
-    r.sha256 = stmt.text(2);
-    r.size = static_cast<std::uintmax_t>(stmt.integer(3));
-    r.mtime_ns = stmt.integer(4);
-    r.cls = stmt.text(5);
-    r.action = stmt.text(6);
-    r.outcome = stmt.text(7);
-    r.attempts = static_cast<int>(stmt.integer(8));
-    r.detail = stmt.text(9);
-    r.trace_id = stmt.text(10);
-    r.updated_ms = stmt.integer(11);
-    out.push_back(std::move(r));
-  }
-  error = stmt.error();
-  return out;
+      error,
+      [](const sqlite_stmt& s) {
+        watch_file_row r;
+        read_row(s, r.path, r.folder, r.sha256, r.size, r.mtime_ns, r.cls, r.action, r.outcome, r.attempts, r.detail,
+                 r.trace_id, r.updated_ms);
+        return r;
+      },
+      folder);
 }
 
 std::string state_db::save_watch_folder(const std::string& path, const std::string& classes, std::int64_t time_ms) {
-  std::string err;
-  auto stmt = db_->prepare(
-      "INSERT INTO watch_folders (path, classes, added_ms) VALUES (?1, ?2, ?3) ON CONFLICT(path) DO UPDATE SET "
-      "classes = ?2",
-      err);
-  if (!err.empty()) return err;
-  stmt.bind(1, path).bind(2, classes).bind(3, time_ms);
-  return stmt.run() ? std::string{} : stmt.error();
+  return run_statement(*db_,
+                       "INSERT INTO watch_folders (path, classes, added_ms) VALUES (?1, ?2, ?3) ON CONFLICT(path) DO "
+                       "UPDATE SET classes = ?2",
+                       path, classes, time_ms);
 }
 
 std::string state_db::remove_watch_folder(const std::string& path) {
-  std::string err;
-  auto stmt = db_->prepare("DELETE FROM watch_folders WHERE path = ?1", err);
-  if (!err.empty()) return err;
-  stmt.bind(1, path);
-  return stmt.run() ? std::string{} : stmt.error();
+  return run_statement(*db_, "DELETE FROM watch_folders WHERE path = ?1", path);
 }
 
 std::vector<std::pair<std::string, std::string>> state_db::watch_folders(std::string& error) {
-  auto stmt = db_->prepare("SELECT path, classes FROM watch_folders ORDER BY path", error);
-  std::vector<std::pair<std::string, std::string>> out;
-  if (!error.empty()) return out;
-  while (stmt.step()) out.emplace_back(stmt.text(0), stmt.text(1));
-  error = stmt.error();
-  return out;
+  return select_rows(*db_, "SELECT path, classes FROM watch_folders ORDER BY path", error,
+                     [](const sqlite_stmt& s) { return std::pair{s.text(0), s.text(1)}; });
 }
 
 }  // namespace paios

@@ -7,10 +7,7 @@
 #include "tests/support/test_support.hpp"
 
 using nlohmann::json;
-using paios::test::daemon_process;
-using paios::test::fake_agent;
-using paios::test::json_lines;
-using paios::test::temp_dir;
+using namespace paios::test;  // the tests' shared support (tests/support)
 
 namespace {
 
@@ -175,7 +172,7 @@ TEST(Breaker, OpensOnFailuresSkipsTheBrainThenProbesAndCloses) {
   r.set_mode("flaky", "ok");
   const auto open_until = open.value("open_until_ms", std::int64_t{0});
   ASSERT_GT(open_until, 0) << open.dump();
-  paios::test::wait_past_wall_clock(open_until);
+  wait_past_wall_clock(open_until);
   auto probe = ask(d, "probe");
   EXPECT_EQ(probe.last.value("brain", ""), "flaky") << probe.last.dump();
   auto closed = breaker_of(d, "flaky");
@@ -195,7 +192,7 @@ TEST(Breaker, AFailedProbeOpensItAgain) {
   ask(d, "two");
   const auto open = breaker_of(d, "flaky");
   ASSERT_EQ(open.value("state", ""), "open");
-  paios::test::wait_past_wall_clock(open.value("open_until_ms", std::int64_t{0}));
+  wait_past_wall_clock(open.value("open_until_ms", std::int64_t{0}));
   EXPECT_EQ(ask(d, "probe").last.value("brain", ""), "backup");
   EXPECT_EQ(r.calls_of("flaky"), 3) << "the probe reached the brain";
   auto again = breaker_of(d, "flaky");

@@ -20,12 +20,7 @@
 namespace {
 
 using nlohmann::json;
-using paios::test::bus_request;
-using paios::test::daemon_process;
-using paios::test::poll_until;
-using paios::test::run_program;
-using paios::test::temp_dir;
-using paios::test::wire_peer;
+using namespace paios::test;  // the tests' shared support (tests/support)
 using namespace std::chrono_literals;
 
 // A brain whose agent appends "ran <task id>" to `log`, sleeps `seconds`, then answers.
@@ -68,7 +63,7 @@ std::string stored_state(const daemon_process& d, const std::string& id) {
 
 // The state of task `id` as the daemon answers task.get ("" when it has none).
 std::string daemon_state(const daemon_process& d, const std::string& id) {
-  auto r = paios::test::request(d, bus_request("task.get", {{"task_id", id}}));
+  auto r = request(d, bus_request("task.get", {{"task_id", id}}));
   return r.contains("task") ? r["task"].value("state", "") : std::string{};
 }
 
@@ -295,7 +290,7 @@ TEST(Integrity, APermissionErrorOnTheSocketIsNotReportedAsNotRunning) {
   d.start();
   // PAIOS_HOME is a private temporary folder: user nobody may not reach the socket in it.
   auto r = run_program({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                        paios::test::ai_path().string(), "--home", d.home().string(), "status"});
+                        ai_path().string(), "--home", d.home().string(), "status"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("cannot be reached by this user"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("not running"), std::string::npos) << r.err;

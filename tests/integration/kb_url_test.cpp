@@ -13,11 +13,7 @@
 #include "tests/support/test_support.hpp"
 
 using nlohmann::json;
-using paios::test::bus_request;
-using paios::test::daemon_process;
-using paios::test::fake_embeddings;
-using paios::test::loopback_server;
-using paios::test::wire_peer;
+using namespace paios::test;  // the tests' shared support (tests/support)
 
 namespace {
 
@@ -135,7 +131,7 @@ TEST(KbUrl, AnHttpEmbeddingProviderEndToEnd) {
   daemon_process d{http_provider(fake, {{"api_key_env", "PAIOS_TEST_EMBED_KEY"}})};
   d.set_env("PAIOS_TEST_EMBED_KEY", "sk-test-4242");
   d.start();
-  paios::test::temp_dir docs;
+  temp_dir docs;
   std::ofstream(docs.path() / "resonator.md") << "# Resonator notes\n\nThe quux resonator hums at 88 hertz when warm.\n";
   std::ofstream(docs.path() / "bread.md") << "# Sourdough\n\nFeed the starter twice a day and bake when it doubles.\n";
   auto added = d.ai({"kb", "add", docs.path().string()});
@@ -210,7 +206,7 @@ TEST(KbUrl, AProviderThatIsDownDelaysReembeddingButNotSearch) {
 
   // The provider comes back: re-embedding finishes on its own (it retries every 5 s), and adds work.
   fake.set_down(false);
-  EXPECT_TRUE(paios::test::poll_until([&] { return stats(peer).value("pending_reembed", -1) == 0; },
+  EXPECT_TRUE(poll_until([&] { return stats(peer).value("pending_reembed", -1) == 0; },
                                       std::chrono::seconds(20), std::chrono::milliseconds(200)))
       << d.log();
   r = peer.exchange(bus_request("kb.add", {{"content", "Sourdough wants feeding twice a day."}, {"title", "Bread"}})).back();

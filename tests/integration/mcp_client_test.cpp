@@ -17,21 +17,19 @@
 #include "tests/support/test_support.hpp"
 
 using nlohmann::json;
-using paios::test::daemon_process;
-using paios::test::mcp_child;
-using paios::test::wire_peer;
+using namespace paios::test;  // the tests' shared support (tests/support)
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 namespace {
 
-std::filesystem::path everything_dir() { return paios::test::binary_dir() / "mcp-everything"; }
+std::filesystem::path everything_dir() { return binary_dir() / "mcp-everything"; }
 
 // "" once the server is installed; the reason to skip when npm cannot reach its registry. Any other failure
 // to install fails the test.
 std::string install_everything() {
   static const std::string why = [] {
-    auto r = paios::test::run_program({"/bin/bash", (paios::test::source_dir() / "tests/mcp/install_sdk.sh").string(),
+    auto r = run_program({"/bin/bash", (source_dir() / "tests/mcp/install_sdk.sh").string(),
                                        everything_dir().string(), "server-everything"},
                                       {}, {}, seconds(700));
     if (r.exit_code == 77) return "npm cannot reach its registry, so @modelcontextprotocol/server-everything is not installed: " + r.err;
@@ -84,7 +82,7 @@ json server_status(wire_peer& peer, const std::string& name) {
 // Waits until `pred` holds for the server's status; returns the last status seen.
 template <class Pred>
 json wait_status(wire_peer& peer, const std::string& name, Pred pred, milliseconds timeout = seconds(30)) {
-  return paios::test::poll_until([&] { return server_status(peer, name); }, pred, timeout);
+  return poll_until([&] { return server_status(peer, name); }, pred, timeout);
 }
 
 bool ready(const json& s) { return s.value("state", "") == "ready"; }
@@ -172,7 +170,7 @@ TEST(McpClient, ACallPastItsTimeoutFailsAndTheServerStaysUsable) {
   const pid_t pid = server_status(peer, "slow").value("pid", 0);
   ASSERT_GT(pid, 0);
   d.kill9();
-  EXPECT_TRUE(paios::test::poll_until([&] { return !alive(pid); }, seconds(10), milliseconds(50))) << "the MCP server outlived a kill -9 of paiosd";
+  EXPECT_TRUE(poll_until([&] { return !alive(pid); }, seconds(10), milliseconds(50))) << "the MCP server outlived a kill -9 of paiosd";
 }
 
 TEST(McpClient, AKilledServerIsRestartedAndItsCallFailsClearly) {
@@ -256,7 +254,7 @@ TEST(McpClient, AMountedToolThroughAiMcp) {
   d.start();
   wire_peer peer{d.endpoint()};
   ASSERT_TRUE(ready(wait_status(peer, "everything", ready))) << d.log();
-  mcp_child m{{paios::test::ai_path().string(), "--home", d.home().string(), "mcp"}};
+  mcp_child m{{ai_path().string(), "--home", d.home().string(), "mcp"}};
   auto init = m.request(0, "initialize", {{"protocolVersion", "2025-11-25"}, {"capabilities", json::object()},
                                           {"clientInfo", {{"name", "mcp_client_test"}, {"version", "1"}}}});
   ASSERT_EQ(init["result"]["protocolVersion"], "2025-11-25") << init.dump() << m.err();
@@ -322,7 +320,7 @@ TEST(McpClient, AnMcpBrainAnswersWithTheToolsText) {
 
 namespace {
 json fake(json env, json extra = json::object()) {
-  json s{{"command", {paios::test::fake_agent("fake-mcp-server").string()}}, {"env", std::move(env)}};
+  json s{{"command", {fake_agent("fake-mcp-server").string()}}, {"env", std::move(env)}};
   s.update(extra);
   return s;
 }

@@ -13,10 +13,7 @@
 #include "tests/support/test_support.hpp"
 
 using nlohmann::json;
-using paios::test::daemon_process;
-using paios::test::fake_agent;
-using paios::test::request;
-using paios::test::temp_dir;
+using namespace paios::test;  // the tests' shared support (tests/support)
 using namespace std::chrono_literals;
 
 namespace {
@@ -39,7 +36,7 @@ json get_run(const daemon_process& d, const std::string& run_id) {
 // Polls the run's record until `pred` holds (or the time is up); returns the last record read.
 template <class Pred>
 json wait_run(const daemon_process& d, const std::string& run_id, Pred pred, std::chrono::seconds within = 30s) {
-  return paios::test::poll_until([&] { return get_run(d, run_id); }, pred, within);
+  return poll_until([&] { return get_run(d, run_id); }, pred, within);
 }
 
 json wait_end(const daemon_process& d, const std::string& run_id) {
@@ -234,7 +231,7 @@ TEST(Pipelines, CancelStopsTheRunningStepAndResumeGoesOnFromIt) {
   EXPECT_EQ(run["steps"][0].value("state", ""), "ok");
   EXPECT_EQ(run["steps"][1].value("state", ""), "cancelled") << run.dump();
   // The step's command is stopped with its process group, not left running.
-  const bool gone = paios::test::poll_until([&] { return ::kill(step_pid, 0) != 0; }, [](bool g) { return g; }, 10s, 50ms);
+  const bool gone = poll_until([&] { return ::kill(step_pid, 0) != 0; }, [](bool g) { return g; }, 10s, 50ms);
   EXPECT_TRUE(gone) << "the cancelled step's process " << step_pid << " is still there";
 
   // Once ended: nothing to cancel, and it says how the run ended; an unknown run is not_found.
@@ -315,7 +312,7 @@ TEST(Pipelines, RunsKilledWithTheDaemonAreMarkedInterruptedOrResumed) {
     ASSERT_EQ(run["steps"][0].value("state", ""), "running") << run.dump();
   }
   // Both commands are running (each wrote its line) when the daemon dies.
-  const auto lines = paios::test::poll_until([&] { return lines_of(started); },
+  const auto lines = poll_until([&] { return lines_of(started); },
                                              [](const std::string& l) { return l.size() >= 4; }, 20s, 50ms);
   ASSERT_EQ(lines.size(), 4u) << lines;
   d.kill9();
@@ -355,7 +352,7 @@ TEST(Pipelines, AScheduledJobRunsAPipeline) {
   auto started = request(d, {{"op", "jobs.run"}, {"name", "stamper"}});
   ASSERT_EQ(started.value("type", ""), "job.started") << started.dump();
   auto history = [&](const std::string& job) {
-    return paios::test::poll_until([&] { return request(d, {{"op", "jobs.history"}, {"name", job}}); },
+    return poll_until([&] { return request(d, {{"op", "jobs.history"}, {"name", job}}); },
                                    [](const json& h) {
                                      return !h.value("runs", json::array()).empty() &&
                                             h["runs"][0].value("outcome", "") != "running";

@@ -9,10 +9,7 @@
 #include "tests/support/test_support.hpp"
 
 using nlohmann::json;
-using paios::test::daemon_process;
-using paios::test::fake_agent;
-using paios::test::request;
-using paios::test::temp_dir;
+using namespace paios::test;  // the tests' shared support (tests/support)
 using namespace std::chrono_literals;
 
 namespace {
@@ -48,7 +45,7 @@ json history(const daemon_process& d, const std::string& job) {
 // Waits until `pred` holds for the job's history (finished runs only), or the time is up.
 template <class Pred>
 json wait_history(const daemon_process& d, const std::string& job, Pred pred, std::chrono::seconds within = 20s) {
-  return paios::test::poll_until([&] { return history(d, job); }, pred, within);
+  return poll_until([&] { return history(d, job); }, pred, within);
 }
 
 int finished(const json& h) {
@@ -154,7 +151,7 @@ TEST(Scheduler, FailingJobBacksOffShowsInStatusAndNotifies) {
   auto text = d.ai({"status"}).out;
   EXPECT_NE(text.find("FAILING broken"), std::string::npos) << text;
   // The notifier ran the command with a title and a body, and left an event.
-  auto line = paios::test::first_line_of(notified);
+  auto line = first_line_of(notified);
   EXPECT_NE(line.find("PAIOS job broken failed|"), std::string::npos) << line;
   auto events = request(d, {{"op", "obs.query"}, {"category", "notify"}});
   ASSERT_FALSE(events.value("events", json::array()).empty()) << events.dump();
@@ -174,7 +171,7 @@ TEST(Scheduler, MissedRunWhileDownRunsOnceOrIsSkipped) {
   const auto due = std::max(job_of(d, "once")["next_due_ms"].get<std::int64_t>(),
                             job_of(d, "skip")["next_due_ms"].get<std::int64_t>());
   ASSERT_EQ(d.stop(), 0) << d.log();
-  paios::test::wait_past_wall_clock(due + 1500);  // past the due time and the grace of 1 s: missed
+  wait_past_wall_clock(due + 1500);  // past the due time and the grace of 1 s: missed
   d.start();
   // run_once: one run at once, marked as the missed one.
   auto once = wait_history(d, "once", [](const json& h) { return finished(h) >= 2; }, 4s);
@@ -183,7 +180,7 @@ TEST(Scheduler, MissedRunWhileDownRunsOnceOrIsSkipped) {
   EXPECT_EQ(once["runs"][0].value("outcome", ""), "ok") << once.dump();
   // skip: nothing until its next scheduled time, which is in the future.
   EXPECT_EQ(finished(history(d, "skip")), 1) << history(d, "skip").dump();
-  EXPECT_GT(job_of(d, "skip")["next_due_ms"].get<std::int64_t>(), paios::test::wall_clock_ms());
+  EXPECT_GT(job_of(d, "skip")["next_due_ms"].get<std::int64_t>(), wall_clock_ms());
 }
 
 TEST(Scheduler, HeartbeatRecordsAnEvent) {

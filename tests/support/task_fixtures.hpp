@@ -1,5 +1,6 @@
 #pragma once
-// Task records and state.sqlite files for the store's unit tests (state_db_test, task_journal_test).
+// Task records and state.sqlite files for the store's unit tests (state_db_test, task_journal_test,
+// pipeline_records_test).
 #include <memory>
 #include <string>
 

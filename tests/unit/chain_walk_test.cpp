@@ -19,6 +19,13 @@ auto refusing(std::set<std::string> refused) {
 }
 const auto admit_all = refusing({});
 
+// `d` ends the task with `error` and `message`.
+void expect_finish(const chain_walk::decision& d, errc error, const std::string& message) {
+  EXPECT_EQ(d.what, kind::finish);
+  EXPECT_EQ(d.error, error);
+  EXPECT_EQ(d.message, message);
+}
+
 TEST(ChainWalk, HandsOutTheChainInOrderWithTheRoutersReason) {
   chain_walk w({"claude", "codex"}, 1, "code review rule");
   EXPECT_EQ(w.next(admit_all), "claude");
@@ -66,10 +73,8 @@ TEST(ChainWalk, ATimeoutIsNotRetriedButFailsOver) {
 TEST(ChainWalk, AnAnswerThatBeganStreamingIsNeverRunAgain) {
   chain_walk w({"a", "b"}, 1, "");
   ASSERT_EQ(w.next(admit_all), "a");
-  auto d = w.on_error("a", errc::brain_failed, "crashed", true);
-  EXPECT_EQ(d.what, kind::finish);
-  EXPECT_EQ(d.error, errc::brain_failed);
-  EXPECT_EQ(d.message, "crashed (not run again: a's answer had already begun streaming to the client)");
+  expect_finish(w.on_error("a", errc::brain_failed, "crashed", true), errc::brain_failed,
+                "crashed (not run again: a's answer had already begun streaming to the client)");
 }
 
 TEST(ChainWalk, TheLastBrainsErrorEndsTheTaskNamingEveryBrain) {
@@ -77,10 +82,8 @@ TEST(ChainWalk, TheLastBrainsErrorEndsTheTaskNamingEveryBrain) {
   ASSERT_EQ(w.next(admit_all), "a");
   ASSERT_EQ(w.on_error("a", errc::brain_unavailable, "no program", false).what, kind::fail_over);
   ASSERT_EQ(w.next(admit_all), "b");
-  auto d = w.on_error("b", errc::brain_failed, "exit 2", false);
-  EXPECT_EQ(d.what, kind::finish);
-  EXPECT_EQ(d.error, errc::brain_failed);
-  EXPECT_EQ(d.message, "no brain could run the task: a: no program; b: exit 2");
+  expect_finish(w.on_error("b", errc::brain_failed, "exit 2", false), errc::brain_failed,
+                "no brain could run the task: a: no program; b: exit 2");
 }
 
 TEST(ChainWalk, OnlyUnavailableBrainsMakeTheTaskBrainUnavailable) {

@@ -5,19 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/state/pipeline_records.hpp"
-#include "tests/support/test_support.hpp"
+#include "tests/support/task_fixtures.hpp"
 
 using nlohmann::json;
 using namespace paios;
 
 namespace {
-
-std::unique_ptr<state_db> open_db(const test::temp_dir& dir) {
-  std::string error;
-  auto db = state_db::open(dir.path() / "state.sqlite", false, error);
-  EXPECT_TRUE(db) << error;
-  return db;
-}
 
 pipeline_run_row run(const std::string& id, const std::string& pipeline, std::int64_t started, const std::string& state) {
   pipeline_run_row r;
@@ -35,7 +28,7 @@ pipeline_run_row run(const std::string& id, const std::string& pipeline, std::in
 
 TEST(PipelineRecords, RunsAndStepsRoundTrip) {
   test::temp_dir dir;
-  auto db = open_db(dir);
+  auto db = test::open_state_db(dir);
   ASSERT_TRUE(db);
   ASSERT_EQ(db->begin(), "");
   EXPECT_EQ(db->save_pipeline_run(run("p-1", "digest", 100, "running")), "");

@@ -1,5 +1,7 @@
 // state.sqlite: tasks round-trip, updates never touch the prompt, and boot recovery turns what a
 // crash left behind into interrupted (or queued) tasks. Real SQLite files in a temporary directory.
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "core/state/state_db.hpp"
@@ -12,6 +14,13 @@ namespace {
 
 const auto make = test::make_task;
 const auto open_db = test::open_state_db;
+
+// Inserts `tasks` in one transaction, as the store writes a batch.
+void insert_tasks(state_db& db, const std::vector<task_record>& tasks) {
+  db.begin();
+  for (const auto& t : tasks) db.insert_task(t);
+  db.commit();
+}
 
 }  // namespace
 
@@ -41,11 +50,8 @@ TEST(StateDb, TasksRoundTrip) {
 TEST(StateDb, ListIsNewestFirstAndFilters) {
   test::temp_dir dir;
   auto db = open_db(dir);
-  db->begin();
-  db->insert_task(make("a", task_state::succeeded, 1));
-  db->insert_task(make("b", task_state::failed, 2));
-  db->insert_task(make("c", task_state::succeeded, 3));
-  db->commit();
+  insert_tasks(*db, {make("a", task_state::succeeded, 1), make("b", task_state::failed, 2),
+                     make("c", task_state::succeeded, 3)});
   std::string err;
   auto all = db->list_tasks(10, std::nullopt, err);
   ASSERT_EQ(all.size(), 3u);
@@ -59,12 +65,8 @@ TEST(StateDb, RecoveryInterruptsRunningAndReturnsQueued) {
   test::temp_dir dir;
   {
     auto db = open_db(dir);
-    db->begin();
-    db->insert_task(make("run", task_state::running, 1));
-    db->insert_task(make("q1", task_state::queued, 2));
-    db->insert_task(make("q2", task_state::queued, 3));
-    db->insert_task(make("done", task_state::succeeded, 4));
-    db->commit();
+    insert_tasks(*db, {make("run", task_state::running, 1), make("q1", task_state::queued, 2),
+                       make("q2", task_state::queued, 3), make("done", task_state::succeeded, 4)});
   }  // "crash": the file is all that is left
   auto db = open_db(dir);
   std::string err;
@@ -81,9 +83,7 @@ TEST(StateDb, RecoveryInterruptsRunningAndReturnsQueued) {
 TEST(StateDb, RecoveryCanRedispatchRunningTasks) {
   test::temp_dir dir;
   auto db = open_db(dir);
-  db->begin();
-  db->insert_task(make("run", task_state::running, 1));
-  db->commit();
+  insert_tasks(*db, {make("run", task_state::running, 1)});
   std::string err;
   auto queued = db->recover(true, err);
   ASSERT_EQ(queued.size(), 1u);
