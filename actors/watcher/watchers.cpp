@@ -78,8 +78,10 @@ void load(manager_actor* self) {
     self->delayed_send(self, kRetryLoad, recover_atom::value);
     return;
   }
+  // Awaited: watch.list, .add and .rm wait until the added folders are back, so that a listing just after a start
+  // is complete and an add cannot race the load.
   self->request(store, kAskTimeout, watch_atom::value, std::string{"folders"}, std::string{})
-      .then(
+      .await(
           [self](const std::string& body) {
             auto& st = self->state;
             auto j = json::parse(body, nullptr, false);
