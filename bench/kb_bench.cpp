@@ -146,9 +146,8 @@ int main(int argc, char** argv) {
   const long rss_after = rss_kb();
 
   // The same queries, alternating hybrid and plain FTS5, so that both see the same machine state.
-  std::string error;
-  auto fts = paios::sqlite_db::open(dir / "kb.sqlite", false, error);
-  auto plain = fts->prepare("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY rank LIMIT 10", error);
+  auto fts = paios::sqlite_db::open(dir / "kb.sqlite", false).value();
+  auto plain = fts->prepare("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY rank LIMIT 10").value();
   std::vector<double> hybrid_ms, fts_ms;
   const int queries = 300;
   std::size_t found = 0;

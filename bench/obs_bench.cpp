@@ -50,12 +50,12 @@ std::string typical_data(int i) {
 }
 
 double ingest(const std::filesystem::path& file, int total) {
-  std::string error;
-  auto db = paios::obs_db::open(file, false, error);
-  if (!db) {
-    std::fprintf(stderr, "%s\n", error.c_str());
+  auto opened = paios::obs_db::open(file, false);
+  if (!opened) {
+    std::fprintf(stderr, "%s\n", opened.message().c_str());
     return 0;
   }
+  auto db = std::move(*opened);
   paios::event_sink sink{200000, 4096};
   paios::install_event_sink(&sink);
   std::atomic<bool> producing{true};
@@ -73,7 +73,7 @@ double ingest(const std::filesystem::path& file, int total) {
         if (paios::redact_json_into(batch.data(i), out)) redacted.emplace_back(i, std::move(out));
       batch.replace_data(redacted);
       if (!batch.empty()) {
-        if (auto err = db->insert(batch); !err.empty()) std::fprintf(stderr, "insert: %s\n", err.c_str());
+        if (auto st = db->insert(batch); !st) std::fprintf(stderr, "insert: %s\n", st.message().c_str());
         written += static_cast<long>(batch.size());
         batch.clear();
       } else if (last) {
@@ -102,8 +102,7 @@ double ingest(const std::filesystem::path& file, int total) {
 }
 
 percentiles lookup(const std::filesystem::path& file, int total, int probes) {
-  std::string error;
-  auto db = paios::obs_db::open(file, false, error);
+  auto db = paios::obs_db::open(file, false).value();
   std::vector<paios::trace_id> traces;
   paios::event_batch batch;
   auto t = paios::new_trace();
@@ -123,19 +122,19 @@ percentiles lookup(const std::filesystem::path& file, int total, int probes) {
     e.data_json = typical_data(i);
     batch.push(std::move(e));
     if (batch.size() == 8192 || i + 1 == total) {
-      db->insert(batch);
+      (void)db->insert(batch);
       batch.clear();
     }
   }
   db.reset();  // a fresh connection: nothing of it in SQLite's page cache but what the OS keeps
-  db = paios::obs_db::open(file, false, error);
+  db = paios::obs_db::open(file, false).value();
   std::mt19937 rng{42};
   std::vector<double> ms;
   std::size_t found = 0;
   for (int i = 0; i < probes; ++i) {
     const auto& pick = traces[rng() % traces.size()];
     auto a = clock_type::now();
-    auto spans = db->trace(pick, error);
+    auto spans = db->trace(pick).value();
     ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - a).count());
     found += spans.size();
   }

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace paios {
 
@@ -33,12 +34,58 @@ enum class errc : std::uint8_t {
 std::string_view to_string(errc code);
 std::optional<errc> errc_from_string(std::string_view text);
 
-// An error as a value: a code and a sentence for a person.
-struct error_info {
-  errc code = errc::none;
-  std::string message;
+// The one error type of the libraries and the bus, after LevelDB's Status: a `status` is ok, or an errc code
+// and a sentence for a person; `expected<T>` is a value or a failed status. Convention: a status or expected
+// converts to true when it SUCCEEDED (`if (!s) return s;`, as std::expected and std::optional), and `ok()`
+// says the same in words. A function that can fail returns one of them and never throws, and its comment says
+// which code it fails with. The codes are the wire's: a failure passed on to a client keeps its code.
+class [[nodiscard]] status {
+ public:
+  status() = default;  // ok
+  status(errc code, std::string message) : code_(code), message_(std::move(message)) {}
+  static status error(errc code, std::string message) { return {code, std::move(message)}; }
 
-  explicit operator bool() const { return code != errc::none; }
+  bool ok() const { return code_ == errc::none; }
+  explicit operator bool() const { return ok(); }
+  errc code() const { return code_; }
+  // The sentence; empty when ok.
+  const std::string& message() const { return message_; }
+
+ private:
+  errc code_ = errc::none;
+  std::string message_;
+};
+
+// A value, or the status saying why there is none (never an ok status). Small on purpose (C++17 has no
+// std::expected): check it (`if (!r) return r.error();`) before `*r` or `value()`.
+template <class T>
+class [[nodiscard]] expected {
+ public:
+  expected(T value) : value_(std::move(value)) {}  // NOLINT: implicit, as `return value;` reads best
+  expected(status failed) : error_(std::move(failed)) {  // NOLINT: implicit, as `return error;` reads best
+    if (error_.ok()) error_ = status{errc::internal, "expected<T> made from an ok status"};
+  }
+
+  bool ok() const { return value_.has_value(); }
+  explicit operator bool() const { return ok(); }
+  // value() on a failure throws std::bad_optional_access (a bug in the caller); `*` does not check. On a
+  // temporary both return the value itself, so that `for (auto& x : f().value())` does not dangle.
+  T& value() & { return value_.value(); }
+  const T& value() const& { return value_.value(); }
+  T value() && { return std::move(value_.value()); }
+  T& operator*() & { return *value_; }
+  const T& operator*() const& { return *value_; }
+  T operator*() && { return std::move(*value_); }
+  T* operator->() { return &*value_; }
+  const T* operator->() const { return &*value_; }
+  // The failure; an ok status when there is a value.
+  const status& error() const { return error_; }
+  errc code() const { return error_.code(); }
+  const std::string& message() const { return error_.message(); }
+
+ private:
+  std::optional<T> value_;
+  status error_;
 };
 
 }  // namespace paios

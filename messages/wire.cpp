@@ -35,10 +35,10 @@ constexpr int kMaxListLimit = 1000;
 // Field readers: each returns an error naming the field and what it should have been.
 struct fields {
   const json& obj;
-  error_info err;
+  status err;
 
   bool fail(std::string msg) {
-    if (!err) err = {errc::bad_request, std::move(msg)};
+    if (err.ok()) err = {errc::bad_request, std::move(msg)};
     return false;
   }
 

@@ -61,7 +61,7 @@ struct request {
 
 struct parse_result {
   std::optional<request> req;
-  error_info error;  // set when req is empty
+  status error;  // failed when req is empty
   std::string id;    // the request id when it could be read, so that even an error reply carries it
   std::string op;    // the operation when it could be read (the refusal's span names it)
 };

@@ -33,7 +33,7 @@ struct obs_state {
   ~obs_state() {
     if (!db || !opts.sink) return;
     opts.sink->drain(batch);
-    if (!batch.empty()) db->insert(batch);
+    if (!batch.empty()) (void)db->insert(batch);  // nobody is left to tell
   }
 };
 
@@ -52,7 +52,8 @@ std::string write_pending(obs_actor self) {
   for (auto i = kept; i < st.batch.size(); ++i)
     if (redact_json_into(st.batch.data(i), out)) redacted.emplace_back(i, std::move(out));
   st.batch.replace_data(redacted);
-  if (auto err = st.db->insert(st.batch); !err.empty()) {
+  if (auto failed = st.db->insert(st.batch); !failed) {
+    const auto& err = failed.message();
     ++st.failed_batches;
     if (err != st.last_error) spdlog::error("obs_store: {} events not written yet: {}", st.batch.size(), err);
     st.last_error = err;
@@ -78,24 +79,23 @@ void retention(obs_actor self) {
   auto now = now_ms();
   if (now < st.next_retention_ms) return;
   st.next_retention_ms = now + kRetentionEveryMs;
-  std::string err;
   std::int64_t older = st.opts.retention_days > 0 ? now_us() - std::int64_t{st.opts.retention_days} * 86'400'000'000 : 0;
-  auto removed = st.db->prune(older, st.opts.max_mb * 1024 * 1024, err);
-  if (!err.empty()) spdlog::error("obs_store: retention: {}", err);
-  if (removed > 0) spdlog::info("obs_store: retention removed {} events", removed);
+  auto removed = st.db->prune(older, st.opts.max_mb * 1024 * 1024);
+  if (!removed) spdlog::error("obs_store: retention: {}", removed.message());
+  else if (*removed > 0) spdlog::info("obs_store: retention removed {} events", *removed);
 }
 
 obs_store_actor::behavior_type obs_behavior(obs_actor self, obs_store_options opts) {
   guard_actor(self, "obs_store");
   auto& st = self->state;
   st.opts = std::move(opts);
-  std::string error;
-  st.db = obs_db::open(st.opts.file, st.opts.synchronous_full, error);
-  if (!st.db) {
-    spdlog::error("obs_store: {}", error);
-    self->quit(caf::make_error(caf::sec::runtime_error, error));
+  auto opened = obs_db::open(st.opts.file, st.opts.synchronous_full);
+  if (!opened) {
+    spdlog::error("obs_store: {}", opened.message());
+    self->quit(caf::make_error(caf::sec::runtime_error, opened.message()));
     return obs_store_actor::behavior_type::make_empty_behavior();
   }
+  st.db = std::move(*opened);
   spdlog::info("obs_store: opened {}", st.opts.file.string());
   // A full batch is written at once: the sink wakes this actor (a weak handle: it never keeps it alive).
   caf::actor_addr weak = self->address();
@@ -118,27 +118,25 @@ obs_store_actor::behavior_type obs_behavior(obs_actor self, obs_store_options op
         write_pending(self);
         event_batch one;
         one.push(std::move(e));
-        auto err = st.db->insert(one);
-        if (err.empty()) ++st.stored;
-        return std::make_tuple(err, one[0].seq);
+        auto written = st.db->insert(one);
+        if (written) ++st.stored;
+        return std::make_tuple(written.message(), one[0].seq);
       },
       [=](query_atom, const event_query& q) {
         write_pending(self);  // a query sees every event emitted before it
-        std::string err;
-        auto rs = self->state.db->query(q, err);
-        return std::make_tuple(err, std::move(rs));
+        auto rs = self->state.db->query(q);
+        return std::make_tuple(rs.message(), rs ? std::move(*rs) : std::vector<event_record>{});
       },
       [=](trace_atom, const trace_id& t) {
         write_pending(self);
-        std::string err;
-        auto rs = self->state.db->trace(t, err);
-        return std::make_tuple(err, std::move(rs));
+        auto rs = self->state.db->trace(t);
+        return std::make_tuple(rs.message(), rs ? std::move(*rs) : std::vector<event_record>{});
       },
-      [=](score_atom, const score_record& s) { return self->state.db->save_score(s); },
+      [=](score_atom, const score_record& s) { return self->state.db->save_score(s).message(); },
       [=](score_atom, const std::string& target) {
-        std::string err;
-        auto s = self->state.db->score(target, err);
-        return std::make_tuple(s.has_value(), s.value_or(score_record{}));
+        auto s = self->state.db->score(target);
+        auto found = s ? std::move(*s) : std::nullopt;  // an error reads as no score, as before
+        return std::make_tuple(found.has_value(), found.value_or(score_record{}));
       },
       [=](status_atom) {
         auto& st = self->state;

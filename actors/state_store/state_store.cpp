@@ -62,38 +62,40 @@ batch_result commit_batch(state_db& db, const std::vector<pending_write>& batch,
     return with_tasks || !std::holds_alternative<task_record>(w.item);
   });
   if (!any) return out;
-  if (auto err = db.begin(); !err.empty()) {
-    out.failed = err;
-    std::fill(errors.begin(), errors.end(), err);
+  if (auto st = db.begin(); !st) {
+    out.failed = st.message();
+    std::fill(errors.begin(), errors.end(), st.message());
     return out;
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& w = batch[i];
+    status st;
     if (auto* t = std::get_if<task_record>(&w.item)) {
-      if (with_tasks) errors[i] = w.is_new ? db.insert_task(*t) : db.update_task(*t);
+      if (with_tasks) st = w.is_new ? db.insert_task(*t) : db.update_task(*t);
     } else if (auto* b = std::get_if<breaker_record>(&w.item))
-      errors[i] = db.save_breaker(*b, b->since_ms);
+      st = db.save_breaker(*b, b->since_ms);
     else if (auto* r = std::get_if<route_record>(&w.item))
-      errors[i] = db.save_decision(*r);
+      st = db.save_decision(*r);
     else if (auto* run = std::get_if<job_run_row>(&w.item))
-      errors[i] = db.save_job_run(*run);
+      st = db.save_job_run(*run);
     else if (auto* wf = std::get_if<watch_file_row>(&w.item))
-      errors[i] = db.save_watch_file(*wf, now_ms());
+      st = db.save_watch_file(*wf, now_ms());
     else if (auto* fo = std::get_if<watch_folder_op>(&w.item))
-      errors[i] = fo->remove ? db.remove_watch_folder(fo->path) : db.save_watch_folder(fo->path, fo->classes, now_ms());
+      st = fo->remove ? db.remove_watch_folder(fo->path) : db.save_watch_folder(fo->path, fo->classes, now_ms());
     else if (auto* js = std::get_if<job_state_row>(&w.item))
-      errors[i] = db.save_job_state(*js, now_ms());
+      st = db.save_job_state(*js, now_ms());
     else if (auto* pr = std::get_if<pipeline_run_row>(&w.item))
-      errors[i] = db.save_pipeline_run(*pr);
+      st = db.save_pipeline_run(*pr);
     else if (auto* ps = std::get_if<pipeline_step_row>(&w.item))
-      errors[i] = db.save_pipeline_step(*ps);
+      st = db.save_pipeline_step(*ps);
     else
-      errors[i] = db.save_weight(std::get<rule_weight>(w.item));
+      st = db.save_weight(std::get<rule_weight>(w.item));
+    errors[i] = st.message();
   }
-  if (auto err = db.commit(); !err.empty()) {
+  if (auto st = db.commit(); !st) {
     db.rollback();
-    out.failed = err;
-    std::fill(errors.begin(), errors.end(), err);
+    out.failed = st.message();
+    std::fill(errors.begin(), errors.end(), st.message());
   }
   return out;
 }
@@ -109,8 +111,9 @@ std::vector<std::string> write_batch(state_db& db, held_tasks& held, const std::
     if (auto* t = std::get_if<task_record>(&w.item)) journaled.push_back({*t, w.is_new});
   if (journaled.empty()) return std::move(result.errors);
   const auto why = behind ? std::string{"earlier task writes are still held"} : result.failed;
-  auto err = held.hold(journaled);
-  if (err.empty())
+  auto held_ok = held.hold(journaled);
+  const auto& err = held_ok.message();
+  if (held_ok)
     spdlog::warn("state_store: {} task writes kept in the task journal: state.sqlite did not take them ({})",
                  journaled.size(), why);
   else
@@ -119,6 +122,14 @@ std::vector<std::string> write_batch(state_db& db, held_tasks& held, const std::
     if (std::holds_alternative<task_record>(batch[i].item))
       result.errors[i] = err.empty() ? std::string{} : "state.sqlite: " + why + "; the task journal: " + err;
   return std::move(result.errors);
+}
+
+// A read's rows, or none when it failed, the error logged as "state_store: WHAT: why".
+template <class Rows>
+Rows rows_or_log(expected<Rows> read, const std::string& what) {
+  if (read) return std::move(*read);
+  spdlog::error("state_store: {}: {}", what, read.message());
+  return Rows{};
 }
 
 struct store_state {
@@ -178,8 +189,8 @@ void apply_held(store_actor self) {
   auto& st = self->state;
   st.apply_scheduled = false;
   const auto count = st.held->size();
-  if (auto err = st.held->apply(*st.db); !err.empty()) {
-    spdlog::warn("state_store: {} task writes are still held in the task journal: {}", count, err);
+  if (auto applied = st.held->apply(*st.db); !applied) {
+    spdlog::warn("state_store: {} task writes are still held in the task journal: {}", count, applied.message());
     schedule_apply(self);
     return;
   }
@@ -251,11 +262,16 @@ caf::result<std::string> watch_op(store_actor self, const std::string& op, const
   nlohmann::json out = nlohmann::json::object();
   if (op == "files") {
     auto& files = out["files"] = nlohmann::json::array();
-    for (const auto& r : self->state.db->watch_files(arg, err)) files.push_back(r);
+    auto rows = self->state.db->watch_files(arg);
+    if (rows)
+      for (const auto& r : *rows) files.push_back(r);
+    err = rows.message();
   } else if (op == "folders") {
     auto& folders = out["folders"] = nlohmann::json::array();
-    for (const auto& [path, classes] : self->state.db->watch_folders(err))
-      folders.push_back({{"path", path}, {"classes", classes}});
+    auto rows = self->state.db->watch_folders();
+    if (rows)
+      for (const auto& [path, classes] : *rows) folders.push_back({{"path", path}, {"classes", classes}});
+    err = rows.message();
   } else {
     err = "unknown watch operation '" + op + "' (file, add, rm, files, folders)";
   }
@@ -268,22 +284,23 @@ caf::result<std::string> watch_op(store_actor self, const std::string& op, const
 
 state_store_actor::behavior_type store_behavior(store_actor self, state_store_options opts) {
   guard_actor(self, "state_store");
-  std::string error;
-  self->state.db = state_db::open(opts.file, opts.synchronous_full, error);
-  if (!self->state.db) {
-    spdlog::error("state_store: {}", error);
-    self->quit(caf::make_error(caf::sec::runtime_error, error));
+  auto opened = state_db::open(opts.file, opts.synchronous_full);
+  if (!opened) {
+    spdlog::error("state_store: {}", opened.message());
+    self->quit(caf::make_error(caf::sec::runtime_error, opened.message()));
     return state_store_actor::behavior_type::make_empty_behavior();
   }
+  self->state.db = std::move(*opened);
   self->state.db->set_busy_timeout(kBusyWait);
   auto journal_file = opts.file;
   journal_file.replace_extension(".journal");
-  self->state.held = held_tasks::open(journal_file, opts.journal_bytes, error);
-  if (!self->state.held) {
-    spdlog::error("state_store: {}", error);
-    self->quit(caf::make_error(caf::sec::runtime_error, error));
+  auto held = held_tasks::open(journal_file, opts.journal_bytes);
+  if (!held) {
+    spdlog::error("state_store: {}", held.message());
+    self->quit(caf::make_error(caf::sec::runtime_error, held.message()));
     return state_store_actor::behavior_type::make_empty_behavior();
   }
+  self->state.held = std::move(*held);
   if (auto n = self->state.held->size()) {
     spdlog::warn("state_store: {} task writes of the last run are in the task journal; applying them", n);
     apply_held(self);
@@ -321,22 +338,28 @@ state_store_actor::behavior_type store_behavior(store_actor self, state_store_op
         // first, so that they are seen and ended too.
         flush(self);
         auto& db = *self->state.db;
-        std::string err = db.interrupt_job_runs(now_ms());
+        status st = db.interrupt_job_runs(now_ms());
         nlohmann::json out{{"states", nlohmann::json::array()}, {"last", nlohmann::json::array()}};
-        if (err.empty())
-          for (const auto& s : db.job_states(err))
-            out["states"].push_back({{"job", s.job}, {"schedule", s.schedule}, {"next_due_ms", s.next_due_ms},
-                                     {"failures", s.failures}});
-        if (err.empty())
-          for (const auto& r : db.last_job_runs(err)) out["last"].push_back(run_json(r));
-        if (!err.empty()) out["error"] = err;
+        if (st) {
+          auto states = db.job_states();
+          st = states.error();
+          if (states)
+            for (const auto& s : *states)
+              out["states"].push_back({{"job", s.job}, {"schedule", s.schedule}, {"next_due_ms", s.next_due_ms},
+                                       {"failures", s.failures}});
+        }
+        if (st) {
+          auto last = db.last_job_runs();
+          st = last.error();
+          if (last)
+            for (const auto& r : *last) out["last"].push_back(run_json(r));
+        }
+        if (!st) out["error"] = st.message();
         return out.dump();
       },
       [=](jobs_atom, const std::string& job, int limit) {
         flush(self);  // a run recorded just before is in the history
-        std::string err;
-        auto runs = self->state.db->job_runs(job, limit, err);
-        if (!err.empty()) spdlog::error("state_store: reading the runs of job {}: {}", job, err);
+        auto runs = rows_or_log(self->state.db->job_runs(job, limit), "reading the runs of job " + job);
         auto out = nlohmann::json::array();
         for (const auto& r : runs) out.push_back(run_json(r));
         return out.dump();
@@ -360,50 +383,32 @@ state_store_actor::behavior_type store_behavior(store_actor self, state_store_op
         return pipeline_read(*self->state.db, op, j);
       },
       [=](breaker_atom) {
-        std::string err;
-        auto rs = self->state.db->breakers(err);
-        if (!err.empty()) spdlog::error("state_store: reading breakers: {}", err);
-        return rs;
+        return rows_or_log(self->state.db->breakers(), "reading breakers");
       },
       [=](breaker_atom, const std::string& brain, int limit) {
-        std::string err;
-        auto rs = self->state.db->breaker_history(brain, limit, err);
-        if (!err.empty()) spdlog::error("state_store: reading breaker transitions: {}", err);
-        return rs;
+        return rows_or_log(self->state.db->breaker_history(brain, limit), "reading breaker transitions");
       },
       [=](decision_atom, int limit) {
-        std::string err;
-        auto rs = self->state.db->decisions(limit, err);
-        if (!err.empty()) spdlog::error("state_store: reading routing decisions: {}", err);
-        return rs;
+        return rows_or_log(self->state.db->decisions(limit), "reading routing decisions");
       },
       [=](weights_atom) {
-        std::string err;
-        auto rs = self->state.db->weights(err);
-        if (!err.empty()) spdlog::error("state_store: reading router weights: {}", err);
-        return rs;
+        return rows_or_log(self->state.db->weights(), "reading router weights");
       },
       [=](get_atom, const std::string& id) {
-        std::string err;
         auto r = self->state.held->find(id);
-        if (!r) r = self->state.db->get_task(id, err);
-        if (!err.empty()) spdlog::error("state_store: reading task {}: {}", id, err);
+        if (!r) r = rows_or_log(self->state.db->get_task(id), "reading task " + id);
         return std::make_tuple(r.has_value(), r.value_or(task_record{}));
       },
       [=](list_atom, int limit, const std::string& state) {
-        std::string err;
         auto filter = state.empty() ? std::nullopt : task_state_from_string(state);
-        auto rs = self->state.db->list_tasks(limit, filter, err);
-        if (!err.empty()) spdlog::error("state_store: listing tasks: {}", err);
+        auto rs = rows_or_log(self->state.db->list_tasks(limit, filter), "listing tasks");
         self->state.held->overlay(rs, limit, filter);
         return rs;
       },
       [=](recover_atom) {
-        std::string err;
-        auto rs = self->state.db->recover(opts.redispatch_running, err);
-        if (!err.empty()) spdlog::error("state_store: recovery: {}", err);
-        if (auto held_err = self->state.held->recover(rs, opts.redispatch_running, now_ms()); !held_err.empty())
-          spdlog::error("state_store: recovery of the journal's tasks: {}", held_err);
+        auto rs = rows_or_log(self->state.db->recover(opts.redispatch_running), "recovery");
+        if (auto held_ok = self->state.held->recover(rs, opts.redispatch_running, now_ms()); !held_ok)
+          spdlog::error("state_store: recovery of the journal's tasks: {}", held_ok.message());
         schedule_apply(self);
         return rs;
       },

@@ -139,7 +139,7 @@ void bridge_io::read_requests() {
     } else {
       auto parsed = wire::parse_request(frame);
       if (!parsed.req) {
-        refuse(parsed.error.code, parsed.error.message, parsed.id, parsed.op.empty() ? "request" : parsed.op);
+        refuse(parsed.error.code(), parsed.error.message(), parsed.id, parsed.op.empty() ? "request" : parsed.op);
       } else if (parsed.req->what == wire::op::ping) {
         send_reply(identity, wire::encode_pong(parsed.id, opts_.version, now_ms() - opts_.started_ms));
         emit_span("bridge", "ping", new_trace(), 0, 0, received_us, now_us(), "ok");

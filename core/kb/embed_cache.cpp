@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "core/kb/sqlite_text.hpp"
 #include "core/sqlite/sqlite_db.hpp"
 
 namespace paios {
@@ -36,12 +37,12 @@ std::unique_ptr<embed_cache> embed_cache::open(const std::filesystem::path& file
   std::unique_ptr<embed_cache> c{new embed_cache};
   c->file_ = file;
   c->max_entries_ = max_entries;
-  c->db_ = sqlite_db::open(file, false, error);
+  c->db_ = kb_detail::open_text(file, error);
   if (!c->db_) return nullptr;
   {
-    auto v = c->db_->prepare("PRAGMA user_version", error);
+    auto v = kb_detail::prepare_text(*c->db_, "PRAGMA user_version", error);
     if (!error.empty() || !v.step()) {
-      error = "cannot read " + file.string() + ": " + (error.empty() ? v.error() : error);
+      error = "cannot read " + file.string() + ": " + (error.empty() ? v.error().message() : error);
       return nullptr;
     }
     const auto version = v.integer(0);
@@ -51,18 +52,18 @@ std::unique_ptr<embed_cache> embed_cache::open(const std::filesystem::path& file
       return nullptr;
     }
   }
-  if (auto err = c->db_->exec(std::string{kSchema} + "PRAGMA user_version = " + std::to_string(kVersion) + ";");
+  if (auto err = kb_detail::exec_text(*c->db_, std::string{kSchema} + "PRAGMA user_version = " + std::to_string(kVersion) + ";");
       !err.empty()) {
     error = "cannot create the schema of " + file.string() + ": " + err;
     return nullptr;
   }
-  auto count = c->db_->prepare("SELECT count(*) FROM vectors", error);
+  auto count = kb_detail::prepare_text(*c->db_, "SELECT count(*) FROM vectors", error);
   if (!error.empty() || !count.step()) {
-    error = "cannot count the entries of " + file.string() + ": " + (error.empty() ? count.error() : error);
+    error = "cannot count the entries of " + file.string() + ": " + (error.empty() ? count.error().message() : error);
     return nullptr;
   }
   c->entries_ = count.integer(0);
-  c->lookup_ = c->db_->prepare("SELECT vector FROM vectors WHERE hash = ?1 AND model = ?2", error);
+  c->lookup_ = kb_detail::prepare_text(*c->db_, "SELECT vector FROM vectors WHERE hash = ?1 AND model = ?2", error);
   if (!error.empty()) {
     error = "cannot read " + file.string() + ": " + error;
     return nullptr;
@@ -82,7 +83,7 @@ std::optional<std::vector<float>> embed_cache::get(const std::string& hash, cons
       std::memcpy(out->data(), blob.data(), blob.size());
     }
   } else {
-    error = s.error();
+    error = s.error().message();
   }
   s.reset();  // no read transaction left open between calls
   return out;
@@ -94,38 +95,38 @@ std::string embed_cache::put(const std::vector<std::string>& hashes, const std::
                                               std::to_string(vectors.size()) + " vectors";
   if (hashes.empty()) return {};
   std::string error;
-  if (auto err = db_->exec("BEGIN IMMEDIATE"); !err.empty()) return err;
+  if (auto err = kb_detail::exec_text(*db_, "BEGIN IMMEDIATE"); !err.empty()) return err;
   auto rollback = [&](std::string why) {
-    db_->exec("ROLLBACK");
+    kb_detail::exec_text(*db_, "ROLLBACK");
     return why;
   };
-  auto insert = db_->prepare(
+  auto insert = kb_detail::prepare_text(*db_, 
       "INSERT OR IGNORE INTO vectors (hash, model, vector, created_ms) VALUES (?1, ?2, ?3, ?4)", error);
-  auto update = db_->prepare("UPDATE vectors SET vector = ?3 WHERE hash = ?1 AND model = ?2", error);
+  auto update = kb_detail::prepare_text(*db_, "UPDATE vectors SET vector = ?3 WHERE hash = ?1 AND model = ?2", error);
   if (!error.empty()) return rollback(error);
   const auto now = now_ms();
   std::int64_t added = 0;
   for (std::size_t i = 0; i < hashes.size(); ++i) {
     const auto bytes = vectors[i].size() * sizeof(float);
     insert.bind(1, hashes[i]).bind(2, model).bind_blob(3, vectors[i].data(), bytes).bind(4, now);
-    if (!insert.run()) return rollback(insert.error());
+    if (!insert.run()) return rollback(insert.error().message());
     if (db_->changes() > 0) {
       ++added;
       continue;
     }
     update.bind(1, hashes[i]).bind(2, model).bind_blob(3, vectors[i].data(), bytes);
-    if (!update.run()) return rollback(update.error());
+    if (!update.run()) return rollback(update.error().message());
   }
   std::int64_t evicted = 0;
   const auto bound = static_cast<std::int64_t>(max_entries_);
   if (entries_ + added > bound) {
-    auto evict = db_->prepare("DELETE FROM vectors WHERE id IN (SELECT id FROM vectors ORDER BY id LIMIT ?1)", error);
+    auto evict = kb_detail::prepare_text(*db_, "DELETE FROM vectors WHERE id IN (SELECT id FROM vectors ORDER BY id LIMIT ?1)", error);
     if (!error.empty()) return rollback(error);
     evict.bind(1, entries_ + added - bound);
-    if (!evict.run()) return rollback(evict.error());
+    if (!evict.run()) return rollback(evict.error().message());
     evicted = db_->changes();
   }
-  if (auto err = db_->exec("COMMIT"); !err.empty()) return rollback(err);
+  if (auto err = kb_detail::exec_text(*db_, "COMMIT"); !err.empty()) return rollback(err);
   entries_ += added - evicted;
   return {};
 }

@@ -11,6 +11,7 @@
 #include "core/kb/chunker.hpp"
 #include "core/kb/embedder.hpp"
 #include "core/kb/sha256.hpp"
+#include "core/kb/sqlite_text.hpp"
 #include "core/kb/vector_index.hpp"
 #include "core/sqlite/sqlite_db.hpp"
 #include "core/sqlite/sqlite_row.hpp"
@@ -88,16 +89,16 @@ void count_passage_terms(const std::string& title, const std::string& body, std:
 }
 
 std::int64_t meta_value(sqlite_db& db, const char* key, std::string& error) {
-  auto s = db.prepare("SELECT value FROM kb_meta WHERE key = ?1", error);
+  auto s = kb_detail::prepare_text(db, "SELECT value FROM kb_meta WHERE key = ?1", error);
   if (!error.empty()) return 0;
   return s.bind(1, std::string_view{key}).step() ? s.integer(0) : 0;
 }
 
 std::string set_meta(sqlite_db& db, const char* key, std::int64_t value) {
   std::string error;
-  auto s = db.prepare("INSERT INTO kb_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", error);
+  auto s = kb_detail::prepare_text(db, "INSERT INTO kb_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", error);
   if (!error.empty()) return error;
-  if (!s.bind(1, std::string_view{key}).bind(2, value).run()) return s.error();
+  if (!s.bind(1, std::string_view{key}).bind(2, value).run()) return s.error().message();
   return {};
 }
 
@@ -110,9 +111,9 @@ kb_db::~kb_db() { save_index(); }  // best effort: an unsaved graph is rebuilt a
 std::unique_ptr<kb_db> kb_db::open(const std::filesystem::path& file, embedder& embed, std::string& error,
                                    kb_index_options index) {
   std::unique_ptr<kb_db> kb{new kb_db};
-  kb->db_ = sqlite_db::open(file, false, error);
+  kb->db_ = kb_detail::open_text(file, error);
   if (!kb->db_) return nullptr;
-  if (auto err = kb->db_->exec(kSchema); !err.empty()) {
+  if (auto err = kb_detail::exec_text(*kb->db_, kSchema); !err.empty()) {
     error = "cannot create the schema of " + file.string() + ": " + err;
     return nullptr;
   }
@@ -122,9 +123,9 @@ std::unique_ptr<kb_db> kb_db::open(const std::filesystem::path& file, embedder& 
   kb->index_opts_ = index;
   kb->index_file_ = std::filesystem::path{file}.replace_extension(".hnsw");
   {
-    auto count = kb->db_->prepare("SELECT count(*) FROM chunks", error);
+    auto count = kb_detail::prepare_text(*kb->db_, "SELECT count(*) FROM chunks", error);
     if (!error.empty() || !count.step()) {
-      error = "cannot count the passages of " + file.string() + ": " + (error.empty() ? count.error() : error);
+      error = "cannot count the passages of " + file.string() + ": " + (error.empty() ? count.error().message() : error);
       return nullptr;
     }
     kb->passages_ = count.integer(0);
@@ -133,17 +134,17 @@ std::unique_ptr<kb_db> kb_db::open(const std::filesystem::path& file, embedder& 
   if (error.empty() && meta_value(*kb->db_, "terms_ready", error) == 0 && error.empty()) {
     // A knowledge base from before the terms table: count its passages' words once.
     std::unordered_map<std::string, std::int64_t> counts;
-    auto s = kb->db_->prepare("SELECT title, body FROM chunks", error);
+    auto s = kb_detail::prepare_text(*kb->db_, "SELECT title, body FROM chunks", error);
     while (error.empty() && s.step()) count_passage_terms(s.text(0), s.text(1), counts);
-    if (error.empty()) error = s.error();
-    if (error.empty()) error = kb->db_->exec("BEGIN IMMEDIATE");
+    if (error.empty()) error = s.error().message();
+    if (error.empty()) error = kb_detail::exec_text(*kb->db_, "BEGIN IMMEDIATE");
     if (error.empty()) {
-      auto ins = kb->db_->prepare("INSERT OR REPLACE INTO terms (term, docs) VALUES (?1, ?2)", error);
+      auto ins = kb_detail::prepare_text(*kb->db_, "INSERT OR REPLACE INTO terms (term, docs) VALUES (?1, ?2)", error);
       for (auto& [term, docs] : counts)
-        if (error.empty() && !ins.bind(1, term).bind(2, docs).run()) error = ins.error();
+        if (error.empty() && !ins.bind(1, term).bind(2, docs).run()) error = ins.error().message();
       if (error.empty()) error = set_meta(*kb->db_, "terms_ready", 1);
-      if (error.empty()) error = kb->db_->exec("COMMIT");
-      if (!error.empty()) kb->db_->exec("ROLLBACK");
+      if (error.empty()) error = kb_detail::exec_text(*kb->db_, "COMMIT");
+      if (!error.empty()) kb_detail::exec_text(*kb->db_, "ROLLBACK");
     }
   }
   if (!error.empty()) {
@@ -247,7 +248,7 @@ bool kb_db::load_saved_index(std::string& why) {
   auto graph = hnsw_index::load(index_file_.string(), dims_, why, o);
   if (!graph) return false;
   std::string error;
-  auto s = db_->prepare(
+  auto s = kb_detail::prepare_text(*db_, 
       "SELECT c.id, a.id, a.kind, a.project, a.updated_ms FROM chunks c JOIN articles a ON a.id = c.article "
       "WHERE c.model = ?1 AND length(c.embedding) = ?2",
       error);
@@ -265,8 +266,8 @@ bool kb_db::load_saved_index(std::string& why) {
     ++tagged;
   }
   if (why.empty() && tagged != graph->size()) why = "the saved graph holds passages the database does not";
-  if (!why.empty() || !s.error().empty()) {
-    if (why.empty()) why = s.error();
+  if (!why.empty() || !s.error().message().empty()) {
+    if (why.empty()) why = s.error().message();
     articles_.clear();
     article_index_.clear();
     return false;
@@ -279,7 +280,7 @@ bool kb_db::load_saved_index(std::string& why) {
 std::string kb_db::load_vectors() {
   index_ = make_exact_index(dims_);
   std::string error;
-  auto s = db_->prepare(
+  auto s = kb_detail::prepare_text(*db_, 
       "SELECT c.id, a.id, a.kind, a.project, a.updated_ms, c.embedding FROM chunks c JOIN articles a ON a.id = c.article "
       "WHERE c.model = ?1 ORDER BY c.id",
       error);
@@ -293,7 +294,7 @@ std::string kb_db::load_vectors() {
     index_->put(s.integer(0), intern_article(s.text(1), s.text(2), s.text(3), s.integer(4)), v.data());
   }
   if (index_opts_.ann_threshold > 0 && index_->size() >= index_opts_.ann_threshold) start_index_build();
-  return s.error();
+  return s.error().message();
 }
 
 // The next version of the stored vectors, written in the caller's transaction; version_ follows on commit.
@@ -304,13 +305,13 @@ std::string kb_db::count_terms(const std::string& title, const std::vector<std::
   std::unordered_map<std::string, std::int64_t> counts;
   for (auto& b : bodies) count_passage_terms(title, b, counts);
   std::string error;
-  auto up = db_->prepare(
+  auto up = kb_detail::prepare_text(*db_, 
       "INSERT INTO terms (term, docs) VALUES (?1, ?2) ON CONFLICT(term) DO UPDATE SET docs = docs + excluded.docs", error);
   if (!error.empty()) return error;
   for (auto& [term, docs] : counts)
-    if (!up.bind(1, term).bind(2, sign * docs).run()) return up.error();
+    if (!up.bind(1, term).bind(2, sign * docs).run()) return up.error().message();
   if (sign < 0)
-    if (auto err = db_->exec("DELETE FROM terms WHERE docs <= 0"); !err.empty()) return err;
+    if (auto err = kb_detail::exec_text(*db_, "DELETE FROM terms WHERE docs <= 0"); !err.empty()) return err;
   return {};
 }
 
@@ -318,7 +319,7 @@ std::string kb_db::count_terms(const std::string& title, const std::vector<std::
 // number of chunks it had to `removed`.
 std::string kb_db::remove_article(const std::string& id, std::int64_t& removed) {
   std::string error;
-  auto read = db_->prepare("SELECT title, body FROM chunks WHERE article = ?1", error);
+  auto read = kb_detail::prepare_text(*db_, "SELECT title, body FROM chunks WHERE article = ?1", error);
   if (!error.empty()) return error;
   std::string title;
   std::vector<std::string> bodies;
@@ -326,21 +327,21 @@ std::string kb_db::remove_article(const std::string& id, std::int64_t& removed) 
     title = read.text(0);
     bodies.push_back(read.text(1));
   }
-  if (!read.error().empty()) return read.error();
+  if (!read.error().message().empty()) return read.error().message();
   removed += static_cast<std::int64_t>(bodies.size());
   if (auto err = count_terms(title, bodies, -1); !err.empty()) return err;
   if (auto err = bump_version(); !err.empty()) return err;
-  auto unindex = db_->prepare(
+  auto unindex = kb_detail::prepare_text(*db_, 
       "INSERT INTO chunks_fts(chunks_fts, rowid, title, body) SELECT 'delete', id, title, body FROM chunks WHERE article = ?1",
       error);
   if (!error.empty()) return error;
-  if (!unindex.bind(1, id).run()) return unindex.error();
-  auto chunks = db_->prepare("DELETE FROM chunks WHERE article = ?1", error);
+  if (!unindex.bind(1, id).run()) return unindex.error().message();
+  auto chunks = kb_detail::prepare_text(*db_, "DELETE FROM chunks WHERE article = ?1", error);
   if (!error.empty()) return error;
-  if (!chunks.bind(1, id).run()) return chunks.error();
-  auto article = db_->prepare("DELETE FROM articles WHERE id = ?1", error);
+  if (!chunks.bind(1, id).run()) return chunks.error().message();
+  auto article = kb_detail::prepare_text(*db_, "DELETE FROM articles WHERE id = ?1", error);
   if (!error.empty()) return error;
-  if (!article.bind(1, id).run()) return article.error();
+  if (!article.bind(1, id).run()) return article.error().message();
   return {};
 }
 
@@ -348,7 +349,7 @@ kb_add_result kb_db::add(kb_article_input in, std::string& error) {
   kb_add_result out;
   const auto hash = sha256_hex(in.content);
   {
-    auto s = db_->prepare("SELECT id, meta FROM articles WHERE content_hash = ?1", error);
+    auto s = kb_detail::prepare_text(*db_, "SELECT id, meta FROM articles WHERE content_hash = ?1", error);
     if (!error.empty()) return out;
     if (s.bind(1, hash).step()) {
       out.id = s.text(0);
@@ -379,18 +380,18 @@ kb_add_result kb_db::add(kb_article_input in, std::string& error) {
   const auto now = now_ms();
 
   std::int64_t replaced_chunks = 0;
-  if (auto err = db_->exec("BEGIN IMMEDIATE"); !err.empty()) {
+  if (auto err = kb_detail::exec_text(*db_, "BEGIN IMMEDIATE"); !err.empty()) {
     error = err;
     return out;
   }
   auto fail = [&](std::string why) {
-    db_->exec("ROLLBACK");
+    kb_detail::exec_text(*db_, "ROLLBACK");
     error = std::move(why);
     out = {};
     return out;
   };
   if (!in.source.empty()) {
-    auto s = db_->prepare("SELECT id FROM articles WHERE source = ?1", error);
+    auto s = kb_detail::prepare_text(*db_, "SELECT id FROM articles WHERE source = ?1", error);
     if (!error.empty()) return fail(error);
     std::vector<std::string> older;
     s.bind(1, in.source);
@@ -400,30 +401,30 @@ kb_add_result kb_db::add(kb_article_input in, std::string& error) {
       out.replaced = id;
     }
   }
-  auto ins = db_->prepare(
+  auto ins = kb_detail::prepare_text(*db_, 
       "INSERT INTO articles (id, title, source, kind, brain, session, project, topic, tags, meta, content_hash, "
       "content, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
       error);
   if (!error.empty()) return fail(error);
   bind_row(ins, out.id, in.title, in.source, in.kind, in.brain, in.session, in.project, in.topic,
            nlohmann::json(in.tags).dump(), meta.dump(), hash, wrapped.text, now);
-  if (!ins.run()) return fail(ins.error());
-  auto chunk = db_->prepare(
+  if (!ins.run()) return fail(ins.error().message());
+  auto chunk = kb_detail::prepare_text(*db_, 
       "INSERT INTO chunks (article, seq, title, body, model, embedding) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);
-  auto index = db_->prepare("INSERT INTO chunks_fts(rowid, title, body) VALUES (?1, ?2, ?3)", error);
+  auto index = kb_detail::prepare_text(*db_, "INSERT INTO chunks_fts(rowid, title, body) VALUES (?1, ?2, ?3)", error);
   if (!error.empty()) return fail(error);
   std::vector<std::int64_t> chunk_ids;
   for (std::size_t i = 0; i < bodies.size(); ++i) {
     chunk.bind(1, out.id).bind(2, static_cast<std::int64_t>(i)).bind(3, in.title).bind(4, bodies[i]).bind(5, model_);
     chunk.bind_blob(6, vectors[i].data(), vectors[i].size() * sizeof(float));
-    if (!chunk.run()) return fail(chunk.error());
+    if (!chunk.run()) return fail(chunk.error().message());
     chunk_ids.push_back(db_->last_insert_rowid());
     index.bind(1, chunk_ids.back()).bind(2, in.title).bind(3, bodies[i]);
-    if (!index.run()) return fail(index.error());
+    if (!index.run()) return fail(index.error().message());
   }
   if (auto err = count_terms(in.title, bodies, 1); !err.empty()) return fail(err);
   if (auto err = bump_version(); !err.empty()) return fail(err);
-  if (auto err = db_->exec("COMMIT"); !err.empty()) return fail(err);
+  if (auto err = kb_detail::exec_text(*db_, "COMMIT"); !err.empty()) return fail(err);
   ++version_;
   // The index follows the file only once the file has it.
   if (!out.replaced.empty()) drop_article_vectors(out.replaced);
@@ -437,12 +438,12 @@ kb_add_result kb_db::add(kb_article_input in, std::string& error) {
 }
 
 std::optional<kb_article> kb_db::get(const std::string& id, std::string& error) {
-  auto s = db_->prepare(std::string{"SELECT "} + kArticleColumns +
+  auto s = kb_detail::prepare_text(*db_, std::string{"SELECT "} + kArticleColumns +
                             ", a.content, (SELECT count(*) FROM chunks c WHERE c.article = a.id) FROM articles a WHERE a.id = ?1",
                         error);
   if (!error.empty()) return std::nullopt;
   if (!s.bind(1, id).step()) {
-    error = s.error();
+    error = s.error().message();
     return std::nullopt;
   }
   auto a = read_article(s);
@@ -453,21 +454,21 @@ std::optional<kb_article> kb_db::get(const std::string& id, std::string& error) 
 
 bool kb_db::remove(const std::string& id, std::string& error) {
   {
-    auto s = db_->prepare("SELECT 1 FROM articles WHERE id = ?1", error);
+    auto s = kb_detail::prepare_text(*db_, "SELECT 1 FROM articles WHERE id = ?1", error);
     if (!error.empty() || !s.bind(1, id).step()) return false;
   }
-  if (auto err = db_->exec("BEGIN IMMEDIATE"); !err.empty()) {
+  if (auto err = kb_detail::exec_text(*db_, "BEGIN IMMEDIATE"); !err.empty()) {
     error = err;
     return false;
   }
   std::int64_t removed = 0;
   if (auto err = remove_article(id, removed); !err.empty()) {
-    db_->exec("ROLLBACK");
+    kb_detail::exec_text(*db_, "ROLLBACK");
     error = err;
     return false;
   }
-  if (auto err = db_->exec("COMMIT"); !err.empty()) {
-    db_->exec("ROLLBACK");
+  if (auto err = kb_detail::exec_text(*db_, "COMMIT"); !err.empty()) {
+    kb_detail::exec_text(*db_, "ROLLBACK");
     error = err;
     return false;
   }
@@ -479,7 +480,7 @@ bool kb_db::remove(const std::string& id, std::string& error) {
 
 std::vector<kb_article> kb_db::list(int limit, const std::string& kind, std::string& error) {
   std::vector<kb_article> out;
-  auto s = db_->prepare(std::string{"SELECT "} + kArticleColumns +
+  auto s = kb_detail::prepare_text(*db_, std::string{"SELECT "} + kArticleColumns +
                             ", (SELECT count(*) FROM chunks c WHERE c.article = a.id) FROM articles a "
                             "WHERE ?1 = '' OR a.kind = ?1 ORDER BY a.updated_ms DESC, a.id LIMIT ?2",
                         error);
@@ -489,7 +490,7 @@ std::vector<kb_article> kb_db::list(int limit, const std::string& kind, std::str
     out.push_back(read_article(s));
     out.back().chunks = static_cast<std::size_t>(s.integer(13));
   }
-  error = s.error();
+  error = s.error().message();
   return out;
 }
 
@@ -499,7 +500,7 @@ kb_stats kb_db::stats(std::string& error) {
   st.model = model_;
   st.dimensions = dims_;
   auto one = [&](const std::string& sql, auto bind) -> std::int64_t {
-    auto s = db_->prepare(sql, error);
+    auto s = kb_detail::prepare_text(*db_, sql, error);
     if (!error.empty()) return 0;
     bind(s);
     return s.step() ? s.integer(0) : 0;
@@ -511,14 +512,14 @@ kb_stats kb_db::stats(std::string& error) {
   st.pending_reembed = one("SELECT count(*) FROM chunks WHERE model != ?1", [&](sqlite_stmt& s) { s.bind(1, model_); });
   st.index = building_ ? "exact (hnsw being built)" : index_->kind();
   st.pending_index = static_cast<std::int64_t>(build_queue_.size());
-  auto s = db_->prepare("SELECT kind, count(*) FROM articles GROUP BY kind", error);
+  auto s = kb_detail::prepare_text(*db_, "SELECT kind, count(*) FROM articles GROUP BY kind", error);
   if (error.empty())
     while (s.step()) st.by_kind[s.text(0)] = s.integer(1);
   return st;
 }
 
 std::int64_t kb_db::reembed_step(std::size_t batch, std::string& error) {
-  auto s = db_->prepare(
+  auto s = kb_detail::prepare_text(*db_, 
       "SELECT c.id, c.title, c.body, a.id, a.kind, a.project, a.updated_ms FROM chunks c JOIN articles a "
       "ON a.id = c.article WHERE c.model != ?1 ORDER BY c.id LIMIT ?2",
       error);
@@ -541,27 +542,27 @@ std::int64_t kb_db::reembed_step(std::size_t batch, std::string& error) {
       error = "re-embedding failed (" + model_ + "): " + error;
       return -1;
     }
-    if (auto err = db_->exec("BEGIN IMMEDIATE"); !err.empty()) {
+    if (auto err = kb_detail::exec_text(*db_, "BEGIN IMMEDIATE"); !err.empty()) {
       error = err;
       return -1;
     }
-    auto up = db_->prepare("UPDATE chunks SET model = ?1, embedding = ?2 WHERE id = ?3", error);
+    auto up = kb_detail::prepare_text(*db_, "UPDATE chunks SET model = ?1, embedding = ?2 WHERE id = ?3", error);
     if (error.empty()) error = bump_version();
     if (!error.empty()) {
-      db_->exec("ROLLBACK");
+      kb_detail::exec_text(*db_, "ROLLBACK");
       return -1;
     }
     for (std::size_t i = 0; i < todo.size(); ++i) {
       up.bind(1, model_).bind_blob(2, vectors[i].data(), vectors[i].size() * sizeof(float)).bind(3, todo[i].id);
       if (!up.run()) {
-        error = up.error();
-        db_->exec("ROLLBACK");
+        error = up.error().message();
+        kb_detail::exec_text(*db_, "ROLLBACK");
         return -1;
       }
     }
-    if (auto err = db_->exec("COMMIT"); !err.empty()) {
+    if (auto err = kb_detail::exec_text(*db_, "COMMIT"); !err.empty()) {
       error = err;
-      db_->exec("ROLLBACK");
+      kb_detail::exec_text(*db_, "ROLLBACK");
       return -1;
     }
     ++version_;
@@ -569,7 +570,7 @@ std::int64_t kb_db::reembed_step(std::size_t batch, std::string& error) {
       put_vector(todo[i].id, intern_article(todo[i].article, todo[i].kind, todo[i].project, todo[i].updated_ms), vectors[i]);
   }
   std::string err;
-  auto left = db_->prepare("SELECT count(*) FROM chunks WHERE model != ?1", err);
+  auto left = kb_detail::prepare_text(*db_, "SELECT count(*) FROM chunks WHERE model != ?1", err);
   if (!err.empty()) return -1;
   left.bind(1, model_);
   return left.step() ? left.integer(0) : 0;

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/kb/sqlite_text.hpp"
 #include "core/kb/chunker.hpp"
 #include "core/kb/embedder.hpp"
 #include "core/kb/kb_db.hpp"
@@ -93,7 +94,7 @@ std::string kb_db::fts_query(const std::string& text, std::string& error) {
   };
   std::vector<term> terms;
   std::unordered_set<std::string> seen;
-  auto df = db_->prepare("SELECT docs FROM terms WHERE term = ?1", error);
+  auto df = kb_detail::prepare_text(*db_, "SELECT docs FROM terms WHERE term = ?1", error);
   if (!error.empty()) return {};
   for (auto& w : lexical_words(text)) {
     if (is_stopword(w) || !seen.insert(w).second) continue;
@@ -139,7 +140,7 @@ std::vector<kb_hit> kb_db::search(const kb_query& q, std::string& error) {
 
   // Keywords: bm25 over title and body.
   if (auto match = q.keyword_weight > 0 ? fts_query(q.text, error) : std::string{}; !match.empty()) {
-    auto s = db_->prepare("SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY rank LIMIT ?2", error);
+    auto s = kb_detail::prepare_text(*db_, "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY rank LIMIT ?2", error);
     if (!error.empty()) return hits;
     s.bind(1, match).bind(2, static_cast<std::int64_t>(filtered_pool(pool, allowed)));
     double best = 0;
@@ -148,8 +149,8 @@ std::vector<kb_hit> kb_db::search(const kb_query& q, std::string& error) {
       best = std::max(best, score);
       cands[s.integer(0)].kw = score;
     }
-    if (!s.error().empty()) {
-      error = s.error();
+    if (!s.error().message().empty()) {
+      error = s.error().message();
       return hits;
     }
     if (best > 0)
@@ -185,7 +186,7 @@ std::vector<kb_hit> kb_db::search(const kb_query& q, std::string& error) {
   for (auto& [id, c] : cands)
     if (c.article == unknown) unplaced.push_back(id);
   if (!unplaced.empty()) {
-    auto s = db_->prepare("SELECT c.id, a.id, a.kind, a.project, a.updated_ms FROM chunks c JOIN articles a ON a.id = c.article "
+    auto s = kb_detail::prepare_text(*db_, "SELECT c.id, a.id, a.kind, a.project, a.updated_ms FROM chunks c JOIN articles a ON a.id = c.article "
                           "WHERE c.id IN (" + in_list(unplaced) + ")",
                           error);
     if (!error.empty()) return hits;
@@ -218,7 +219,7 @@ std::vector<kb_hit> kb_db::search(const kb_query& q, std::string& error) {
 
   std::vector<std::int64_t> ids;
   for (auto i : chosen) ids.push_back(ranked[i].id);
-  auto s = db_->prepare(
+  auto s = kb_detail::prepare_text(*db_, 
       "SELECT c.id, c.seq, c.body, a.id, a.title, a.source, a.kind, a.project, a.brain, a.updated_ms FROM chunks c "
       "JOIN articles a ON a.id = c.article WHERE c.id IN (" + in_list(ids) + ")",
       error);
@@ -231,8 +232,8 @@ std::vector<kb_hit> kb_db::search(const kb_query& q, std::string& error) {
              h.updated_ms);
     read.emplace(chunk_id, std::move(h));
   }
-  if (!s.error().empty()) {
-    error = s.error();
+  if (!s.error().message().empty()) {
+    error = s.error().message();
     return hits;
   }
   for (auto i : chosen) {

@@ -62,46 +62,44 @@ struct obs_db::statements {
 
 obs_db::~obs_db() = default;
 
-std::unique_ptr<obs_db> obs_db::open(const std::filesystem::path& file, bool synchronous_full, std::string& error) {
+expected<std::unique_ptr<obs_db>> obs_db::open(const std::filesystem::path& file, bool synchronous_full) {
   std::unique_ptr<obs_db> o{new obs_db};
   // On a new file (they change nothing later): 16 KiB pages, a third fewer page writes per batch than 4 KiB
   // (docs/benchmarks.md); incremental auto-vacuum, so that retention gives pages back to the file system.
-  o->db_ = sqlite_db::open(file, synchronous_full, error, "PRAGMA page_size=16384; PRAGMA auto_vacuum=INCREMENTAL;");
-  if (!o->db_) return nullptr;
+  auto db = sqlite_db::open(file, synchronous_full, "PRAGMA page_size=16384; PRAGMA auto_vacuum=INCREMENTAL;");
+  if (!db) return db.error();
+  o->db_ = std::move(*db);
   // Checkpoints copy the log into the file and sync it: fewer, larger ones (the log grows to 64 MiB).
   // Writes append, so a small page cache does (512 KiB, 32 pages; SQLite's default is 2 MiB).
-  if (auto err = o->db_->exec("PRAGMA wal_autocheckpoint=4096; PRAGMA cache_size=-512;"); !err.empty()) {
-    error = "cannot configure " + file.string() + ": " + err;
-    return nullptr;
-  }
-  if (auto err = o->db_->exec(kSchema); !err.empty()) {
-    error = "cannot create the schema of " + file.string() + ": " + err;
-    return nullptr;
-  }
+  if (auto st = o->db_->exec("PRAGMA wal_autocheckpoint=4096; PRAGMA cache_size=-512;"); !st)
+    return status{errc::store_failed, "cannot configure " + file.string() + ": " + st.message()};
+  if (auto st = o->db_->exec(kSchema); !st)
+    return status{errc::store_failed, "cannot create the schema of " + file.string() + ": " + st.message()};
   o->st_ = std::make_unique<statements>();
   auto& st = *o->st_;
-  st.insert = o->db_->prepare("INSERT INTO events (time_us, duration_us, trace_hi, trace_lo, span, parent, category, "
-                              "action, status, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", error);
-  if (error.empty())
-    st.by_trace = o->db_->prepare(std::string{"SELECT "} + kColumns +
-                                  " FROM events WHERE trace_hi = ?1 AND trace_lo = ?2 ORDER BY time_us, id", error);
-  if (error.empty())
-    st.save_score = o->db_->prepare(
-        "INSERT INTO scores (target, trace_hi, trace_lo, score, note, time_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-        "ON CONFLICT(target) DO UPDATE SET trace_hi = excluded.trace_hi, trace_lo = excluded.trace_lo, "
-        "score = excluded.score, note = excluded.note, time_ms = excluded.time_ms", error);
-  if (error.empty())
-    st.get_score = o->db_->prepare("SELECT target, trace_hi, trace_lo, score, note, time_ms FROM scores WHERE target = ?1", error);
-  if (!error.empty()) {
-    error = "cannot prepare the queries of " + file.string() + ": " + error;
-    return nullptr;
-  }
+  status failed;  // the first failure; the statements after it are not prepared
+  auto prepare = [&](sqlite_stmt& into, std::string_view sql) {
+    if (!failed) return;
+    if (auto stmt = o->db_->prepare(sql)) into = std::move(*stmt);
+    else failed = stmt.error();
+  };
+  prepare(st.insert, "INSERT INTO events (time_us, duration_us, trace_hi, trace_lo, span, parent, category, "
+                     "action, status, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  prepare(st.by_trace, std::string{"SELECT "} + kColumns +
+                           " FROM events WHERE trace_hi = ?1 AND trace_lo = ?2 ORDER BY time_us, id");
+  prepare(st.save_score,
+          "INSERT INTO scores (target, trace_hi, trace_lo, score, note, time_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+          "ON CONFLICT(target) DO UPDATE SET trace_hi = excluded.trace_hi, trace_lo = excluded.trace_lo, "
+          "score = excluded.score, note = excluded.note, time_ms = excluded.time_ms");
+  prepare(st.get_score, "SELECT target, trace_hi, trace_lo, score, note, time_ms FROM scores WHERE target = ?1");
+  if (!failed)
+    return status{errc::store_failed, "cannot prepare the queries of " + file.string() + ": " + failed.message()};
   return o;
 }
 
-std::string obs_db::insert(event_batch& batch) {
+status obs_db::insert(event_batch& batch) {
   if (batch.empty()) return {};
-  if (auto err = db_->exec("BEGIN IMMEDIATE"); !err.empty()) return err;
+  if (auto st = db_->exec("BEGIN IMMEDIATE"); !st) return st;
   auto& s = st_->insert;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto& e = batch[i];
@@ -109,23 +107,22 @@ std::string obs_db::insert(event_batch& batch) {
     s.bind(5, as_sql(e.span)).bind(6, as_sql(e.parent));
     s.bind_static(7, e.category).bind_static(8, e.action).bind_static(9, e.status);
     s.bind_static(10, batch.data(i));
-    if (!s.run()) {
-      auto err = s.error();
-      db_->exec("ROLLBACK");
+    if (auto st = s.run(); !st) {
+      (void)db_->exec("ROLLBACK");
       for (std::size_t k = 0; k < batch.size(); ++k) batch[k].seq = 0;
-      return err;
+      return st;
     }
     e.seq = db_->last_insert_rowid();
   }
-  if (auto err = db_->exec("COMMIT"); !err.empty()) {
-    db_->exec("ROLLBACK");
+  if (auto st = db_->exec("COMMIT"); !st) {
+    (void)db_->exec("ROLLBACK");
     for (std::size_t k = 0; k < batch.size(); ++k) batch[k].seq = 0;
-    return err;
+    return st;
   }
   return {};
 }
 
-std::vector<event_record> obs_db::query(const event_query& q, std::string& error) {
+expected<std::vector<event_record>> obs_db::query(const event_query& q) {
   std::string sql = std::string{"SELECT "} + kColumns + " FROM events WHERE 1";
   int n = 0;
   std::vector<std::pair<int, std::int64_t>> ints;
@@ -157,70 +154,66 @@ std::vector<event_record> obs_db::query(const event_query& q, std::string& error
     ints.emplace_back(++n, q.max_score > 0 ? q.max_score : 5);
   }
   add_int(" ORDER BY id DESC LIMIT ?", q.limit);
-  auto s = db_->prepare(sql, error);
+  auto s = db_->prepare(sql);
+  if (!s) return s.error();
   std::vector<event_record> out;
-  if (!error.empty()) return out;
-  for (auto& [i, v] : ints) s.bind(i, v);
-  for (auto& [i, v] : texts) s.bind(i, v);
-  while (s.step()) out.push_back(read_event(s));
-  if (!s.error().empty()) error = s.error();
+  for (auto& [i, v] : ints) s->bind(i, v);
+  for (auto& [i, v] : texts) s->bind(i, v);
+  while (s->step()) out.push_back(read_event(*s));
+  if (!s->error()) return s->error();
   return out;
 }
 
-std::vector<event_record> obs_db::trace(const trace_id& t, std::string& error) {
+expected<std::vector<event_record>> obs_db::trace(const trace_id& t) {
   auto& s = st_->by_trace;
   s.bind(1, as_sql(t.hi)).bind(2, as_sql(t.lo));
   std::vector<event_record> out;
   while (s.step()) out.push_back(read_event(s));
-  if (!s.error().empty()) error = s.error();
+  status failed = s.error();
   s.reset();
+  if (!failed) return failed;
   return out;
 }
 
-std::string obs_db::save_score(const score_record& r) {
+status obs_db::save_score(const score_record& r) {
   auto& s = st_->save_score;
   s.bind(1, r.target).bind(2, as_sql(r.trace.hi)).bind(3, as_sql(r.trace.lo)).bind(4, std::int64_t{r.score});
   s.bind(5, r.note).bind(6, r.time_ms);
-  return s.run() ? std::string{} : s.error();
+  return s.run();
 }
 
-std::optional<score_record> obs_db::score(const std::string& target, std::string& error) {
+expected<std::optional<score_record>> obs_db::score(const std::string& target) {
   auto& s = st_->get_score;
   s.bind(1, target);
   std::optional<score_record> out;
   if (s.step())
     out = score_record{s.text(0), {from_sql(s.integer(1)), from_sql(s.integer(2))}, static_cast<int>(s.integer(3)),
                        s.text(4), s.integer(5)};
-  else if (!s.error().empty())
-    error = s.error();
+  status failed = s.error();
   s.reset();
+  if (!failed) return failed;
   return out;
 }
 
 std::int64_t obs_db::used_bytes() {
-  std::string error;
   auto s = db_->prepare("SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM "
-                        "pragma_freelist_count()), (SELECT page_size FROM pragma_page_size())", error);
-  if (!error.empty() || !s.step()) return 0;
-  return s.integer(0) * s.integer(1);
+                        "pragma_freelist_count()), (SELECT page_size FROM pragma_page_size())");
+  if (!s || !s->step()) return 0;
+  return s->integer(0) * s->integer(1);
 }
 
 std::int64_t obs_db::event_count() {
-  std::string error;
-  auto s = db_->prepare("SELECT count(*) FROM events", error);
-  return error.empty() && s.step() ? s.integer(0) : 0;
+  auto s = db_->prepare("SELECT count(*) FROM events");
+  return s && s->step() ? s->integer(0) : 0;
 }
 
-std::int64_t obs_db::prune(std::int64_t older_than_us, std::int64_t max_bytes, std::string& error) {
+expected<std::int64_t> obs_db::prune(std::int64_t older_than_us, std::int64_t max_bytes) {
   std::int64_t removed = 0;
   if (older_than_us > 0) {
-    auto s = db_->prepare("DELETE FROM events WHERE time_us < ?1", error);
-    if (!error.empty()) return 0;
-    s.bind(1, older_than_us);
-    if (!s.run()) {
-      error = s.error();
-      return 0;
-    }
+    auto s = db_->prepare("DELETE FROM events WHERE time_us < ?1");
+    if (!s) return s.error();
+    s->bind(1, older_than_us);
+    if (auto st = s->run(); !st) return st;
     removed += db_->changes();
   }
   // Over the size budget: remove the oldest events, in proportion to the excess plus a tenth of the budget
@@ -232,17 +225,14 @@ std::int64_t obs_db::prune(std::int64_t older_than_us, std::int64_t max_bytes, s
     if (count == 0) break;
     double share = 1.0 - 0.9 * static_cast<double>(max_bytes) / static_cast<double>(used);
     auto n = std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(count) * share));
-    auto s = db_->prepare("DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?1)", error);
-    if (!error.empty()) return removed;
-    s.bind(1, n);
-    if (!s.run()) {
-      error = s.error();
-      return removed;
-    }
+    auto s = db_->prepare("DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?1)");
+    if (!s) return s.error();
+    s->bind(1, n);
+    if (auto st = s->run(); !st) return st;
     removed += db_->changes();
-    db_->exec("PRAGMA incremental_vacuum;");
+    (void)db_->exec("PRAGMA incremental_vacuum;");  // best effort: the next round or prune frees the pages
   }
-  if (removed > 0) db_->exec("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);");
+  if (removed > 0) (void)db_->exec("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);");
   return removed;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/obs/event_batch.hpp"
+#include "messages/error.hpp"
 #include "messages/event.hpp"
 
 namespace paios {
@@ -18,22 +19,24 @@ class sqlite_db;
 
 class obs_db {
  public:
-  static std::unique_ptr<obs_db> open(const std::filesystem::path& file, bool synchronous_full, std::string& error);
+  // Opens or creates the file and its schema. Every call that can fail returns a status or an expected,
+  // failed with store_failed and SQLite's message (open's names the file).
+  static expected<std::unique_ptr<obs_db>> open(const std::filesystem::path& file, bool synchronous_full);
   ~obs_db();
 
-  // Inserts the batch in one transaction and gives each event its seq; "" or the error (nothing written).
-  std::string insert(event_batch& batch);
+  // Inserts the batch in one transaction and gives each event its seq; ok, or the error (nothing written).
+  status insert(event_batch& batch);
   // Newest first.
-  std::vector<event_record> query(const event_query& q, std::string& error);
+  expected<std::vector<event_record>> query(const event_query& q);
   // Every event of one trace, oldest first.
-  std::vector<event_record> trace(const trace_id& t, std::string& error);
+  expected<std::vector<event_record>> trace(const trace_id& t);
 
-  std::string save_score(const score_record& s);
-  std::optional<score_record> score(const std::string& target, std::string& error);
+  status save_score(const score_record& s);
+  expected<std::optional<score_record>> score(const std::string& target);
 
   // Removes events older than `older_than_us`, then the oldest ones until the events take at most
   // `max_bytes`; returns how many were removed (and frees their pages).
-  std::int64_t prune(std::int64_t older_than_us, std::int64_t max_bytes, std::string& error);
+  expected<std::int64_t> prune(std::int64_t older_than_us, std::int64_t max_bytes);
   std::int64_t used_bytes();  // the pages in use
   std::int64_t event_count();
 

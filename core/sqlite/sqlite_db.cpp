@@ -56,17 +56,16 @@ sqlite_stmt& sqlite_stmt::bind_blob(int i, const void* data, std::size_t bytes) 
 bool sqlite_stmt::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
-  if (rc != SQLITE_DONE) error_ = sqlite3_errmsg(db_);
+  if (rc != SQLITE_DONE) error_ = {errc::store_failed, sqlite3_errmsg(db_)};
   return false;
 }
 
-bool sqlite_stmt::run() {
-  error_.clear();
+status sqlite_stmt::run() {
+  error_ = {};
   while (step()) {
   }
-  bool ok = error_.empty();
   reset();
-  return ok;
+  return error_;
 }
 
 void sqlite_stmt::reset() {
@@ -87,30 +86,26 @@ std::string_view sqlite_stmt::blob(int col) const {
   return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string_view{};
 }
 
-std::unique_ptr<sqlite_db> sqlite_db::open(const std::filesystem::path& file, bool synchronous_full,
-                                           std::string& error, std::string_view before_wal) {
+expected<std::unique_ptr<sqlite_db>> sqlite_db::open(const std::filesystem::path& file, bool synchronous_full,
+                                                     std::string_view before_wal) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            nullptr);
   std::unique_ptr<sqlite_db> db{new sqlite_db(raw)};
   if (rc != SQLITE_OK) {
-    error = "cannot open " + file.string() + ": " + (raw ? sqlite3_errmsg(raw) : "out of memory");
-    return nullptr;
+    return status{errc::store_failed,
+                  "cannot open " + file.string() + ": " + (raw ? sqlite3_errmsg(raw) : "out of memory")};
   }
   sqlite3_busy_timeout(raw, 5000);
   if (!before_wal.empty())
-    if (auto err = db->exec(before_wal); !err.empty()) {
-      error = "cannot configure " + file.string() + ": " + err;
-      return nullptr;
-    }
+    if (auto st = db->exec(before_wal); !st)
+      return status{errc::store_failed, "cannot configure " + file.string() + ": " + st.message()};
   // WAL: readers never block the writer. synchronous=NORMAL survives a crash of this process (kill -9);
   // FULL also survives a crash of the machine, at the cost of an fsync per commit.
   std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=";
   pragmas += synchronous_full ? "FULL;" : "NORMAL;";
-  if (auto err = db->exec(pragmas); !err.empty()) {
-    error = "cannot configure " + file.string() + ": " + err;
-    return nullptr;
-  }
+  if (auto st = db->exec(pragmas); !st)
+    return status{errc::store_failed, "cannot configure " + file.string() + ": " + st.message()};
   return db;
 }
 
@@ -120,20 +115,22 @@ void sqlite_db::set_busy_timeout(std::chrono::milliseconds wait) {
   sqlite3_busy_timeout(db_, static_cast<int>(wait.count()));
 }
 
-std::string sqlite_db::exec(std::string_view sql) {
+status sqlite_db::exec(std::string_view sql) {
   char* msg = nullptr;
   std::string text{sql};
   if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &msg) == SQLITE_OK) return {};
   std::string err = msg ? msg : "unknown error";
   sqlite3_free(msg);
-  return err;
+  return {errc::store_failed, std::move(err)};
 }
 
-sqlite_stmt sqlite_db::prepare(std::string_view sql, std::string& error) {
+expected<sqlite_stmt> sqlite_db::prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                         nullptr) != SQLITE_OK)
-    error = sqlite3_errmsg(db_);
+                         nullptr) != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return status{errc::store_failed, sqlite3_errmsg(db_)};
+  }
   return sqlite_stmt{db_, stmt};
 }
 

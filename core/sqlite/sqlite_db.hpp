@@ -1,6 +1,7 @@
 #pragma once
 // A thin RAII layer over SQLite: one connection, prepared statements, errors as values (exceptions stay
-// inside: every public call returns a result or an error message). Not thread-safe: one owner at a time.
+// inside: every call that can fail returns a status or an expected, failed with store_failed and SQLite's
+// message). Not thread-safe: one owner at a time.
 #include <cstdint>
 #include <chrono>
 #include <filesystem>
@@ -8,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "messages/error.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -33,8 +36,8 @@ class sqlite_stmt {
 
   // Runs one step: true while a row is available; false when done. On error `error()` says why.
   bool step();
-  // Steps to the end; returns false on error.
-  bool run();
+  // Steps to the end, then resets: ok, or the error.
+  status run();
   void reset();
 
   std::string text(int col) const;
@@ -42,26 +45,28 @@ class sqlite_stmt {
   double real(int col) const;
   // The column's bytes, valid until the next step or reset.
   std::string_view blob(int col) const;
-  const std::string& error() const { return error_; }
+  // Why the last step failed; ok when it did not.
+  const status& error() const { return error_; }
 
  private:
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
-  std::string error_;
+  status error_;
 };
 
 class sqlite_db {
  public:
-  // Opens (creating) the file in WAL mode with a busy timeout; nullptr and `error` set on failure.
-  // `before_wal`: pragmas that only take effect on a new file before WAL mode (page_size, auto_vacuum).
-  static std::unique_ptr<sqlite_db> open(const std::filesystem::path& file, bool synchronous_full,
-                                         std::string& error, std::string_view before_wal = {});
+  // Opens (creating) the file in WAL mode with a busy timeout; fails with "cannot open FILE: ..." or "cannot
+  // configure FILE: ...". `before_wal`: pragmas that only take effect on a new file before WAL mode (page_size,
+  // auto_vacuum).
+  static expected<std::unique_ptr<sqlite_db>> open(const std::filesystem::path& file, bool synchronous_full,
+                                                   std::string_view before_wal = {});
   ~sqlite_db();
 
-  // Runs one or more statements without results; returns an empty string or the error.
-  std::string exec(std::string_view sql);
-  // Prepares a statement; check `error()` of the result when the SQL may be wrong.
-  sqlite_stmt prepare(std::string_view sql, std::string& error);
+  // Runs one or more statements without results: ok, or the error.
+  status exec(std::string_view sql);
+  // Prepares a statement, or fails when the SQL is wrong.
+  expected<sqlite_stmt> prepare(std::string_view sql);
   std::int64_t changes() const;
   // How long a statement waits for another connection's lock before it fails with "database is locked"
   // (5 s from open()).

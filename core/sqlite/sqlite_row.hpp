@@ -47,26 +47,26 @@ void read_row(const sqlite_stmt& s, Fields&... fields) {
   (sqlite_row_detail::read_one(s, col++, fields), ...);
 }
 
-// Prepares `sql`, binds `values` and runs it to the end: "" on success, else the error.
+// Prepares `sql`, binds `values` and runs it to the end: ok, or the error.
 template <class... Values>
-std::string run_statement(sqlite_db& db, std::string_view sql, const Values&... values) {
-  std::string error;
-  auto stmt = db.prepare(sql, error);
-  if (!error.empty()) return error;
-  bind_row(stmt, values...);
-  return stmt.run() ? std::string{} : stmt.error();
+status run_statement(sqlite_db& db, std::string_view sql, const Values&... values) {
+  auto stmt = db.prepare(sql);
+  if (!stmt) return stmt.error();
+  bind_row(*stmt, values...);
+  return stmt->run();
 }
 
-// Prepares `sql`, binds `values` and makes a row of each result with `read` (a function of the statement). On
-// an error `error` says why, and the rows made before it are returned.
+// Prepares `sql`, binds `values` and makes a row of each result with `read` (a function of the statement):
+// the rows, or the error.
 template <class Read, class... Values>
-auto select_rows(sqlite_db& db, std::string_view sql, std::string& error, Read read, const Values&... values) {
+auto select_rows(sqlite_db& db, std::string_view sql, Read read, const Values&... values)
+    -> expected<std::vector<std::decay_t<std::invoke_result_t<Read, const sqlite_stmt&>>>> {
   std::vector<std::decay_t<std::invoke_result_t<Read, const sqlite_stmt&>>> out;
-  auto stmt = db.prepare(sql, error);
-  if (!error.empty()) return out;
-  bind_row(stmt, values...);
-  while (stmt.step()) out.push_back(read(stmt));
-  error = stmt.error();
+  auto stmt = db.prepare(sql);
+  if (!stmt) return stmt.error();
+  bind_row(*stmt, values...);
+  while (stmt->step()) out.push_back(read(*stmt));
+  if (!stmt->error()) return stmt->error();
   return out;
 }
 

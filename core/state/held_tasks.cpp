@@ -6,11 +6,11 @@
 
 namespace paios {
 
-std::unique_ptr<held_tasks> held_tasks::open(const std::filesystem::path& journal_file, std::size_t capacity,
-                                             std::string& error) {
-  auto journal = task_journal::open(journal_file, capacity, error);
-  if (!journal) return nullptr;
-  std::unique_ptr<held_tasks> h{new held_tasks(std::move(journal))};
+expected<std::unique_ptr<held_tasks>> held_tasks::open(const std::filesystem::path& journal_file,
+                                                       std::size_t capacity) {
+  auto journal = task_journal::open(journal_file, capacity);
+  if (!journal) return journal.error();
+  std::unique_ptr<held_tasks> h{new held_tasks(std::move(*journal))};
   for (const auto& e : h->journal_->entries()) h->remember(e);
   return h;
 }
@@ -29,30 +29,30 @@ void held_tasks::remember(const journal_entry& e) {
   it->second.is_new = is_new;
 }
 
-std::string held_tasks::hold(const std::vector<journal_entry>& writes) {
-  if (auto err = journal_->append(writes); !err.empty()) return err;
+status held_tasks::hold(const std::vector<journal_entry>& writes) {
+  if (auto st = journal_->append(writes); !st) return st;
   for (const auto& e : writes) remember(e);
   return {};
 }
 
-std::string held_tasks::apply(state_db& db) {
+status held_tasks::apply(state_db& db) {
   if (held_.empty()) return {};
-  if (auto err = db.begin(); !err.empty()) return err;
+  if (auto st = db.begin(); !st) return st;
   for (const auto& id : order_) {
     const auto& e = held_.at(id);
     // An insert the database already has (its commit went through after all, or a replay stopped half-way)
     // is the same task: its row is brought up to date instead.
-    std::string err;
-    if (e.is_new) err = db.insert_task(e.record);
-    if (!e.is_new || !err.empty()) err = db.update_task(e.record);
-    if (!err.empty()) {
+    status st;
+    if (e.is_new) st = db.insert_task(e.record);
+    if (!e.is_new || !st) st = db.update_task(e.record);
+    if (!st) {
       db.rollback();
-      return "task " + id + ": " + err;
+      return {st.code(), "task " + id + ": " + st.message()};
     }
   }
-  if (auto err = db.commit(); !err.empty()) {
+  if (auto st = db.commit(); !st) {
     db.rollback();
-    return err;
+    return st;
   }
   held_.clear();
   order_.clear();
@@ -78,7 +78,7 @@ void held_tasks::overlay(std::vector<task_record>& list, int limit, std::optiona
   if (limit >= 0 && list.size() > static_cast<std::size_t>(limit)) list.resize(static_cast<std::size_t>(limit));
 }
 
-std::string held_tasks::recover(std::vector<task_record>& queued, bool redispatch_running, std::int64_t now_ms) {
+status held_tasks::recover(std::vector<task_record>& queued, bool redispatch_running, std::int64_t now_ms) {
   if (held_.empty()) return {};
   queued.erase(std::remove_if(queued.begin(), queued.end(),
                               [this](const task_record& r) { return held_.count(r.spec.id) > 0; }),
@@ -104,7 +104,7 @@ std::string held_tasks::recover(std::vector<task_record>& queued, bool redispatc
   std::sort(queued.begin(), queued.end(), [](const task_record& a, const task_record& b) {
     return a.spec.created_ms != b.spec.created_ms ? a.spec.created_ms < b.spec.created_ms : a.spec.id < b.spec.id;
   });
-  return changed.empty() ? std::string{} : hold(changed);
+  return changed.empty() ? status{} : hold(changed);
 }
 
 }  // namespace paios

@@ -26,18 +26,17 @@ class state_db;
 class held_tasks {
  public:
   // The journal beside state.sqlite (state.journal), preallocated to `capacity` bytes; what a previous run left
-  // in it is held at once. Null and `error` set when the journal cannot be opened.
-  static std::unique_ptr<held_tasks> open(const std::filesystem::path& journal_file, std::size_t capacity,
-                                          std::string& error);
+  // in it is held at once. Fails as task_journal::open does.
+  static expected<std::unique_ptr<held_tasks>> open(const std::filesystem::path& journal_file, std::size_t capacity);
 
   bool holding() const { return !held_.empty(); }
   std::size_t size() const { return held_.size(); }
 
-  // Makes the writes durable in the journal and holds them. "" once fsync'd; else the error, nothing held.
-  std::string hold(const std::vector<journal_entry>& writes);
+  // Makes the writes durable in the journal and holds them. Ok once fsync'd; else the error, nothing held.
+  status hold(const std::vector<journal_entry>& writes);
   // Writes every held record into the database in one transaction; on success forgets them and clears the
-  // journal. "" or the error (everything stays held).
-  std::string apply(state_db& db);
+  // journal. Ok or the error (everything stays held; a task's own failure is "task ID: why").
+  status apply(state_db& db);
 
   // The held record of a task, if any.
   std::optional<task_record> find(const std::string& id) const;
@@ -46,8 +45,8 @@ class held_tasks {
   void overlay(std::vector<task_record>& list, int limit, std::optional<task_state> state) const;
   // Recovery at start over the held records: the database's queued tasks (`queued`, oldest first) lose those
   // the journal has moved on, and gain those only the journal has; held running tasks become interrupted (or
-  // queued again with `redispatch_running`), journaled. "" or the journal's error.
-  std::string recover(std::vector<task_record>& queued, bool redispatch_running, std::int64_t now_ms);
+  // queued again with `redispatch_running`), journaled. Ok or the journal's error.
+  status recover(std::vector<task_record>& queued, bool redispatch_running, std::int64_t now_ms);
 
  private:
   explicit held_tasks(std::unique_ptr<task_journal> journal);

@@ -11,7 +11,7 @@ using nlohmann::json;
 
 // ---- state_db: the pipeline tables (schema in state_db.cpp) -------------------------------------------------
 
-std::string state_db::save_pipeline_run(const pipeline_run_row& r) {
+status state_db::save_pipeline_run(const pipeline_run_row& r) {
   return run_statement(
       *db_,
       "INSERT INTO pipeline_runs (id, pipeline, state, trigger, input, step, step_name, error, started_ms, ended_ms, "
@@ -21,7 +21,7 @@ std::string state_db::save_pipeline_run(const pipeline_run_row& r) {
       r.resumes);
 }
 
-std::string state_db::save_pipeline_step(const pipeline_step_row& s) {
+status state_db::save_pipeline_step(const pipeline_step_row& s) {
   return run_statement(
       *db_,
       "INSERT INTO pipeline_steps (run_id, idx, name, kind, state, started_ms, ended_ms, output, output_bytes, error, "
@@ -52,29 +52,29 @@ pipeline_step_row read_pipeline_step(const sqlite_stmt& stmt) {
 }
 }  // namespace
 
-std::vector<pipeline_run_row> state_db::pipeline_runs(const std::string& pipeline, const std::string& state, int limit,
-                                                      std::string& error) {
+expected<std::vector<pipeline_run_row>> state_db::pipeline_runs(const std::string& pipeline,
+                                                                const std::string& state, int limit) {
   return select_rows(*db_,
                      std::string{"SELECT "} + kPipelineRunColumns +
                          " FROM pipeline_runs WHERE (?1 = '' OR pipeline = ?1) AND (?2 = '' OR state = ?2) "
                          "ORDER BY started_ms DESC, id DESC LIMIT ?3",
-                     error, read_pipeline_run, pipeline, state, limit);
+                     read_pipeline_run, pipeline, state, limit);
 }
 
-std::optional<pipeline_run_row> state_db::pipeline_run(const std::string& id, std::string& error) {
-  auto stmt = db_->prepare(std::string{"SELECT "} + kPipelineRunColumns + " FROM pipeline_runs WHERE id = ?1", error);
-  if (!error.empty()) return std::nullopt;
-  stmt.bind(1, id);
+expected<std::optional<pipeline_run_row>> state_db::pipeline_run(const std::string& id) {
+  auto stmt = db_->prepare(std::string{"SELECT "} + kPipelineRunColumns + " FROM pipeline_runs WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, id);
   std::optional<pipeline_run_row> out;
-  if (stmt.step()) out = read_pipeline_run(stmt);
-  error = stmt.error();
+  if (stmt->step()) out = read_pipeline_run(*stmt);
+  if (!stmt->error()) return stmt->error();
   return out;
 }
 
-std::vector<pipeline_step_row> state_db::pipeline_steps(const std::string& run_id, std::string& error) {
+expected<std::vector<pipeline_step_row>> state_db::pipeline_steps(const std::string& run_id) {
   return select_rows(
       *db_, std::string{"SELECT "} + kPipelineStepColumns + " FROM pipeline_steps WHERE run_id = ?1 ORDER BY idx",
-      error, read_pipeline_step, run_id);
+      read_pipeline_step, run_id);
 }
 
 // ---- JSON ------------------------------------------------------------------------------------------------------
@@ -136,28 +136,32 @@ std::optional<pipeline_step_row> pipeline_step_from_json(const json& j) {
 }
 
 std::string pipeline_read(state_db& db, const std::string& op, const json& args) {
-  std::string err;
   if (op == "get") {
-    auto run = db.pipeline_run(args.value("run_id", ""), err);
-    if (!err.empty()) return json{{"error", err}}.dump();
-    if (!run) return "{}";
-    auto j = pipeline_run_json(*run);
+    auto run = db.pipeline_run(args.value("run_id", ""));
+    if (!run) return json{{"error", run.message()}}.dump();
+    if (!*run) return "{}";
+    auto j = pipeline_run_json(**run);
     j["steps"] = json::array();
-    for (const auto& s : db.pipeline_steps(run->id, err)) j["steps"].push_back(pipeline_step_json(s, true));
-    if (!err.empty()) return json{{"error", err}}.dump();
+    auto steps = db.pipeline_steps((*run)->id);
+    if (!steps) return json{{"error", steps.message()}}.dump();
+    for (const auto& s : *steps) j["steps"].push_back(pipeline_step_json(s, true));
     return json_dump(json{{"run", std::move(j)}});
   }
   if (op == "list") {
-    auto runs = db.pipeline_runs(args.value("pipeline", ""), args.value("state", ""), args.value("limit", 20), err);
-    if (!err.empty()) return json{{"error", err}}.dump();
+    auto runs = db.pipeline_runs(args.value("pipeline", ""), args.value("state", ""), args.value("limit", 20));
+    if (!runs) return json{{"error", runs.message()}}.dump();
+    status last;  // as before: the error of the last run's steps, if any, fails the list
     json out = json::array();
-    for (const auto& r : runs) {
+    for (const auto& r : *runs) {
       auto j = pipeline_run_json(r);
       j["steps"] = json::array();
-      for (const auto& s : db.pipeline_steps(r.id, err)) j["steps"].push_back(pipeline_step_json(s, false));
+      auto steps = db.pipeline_steps(r.id);
+      last = steps.error();
+      if (steps)
+        for (const auto& s : *steps) j["steps"].push_back(pipeline_step_json(s, false));
       out.push_back(std::move(j));
     }
-    if (!err.empty()) return json{{"error", err}}.dump();
+    if (!last) return json{{"error", last.message()}}.dump();
     return json_dump(json{{"runs", std::move(out)}});
   }
   return json{{"error", "unknown pipeline read " + op}}.dump();

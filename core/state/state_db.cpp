@@ -155,131 +155,124 @@ std::string_view error_name(errc e) { return e == errc::none ? std::string_view{
 
 }  // namespace
 
-std::unique_ptr<state_db> state_db::open(const std::filesystem::path& file, bool synchronous_full,
-                                         std::string& error) {
-  auto db = sqlite_db::open(file, synchronous_full, error);
-  if (!db) return nullptr;
+expected<std::unique_ptr<state_db>> state_db::open(const std::filesystem::path& file, bool synchronous_full) {
+  auto opened = sqlite_db::open(file, synchronous_full);
+  if (!opened) return opened.error();
+  auto db = std::move(*opened);
   // Writes go to the newest pages of each index (task ids and times grow): 512 KiB of page cache holds them,
   // and the OS caches the rest of the file. SQLite's default, 2 MiB, is resident growth on a busy daemon.
-  if (auto err = db->exec("PRAGMA cache_size=-512;"); !err.empty()) {
-    error = "cannot configure " + file.string() + ": " + err;
-    return nullptr;
-  }
-  if (auto err = db->exec(kSchema); !err.empty()) {
-    error = "cannot create the schema of " + file.string() + ": " + err;
-    return nullptr;
-  }
+  if (auto st = db->exec("PRAGMA cache_size=-512;"); !st)
+    return status{errc::store_failed, "cannot configure " + file.string() + ": " + st.message()};
+  if (auto st = db->exec(kSchema); !st)
+    return status{errc::store_failed, "cannot create the schema of " + file.string() + ": " + st.message()};
   std::unique_ptr<state_db> out{new state_db(std::move(db))};
-  if (auto err = out->prepare_all(); !err.empty()) {
-    error = "cannot prepare queries on " + file.string() + ": " + err;
-    return nullptr;
-  }
+  if (auto st = out->prepare_all(); !st)
+    return status{errc::store_failed, "cannot prepare queries on " + file.string() + ": " + st.message()};
   return out;
 }
 
-std::string state_db::prepare_all() {
-  std::string err;
-  insert_task_ = db_->prepare(
+status state_db::prepare_all() {
+  status err;  // the first failure
+  auto prepare = [&](std::string_view sql) -> sqlite_stmt {
+    auto stmt = db_->prepare(sql);
+    if (stmt) return std::move(*stmt);
+    if (err) err = stmt.error();
+    return sqlite_stmt{};
+  };
+  insert_task_ = prepare(
       "INSERT INTO tasks (id, state, prompt, requested_brain, brain, trace_id, timeout_ms, created_ms, started_ms, "
       "finished_ms, answer, error_code, error_message, exit_code, attempts) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-      err);
-  update_task_ = db_->prepare(
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+  update_task_ = prepare(
       "UPDATE tasks SET state = ?2, brain = ?3, started_ms = ?4, finished_ms = ?5, answer = ?6, error_code = ?7, "
-      "error_message = ?8, exit_code = ?9, attempts = ?10 WHERE id = ?1",
-      err);
-  get_task_ = db_->prepare(std::string{"SELECT "} + kColumns + " FROM tasks WHERE id = ?1", err);
-  list_tasks_ = db_->prepare(std::string{"SELECT "} + kColumns + " FROM tasks ORDER BY created_ms DESC, id DESC LIMIT ?1",
-                             err);
-  upsert_breaker_ = db_->prepare(
+      "error_message = ?8, exit_code = ?9, attempts = ?10 WHERE id = ?1");
+  get_task_ = prepare(std::string{"SELECT "} + kColumns + " FROM tasks WHERE id = ?1");
+  list_tasks_ = prepare(std::string{"SELECT "} + kColumns + " FROM tasks ORDER BY created_ms DESC, id DESC LIMIT ?1");
+  upsert_breaker_ = prepare(
       "INSERT INTO breakers (brain, state, since_ms, open_until_ms, window, opened, last_from, last_reason) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(brain) DO UPDATE SET state = ?2, since_ms = ?3, "
-      "open_until_ms = ?4, window = ?5, opened = ?6, last_from = ?7, last_reason = ?8",
-      err);
-  insert_transition_ = db_->prepare(
-      "INSERT INTO breaker_transitions (brain, time_ms, from_state, to_state, reason) VALUES (?1, ?2, ?3, ?4, ?5)", err);
-  upsert_decision_ = db_->prepare(
+      "open_until_ms = ?4, window = ?5, opened = ?6, last_from = ?7, last_reason = ?8");
+  insert_transition_ = prepare(
+      "INSERT INTO breaker_transitions (brain, time_ms, from_state, to_state, reason) VALUES (?1, ?2, ?3, ?4, ?5)");
+  upsert_decision_ = prepare(
       "INSERT INTO route_decisions (task_id, time_ms, trace_id, category, brain, outcome, decision) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(task_id) DO UPDATE SET brain = ?5, outcome = ?6, decision = ?7",
-      err);
-  list_decisions_ = db_->prepare(
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(task_id) DO UPDATE SET brain = ?5, outcome = ?6, decision = ?7");
+  list_decisions_ = prepare(
       "SELECT task_id, time_ms, trace_id, category, brain, outcome, decision FROM route_decisions "
-      "ORDER BY time_ms DESC, task_id DESC LIMIT ?1",
-      err);
-  upsert_weight_ = db_->prepare(
+      "ORDER BY time_ms DESC, task_id DESC LIMIT ?1");
+  upsert_weight_ = prepare(
       "INSERT INTO router_weights (rule, factor, note, updated_ms) VALUES (?1, ?2, ?3, ?4) "
-      "ON CONFLICT(rule) DO UPDATE SET factor = ?2, note = ?3, updated_ms = ?4",
-      err);
-  delete_weight_ = db_->prepare("DELETE FROM router_weights WHERE rule = ?1", err);
-  list_by_state_ = db_->prepare(
-      std::string{"SELECT "} + kColumns + " FROM tasks WHERE state = ?2 ORDER BY created_ms DESC, id DESC LIMIT ?1",
-      err);
+      "ON CONFLICT(rule) DO UPDATE SET factor = ?2, note = ?3, updated_ms = ?4");
+  delete_weight_ = prepare("DELETE FROM router_weights WHERE rule = ?1");
+  list_by_state_ = prepare(
+      std::string{"SELECT "} + kColumns + " FROM tasks WHERE state = ?2 ORDER BY created_ms DESC, id DESC LIMIT ?1");
   return err;
 }
 
-std::string state_db::begin() { return db_->exec("BEGIN IMMEDIATE"); }
-std::string state_db::commit() { return db_->exec("COMMIT"); }
-void state_db::rollback() { db_->exec("ROLLBACK"); }
+status state_db::begin() { return db_->exec("BEGIN IMMEDIATE"); }
+status state_db::commit() { return db_->exec("COMMIT"); }
+void state_db::rollback() { (void)db_->exec("ROLLBACK"); }  // a failed rollback leaves nothing to do
 
-std::string state_db::insert_task(const task_record& r) {
+status state_db::insert_task(const task_record& r) {
   bind_row(insert_task_, r.spec.id, to_string(r.state), r.spec.prompt, r.spec.brain, r.brain, r.spec.trace_id,
            r.spec.timeout_ms, r.spec.created_ms, r.started_ms, r.finished_ms, r.text, error_name(r.error),
            r.error_message, r.exit_code, r.attempts);
-  return insert_task_.run() ? std::string{} : insert_task_.error();
+  return insert_task_.run();
 }
 
-std::string state_db::update_task(const task_record& r) {
+status state_db::update_task(const task_record& r) {
   bind_row(update_task_, r.spec.id, to_string(r.state), r.brain, r.started_ms, r.finished_ms, r.text,
            error_name(r.error), r.error_message, r.exit_code, r.attempts);
-  if (!update_task_.run()) return update_task_.error();
-  return db_->changes() == 1 ? std::string{} : "no task " + r.spec.id;
+  if (auto st = update_task_.run(); !st) return st;
+  if (db_->changes() != 1) return {errc::store_failed, "no task " + r.spec.id};
+  return {};
 }
 
-std::optional<task_record> state_db::get_task(const std::string& id, std::string& error) {
+expected<std::optional<task_record>> state_db::get_task(const std::string& id) {
   get_task_.bind(1, id);
   std::optional<task_record> out;
   if (get_task_.step()) out = read_task(get_task_);
-  error = get_task_.error();
+  status st = get_task_.error();
   get_task_.reset();
+  if (!st) return st;
   return out;
 }
 
-std::vector<task_record> state_db::list_tasks(int limit, std::optional<task_state> state, std::string& error) {
+expected<std::vector<task_record>> state_db::list_tasks(int limit, std::optional<task_state> state) {
   auto& stmt = state ? list_by_state_ : list_tasks_;
   stmt.bind(1, std::int64_t{limit});
   if (state) stmt.bind(2, to_string(*state));
   std::vector<task_record> out;
   while (stmt.step()) out.push_back(read_task(stmt));
-  error = stmt.error();
+  status st = stmt.error();
   stmt.reset();
+  if (!st) return st;
   return out;
 }
 
-std::string state_db::save_breaker(const breaker_record& b, std::int64_t time_ms) {
+status state_db::save_breaker(const breaker_record& b, std::int64_t time_ms) {
   bind_row(upsert_breaker_, b.brain, b.state, b.since_ms, b.open_until_ms, b.window, b.opened, b.from, b.reason);
-  if (!upsert_breaker_.run()) return upsert_breaker_.error();
+  if (auto st = upsert_breaker_.run(); !st) return st;
   if (b.from.empty() || b.from == b.state) return {};  // a snapshot, not a transition
   bind_row(insert_transition_, b.brain, time_ms, b.from, b.state, b.reason);
-  return insert_transition_.run() ? std::string{} : insert_transition_.error();
+  return insert_transition_.run();
 }
 
-std::vector<breaker_record> state_db::breakers(std::string& error) {
+expected<std::vector<breaker_record>> state_db::breakers() {
   return select_rows(
       *db_,
-      "SELECT brain, state, since_ms, open_until_ms, window, opened, last_from, last_reason FROM breakers ORDER BY brain",
-      error, [](const sqlite_stmt& s) {
+      "SELECT brain, state, since_ms, open_until_ms, window, opened, last_from, last_reason FROM breakers ORDER BY brain", [](const sqlite_stmt& s) {
         breaker_record b;
         read_row(s, b.brain, b.state, b.since_ms, b.open_until_ms, b.window, b.opened, b.from, b.reason);
         return b;
       });
 }
 
-std::vector<breaker_record> state_db::breaker_history(const std::string& brain, int limit, std::string& error) {
+expected<std::vector<breaker_record>> state_db::breaker_history(const std::string& brain, int limit) {
   return select_rows(
       *db_,
       "SELECT brain, time_ms, from_state, to_state, reason FROM breaker_transitions "
       "WHERE ?1 = '' OR brain = ?1 ORDER BY seq DESC LIMIT ?2",
-      error,
       [](const sqlite_stmt& s) {
         breaker_record b;
         read_row(s, b.brain, b.since_ms, b.from, b.state, b.reason);
@@ -288,12 +281,12 @@ std::vector<breaker_record> state_db::breaker_history(const std::string& brain, 
       brain, limit);
 }
 
-std::string state_db::save_decision(const route_record& r) {
+status state_db::save_decision(const route_record& r) {
   bind_row(upsert_decision_, r.task_id, r.time_ms, r.trace_id, r.category, r.brain, r.outcome, r.json);
-  return upsert_decision_.run() ? std::string{} : upsert_decision_.error();
+  return upsert_decision_.run();
 }
 
-std::vector<route_record> state_db::decisions(int limit, std::string& error) {
+expected<std::vector<route_record>> state_db::decisions(int limit) {
   list_decisions_.bind(1, std::int64_t{limit});
   std::vector<route_record> out;
   while (list_decisions_.step()) {
@@ -301,22 +294,23 @@ std::vector<route_record> state_db::decisions(int limit, std::string& error) {
     read_row(list_decisions_, r.task_id, r.time_ms, r.trace_id, r.category, r.brain, r.outcome, r.json);
     out.push_back(std::move(r));
   }
-  error = list_decisions_.error();
+  status st = list_decisions_.error();
   list_decisions_.reset();
+  if (!st) return st;
   return out;
 }
 
-std::string state_db::save_weight(const rule_weight& w) {
+status state_db::save_weight(const rule_weight& w) {
   if (w.factor == 1.0) {  // the neutral factor: nothing to keep
     delete_weight_.bind(1, w.rule);
-    return delete_weight_.run() ? std::string{} : delete_weight_.error();
+    return delete_weight_.run();
   }
   bind_row(upsert_weight_, w.rule, w.factor, w.note, w.updated_ms);
-  return upsert_weight_.run() ? std::string{} : upsert_weight_.error();
+  return upsert_weight_.run();
 }
 
-std::vector<rule_weight> state_db::weights(std::string& error) {
-  return select_rows(*db_, "SELECT rule, factor, note, updated_ms FROM router_weights ORDER BY rule", error,
+expected<std::vector<rule_weight>> state_db::weights() {
+  return select_rows(*db_, "SELECT rule, factor, note, updated_ms FROM router_weights ORDER BY rule",
                      [](const sqlite_stmt& s) {
                        rule_weight w;
                        read_row(s, w.rule, w.factor, w.note, w.updated_ms);
@@ -324,7 +318,7 @@ std::vector<rule_weight> state_db::weights(std::string& error) {
                      });
 }
 
-std::string state_db::save_job_run(const job_run_row& r) {
+status state_db::save_job_run(const job_run_row& r) {
   return run_statement(
       *db_,
       "INSERT INTO job_runs (id, job, trigger, started_ms, ended_ms, outcome, trace_id, task_id, summary) "
@@ -333,17 +327,15 @@ std::string state_db::save_job_run(const job_run_row& r) {
       r.id, r.job, r.trigger, r.started_ms, r.ended_ms, r.outcome, r.trace_id, r.task_id, r.summary);
 }
 
-std::string state_db::save_job_state(const job_state_row& s, std::int64_t time_ms) {
-  std::string err;
+status state_db::save_job_state(const job_state_row& s, std::int64_t time_ms) {
   auto stmt = db_->prepare(
       "INSERT INTO job_state (job, schedule, next_due_ms, failures, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5) "
-      "ON CONFLICT(job) DO UPDATE SET schedule = ?2, next_due_ms = ?3, failures = ?4, updated_ms = ?5",
-      err);
-  if (!err.empty()) return err;
-  stmt.bind(1, s.job).bind(2, s.schedule);
-  if (s.next_due_ms < 0) stmt.bind_null(3); else stmt.bind(3, s.next_due_ms);
-  stmt.bind(4, std::int64_t{s.failures}).bind(5, time_ms);
-  return stmt.run() ? std::string{} : stmt.error();
+      "ON CONFLICT(job) DO UPDATE SET schedule = ?2, next_due_ms = ?3, failures = ?4, updated_ms = ?5");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, s.job).bind(2, s.schedule);
+  if (s.next_due_ms < 0) stmt->bind_null(3); else stmt->bind(3, s.next_due_ms);
+  stmt->bind(4, std::int64_t{s.failures}).bind(5, time_ms);
+  return stmt->run();
 }
 
 namespace {
@@ -353,23 +345,21 @@ job_run_row read_run(const sqlite_stmt& s) {
 }
 }  // namespace
 
-std::vector<job_run_row> state_db::job_runs(const std::string& job, int limit, std::string& error) {
+expected<std::vector<job_run_row>> state_db::job_runs(const std::string& job, int limit) {
   return select_rows(*db_,
                      std::string{"SELECT "} + kRunColumns +
-                         " FROM job_runs WHERE job = ?1 ORDER BY started_ms DESC, id DESC LIMIT ?2",
-                     error, read_run, job, limit);
+                         " FROM job_runs WHERE job = ?1 ORDER BY started_ms DESC, id DESC LIMIT ?2", read_run, job, limit);
 }
 
-std::vector<job_run_row> state_db::last_job_runs(std::string& error) {
+expected<std::vector<job_run_row>> state_db::last_job_runs() {
   return select_rows(*db_,
                      std::string{"SELECT "} + kRunColumns +
                          " FROM job_runs r WHERE id = (SELECT id FROM job_runs WHERE job = r.job "
-                         "ORDER BY started_ms DESC, id DESC LIMIT 1) ORDER BY job",
-                     error, read_run);
+                         "ORDER BY started_ms DESC, id DESC LIMIT 1) ORDER BY job", read_run);
 }
 
-std::vector<job_state_row> state_db::job_states(std::string& error) {
-  return select_rows(*db_, "SELECT job, schedule, next_due_ms, failures FROM job_state ORDER BY job", error,
+expected<std::vector<job_state_row>> state_db::job_states() {
+  return select_rows(*db_, "SELECT job, schedule, next_due_ms, failures FROM job_state ORDER BY job",
                      [](const sqlite_stmt& s) {
                        const bool none = s.text(2).empty();
                        return job_state_row{s.text(0), s.text(1), none ? -1 : s.integer(2),
@@ -377,25 +367,24 @@ std::vector<job_state_row> state_db::job_states(std::string& error) {
                      });
 }
 
-std::string state_db::interrupt_job_runs(std::int64_t time_ms) {
+status state_db::interrupt_job_runs(std::int64_t time_ms) {
   return db_->exec("UPDATE job_runs SET outcome = 'interrupted', ended_ms = " + std::to_string(time_ms) +
                    ", summary = 'the daemon stopped while this run was going' WHERE outcome = 'running'");
 }
 
-std::vector<task_record> state_db::recover(bool redispatch_running, std::string& error) {
+expected<std::vector<task_record>> state_db::recover(bool redispatch_running) {
   std::string sql = redispatch_running
                         ? "UPDATE tasks SET state = 'queued' WHERE state = 'running'"
                         : "UPDATE tasks SET state = 'interrupted', error_code = 'interrupted', "
                           "error_message = 'the daemon stopped while this task was running', finished_ms = " +
                               std::to_string(now_ms()) + " WHERE state = 'running'";
-  if (error = db_->exec(sql); !error.empty()) return {};
-  return select_rows(*db_, std::string{"SELECT "} + kColumns + " FROM tasks WHERE state = 'queued' ORDER BY created_ms, id",
-                     error, read_task);
+  if (auto st = db_->exec(sql); !st) return st;
+  return select_rows(*db_, std::string{"SELECT "} + kColumns + " FROM tasks WHERE state = 'queued' ORDER BY created_ms, id", read_task);
 }
 
 // ---- The watchers -------------------------------------------------------------------------------------------
 
-std::string state_db::save_watch_file(const watch_file_row& r, std::int64_t time_ms) {
+status state_db::save_watch_file(const watch_file_row& r, std::int64_t time_ms) {
   return run_statement(
       *db_,
       "INSERT INTO watch_files (path, folder, sha256, size, mtime_ns, class, action, outcome, attempts, detail, "
@@ -406,12 +395,11 @@ std::string state_db::save_watch_file(const watch_file_row& r, std::int64_t time
       time_ms);
 }
 
-std::vector<watch_file_row> state_db::watch_files(const std::string& folder, std::string& error) {
+expected<std::vector<watch_file_row>> state_db::watch_files(const std::string& folder) {
   return select_rows(
       *db_,
       "SELECT path, folder, sha256, size, mtime_ns, class, action, outcome, attempts, detail, trace_id, updated_ms "
       "FROM watch_files WHERE folder = ?1 ORDER BY path",
-      error,
       [](const sqlite_stmt& s) {
         watch_file_row r;
         read_row(s, r.path, r.folder, r.sha256, r.size, r.mtime_ns, r.cls, r.action, r.outcome, r.attempts, r.detail,
@@ -421,19 +409,19 @@ std::vector<watch_file_row> state_db::watch_files(const std::string& folder, std
       folder);
 }
 
-std::string state_db::save_watch_folder(const std::string& path, const std::string& classes, std::int64_t time_ms) {
+status state_db::save_watch_folder(const std::string& path, const std::string& classes, std::int64_t time_ms) {
   return run_statement(*db_,
                        "INSERT INTO watch_folders (path, classes, added_ms) VALUES (?1, ?2, ?3) ON CONFLICT(path) DO "
                        "UPDATE SET classes = ?2",
                        path, classes, time_ms);
 }
 
-std::string state_db::remove_watch_folder(const std::string& path) {
+status state_db::remove_watch_folder(const std::string& path) {
   return run_statement(*db_, "DELETE FROM watch_folders WHERE path = ?1", path);
 }
 
-std::vector<std::pair<std::string, std::string>> state_db::watch_folders(std::string& error) {
-  return select_rows(*db_, "SELECT path, classes FROM watch_folders ORDER BY path", error,
+expected<std::vector<std::pair<std::string, std::string>>> state_db::watch_folders() {
+  return select_rows(*db_, "SELECT path, classes FROM watch_folders ORDER BY path",
                      [](const sqlite_stmt& s) { return std::pair{s.text(0), s.text(1)}; });
 }
 

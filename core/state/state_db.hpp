@@ -60,69 +60,69 @@ struct pipeline_step_row {
 
 class state_db {
  public:
-  // Opens or creates the database and its schema; nullptr and `error` set on failure.
-  static std::unique_ptr<state_db> open(const std::filesystem::path& file, bool synchronous_full,
-                                        std::string& error);
+  // Opens or creates the database and its schema; fails (store_failed) with "cannot open/configure FILE: ...",
+  // "cannot create the schema of FILE: ..." or "cannot prepare queries on FILE: ...". Every call below that can
+  // fail returns a status or an expected, failed with store_failed and SQLite's message.
+  static expected<std::unique_ptr<state_db>> open(const std::filesystem::path& file, bool synchronous_full);
 
   // Writes run inside begin()/commit() (the actor batches many writes into one transaction).
-  std::string begin();
-  std::string commit();
+  status begin();
+  status commit();
   void rollback();
   // See sqlite_db::set_busy_timeout.
   void set_busy_timeout(std::chrono::milliseconds wait) { db_->set_busy_timeout(wait); }
 
-  std::string insert_task(const task_record& r);  // a new task, prompt included
-  std::string update_task(const task_record& r);  // state, brain, answer, error, times; never the prompt
+  status insert_task(const task_record& r);  // a new task, prompt included
+  status update_task(const task_record& r);  // state, brain, answer, error, times; never the prompt
 
-  std::optional<task_record> get_task(const std::string& id, std::string& error);
+  expected<std::optional<task_record>> get_task(const std::string& id);
   // Newest first; `state` filters when set.
-  std::vector<task_record> list_tasks(int limit, std::optional<task_state> state, std::string& error);
+  expected<std::vector<task_record>> list_tasks(int limit, std::optional<task_state> state);
 
   // The breaker after a transition: the latest state per brain, plus a history row when `from` differs.
-  std::string save_breaker(const breaker_record& b, std::int64_t time_ms);
-  std::vector<breaker_record> breakers(std::string& error);  // the latest of each brain
+  status save_breaker(const breaker_record& b, std::int64_t time_ms);
+  expected<std::vector<breaker_record>> breakers();  // the latest of each brain
   // Transitions, newest first (brain "" for all); since_ms is the time of the transition.
-  std::vector<breaker_record> breaker_history(const std::string& brain, int limit, std::string& error);
+  expected<std::vector<breaker_record>> breaker_history(const std::string& brain, int limit);
 
-  std::string save_decision(const route_record& r);  // inserted at routing, updated at the task's end
-  std::vector<route_record> decisions(int limit, std::string& error);  // newest first
+  status save_decision(const route_record& r);  // inserted at routing, updated at the task's end
+  expected<std::vector<route_record>> decisions(int limit);  // newest first
 
-  std::string save_weight(const rule_weight& w);  // factor 1 removes the rule's adjustment
-  std::vector<rule_weight> weights(std::string& error);
+  status save_weight(const rule_weight& w);  // factor 1 removes the rule's adjustment
+  expected<std::vector<rule_weight>> weights();
 
   // The scheduler's records. A run is written when it starts (outcome "running") and again when it ends.
-  std::string save_job_run(const job_run_row& r);
-  std::string save_job_state(const job_state_row& s, std::int64_t time_ms);
-  std::vector<job_run_row> job_runs(const std::string& job, int limit, std::string& error);  // newest first
-  std::vector<job_state_row> job_states(std::string& error);
+  status save_job_run(const job_run_row& r);
+  status save_job_state(const job_state_row& s, std::int64_t time_ms);
+  expected<std::vector<job_run_row>> job_runs(const std::string& job, int limit);  // newest first
+  expected<std::vector<job_state_row>> job_states();
   // The last run of each job, by job name.
-  std::vector<job_run_row> last_job_runs(std::string& error);
+  expected<std::vector<job_run_row>> last_job_runs();
   // Runs left "running" by a stop become "interrupted" (the scheduler, at its start).
-  std::string interrupt_job_runs(std::int64_t time_ms);
+  status interrupt_job_runs(std::int64_t time_ms);
 
   // The pipelines' records (core/state/pipeline_records.cpp). Runs and steps are upserted by id.
-  std::string save_pipeline_run(const pipeline_run_row& r);
-  std::string save_pipeline_step(const pipeline_step_row& s);
+  status save_pipeline_run(const pipeline_run_row& r);
+  status save_pipeline_step(const pipeline_step_row& s);
   // Newest first; pipeline "" for all, state "" for any.
-  std::vector<pipeline_run_row> pipeline_runs(const std::string& pipeline, const std::string& state, int limit,
-                                              std::string& error);
-  std::optional<pipeline_run_row> pipeline_run(const std::string& id, std::string& error);
-  std::vector<pipeline_step_row> pipeline_steps(const std::string& run_id, std::string& error);  // by index
+  expected<std::vector<pipeline_run_row>> pipeline_runs(const std::string& pipeline, const std::string& state, int limit);
+  expected<std::optional<pipeline_run_row>> pipeline_run(const std::string& id);
+  expected<std::vector<pipeline_step_row>> pipeline_steps(const std::string& run_id);  // by index
 
   // The watchers' records: one row per file path (its latest content), and the folders `ai watch add` added.
-  std::string save_watch_file(const watch_file_row& r, std::int64_t time_ms);
-  std::vector<watch_file_row> watch_files(const std::string& folder, std::string& error);  // by path
-  std::string save_watch_folder(const std::string& path, const std::string& classes, std::int64_t time_ms);
-  std::string remove_watch_folder(const std::string& path);
-  std::vector<std::pair<std::string, std::string>> watch_folders(std::string& error);  // (path, classes), by path
+  status save_watch_file(const watch_file_row& r, std::int64_t time_ms);
+  expected<std::vector<watch_file_row>> watch_files(const std::string& folder);  // by path
+  status save_watch_folder(const std::string& path, const std::string& classes, std::int64_t time_ms);
+  status remove_watch_folder(const std::string& path);
+  expected<std::vector<std::pair<std::string, std::string>>> watch_folders();  // (path, classes), by path
 
   // At boot, before anything runs: tasks left `running` by a crash become `interrupted` (or `queued` again
   // when redispatch_running); returns every `queued` task, oldest first, to be dispatched again.
-  std::vector<task_record> recover(bool redispatch_running, std::string& error);
+  expected<std::vector<task_record>> recover(bool redispatch_running);
 
  private:
   explicit state_db(std::unique_ptr<sqlite_db> db) : db_(std::move(db)) {}
-  std::string prepare_all();
+  status prepare_all();
 
   std::unique_ptr<sqlite_db> db_;
   sqlite_stmt insert_task_, update_task_, get_task_, list_tasks_, list_by_state_;

@@ -12,7 +12,7 @@
 namespace paios {
 namespace {
 
-std::string os_error(const char* what) { return std::string{what} + ": " + std::strerror(errno); }
+status os_error(const std::string& what) { return {errc::store_failed, what + ": " + std::strerror(errno)}; }
 
 // Writes all of `data` at `offset`, through short writes and interruptions.
 bool write_all_at(int fd, const char* data, std::size_t size, std::size_t offset) {
@@ -103,12 +103,11 @@ bool parse_journal_line(const std::string& line, journal_entry& out) {
   return true;
 }
 
-std::unique_ptr<task_journal> task_journal::open(const std::filesystem::path& file, std::size_t capacity,
-                                                 std::string& error) {
+expected<std::unique_ptr<task_journal>> task_journal::open(const std::filesystem::path& file,
+                                                           std::size_t capacity) {
   int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
-    error = os_error(("opening the task journal " + file.string()).c_str());
-    return nullptr;
+    return os_error("opening the task journal " + file.string());
   }
   std::unique_ptr<task_journal> j{new task_journal(fd, capacity)};
   // What a previous run left: records up to the first zero byte.
@@ -118,8 +117,7 @@ std::unique_ptr<task_journal> task_journal::open(const std::filesystem::path& fi
     auto n = ::pread(fd, data.data() + got, capacity - got, static_cast<off_t>(got));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      error = os_error("reading the task journal");
-      return nullptr;
+      return os_error("reading the task journal");
     }
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
@@ -139,16 +137,14 @@ std::unique_ptr<task_journal> task_journal::open(const std::filesystem::path& fi
   // zeros written (posix_fallocate's fallback).
   if (int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(capacity)); rc != 0) {
     errno = rc;
-    error = os_error("reserving space for the task journal");
-    return nullptr;
+    return os_error("reserving space for the task journal");
   }
   // Everything after the records is zeroed: a record cut by a crash, or what a clear() cut by a crash left
   // behind the zeros it had written, must never be read back as a record once new ones are written before it.
   const auto last = data.find_last_not_of('\0');
   const auto dirty_end = last == std::string::npos ? pos : std::max(pos, last + 1);
   if (!zero_range(fd, pos, dirty_end) || ::fdatasync(fd) != 0) {
-    error = os_error("clearing the task journal's unused space");
-    return nullptr;
+    return os_error("clearing the task journal's unused space");
   }
   return j;
 }
@@ -157,14 +153,15 @@ task_journal::~task_journal() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::string task_journal::append(const std::vector<journal_entry>& entries) {
+status task_journal::append(const std::vector<journal_entry>& entries) {
   std::string text;
   for (const auto& e : entries) {
     text += journal_line(e);
     text += '\n';
   }
   if (used_ + text.size() > capacity_)
-    return "the task journal is full (" + std::to_string(capacity_ / (1024 * 1024)) + " MiB of writes the database has not taken yet)";
+    return {errc::store_failed, "the task journal is full (" + std::to_string(capacity_ / (1024 * 1024)) +
+                                    " MiB of writes the database has not taken yet)"};
   if (!write_all_at(fd_, text.data(), text.size(), used_) || ::fdatasync(fd_) != 0) {
     auto err = os_error("writing the task journal");
     zero_range(fd_, used_, used_ + text.size());  // a partial record must not be read back as one
@@ -174,7 +171,7 @@ std::string task_journal::append(const std::vector<journal_entry>& entries) {
   return {};
 }
 
-std::string task_journal::clear() {
+status task_journal::clear() {
   if (used_ == 0) return {};
   if (!zero_range(fd_, 0, used_) || ::fdatasync(fd_) != 0) return os_error("clearing the task journal");
   used_ = 0;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "messages/error.hpp"
 #include "messages/task.hpp"
 
 namespace paios {
@@ -28,10 +29,9 @@ struct journal_entry {
 
 class task_journal {
  public:
-  // Opens (creating and preallocating) the journal; the entries a previous run left are in entries(). Null and
-  // `error` set when the file cannot be opened or preallocated.
-  static std::unique_ptr<task_journal> open(const std::filesystem::path& file, std::size_t capacity,
-                                            std::string& error);
+  // Opens (creating and preallocating) the journal; the entries a previous run left are in entries(). Fails
+  // (store_failed, naming the step and the system's reason) when the file cannot be opened or preallocated.
+  static expected<std::unique_ptr<task_journal>> open(const std::filesystem::path& file, std::size_t capacity);
   ~task_journal();
   task_journal(const task_journal&) = delete;
   task_journal& operator=(const task_journal&) = delete;
@@ -39,11 +39,11 @@ class task_journal {
   // What the journal held when it was opened, oldest first (a record that does not parse ends the list: it
   // is a write cut by a crash, never acknowledged).
   const std::vector<journal_entry>& entries() const { return entries_; }
-  // Appends the entries and syncs them to the disk. "" once durable; else the error (the journal is full, or
-  // the write or sync failed), and nothing counts as written.
-  std::string append(const std::vector<journal_entry>& entries);
-  // Forgets every entry (the database holds them now). "" or the error.
-  std::string clear();
+  // Appends the entries and syncs them to the disk. Ok once durable; else the error (store_failed: the
+  // journal is full, or the write or sync failed), and nothing counts as written.
+  status append(const std::vector<journal_entry>& entries);
+  // Forgets every entry (the database holds them now). Ok or the error.
+  status clear();
   bool empty() const { return used_ == 0; }
 
  private:

@@ -23,10 +23,9 @@ inline task_record make_task(const std::string& id, task_state s, std::int64_t c
 
 // state.sqlite in `dir`, opened (created) as the store opens it.
 inline std::unique_ptr<state_db> open_state_db(const temp_dir& dir) {
-  std::string error;
-  auto db = state_db::open(dir.path() / "state.sqlite", false, error);
-  EXPECT_TRUE(db) << error;
-  return db;
+  auto db = state_db::open(dir.path() / "state.sqlite", false);
+  EXPECT_TRUE(db) << db.message();
+  return db ? std::move(*db) : nullptr;
 }
 
 }  // namespace paios::test

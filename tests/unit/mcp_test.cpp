@@ -247,7 +247,7 @@ TEST(Registry, ArgumentsAreTheOperationsFields) {
     req["op"] = t.op;
     req["id"] = "x";
     auto parsed = paios::wire::parse_request(req.dump());
-    EXPECT_TRUE(parsed.req) << t.name << ": " << parsed.error.message;
+    EXPECT_TRUE(parsed.req) << t.name << ": " << parsed.error.message();
     // Each property the schema offers is a field the operation reads (it refuses a wrong type of each).
     for (auto& [field, _] : t.definition["inputSchema"]["properties"].items()) {
       if (t.op == "status") break;
@@ -262,7 +262,7 @@ TEST(Registry, ArgumentsAreTheOperationsFields) {
           json r = req;
           r[field] = any;
           auto p = paios::wire::parse_request(r.dump());
-          ASSERT_TRUE(p.req) << t.name << ": " << any.dump() << ": " << p.error.message;
+          ASSERT_TRUE(p.req) << t.name << ": " << any.dump() << ": " << p.error.message();
           EXPECT_EQ(json::parse(p.req->arguments), any) << t.name;
         }
         continue;

@@ -17,10 +17,9 @@ using namespace paios;
 namespace {
 
 std::unique_ptr<obs_db> open_db(const test::temp_dir& dir) {
-  std::string error;
-  auto db = obs_db::open(dir.path() / "observability.sqlite", false, error);
-  EXPECT_TRUE(db) << error;
-  return db;
+  auto db = obs_db::open(dir.path() / "observability.sqlite", false);
+  EXPECT_TRUE(db) << db.message();
+  return db ? std::move(*db) : nullptr;
 }
 
 event_record make(const trace_id& t, std::uint64_t span, std::uint64_t parent, std::string category,
@@ -111,18 +110,18 @@ TEST(ObsDb, EventsRoundTripAndATraceComesBackInOrder) {
   auto t = new_trace(), other = new_trace();
   auto batch = batch_of({make(t, 2, 1, "task", "run", 2000), make(t, 1, 0, "bridge", "task.submit", 1000),
                          make(other, 3, 0, "task", "run", 1500), make(t, 4, 2, "brain", "call", 3000, "timeout")});
-  ASSERT_EQ(db->insert(batch), "");
+  ASSERT_EQ(db->insert(batch).message(), "");
   for (std::size_t i = 0; i < batch.size(); ++i) EXPECT_GT(batch[i].seq, 0);
-  std::string err;
-  auto spans = db->trace(t, err);
-  ASSERT_EQ(err, "");
+  auto traced = db->trace(t);
+  ASSERT_EQ(traced.message(), "");
+  auto& spans = *traced;
   ASSERT_EQ(spans.size(), 3u);
   EXPECT_EQ(spans[0].category, "bridge");  // by time
   EXPECT_EQ(spans[1].parent, 1u);
   EXPECT_EQ(spans[2].status, "timeout");
   EXPECT_EQ(spans[2].data_json, R"({"n":1})");
   EXPECT_EQ(spans[2].trace, t);
-  EXPECT_TRUE(db->trace(new_trace(), err).empty());
+  EXPECT_TRUE(db->trace(new_trace())->empty());
 }
 
 TEST(ObsDb, QueriesFilterAndPage) {
@@ -133,32 +132,32 @@ TEST(ObsDb, QueriesFilterAndPage) {
   for (int i = 0; i < 50; ++i)
     batch.push(make(i % 2 ? t : new_trace(), 100 + i, 0, i % 5 == 0 ? "brain" : "task", i % 3 ? "run" : "persist",
                          1'000'000 + i * 1000, i % 7 ? "ok" : "failed"));
-  ASSERT_EQ(db->insert(batch), "");
-  std::string err;
+  ASSERT_EQ(db->insert(batch).message(), "");
   event_query q;
   q.category = "brain";
-  auto rs = db->query(q, err);
+  auto rs = db->query(q).value();
   EXPECT_EQ(rs.size(), 10u);
   for (auto& e : rs) EXPECT_EQ(e.category, "brain");
   q = {};
   q.trace = t;
   q.status = "ok";
-  for (auto& e : db->query(q, err)) {
+  for (auto& e : db->query(q).value()) {
     EXPECT_EQ(e.trace, t);
     EXPECT_EQ(e.status, "ok");
   }
   q = {};
   q.since_us = 1'000'000 + 10 * 1000;
   q.until_us = 1'000'000 + 20 * 1000;
-  EXPECT_EQ(db->query(q, err).size(), 10u);
+  EXPECT_EQ(db->query(q).value().size(), 10u);
   // Paging: newest first, then older than the last one seen, until nothing is left.
   q = {};
   q.limit = 20;
   std::size_t seen = 0;
   std::int64_t last = 0;
   for (;;) {
-    auto page = db->query(q, err);
-    ASSERT_EQ(err, "");
+    auto paged = db->query(q);
+    ASSERT_EQ(paged.message(), "");
+    auto& page = *paged;
     if (page.empty()) break;
     for (auto& e : page) {
       if (last) {
@@ -178,24 +177,23 @@ TEST(ObsDb, ScoresJoinEventsThroughTheirTrace) {
   auto good = new_trace(), bad = new_trace();
   auto batch = batch_of({make(good, 1, 0, "task", "run", 1), make(good, 2, 1, "brain", "call", 2),
                          make(bad, 3, 0, "task", "run", 3)});
-  ASSERT_EQ(db->insert(batch), "");
-  EXPECT_EQ(db->save_score({"t-good", good, 5, "great", 10}), "");
-  EXPECT_EQ(db->save_score({"t-bad", bad, 4, "", 11}), "");
-  EXPECT_EQ(db->save_score({"t-bad", bad, 1, "wrong answer", 12}), "");  // a later score replaces it
-  std::string err;
-  auto s = db->score("t-bad", err);
+  ASSERT_EQ(db->insert(batch).message(), "");
+  EXPECT_EQ(db->save_score({"t-good", good, 5, "great", 10}).message(), "");
+  EXPECT_EQ(db->save_score({"t-bad", bad, 4, "", 11}).message(), "");
+  EXPECT_EQ(db->save_score({"t-bad", bad, 1, "wrong answer", 12}).message(), "");  // a later score replaces it
+  auto s = db->score("t-bad").value();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->score, 1);
   EXPECT_EQ(s->note, "wrong answer");
-  EXPECT_FALSE(db->score("t-none", err));
+  EXPECT_FALSE(db->score("t-none").value());
   event_query q;
   q.min_score = 4;
-  auto rs = db->query(q, err);
+  auto rs = db->query(q).value();
   ASSERT_EQ(rs.size(), 2u);
   for (auto& e : rs) EXPECT_EQ(e.trace, good);
   q = {};
   q.max_score = 2;
-  rs = db->query(q, err);
+  rs = db->query(q).value();
   ASSERT_EQ(rs.size(), 1u);
   EXPECT_EQ(rs[0].trace, bad);
 }
@@ -209,30 +207,31 @@ TEST(ObsDb, RetentionRemovesByAgeThenBySize) {
     e.data_json = R"({"text":")" + std::string(200, 'x') + R"("})";
     batch.push(std::move(e));
   }
-  ASSERT_EQ(db->insert(batch), "");
-  std::string err;
-  EXPECT_EQ(db->prune(1000 + 5000, 0, err), 5000);  // by age
-  EXPECT_EQ(err, "");
+  ASSERT_EQ(db->insert(batch).message(), "");
+  auto by_age = db->prune(1000 + 5000, 0);
+  ASSERT_EQ(by_age.message(), "");
+  EXPECT_EQ(*by_age, 5000);  // by age
   EXPECT_EQ(db->event_count(), 15000);
   auto before = db->used_bytes();
   auto budget = before / 3;
-  auto removed = db->prune(0, budget, err);
-  EXPECT_EQ(err, "");
+  auto by_size = db->prune(0, budget);
+  ASSERT_EQ(by_size.message(), "");
+  auto removed = *by_size;
   EXPECT_GT(removed, 0);
   EXPECT_LE(db->used_bytes(), budget);
   // The oldest went first.
   event_query q;
   q.limit = 1;
   q.since_us = 1;
-  auto newest = db->query(q, err);
+  auto newest = db->query(q).value();
   ASSERT_EQ(newest.size(), 1u);
   EXPECT_EQ(newest[0].time_us, 1000 + 19999);
 }
 
 TEST(ObsDb, AnUnwritableLocationIsAnError) {
-  std::string error;
-  EXPECT_FALSE(obs_db::open("/proc/nonexistent/observability.sqlite", false, error));
-  EXPECT_NE(error.find("/proc/nonexistent/observability.sqlite"), std::string::npos) << error;
+  auto db = obs_db::open("/proc/nonexistent/observability.sqlite", false);
+  EXPECT_FALSE(db);
+  EXPECT_NE(db.message().find("/proc/nonexistent/observability.sqlite"), std::string::npos) << db.message();
 }
 
 TEST(EventSink, AFullQueueDropsAndCountsAndNeverBlocks) {

@@ -30,9 +30,9 @@ TEST(PipelineRecords, RunsAndStepsRoundTrip) {
   test::temp_dir dir;
   auto db = test::open_state_db(dir);
   ASSERT_TRUE(db);
-  ASSERT_EQ(db->begin(), "");
-  EXPECT_EQ(db->save_pipeline_run(run("p-1", "digest", 100, "running")), "");
-  EXPECT_EQ(db->save_pipeline_run(run("p-2", "other", 200, "running")), "");
+  ASSERT_EQ(db->begin().message(), "");
+  EXPECT_EQ(db->save_pipeline_run(run("p-1", "digest", 100, "running")).message(), "");
+  EXPECT_EQ(db->save_pipeline_run(run("p-2", "other", 200, "running")).message(), "");
   pipeline_step_row s;
   s.run_id = "p-1";
   s.index = 0;
@@ -40,32 +40,32 @@ TEST(PipelineRecords, RunsAndStepsRoundTrip) {
   s.kind = "capture";
   s.state = "running";
   s.started_ms = 101;
-  EXPECT_EQ(db->save_pipeline_step(s), "");
+  EXPECT_EQ(db->save_pipeline_step(s).message(), "");
   s.state = "ok";
   s.ended_ms = 150;
   s.output = R"({"text":"hello"})";
   s.output_bytes = static_cast<std::int64_t>(s.output.size());
-  EXPECT_EQ(db->save_pipeline_step(s), "");  // the same step again: updated, not added
+  EXPECT_EQ(db->save_pipeline_step(s).message(), "");  // the same step again: updated, not added
   auto r1 = run("p-1", "digest", 100, "failed");
   r1.step = 1;
   r1.step_name = "summary";
   r1.error = "step 1 failed";
   r1.ended_ms = 300;
   r1.input = "ignored on update";
-  EXPECT_EQ(db->save_pipeline_run(r1), "");
-  ASSERT_EQ(db->commit(), "");
+  EXPECT_EQ(db->save_pipeline_run(r1).message(), "");
+  ASSERT_EQ(db->commit().message(), "");
 
-  std::string error;
-  auto all = db->pipeline_runs("", "", 10, error);
-  ASSERT_EQ(error, "");
+  auto listed = db->pipeline_runs("", "", 10);
+  ASSERT_EQ(listed.message(), "");
+  auto& all = *listed;
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].id, "p-2");  // newest first
-  auto failed = db->pipeline_runs("digest", "failed", 10, error);
+  auto failed = db->pipeline_runs("digest", "failed", 10).value();
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(failed[0].step, 1);
   EXPECT_EQ(failed[0].error, "step 1 failed");
   EXPECT_EQ(failed[0].input, R"({"source":"/x"})");  // the input is kept from the first write
-  EXPECT_TRUE(db->pipeline_runs("", "running", 10, error).size() == 1);
+  EXPECT_TRUE(db->pipeline_runs("", "running", 10)->size() == 1);
 
   auto got = json::parse(pipeline_read(*db, "get", {{"run_id", "p-1"}}));
   ASSERT_TRUE(got.contains("run")) << got.dump();
@@ -89,9 +89,9 @@ TEST(PipelineRecords, RunsAndStepsRoundTrip) {
                 {"output", "\"cut...\""}, {"output_bytes", 5000000}};
   auto st = pipeline_step_from_json(step_msg);
   ASSERT_TRUE(st);
-  ASSERT_EQ(db->begin(), "");
-  EXPECT_EQ(db->save_pipeline_step(*st), "");
-  ASSERT_EQ(db->commit(), "");
+  ASSERT_EQ(db->begin().message(), "");
+  EXPECT_EQ(db->save_pipeline_step(*st).message(), "");
+  ASSERT_EQ(db->commit().message(), "");
   got = json::parse(pipeline_read(*db, "get", {{"run_id", "p-1"}}));
   EXPECT_EQ(got["run"]["steps"][1]["truncated"], true) << got.dump();
   EXPECT_EQ(got["run"]["steps"][1]["output"], "cut...");

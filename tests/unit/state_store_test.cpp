@@ -62,10 +62,9 @@ TEST_F(StateStore, WritesWaitingAtStopAreCommitted) {
   caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
   caf::scoped_actor self{*sys};
   self->wait_for(store);
-  std::string error;
-  auto db = state_db::open(file(), false, error);
-  ASSERT_TRUE(db) << error;
-  EXPECT_EQ(db->list_tasks(1000, std::nullopt, error).size(), 200u);
+  auto db = state_db::open(file(), false);
+  ASSERT_TRUE(db) << db.message();
+  EXPECT_EQ((*db)->list_tasks(1000, std::nullopt)->size(), 200u);
 }
 
 // A task's insert, its "running" and its outcome sent together share a batch: each write is answered, and

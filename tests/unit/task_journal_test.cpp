@@ -20,17 +20,15 @@ const auto make = test::make_task;
 const auto open_db = test::open_state_db;
 
 std::unique_ptr<task_journal> open_journal(const test::temp_dir& dir, std::size_t capacity = kCapacity) {
-  std::string error;
-  auto j = task_journal::open(dir.path() / "state.journal", capacity, error);
-  EXPECT_TRUE(j) << error;
-  return j;
+  auto j = task_journal::open(dir.path() / "state.journal", capacity);
+  EXPECT_TRUE(j) << j.message();
+  return j ? std::move(*j) : nullptr;
 }
 
 std::unique_ptr<held_tasks> open_held(const test::temp_dir& dir) {
-  std::string error;
-  auto h = held_tasks::open(dir.path() / "state.journal", kCapacity, error);
-  EXPECT_TRUE(h) << error;
-  return h;
+  auto h = held_tasks::open(dir.path() / "state.journal", kCapacity);
+  EXPECT_TRUE(h) << h.message();
+  return h ? std::move(*h) : nullptr;
 }
 
 }  // namespace
@@ -50,7 +48,7 @@ TEST(TaskJournal, EveryFieldSurvivesAReopen) {
   r.started_ms = 50;
   r.finished_ms = 60;
   r.attempts = 2;
-  ASSERT_EQ(open_journal(dir)->append({{r, true}}), "");
+  ASSERT_EQ(open_journal(dir)->append({{r, true}}).message(), "");
   auto j = open_journal(dir);
   ASSERT_EQ(j->entries().size(), 1u);
   const auto& e = j->entries()[0];
@@ -81,15 +79,15 @@ TEST(TaskJournal, AFullJournalRefusesAndKeepsWhatItHad) {
   auto j = open_journal(dir, 4096);
   auto big = make("big", task_state::queued, 1);
   big.spec.prompt = std::string(3000, 'x');
-  ASSERT_EQ(j->append({{big, true}}), "");
+  ASSERT_EQ(j->append({{big, true}}).message(), "");
   auto err = j->append({{big, false}});
-  EXPECT_NE(err.find("full"), std::string::npos) << err;
+  EXPECT_NE(err.message().find("full"), std::string::npos) << err.message();
   EXPECT_EQ(open_journal(dir, 4096)->entries().size(), 1u);
 }
 
 TEST(TaskJournal, ARecordCutByACrashIsNotReadNorMistakenLater) {
   test::temp_dir dir;
-  ASSERT_EQ(open_journal(dir)->append({{make("t1", task_state::queued, 1), true}}), "");
+  ASSERT_EQ(open_journal(dir)->append({{make("t1", task_state::queued, 1), true}}).message(), "");
   // A crash in the middle of the second record's write: half a line, no newline.
   const auto line = journal_line({make("t2", task_state::queued, 2), true});
   {
@@ -103,7 +101,7 @@ TEST(TaskJournal, ARecordCutByACrashIsNotReadNorMistakenLater) {
   auto j = open_journal(dir);
   ASSERT_EQ(j->entries().size(), 1u);
   // A shorter record written over the cut one must not leave a tail of it to be read as a record.
-  ASSERT_EQ(j->append({{make("t3", task_state::queued, 3), true}}), "");
+  ASSERT_EQ(j->append({{make("t3", task_state::queued, 3), true}}).message(), "");
   auto again = open_journal(dir);
   ASSERT_EQ(again->entries().size(), 2u);
   EXPECT_EQ(again->entries()[1].record.spec.id, "t3");
@@ -112,8 +110,8 @@ TEST(TaskJournal, ARecordCutByACrashIsNotReadNorMistakenLater) {
 TEST(TaskJournal, ClearForgetsEverything) {
   test::temp_dir dir;
   auto j = open_journal(dir);
-  ASSERT_EQ(j->append({{make("t1", task_state::queued, 1), true}}), "");
-  ASSERT_EQ(j->clear(), "");
+  ASSERT_EQ(j->append({{make("t1", task_state::queued, 1), true}}).message(), "");
+  ASSERT_EQ(j->clear().message(), "");
   EXPECT_TRUE(j->empty());
   EXPECT_TRUE(open_journal(dir)->entries().empty());
 }
@@ -121,30 +119,29 @@ TEST(TaskJournal, ClearForgetsEverything) {
 TEST(HeldTasks, HeldWritesAreReadOverTheDatabaseAndAppliedInOrder) {
   test::temp_dir dir;
   auto db = open_db(dir);
-  ASSERT_EQ(db->begin(), "");
-  ASSERT_EQ(db->insert_task(make("old", task_state::running, 1)), "");
-  ASSERT_EQ(db->commit(), "");
+  ASSERT_EQ(db->begin().message(), "");
+  ASSERT_EQ(db->insert_task(make("old", task_state::running, 1)).message(), "");
+  ASSERT_EQ(db->commit().message(), "");
   auto held = open_held(dir);
-  ASSERT_EQ(held->hold({{make("new", task_state::queued, 2), true}, {make("old", task_state::succeeded, 1), false}}), "");
-  ASSERT_EQ(held->hold({{make("new", task_state::running, 2), false}}), "");
+  ASSERT_EQ(held->hold({{make("new", task_state::queued, 2), true}, {make("old", task_state::succeeded, 1), false}}).message(), "");
+  ASSERT_EQ(held->hold({{make("new", task_state::running, 2), false}}).message(), "");
   EXPECT_EQ(held->find("old")->state, task_state::succeeded);
   EXPECT_EQ(held->find("new")->state, task_state::running);
 
-  std::string err;
-  auto list = db->list_tasks(10, std::nullopt, err);
+  auto list = db->list_tasks(10, std::nullopt).value();
   held->overlay(list, 10, std::nullopt);
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0].spec.id, "new");  // newest first
   EXPECT_EQ(list[1].state, task_state::succeeded);
-  auto running = db->list_tasks(10, task_state::running, err);
+  auto running = db->list_tasks(10, task_state::running).value();
   held->overlay(running, 10, task_state::running);
   ASSERT_EQ(running.size(), 1u);
   EXPECT_EQ(running[0].spec.id, "new");
 
-  ASSERT_EQ(held->apply(*db), "");
+  ASSERT_EQ(held->apply(*db).message(), "");
   EXPECT_FALSE(held->holding());
-  EXPECT_EQ(db->get_task("new", err)->state, task_state::running);  // inserted, then brought up to date
-  EXPECT_EQ(db->get_task("old", err)->state, task_state::succeeded);
+  EXPECT_EQ(db->get_task("new").value()->state, task_state::running);  // inserted, then brought up to date
+  EXPECT_EQ(db->get_task("old").value()->state, task_state::succeeded);
   EXPECT_TRUE(open_journal(dir)->entries().empty());
 }
 
@@ -153,13 +150,13 @@ TEST(HeldTasks, AnotherProcesssLockKeepsThemHeld) {
   auto db = open_db(dir);
   db->set_busy_timeout(std::chrono::milliseconds(10));
   auto other = open_db(dir);
-  ASSERT_EQ(other->begin(), "");
+  ASSERT_EQ(other->begin().message(), "");
   auto held = open_held(dir);
-  ASSERT_EQ(held->hold({{make("t1", task_state::queued, 1), true}}), "");
-  EXPECT_NE(held->apply(*db), "");
+  ASSERT_EQ(held->hold({{make("t1", task_state::queued, 1), true}}).message(), "");
+  EXPECT_NE(held->apply(*db).message(), "");
   EXPECT_TRUE(held->holding());
   other->rollback();
-  EXPECT_EQ(held->apply(*db), "");
+  EXPECT_EQ(held->apply(*db).message(), "");
   EXPECT_FALSE(held->holding());
 }
 
@@ -169,19 +166,19 @@ TEST(HeldTasks, ARestartHoldsTheJournalAgainAndRecoversItsTasks) {
     auto held = open_held(dir);
     ASSERT_EQ(held->hold({{make("queued", task_state::queued, 1), true},
                           {make("running", task_state::running, 2), true},
-                          {make("done", task_state::succeeded, 3), true}}),
+                          {make("done", task_state::succeeded, 3), true}})
+                  .message(),
               "");
   }
   auto db = open_db(dir);
-  ASSERT_EQ(db->begin(), "");
-  ASSERT_EQ(db->insert_task(make("done", task_state::queued, 3)), "");  // the database lags behind the journal
-  ASSERT_EQ(db->insert_task(make("db-queued", task_state::queued, 0)), "");
-  ASSERT_EQ(db->commit(), "");
+  ASSERT_EQ(db->begin().message(), "");
+  ASSERT_EQ(db->insert_task(make("done", task_state::queued, 3)).message(), "");  // the database lags behind the journal
+  ASSERT_EQ(db->insert_task(make("db-queued", task_state::queued, 0)).message(), "");
+  ASSERT_EQ(db->commit().message(), "");
   auto held = open_held(dir);
   ASSERT_EQ(held->size(), 3u);
-  std::string err;
-  auto queued = db->recover(false, err);
-  ASSERT_EQ(held->recover(queued, false, 99), "");
+  auto queued = db->recover(false).value();
+  ASSERT_EQ(held->recover(queued, false, 99).message(), "");
   ASSERT_EQ(queued.size(), 2u);
   EXPECT_EQ(queued[0].spec.id, "db-queued");
   EXPECT_EQ(queued[1].spec.id, "queued");
@@ -189,7 +186,7 @@ TEST(HeldTasks, ARestartHoldsTheJournalAgainAndRecoversItsTasks) {
   EXPECT_EQ(r->state, task_state::interrupted);
   EXPECT_EQ(r->error, errc::interrupted);
   EXPECT_EQ(r->finished_ms, 99);
-  ASSERT_EQ(held->apply(*db), "");
-  EXPECT_EQ(db->get_task("done", err)->state, task_state::succeeded);
-  EXPECT_EQ(db->get_task("running", err)->state, task_state::interrupted);
+  ASSERT_EQ(held->apply(*db).message(), "");
+  EXPECT_EQ(db->get_task("done").value()->state, task_state::succeeded);
+  EXPECT_EQ(db->get_task("running").value()->state, task_state::interrupted);
 }

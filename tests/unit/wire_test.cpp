@@ -17,7 +17,7 @@ wire::parse_result parse(const json& j) { return wire::parse_request(j.dump()); 
 TEST(Wire, ParsesEveryOperation) {
   auto r = parse({{"v", 1}, {"op", "task.submit"}, {"id", "r1"}, {"prompt", "hi"}, {"brain", "echo"},
                   {"timeout_ms", 5000}, {"stream", false}});
-  ASSERT_TRUE(r.req) << r.error.message;
+  ASSERT_TRUE(r.req) << r.error.message();
   EXPECT_EQ(r.req->what, wire::op::task_submit);
   EXPECT_EQ(r.req->id, "r1");
   EXPECT_EQ(r.req->task.prompt, "hi");
@@ -44,14 +44,14 @@ TEST(Wire, TraceparentGivesTheTraceId) {
   auto bad = parse({{"v", 1}, {"op", "task.submit"}, {"prompt", "x"},
                     {"traceparent", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"}});
   EXPECT_FALSE(bad.req);
-  EXPECT_NE(bad.error.message.find("traceparent"), std::string::npos);
+  EXPECT_NE(bad.error.message().find("traceparent"), std::string::npos);
   EXPECT_EQ(new_trace_id().size(), 32u);
 }
 
 TEST(Wire, ObservabilityQueries) {
   auto q = parse({{"v", 1}, {"op", "obs.query"}, {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}, {"category", "brain"},
                   {"since_ms", 1000}, {"until_ms", 2000}, {"min_score", 2}, {"limit", 50}, {"before", "e-77"}});
-  ASSERT_TRUE(q.req) << q.error.message;
+  ASSERT_TRUE(q.req) << q.error.message();
   EXPECT_EQ(to_hex(q.req->query.trace), "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_EQ(q.req->query.category, "brain");
   EXPECT_EQ(q.req->query.since_us, 1'000'000);
@@ -85,8 +85,8 @@ TEST(Wire, ObservabilityQueries) {
        }) {
     auto r = parse(b.frame);
     EXPECT_FALSE(r.req) << b.frame.dump();
-    EXPECT_EQ(r.error.code, errc::bad_request) << b.frame.dump();
-    EXPECT_NE(r.error.message.find(b.says), std::string::npos) << b.frame.dump() << " -> " << r.error.message;
+    EXPECT_EQ(r.error.code(), errc::bad_request) << b.frame.dump();
+    EXPECT_NE(r.error.message().find(b.says), std::string::npos) << b.frame.dump() << " -> " << r.error.message();
   }
 }
 
@@ -119,8 +119,8 @@ TEST(Wire, EveryBadInputIsANamedError) {
   for (auto& c : cases) {
     auto r = wire::parse_request(c.frame);
     EXPECT_FALSE(r.req) << c.frame;
-    EXPECT_EQ(r.error.code, c.code) << c.frame << " -> " << r.error.message;
-    EXPECT_NE(r.error.message.find(c.mentions), std::string::npos) << c.frame << " -> " << r.error.message;
+    EXPECT_EQ(r.error.code(), c.code) << c.frame << " -> " << r.error.message();
+    EXPECT_NE(r.error.message().find(c.mentions), std::string::npos) << c.frame << " -> " << r.error.message();
   }
   // The id survives an error, so that the client can match the reply.
   EXPECT_EQ(wire::parse_request(R"({"v":9,"op":"ping","id":"q"})").id, "q");
@@ -163,7 +163,7 @@ TEST(Wire, TaskListShowsPreviewsNotWholePrompts) {
 
 TEST(Wire, ToolsCallAndCancel) {
   auto r = parse({{"v", 1}, {"op", "tools.call"}, {"id", "c1"}, {"name", "everything_echo"}, {"arguments", {{"message", "hi"}}}});
-  ASSERT_TRUE(r.req) << r.error.message;
+  ASSERT_TRUE(r.req) << r.error.message();
   EXPECT_EQ(r.req->what, wire::op::tools_call);
   EXPECT_EQ(r.req->tool, "everything_echo");
   EXPECT_EQ(json::parse(r.req->arguments), (json{{"message", "hi"}}));
@@ -182,8 +182,8 @@ TEST(Wire, ToolsCallAndCancel) {
            {{{"v", 1}, {"op", "tools.cancel"}, {"call", ""}}, "'call'"}}) {
     auto bad = parse(frame);
     EXPECT_FALSE(bad.req) << frame.dump();
-    EXPECT_EQ(bad.error.code, errc::bad_request) << frame.dump();
-    EXPECT_NE(bad.error.message.find(mentions), std::string::npos) << bad.error.message;
+    EXPECT_EQ(bad.error.code(), errc::bad_request) << frame.dump();
+    EXPECT_NE(bad.error.message().find(mentions), std::string::npos) << bad.error.message();
   }
 }
 
@@ -197,14 +197,14 @@ TEST(Ids, TaskIdsAreUniqueAndSortable) {
 
 TEST(Wire, JobsOperations) {
   auto list = parse({{"v", 1}, {"op", "jobs.list"}});
-  ASSERT_TRUE(list.req) << list.error.message;
+  ASSERT_TRUE(list.req) << list.error.message();
   EXPECT_EQ(list.req->what, wire::op::jobs_list);
   auto run = parse({{"v", 1}, {"op", "jobs.run"}, {"name", "nightly"}});
-  ASSERT_TRUE(run.req) << run.error.message;
+  ASSERT_TRUE(run.req) << run.error.message();
   EXPECT_EQ(run.req->what, wire::op::jobs_run);
   EXPECT_EQ(run.req->job, "nightly");
   auto history = parse({{"v", 1}, {"op", "jobs.history"}, {"name", "nightly"}, {"limit", 5}});
-  ASSERT_TRUE(history.req) << history.error.message;
+  ASSERT_TRUE(history.req) << history.error.message();
   EXPECT_EQ(history.req->job, "nightly");
   EXPECT_EQ(history.req->limit, 5);
   for (const auto& bad : {json{{"v", 1}, {"op", "jobs.run"}}, json{{"v", 1}, {"op", "jobs.run"}, {"name", ""}},
@@ -212,29 +212,29 @@ TEST(Wire, JobsOperations) {
                           json{{"v", 1}, {"op", "jobs.history"}, {"name", "x"}, {"limit", 0}}}) {
     auto r = parse(bad);
     EXPECT_FALSE(r.req) << bad.dump();
-    EXPECT_EQ(r.error.code, errc::bad_request) << bad.dump();
+    EXPECT_EQ(r.error.code(), errc::bad_request) << bad.dump();
   }
 }
 
 TEST(Wire, PipelineOperations) {
   auto list = parse({{"v", 1}, {"op", "pipeline.list"}});
-  ASSERT_TRUE(list.req) << list.error.message;
+  ASSERT_TRUE(list.req) << list.error.message();
   EXPECT_EQ(list.req->what, wire::op::pipeline_list);
   auto run = parse({{"v", 1}, {"op", "pipeline.run"}, {"name", "digest"}, {"input", {{"url", "https://x"}}}});
-  ASSERT_TRUE(run.req) << run.error.message;
+  ASSERT_TRUE(run.req) << run.error.message();
   EXPECT_EQ(run.req->what, wire::op::pipeline_run);
   EXPECT_EQ(run.req->job, "digest");
   EXPECT_EQ(json::parse(run.req->arguments), json({{"url", "https://x"}}));
   auto plain = parse({{"v", 1}, {"op", "pipeline.run"}, {"name", "digest"}, {"input", "just text"}});
-  ASSERT_TRUE(plain.req) << plain.error.message;
+  ASSERT_TRUE(plain.req) << plain.error.message();
   EXPECT_EQ(json::parse(plain.req->arguments), json("just text"));
   auto runs = parse({{"v", 1}, {"op", "pipeline.runs"}, {"limit", 3}});
-  ASSERT_TRUE(runs.req) << runs.error.message;
+  ASSERT_TRUE(runs.req) << runs.error.message();
   EXPECT_EQ(runs.req->job, "");
   EXPECT_EQ(runs.req->limit, 3);
   for (const char* op : {"pipeline.get", "pipeline.resume", "pipeline.cancel"}) {
     auto r = parse({{"v", 1}, {"op", op}, {"run_id", "p-1"}});
-    ASSERT_TRUE(r.req) << r.error.message;
+    ASSERT_TRUE(r.req) << r.error.message();
     EXPECT_EQ(wire::to_string(r.req->what), op);
     EXPECT_EQ(r.req->task_id, "p-1");
   }
@@ -245,6 +245,6 @@ TEST(Wire, PipelineOperations) {
                           json{{"v", 1}, {"op", "pipeline.cancel"}}}) {
     auto r = parse(bad);
     EXPECT_FALSE(r.req) << bad.dump();
-    EXPECT_EQ(r.error.code, errc::bad_request) << bad.dump();
+    EXPECT_EQ(r.error.code(), errc::bad_request) << bad.dump();
   }
 }
