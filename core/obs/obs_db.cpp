@@ -1,6 +1,7 @@
 #include "core/obs/obs_db.hpp"
 
 #include "core/sqlite/sqlite_db.hpp"
+#include "core/sqlite/sqlite_row.hpp"
 
 namespace paios {
 namespace {
@@ -156,23 +157,15 @@ expected<std::vector<event_record>> obs_db::query(const event_query& q) {
   add_int(" ORDER BY id DESC LIMIT ?", q.limit);
   auto s = db_->prepare(sql);
   if (!s) return s.error();
-  std::vector<event_record> out;
   for (auto& [i, v] : ints) s->bind(i, v);
   for (auto& [i, v] : texts) s->bind(i, v);
-  while (s->step()) out.push_back(read_event(*s));
-  if (!s->error()) return s->error();
-  return out;
+  return step_rows(*s, read_event);
 }
 
 expected<std::vector<event_record>> obs_db::trace(const trace_id& t) {
   auto& s = st_->by_trace;
   s.bind(1, as_sql(t.hi)).bind(2, as_sql(t.lo));
-  std::vector<event_record> out;
-  while (s.step()) out.push_back(read_event(s));
-  status failed = s.error();
-  s.reset();
-  if (!failed) return failed;
-  return out;
+  return step_rows(s, read_event);
 }
 
 status obs_db::save_score(const score_record& r) {

@@ -56,18 +56,27 @@ status run_statement(sqlite_db& db, std::string_view sql, const Values&... value
   return stmt->run();
 }
 
-// Prepares `sql`, binds `values` and makes a row of each result with `read` (a function of the statement):
-// the rows, or the error.
+// Steps a prepared statement, already bound, through its results, making a row of each with `read` (a function
+// of the statement), then resets it for its next use: the rows, or the error.
+template <class Read>
+auto step_rows(sqlite_stmt& stmt, Read read)
+    -> expected<std::vector<std::decay_t<std::invoke_result_t<Read, const sqlite_stmt&>>>> {
+  std::vector<std::decay_t<std::invoke_result_t<Read, const sqlite_stmt&>>> out;
+  while (stmt.step()) out.push_back(read(stmt));
+  status failed = stmt.error();
+  stmt.reset();
+  if (!failed) return failed;
+  return out;
+}
+
+// Prepares `sql`, binds `values` and makes a row of each result with `read`: the rows, or the error.
 template <class Read, class... Values>
 auto select_rows(sqlite_db& db, std::string_view sql, Read read, const Values&... values)
     -> expected<std::vector<std::decay_t<std::invoke_result_t<Read, const sqlite_stmt&>>>> {
-  std::vector<std::decay_t<std::invoke_result_t<Read, const sqlite_stmt&>>> out;
   auto stmt = db.prepare(sql);
   if (!stmt) return stmt.error();
   bind_row(*stmt, values...);
-  while (stmt->step()) out.push_back(read(*stmt));
-  if (!stmt->error()) return stmt->error();
-  return out;
+  return step_rows(*stmt, read);
 }
 
 }  // namespace paios

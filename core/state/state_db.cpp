@@ -242,12 +242,7 @@ expected<std::vector<task_record>> state_db::list_tasks(int limit, std::optional
   auto& stmt = state ? list_by_state_ : list_tasks_;
   stmt.bind(1, std::int64_t{limit});
   if (state) stmt.bind(2, to_string(*state));
-  std::vector<task_record> out;
-  while (stmt.step()) out.push_back(read_task(stmt));
-  status st = stmt.error();
-  stmt.reset();
-  if (!st) return st;
-  return out;
+  return step_rows(stmt, read_task);
 }
 
 status state_db::save_breaker(const breaker_record& b, std::int64_t time_ms) {
