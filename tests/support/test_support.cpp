@@ -224,6 +224,25 @@ std::string daemon_process::log() const {
   return ss.str();
 }
 
+namespace {
+
+// Where each thread of `pid` waits in the kernel (/proc/<pid>/task/<tid>/wchan, with its name): what a process
+// that does not answer is stuck on.
+std::string thread_waits(pid_t pid) {
+  std::string out;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream comm(task.path() / "comm"), wchan(task.path() / "wchan");
+    std::string name, where;
+    std::getline(comm, name);
+    std::getline(wchan, where);
+    out += (out.empty() ? "" : ", ") + task.path().filename().string() + " " + name + ": " + (where.empty() ? "running" : where);
+  }
+  return out.empty() ? std::string{"(no threads readable)"} : out;
+}
+
+}  // namespace
+
 void daemon_process::start(std::chrono::milliseconds timeout) {
   auto exe = paiosd_path().string();
   auto home = home_.path().string();
@@ -257,7 +276,8 @@ void daemon_process::start(std::chrono::milliseconds timeout) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  throw std::runtime_error("paiosd did not answer ping in time: " + log());
+  throw std::runtime_error("paiosd did not answer ping in time; its threads wait in: " + thread_waits(pid_) +
+                           "\nits log: " + log());
 }
 
 int daemon_process::stop(int sig, std::chrono::milliseconds timeout) {

@@ -82,8 +82,9 @@ class daemon_process {
   daemon_process(const daemon_process&) = delete;
   daemon_process& operator=(const daemon_process&) = delete;
 
-  // Starts paiosd and waits until it answers ping; throws with its stderr if it does not.
-  void start(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // Starts paiosd and waits until it answers ping; throws with its stderr, and where each of its threads waits,
+  // if it does not. The deadline is generous: a sanitizer build on a loaded 2-core machine starts slowly.
+  void start(std::chrono::milliseconds timeout = std::chrono::seconds(60));
   // Sends `sig` and waits for the exit; returns the exit code (128 + signal if killed). A daemon that has
   // already exited gives its exit code.
   int stop(int sig = 15, std::chrono::milliseconds timeout = std::chrono::seconds(30));
