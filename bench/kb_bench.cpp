@@ -103,20 +103,20 @@ int main(int argc, char** argv) {
   auto vocab = vocabulary(20'000, rng);
   zipf z{vocab.size()};
   paios::local_embedder embed;
-  std::string err;
   const long rss_before = rss_kb();
   auto open_start = clock_type::now();
-  auto kb = paios::kb_db::open(dir / "kb.sqlite", embed, err);
+  auto opened = paios::kb_db::open(dir / "kb.sqlite", embed);
   const double open_s = std::chrono::duration<double>(clock_type::now() - open_start).count();
-  if (!kb) {
-    std::fprintf(stderr, "%s\n", err.c_str());
+  if (!opened) {
+    std::fprintf(stderr, "%s\n", opened.message().c_str());
     return 1;
   }
+  auto kb = std::move(*opened);
   // About 4 passages a document: 1,300 words of ~7 bytes.
   std::size_t chunks = 0, docs = 0;
   auto t0 = clock_type::now();
   if (reuse) {
-    auto st = kb->stats(err);
+    auto st = kb->stats().value();
     chunks = static_cast<std::size_t>(st.chunks);
     docs = static_cast<std::size_t>(st.articles);
   }
@@ -125,22 +125,23 @@ int main(int argc, char** argv) {
     in.title = vocab[z(rng)] + " " + vocab[z(rng)] + " notes " + std::to_string(docs);
     in.content = text_of(880, vocab, z, rng);
     in.source = "bench/" + std::to_string(docs++) + ".md";
-    auto r = kb->add(std::move(in), err);
-    if (!err.empty()) {
-      std::fprintf(stderr, "add: %s\n", err.c_str());
+    auto r = kb->add(std::move(in));
+    if (!r) {
+      std::fprintf(stderr, "add: %s\n", r.message().c_str());
       return 1;
     }
-    chunks += r.chunks;
+    chunks += r->chunks;
   }
   const double ingest_s = std::chrono::duration<double>(clock_type::now() - t0).count();
   // What the kb_store actor does between requests: build the HNSW graph past the threshold.
   t0 = clock_type::now();
   for (std::int64_t left = 1; left > 0;) {
-    left = kb->index_step(4096, err);
-    if (!err.empty()) {
-      std::fprintf(stderr, "index: %s\n", err.c_str());
+    auto step = kb->index_step(4096);
+    if (!step) {
+      std::fprintf(stderr, "index: %s\n", step.message().c_str());
       return 1;
     }
+    left = *step;
   }
   const double build_s = std::chrono::duration<double>(clock_type::now() - t0).count();
   const long rss_after = rss_kb();
@@ -158,9 +159,9 @@ int main(int argc, char** argv) {
     kq.text = q;
     kq.k = 10;
     auto a = clock_type::now();
-    auto hits = kb->search(kq, err);
+    auto hits = kb->search(kq);
     hybrid_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - a).count());
-    found += hits.size();
+    if (hits) found += hits->size();
     std::string match;
     for (auto& w : paios::lexical_words(q)) match += (match.empty() ? "\"" : " OR \"") + w + "\"";
     a = clock_type::now();
@@ -171,7 +172,7 @@ int main(int argc, char** argv) {
     fts_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - a).count());
   }
   auto h = of(hybrid_ms), f = of(fts_ms);
-  auto st = kb->stats(err);
+  auto st = kb->stats().value();
   std::printf("| open (%s) | %.2f s | | |\n", reuse ? "a kept knowledge base" : "a new file", open_s);
   std::printf("| vector index | %s, built in %.1f s after %s | | |\n", st.index.c_str(), build_s, reuse ? "open" : "ingest");
   if (!reuse)

@@ -29,28 +29,9 @@ constexpr auto kKeywordsOnlyFor = std::chrono::seconds(30);
 constexpr auto kReembedRetry = std::chrono::seconds(5);
 constexpr int kLogEveryFailures = 60;  // a provider down for long: one line every 5 minutes, not every 5 s
 
-// The provider as kb_db sees it, with its failures counted: a failed search can then tell a provider that is
-// down from a broken store.
-class watched_embedder final : public embedder {
- public:
-  explicit watched_embedder(std::unique_ptr<embedder> inner) : inner_(std::move(inner)) {}
-  std::string model() const override { return inner_->model(); }
-  std::size_t dimensions() const override { return inner_->dimensions(); }
-  bool embed(const std::vector<std::string_view>& texts, std::vector<std::vector<float>>& out,
-             std::string& error) override {
-    if (inner_->embed(texts, out, error)) return true;
-    ++failures;
-    return false;
-  }
-  std::uint64_t failures = 0;
-
- private:
-  std::unique_ptr<embedder> inner_;
-};
-
 struct kb_state {
   kb_store_options opts;
-  std::unique_ptr<watched_embedder> embed;
+  std::unique_ptr<embedder> embed;
   http_embedder* http = nullptr;  // the provider, when it is an http one
   std::unique_ptr<kb_db> db;
   bool reembedding = false;
@@ -58,7 +39,7 @@ struct kb_state {
   std::int64_t index_started_ms = 0;
   int reembed_failures = 0;       // in a row
   steady::time_point keywords_only_until{};
-  std::string cache_error;        // the last one logged
+  std::string cache_error;        // the last one logged, its message
   static inline const char* name = "kb_store";
 };
 
@@ -91,9 +72,8 @@ std::unique_ptr<embedder> make_embedder(const kb_store_options& o, http_embedder
   opts.dimensions = o.dimensions;
   std::unique_ptr<embed_cache> cache;
   if (!o.cache_file.empty() && o.cache_entries > 0) {
-    std::string err;
-    cache = embed_cache::open(o.cache_file, o.cache_entries, err);
-    if (!cache) spdlog::warn("kb_store: embedding without a cache: {}", err);
+    if (auto opened = embed_cache::open(o.cache_file, o.cache_entries)) cache = std::move(*opened);
+    else spdlog::warn("kb_store: embedding without a cache: {}", opened.message());
   }
   auto e = std::make_unique<http_embedder>(std::move(opts), std::move(cache));
   spdlog::info("kb_store: embedding with {} at {}{}", e->model(), redact_url(e->endpoint()),
@@ -105,9 +85,18 @@ std::unique_ptr<embedder> make_embedder(const kb_store_options& o, http_embedder
 
 // A cache that fails is skipped, not fatal; say so once per new error.
 void log_cache_error(kb_state& st) {
-  if (!st.http || st.http->cache_error().empty() || st.http->cache_error() == st.cache_error) return;
-  st.cache_error = st.http->cache_error();
+  if (!st.http || st.http->cache_error() || st.http->cache_error().message() == st.cache_error) return;
+  st.cache_error = st.http->cache_error().message();
   spdlog::warn("kb_store: the embedding cache failed, going on without it for that call: {}", st.cache_error);
+}
+
+// kb_db::stats(), or on a failure to read them zeros and the model (for the log lines that quote them).
+kb_stats stats_or_zero(kb_state& st) {
+  if (auto s = st.db->stats()) return std::move(*s);
+  kb_stats zero;
+  zero.model = st.embed->model();
+  zero.dimensions = st.embed->dimensions();
+  return zero;
 }
 
 void schedule_reembed(kb_actor self) {
@@ -124,9 +113,8 @@ void schedule_index(kb_actor self) {
   if (!st.db->index_pending()) return;
   if (st.index_started_ms == 0) {
     st.index_started_ms = now_ms();
-    std::string err;
     spdlog::info("kb_store: building the HNSW graph of {} passages in the background; the exact scan answers meanwhile",
-                 st.db->stats(err).chunks);
+                 stats_or_zero(st).chunks);
   }
   if (st.maintaining) return;
   st.maintaining = true;
@@ -147,25 +135,23 @@ reply add(kb_actor self, kb_request& r) {
   in.format = std::move(r.format);
   in.content = std::move(r.content);
   const auto source = in.source;
-  std::string err;
   auto& st = self->state;
-  const auto failures = st.embed->failures;
-  auto res = st.db->add(std::move(in), err);
+  auto res = st.db->add(std::move(in));
   log_cache_error(st);
   // A provider that failed an add would fail the searches after it too; one that answered is back.
-  if (st.embed->failures != failures) st.keywords_only_until = steady::now() + kKeywordsOnlyFor;
-  else if (err.empty()) st.keywords_only_until = {};
-  if (!err.empty()) {
-    trace_op("add", started, "store_failed", json_object{}.str("source", source).str("error", err).done());
-    return fail(errc::store_failed, "the article could not be stored: " + err);
+  if (!res && res.code() == errc::brain_unavailable) st.keywords_only_until = steady::now() + kKeywordsOnlyFor;
+  else if (res) st.keywords_only_until = {};
+  if (!res) {  // store_failed whatever the cause, the provider's included: nothing was stored
+    trace_op("add", started, "store_failed", json_object{}.str("source", source).str("error", res.message()).done());
+    return fail(errc::store_failed, "the article could not be stored: " + res.message());
   }
   json_array flags;
-  for (const auto& f : res.flags) flags.str(f);
+  for (const auto& f : res->flags) flags.str(f);
   auto body = json_object{}
-                  .str("article_id", res.id)
-                  .boolean("added", res.added)
-                  .str("replaced", res.replaced)
-                  .num("chunks", static_cast<std::int64_t>(res.chunks))
+                  .str("article_id", res->id)
+                  .boolean("added", res->added)
+                  .str("replaced", res->replaced)
+                  .num("chunks", static_cast<std::int64_t>(res->chunks))
                   .raw("flags", flags.done())
                   .done();
   trace_op("add", started, "ok", json_object::extend(body).str("source", source).done());
@@ -192,24 +178,21 @@ reply search(kb_actor self, const kb_request& r) {
   };
   bool degraded = steady::now() < st.keywords_only_until;
   if (degraded) keywords_only();
-  std::string err;
-  const auto failures = st.embed->failures;
-  auto hits = st.db->search(q, err);
+  auto hits = st.db->search(q);
   log_cache_error(st);
-  if (!err.empty() && st.embed->failures != failures) {
-    spdlog::warn("kb_store: searching by keywords alone for {} s: {}", kKeywordsOnlyFor.count(), err);
+  if (!hits && hits.code() == errc::brain_unavailable) {  // the provider, not the store
+    spdlog::warn("kb_store: searching by keywords alone for {} s: {}", kKeywordsOnlyFor.count(), hits.message());
     st.keywords_only_until = steady::now() + kKeywordsOnlyFor;
     degraded = true;
     keywords_only();
-    err.clear();
-    hits = st.db->search(q, err);
+    hits = st.db->search(q);
   }
-  if (!err.empty()) {
-    trace_op("search", started, "store_failed", json_object{}.str("error", err).done());
-    return fail(errc::store_failed, "the search failed: " + err);
+  if (!hits) {
+    trace_op("search", started, "store_failed", json_object{}.str("error", hits.message()).done());
+    return fail(errc::store_failed, "the search failed: " + hits.message());
   }
   json_array results;
-  for (auto& h : hits)
+  for (auto& h : *hits)
     results.raw(json_object{}
                     .str("article_id", h.article_id)
                     .str("title", h.title)
@@ -226,7 +209,7 @@ reply search(kb_actor self, const kb_request& r) {
                     .done());
   trace_op(r.kind == "learning" ? "recall" : "search", started, "ok",
            json_object{}
-               .num("results", static_cast<std::int64_t>(hits.size()))
+               .num("results", static_cast<std::int64_t>(hits->size()))
                .num("k", r.k)
                .boolean("keywords_only", degraded)
                .done());
@@ -234,8 +217,8 @@ reply search(kb_actor self, const kb_request& r) {
 }
 
 std::string stats_json(kb_actor self) {
-  std::string err;
-  auto s = self->state.db->stats(err);
+  auto got = self->state.db->stats();
+  const auto s = got ? *got : stats_or_zero(self->state);
   json_object kinds;
   for (auto& [k, n] : s.by_kind) kinds.num(k, n);
   json_object o;
@@ -243,7 +226,7 @@ std::string stats_json(kb_actor self) {
   o.str("model", s.model).num("dimensions", static_cast<std::int64_t>(s.dimensions)).num("pending_reembed", s.pending_reembed);
   o.str("index", s.index).num("pending_index", s.pending_index);
   o.real("vector_weight", self->state.opts.vector_weight).real("keyword_weight", self->state.opts.keyword_weight);
-  if (!err.empty()) o.str("error", err);
+  if (!got) o.str("error", got.message());
   return o.done();
 }
 
@@ -251,15 +234,15 @@ kb_store_actor::behavior_type kb_behavior(kb_actor self, kb_store_options opts) 
   guard_actor(self, "kb_store");
   auto& st = self->state;
   st.opts = std::move(opts);
-  st.embed = std::make_unique<watched_embedder>(make_embedder(st.opts, st.http));
-  std::string error;
-  st.db = kb_db::open(st.opts.file, *st.embed, error, st.opts.index);
-  if (!st.db) {
-    spdlog::error("kb_store: {}", error);
-    self->quit(caf::make_error(caf::sec::runtime_error, error));
+  st.embed = make_embedder(st.opts, st.http);
+  auto db = kb_db::open(st.opts.file, *st.embed, st.opts.index);
+  if (!db) {
+    spdlog::error("kb_store: {}", db.message());
+    self->quit(caf::make_error(caf::sec::runtime_error, db.message()));
     return kb_store_actor::behavior_type::make_empty_behavior();
   }
-  auto stats = st.db->stats(error);
+  st.db = std::move(*db);
+  const auto stats = stats_or_zero(st);
   spdlog::info("kb_store: opened {} ({} articles, {} chunks, {})", st.opts.file.string(), stats.articles, stats.chunks,
                stats.model);
   if (stats.pending_reembed > 0) {
@@ -271,39 +254,35 @@ kb_store_actor::behavior_type kb_behavior(kb_actor self, kb_store_options opts) 
       [=](kb_add_atom, kb_request& r) { return add(self, r); },
       [=](kb_search_atom, const kb_request& r) { return search(self, r); },
       [=](kb_get_atom, const kb_request& r) -> reply {
-        std::string err;
-        auto a = self->state.db->get(r.id, err);
-        if (!err.empty()) return fail(errc::store_failed, "reading the article failed: " + err);
-        if (!a) return fail(errc::not_found, "no article " + r.id + " in the knowledge base");
-        return ok(json_object{}.raw("article", article_json(*a, true)).done());
+        auto a = self->state.db->get(r.id);
+        if (!a) return fail(a.code(), "reading the article failed: " + a.message());
+        if (!*a) return fail(errc::not_found, "no article " + r.id + " in the knowledge base");
+        return ok(json_object{}.raw("article", article_json(**a, true)).done());
       },
       [=](kb_rm_atom, const kb_request& r) -> reply {
         const auto started = now_us();
-        std::string err;
-        bool removed = self->state.db->remove(r.id, err);
-        if (!err.empty()) return fail(errc::store_failed, "removing the article failed: " + err);
-        trace_op("rm", started, removed ? "ok" : "not_found", json_object{}.str("article_id", r.id).done());
-        if (!removed) return fail(errc::not_found, "no article " + r.id + " in the knowledge base");
+        auto removed = self->state.db->remove(r.id);
+        if (!removed) return fail(removed.code(), "removing the article failed: " + removed.message());
+        trace_op("rm", started, *removed ? "ok" : "not_found", json_object{}.str("article_id", r.id).done());
+        if (!*removed) return fail(errc::not_found, "no article " + r.id + " in the knowledge base");
         return ok(json_object{}.str("article_id", r.id).boolean("removed", true).done());
       },
       [=](list_atom, const kb_request& r, int limit) -> reply {
-        std::string err;
-        auto list = self->state.db->list(limit, r.kind, err);
-        if (!err.empty()) return fail(errc::store_failed, "listing failed: " + err);
+        auto list = self->state.db->list(limit, r.kind);
+        if (!list) return fail(list.code(), "listing failed: " + list.message());
         json_array out;
-        for (auto& a : list) out.raw(article_json(a, false));
+        for (auto& a : *list) out.raw(article_json(a, false));
         return ok(json_object{}.raw("articles", out.done()).done());
       },
       [=](status_atom) { return stats_json(self); },
       [=](tick_atom) {
         auto& st = self->state;
-        std::string err;
-        auto left = st.db->reembed_step(st.opts.reembed_batch, err);
+        auto left = st.db->reembed_step(st.opts.reembed_batch);
         log_cache_error(st);
-        if (left < 0) {
+        if (!left) {
           // Search goes on meanwhile: with the keywords of every passage and the vectors already made.
           if (++st.reembed_failures % kLogEveryFailures == 1)
-            spdlog::error("kb_store: re-embedding: {}; trying again every {} s", err, kReembedRetry.count());
+            spdlog::error("kb_store: re-embedding: {}; trying again every {} s", left.message(), kReembedRetry.count());
           self->delayed_send(self, kReembedRetry, tick_atom::value);
           return;
         }
@@ -312,20 +291,25 @@ kb_store_actor::behavior_type kb_behavior(kb_actor self, kb_store_options opts) 
           st.reembed_failures = 0;
           st.keywords_only_until = {};
         }
-        if (left == 0 && st.reembedding) {
+        if (*left == 0 && st.reembedding) {
           st.reembedding = false;
           spdlog::info("kb_store: re-embedding done");
         }
         // One batch at a time: requests that arrived meanwhile are answered between batches.
-        if (left > 0 || st.db->index_step(st.opts.index_batch, err) > 0) {
+        if (*left > 0) {
+          self->send(self, tick_atom::value);
+          return;
+        }
+        auto building = st.db->index_step(st.opts.index_batch);
+        if (building && *building > 0) {
           self->send(self, tick_atom::value);
           return;
         }
         st.maintaining = false;
-        if (!err.empty()) spdlog::error("kb_store: the HNSW graph is built but could not be saved: {}", err);
+        if (!building) spdlog::error("kb_store: the HNSW graph is built but could not be saved: {}", building.message());
         if (st.index_started_ms > 0) {
           spdlog::info("kb_store: the HNSW graph of {} passages is built ({} ms); searches use it",
-                       st.db->stats(err).chunks, now_ms() - st.index_started_ms);
+                       stats_or_zero(st).chunks, now_ms() - st.index_started_ms);
           st.index_started_ms = 0;
         }
       },

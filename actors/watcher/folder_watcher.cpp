@@ -253,12 +253,12 @@ void look_at(watcher_actor* self, const std::string& path) {
   if (st.cfg.max_hash_mb > 0 && size > static_cast<std::uintmax_t>(st.cfg.max_hash_mb) * 1024 * 1024) {
     sha = "size:" + std::to_string(size) + ":mtime:" + std::to_string(mtime);
   } else {
-    std::string error;
-    sha = sha256_file_hex(path, error);
-    if (!error.empty()) {  // gone or unreadable since the stat: a later event or scan brings it back
-      spdlog::debug("watcher {}: {}", st.folder.path, error);
+    auto hashed = sha256_file_hex(path);
+    if (!hashed) {  // gone or unreadable since the stat: a later event or scan brings it back
+      spdlog::debug("watcher {}: {}", st.folder.path, hashed.message());
       return;
     }
+    sha = std::move(*hashed);
   }
   switch (st.ledger.after_hash(path, sha, size, mtime)) {
     case watch_ledger::content::done: {  // touched, same content: only its size and time are new

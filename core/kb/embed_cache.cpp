@@ -3,8 +3,8 @@
 #include <chrono>
 #include <cstring>
 
-#include "core/kb/sqlite_text.hpp"
 #include "core/sqlite/sqlite_db.hpp"
+#include "core/sqlite/sqlite_row.hpp"
 
 namespace paios {
 namespace {
@@ -32,47 +32,37 @@ std::int64_t now_ms() {
 
 embed_cache::~embed_cache() = default;
 
-std::unique_ptr<embed_cache> embed_cache::open(const std::filesystem::path& file, std::size_t max_entries,
-                                               std::string& error) {
+expected<std::unique_ptr<embed_cache>> embed_cache::open(const std::filesystem::path& file, std::size_t max_entries) {
   std::unique_ptr<embed_cache> c{new embed_cache};
   c->file_ = file;
   c->max_entries_ = max_entries;
-  c->db_ = kb_detail::open_text(file, error);
-  if (!c->db_) return nullptr;
+  auto db = sqlite_db::open(file, false);
+  if (!db) return db.error();
+  c->db_ = std::move(*db);
   {
-    auto v = kb_detail::prepare_text(*c->db_, "PRAGMA user_version", error);
-    if (!error.empty() || !v.step()) {
-      error = "cannot read " + file.string() + ": " + (error.empty() ? v.error().message() : error);
-      return nullptr;
-    }
-    const auto version = v.integer(0);
-    if (version != 0 && version != kVersion) {
-      error = file.string() + " is not an embedding cache this build knows (version " + std::to_string(version) +
-              "); remove it";
-      return nullptr;
-    }
+    auto v = c->db_->prepare("PRAGMA user_version");
+    if (!v || !v->step())
+      return status{errc::store_failed, "cannot read " + file.string() + ": " + (v ? v->error() : v.error()).message()};
+    const auto version = v->integer(0);
+    if (version != 0 && version != kVersion)
+      return status{errc::store_failed, file.string() + " is not an embedding cache this build knows (version " +
+                                            std::to_string(version) + "); remove it"};
   }
-  if (auto err = kb_detail::exec_text(*c->db_, std::string{kSchema} + "PRAGMA user_version = " + std::to_string(kVersion) + ";");
-      !err.empty()) {
-    error = "cannot create the schema of " + file.string() + ": " + err;
-    return nullptr;
-  }
-  auto count = kb_detail::prepare_text(*c->db_, "SELECT count(*) FROM vectors", error);
-  if (!error.empty() || !count.step()) {
-    error = "cannot count the entries of " + file.string() + ": " + (error.empty() ? count.error().message() : error);
-    return nullptr;
-  }
-  c->entries_ = count.integer(0);
-  c->lookup_ = kb_detail::prepare_text(*c->db_, "SELECT vector FROM vectors WHERE hash = ?1 AND model = ?2", error);
-  if (!error.empty()) {
-    error = "cannot read " + file.string() + ": " + error;
-    return nullptr;
-  }
+  if (auto st = c->db_->exec(std::string{kSchema} + "PRAGMA user_version = " + std::to_string(kVersion) + ";"); !st)
+    return status{errc::store_failed, "cannot create the schema of " + file.string() + ": " + st.message()};
+  auto count = c->db_->prepare("SELECT count(*) FROM vectors");
+  if (!count || !count->step())
+    return status{errc::store_failed,
+                  "cannot count the entries of " + file.string() + ": " + (count ? count->error() : count.error()).message()};
+  c->entries_ = count->integer(0);
+  auto lookup = c->db_->prepare("SELECT vector FROM vectors WHERE hash = ?1 AND model = ?2");
+  if (!lookup) return status{errc::store_failed, "cannot read " + file.string() + ": " + lookup.message()};
+  c->lookup_ = std::move(*lookup);
   return c;
 }
 
-std::optional<std::vector<float>> embed_cache::get(const std::string& hash, const std::string& model,
-                                                   std::size_t dimensions, std::string& error) {
+expected<std::optional<std::vector<float>>> embed_cache::get(const std::string& hash, const std::string& model,
+                                                             std::size_t dimensions) {
   auto& s = lookup_;
   s.bind(1, hash).bind(2, model);
   std::optional<std::vector<float>> out;
@@ -82,51 +72,50 @@ std::optional<std::vector<float>> embed_cache::get(const std::string& hash, cons
       out.emplace(dimensions);
       std::memcpy(out->data(), blob.data(), blob.size());
     }
-  } else {
-    error = s.error().message();
   }
+  status failed = s.error();
   s.reset();  // no read transaction left open between calls
+  if (!failed) return failed;
   return out;
 }
 
-std::string embed_cache::put(const std::vector<std::string>& hashes, const std::string& model,
-                             const std::vector<std::vector<float>>& vectors) {
-  if (hashes.size() != vectors.size()) return "embed_cache::put: " + std::to_string(hashes.size()) + " keys for " +
-                                              std::to_string(vectors.size()) + " vectors";
+status embed_cache::put(const std::vector<std::string>& hashes, const std::string& model,
+                        const std::vector<std::vector<float>>& vectors) {
+  if (hashes.size() != vectors.size())
+    return {errc::internal, "embed_cache::put: " + std::to_string(hashes.size()) + " keys for " +
+                                std::to_string(vectors.size()) + " vectors"};
   if (hashes.empty()) return {};
-  std::string error;
-  if (auto err = kb_detail::exec_text(*db_, "BEGIN IMMEDIATE"); !err.empty()) return err;
-  auto rollback = [&](std::string why) {
-    kb_detail::exec_text(*db_, "ROLLBACK");
+  if (auto st = db_->exec("BEGIN IMMEDIATE"); !st) return st;
+  auto rollback = [&](status why) {
+    (void)db_->exec("ROLLBACK");
     return why;
   };
-  auto insert = kb_detail::prepare_text(*db_, 
-      "INSERT OR IGNORE INTO vectors (hash, model, vector, created_ms) VALUES (?1, ?2, ?3, ?4)", error);
-  auto update = kb_detail::prepare_text(*db_, "UPDATE vectors SET vector = ?3 WHERE hash = ?1 AND model = ?2", error);
-  if (!error.empty()) return rollback(error);
+  auto insert = db_->prepare("INSERT OR IGNORE INTO vectors (hash, model, vector, created_ms) VALUES (?1, ?2, ?3, ?4)");
+  if (!insert) return rollback(insert.error());
+  auto update = db_->prepare("UPDATE vectors SET vector = ?3 WHERE hash = ?1 AND model = ?2");
+  if (!update) return rollback(update.error());
   const auto now = now_ms();
   std::int64_t added = 0;
   for (std::size_t i = 0; i < hashes.size(); ++i) {
     const auto bytes = vectors[i].size() * sizeof(float);
-    insert.bind(1, hashes[i]).bind(2, model).bind_blob(3, vectors[i].data(), bytes).bind(4, now);
-    if (!insert.run()) return rollback(insert.error().message());
+    insert->bind(1, hashes[i]).bind(2, model).bind_blob(3, vectors[i].data(), bytes).bind(4, now);
+    if (auto st = insert->run(); !st) return rollback(st);
     if (db_->changes() > 0) {
       ++added;
       continue;
     }
-    update.bind(1, hashes[i]).bind(2, model).bind_blob(3, vectors[i].data(), bytes);
-    if (!update.run()) return rollback(update.error().message());
+    update->bind(1, hashes[i]).bind(2, model).bind_blob(3, vectors[i].data(), bytes);
+    if (auto st = update->run(); !st) return rollback(st);
   }
   std::int64_t evicted = 0;
   const auto bound = static_cast<std::int64_t>(max_entries_);
   if (entries_ + added > bound) {
-    auto evict = kb_detail::prepare_text(*db_, "DELETE FROM vectors WHERE id IN (SELECT id FROM vectors ORDER BY id LIMIT ?1)", error);
-    if (!error.empty()) return rollback(error);
-    evict.bind(1, entries_ + added - bound);
-    if (!evict.run()) return rollback(evict.error().message());
+    auto st = run_statement(*db_, "DELETE FROM vectors WHERE id IN (SELECT id FROM vectors ORDER BY id LIMIT ?1)",
+                            entries_ + added - bound);
+    if (!st) return rollback(st);
     evicted = db_->changes();
   }
-  if (auto err = kb_detail::exec_text(*db_, "COMMIT"); !err.empty()) return rollback(err);
+  if (auto st = db_->exec("COMMIT"); !st) return rollback(st);
   entries_ += added - evicted;
   return {};
 }

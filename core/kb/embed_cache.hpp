@@ -20,18 +20,18 @@ namespace paios {
 
 class embed_cache {
  public:
-  // Opens (creating) the file; nullptr and `error` when it cannot be opened or is not a cache.
-  static std::unique_ptr<embed_cache> open(const std::filesystem::path& file, std::size_t max_entries,
-                                           std::string& error);
+  // Opens (creating) the file; fails with store_failed when it cannot be opened or is not a cache. Every call
+  // below that can fail returns a status or an expected, failed with store_failed and SQLite's message.
+  static expected<std::unique_ptr<embed_cache>> open(const std::filesystem::path& file, std::size_t max_entries);
   ~embed_cache();
 
   // The vector stored for (hash, model), if any with `dimensions` floats.
-  std::optional<std::vector<float>> get(const std::string& hash, const std::string& model, std::size_t dimensions,
-                                        std::string& error);
+  expected<std::optional<std::vector<float>>> get(const std::string& hash, const std::string& model,
+                                                  std::size_t dimensions);
   // Stores the vectors (hashes[i] -> vectors[i]) in one transaction, replacing equal keys, then evicts the oldest
-  // entries beyond the bound. "" or the error (then nothing is stored).
-  std::string put(const std::vector<std::string>& hashes, const std::string& model,
-                  const std::vector<std::vector<float>>& vectors);
+  // entries beyond the bound; on failure nothing is stored (internal when there are not as many keys as vectors).
+  status put(const std::vector<std::string>& hashes, const std::string& model,
+             const std::vector<std::vector<float>>& vectors);
   std::int64_t size() const { return entries_; }
   const std::filesystem::path& file() const { return file_; }
 

@@ -110,12 +110,11 @@ std::vector<float> local_embedder::embed_one(std::string_view text) const {
   return v;
 }
 
-bool local_embedder::embed(const std::vector<std::string_view>& texts, std::vector<std::vector<float>>& out,
-                           std::string&) {
-  out.clear();
+expected<std::vector<std::vector<float>>> local_embedder::embed(const std::vector<std::string_view>& texts) {
+  std::vector<std::vector<float>> out;
   out.reserve(texts.size());
   for (auto t : texts) out.push_back(embed_one(t));
-  return true;
+  return out;
 }
 
 }  // namespace paios

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "messages/error.hpp"
+
 namespace paios {
 
 class embedder {
@@ -21,10 +23,9 @@ class embedder {
   virtual ~embedder() = default;
   virtual std::string model() const = 0;
   virtual std::size_t dimensions() const = 0;
-  // One vector per text, in order; false and `error` when the provider fails (then `out` is unspecified and
-  // nothing of it may be stored).
-  virtual bool embed(const std::vector<std::string_view>& texts, std::vector<std::vector<float>>& out,
-                     std::string& error) = 0;
+  // One vector per text, in order; fails with brain_unavailable when the provider cannot give them (then
+  // nothing of its answer may be stored).
+  virtual expected<std::vector<std::vector<float>>> embed(const std::vector<std::string_view>& texts) = 0;
 };
 
 class local_embedder final : public embedder {
@@ -32,8 +33,7 @@ class local_embedder final : public embedder {
   explicit local_embedder(std::size_t dimensions = 256);
   std::string model() const override;  // "local-lexical-v1/<dimensions>"
   std::size_t dimensions() const override { return dimensions_; }
-  bool embed(const std::vector<std::string_view>& texts, std::vector<std::vector<float>>& out,
-             std::string& error) override;
+  expected<std::vector<std::vector<float>>> embed(const std::vector<std::string_view>& texts) override;  // never fails
   std::vector<float> embed_one(std::string_view text) const;
 
  private:

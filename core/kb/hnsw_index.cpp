@@ -52,26 +52,21 @@ std::unique_ptr<hnsw_index> hnsw_index::create(std::size_t dimensions, std::size
   return std::unique_ptr<hnsw_index>(new hnsw_index(std::move(p)));
 }
 
-std::unique_ptr<hnsw_index> hnsw_index::load(const std::string& file, std::size_t dimensions, std::string& error,
-                                             hnsw_options opts) {
+expected<std::unique_ptr<hnsw_index>> hnsw_index::load(const std::string& file, std::size_t dimensions,
+                                                       hnsw_options opts) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) {
-    error = file + " does not exist";
-    return nullptr;
-  }
+  if (!std::filesystem::is_regular_file(file, ec)) return status{errc::not_found, file + " does not exist"};
   auto p = std::make_unique<impl>(dimensions, opts);
   try {
     p->graph = std::make_unique<graph_type>(&p->space, file);
   } catch (const std::exception& e) {
-    error = file + ": " + e.what();
-    return nullptr;
+    return status{errc::store_failed, file + ": " + e.what()};
   }
   // The file records where each element's label sits after its vector: that gap is the vector's size.
-  if (p->graph->label_offset_ - p->graph->offsetData_ != dimensions * sizeof(float)) {
-    error = file + " holds vectors of " + std::to_string((p->graph->label_offset_ - p->graph->offsetData_) / sizeof(float)) +
-            " dimensions, not " + std::to_string(dimensions);
-    return nullptr;
-  }
+  if (p->graph->label_offset_ - p->graph->offsetData_ != dimensions * sizeof(float))
+    return status{errc::store_failed, file + " holds vectors of " +
+                                          std::to_string((p->graph->label_offset_ - p->graph->offsetData_) / sizeof(float)) +
+                                          " dimensions, not " + std::to_string(dimensions)};
   // hnswlib 0.6.2 counts the deleted elements of a loaded file onto an uninitialized counter: count again.
   p->graph->num_deleted_ = 0;
   for (hnswlib::tableint i = 0; i < p->graph->cur_element_count; ++i) p->graph->num_deleted_ += p->graph->isMarkedDeleted(i);
@@ -79,24 +74,24 @@ std::unique_ptr<hnsw_index> hnsw_index::load(const std::string& file, std::size_
   return std::unique_ptr<hnsw_index>(new hnsw_index(std::move(p)));
 }
 
-std::string hnsw_index::save(const std::string& file) const {
+status hnsw_index::save(const std::string& file) const {
   const std::string tmp = file + ".tmp";
   try {
     p_->graph->saveIndex(tmp);
   } catch (const std::exception& e) {
     std::remove(tmp.c_str());
-    return "cannot write " + tmp + ": " + e.what();
+    return {errc::store_failed, "cannot write " + tmp + ": " + e.what()};
   }
   std::error_code ec;
   const auto written = std::filesystem::file_size(tmp, ec);
   if (ec || written < p_->graph->cur_element_count * p_->graph->size_data_per_element_) {
     std::remove(tmp.c_str());
-    return "cannot write " + tmp + ": the file is shorter than the index (disk full?)";
+    return {errc::store_failed, "cannot write " + tmp + ": the file is shorter than the index (disk full?)"};
   }
   std::filesystem::rename(tmp, file, ec);
   if (ec) {
     std::remove(tmp.c_str());
-    return "cannot rename " + tmp + " to " + file + ": " + ec.message();
+    return {errc::store_failed, "cannot rename " + tmp + " to " + file + ": " + ec.message()};
   }
   return {};
 }

@@ -77,11 +77,8 @@ http_embedder::~http_embedder() = default;
 
 std::string http_embedder::model() const { return "http:" + opts_.model + "/" + std::to_string(opts_.dimensions); }
 
-bool http_embedder::embed(const std::vector<std::string_view>& texts, std::vector<std::vector<float>>& out,
-                          std::string& error) {
-  out.clear();
-  error.clear();
-  if (texts.empty()) return true;
+expected<std::vector<std::vector<float>>> http_embedder::embed(const std::vector<std::string_view>& texts) {
+  if (texts.empty()) return std::vector<std::vector<float>>{};
   const auto id = model();
   // The cache first; equal texts in one call are sent once.
   std::vector<std::string> hashes;
@@ -93,21 +90,19 @@ bool http_embedder::embed(const std::vector<std::string_view>& texts, std::vecto
   std::unordered_map<std::string, std::size_t> first_of;  // hash -> the index of its first text
   for (std::size_t i = 0; i < texts.size(); ++i) {
     if (cache_) {
-      std::string err;
-      if (auto v = cache_->get(hashes[i], id, opts_.dimensions, err)) {
-        vectors[i] = std::move(*v);
+      auto v = cache_->get(hashes[i], id, opts_.dimensions);
+      if (v && *v) {
+        vectors[i] = std::move(**v);
         have[i] = true;
         continue;
       }
-      if (!err.empty()) cache_error_ = err;
+      if (!v) cache_error_ = v.error();
     }
     if (first_of.emplace(hashes[i], i).second) misses.push_back(i);
   }
-  if (!misses.empty() && api_key_missing_) {
-    error = "POST " + redact_url(endpoint_) + ": the environment variable " + opts_.api_key_env +
-            " that should hold the API key is not set";
-    return false;
-  }
+  if (!misses.empty() && api_key_missing_)
+    return status{errc::brain_unavailable, "POST " + redact_url(endpoint_) + ": the environment variable " +
+                                               opts_.api_key_env + " that should hold the API key is not set"};
   for (std::size_t start = 0; start < misses.size(); start += opts_.batch) {
     const auto end = std::min(misses.size(), start + opts_.batch);
     std::vector<std::string_view> batch;
@@ -116,13 +111,11 @@ bool http_embedder::embed(const std::vector<std::string_view>& texts, std::vecto
       batch.push_back(texts[misses[m]]);
       batch_hashes.push_back(hashes[misses[m]]);
     }
-    std::vector<std::vector<float>> got;
-    if (!send_batch(batch, got, error)) {
-      out.clear();
-      return false;
-    }
+    auto sent = send_batch(batch);
+    if (!sent) return sent.error();
+    auto& got = *sent;
     if (cache_)
-      if (auto err = cache_->put(batch_hashes, id, got); !err.empty()) cache_error_ = err;
+      if (auto st = cache_->put(batch_hashes, id, got); !st) cache_error_ = st;
     for (std::size_t m = start; m < end; ++m) {
       vectors[misses[m]] = std::move(got[m - start]);
       have[misses[m]] = true;
@@ -130,12 +123,10 @@ bool http_embedder::embed(const std::vector<std::string_view>& texts, std::vecto
   }
   for (std::size_t i = 0; i < texts.size(); ++i)
     if (!have[i]) vectors[i] = vectors[first_of.at(hashes[i])];
-  out = std::move(vectors);
-  return true;
+  return vectors;
 }
 
-bool http_embedder::send_batch(const std::vector<std::string_view>& texts, std::vector<std::vector<float>>& out,
-                               std::string& error) {
+expected<std::vector<std::vector<float>>> http_embedder::send_batch(const std::vector<std::string_view>& texts) {
   json input = json::array();
   for (auto t : texts) input.push_back(std::string{t});
   http_request req;
@@ -153,22 +144,20 @@ bool http_embedder::send_batch(const std::vector<std::string_view>& texts, std::
     auto resp = http_send(req);
     std::int64_t wait_ms = opts_.backoff_ms << std::min(attempt, 20);
     if (!resp.responded) {
-      if (!resp.transient || attempt >= opts_.retries) {
-        error = resp.error + tries_note(attempt);
-        return false;
-      }
+      if (!resp.transient || attempt >= opts_.retries)
+        return status{errc::brain_unavailable, resp.error + tries_note(attempt)};
     } else if (resp.status >= 200 && resp.status <= 299) {
       auto doc = json::parse(resp.body, nullptr, false);
       auto bad = [&](const std::string& why) {
-        error = shown + ": HTTP " + std::to_string(resp.status) + " but " + why + " (model " + opts_.model + ")";
-        return false;
+        return status{errc::brain_unavailable,
+                      shown + ": HTTP " + std::to_string(resp.status) + " but " + why + " (model " + opts_.model + ")"};
       };
       if (!doc.is_object() || !doc.contains("data") || !doc["data"].is_array())
         return bad("the answer is not an embeddings response (no \"data\" array): \"" + provider_message(resp.body) + "\"");
       const auto& data = doc["data"];
       if (data.size() != texts.size())
         return bad("the answer holds " + std::to_string(data.size()) + " vectors for " + std::to_string(texts.size()) + " texts");
-      out.assign(texts.size(), {});
+      std::vector<std::vector<float>> out(texts.size());
       std::vector<bool> seen(texts.size(), false);
       for (std::size_t i = 0; i < data.size(); ++i) {
         const auto& item = data[i];
@@ -200,15 +189,13 @@ bool http_embedder::send_batch(const std::vector<std::string_view>& texts, std::
         const auto inv = static_cast<float>(1.0 / std::sqrt(norm));
         for (float& x : v) x *= inv;
       }
-      return true;
+      return out;
     } else {
       const auto message = provider_message(resp.body);
       const std::string what = shown + ": HTTP " + std::to_string(resp.status) +
                                (message.empty() ? std::string{" (no message)"} : ": \"" + message + "\"");
-      if (!retryable_status(resp.status) || attempt >= opts_.retries) {
-        error = what + tries_note(attempt);
-        return false;
-      }
+      if (!retryable_status(resp.status) || attempt >= opts_.retries)
+        return status{errc::brain_unavailable, what + tries_note(attempt)};
       if (resp.status == 429 || resp.status == 503)
         if (auto after = retry_after_ms(resp.header("retry-after")); after >= 0) wait_ms = after;
     }

@@ -10,7 +10,7 @@
 //     not sent again, and new vectors are stored in the cache only once the provider's whole answer is valid;
 //   - a request that cannot connect, times out, or gets 429 or 5xx is tried again up to `retries` times,
 //     after 250 ms, 500 ms, 1 s... (a 429's or 503's Retry-After instead, up to 30 s); any other status fails
-//     at once. An error names the endpoint, the status and the provider's own message, quoted;
+//     at once. An error (brain_unavailable) names the endpoint, the status and the provider's own message, quoted;
 //   - the API key is read from the environment variable `api_key_env` names, when the embedder is made; it is
 //     sent as "Authorization: Bearer ..." and appears in no error and no log.
 // Not thread-safe (one owner: the kb_store). A call blocks for at most about (retries + 1) * timeout_ms plus
@@ -46,25 +46,24 @@ class http_embedder final : public embedder {
 
   std::string model() const override;  // "http:<model>/<dimensions>"
   std::size_t dimensions() const override { return opts_.dimensions; }
-  bool embed(const std::vector<std::string_view>& texts, std::vector<std::vector<float>>& out,
-             std::string& error) override;
+  expected<std::vector<std::vector<float>>> embed(const std::vector<std::string_view>& texts) override;
 
   const std::string& endpoint() const { return endpoint_; }  // <url>/embeddings
   std::uint64_t requests() const { return requests_; }       // HTTP requests sent, retries included
   embed_cache* cache() const { return cache_.get(); }
-  // The last failure to read or write the cache ("" if none): the cache is skipped then, not fatal.
-  const std::string& cache_error() const { return cache_error_; }
+  // The last failure to read or write the cache (ok if none): the cache is skipped then, not fatal.
+  const status& cache_error() const { return cache_error_; }
 
  private:
-  // One request for `texts`; false and `error` after the last try failed.
-  bool send_batch(const std::vector<std::string_view>& texts, std::vector<std::vector<float>>& out, std::string& error);
+  // One request for `texts`: their vectors, or brain_unavailable after the last try failed.
+  expected<std::vector<std::vector<float>>> send_batch(const std::vector<std::string_view>& texts);
 
   http_embedder_options opts_;
   std::string endpoint_;
   std::string api_key_;
   bool api_key_missing_ = false;
   std::unique_ptr<embed_cache> cache_;
-  std::string cache_error_;
+  status cache_error_;
   std::uint64_t requests_ = 0;
 };
 

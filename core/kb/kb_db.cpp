@@ -11,7 +11,6 @@
 #include "core/kb/chunker.hpp"
 #include "core/kb/embedder.hpp"
 #include "core/kb/sha256.hpp"
-#include "core/kb/sqlite_text.hpp"
 #include "core/kb/vector_index.hpp"
 #include "core/sqlite/sqlite_db.hpp"
 #include "core/sqlite/sqlite_row.hpp"
@@ -88,76 +87,73 @@ void count_passage_terms(const std::string& title, const std::string& body, std:
     if (!is_stopword(w)) ++into[w];
 }
 
-std::int64_t meta_value(sqlite_db& db, const char* key, std::string& error) {
-  auto s = kb_detail::prepare_text(db, "SELECT value FROM kb_meta WHERE key = ?1", error);
-  if (!error.empty()) return 0;
-  return s.bind(1, std::string_view{key}).step() ? s.integer(0) : 0;
+// The value of `key` in kb_meta; 0 when it has none.
+expected<std::int64_t> meta_value(sqlite_db& db, const char* key) {
+  auto s = db.prepare("SELECT value FROM kb_meta WHERE key = ?1");
+  if (!s) return s.error();
+  return s->bind(1, std::string_view{key}).step() ? s->integer(0) : std::int64_t{0};
 }
 
-std::string set_meta(sqlite_db& db, const char* key, std::int64_t value) {
-  std::string error;
-  auto s = kb_detail::prepare_text(db, "INSERT INTO kb_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", error);
-  if (!error.empty()) return error;
-  if (!s.bind(1, std::string_view{key}).bind(2, value).run()) return s.error().message();
-  return {};
+status set_meta(sqlite_db& db, const char* key, std::int64_t value) {
+  return run_statement(db, "INSERT INTO kb_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                       std::string_view{key}, value);
+}
+
+// A knowledge base from before the terms table: its passages' words, counted once.
+status count_all_terms(sqlite_db& db) {
+  std::unordered_map<std::string, std::int64_t> counts;
+  auto s = db.prepare("SELECT title, body FROM chunks");
+  if (!s) return s.error();
+  while (s->step()) count_passage_terms(s->text(0), s->text(1), counts);
+  if (!s->error()) return s->error();
+  if (auto st = db.exec("BEGIN IMMEDIATE"); !st) return st;
+  auto fill = [&]() -> status {
+    auto ins = db.prepare("INSERT OR REPLACE INTO terms (term, docs) VALUES (?1, ?2)");
+    if (!ins) return ins.error();
+    for (auto& [term, docs] : counts)
+      if (auto st = ins->bind(1, term).bind(2, docs).run(); !st) return st;
+    if (auto st = set_meta(db, "terms_ready", 1); !st) return st;
+    return db.exec("COMMIT");
+  };
+  auto st = fill();
+  if (!st) (void)db.exec("ROLLBACK");
+  return st;
 }
 
 }  // namespace
 
 kb_db::kb_db() = default;
 
-kb_db::~kb_db() { save_index(); }  // best effort: an unsaved graph is rebuilt at the next open
+kb_db::~kb_db() { (void)save_index(); }  // best effort: an unsaved graph is rebuilt at the next open
 
-std::unique_ptr<kb_db> kb_db::open(const std::filesystem::path& file, embedder& embed, std::string& error,
-                                   kb_index_options index) {
+expected<std::unique_ptr<kb_db>> kb_db::open(const std::filesystem::path& file, embedder& embed, kb_index_options index) {
   std::unique_ptr<kb_db> kb{new kb_db};
-  kb->db_ = kb_detail::open_text(file, error);
-  if (!kb->db_) return nullptr;
-  if (auto err = kb_detail::exec_text(*kb->db_, kSchema); !err.empty()) {
-    error = "cannot create the schema of " + file.string() + ": " + err;
-    return nullptr;
-  }
+  auto db = sqlite_db::open(file, false);
+  if (!db) return db.error();
+  kb->db_ = std::move(*db);
+  if (auto st = kb->db_->exec(kSchema); !st)
+    return status{errc::store_failed, "cannot create the schema of " + file.string() + ": " + st.message()};
   kb->embed_ = &embed;
   kb->model_ = embed.model();
   kb->dims_ = embed.dimensions();
   kb->index_opts_ = index;
   kb->index_file_ = std::filesystem::path{file}.replace_extension(".hnsw");
   {
-    auto count = kb_detail::prepare_text(*kb->db_, "SELECT count(*) FROM chunks", error);
-    if (!error.empty() || !count.step()) {
-      error = "cannot count the passages of " + file.string() + ": " + (error.empty() ? count.error().message() : error);
-      return nullptr;
-    }
-    kb->passages_ = count.integer(0);
+    auto count = kb->db_->prepare("SELECT count(*) FROM chunks");
+    if (!count || !count->step())
+      return status{errc::store_failed, "cannot count the passages of " + file.string() + ": " +
+                                            (count ? count->error() : count.error()).message()};
+    kb->passages_ = count->integer(0);
   }
-  kb->version_ = meta_value(*kb->db_, "vectors_version", error);
-  if (error.empty() && meta_value(*kb->db_, "terms_ready", error) == 0 && error.empty()) {
-    // A knowledge base from before the terms table: count its passages' words once.
-    std::unordered_map<std::string, std::int64_t> counts;
-    auto s = kb_detail::prepare_text(*kb->db_, "SELECT title, body FROM chunks", error);
-    while (error.empty() && s.step()) count_passage_terms(s.text(0), s.text(1), counts);
-    if (error.empty()) error = s.error().message();
-    if (error.empty()) error = kb_detail::exec_text(*kb->db_, "BEGIN IMMEDIATE");
-    if (error.empty()) {
-      auto ins = kb_detail::prepare_text(*kb->db_, "INSERT OR REPLACE INTO terms (term, docs) VALUES (?1, ?2)", error);
-      for (auto& [term, docs] : counts)
-        if (error.empty() && !ins.bind(1, term).bind(2, docs).run()) error = ins.error().message();
-      if (error.empty()) error = set_meta(*kb->db_, "terms_ready", 1);
-      if (error.empty()) error = kb_detail::exec_text(*kb->db_, "COMMIT");
-      if (!error.empty()) kb_detail::exec_text(*kb->db_, "ROLLBACK");
-    }
-  }
-  if (!error.empty()) {
-    error = "cannot read the word counts of " + file.string() + ": " + error;
-    return nullptr;
-  }
-  std::string why;
-  if (!kb->load_saved_index(why)) {
-    if (auto err = kb->load_vectors(); !err.empty()) {
-      error = "cannot read the vectors of " + file.string() + ": " + err;
-      return nullptr;
-    }
-  }
+  auto version = meta_value(*kb->db_, "vectors_version");
+  auto ready = version ? meta_value(*kb->db_, "terms_ready") : version;
+  status counted = !ready ? ready.error() : *ready == 0 ? count_all_terms(*kb->db_) : status{};
+  if (!counted)
+    return status{errc::store_failed, "cannot read the word counts of " + file.string() + ": " + counted.message()};
+  kb->version_ = *version;
+  if (!kb->load_saved_index())
+    if (auto st = kb->load_vectors(); !st)
+      return status{errc::store_failed, "cannot read the vectors of " + file.string() + ": " + st.message()};
   return kb;
 }
 
@@ -199,8 +195,8 @@ void kb_db::start_index_build() {
   std::reverse(build_queue_.begin(), build_queue_.end());  // taken from the back: in the order stored
 }
 
-std::int64_t kb_db::index_step(std::size_t batch, std::string& error) {
-  if (!building_) return 0;
+expected<std::int64_t> kb_db::index_step(std::size_t batch) {
+  if (!building_) return std::int64_t{0};
   for (std::size_t n = 0; n < batch && !build_queue_.empty(); ++n) {
     auto [id, tag] = build_queue_.back();
     build_queue_.pop_back();
@@ -211,149 +207,133 @@ std::int64_t kb_db::index_step(std::size_t batch, std::string& error) {
   index_ = std::move(building_);
   build_queue_ = {};
   saved_version_ = -1;
-  error = save_index();
-  return 0;
+  if (auto st = save_index(); !st) return st;
+  return std::int64_t{0};
 }
 
-std::string kb_db::save_index() {
+status kb_db::save_index() {
   auto* graph = dynamic_cast<hnsw_index*>(index_.get());
   if (!graph || saved_version_ == version_) return {};
-  if (auto err = graph->save(index_file_.string()); !err.empty()) return err;
+  if (auto st = graph->save(index_file_.string()); !st) return st;
   nlohmann::json meta{{"model", model_}, {"dimensions", dims_}, {"version", version_}, {"count", graph->size()}};
   const auto meta_file = index_file_.string() + ".json";
   {
     std::ofstream out(meta_file + ".tmp", std::ios::trunc);
     out << meta.dump() << '\n';
-    if (!out.flush()) return "cannot write " + meta_file + ".tmp";
+    if (!out.flush()) return {errc::store_failed, "cannot write " + meta_file + ".tmp"};
   }
   std::error_code ec;
   std::filesystem::rename(meta_file + ".tmp", meta_file, ec);
-  if (ec) return "cannot rename " + meta_file + ".tmp: " + ec.message();
+  if (ec) return {errc::store_failed, "cannot rename " + meta_file + ".tmp: " + ec.message()};
   saved_version_ = version_;
   return {};
 }
 
-// The graph saved beside the database, when it holds exactly the stored vectors of the current model; false
-// and `why` otherwise (the caller reads the vectors from the database instead).
-bool kb_db::load_saved_index(std::string& why) {
-  if (index_opts_.ann_threshold == 0) return false;
+// Loads the graph saved beside the database, when it holds exactly the stored vectors of the current model: ok,
+// or why not (not_found when there is no saved graph of them); the caller then reads the vectors from the
+// database instead.
+status kb_db::load_saved_index() {
+  if (index_opts_.ann_threshold == 0) return {errc::not_found, "no graph is used (ann_threshold 0)"};
   std::ifstream in(index_file_.string() + ".json");
   auto meta = nlohmann::json::parse(in, nullptr, false);
   if (!meta.is_object() || meta.value("model", "") != model_ || meta.value("dimensions", std::size_t{0}) != dims_ ||
-      meta.value("version", std::int64_t{-1}) != version_) {
-    why = "no saved graph of these vectors";
-    return false;
-  }
+      meta.value("version", std::int64_t{-1}) != version_)
+    return {errc::not_found, "no saved graph of these vectors"};
   hnsw_options o{index_opts_.hnsw_m, index_opts_.hnsw_ef_construction, index_opts_.hnsw_ef_search};
-  auto graph = hnsw_index::load(index_file_.string(), dims_, why, o);
-  if (!graph) return false;
-  std::string error;
-  auto s = kb_detail::prepare_text(*db_, 
+  auto graph = hnsw_index::load(index_file_.string(), dims_, o);
+  if (!graph) return graph.error();
+  auto s = db_->prepare(
       "SELECT c.id, a.id, a.kind, a.project, a.updated_ms FROM chunks c JOIN articles a ON a.id = c.article "
-      "WHERE c.model = ?1 AND length(c.embedding) = ?2",
-      error);
-  if (!error.empty()) {
-    why = error;
-    return false;
-  }
-  s.bind(1, model_).bind(2, static_cast<std::int64_t>(dims_ * sizeof(float)));
+      "WHERE c.model = ?1 AND length(c.embedding) = ?2");
+  if (!s) return s.error();
+  s->bind(1, model_).bind(2, static_cast<std::int64_t>(dims_ * sizeof(float)));
   std::size_t tagged = 0;
-  while (s.step()) {
-    if (!graph->set_tag(s.integer(0), intern_article(s.text(1), s.text(2), s.text(3), s.integer(4)))) {
-      why = "the saved graph lacks passage " + std::to_string(s.integer(0));
+  status why;
+  while (s->step()) {
+    if (!(*graph)->set_tag(s->integer(0), intern_article(s->text(1), s->text(2), s->text(3), s->integer(4)))) {
+      why = {errc::store_failed, "the saved graph lacks passage " + std::to_string(s->integer(0))};
       break;
     }
     ++tagged;
   }
-  if (why.empty() && tagged != graph->size()) why = "the saved graph holds passages the database does not";
-  if (!why.empty() || !s.error().message().empty()) {
-    if (why.empty()) why = s.error().message();
+  if (why && tagged != (*graph)->size()) why = {errc::store_failed, "the saved graph holds passages the database does not"};
+  if (why && !s->error()) why = s->error();
+  if (!why) {
     articles_.clear();
     article_index_.clear();
-    return false;
+    return why;
   }
-  index_ = std::move(graph);
+  index_ = std::move(*graph);
   saved_version_ = version_;
-  return true;
+  return {};
 }
 
-std::string kb_db::load_vectors() {
+status kb_db::load_vectors() {
   index_ = make_exact_index(dims_);
-  std::string error;
-  auto s = kb_detail::prepare_text(*db_, 
+  auto s = db_->prepare(
       "SELECT c.id, a.id, a.kind, a.project, a.updated_ms, c.embedding FROM chunks c JOIN articles a ON a.id = c.article "
-      "WHERE c.model = ?1 ORDER BY c.id",
-      error);
-  if (!error.empty()) return error;
-  s.bind(1, model_);
+      "WHERE c.model = ?1 ORDER BY c.id");
+  if (!s) return s.error();
+  s->bind(1, model_);
   std::vector<float> v(dims_);
-  while (s.step()) {
-    auto blob = s.blob(5);
+  while (s->step()) {
+    auto blob = s->blob(5);
     if (blob.size() != dims_ * sizeof(float)) continue;  // written by another build of the model: re-embedded
     std::memcpy(v.data(), blob.data(), blob.size());
-    index_->put(s.integer(0), intern_article(s.text(1), s.text(2), s.text(3), s.integer(4)), v.data());
+    index_->put(s->integer(0), intern_article(s->text(1), s->text(2), s->text(3), s->integer(4)), v.data());
   }
   if (index_opts_.ann_threshold > 0 && index_->size() >= index_opts_.ann_threshold) start_index_build();
-  return s.error().message();
+  return s->error();
 }
 
 // The next version of the stored vectors, written in the caller's transaction; version_ follows on commit.
-std::string kb_db::bump_version() { return set_meta(*db_, "vectors_version", version_ + 1); }
+status kb_db::bump_version() { return set_meta(*db_, "vectors_version", version_ + 1); }
 
 // Adds (sign 1) or takes away (sign -1) the passages' words in the terms table, in the caller's transaction.
-std::string kb_db::count_terms(const std::string& title, const std::vector<std::string>& bodies, int sign) {
+status kb_db::count_terms(const std::string& title, const std::vector<std::string>& bodies, int sign) {
   std::unordered_map<std::string, std::int64_t> counts;
   for (auto& b : bodies) count_passage_terms(title, b, counts);
-  std::string error;
-  auto up = kb_detail::prepare_text(*db_, 
-      "INSERT INTO terms (term, docs) VALUES (?1, ?2) ON CONFLICT(term) DO UPDATE SET docs = docs + excluded.docs", error);
-  if (!error.empty()) return error;
+  auto up = db_->prepare(
+      "INSERT INTO terms (term, docs) VALUES (?1, ?2) ON CONFLICT(term) DO UPDATE SET docs = docs + excluded.docs");
+  if (!up) return up.error();
   for (auto& [term, docs] : counts)
-    if (!up.bind(1, term).bind(2, sign * docs).run()) return up.error().message();
-  if (sign < 0)
-    if (auto err = kb_detail::exec_text(*db_, "DELETE FROM terms WHERE docs <= 0"); !err.empty()) return err;
+    if (auto st = up->bind(1, term).bind(2, sign * docs).run(); !st) return st;
+  if (sign < 0) return db_->exec("DELETE FROM terms WHERE docs <= 0");
   return {};
 }
 
 // Deletes the article, its chunks and their keyword index entries (inside the caller's transaction); adds the
 // number of chunks it had to `removed`.
-std::string kb_db::remove_article(const std::string& id, std::int64_t& removed) {
-  std::string error;
-  auto read = kb_detail::prepare_text(*db_, "SELECT title, body FROM chunks WHERE article = ?1", error);
-  if (!error.empty()) return error;
+status kb_db::remove_article(const std::string& id, std::int64_t& removed) {
+  auto read = db_->prepare("SELECT title, body FROM chunks WHERE article = ?1");
+  if (!read) return read.error();
   std::string title;
   std::vector<std::string> bodies;
-  for (read.bind(1, id); read.step();) {
-    title = read.text(0);
-    bodies.push_back(read.text(1));
+  for (read->bind(1, id); read->step();) {
+    title = read->text(0);
+    bodies.push_back(read->text(1));
   }
-  if (!read.error().message().empty()) return read.error().message();
+  if (!read->error()) return read->error();
   removed += static_cast<std::int64_t>(bodies.size());
-  if (auto err = count_terms(title, bodies, -1); !err.empty()) return err;
-  if (auto err = bump_version(); !err.empty()) return err;
-  auto unindex = kb_detail::prepare_text(*db_, 
-      "INSERT INTO chunks_fts(chunks_fts, rowid, title, body) SELECT 'delete', id, title, body FROM chunks WHERE article = ?1",
-      error);
-  if (!error.empty()) return error;
-  if (!unindex.bind(1, id).run()) return unindex.error().message();
-  auto chunks = kb_detail::prepare_text(*db_, "DELETE FROM chunks WHERE article = ?1", error);
-  if (!error.empty()) return error;
-  if (!chunks.bind(1, id).run()) return chunks.error().message();
-  auto article = kb_detail::prepare_text(*db_, "DELETE FROM articles WHERE id = ?1", error);
-  if (!error.empty()) return error;
-  if (!article.bind(1, id).run()) return article.error().message();
-  return {};
+  if (auto st = count_terms(title, bodies, -1); !st) return st;
+  if (auto st = bump_version(); !st) return st;
+  if (auto st = run_statement(*db_, "INSERT INTO chunks_fts(chunks_fts, rowid, title, body) SELECT 'delete', id, "
+                                    "title, body FROM chunks WHERE article = ?1", id);
+      !st)
+    return st;
+  if (auto st = run_statement(*db_, "DELETE FROM chunks WHERE article = ?1", id); !st) return st;
+  return run_statement(*db_, "DELETE FROM articles WHERE id = ?1", id);
 }
 
-kb_add_result kb_db::add(kb_article_input in, std::string& error) {
+expected<kb_add_result> kb_db::add(kb_article_input in) {
   kb_add_result out;
   const auto hash = sha256_hex(in.content);
   {
-    auto s = kb_detail::prepare_text(*db_, "SELECT id, meta FROM articles WHERE content_hash = ?1", error);
-    if (!error.empty()) return out;
-    if (s.bind(1, hash).step()) {
-      out.id = s.text(0);
-      auto meta = nlohmann::json::parse(s.text(1), nullptr, false);
+    auto s = db_->prepare("SELECT id, meta FROM articles WHERE content_hash = ?1");
+    if (!s) return s.error();
+    if (s->bind(1, hash).step()) {
+      out.id = s->text(0);
+      auto meta = nlohmann::json::parse(s->text(1), nullptr, false);
       if (meta.is_object() && meta.contains("flags") && meta["flags"].is_array())
         for (const auto& f : meta["flags"])
           if (f.is_string()) out.flags.push_back(f.get<std::string>());
@@ -369,9 +349,10 @@ kb_add_result kb_db::add(kb_article_input in, std::string& error) {
   for (auto& b : bodies) embedded_texts.push_back(in.title + "\n\n" + b);
   for (auto& t : embedded_texts) texts.push_back(t);
   std::vector<std::vector<float>> vectors;
-  if (!texts.empty() && !embed_->embed(texts, vectors, error)) {
-    error = "embedding failed (" + model_ + "): " + error;
-    return out;
+  if (!texts.empty()) {
+    auto made = embed_->embed(texts);
+    if (!made) return status{made.code(), "embedding failed (" + model_ + "): " + made.message()};
+    vectors = std::move(*made);
   }
   auto wrapped = wrap_outside(in.content, in.source.empty() ? in.title : in.source);
   nlohmann::json meta{{"format", in.format}, {"bytes", in.content.size()}, {"flags", wrapped.flags},
@@ -380,51 +361,45 @@ kb_add_result kb_db::add(kb_article_input in, std::string& error) {
   const auto now = now_ms();
 
   std::int64_t replaced_chunks = 0;
-  if (auto err = kb_detail::exec_text(*db_, "BEGIN IMMEDIATE"); !err.empty()) {
-    error = err;
-    return out;
-  }
-  auto fail = [&](std::string why) {
-    kb_detail::exec_text(*db_, "ROLLBACK");
-    error = std::move(why);
-    out = {};
-    return out;
+  if (auto st = db_->exec("BEGIN IMMEDIATE"); !st) return st;
+  auto fail = [&](status why) {
+    (void)db_->exec("ROLLBACK");
+    return why;
   };
   if (!in.source.empty()) {
-    auto s = kb_detail::prepare_text(*db_, "SELECT id FROM articles WHERE source = ?1", error);
-    if (!error.empty()) return fail(error);
+    auto s = db_->prepare("SELECT id FROM articles WHERE source = ?1");
+    if (!s) return fail(s.error());
     std::vector<std::string> older;
-    s.bind(1, in.source);
-    while (s.step()) older.push_back(s.text(0));
+    s->bind(1, in.source);
+    while (s->step()) older.push_back(s->text(0));
     for (auto& id : older) {
-      if (auto err = remove_article(id, replaced_chunks); !err.empty()) return fail(err);
+      if (auto st = remove_article(id, replaced_chunks); !st) return fail(st);
       out.replaced = id;
     }
   }
-  auto ins = kb_detail::prepare_text(*db_, 
+  auto ins = db_->prepare(
       "INSERT INTO articles (id, title, source, kind, brain, session, project, topic, tags, meta, content_hash, "
-      "content, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
-      error);
-  if (!error.empty()) return fail(error);
-  bind_row(ins, out.id, in.title, in.source, in.kind, in.brain, in.session, in.project, in.topic,
+      "content, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)");
+  if (!ins) return fail(ins.error());
+  bind_row(*ins, out.id, in.title, in.source, in.kind, in.brain, in.session, in.project, in.topic,
            nlohmann::json(in.tags).dump(), meta.dump(), hash, wrapped.text, now);
-  if (!ins.run()) return fail(ins.error().message());
-  auto chunk = kb_detail::prepare_text(*db_, 
-      "INSERT INTO chunks (article, seq, title, body, model, embedding) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);
-  auto index = kb_detail::prepare_text(*db_, "INSERT INTO chunks_fts(rowid, title, body) VALUES (?1, ?2, ?3)", error);
-  if (!error.empty()) return fail(error);
+  if (auto st = ins->run(); !st) return fail(st);
+  auto chunk = db_->prepare("INSERT INTO chunks (article, seq, title, body, model, embedding) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!chunk) return fail(chunk.error());
+  auto index = db_->prepare("INSERT INTO chunks_fts(rowid, title, body) VALUES (?1, ?2, ?3)");
+  if (!index) return fail(index.error());
   std::vector<std::int64_t> chunk_ids;
   for (std::size_t i = 0; i < bodies.size(); ++i) {
-    chunk.bind(1, out.id).bind(2, static_cast<std::int64_t>(i)).bind(3, in.title).bind(4, bodies[i]).bind(5, model_);
-    chunk.bind_blob(6, vectors[i].data(), vectors[i].size() * sizeof(float));
-    if (!chunk.run()) return fail(chunk.error().message());
+    chunk->bind(1, out.id).bind(2, static_cast<std::int64_t>(i)).bind(3, in.title).bind(4, bodies[i]).bind(5, model_);
+    chunk->bind_blob(6, vectors[i].data(), vectors[i].size() * sizeof(float));
+    if (auto st = chunk->run(); !st) return fail(st);
     chunk_ids.push_back(db_->last_insert_rowid());
-    index.bind(1, chunk_ids.back()).bind(2, in.title).bind(3, bodies[i]);
-    if (!index.run()) return fail(index.error().message());
+    index->bind(1, chunk_ids.back()).bind(2, in.title).bind(3, bodies[i]);
+    if (auto st = index->run(); !st) return fail(st);
   }
-  if (auto err = count_terms(in.title, bodies, 1); !err.empty()) return fail(err);
-  if (auto err = bump_version(); !err.empty()) return fail(err);
-  if (auto err = kb_detail::exec_text(*db_, "COMMIT"); !err.empty()) return fail(err);
+  if (auto st = count_terms(in.title, bodies, 1); !st) return fail(st);
+  if (auto st = bump_version(); !st) return fail(st);
+  if (auto st = db_->exec("COMMIT"); !st) return fail(st);
   ++version_;
   // The index follows the file only once the file has it.
   if (!out.replaced.empty()) drop_article_vectors(out.replaced);
@@ -437,40 +412,36 @@ kb_add_result kb_db::add(kb_article_input in, std::string& error) {
   return out;
 }
 
-std::optional<kb_article> kb_db::get(const std::string& id, std::string& error) {
-  auto s = kb_detail::prepare_text(*db_, std::string{"SELECT "} + kArticleColumns +
-                            ", a.content, (SELECT count(*) FROM chunks c WHERE c.article = a.id) FROM articles a WHERE a.id = ?1",
-                        error);
-  if (!error.empty()) return std::nullopt;
-  if (!s.bind(1, id).step()) {
-    error = s.error().message();
-    return std::nullopt;
+expected<std::optional<kb_article>> kb_db::get(const std::string& id) {
+  auto s = db_->prepare(std::string{"SELECT "} + kArticleColumns +
+                        ", a.content, (SELECT count(*) FROM chunks c WHERE c.article = a.id) FROM articles a WHERE a.id = ?1");
+  if (!s) return s.error();
+  if (!s->bind(1, id).step()) {
+    if (!s->error()) return s->error();
+    return std::optional<kb_article>{};
   }
-  auto a = read_article(s);
-  a.content = s.text(13);
-  a.chunks = static_cast<std::size_t>(s.integer(14));
-  return a;
+  auto a = read_article(*s);
+  a.content = s->text(13);
+  a.chunks = static_cast<std::size_t>(s->integer(14));
+  return std::optional<kb_article>{std::move(a)};
 }
 
-bool kb_db::remove(const std::string& id, std::string& error) {
+expected<bool> kb_db::remove(const std::string& id) {
   {
-    auto s = kb_detail::prepare_text(*db_, "SELECT 1 FROM articles WHERE id = ?1", error);
-    if (!error.empty() || !s.bind(1, id).step()) return false;
+    auto s = db_->prepare("SELECT 1 FROM articles WHERE id = ?1");
+    if (!s) return s.error();
+    if (!s->bind(1, id).step()) {
+      if (!s->error()) return s->error();
+      return false;
+    }
   }
-  if (auto err = kb_detail::exec_text(*db_, "BEGIN IMMEDIATE"); !err.empty()) {
-    error = err;
-    return false;
-  }
+  if (auto st = db_->exec("BEGIN IMMEDIATE"); !st) return st;
   std::int64_t removed = 0;
-  if (auto err = remove_article(id, removed); !err.empty()) {
-    kb_detail::exec_text(*db_, "ROLLBACK");
-    error = err;
-    return false;
-  }
-  if (auto err = kb_detail::exec_text(*db_, "COMMIT"); !err.empty()) {
-    kb_detail::exec_text(*db_, "ROLLBACK");
-    error = err;
-    return false;
+  status done = remove_article(id, removed);
+  if (done) done = db_->exec("COMMIT");
+  if (!done) {
+    (void)db_->exec("ROLLBACK");
+    return done;
   }
   ++version_;
   drop_article_vectors(id);
@@ -478,32 +449,34 @@ bool kb_db::remove(const std::string& id, std::string& error) {
   return true;
 }
 
-std::vector<kb_article> kb_db::list(int limit, const std::string& kind, std::string& error) {
-  std::vector<kb_article> out;
-  auto s = kb_detail::prepare_text(*db_, std::string{"SELECT "} + kArticleColumns +
-                            ", (SELECT count(*) FROM chunks c WHERE c.article = a.id) FROM articles a "
-                            "WHERE ?1 = '' OR a.kind = ?1 ORDER BY a.updated_ms DESC, a.id LIMIT ?2",
-                        error);
-  if (!error.empty()) return out;
-  s.bind(1, kind).bind(2, static_cast<std::int64_t>(limit));
-  while (s.step()) {
-    out.push_back(read_article(s));
-    out.back().chunks = static_cast<std::size_t>(s.integer(13));
-  }
-  error = s.error().message();
-  return out;
+expected<std::vector<kb_article>> kb_db::list(int limit, const std::string& kind) {
+  return select_rows(
+      *db_,
+      std::string{"SELECT "} + kArticleColumns +
+          ", (SELECT count(*) FROM chunks c WHERE c.article = a.id) FROM articles a "
+          "WHERE ?1 = '' OR a.kind = ?1 ORDER BY a.updated_ms DESC, a.id LIMIT ?2",
+      [](const sqlite_stmt& s) {
+        auto a = read_article(s);
+        a.chunks = static_cast<std::size_t>(s.integer(13));
+        return a;
+      },
+      kind, static_cast<std::int64_t>(limit));
 }
 
-
-kb_stats kb_db::stats(std::string& error) {
+expected<kb_stats> kb_db::stats() {
   kb_stats st;
   st.model = model_;
   st.dimensions = dims_;
-  auto one = [&](const std::string& sql, auto bind) -> std::int64_t {
-    auto s = kb_detail::prepare_text(*db_, sql, error);
-    if (!error.empty()) return 0;
-    bind(s);
-    return s.step() ? s.integer(0) : 0;
+  status failed;  // the first failure; the queries after it are not run
+  auto one = [&](std::string_view sql, auto bind) -> std::int64_t {
+    if (!failed) return 0;
+    auto s = db_->prepare(sql);
+    if (!s) {
+      failed = s.error();
+      return 0;
+    }
+    bind(*s);
+    return s->step() ? s->integer(0) : 0;
   };
   auto none = [](sqlite_stmt&) {};
   st.articles = one("SELECT count(*) FROM articles", none);
@@ -512,68 +485,57 @@ kb_stats kb_db::stats(std::string& error) {
   st.pending_reembed = one("SELECT count(*) FROM chunks WHERE model != ?1", [&](sqlite_stmt& s) { s.bind(1, model_); });
   st.index = building_ ? "exact (hnsw being built)" : index_->kind();
   st.pending_index = static_cast<std::int64_t>(build_queue_.size());
-  auto s = kb_detail::prepare_text(*db_, "SELECT kind, count(*) FROM articles GROUP BY kind", error);
-  if (error.empty())
-    while (s.step()) st.by_kind[s.text(0)] = s.integer(1);
+  if (!failed) return failed;
+  auto s = db_->prepare("SELECT kind, count(*) FROM articles GROUP BY kind");
+  if (!s) return s.error();
+  while (s->step()) st.by_kind[s->text(0)] = s->integer(1);
   return st;
 }
 
-std::int64_t kb_db::reembed_step(std::size_t batch, std::string& error) {
-  auto s = kb_detail::prepare_text(*db_, 
+expected<std::int64_t> kb_db::reembed_step(std::size_t batch) {
+  auto s = db_->prepare(
       "SELECT c.id, c.title, c.body, a.id, a.kind, a.project, a.updated_ms FROM chunks c JOIN articles a "
-      "ON a.id = c.article WHERE c.model != ?1 ORDER BY c.id LIMIT ?2",
-      error);
-  if (!error.empty()) return -1;
-  s.bind(1, model_).bind(2, static_cast<std::int64_t>(batch));
+      "ON a.id = c.article WHERE c.model != ?1 ORDER BY c.id LIMIT ?2");
+  if (!s) return s.error();
+  s->bind(1, model_).bind(2, static_cast<std::int64_t>(batch));
   struct pending {
     std::int64_t id;
     std::string text, article, kind, project;
     std::int64_t updated_ms;
   };
   std::vector<pending> todo;
-  while (s.step())
-    todo.push_back({s.integer(0), s.text(1) + "\n\n" + s.text(2), s.text(3), s.text(4), s.text(5), s.integer(6)});
-  s.reset();
+  while (s->step())
+    todo.push_back({s->integer(0), s->text(1) + "\n\n" + s->text(2), s->text(3), s->text(4), s->text(5), s->integer(6)});
+  s->reset();
   if (!todo.empty()) {
     std::vector<std::string_view> texts;
     for (auto& t : todo) texts.push_back(t.text);
-    std::vector<std::vector<float>> vectors;
-    if (!embed_->embed(texts, vectors, error)) {
-      error = "re-embedding failed (" + model_ + "): " + error;
-      return -1;
-    }
-    if (auto err = kb_detail::exec_text(*db_, "BEGIN IMMEDIATE"); !err.empty()) {
-      error = err;
-      return -1;
-    }
-    auto up = kb_detail::prepare_text(*db_, "UPDATE chunks SET model = ?1, embedding = ?2 WHERE id = ?3", error);
-    if (error.empty()) error = bump_version();
-    if (!error.empty()) {
-      kb_detail::exec_text(*db_, "ROLLBACK");
-      return -1;
-    }
-    for (std::size_t i = 0; i < todo.size(); ++i) {
-      up.bind(1, model_).bind_blob(2, vectors[i].data(), vectors[i].size() * sizeof(float)).bind(3, todo[i].id);
-      if (!up.run()) {
-        error = up.error().message();
-        kb_detail::exec_text(*db_, "ROLLBACK");
-        return -1;
+    auto made = embed_->embed(texts);
+    if (!made) return status{made.code(), "re-embedding failed (" + model_ + "): " + made.message()};
+    const auto& vectors = *made;
+    if (auto st = db_->exec("BEGIN IMMEDIATE"); !st) return st;
+    auto store = [&]() -> status {
+      auto up = db_->prepare("UPDATE chunks SET model = ?1, embedding = ?2 WHERE id = ?3");
+      if (!up) return up.error();
+      if (auto st = bump_version(); !st) return st;
+      for (std::size_t i = 0; i < todo.size(); ++i) {
+        up->bind(1, model_).bind_blob(2, vectors[i].data(), vectors[i].size() * sizeof(float)).bind(3, todo[i].id);
+        if (auto st = up->run(); !st) return st;
       }
-    }
-    if (auto err = kb_detail::exec_text(*db_, "COMMIT"); !err.empty()) {
-      error = err;
-      kb_detail::exec_text(*db_, "ROLLBACK");
-      return -1;
+      return db_->exec("COMMIT");
+    };
+    if (auto st = store(); !st) {
+      (void)db_->exec("ROLLBACK");
+      return st;
     }
     ++version_;
     for (std::size_t i = 0; i < todo.size(); ++i)
       put_vector(todo[i].id, intern_article(todo[i].article, todo[i].kind, todo[i].project, todo[i].updated_ms), vectors[i]);
   }
-  std::string err;
-  auto left = kb_detail::prepare_text(*db_, "SELECT count(*) FROM chunks WHERE model != ?1", err);
-  if (!err.empty()) return -1;
-  left.bind(1, model_);
-  return left.step() ? left.integer(0) : 0;
+  auto left = db_->prepare("SELECT count(*) FROM chunks WHERE model != ?1");
+  if (!left) return left.error();
+  left->bind(1, model_);
+  return left->step() ? left->integer(0) : std::int64_t{0};
 }
 
 }  // namespace paios

@@ -27,6 +27,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "messages/error.hpp"
+
 namespace paios {
 
 class embedder;
@@ -100,28 +102,31 @@ struct kb_stats {
 
 class kb_db {
  public:
-  // `embed` outlives the kb_db. nullptr and `error` when the file cannot be opened or is not a knowledge base.
-  static std::unique_ptr<kb_db> open(const std::filesystem::path& file, embedder& embed, std::string& error,
-                                     kb_index_options index = {});
+  // `embed` outlives the kb_db. Fails with store_failed when the file cannot be opened or is not a knowledge
+  // base. Every call below that can fail returns a status or an expected, failed with store_failed and SQLite's
+  // message, or with the embedder's code (brain_unavailable) when the embedding provider failed.
+  static expected<std::unique_ptr<kb_db>> open(const std::filesystem::path& file, embedder& embed,
+                                               kb_index_options index = {});
   ~kb_db();
 
-  // Stores the article, or nothing when its content is already stored; "" or the error in `error` (then
-  // nothing is stored). Content from a source stored before replaces that older version.
-  kb_add_result add(kb_article_input in, std::string& error);
-  std::optional<kb_article> get(const std::string& id, std::string& error);
-  bool remove(const std::string& id, std::string& error);  // false: no such article
-  std::vector<kb_hit> search(const kb_query& q, std::string& error);
+  // Stores the article, or nothing when its content is already stored; on failure nothing is stored. Content
+  // from a source stored before replaces that older version.
+  expected<kb_add_result> add(kb_article_input in);
+  expected<std::optional<kb_article>> get(const std::string& id);
+  expected<bool> remove(const std::string& id);  // false: no such article
+  expected<std::vector<kb_hit>> search(const kb_query& q);
   // The newest articles, for listing (content left empty).
-  std::vector<kb_article> list(int limit, const std::string& kind, std::string& error);
-  kb_stats stats(std::string& error);
+  expected<std::vector<kb_article>> list(int limit, const std::string& kind);
+  expected<kb_stats> stats();
 
   // Embeds up to `batch` chunks whose vector is missing or of another model; returns how many remain.
-  std::int64_t reembed_step(std::size_t batch, std::string& error);
+  expected<std::int64_t> reembed_step(std::size_t batch);
   // Puts up to `batch` vectors into the HNSW graph being built, and switches to it when it has them all;
-  // returns how many remain (0: nothing to build). Saves the graph when it is done.
-  std::int64_t index_step(std::size_t batch, std::string& error);
-  // Writes the HNSW graph beside the database when it changed since it was last written. "" or the error.
-  std::string save_index();
+  // returns how many remain (0: nothing to build). Saves the graph when it is done: a failure to save it
+  // (store_failed) leaves the graph in use, and a later save_index() tries again.
+  expected<std::int64_t> index_step(std::size_t batch);
+  // Writes the HNSW graph beside the database when it changed since it was last written; fails with store_failed.
+  status save_index();
   bool index_pending() const { return building_ != nullptr; }
 
  private:
@@ -131,17 +136,17 @@ class kb_db {
     std::int64_t updated_ms = 0;
     bool live = true;
   };
-  std::string load_vectors();
-  bool load_saved_index(std::string& why);
+  status load_vectors();
+  status load_saved_index();
   std::uint32_t intern_article(const std::string& id, const std::string& kind, const std::string& project,
                                std::int64_t updated_ms);
   void put_vector(std::int64_t chunk_id, std::uint32_t article, const std::vector<float>& v);
   void drop_article_vectors(const std::string& id);
   void start_index_build();
-  std::string bump_version();
-  std::string remove_article(const std::string& id, std::int64_t& removed);
-  std::string count_terms(const std::string& title, const std::vector<std::string>& bodies, int sign);
-  std::string fts_query(const std::string& text, std::string& error);
+  status bump_version();
+  status remove_article(const std::string& id, std::int64_t& removed);
+  status count_terms(const std::string& title, const std::vector<std::string>& bodies, int sign);
+  expected<std::string> fts_query(const std::string& text);
 
   std::unique_ptr<sqlite_db> db_;
   embedder* embed_ = nullptr;

@@ -5,7 +5,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "core/kb/sqlite_text.hpp"
 #include "core/kb/chunker.hpp"
 #include "core/kb/embedder.hpp"
 #include "core/kb/kb_db.hpp"
@@ -87,23 +86,23 @@ std::vector<std::size_t> choose_passages(const std::vector<ranked_entry>& ranked
 // common in this knowledge base but for the rarest: words are taken rarest first while the passages holding
 // them stay within the scoring budget. When even the rarest word is in more passages than that, the vectors
 // answer alone. The vector half still reads the whole query.
-std::string kb_db::fts_query(const std::string& text, std::string& error) {
+expected<std::string> kb_db::fts_query(const std::string& text) {
   struct term {
     std::string word;
     std::int64_t docs;
   };
   std::vector<term> terms;
   std::unordered_set<std::string> seen;
-  auto df = kb_detail::prepare_text(*db_, "SELECT docs FROM terms WHERE term = ?1", error);
-  if (!error.empty()) return {};
+  auto df = db_->prepare("SELECT docs FROM terms WHERE term = ?1");
+  if (!df) return df.error();
   for (auto& w : lexical_words(text)) {
     if (is_stopword(w) || !seen.insert(w).second) continue;
-    df.bind(1, w);
-    const std::int64_t docs = df.step() ? df.integer(0) : 0;
-    df.reset();
+    df->bind(1, w);
+    const std::int64_t docs = df->step() ? df->integer(0) : 0;
+    df->reset();
     terms.push_back({w, docs});
   }
-  if (terms.empty()) return {};
+  if (terms.empty()) return std::string{};
   // The rarest words first, while the passages holding them stay within what is cheap to score.
   std::sort(terms.begin(), terms.end(), [](const term& a, const term& b) { return a.docs < b.docs; });
   const auto common = std::max<std::int64_t>(kCommonFloor, static_cast<std::int64_t>(kCommonShare * static_cast<double>(passages_)));
@@ -119,7 +118,7 @@ std::string kb_db::fts_query(const std::string& text, std::string& error) {
   return q;
 }
 
-std::vector<kb_hit> kb_db::search(const kb_query& q, std::string& error) {
+expected<std::vector<kb_hit>> kb_db::search(const kb_query& q) {
   std::vector<kb_hit> hits;
   const std::size_t k = static_cast<std::size_t>(std::max(1, q.k));
   const std::size_t pool = std::max<std::size_t>(100, k * 10);
@@ -139,33 +138,28 @@ std::vector<kb_hit> kb_db::search(const kb_query& q, std::string& error) {
   std::unordered_map<std::int64_t, candidate> cands;
 
   // Keywords: bm25 over title and body.
-  if (auto match = q.keyword_weight > 0 ? fts_query(q.text, error) : std::string{}; !match.empty()) {
-    auto s = kb_detail::prepare_text(*db_, "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY rank LIMIT ?2", error);
-    if (!error.empty()) return hits;
-    s.bind(1, match).bind(2, static_cast<std::int64_t>(filtered_pool(pool, allowed)));
+  auto match = q.keyword_weight > 0 ? fts_query(q.text) : std::string{};
+  if (!match) return match.error();
+  if (!match->empty()) {
+    auto s = db_->prepare("SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY rank LIMIT ?2");
+    if (!s) return s.error();
+    s->bind(1, *match).bind(2, static_cast<std::int64_t>(filtered_pool(pool, allowed)));
     double best = 0;
-    while (s.step()) {
-      const double score = s.real(1);
+    while (s->step()) {
+      const double score = s->real(1);
       best = std::max(best, score);
-      cands[s.integer(0)].kw = score;
+      cands[s->integer(0)].kw = score;
     }
-    if (!s.error().message().empty()) {
-      error = s.error().message();
-      return hits;
-    }
+    if (!s->error()) return s->error();
     if (best > 0)
       for (auto& [id, c] : cands) c.kw /= best;
   }
-  if (!error.empty()) return hits;
 
   // Vectors: the nearest passages, and the similarity of the keyword candidates.
   if (q.vector_weight > 0 && index_->size() > 0) {
-    std::vector<std::vector<float>> out;
-    if (!embed_->embed({q.text}, out, error)) {
-      error = "embedding the query failed (" + model_ + "): " + error;
-      return hits;
-    }
-    const auto& qv = out.front();
+    auto out = embed_->embed({q.text});
+    if (!out) return status{out.code(), "embedding the query failed (" + model_ + "): " + out.message()};
+    const auto& qv = out->front();
     if (qv.size() == dims_) {
       for (auto& [id, c] : cands)
         if (const float* v = index_->find(id)) {
@@ -186,11 +180,10 @@ std::vector<kb_hit> kb_db::search(const kb_query& q, std::string& error) {
   for (auto& [id, c] : cands)
     if (c.article == unknown) unplaced.push_back(id);
   if (!unplaced.empty()) {
-    auto s = kb_detail::prepare_text(*db_, "SELECT c.id, a.id, a.kind, a.project, a.updated_ms FROM chunks c JOIN articles a ON a.id = c.article "
-                          "WHERE c.id IN (" + in_list(unplaced) + ")",
-                          error);
-    if (!error.empty()) return hits;
-    while (s.step()) cands[s.integer(0)].article = intern_article(s.text(1), s.text(2), s.text(3), s.integer(4));
+    auto s = db_->prepare("SELECT c.id, a.id, a.kind, a.project, a.updated_ms FROM chunks c JOIN articles a ON a.id = c.article "
+                          "WHERE c.id IN (" + in_list(unplaced) + ")");
+    if (!s) return s.error();
+    while (s->step()) cands[s->integer(0)].article = intern_article(s->text(1), s->text(2), s->text(3), s->integer(4));
   }
 
   // Ranked in memory; only the passages returned are read from the file.
@@ -219,23 +212,19 @@ std::vector<kb_hit> kb_db::search(const kb_query& q, std::string& error) {
 
   std::vector<std::int64_t> ids;
   for (auto i : chosen) ids.push_back(ranked[i].id);
-  auto s = kb_detail::prepare_text(*db_, 
+  auto s = db_->prepare(
       "SELECT c.id, c.seq, c.body, a.id, a.title, a.source, a.kind, a.project, a.brain, a.updated_ms FROM chunks c "
-      "JOIN articles a ON a.id = c.article WHERE c.id IN (" + in_list(ids) + ")",
-      error);
-  if (!error.empty()) return hits;
+      "JOIN articles a ON a.id = c.article WHERE c.id IN (" + in_list(ids) + ")");
+  if (!s) return s.error();
   std::unordered_map<std::int64_t, kb_hit> read;
-  while (s.step()) {
+  while (s->step()) {
     std::int64_t chunk_id = 0;
     kb_hit h;
-    read_row(s, chunk_id, h.chunk, h.passage, h.article_id, h.title, h.source, h.kind, h.project, h.brain,
+    read_row(*s, chunk_id, h.chunk, h.passage, h.article_id, h.title, h.source, h.kind, h.project, h.brain,
              h.updated_ms);
     read.emplace(chunk_id, std::move(h));
   }
-  if (!s.error().message().empty()) {
-    error = s.error().message();
-    return hits;
-  }
+  if (!s->error()) return s->error();
   for (auto i : chosen) {
     auto it = read.find(ranked[i].id);
     if (it == read.end()) continue;

@@ -91,22 +91,20 @@ std::string sha256_hex(std::string_view data) {
   return s.hex();
 }
 
-std::string sha256_file_hex(const std::filesystem::path& file, std::string& error) {
+expected<std::string> sha256_file_hex(const std::filesystem::path& file) {
+  auto unreadable = [&] {
+    return status{errno == ENOENT || errno == ENOTDIR ? errc::not_found : errc::bad_request,
+                  "cannot read " + file.string() + ": " + std::strerror(errno)};
+  };
   std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    error = "cannot read " + file.string() + ": " + std::strerror(errno);
-    return {};
-  }
+  if (!in) return unreadable();
   sha256 s;
   std::vector<char> buf(1 << 16);
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
     s.update(std::string_view(buf.data(), static_cast<std::size_t>(in.gcount())));
   }
-  if (in.bad()) {
-    error = "cannot read " + file.string() + ": " + std::strerror(errno);
-    return {};
-  }
+  if (in.bad()) return unreadable();
   return s.hex();
 }
 

@@ -7,13 +7,15 @@
 #include <string>
 #include <string_view>
 
+#include "messages/error.hpp"
+
 namespace paios {
 
 std::string sha256_hex(std::string_view data);
 
-// The same over a file read in pieces (a watched folder's video is not read into memory); "" with `error` set
-// when it cannot be read.
-std::string sha256_file_hex(const std::filesystem::path& file, std::string& error);
+// The same over a file read in pieces (a watched folder's video is not read into memory). Fails with "cannot
+// read FILE: why": not_found when there is no such file, bad_request when it is there but cannot be read.
+expected<std::string> sha256_file_hex(const std::filesystem::path& file);
 
 // Incremental: update() any number of times, then hex() once.
 class sha256 {

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "messages/error.hpp"
+
 namespace paios {
 
 struct vector_hit {
@@ -59,13 +61,13 @@ struct hnsw_options {
 class hnsw_index final : public vector_index {
  public:
   static std::unique_ptr<hnsw_index> create(std::size_t dimensions, std::size_t capacity, hnsw_options opts = {});
-  // An index saved by save(), its tags all 0 until set_tag(); nullptr and `error` when the file is missing,
-  // truncated or of other dimensions (the caller then builds it anew).
-  static std::unique_ptr<hnsw_index> load(const std::string& file, std::size_t dimensions, std::string& error,
-                                          hnsw_options opts = {});
+  // An index saved by save(), its tags all 0 until set_tag(); fails with not_found when the file is missing,
+  // store_failed when it is truncated or of other dimensions (the caller then builds it anew).
+  static expected<std::unique_ptr<hnsw_index>> load(const std::string& file, std::size_t dimensions,
+                                                    hnsw_options opts = {});
   ~hnsw_index() override;
-  // Writes the index to `file` atomically (a temporary file renamed over it). "" or the error.
-  std::string save(const std::string& file) const;
+  // Writes the index to `file` atomically (a temporary file renamed over it); fails with store_failed.
+  status save(const std::string& file) const;
   bool set_tag(std::int64_t id, std::uint32_t tag);  // false: no such vector
   std::size_t deleted() const;  // vectors erased but still in the graph (hnswlib does not reclaim them)
 

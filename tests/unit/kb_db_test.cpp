@@ -43,6 +43,13 @@ kb_query query(std::string text) {
   return q;
 }
 
+// The value of a call that should succeed: a failure fails the test, with its message, and gives T{}.
+template <class T>
+T ok_value(expected<T> r) {
+  EXPECT_TRUE(r) << r.message();
+  return r ? std::move(*r) : T{};
+}
+
 float cosine(const std::vector<float>& a, const std::vector<float>& b) {
   float s = 0;
   for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
@@ -99,66 +106,62 @@ TEST(LocalEmbedder, DeterministicNormalizedAndLexical) {
 TEST(KbDb, AddDeduplicatesReplacesBySourceAndRemoves) {
   test::temp_dir dir;
   local_embedder e;
-  std::string err;
-  auto kb = kb_db::open(dir.path() / "kb.sqlite", e, err);
-  ASSERT_TRUE(kb) << err;
-  auto first = kb->add(doc("Replica rotation", "How to rotate the Postgres replica.", "notes/replica.md"), err);
-  ASSERT_EQ(err, "");
+  auto kb = ok_value(kb_db::open(dir.path() / "kb.sqlite", e));
+  ASSERT_TRUE(kb);
+  auto first = ok_value(kb->add(doc("Replica rotation", "How to rotate the Postgres replica.", "notes/replica.md")));
   EXPECT_TRUE(first.added);
   EXPECT_EQ(first.chunks, 1u);
-  auto again = kb->add(doc("Another title", "How to rotate the Postgres replica."), err);
+  auto again = ok_value(kb->add(doc("Another title", "How to rotate the Postgres replica.")));
   EXPECT_FALSE(again.added) << "the same content is stored once";
   EXPECT_EQ(again.id, first.id);
-  auto edited = kb->add(doc("Replica rotation", "How to rotate the Postgres replica, version two.", "notes/replica.md"), err);
+  auto edited = ok_value(kb->add(doc("Replica rotation", "How to rotate the Postgres replica, version two.", "notes/replica.md")));
   EXPECT_TRUE(edited.added);
   EXPECT_EQ(edited.replaced, first.id) << "a new version from the same source replaces the old";
-  EXPECT_FALSE(kb->get(first.id, err));
-  auto got = kb->get(edited.id, err);
+  EXPECT_FALSE(ok_value(kb->get(first.id)));
+  auto got = ok_value(kb->get(edited.id));
   ASSERT_TRUE(got);
   EXPECT_EQ(got->title, "Replica rotation");
   EXPECT_NE(got->content.find("version two"), std::string::npos);
   EXPECT_EQ(unwrap_outside(got->content).value_or(""), "How to rotate the Postgres replica, version two.")
       << "stored in its envelope";
-  auto st = kb->stats(err);
+  auto st = ok_value(kb->stats());
   EXPECT_EQ(st.articles, 1);
   EXPECT_EQ(st.chunks, 1);
-  EXPECT_TRUE(kb->remove(edited.id, err));
-  EXPECT_FALSE(kb->remove(edited.id, err));
-  EXPECT_TRUE(kb->search(query("postgres replica"), err).empty());
-  EXPECT_EQ(kb->stats(err).chunks, 0);
+  EXPECT_TRUE(ok_value(kb->remove(edited.id)));
+  EXPECT_FALSE(ok_value(kb->remove(edited.id)));
+  EXPECT_TRUE(ok_value(kb->search(query("postgres replica"))).empty());
+  EXPECT_EQ(ok_value(kb->stats()).chunks, 0);
 }
 
 TEST(KbDb, HybridSearchFindsByKeywordByTypoAndFilters) {
   test::temp_dir dir;
   local_embedder e;
-  std::string err;
-  auto kb = kb_db::open(dir.path() / "kb.sqlite", e, err);
-  ASSERT_TRUE(kb) << err;
-  kb->add(doc("ZeroMQ high-water mark", "When a PUB socket reaches ZMQ_SNDHWM it drops messages for slow subscribers."), err);
-  kb->add(doc("Sourdough", "Feed the starter twice a day; bake when it doubles in four hours."), err);
+  auto kb = ok_value(kb_db::open(dir.path() / "kb.sqlite", e));
+  ASSERT_TRUE(kb);
+  ok_value(kb->add(doc("ZeroMQ high-water mark", "When a PUB socket reaches ZMQ_SNDHWM it drops messages for slow subscribers.")));
+  ok_value(kb->add(doc("Sourdough", "Feed the starter twice a day; bake when it doubles in four hours.")));
   auto learning = doc("CAF handlers", "In CAF 0.17 a response handler passed to then() must return void.");
   learning.kind = "learning";
   learning.project = "paios";
-  kb->add(learning, err);
-  ASSERT_EQ(err, "");
-  auto hits = kb->search(query("ZMQ_SNDHWM drops"), err);
+  ok_value(kb->add(learning));
+  auto hits = ok_value(kb->search(query("ZMQ_SNDHWM drops")));
   ASSERT_FALSE(hits.empty());
   EXPECT_EQ(hits[0].title, "ZeroMQ high-water mark");
   EXPECT_GT(hits[0].keyword_score, 0);
   EXPECT_GT(hits[0].vector_score, 0);
-  hits = kb->search(query("sourdogh startr"), err);  // no keyword matches: the trigrams still find it
+  hits = ok_value(kb->search(query("sourdogh startr")));  // no keyword matches: the trigrams still find it
   ASSERT_FALSE(hits.empty());
   EXPECT_EQ(hits[0].title, "Sourdough");
   auto q = query("handler return void");
   q.kind = "learning";
-  hits = kb->search(q, err);
+  hits = ok_value(kb->search(q));
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].kind, "learning");
   q.project = "elsewhere";
-  EXPECT_TRUE(kb->search(q, err).empty());
+  EXPECT_TRUE(ok_value(kb->search(q)).empty());
   // FTS syntax in a query is only words.
-  EXPECT_NO_FATAL_FAILURE(kb->search(query("\"unbalanced AND ( OR NEAR/3 *"), err));
-  EXPECT_EQ(err, "");
+  auto syntax = kb->search(query("\"unbalanced AND ( OR NEAR/3 *"));
+  EXPECT_TRUE(syntax) << syntax.message();
 }
 
 // A word found in most passages is left out of the keyword query (it would make FTS5 score them all), unless
@@ -166,41 +169,36 @@ TEST(KbDb, HybridSearchFindsByKeywordByTypoAndFilters) {
 TEST(KbDb, CommonWordsDoNotDrownTheKeywordQuery) {
   test::temp_dir dir;
   local_embedder e;
-  std::string err;
-  auto kb = kb_db::open(dir.path() / "kb.sqlite", e, err);
-  ASSERT_TRUE(kb) << err;
+  auto kb = ok_value(kb_db::open(dir.path() / "kb.sqlite", e));
+  ASSERT_TRUE(kb);
   for (int i = 0; i < 120; ++i)
-    kb->add(doc("Entry " + std::to_string(i), "widget report number " + std::to_string(i) + " zq" + std::to_string(i) + "x"), err);
-  ASSERT_EQ(err, "");
-  auto hits = kb->search(query("widget zq57x"), err);
+    ok_value(kb->add(doc("Entry " + std::to_string(i), "widget report number " + std::to_string(i) + " zq" + std::to_string(i) + "x")));
+  auto hits = ok_value(kb->search(query("widget zq57x")));
   ASSERT_FALSE(hits.empty());
   EXPECT_EQ(hits[0].title, "Entry 57");
   EXPECT_GT(hits[0].keyword_score, 0.99) << "the rare word made the keyword match";
   auto keywords_only = query("widget report");
   keywords_only.vector_weight = 0;
-  EXPECT_FALSE(kb->search(keywords_only, err).empty()) << "a query of common words still searches by keyword";
-  EXPECT_EQ(err, "");
+  EXPECT_FALSE(ok_value(kb->search(keywords_only)).empty()) << "a query of common words still searches by keyword";
 }
 
 TEST(KbDb, AChangeOfModelReembedsWhileSearchGoesOn) {
   test::temp_dir dir;
-  std::string err;
   {
     local_embedder small{64};
-    auto kb = kb_db::open(dir.path() / "kb.sqlite", small, err);
-    ASSERT_TRUE(kb) << err;
+    auto kb = ok_value(kb_db::open(dir.path() / "kb.sqlite", small));
+    ASSERT_TRUE(kb);
     for (int i = 0; i < 30; ++i)
-      kb->add(doc("Note " + std::to_string(i), "Topic " + std::to_string(i) + " about widgets and gadgets number " + std::to_string(i)), err);
+      ok_value(kb->add(doc("Note " + std::to_string(i), "Topic " + std::to_string(i) + " about widgets and gadgets number " + std::to_string(i))));
   }
   local_embedder big{256};
-  auto kb = kb_db::open(dir.path() / "kb.sqlite", big, err);
-  ASSERT_TRUE(kb) << err;
-  EXPECT_EQ(kb->stats(err).pending_reembed, 30);
-  EXPECT_FALSE(kb->search(query("widgets gadgets"), err).empty()) << "keywords work before any vector is redone";
-  EXPECT_EQ(kb->reembed_step(10, err), 20);
-  EXPECT_EQ(kb->reembed_step(100, err), 0);
-  EXPECT_EQ(err, "");
-  auto hits = kb->search(query("gadgets number 7"), err);
+  auto kb = ok_value(kb_db::open(dir.path() / "kb.sqlite", big));
+  ASSERT_TRUE(kb);
+  EXPECT_EQ(ok_value(kb->stats()).pending_reembed, 30);
+  EXPECT_FALSE(ok_value(kb->search(query("widgets gadgets"))).empty()) << "keywords work before any vector is redone";
+  EXPECT_EQ(ok_value(kb->reembed_step(10)), 20);
+  EXPECT_EQ(ok_value(kb->reembed_step(100)), 0);
+  auto hits = ok_value(kb->search(query("gadgets number 7")));
   ASSERT_FALSE(hits.empty());
   EXPECT_GT(hits[0].vector_score, 0);
 }
@@ -210,70 +208,68 @@ TEST(KbDb, AChangeOfModelReembedsWhileSearchGoesOn) {
 TEST(KbDb, PastTheThresholdAnHnswGraphIsBuiltSavedAndLoaded) {
   test::temp_dir dir;
   local_embedder e;
-  std::string err;
   kb_index_options ann;
   ann.ann_threshold = 100;
   const auto file = dir.path() / "kb.sqlite";
   {
-    auto kb = kb_db::open(file, e, err, ann);
-    ASSERT_TRUE(kb) << err;
+    auto kb = ok_value(kb_db::open(file, e, ann));
+    ASSERT_TRUE(kb);
     for (int i = 0; i < 150; ++i)
-      kb->add(doc("Note " + std::to_string(i), "Topic " + std::to_string(i) + " about widgets, code word zq" + std::to_string(i) + "x"), err);
-    ASSERT_EQ(err, "");
-    auto st = kb->stats(err);
+      ok_value(kb->add(doc("Note " + std::to_string(i), "Topic " + std::to_string(i) + " about widgets, code word zq" + std::to_string(i) + "x")));
+    auto st = ok_value(kb->stats());
     EXPECT_EQ(st.index, "exact (hnsw being built)");
     EXPECT_GT(st.pending_index, 0);
-    auto during = kb->search(query("code word zq77x"), err);
+    auto during = ok_value(kb->search(query("code word zq77x")));
     ASSERT_FALSE(during.empty());
     EXPECT_EQ(during[0].title, "Note 77") << "the exact scan answers while the graph is built";
-    while (kb->index_step(16, err) > 0) ASSERT_EQ(err, "");
-    ASSERT_EQ(err, "");
-    EXPECT_EQ(kb->stats(err).index, "hnsw");
+    while (ok_value(kb->index_step(16)) > 0) {
+    }
+    EXPECT_EQ(ok_value(kb->stats()).index, "hnsw");
     EXPECT_TRUE(std::filesystem::exists(dir.path() / "kb.hnsw")) << "saved once built";
-    auto after = kb->search(query("Topic 123 widgets zq123x"), err);
+    auto after = ok_value(kb->search(query("Topic 123 widgets zq123x")));
     ASSERT_FALSE(after.empty());
     EXPECT_EQ(after[0].title, "Note 123");
     EXPECT_GT(after[0].vector_score, 0.3);
-    auto note5 = kb->search(query("zq5x"), err);
+    auto note5 = ok_value(kb->search(query("zq5x")));
     ASSERT_FALSE(note5.empty());
-    ASSERT_TRUE(kb->remove(note5[0].article_id, err));
-    for (auto& h : kb->search(query("Topic 5 about widgets zq5x"), err)) EXPECT_NE(h.title, "Note 5") << "removed from the graph";
+    ASSERT_TRUE(ok_value(kb->remove(note5[0].article_id)));
+    for (auto& h : ok_value(kb->search(query("Topic 5 about widgets zq5x")))) EXPECT_NE(h.title, "Note 5") << "removed from the graph";
   }
   // The graph saved at close is loaded as it is.
   std::filesystem::copy_file(dir.path() / "kb.hnsw", dir.path() / "old.hnsw");
   std::filesystem::copy_file(dir.path() / "kb.hnsw.json", dir.path() / "old.hnsw.json");
   {
-    auto kb = kb_db::open(file, e, err, ann);
-    ASSERT_TRUE(kb) << err;
-    auto st = kb->stats(err);
+    auto kb = ok_value(kb_db::open(file, e, ann));
+    ASSERT_TRUE(kb);
+    auto st = ok_value(kb->stats());
     EXPECT_EQ(st.index, "hnsw");
     EXPECT_EQ(st.pending_index, 0);
-    auto hits = kb->search(query("Topic 42 widgets zq42x"), err);
+    auto hits = ok_value(kb->search(query("Topic 42 widgets zq42x")));
     ASSERT_FALSE(hits.empty());
     EXPECT_EQ(hits[0].title, "Note 42");
-    kb->add(doc("Late note", "added after the graph was saved: zqlatex"), err);
-    ASSERT_EQ(err, "");
+    ok_value(kb->add(doc("Late note", "added after the graph was saved: zqlatex")));
   }
   // A graph older than the vectors (as after a crash) is not used: the vectors are read from the file.
   std::filesystem::copy_file(dir.path() / "old.hnsw", dir.path() / "kb.hnsw", std::filesystem::copy_options::overwrite_existing);
   std::filesystem::copy_file(dir.path() / "old.hnsw.json", dir.path() / "kb.hnsw.json", std::filesystem::copy_options::overwrite_existing);
   {
-    auto kb = kb_db::open(file, e, err, ann);
-    ASSERT_TRUE(kb) << err;
-    EXPECT_EQ(kb->stats(err).index, "exact (hnsw being built)");
-    auto hits = kb->search(query("zqlatex"), err);
+    auto kb = ok_value(kb_db::open(file, e, ann));
+    ASSERT_TRUE(kb);
+    EXPECT_EQ(ok_value(kb->stats()).index, "exact (hnsw being built)");
+    auto hits = ok_value(kb->search(query("zqlatex")));
     ASSERT_FALSE(hits.empty());
     EXPECT_EQ(hits[0].title, "Late note");
-    while (kb->index_step(64, err) > 0) ASSERT_EQ(err, "");
-    EXPECT_EQ(kb->stats(err).index, "hnsw");
+    while (ok_value(kb->index_step(64)) > 0) {
+    }
+    EXPECT_EQ(ok_value(kb->stats()).index, "hnsw");
   }
   // A damaged graph file is not used either.
   {
     std::ofstream(dir.path() / "kb.hnsw", std::ios::trunc) << "not a graph";
-    auto kb = kb_db::open(file, e, err, ann);
-    ASSERT_TRUE(kb) << err;
-    EXPECT_NE(kb->stats(err).index, "hnsw");
-    EXPECT_FALSE(kb->search(query("zq42x"), err).empty());
+    auto kb = ok_value(kb_db::open(file, e, ann));
+    ASSERT_TRUE(kb);
+    EXPECT_NE(ok_value(kb->stats()).index, "hnsw");
+    EXPECT_FALSE(ok_value(kb->search(query("zq42x"))).empty());
   }
 }
 
@@ -288,21 +284,21 @@ TEST_P(LabeledSet, RecallAtFive) {
   ASSERT_TRUE(std::filesystem::exists(data / "queries.jsonl"));
   test::temp_dir dir;
   local_embedder e;
-  std::string err;
   kb_index_options ann;
   ann.ann_threshold = GetParam();
-  auto kb = kb_db::open(dir.path() / "kb.sqlite", e, err, ann);
-  ASSERT_TRUE(kb) << err;
+  auto kb = ok_value(kb_db::open(dir.path() / "kb.sqlite", e, ann));
+  ASSERT_TRUE(kb);
   std::map<std::string, std::string> id_to_file;
   for (auto& f : std::filesystem::directory_iterator(data / "corpus")) {
     auto content = read_file(f.path());
     auto title = content.substr(0, content.find('\n'));
     if (title.rfind("# ", 0) == 0) title = title.substr(2);
-    auto r = kb->add(doc(title, content, f.path().filename().string()), err);
-    ASSERT_EQ(err, "") << f.path();
-    id_to_file[r.id] = f.path().filename().string();
+    auto r = kb->add(doc(title, content, f.path().filename().string()));
+    ASSERT_TRUE(r) << f.path() << ": " << r.message();
+    id_to_file[r->id] = f.path().filename().string();
   }
-  while (kb->index_step(64, err) > 0) ASSERT_EQ(err, "");
+  while (ok_value(kb->index_step(64)) > 0) {
+  }
   std::ifstream in(data / "queries.jsonl");
   std::string line;
   std::map<std::string, std::pair<int, int>> by_kind;  // kind -> (found, total)
@@ -313,8 +309,9 @@ TEST_P(LabeledSet, RecallAtFive) {
     auto q = nlohmann::json::parse(line);
     const auto best = q["relevant"][0].get<std::string>();
     const auto kind = q.value("kind", "");
-    auto hits = kb->search(query(q["query"].get<std::string>()), err);
-    ASSERT_EQ(err, "");
+    auto found_hits = kb->search(query(q["query"].get<std::string>()));
+    ASSERT_TRUE(found_hits) << found_hits.message();
+    const auto& hits = *found_hits;
     bool hit = false;
     for (std::size_t i = 0; i < hits.size() && i < 5; ++i) hit = hit || id_to_file[hits[i].article_id] == best;
     if (!hits.empty() && id_to_file[hits[0].article_id] == best) ++first;
@@ -330,7 +327,7 @@ TEST_P(LabeledSet, RecallAtFive) {
   }
   ASSERT_GE(total, 50);
   if (GetParam() > 0) {
-    EXPECT_EQ(kb->stats(err).index, "hnsw");
+    EXPECT_EQ(ok_value(kb->stats()).index, "hnsw");
   }
   const double recall = static_cast<double>(found) / total;
   std::printf("recall@5 (%s): %.3f (%d of %d queries); the best answer first: %d of %d\n",

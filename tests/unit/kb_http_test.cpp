@@ -188,14 +188,13 @@ TEST(KbHttp, BatchesTextsAndKeepsTheirOrder) {
   EXPECT_EQ(e.model(), "http:fake-embed/16");
   EXPECT_EQ(e.endpoint(), fake.base_url() + "/embeddings");
   auto texts = numbered_texts(150);
-  std::vector<std::vector<float>> out;
-  std::string error;
-  ASSERT_TRUE(e.embed(views(texts), out, error)) << error;
+  auto out = e.embed(views(texts));
+  ASSERT_TRUE(out) << out.message();
   EXPECT_EQ(fake.requests(), 3);
   EXPECT_EQ(fake.batch_sizes(), (std::vector<std::size_t>{64, 64, 22}));
-  ASSERT_EQ(out.size(), 150u);
+  ASSERT_EQ(out->size(), 150u);
   // The provider answers in reverse order with indices: each vector is its own text's.
-  for (std::size_t i = 0; i < texts.size(); ++i) expect_same(out[i], normalized(fake_embeddings::raw_vector(texts[i], kDims)));
+  for (std::size_t i = 0; i < texts.size(); ++i) expect_same((*out)[i], normalized(fake_embeddings::raw_vector(texts[i], kDims)));
 }
 
 TEST(KbHttp, VectorsAreNormalized) {
@@ -203,22 +202,20 @@ TEST(KbHttp, VectorsAreNormalized) {
   http_embedder e{options_for(fake)};
   std::vector<std::string> texts{"alpha beta", "gamma gamma gamma delta", "x"};
   ASSERT_GT(norm_of(fake_embeddings::raw_vector(texts[1], kDims)), 2.0) << "the provider's vectors are not unit length";
-  std::vector<std::vector<float>> out;
-  std::string error;
-  ASSERT_TRUE(e.embed(views(texts), out, error)) << error;
-  for (auto& v : out) EXPECT_NEAR(norm_of(v), 1.0, 1e-5);
+  auto out = e.embed(views(texts));
+  ASSERT_TRUE(out) << out.message();
+  for (auto& v : *out) EXPECT_NEAR(norm_of(v), 1.0, 1e-5);
 }
 
 TEST(KbHttp, EqualTextsInOneCallAreSentOnce) {
   fake_embeddings fake{kDims};
   http_embedder e{options_for(fake)};
   std::vector<std::string> texts{"same words", "other words", "same words"};
-  std::vector<std::vector<float>> out;
-  std::string error;
-  ASSERT_TRUE(e.embed(views(texts), out, error)) << error;
+  auto out = e.embed(views(texts));
+  ASSERT_TRUE(out) << out.message();
   EXPECT_EQ(fake.texts_sent(), 2u);
-  ASSERT_EQ(out.size(), 3u);
-  expect_same(out[0], out[2]);
+  ASSERT_EQ(out->size(), 3u);
+  expect_same((*out)[0], (*out)[2]);
 }
 
 TEST(KbHttp, RetriesAfterA500) {
@@ -226,11 +223,10 @@ TEST(KbHttp, RetriesAfterA500) {
   fake.script({{500, R"({"error": {"message": "the GPU fell over"}})"}});
   http_embedder e{options_for(fake)};
   std::vector<std::string> texts{"one", "two"};
-  std::vector<std::vector<float>> out;
-  std::string error;
-  ASSERT_TRUE(e.embed(views(texts), out, error)) << error;
+  auto out = e.embed(views(texts));
+  ASSERT_TRUE(out) << out.message();
   EXPECT_EQ(fake.requests(), 2);
-  EXPECT_EQ(out.size(), 2u);
+  EXPECT_EQ(out->size(), 2u);
 }
 
 TEST(KbHttp, A429WaitsAsRetryAfterSays) {
@@ -240,10 +236,9 @@ TEST(KbHttp, A429WaitsAsRetryAfterSays) {
   o.backoff_ms = 10;  // far below the second Retry-After asks for
   http_embedder e{o};
   std::vector<std::string> texts{"one"};
-  std::vector<std::vector<float>> out;
-  std::string error;
   const auto t0 = std::chrono::steady_clock::now();
-  ASSERT_TRUE(e.embed(views(texts), out, error)) << error;
+  auto out = e.embed(views(texts));
+  ASSERT_TRUE(out) << out.message();
   EXPECT_GE(ms_since(t0), 950) << "Retry-After: 1 is honoured";
   EXPECT_EQ(fake.requests(), 2);
 }
@@ -255,15 +250,15 @@ TEST(KbHttp, GivesUpAfterItsRetriesNamingStatusAndMessage) {
   o.retries = 2;
   http_embedder e{o};
   std::vector<std::string> texts{"one"};
-  std::vector<std::vector<float>> out;
-  std::string error;
   const auto t0 = std::chrono::steady_clock::now();
-  EXPECT_FALSE(e.embed(views(texts), out, error));
+  auto out = e.embed(views(texts));
+  EXPECT_FALSE(out);
+  EXPECT_EQ(out.code(), errc::brain_unavailable);
   EXPECT_GE(ms_since(t0), 20 + 40) << "backoff 20 ms, then 40 ms";
   EXPECT_EQ(fake.requests(), 3);
-  EXPECT_NE(error.find("POST " + fake.base_url() + "/embeddings: HTTP 503: \"the model is loading\""), std::string::npos)
-      << error;
-  EXPECT_NE(error.find("after 3 tries"), std::string::npos) << error;
+  EXPECT_NE(out.message().find("POST " + fake.base_url() + "/embeddings: HTTP 503: \"the model is loading\""), std::string::npos)
+      << out.message();
+  EXPECT_NE(out.message().find("after 3 tries"), std::string::npos) << out.message();
 }
 
 TEST(KbHttp, ATimeoutIsRetriedThenReported) {
@@ -274,15 +269,14 @@ TEST(KbHttp, ATimeoutIsRetriedThenReported) {
   o.retries = 1;
   http_embedder e{o};
   std::vector<std::string> texts{"slow"};
-  std::vector<std::vector<float>> out;
-  std::string error;
   const auto t0 = std::chrono::steady_clock::now();
-  EXPECT_FALSE(e.embed(views(texts), out, error));
+  auto out = e.embed(views(texts));
+  EXPECT_FALSE(out);
+  EXPECT_EQ(out.code(), errc::brain_unavailable);
   EXPECT_LT(ms_since(t0), 1400) << "two tries of 200 ms, not the provider's 1.5 s";
   EXPECT_EQ(fake.requests(), 2);
-  EXPECT_NE(error.find("timed out after 200 ms"), std::string::npos) << error;
-  EXPECT_NE(error.find(fake.base_url()), std::string::npos) << error;
-  EXPECT_TRUE(out.empty());
+  EXPECT_NE(out.message().find("timed out after 200 ms"), std::string::npos) << out.message();
+  EXPECT_NE(out.message().find(fake.base_url()), std::string::npos) << out.message();
 }
 
 TEST(KbHttp, A401FailsAtOnceQuotingTheProvider) {
@@ -293,19 +287,20 @@ TEST(KbHttp, A401FailsAtOnceQuotingTheProvider) {
   o.api_key_env = "PAIOS_TEST_EMBED_KEY";
   http_embedder e{o};
   std::vector<std::string> texts{"one"};
-  std::vector<std::vector<float>> out;
-  std::string error;
-  EXPECT_FALSE(e.embed(views(texts), out, error));
+  auto out = e.embed(views(texts));
+  EXPECT_FALSE(out);
+  EXPECT_EQ(out.code(), errc::brain_unavailable);
   EXPECT_EQ(fake.requests(), 1) << "a 401 is not retried";
   EXPECT_EQ(fake.last_authorization(), "Bearer sk-wrong-key-123");
-  EXPECT_NE(error.find("HTTP 401: \"Incorrect API key provided\""), std::string::npos) << error;
-  EXPECT_NE(error.find(fake.base_url()), std::string::npos) << error;
-  EXPECT_EQ(error.find("sk-wrong-key-123"), std::string::npos) << "the key is never shown: " << error;
+  EXPECT_NE(out.message().find("HTTP 401: \"Incorrect API key provided\""), std::string::npos) << out.message();
+  EXPECT_NE(out.message().find(fake.base_url()), std::string::npos) << out.message();
+  EXPECT_EQ(out.message().find("sk-wrong-key-123"), std::string::npos) << "the key is never shown: " << out.message();
 
   // The right key works.
   ::setenv("PAIOS_TEST_EMBED_KEY", "the-right-key", 1);
   http_embedder right{o};
-  EXPECT_TRUE(right.embed(views(texts), out, error)) << error;
+  auto with_key = right.embed(views(texts));
+  EXPECT_TRUE(with_key) << with_key.message();
   ::unsetenv("PAIOS_TEST_EMBED_KEY");
 }
 
@@ -316,10 +311,10 @@ TEST(KbHttp, AMissingKeyVariableIsNamedAndNothingIsSent) {
   o.api_key_env = "PAIOS_TEST_NO_SUCH_KEY";
   http_embedder e{o};
   std::vector<std::string> texts{"one"};
-  std::vector<std::vector<float>> out;
-  std::string error;
-  EXPECT_FALSE(e.embed(views(texts), out, error));
-  EXPECT_NE(error.find("PAIOS_TEST_NO_SUCH_KEY"), std::string::npos) << error;
+  auto out = e.embed(views(texts));
+  EXPECT_FALSE(out);
+  EXPECT_EQ(out.code(), errc::brain_unavailable);
+  EXPECT_NE(out.message().find("PAIOS_TEST_NO_SUCH_KEY"), std::string::npos) << out.message();
   EXPECT_EQ(fake.requests(), 0);
 }
 
@@ -328,12 +323,11 @@ TEST(KbHttp, VectorsOfTheWrongSizeAreRefused) {
   fake.set_answer_dims(8);
   http_embedder e{options_for(fake)};
   std::vector<std::string> texts{"one", "two"};
-  std::vector<std::vector<float>> out;
-  std::string error;
-  EXPECT_FALSE(e.embed(views(texts), out, error));
-  EXPECT_NE(error.find("8 dimensions, not the 16"), std::string::npos) << error;
+  auto out = e.embed(views(texts));
+  EXPECT_FALSE(out);
+  EXPECT_EQ(out.code(), errc::brain_unavailable);
+  EXPECT_NE(out.message().find("8 dimensions, not the 16"), std::string::npos) << out.message();
   EXPECT_EQ(fake.requests(), 1) << "a wrong answer is not retried";
-  EXPECT_TRUE(out.empty());
 }
 
 TEST(KbHttp, MalformedAnswersAreErrorsNotVectors) {
@@ -344,16 +338,19 @@ TEST(KbHttp, MalformedAnswersAreErrorsNotVectors) {
                {200, "not json at all"}});
   http_embedder e{options_for(fake)};
   std::vector<std::string> texts{"one"};
-  std::vector<std::vector<float>> out;
-  std::string error;
-  EXPECT_FALSE(e.embed(views(texts), out, error));
-  EXPECT_NE(error.find("no \"data\" array"), std::string::npos) << error;
-  EXPECT_FALSE(e.embed(views(texts), out, error));
-  EXPECT_NE(error.find("is zero"), std::string::npos) << error;
-  EXPECT_FALSE(e.embed(views(texts), out, error));
-  EXPECT_NE(error.find("0 vectors for 1 texts"), std::string::npos) << error;
-  EXPECT_FALSE(e.embed(views(texts), out, error));
-  EXPECT_NE(error.find("not json at all"), std::string::npos) << error;
+  auto out = e.embed(views(texts));
+  EXPECT_FALSE(out);
+  EXPECT_EQ(out.code(), errc::brain_unavailable);
+  EXPECT_NE(out.message().find("no \"data\" array"), std::string::npos) << out.message();
+  out = e.embed(views(texts));
+  EXPECT_FALSE(out);
+  EXPECT_NE(out.message().find("is zero"), std::string::npos) << out.message();
+  out = e.embed(views(texts));
+  EXPECT_FALSE(out);
+  EXPECT_NE(out.message().find("0 vectors for 1 texts"), std::string::npos) << out.message();
+  out = e.embed(views(texts));
+  EXPECT_FALSE(out);
+  EXPECT_NE(out.message().find("not json at all"), std::string::npos) << out.message();
   EXPECT_EQ(fake.requests(), 4);
 }
 
@@ -367,12 +364,12 @@ TEST(KbHttp, ConnectionRefusedIsRetriedThenNamed) {
   http_embedder e{o};
   EXPECT_EQ(e.endpoint(), o.url + "embeddings") << "a trailing slash is not doubled";
   std::vector<std::string> texts{"one"};
-  std::vector<std::vector<float>> out;
-  std::string error;
-  EXPECT_FALSE(e.embed(views(texts), out, error));
+  auto out = e.embed(views(texts));
+  EXPECT_FALSE(out);
+  EXPECT_EQ(out.code(), errc::brain_unavailable);
   EXPECT_EQ(e.requests(), 2u);
-  EXPECT_NE(error.find("cannot connect"), std::string::npos) << error;
-  EXPECT_NE(error.find("after 2 tries"), std::string::npos) << error;
+  EXPECT_NE(out.message().find("cannot connect"), std::string::npos) << out.message();
+  EXPECT_NE(out.message().find("after 2 tries"), std::string::npos) << out.message();
 }
 
 // ---- the cache --------------------------------------------------------------------------------------------------
@@ -384,88 +381,93 @@ TEST(KbHttp, TheCacheSendsEachTextOnceAndSurvivesReopening) {
   auto texts = numbered_texts(100);
   std::vector<std::vector<float>> first;
   {
-    std::string error;
-    auto cache = embed_cache::open(file, 1000, error);
-    ASSERT_TRUE(cache) << error;
-    http_embedder e{options_for(fake), std::move(cache)};
-    ASSERT_TRUE(e.embed(views(texts), first, error)) << error;
+    auto cache = embed_cache::open(file, 1000);
+    ASSERT_TRUE(cache) << cache.message();
+    http_embedder e{options_for(fake), std::move(*cache)};
+    auto made = e.embed(views(texts));
+    ASSERT_TRUE(made) << made.message();
+    first = std::move(*made);
     EXPECT_EQ(fake.requests(), 2);
     EXPECT_EQ(e.cache()->size(), 100);
     // The same texts again: nothing is sent.
-    std::vector<std::vector<float>> again;
-    ASSERT_TRUE(e.embed(views(texts), again, error)) << error;
+    auto again = e.embed(views(texts));
+    ASSERT_TRUE(again) << again.message();
     EXPECT_EQ(fake.requests(), 2);
-    ASSERT_EQ(again.size(), first.size());
-    for (std::size_t i = 0; i < first.size(); ++i) expect_same(again[i], first[i]);
+    ASSERT_EQ(again->size(), first.size());
+    for (std::size_t i = 0; i < first.size(); ++i) expect_same((*again)[i], first[i]);
     // Half known, half new: only the new half is sent.
     auto mixed = numbered_texts(50);
     for (auto& t : numbered_texts(50, "fresh")) mixed.push_back(t);
-    ASSERT_TRUE(e.embed(views(mixed), again, error)) << error;
+    again = e.embed(views(mixed));
+    ASSERT_TRUE(again) << again.message();
     EXPECT_EQ(fake.requests(), 3);
     EXPECT_EQ(fake.batch_sizes().back(), 50u);
-    for (std::size_t i = 0; i < 50; ++i) expect_same(again[i], first[i]);
+    for (std::size_t i = 0; i < 50; ++i) expect_same((*again)[i], first[i]);
   }
   // Another embedder on the same file (a restarted daemon) finds them all.
-  std::string error;
-  auto cache = embed_cache::open(file, 1000, error);
-  ASSERT_TRUE(cache) << error;
-  EXPECT_EQ(cache->size(), 150);
-  http_embedder e{options_for(fake), std::move(cache)};
-  std::vector<std::vector<float>> reopened;
-  ASSERT_TRUE(e.embed(views(texts), reopened, error)) << error;
+  auto cache = embed_cache::open(file, 1000);
+  ASSERT_TRUE(cache) << cache.message();
+  EXPECT_EQ((*cache)->size(), 150);
+  http_embedder e{options_for(fake), std::move(*cache)};
+  auto reopened = e.embed(views(texts));
+  ASSERT_TRUE(reopened) << reopened.message();
   EXPECT_EQ(fake.requests(), 3);
-  for (std::size_t i = 0; i < first.size(); ++i) expect_same(reopened[i], first[i]);
+  for (std::size_t i = 0; i < first.size(); ++i) expect_same((*reopened)[i], first[i]);
 
   // Another model is another key.
   auto o = options_for(fake);
   o.model = "other-model";
-  http_embedder other{o, embed_cache::open(file, 1000, error)};
-  ASSERT_TRUE(other.embed(views(texts), reopened, error)) << error;
+  auto other_cache = embed_cache::open(file, 1000);
+  ASSERT_TRUE(other_cache) << other_cache.message();
+  http_embedder other{o, std::move(*other_cache)};
+  reopened = other.embed(views(texts));
+  ASSERT_TRUE(reopened) << reopened.message();
   EXPECT_EQ(fake.requests(), 5);
 }
 
 TEST(KbHttp, AFailedBatchCachesNothingOfItself) {
   fake_embeddings fake{kDims};
   test::temp_dir dir;
-  std::string error;
   auto o = options_for(fake);
   o.retries = 0;
   o.batch = 2;
-  http_embedder e{o, embed_cache::open(dir.path() / "c.sqlite", 100, error)};
-  ASSERT_TRUE(e.cache()) << error;
+  auto cache = embed_cache::open(dir.path() / "c.sqlite", 100);
+  ASSERT_TRUE(cache) << cache.message();
+  http_embedder e{o, std::move(*cache)};
+  ASSERT_TRUE(e.cache());
   fake.script({{200, R"({"data": [{"index": 0, "embedding": [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]},
                                   {"index": 1, "embedding": [1,2,3]}]})"}});
   std::vector<std::string> texts{"a b", "c d"};
-  std::vector<std::vector<float>> out;
-  EXPECT_FALSE(e.embed(views(texts), out, error));
+  EXPECT_FALSE(e.embed(views(texts)));
   EXPECT_EQ(e.cache()->size(), 0) << "not even the valid vector of a refused answer";
 }
 
 TEST(KbHttp, TheCacheKeepsItsBoundDroppingTheOldest) {
   test::temp_dir dir;
-  std::string error;
-  auto cache = embed_cache::open(dir.path() / "c.sqlite", 10, error);
-  ASSERT_TRUE(cache) << error;
+  auto opened = embed_cache::open(dir.path() / "c.sqlite", 10);
+  ASSERT_TRUE(opened) << opened.message();
+  auto& cache = *opened;
   std::vector<std::string> hashes;
   std::vector<std::vector<float>> vectors;
   for (int i = 0; i < 15; ++i) {
     hashes.push_back("h" + std::to_string(i));
     vectors.push_back(std::vector<float>(4, static_cast<float>(i)));
   }
-  ASSERT_EQ(cache->put({hashes.begin(), hashes.begin() + 8}, "m", {vectors.begin(), vectors.begin() + 8}), "");
-  ASSERT_EQ(cache->put({hashes.begin() + 8, hashes.end()}, "m", {vectors.begin() + 8, vectors.end()}), "");
+  ASSERT_TRUE(cache->put({hashes.begin(), hashes.begin() + 8}, "m", {vectors.begin(), vectors.begin() + 8}));
+  ASSERT_TRUE(cache->put({hashes.begin() + 8, hashes.end()}, "m", {vectors.begin() + 8, vectors.end()}));
   EXPECT_EQ(cache->size(), 10);
   for (int i = 0; i < 15; ++i) {
-    auto v = cache->get(hashes[i], "m", 4, error);
-    EXPECT_EQ(v.has_value(), i >= 5) << i;
-    if (v) {
-      EXPECT_EQ((*v)[0], static_cast<float>(i));
+    auto v = cache->get(hashes[i], "m", 4);
+    ASSERT_TRUE(v) << v.message();
+    EXPECT_EQ(v->has_value(), i >= 5) << i;
+    if (*v) {
+      EXPECT_EQ((**v)[0], static_cast<float>(i));
     }
   }
-  EXPECT_FALSE(cache->get("h14", "m", 8, error)) << "a vector of another size is a miss";
-  EXPECT_FALSE(cache->get("h14", "other", 4, error));
+  EXPECT_FALSE(cache->get("h14", "m", 8).value()) << "a vector of another size is a miss";
+  EXPECT_FALSE(cache->get("h14", "other", 4).value());
   // Storing a key again replaces its vector and does not grow the cache.
-  ASSERT_EQ(cache->put({"h14"}, "m", {std::vector<float>(4, 99.0f)}), "");
+  ASSERT_TRUE(cache->put({"h14"}, "m", {std::vector<float>(4, 99.0f)}));
   EXPECT_EQ(cache->size(), 10);
-  EXPECT_EQ((*cache->get("h14", "m", 4, error))[0], 99.0f);
+  EXPECT_EQ((*cache->get("h14", "m", 4).value())[0], 99.0f);
 }

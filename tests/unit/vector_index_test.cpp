@@ -135,27 +135,29 @@ TEST(VectorIndex, TheGraphIsSavedAndLoadedAndADamagedFileIsRefused) {
   auto graph = hnsw_index::create(64, 100);
   for (std::size_t i = 0; i < c.vectors.size(); ++i) graph->put(static_cast<std::int64_t>(i) + 1000, 0, c.vectors[i].data());
   graph->erase_tag(1);  // nothing has tag 1
-  ASSERT_EQ(graph->save(file), "");
+  auto saved = graph->save(file);
+  ASSERT_TRUE(saved) << saved.message();
   EXPECT_FALSE(std::filesystem::exists(file + ".tmp"));
-  std::string err;
-  auto loaded = hnsw_index::load(file, 64, err);
-  ASSERT_TRUE(loaded) << err;
-  EXPECT_EQ(loaded->size(), 500u);
-  EXPECT_TRUE(loaded->set_tag(1000, 4));
-  EXPECT_FALSE(loaded->set_tag(7, 4)) << "no such vector";
+  auto loaded = hnsw_index::load(file, 64);
+  ASSERT_TRUE(loaded) << loaded.message();
+  EXPECT_EQ((*loaded)->size(), 500u);
+  EXPECT_TRUE((*loaded)->set_tag(1000, 4));
+  EXPECT_FALSE((*loaded)->set_tag(7, 4)) << "no such vector";
   for (int q = 0; q < 5; ++q) {
     auto a = graph->nearest(c.queries[q].data(), 10, {});
-    auto b = loaded->nearest(c.queries[q].data(), 10, {});
+    auto b = (*loaded)->nearest(c.queries[q].data(), 10, {});
     EXPECT_EQ(ids(a), ids(b));
   }
-  EXPECT_FALSE(hnsw_index::load(file, 128, err));
-  EXPECT_NE(err.find("64 dimensions, not 128"), std::string::npos) << err;
-  err.clear();
-  EXPECT_FALSE(hnsw_index::load(file + ".missing", 64, err));
-  EXPECT_NE(err.find("does not exist"), std::string::npos) << err;
+  auto other = hnsw_index::load(file, 128);
+  EXPECT_FALSE(other);
+  EXPECT_NE(other.message().find("64 dimensions, not 128"), std::string::npos) << other.message();
+  auto missing = hnsw_index::load(file + ".missing", 64);
+  EXPECT_FALSE(missing);
+  EXPECT_EQ(missing.code(), errc::not_found);
+  EXPECT_NE(missing.message().find("does not exist"), std::string::npos) << missing.message();
   // Cut short, as by a crash during the write of an older build.
   std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
-  err.clear();
-  EXPECT_FALSE(hnsw_index::load(file, 64, err));
-  EXPECT_NE(err, "");
+  auto cut = hnsw_index::load(file, 64);
+  EXPECT_FALSE(cut);
+  EXPECT_NE(cut.message(), "");
 }

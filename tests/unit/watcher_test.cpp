@@ -218,13 +218,16 @@ TEST(Sha256, AFileInPiecesHashesAsAWhole) {
   std::string big;
   for (int i = 0; i < 300000; ++i) big += static_cast<char>('a' + i % 26);
   write_file(dir.path() / "big", big);
-  std::string error;
-  EXPECT_EQ(sha256_file_hex(dir.path() / "big", error), sha256_hex(big));
+  auto whole = sha256_file_hex(dir.path() / "big");
+  ASSERT_TRUE(whole) << whole.message();
+  EXPECT_EQ(*whole, sha256_hex(big));
   sha256 s;
   for (std::size_t i = 0; i < big.size(); i += 7) s.update(std::string_view(big).substr(i, 7));
   EXPECT_EQ(s.hex(), sha256_hex(big));
-  EXPECT_EQ(sha256_file_hex(dir.path() / "missing", error), "");
-  EXPECT_NE(error.find("missing"), std::string::npos);
+  auto missing = sha256_file_hex(dir.path() / "missing");
+  EXPECT_FALSE(missing);
+  EXPECT_EQ(missing.code(), errc::not_found);
+  EXPECT_NE(missing.message().find("missing"), std::string::npos);
 }
 
 TEST(WatchLedger, AFileIsDoneOncePerContentAndFailuresAreRetriedUpToTheLimit) {
