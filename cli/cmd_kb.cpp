@@ -138,7 +138,10 @@ constexpr std::size_t kFetchMaxBytes = 20u << 20;
 // GET, converted as a file would be. `source` becomes the URL that answered (after redirects, without a
 // user:password part); the title is the document's own (HTML <title> or first <h1>, Markdown's heading, a
 // text's first line), else that URL.
-std::optional<converted> fetch_url(const std::string& url, std::string& source, std::string& error) {
+// Fails with timeout when the request timed out, bad_request when the URL could not be fetched otherwise or
+// answered other than 2xx (not_found for 404 and 410), or what the conversion failed with. ai prints the
+// message only.
+expected<converted> fetch_url(const std::string& url, std::string& source) {
   http_request req;
   req.url = url;
   req.max_redirects = kFetchRedirects;
@@ -148,21 +151,13 @@ std::optional<converted> fetch_url(const std::string& url, std::string& source, 
                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document, */*;q=0.5"};
   auto r = http_send(req);
   source = redact_url(r.effective_url.empty() ? url : r.effective_url);
-  if (!r.responded) {
-    error = r.error;
-    return std::nullopt;
-  }
-  if (r.status < 200 || r.status > 299) {
-    error = "GET " + source + ": the server answered HTTP " + status_words(r.status) + "; nothing was added";
-    return std::nullopt;
-  }
-  std::string why;
+  if (!r.responded) return status{r.timed_out ? errc::timeout : errc::bad_request, r.error};
+  if (r.status < 200 || r.status > 299)
+    return status{r.status == 404 || r.status == 410 ? errc::not_found : errc::bad_request,
+                  "GET " + source + ": the server answered HTTP " + status_words(r.status) + "; nothing was added"};
   // No name: the title falls back to the URL below, not to its last path segment.
-  auto doc = convert_content(r.body, url_kind_hint(r.header("content-type"), source), "", why);
-  if (!doc) {
-    error = source + ": " + why;
-    return std::nullopt;
-  }
+  auto doc = convert_content(r.body, url_kind_hint(r.header("content-type"), source), "");
+  if (!doc) return status{doc.code(), source + ": " + doc.message()};
   if (doc->title.empty()) doc->title = source;
   return doc;
 }
@@ -202,17 +197,15 @@ int kb_add(const options& opt, const kb_options& k) {
     if (progress)
       std::cerr << "\r[" << n << "/" << todo.size() << "] "
                 << (where == from::url ? name : std::filesystem::path(name).filename().string()) << "\x1b[K" << std::flush;
-    std::string error;
     // What the article is said to come from: the file, the URL that answered, or nothing for stdin.
     std::string source = where == from::stdin_ ? std::string{} : name;
-    std::optional<converted> doc;
-    if (where == from::stdin_) doc = convert_content(read_stdin(), "", "stdin", error);
-    else if (where == from::url) doc = fetch_url(name, source, error);
-    else doc = convert_file(name, error);
+    auto doc = where == from::stdin_ ? convert_content(read_stdin(), "", "stdin")
+               : where == from::url  ? fetch_url(name, source)
+                                     : convert_file(name);
     const auto shown_as = where == from::stdin_ ? std::string{"stdin"} : source;
     if (!doc) {
       if (progress) std::cerr << "\n";
-      std::cerr << "ai kb add: " << error << "\n";
+      std::cerr << "ai kb add: " << doc.message() << "\n";
       failed = true;
       continue;
     }

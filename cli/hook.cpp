@@ -126,10 +126,10 @@ int spool(const hook_options& opt, const std::string& uid, const std::string& ev
           const std::string& reason) {
   json line{{"uid", uid}, {"event", event}, {"payload", payload}, {"spooled_ms", now_ms()}, {"reason", reason}};
   hook_spool sp{opt.home + "/spool"};
-  auto err = sp.append(json_dump(line));
-  if (err.empty()) return 0;
+  auto kept = sp.append(json_dump(line));
+  if (kept) return 0;
   log_line(opt.home, "the " + event + " event is lost: paiosd did not take it (" + reason +
-                         ") and the spool could not keep it either: " + err);
+                         ") and the spool could not keep it either: " + kept.message());
   return 1;
 }
 

@@ -47,9 +47,8 @@ std::string kind_names() {
 // The references of one template checked against the steps before it.
 void check_template(const std::string& text, const std::string& path, const std::set<std::string>& before,
                     const std::set<std::string>& all, std::vector<std::string>& errors) {
-  std::string error;
-  auto refs = pipe::template_refs(text, error);
-  if (!refs) return errors.push_back(path + ": " + error);
+  auto refs = pipe::template_refs(text);
+  if (!refs) return errors.push_back(path + ": " + refs.message());
   for (const auto& r : *refs) {
     if (r.root != "steps" || before.count(r.step)) continue;
     errors.push_back(path + ": {{" + r.text + "}} refers to " +

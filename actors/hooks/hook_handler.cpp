@@ -144,10 +144,9 @@ void leave_learning(hook_actor* self, const ctx_ptr& h) {
   const auto path = h->str("transcript_path");
   const auto session = h->str("session_id");
   if (!cfg.learnings.enabled || path.empty()) return;
-  std::string error;
-  auto summary = read_transcript(path, cfg.learnings.max_transcript_bytes, error);
+  auto summary = read_transcript(path, cfg.learnings.max_transcript_bytes);
   if (!summary) {
-    spdlog::warn("hooks: no learning for session {}: {}", session, error);
+    spdlog::warn("hooks: no learning for session {}: {}", session, summary.message());
     return;
   }
   auto l = make_learning(*summary, session, h->str("cwd"), h->str("reason"));
@@ -414,12 +413,11 @@ void judge_stop(hook_actor* self, const ctx_ptr& h) {
     in.answer = it->get<std::string>();
   const auto path = h->str("transcript_path");
   if (!path.empty() && (!in.answer || cfg.stop_gate.open_todos)) {
-    std::string error;
-    if (auto s = read_transcript(path, kStopTranscriptBytes, error)) {
+    if (auto s = read_transcript(path, kStopTranscriptBytes)) {
       if (!in.answer) in.answer = s->last_answer;
       in.open_todos = std::move(s->open_todos);
     } else {
-      spdlog::debug("hooks: Stop without the transcript: {}", error);
+      spdlog::debug("hooks: Stop without the transcript: {}", s.message());
     }
   }
   auto v = st.gate->judge(in);
@@ -498,7 +496,7 @@ void replay_done(hook_actor* self, const replay_ptr& run) {
                  run->entries.size());
     return;
   }
-  if (auto err = st.opts.spool.finish(); !err.empty()) spdlog::warn("hooks: spool replay: {}", err);
+  if (auto done = st.opts.spool.finish(); !done) spdlog::warn("hooks: spool replay: {}", done.message());
   spdlog::info("hooks: spool replayed: {} events stored, {} already stored", run->entries.size() - run->skipped,
                run->skipped);
 }
@@ -563,16 +561,15 @@ void find_stored(hook_actor* self, const replay_ptr& run, event_query q) {
 void replay_spool(hook_actor* self) {
   auto& st = self->state;
   if (st.replaying || !st.opts.spool.pending()) return;
-  std::string error;
-  auto lines = st.opts.spool.take(error);
-  if (!error.empty()) {
-    spdlog::warn("hooks: spool replay: {}", error);
+  auto lines = st.opts.spool.take();
+  if (!lines) {
+    spdlog::warn("hooks: spool replay: {}", lines.message());
     return;
   }
   auto run = std::make_shared<replay_run>();
   std::int64_t oldest = now_ms();
   std::size_t bad = 0;
-  for (auto& line : lines) {
+  for (auto& line : *lines) {
     auto j = json::parse(line, nullptr, false);
     auto name = j.is_object() ? canonical_hook_event(str_of(j, "event")) : std::nullopt;
     if (!name || !j.contains("payload") || !j["payload"].is_object()) {
@@ -595,7 +592,7 @@ void replay_spool(hook_actor* self) {
   }
   if (bad > 0) spdlog::warn("hooks: spool replay: {} lines were not hook events; dropped", bad);
   if (run->entries.empty()) {
-    if (auto err = st.opts.spool.finish(); !err.empty()) spdlog::warn("hooks: spool replay: {}", err);
+    if (auto done = st.opts.spool.finish(); !done) spdlog::warn("hooks: spool replay: {}", done.message());
     return;
   }
   st.replaying = true;

@@ -205,10 +205,9 @@ void on_initialized(client_actor* self, const mcp_rpc::message& m) {
   st.init_id = 0;
   if (m.what == mcp_rpc::message::kind::error)
     return give_up_on_child(self, "initialize failed: " + std::to_string(m.code) + " " + m.text);
-  std::string error;
-  auto version = mcp_rpc::accepted_version(m.result, error);
-  if (version.empty()) return give_up_on_child(self, error);
-  st.protocol_version = version;
+  auto version = mcp_rpc::accepted_version(m.result);
+  if (!version) return give_up_on_child(self, version.message());
+  st.protocol_version = std::move(*version);
   send_line(self, mcp_rpc::notification_line("notifications/initialized", nullptr));
   st.at = phase::listing;
   st.listing = json::array();
@@ -235,10 +234,9 @@ void on_listed(client_actor* self, const mcp_rpc::message& m) {
   }
   json mounted = json::array();
   for (auto& t : st.listing) {
-    json tool;
-    std::string error;
-    if (mcp_rpc::mount_tool(t, st.cfg.prefix, st.cfg.name, st.cfg.timeout_ms, tool, error)) mounted.push_back(std::move(tool));
-    else spdlog::warn("mcp {}: {}: not mounted", st.cfg.name, error);
+    auto tool = mcp_rpc::mount_tool(t, st.cfg.prefix, st.cfg.name, st.cfg.timeout_ms);
+    if (tool) mounted.push_back(std::move(*tool));
+    else spdlog::warn("mcp {}: {}: not mounted", st.cfg.name, tool.message());
   }
   st.tools = std::move(mounted);
   st.listing = json::array();

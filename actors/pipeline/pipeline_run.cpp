@@ -202,10 +202,12 @@ pipe::template_scope scope(run_actor* self) {
 
 // Renders one of the current step's templates; nullopt after failing the step with the reason.
 std::optional<std::string> render(run_actor* self, const std::string& text, const char* field) {
-  std::string error;
-  auto out = pipe::render_template(text, scope(self), error);
-  if (!out) step_ended(self, self->state.seq, "failed", std::string(field) + ": " + error, "");
-  return out;
+  auto out = pipe::render_template(text, scope(self));
+  if (!out) {
+    step_ended(self, self->state.seq, "failed", std::string(field) + ": " + out.message(), "");
+    return std::nullopt;
+  }
+  return std::move(*out);
 }
 
 void run_task(run_actor* self, const pipeline_step_config& s) {
@@ -300,6 +302,10 @@ void run_capture_helper(caf::event_based_actor* helper, const capture_job& job) 
   std::string code, message, output;
   std::string error;
   std::optional<converted> c;
+  auto take = [&](expected<converted> r) {
+    if (r) c = std::move(*r);
+    else error = r.message();
+  };
   std::string source = job.source;
   const bool web = source.rfind("http://", 0) == 0 || source.rfind("https://", 0) == 0;
   if (web) {
@@ -312,12 +318,12 @@ void run_capture_helper(caf::event_based_actor* helper, const capture_job& job) 
     else if (r.status >= 400) error = "GET " + redact_url(source) + ": HTTP " + std::to_string(r.status);
     else {
       source = r.effective_url.empty() ? source : r.effective_url;
-      c = convert_content(r.body, r.header("content-type"), source, error);
+      take(convert_content(r.body, r.header("content-type"), source));
     }
   } else {
     if (source.rfind("file://", 0) == 0) source = source.substr(7);
     if (source.empty() || source[0] != '/') error = "a file to capture is an absolute path or an http(s) URL (got \"" + source + "\")";
-    else c = convert_file(source, error);
+    else take(convert_file(source));
   }
   if (!c && error.empty()) error = "nothing could be read from " + source;
   if (c) {

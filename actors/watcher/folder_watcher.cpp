@@ -158,9 +158,8 @@ void ingest_text(watcher_actor* self, const std::string& path, std::string text,
 }
 
 void ingest(watcher_actor* self, const std::string& path) {
-  std::string error;
-  auto doc = convert_file(path, error);
-  if (!doc) return finish(self, path, false, error);
+  auto doc = convert_file(path);
+  if (!doc) return finish(self, path, false, doc.message());
   if (doc->text.find_first_not_of(" \t\r\n") == std::string::npos)
     return finish(self, path, false, "no text in " + path);
   ingest_text(self, path, std::move(doc->text), doc->title.empty() ? file_name(path) : std::move(doc->title));

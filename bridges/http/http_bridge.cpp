@@ -77,16 +77,19 @@ caf::behavior http_behavior(http_actor* self, http_bridge_options opts) {
   if (!st.opts.endpoint.empty()) {
     auto* sys = &self->system();
     auto started = st.opts.started_ms;
-    st.server = http_server::start(
-        st.opts.endpoint,
-        [sys, started](const std::string& path) -> http_response {
+    auto server = http_server::start(
+        st.opts.endpoint, [sys, started](const std::string& path) -> http_response {
           if (path == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", metrics::prometheus()};
           if (path == "/healthz") return health(*sys, started);
           return {404, "text/plain; charset=utf-8", "not found: " + path + " (try /metrics or /healthz)\n"};
-        },
-        st.error);
-    if (st.server) spdlog::info("http: serving /metrics and /healthz on http://{}", st.server->endpoint());
-    else spdlog::error("http: no metrics endpoint: {} (obs.http.endpoint)", st.error);
+        });
+    if (server) {
+      st.server = std::move(*server);
+      spdlog::info("http: serving /metrics and /healthz on http://{}", st.server->endpoint());
+    } else {
+      st.error = server.message();
+      spdlog::error("http: no metrics endpoint: {} (obs.http.endpoint)", st.error);
+    }
   }
   return {
       [=](status_atom) {

@@ -86,10 +86,10 @@ converted convert_text_kind(std::string_view bytes, const std::string& kind, std
   return c;
 }
 
-std::optional<converted> convert_with_tool(const std::string& kind, const std::string& file,
-                                           const std::string& display, std::string_view name, std::string& error) {
-  auto out = run_converter(kind, file, display, error);
-  if (!out) return std::nullopt;
+expected<converted> convert_with_tool(const std::string& kind, const std::string& file, const std::string& display,
+                                      std::string_view name) {
+  auto out = run_converter(kind, file, display);
+  if (!out) return out.error();
   converted c;
   c.kind = kind;
   c.text = tidy_lines(clean_text(*out));
@@ -100,50 +100,39 @@ std::optional<converted> convert_with_tool(const std::string& kind, const std::s
 
 // ---------------------------------------------------------------------------------------------- files
 
-std::optional<std::string> read_bytes(const fs::path& path, std::size_t limit, std::string& error) {
+// Fails with bad_request when the file cannot be opened (no permission), internal on a read error.
+expected<std::string> read_bytes(const fs::path& path, std::size_t limit) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot convert " + path.string() + ": cannot open it: " + std::strerror(errno);
-    return std::nullopt;
-  }
+  if (!in) return status{errc::bad_request, "cannot convert " + path.string() + ": cannot open it: " + std::strerror(errno)};
   std::string data(limit, '\0');
   in.read(data.data(), static_cast<std::streamsize>(limit));
   data.resize(static_cast<std::size_t>(in.gcount()));
-  if (in.bad()) {
-    error = "cannot convert " + path.string() + ": read error";
-    return std::nullopt;
-  }
+  if (in.bad()) return status{errc::internal, "cannot convert " + path.string() + ": read error"};
   return data;
 }
 
-std::string unsupported(const std::string& display, std::string_view what) {
-  return "cannot convert " + display + ": its type is not supported (" + std::string{what} +
-         "; text, Markdown, HTML, PDF and DOCX are)";
+status unsupported(const std::string& display, std::string_view what) {
+  return {errc::bad_request, "cannot convert " + display + ": its type is not supported (" + std::string{what} +
+                                 "; text, Markdown, HTML, PDF and DOCX are)"};
+}
+
+status too_big(const std::string& display, std::size_t megabytes) {
+  return {errc::bad_request, "cannot convert " + display + ": it is larger than " + std::to_string(megabytes) + " MB"};
 }
 
 }  // namespace
 
-std::optional<converted> convert_file(const fs::path& path, std::string& error) {
-  error.clear();
+expected<converted> convert_file(const fs::path& path) {
   const std::string display = path.string();
   std::error_code ec;
-  auto status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) {
-    error = "cannot convert " + display + ": no such file";
-    return std::nullopt;
-  }
-  if (fs::is_directory(status)) {
-    error = "cannot convert " + display + ": it is a directory";
-    return std::nullopt;
-  }
-  if (!fs::is_regular_file(status)) {
-    error = "cannot convert " + display + ": not a regular file";
-    return std::nullopt;
-  }
+  auto type = fs::status(path, ec);
+  if (ec || !fs::exists(type)) return status{errc::not_found, "cannot convert " + display + ": no such file"};
+  if (fs::is_directory(type)) return status{errc::bad_request, "cannot convert " + display + ": it is a directory"};
+  if (!fs::is_regular_file(type)) return status{errc::bad_request, "cannot convert " + display + ": not a regular file"};
   auto size = fs::file_size(path, ec);
   if (ec) size = 0;
-  auto head = read_bytes(path, sniff_bytes, error);
-  if (!head) return std::nullopt;
+  auto head = read_bytes(path, sniff_bytes);
+  if (!head) return head.error();
 
   std::string by_extension = kind_from_extension(path.extension().string());
   std::string kind;
@@ -152,84 +141,56 @@ std::optional<converted> convert_file(const fs::path& path, std::string& error) 
   } else if (is_zip(*head)) {
     // word/document.xml is named in the archive's directory, at its end: look at the whole file.
     if (by_extension != "docx") {
-      if (size > max_text_bytes) {
-        error = unsupported(display, "a zip archive");
-        return std::nullopt;
-      }
-      auto whole = read_bytes(path, max_text_bytes, error);
-      if (!whole) return std::nullopt;
-      if (!zip_holds_word_document(*whole)) {
-        error = unsupported(display, "a zip archive that is not a .docx document");
-        return std::nullopt;
-      }
+      if (size > max_text_bytes) return unsupported(display, "a zip archive");
+      auto whole = read_bytes(path, max_text_bytes);
+      if (!whole) return whole.error();
+      if (!zip_holds_word_document(*whole)) return unsupported(display, "a zip archive that is not a .docx document");
     }
     kind = "docx";
   } else if (!by_extension.empty()) {
     kind = by_extension;
   } else if (looks_binary(*head)) {
-    error = unsupported(display, "binary content");
-    return std::nullopt;
+    return unsupported(display, "binary content");
   } else {
     kind = looks_html(*head) ? "html" : "text";
   }
 
-  if (kind == "pdf" || kind == "docx") return convert_with_tool(kind, path.string(), display, display, error);
+  if (kind == "pdf" || kind == "docx") return convert_with_tool(kind, path.string(), display, display);
 
-  if (size > max_text_bytes) {
-    error = "cannot convert " + display + ": it is larger than " + std::to_string(max_text_bytes >> 20) + " MB";
-    return std::nullopt;
-  }
-  auto bytes = read_bytes(path, max_text_bytes, error);
-  if (!bytes) return std::nullopt;
+  if (size > max_text_bytes) return too_big(display, max_text_bytes >> 20);
+  auto bytes = read_bytes(path, max_text_bytes);
+  if (!bytes) return bytes.error();
   return convert_text_kind(*bytes, kind, path.filename().string());
 }
 
-std::optional<converted> convert_content(std::string_view content, std::string_view kind_hint,
-                                         std::string_view name, std::string& error) {
-  error.clear();
+expected<converted> convert_content(std::string_view content, std::string_view kind_hint, std::string_view name) {
   const std::string display = name.empty() ? std::string{"the content"} : std::string{name};
   std::string kind;
   if (is_pdf(content)) {
     kind = "pdf";
   } else if (is_zip(content)) {
-    if (!zip_holds_word_document(content)) {
-      error = unsupported(display, "a zip archive that is not a .docx document");
-      return std::nullopt;
-    }
+    if (!zip_holds_word_document(content)) return unsupported(display, "a zip archive that is not a .docx document");
     kind = "docx";
   } else {
     kind = kind_from_hint(kind_hint);
     if (kind.empty() && !name.empty()) kind = kind_from_extension(extension_of(name));
     if (kind.empty()) {
-      if (looks_binary(content)) {
-        error = unsupported(display, "binary content");
-        return std::nullopt;
-      }
+      if (looks_binary(content)) return unsupported(display, "binary content");
       kind = looks_html(content) ? "html" : "text";
     }
   }
   if (kind == "pdf" || kind == "docx") {
-    if (content.size() > max_text_bytes * 4) {
-      error = "cannot convert " + display + ": it is larger than " + std::to_string(max_text_bytes >> 18) + " MB";
-      return std::nullopt;
-    }
-    temp_file file(content, "." + kind, error);
-    if (!error.empty()) {
-      error = "cannot convert " + display + ": " + error;
-      return std::nullopt;
-    }
-    return convert_with_tool(kind, file.path(), display, name, error);
+    if (content.size() > max_text_bytes * 4) return too_big(display, max_text_bytes >> 18);
+    auto file = temp_file::create(content, "." + kind);
+    if (!file) return status{file.code(), "cannot convert " + display + ": " + file.message()};
+    return convert_with_tool(kind, file->path(), display, name);
   }
-  if (content.size() > max_text_bytes) {
-    error = "cannot convert " + display + ": it is larger than " + std::to_string(max_text_bytes >> 20) + " MB";
-    return std::nullopt;
-  }
+  if (content.size() > max_text_bytes) return too_big(display, max_text_bytes >> 20);
   return convert_text_kind(content, kind, name);
 }
 
-converted convert_content(std::string_view content, std::string_view kind_hint, std::string_view name) {
-  std::string error;
-  if (auto c = convert_content(content, kind_hint, name, error)) return std::move(*c);
+converted convert_content_or_empty(std::string_view content, std::string_view kind_hint, std::string_view name) {
+  if (auto c = convert_content(content, kind_hint, name)) return std::move(*c);
   converted empty;
   empty.title = title_from_name(name);
   empty.kind = is_pdf(content) ? "pdf" : is_zip(content) ? "docx" : kind_from_hint(kind_hint);

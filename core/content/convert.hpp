@@ -7,16 +7,17 @@
 // Promises:
 //   - the text is valid UTF-8: bytes that are not become U+FFFD, a leading BOM is dropped, CRLF and lone CR
 //     become LF, control characters other than tab and newline are dropped (a form feed becomes a newline);
-//   - nothing throws; a failure is a value (an error sentence naming the file and what to do about it);
+//   - nothing throws; a failure is a failed expected whose message names the file and what to do about it;
 //   - the HTML reader never crashes or loops, whatever the input (unclosed tags, stray '<', quotes).
 //
 // This header is the public face; the pieces live beside it: text_cleanup, html_entities, html_reader,
 // file_kind (which converter) and external_converter (pdftotext, pandoc).
 #include <cstddef>
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "messages/error.hpp"
 
 namespace paios {
 
@@ -34,17 +35,21 @@ struct converted {
 // extension (.txt .text .log .md .markdown .html .htm .pdf .docx), then by sniffing ("<!doctype html",
 // "<html"). Anything else that is text (no NUL bytes) is "text"; binary content is an error saying that the
 // file's type is not supported. A missing converter is an error naming the program and its Debian package.
-std::optional<converted> convert_file(const std::filesystem::path& path, std::string& error);
+// Fails with not_found (no such file), bad_request (a directory or other non-regular file, a file that cannot be
+// opened, a type that is not supported, more than max_text_bytes, content its converter rejects),
+// brain_unavailable (the converter is not installed or cannot run), timeout (the converter took longer than
+// 60 s) or internal (a read error, a converter killed by a signal).
+expected<converted> convert_file(const std::filesystem::path& path);
 
 // For content read from stdin or fetched from a URL. `kind_hint` is a MIME type ("text/html; charset=utf-8")
 // or an extension ("md", ".pdf"); when empty, the extension of `name` is used, else the content is sniffed.
 // Magic bytes (PDF, DOCX) win over a hint, since servers mislabel. `name` (a file name or a URL) gives the
-// title when the content has none. PDF and DOCX content goes through a private temporary file.
-std::optional<converted> convert_content(std::string_view content, std::string_view kind_hint,
-                                         std::string_view name, std::string& error);
+// title when the content has none. PDF and DOCX content goes through a private temporary file. Fails with the
+// codes of convert_file (but for not_found); internal also when the temporary file cannot be written.
+expected<converted> convert_content(std::string_view content, std::string_view kind_hint, std::string_view name);
 // The same, for callers that have nowhere to report a failure: content that cannot be converted (binary,
 // or a PDF/DOCX whose converter failed) gives an empty text, with the kind it was taken for.
-converted convert_content(std::string_view content, std::string_view kind_hint, std::string_view name);
+converted convert_content_or_empty(std::string_view content, std::string_view kind_hint, std::string_view name);
 
 // The pieces, for callers that already know what they hold.
 // Visible text of an HTML document; `title` (if given) receives <title>, else the first <h1>, else "".

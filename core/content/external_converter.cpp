@@ -46,15 +46,12 @@ std::string stderr_summary(std::string_view tail) {
 
 }  // namespace
 
-std::optional<std::string> run_converter(const std::string& kind, const std::string& file,
-                                         const std::string& display, std::string& error) {
+expected<std::string> run_converter(const std::string& kind, const std::string& file, const std::string& display) {
   const converter& tool = kind == "pdf" ? pdf_converter : docx_converter;
-  auto fail = [&](const std::string& why) {
-    error = "cannot convert " + display + ": " + why;
-    return std::nullopt;
-  };
+  auto fail = [&](errc code, const std::string& why) { return status{code, "cannot convert " + display + ": " + why}; };
   if (!resolve_program(tool.program))
-    return fail(std::string{tool.program} + " is not installed (apt-get install " + tool.package + ")");
+    return fail(errc::brain_unavailable,
+                std::string{tool.program} + " is not installed (apt-get install " + tool.package + ")");
 
   // The runner calls back on its own thread; this is what the two threads share.
   struct shared {
@@ -101,42 +98,44 @@ std::optional<std::string> run_converter(const std::string& kind, const std::str
 
   const auto& x = state->exit;
   std::string program = tool.program;
-  if (state->too_big) return fail(program + " produced more than " + std::to_string(max_text_bytes >> 20) + " MB of text");
+  if (state->too_big)
+    return fail(errc::bad_request, program + " produced more than " + std::to_string(max_text_bytes >> 20) + " MB of text");
   switch (x.what) {
-    case process_exit::how::spawn_failed: return fail("cannot run " + program + ": " + x.error);
+    case process_exit::how::spawn_failed: return fail(errc::brain_unavailable, "cannot run " + program + ": " + x.error);
     case process_exit::how::timed_out:
-      return fail(program + " took longer than " + std::to_string(converter_timeout.count()) + " s");
-    case process_exit::how::cancelled: return fail(program + " was cancelled");
+      return fail(errc::timeout, program + " took longer than " + std::to_string(converter_timeout.count()) + " s");
+    case process_exit::how::cancelled: return fail(errc::cancelled, program + " was cancelled");
     case process_exit::how::signaled:
-      return fail(program + " was killed by signal " + std::to_string(x.signal) + ": " + stderr_summary(x.stderr_tail));
+      return fail(errc::internal, program + " was killed by signal " + std::to_string(x.signal) + ": " +
+                                      stderr_summary(x.stderr_tail));
     case process_exit::how::exited: break;
   }
   if (x.code != 0) {
     auto tail = stderr_summary(x.stderr_tail);
-    return fail(program + " failed (exit code " + std::to_string(x.code) + ")" + (tail.empty() ? "" : ": " + tail));
+    return fail(errc::bad_request,
+                program + " failed (exit code " + std::to_string(x.code) + ")" + (tail.empty() ? "" : ": " + tail));
   }
   return std::move(state->out);
 }
 
-temp_file::temp_file(std::string_view content, const std::string& suffix, std::string& error) {
+expected<temp_file> temp_file::create(std::string_view content, const std::string& suffix) {
   const char* dir = std::getenv("TMPDIR");
   std::string templ = std::string{dir && *dir ? dir : "/tmp"} + "/paios-kb-XXXXXX" + suffix;
   int fd = mkstemps(templ.data(), static_cast<int>(suffix.size()));
-  if (fd < 0) {
-    error = std::string{"cannot create a temporary file: "} + std::strerror(errno);
-    return;
-  }
-  path_ = templ;
+  if (fd < 0) return status{errc::internal, std::string{"cannot create a temporary file: "} + std::strerror(errno)};
   for (std::size_t written = 0; written < content.size();) {
     auto n = ::write(fd, content.data() + written, content.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      error = std::string{"cannot write a temporary file: "} + std::strerror(errno);
-      break;
+      status failed{errc::internal, std::string{"cannot write a temporary file: "} + std::strerror(errno)};
+      ::close(fd);
+      ::unlink(templ.c_str());
+      return failed;
     }
     written += static_cast<std::size_t>(n);
   }
   ::close(fd);
+  return temp_file{std::move(templ)};
 }
 
 temp_file::~temp_file() {

@@ -11,22 +11,22 @@
 namespace paios {
 namespace {
 
-std::string os_error(const std::string& what, const std::filesystem::path& p) {
-  return what + " " + p.string() + ": " + std::strerror(errno);
+status os_error(const std::string& what, const std::filesystem::path& p) {
+  return {errc::store_failed, what + " " + p.string() + ": " + std::strerror(errno)};
 }
 
 // An exclusive flock on the lock file, released (with the descriptor) when it goes.
 class spool_lock {
  public:
-  spool_lock(const std::filesystem::path& file, std::string& error) {
+  explicit spool_lock(const std::filesystem::path& file) {
     fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd_ < 0) {
-      error = os_error("cannot open", file);
+      error_ = os_error("cannot open", file);
       return;
     }
     while (::flock(fd_, LOCK_EX) != 0) {
       if (errno == EINTR) continue;
-      error = os_error("cannot lock", file);
+      error_ = os_error("cannot lock", file);
       ::close(fd_);
       fd_ = -1;
       return;
@@ -36,9 +36,12 @@ class spool_lock {
     if (fd_ >= 0) ::close(fd_);
   }
   bool held() const { return fd_ >= 0; }
+  // Why it is not held.
+  const status& error() const { return error_; }
 
  private:
   int fd_ = -1;
+  status error_;
 };
 
 bool write_all(int fd, std::string_view data) {
@@ -79,51 +82,44 @@ void sync_dir(const std::filesystem::path& dir) {
 
 }  // namespace
 
-std::string hook_spool::append(std::string_view line) const {
+status hook_spool::append(std::string_view line) const {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   ::chmod(dir.c_str(), 0700);
-  std::string error;
-  spool_lock lock(lock_file(), error);
-  if (!lock.held()) return error;
+  spool_lock lock(lock_file());
+  if (!lock.held()) return lock.error();
   int fd = ::open(file().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return os_error("cannot open", file());
   std::string data{line};
   data += '\n';
-  bool ok = write_all(fd, data) && ::fsync(fd) == 0;
-  if (!ok) error = os_error("cannot write", file());
+  status result;
+  if (!write_all(fd, data) || ::fsync(fd) != 0) result = os_error("cannot write", file());
   ::close(fd);
-  return error;
+  return result;
 }
 
-std::vector<std::string> hook_spool::take(std::string& error) const {
+expected<std::vector<std::string>> hook_spool::take() const {
   std::vector<std::string> lines;
   std::string text;
   {
     std::error_code ec;
     if (!std::filesystem::exists(dir, ec)) return lines;
-    spool_lock lock(lock_file(), error);
-    if (!lock.held()) return lines;
+    spool_lock lock(lock_file());
+    if (!lock.held()) return lock.error();
     struct stat st {};
     if (::stat(file().c_str(), &st) == 0) {
       struct stat rs {};
       if (::stat(replay_file().c_str(), &rs) != 0) {
         // Nothing left from an earlier replay: the spool becomes the replay file in one step.
-        if (::rename(file().c_str(), replay_file().c_str()) != 0) {
-          error = os_error("cannot move", file());
-          return lines;
-        }
+        if (::rename(file().c_str(), replay_file().c_str()) != 0) return os_error("cannot move", file());
       } else {
         std::string more;
-        if (!read_all(file(), more)) {
-          error = os_error("cannot read", file());
-          return lines;
-        }
+        if (!read_all(file(), more)) return os_error("cannot read", file());
         int fd = ::open(replay_file().c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
         if (fd < 0 || !write_all(fd, more) || ::fsync(fd) != 0) {
-          error = os_error("cannot append to", replay_file());
+          auto failed = os_error("cannot append to", replay_file());
           if (fd >= 0) ::close(fd);
-          return lines;
+          return failed;
         }
         ::close(fd);
         ::unlink(file().c_str());
@@ -131,10 +127,7 @@ std::vector<std::string> hook_spool::take(std::string& error) const {
       sync_dir(dir);
     }
   }
-  if (!read_all(replay_file(), text)) {
-    error = os_error("cannot read", replay_file());
-    return lines;
-  }
+  if (!read_all(replay_file(), text)) return os_error("cannot read", replay_file());
   std::size_t pos = 0;
   while (pos < text.size()) {
     auto nl = text.find('\n', pos);
@@ -145,10 +138,9 @@ std::vector<std::string> hook_spool::take(std::string& error) const {
   return lines;
 }
 
-std::string hook_spool::finish() const {
-  std::string error;
-  spool_lock lock(lock_file(), error);
-  if (!lock.held()) return error;
+status hook_spool::finish() const {
+  spool_lock lock(lock_file());
+  if (!lock.held()) return lock.error();
   if (::unlink(replay_file().c_str()) != 0 && errno != ENOENT) return os_error("cannot remove", replay_file());
   sync_dir(dir);
   return {};

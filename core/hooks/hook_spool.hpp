@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "messages/error.hpp"
+
 namespace paios {
 
 struct hook_spool {
@@ -22,14 +24,17 @@ struct hook_spool {
   std::filesystem::path replay_file() const { return dir / "hooks.replay.jsonl"; }
   std::filesystem::path lock_file() const { return dir / "hooks.lock"; }
 
-  // Appends `line` (one JSON object, no newline in it) and a newline; "" or what failed. Creates the folder
-  // (0700) and the files (0600).
-  std::string append(std::string_view line) const;
+  // A file of the spool that cannot be opened, locked, read, written, moved or removed fails the call with
+  // store_failed ("cannot write PATH: No space left on device").
+  //
+  // Appends `line` (one JSON object, no newline in it) and a newline. Creates the folder (0700) and the files
+  // (0600).
+  status append(std::string_view line) const;
   // The daemon: moves what was appended onto the replay file and returns the replay file's lines (those of a
-  // replay a crash interrupted first). `error` set when the files could not be read or moved.
-  std::vector<std::string> take(std::string& error) const;
-  // The daemon, once every line taken is handled: removes the replay file. "" or what failed.
-  std::string finish() const;
+  // replay a crash interrupted first); none when there is no spool folder.
+  expected<std::vector<std::string>> take() const;
+  // The daemon, once every line taken is handled: removes the replay file.
+  status finish() const;
   // True when hooks.jsonl or hooks.replay.jsonl holds anything (a cheap stat).
   bool pending() const;
 };

@@ -166,18 +166,13 @@ transcript_summary summarize_transcript(const std::string& jsonl) {
   return s;
 }
 
-std::optional<transcript_summary> read_transcript(const std::filesystem::path& file, std::size_t max_bytes,
-                                                  std::string& error) {
+expected<transcript_summary> read_transcript(const std::filesystem::path& file, std::size_t max_bytes) {
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    error = file.string() + ": " + std::strerror(errno);
-    return std::nullopt;
-  }
+  if (fd < 0) return status{errno == ENOENT ? errc::not_found : errc::bad_request, file.string() + ": " + std::strerror(errno)};
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    error = file.string() + ": not a regular file";
-    return std::nullopt;
+    return status{errc::bad_request, file.string() + ": not a regular file"};
   }
   const auto size = static_cast<std::size_t>(st.st_size);
   const std::size_t from = size > max_bytes ? size - max_bytes : 0;

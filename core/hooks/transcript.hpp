@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "messages/error.hpp"
+
 namespace paios {
 
 struct transcript_summary {
@@ -28,10 +30,9 @@ struct transcript_summary {
   bool cut = false;                       // only the file's end was read (max_bytes)
 };
 
-// Reads at most the last `max_bytes` of the file (a cut first line is skipped). nullopt and `error` when the
-// file cannot be read.
-std::optional<transcript_summary> read_transcript(const std::filesystem::path& file, std::size_t max_bytes,
-                                                  std::string& error);
+// Reads at most the last `max_bytes` of the file (a cut first line is skipped). Fails with not_found when there
+// is no such file, bad_request when it cannot be opened or is not a regular file ("PATH: Permission denied").
+expected<transcript_summary> read_transcript(const std::filesystem::path& file, std::size_t max_bytes);
 // The same from the text itself.
 transcript_summary summarize_transcript(const std::string& jsonl);
 

@@ -49,12 +49,9 @@ void write_all(int fd, const std::string& data, std::chrono::steady_clock::time_
 
 }  // namespace
 
-std::unique_ptr<http_server> http_server::start(const std::string& host_port, handler h, std::string& error) {
+expected<std::unique_ptr<http_server>> http_server::start(const std::string& host_port, handler h) {
   auto colon = host_port.rfind(':');
-  if (colon == std::string::npos) {
-    error = "'" + host_port + "' is not host:port";
-    return nullptr;
-  }
+  if (colon == std::string::npos) return status{errc::bad_request, "'" + host_port + "' is not host:port"};
   auto host = host_port.substr(0, colon);
   auto port = host_port.substr(colon + 1);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
@@ -63,10 +60,9 @@ std::unique_ptr<http_server> http_server::start(const std::string& host_port, ha
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV;
   addrinfo* found = nullptr;
-  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    error = "cannot resolve " + host_port + ": " + gai_strerror(rc);
-    return nullptr;
-  }
+  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
+    return status{errc::bad_request, "cannot resolve " + host_port + ": " + gai_strerror(rc)};
+  std::string error;
   std::unique_ptr<http_server> s{new http_server};
   s->handler_ = std::move(h);
   for (auto* a = found; a; a = a->ai_next) {
@@ -82,10 +78,7 @@ std::unique_ptr<http_server> http_server::start(const std::string& host_port, ha
     ::close(fd);
   }
   freeaddrinfo(found);
-  if (s->listen_fd_ < 0) {
-    if (error.empty()) error = "cannot listen on " + host_port;
-    return nullptr;
-  }
+  if (s->listen_fd_ < 0) return status{errc::bad_request, error.empty() ? "cannot listen on " + host_port : error};
   sockaddr_storage bound{};
   socklen_t len = sizeof bound;
   getsockname(s->listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);

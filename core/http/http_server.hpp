@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "messages/error.hpp"
+
 namespace paios {
 
 struct http_response {
@@ -23,8 +25,10 @@ class http_server {
  public:
   using handler = std::function<http_response(const std::string& path)>;  // runs on the server's thread
 
-  // Binds host:port (port 0: any free one) and starts the thread; nullptr and `error` set on failure.
-  static std::unique_ptr<http_server> start(const std::string& host_port, handler h, std::string& error);
+  // Binds host:port (port 0: any free one) and starts the thread. Fails with bad_request when the endpoint
+  // cannot be served: not host:port, a host that does not resolve, an address that cannot be bound ("cannot
+  // listen on 127.0.0.1:9477: Address already in use").
+  static expected<std::unique_ptr<http_server>> start(const std::string& host_port, handler h);
   ~http_server();  // stops and joins the thread, closes the socket
 
   int port() const { return port_; }

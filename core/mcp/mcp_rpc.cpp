@@ -104,31 +104,24 @@ json initialize_params(std::string_view client_version) {
           {"clientInfo", {{"name", "paiosd"}, {"title", "PAIOS"}, {"version", client_version}}}};
 }
 
-std::string accepted_version(const json& r, std::string& error) {
-  if (!r.is_object() || !r.contains("protocolVersion") || !r["protocolVersion"].is_string()) {
-    error = "the initialize result has no protocolVersion";
-    return {};
-  }
+expected<std::string> accepted_version(const json& r) {
+  if (!r.is_object() || !r.contains("protocolVersion") || !r["protocolVersion"].is_string())
+    return status{errc::tool_failed, "the initialize result has no protocolVersion"};
   auto v = r["protocolVersion"].get<std::string>();
   for (const char* known : {"2025-11-25", "2025-06-18", "2025-03-26"})
     if (v == known) return v;
-  error = "the server speaks MCP " + v + "; this client speaks 2025-11-25, 2025-06-18 and 2025-03-26";
-  return {};
+  return status{errc::tool_failed, "the server speaks MCP " + v + "; this client speaks 2025-11-25, 2025-06-18 and 2025-03-26"};
 }
 
-bool mount_tool(const json& tool, const std::string& prefix, const std::string& server, std::int64_t timeout_ms,
-                json& out, std::string& error) {
-  if (!tool.is_object() || !tool.contains("name") || !tool["name"].is_string() || tool["name"].get<std::string>().empty()) {
-    error = "a tool without a name";
-    return false;
-  }
+expected<json> mount_tool(const json& tool, const std::string& prefix, const std::string& server,
+                          std::int64_t timeout_ms) {
+  if (!tool.is_object() || !tool.contains("name") || !tool["name"].is_string() || tool["name"].get<std::string>().empty())
+    return status{errc::tool_failed, "a tool without a name"};
   const auto name = tool["name"].get<std::string>();
   // MCP asks for an object schema: the arguments are an object.
-  if (!tool.contains("inputSchema") || !tool["inputSchema"].is_object() || tool["inputSchema"].value("type", json()) != "object") {
-    error = "tool '" + name + "' has no inputSchema of type object";
-    return false;
-  }
-  out = json::object();
+  if (!tool.contains("inputSchema") || !tool["inputSchema"].is_object() || tool["inputSchema"].value("type", json()) != "object")
+    return status{errc::tool_failed, "tool '" + name + "' has no inputSchema of type object"};
+  json out = json::object();
   out["name"] = prefix + name;
   if (tool.contains("title") && tool["title"].is_string()) out["title"] = tool["title"];
   out["description"] = tool.contains("description") && tool["description"].is_string() ? tool["description"] : json("");
@@ -140,7 +133,7 @@ bool mount_tool(const json& tool, const std::string& prefix, const std::string& 
   if (tool.contains("annotations") && tool["annotations"].is_object()) out["annotations"] = tool["annotations"];
   // The daemon's own limit plus a margin: a client that waits this long sees the daemon's timeout error.
   out["timeout_ms"] = timeout_ms + 2000;
-  return true;
+  return out;
 }
 
 }  // namespace paios::mcp_rpc

@@ -3,8 +3,8 @@
 // It frames requests and notifications as JSON-RPC 2.0 lines, splits a server's output into lines, reads each
 // line as a response, a request or a notification, and holds the protocol's client-side rules: the versions
 // accepted from initialize, and how a server's tool is mounted in the mesh's registry under a prefix.
-// Promises: nothing here throws on a server's bad output; it becomes a value (an `invalid` message, an error
-// string) that the caller logs.
+// Promises: nothing here throws on a server's bad output; it becomes a value (an `invalid` message, a failed
+// expected) that the caller logs.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,6 +12,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "messages/error.hpp"
 
 namespace paios::mcp_rpc {
 
@@ -53,14 +55,14 @@ message parse(std::string_view line);
 // initialize's params, as this client sends them (no capabilities: it serves no sampling, roots or elicitation).
 nlohmann::json initialize_params(std::string_view client_version);
 // The protocolVersion of an initialize result when this client speaks it (2025-11-25, 2025-06-18,
-// 2025-03-26), else "" and `error` says why.
-std::string accepted_version(const nlohmann::json& init_result, std::string& error);
+// 2025-03-26); fails with tool_failed when there is none or it is another (the server's tools cannot be used).
+expected<std::string> accepted_version(const nlohmann::json& init_result);
 
 // A server's tool as the mesh's registry lists it (docs/protocol.md, tools.list): its name with the prefix,
 // op "tools.call", the server's name, description, title, inputSchema, outputSchema and annotations as the
-// server gave them, and how long a client should wait for the reply. False (and `error`) when the tool has no
-// string name or no object inputSchema.
-bool mount_tool(const nlohmann::json& tool, const std::string& prefix, const std::string& server,
-                std::int64_t timeout_ms, nlohmann::json& out, std::string& error);
+// server gave them, and how long a client should wait for the reply. Fails with tool_failed when the tool has
+// no string name or no object inputSchema (the server described a tool that cannot be called).
+expected<nlohmann::json> mount_tool(const nlohmann::json& tool, const std::string& prefix, const std::string& server,
+                                    std::int64_t timeout_ms);
 
 }  // namespace paios::mcp_rpc

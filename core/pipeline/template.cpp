@@ -32,15 +32,13 @@ bool valid_segment(const std::string& s) {
   return true;
 }
 
-std::optional<template_ref> parse_ref(const std::string& text, std::string& error) {
+// Fails with bad_request.
+expected<template_ref> parse_ref(const std::string& text) {
   template_ref r;
   r.text = text;
   auto parts = split(text);
   for (const auto& p : parts)
-    if (!valid_segment(p)) {
-      error = "{{" + text + "}}: a reference is names and indexes joined by dots";
-      return std::nullopt;
-    }
+    if (!valid_segment(p)) return status{errc::bad_request, "{{" + text + "}}: a reference is names and indexes joined by dots"};
   std::size_t rest = 0;
   if (parts[0] == "input") {
     r.root = "input";
@@ -56,32 +54,31 @@ std::optional<template_ref> parse_ref(const std::string& text, std::string& erro
     r.step = parts[1];
     rest = 3;
   } else {
-    error = "{{" + text + "}}: unknown reference; use input, run.input, run.id, run.pipeline or steps.NAME.output";
-    return std::nullopt;
+    return status{errc::bad_request,
+                  "{{" + text + "}}: unknown reference; use input, run.input, run.id, run.pipeline or steps.NAME.output"};
   }
   r.path.assign(parts.begin() + static_cast<std::ptrdiff_t>(rest), parts.end());
   return r;
 }
 
-// Walks `path` down from `v`; nullptr and `error` set when a key or index is not there.
-const json* walk(const json* v, const std::vector<std::string>& path, const std::string& what, std::string& error) {
+status unclosed() { return {errc::bad_request, "a \"{{\" is not closed by \"}}\""}; }
+
+// Walks `path` down from `v`; fails with not_found when a key or index is not there.
+expected<const json*> walk(const json* v, const std::vector<std::string>& path, const std::string& what) {
   std::string at = what;
   for (const auto& key : path) {
     if (v->is_object()) {
       auto it = v->find(key);
-      if (it == v->end()) {
-        error = at + " has no field \"" + key + "\"";
-        return nullptr;
-      }
+      if (it == v->end()) return status{errc::not_found, at + " has no field \"" + key + "\""};
       v = &*it;
     } else if (v->is_array() && !key.empty() && key.find_first_not_of("0123456789") == std::string::npos &&
                key.size() < 9 && std::stoul(key) < v->size()) {
       v = &(*v)[std::stoul(key)];
     } else {
-      error = at + " is " + (v->is_array() ? "an array without an item " + key : "not an object (it is " +
-                                                std::string(v->type_name()) + ")") +
-              ", so it has no field \"" + key + "\"";
-      return nullptr;
+      return status{errc::not_found, at + " is " +
+                                         (v->is_array() ? "an array without an item " + key
+                                                        : "not an object (it is " + std::string(v->type_name()) + ")") +
+                                         ", so it has no field \"" + key + "\""};
     }
     at += "." + key;
   }
@@ -96,24 +93,21 @@ std::string json_text(const json& v) {
   return json_dump(v);
 }
 
-std::optional<std::vector<template_ref>> template_refs(std::string_view text, std::string& error) {
+expected<std::vector<template_ref>> template_refs(std::string_view text) {
   std::vector<template_ref> refs;
   std::size_t pos = 0;
   while ((pos = text.find("{{", pos)) != std::string_view::npos) {
     const auto end = text.find("}}", pos + 2);
-    if (end == std::string_view::npos) {
-      error = "a \"{{\" is not closed by \"}}\"";
-      return std::nullopt;
-    }
-    auto r = parse_ref(trim(text.substr(pos + 2, end - pos - 2)), error);
-    if (!r) return std::nullopt;
+    if (end == std::string_view::npos) return unclosed();
+    auto r = parse_ref(trim(text.substr(pos + 2, end - pos - 2)));
+    if (!r) return r.error();
     refs.push_back(std::move(*r));
     pos = end + 2;
   }
   return refs;
 }
 
-std::optional<std::string> render_template(std::string_view text, const template_scope& scope, std::string& error) {
+expected<std::string> render_template(std::string_view text, const template_scope& scope) {
   std::string out;
   std::size_t pos = 0;
   static const json null_value;
@@ -122,12 +116,9 @@ std::optional<std::string> render_template(std::string_view text, const template
     if (open == std::string_view::npos) break;
     out.append(text.substr(pos, open - pos));
     const auto end = text.find("}}", open + 2);
-    if (end == std::string_view::npos) {
-      error = "a \"{{\" is not closed by \"}}\"";
-      return std::nullopt;
-    }
-    auto r = parse_ref(trim(text.substr(open + 2, end - open - 2)), error);
-    if (!r) return std::nullopt;
+    if (end == std::string_view::npos) return unclosed();
+    auto r = parse_ref(trim(text.substr(open + 2, end - open - 2)));
+    if (!r) return r.error();
     const json* v = nullptr;
     std::string what;
     json scalar;
@@ -142,20 +133,14 @@ std::optional<std::string> render_template(std::string_view text, const template
       v = &scalar;
     } else {
       auto it = scope.steps ? scope.steps->find(r->step) : decltype(scope.steps->end()){};
-      if (!scope.steps || it == scope.steps->end()) {
-        error = "{{" + r->text + "}}: step \"" + r->step + "\" has no output in this run";
-        return std::nullopt;
-      }
+      if (!scope.steps || it == scope.steps->end())
+        return status{errc::not_found, "{{" + r->text + "}}: step \"" + r->step + "\" has no output in this run"};
       v = &it->second;
       what = "the output of step " + r->step;
     }
-    std::string why;
-    v = walk(v, r->path, what, why);
-    if (!v) {
-      error = "{{" + r->text + "}}: " + why;
-      return std::nullopt;
-    }
-    out += json_text(*v);
+    auto found = walk(v, r->path, what);
+    if (!found) return status{found.code(), "{{" + r->text + "}}: " + found.message()};
+    out += json_text(**found);
     pos = end + 2;
   }
   if (pos < text.size()) out.append(text.substr(pos));

@@ -10,12 +10,13 @@
 // A value that is a JSON string is inserted as it is; null is inserted as nothing; anything else as its JSON
 // text. A reference to a field that is not there is an error naming it, never an empty insertion.
 #include <map>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "messages/error.hpp"
 
 namespace paios::pipe {
 
@@ -26,10 +27,10 @@ struct template_ref {
   std::vector<std::string> path;  // keys (or array indexes) below the root
 };
 
-// The references of `text`, in order; nullopt and `error` set when a brace pair is not closed or a reference
+// The references of `text`, in order; fails with bad_request when a brace pair is not closed or a reference
 // names nothing known ("{{inptu}}: unknown reference; use input, run.input, run.id, run.pipeline or
 // steps.NAME.output").
-std::optional<std::vector<template_ref>> template_refs(std::string_view text, std::string& error);
+expected<std::vector<template_ref>> template_refs(std::string_view text);
 
 // What a run's templates see.
 struct template_scope {
@@ -39,9 +40,10 @@ struct template_scope {
   const std::map<std::string, nlohmann::json>* steps = nullptr;  // outputs of the steps done, by name
 };
 
-// `text` with its references filled; nullopt and `error` set for a bad template or a reference to what is not
-// there ("{{input.text}}: the previous step's output has no field \"text\"").
-std::optional<std::string> render_template(std::string_view text, const template_scope& scope, std::string& error);
+// `text` with its references filled; fails with bad_request for a bad template (as template_refs) and with
+// not_found for a reference to what is not there ("{{input.text}}: the previous step's output has no field
+// \"text\"").
+expected<std::string> render_template(std::string_view text, const template_scope& scope);
 
 // A value as a template inserts it: a string as it is, null as "", anything else as JSON text.
 std::string json_text(const nlohmann::json& v);

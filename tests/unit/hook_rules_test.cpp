@@ -207,9 +207,8 @@ TEST(Payload, LongStringsAreCutAndMarked) {
 }
 
 TEST(Transcript, SummarizesWhatWasAskedDecidedAndChanged) {
-  std::string error;
-  auto s = read_transcript(data("transcript_complete.jsonl"), 1 << 20, error);
-  ASSERT_TRUE(s) << error;
+  auto s = read_transcript(data("transcript_complete.jsonl"), 1 << 20);
+  ASSERT_TRUE(s) << s.message();
   ASSERT_EQ(s->prompts.size(), 1u) << "tool results and Claude Code's own notes are not prompts";
   EXPECT_NE(s->prompts[0].find("PUB socket drops"), std::string::npos);
   ASSERT_TRUE(s->last_answer);
@@ -230,9 +229,8 @@ TEST(Transcript, SummarizesWhatWasAskedDecidedAndChanged) {
 }
 
 TEST(Transcript, ReadsARealClaudeCodeTranscript) {
-  std::string error;
-  auto s = read_transcript(data("transcript_claude_code_2.1.197.jsonl"), 1 << 20, error);
-  ASSERT_TRUE(s) << error;
+  auto s = read_transcript(data("transcript_claude_code_2.1.197.jsonl"), 1 << 20);
+  ASSERT_TRUE(s) << s.message();
   ASSERT_EQ(s->prompts.size(), 1u) << "queue operations, attachments and tool results are not prompts";
   EXPECT_EQ(s->prompts[0], "Why does the publisher drop telemetry samples?");
   EXPECT_EQ(s->last_answer.value_or(""), "The send high-water mark is the cause.\n\nNext, I'll raise the HWM and run the burst test.");
@@ -241,9 +239,8 @@ TEST(Transcript, ReadsARealClaudeCodeTranscript) {
 }
 
 TEST(Transcript, SeesAnUnfinishedTurn) {
-  std::string error;
-  auto s = read_transcript(data("transcript_unfinished.jsonl"), 1 << 20, error);
-  ASSERT_TRUE(s) << error;
+  auto s = read_transcript(data("transcript_unfinished.jsonl"), 1 << 20);
+  ASSERT_TRUE(s) << s.message();
   ASSERT_TRUE(s->last_answer);
   EXPECT_NE(s->last_answer->find("Next, I'll update the relay"), std::string::npos);
   EXPECT_EQ(s->open_todos.size(), 3u);
@@ -262,15 +259,16 @@ TEST(Transcript, ReadsOnlyTheEndOfALargeFileAndSurvivesGarbage) {
       out << json{{"type", "user"}, {"message", {{"role", "user"}, {"content", "prompt " + std::to_string(i)}}}}.dump() << "\n";
     out << "{\"type\":\"assistant\",\"message\":{\"id\":\"m\",\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}}\n{\"trunc";
   }
-  std::string error;
-  auto s = read_transcript(file, 4096, error);
-  ASSERT_TRUE(s) << error;
+  auto s = read_transcript(file, 4096);
+  ASSERT_TRUE(s) << s.message();
   EXPECT_TRUE(s->cut);
   EXPECT_LT(s->prompts.size(), 2000u);
   EXPECT_EQ(s->prompts.back(), "prompt 1999");
   EXPECT_EQ(s->last_answer.value_or(""), "ok");
-  EXPECT_FALSE(read_transcript(dir.path() / "missing.jsonl", 4096, error));
-  EXPECT_FALSE(error.empty());
+  auto missing = read_transcript(dir.path() / "missing.jsonl", 4096);
+  EXPECT_FALSE(missing);
+  EXPECT_EQ(missing.code(), errc::not_found);
+  EXPECT_FALSE(missing.message().empty());
   EXPECT_FALSE(make_learning(summarize_transcript(""), "s", "/p", "other")) << "nothing asked, nothing learned";
 }
 
@@ -278,27 +276,28 @@ TEST(Spool, AppendTakeFinishAndAnInterruptedReplay) {
   test::temp_dir home;
   hook_spool sp{home.path() / "spool"};
   EXPECT_FALSE(sp.pending());
-  std::string error;
-  EXPECT_TRUE(sp.take(error).empty());
-  EXPECT_TRUE(error.empty());
+  auto none = sp.take();
+  ASSERT_TRUE(none) << none.message();
+  EXPECT_TRUE(none->empty());
   // Writers in parallel: every line whole.
   std::vector<std::thread> writers;
   for (int w = 0; w < 4; ++w)
     writers.emplace_back([&sp, w] {
-      for (int i = 0; i < 50; ++i) EXPECT_EQ(sp.append(json{{"uid", std::to_string(w) + "-" + std::to_string(i)}, {"pad", std::string(5000, 'p')}}.dump()), "");
+      for (int i = 0; i < 50; ++i) EXPECT_TRUE(sp.append(json{{"uid", std::to_string(w) + "-" + std::to_string(i)}, {"pad", std::string(5000, 'p')}}.dump()));
     });
   for (auto& t : writers) t.join();
   EXPECT_TRUE(sp.pending());
-  auto lines = sp.take(error);
-  ASSERT_TRUE(error.empty()) << error;
-  ASSERT_EQ(lines.size(), 200u);
-  for (auto& l : lines) EXPECT_TRUE(json::accept(l)) << l.substr(0, 80);
+  auto lines = sp.take();
+  ASSERT_TRUE(lines) << lines.message();
+  ASSERT_EQ(lines->size(), 200u);
+  for (auto& l : *lines) EXPECT_TRUE(json::accept(l)) << l.substr(0, 80);
   // A crash before finish(): the taken lines are still there, with what came since.
-  EXPECT_EQ(sp.append(R"({"uid":"late"})"), "");
-  auto again = sp.take(error);
-  EXPECT_EQ(again.size(), 201u);
-  EXPECT_EQ(again.back(), R"({"uid":"late"})");
-  EXPECT_EQ(sp.finish(), "");
+  EXPECT_TRUE(sp.append(R"({"uid":"late"})"));
+  auto again = sp.take();
+  ASSERT_TRUE(again) << again.message();
+  EXPECT_EQ(again->size(), 201u);
+  EXPECT_EQ(again->back(), R"({"uid":"late"})");
+  EXPECT_TRUE(sp.finish());
   EXPECT_FALSE(sp.pending());
   struct stat st {};
   ASSERT_EQ(::stat((home.path() / "spool").c_str(), &st), 0);

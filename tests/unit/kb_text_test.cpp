@@ -105,9 +105,8 @@ class scoped_env {
 // ------------------------------------------------------------------------------------------- plain text
 
 TEST(KbConvert, PlainTextKeepsTheTextAndTakesTheFirstLineAsTitle) {
-  std::string error;
-  auto c = convert_file(fixture("sample.txt"), error);
-  ASSERT_TRUE(c) << error;
+  auto c = convert_file(fixture("sample.txt"));
+  ASSERT_TRUE(c) << c.message();
   EXPECT_EQ(c->kind, "text");
   EXPECT_EQ(c->title, "Field notes on the mesh runtime");
   EXPECT_TRUE(has(c->text, "The mesh runtime keeps one actor per agent.\nEach actor owns its mailbox"));
@@ -115,16 +114,15 @@ TEST(KbConvert, PlainTextKeepsTheTextAndTakesTheFirstLineAsTitle) {
 }
 
 TEST(KbConvert, Latin1BytesBecomeReplacementCharacters) {
-  std::string error;
-  auto c = convert_file(fixture("latin1.txt"), error);
-  ASSERT_TRUE(c) << error;
+  auto c = convert_file(fixture("latin1.txt"));
+  ASSERT_TRUE(c) << c.message();
   EXPECT_TRUE(is_valid_utf8(c->text));
   EXPECT_EQ(c->text, "Caf\uFFFD cr\uFFFDme\nNa\uFFFDve r\uFFFDsum\uFFFD\n");
   EXPECT_EQ(c->title, "Caf\uFFFD cr\uFFFDme");
 }
 
 TEST(KbConvert, BomIsDroppedAndLineEndsBecomeLf) {
-  auto c = convert_content("\xEF\xBB\xBF  Title line  \r\nsecond\rthird\r\n\x01\x1b[31mred\x7f", "", "notes.txt");
+  auto c = convert_content_or_empty("\xEF\xBB\xBF  Title line  \r\nsecond\rthird\r\n\x01\x1b[31mred\x7f", "", "notes.txt");
   EXPECT_EQ(c.kind, "text");
   EXPECT_EQ(c.text, "  Title line  \nsecond\nthird\n[31mred");
   EXPECT_EQ(c.title, "Title line");
@@ -134,34 +132,33 @@ TEST(KbConvert, Utf16WithBomIsDecoded) {
   std::string utf16le = "\xFF\xFE";
   for (char ch : std::string{"hi\n"}) utf16le += std::string{ch, '\0'};
   utf16le += std::string{"\xAC\x20", 2};  // U+20AC EURO SIGN
-  auto c = convert_content(utf16le, "", "win.txt");
+  auto c = convert_content_or_empty(utf16le, "", "win.txt");
   EXPECT_EQ(c.text, "hi\n\u20AC");
 }
 
 TEST(KbConvert, TitleIsAtMost120BytesCutOnACharacter) {
   std::string line;
   for (int i = 0; i < 100; ++i) line += "\u00E9";  // 2 bytes each
-  auto c = convert_content(line + "\nrest", "text/plain", "x");
+  auto c = convert_content_or_empty(line + "\nrest", "text/plain", "x");
   EXPECT_LE(c.title.size(), 120u);
   EXPECT_EQ(c.title.size(), 120u);
   EXPECT_TRUE(is_valid_utf8(c.title));
-  auto odd = convert_content("a" + line, "text/plain", "x");
+  auto odd = convert_content_or_empty("a" + line, "text/plain", "x");
   EXPECT_EQ(odd.title.size(), 119u);
   EXPECT_TRUE(is_valid_utf8(odd.title));
 }
 
 TEST(KbConvert, EmptyTextTakesTheTitleFromTheName) {
-  EXPECT_EQ(convert_content("", "text/plain", "/tmp/some/notes.txt").title, "notes");
-  EXPECT_EQ(convert_content("\n\n", "", "https://example.com/a/page.txt?x=1#top").title, "page");
-  EXPECT_EQ(convert_content("", "", "https://example.com/").title, "example.com");
+  EXPECT_EQ(convert_content_or_empty("", "text/plain", "/tmp/some/notes.txt").title, "notes");
+  EXPECT_EQ(convert_content_or_empty("\n\n", "", "https://example.com/a/page.txt?x=1#top").title, "page");
+  EXPECT_EQ(convert_content_or_empty("", "", "https://example.com/").title, "example.com");
 }
 
 // ------------------------------------------------------------------------------------------- Markdown
 
 TEST(KbConvert, MarkdownIsKeptAndTitledByItsFirstHeading) {
-  std::string error;
-  auto c = convert_file(fixture("sample.md"), error);
-  ASSERT_TRUE(c) << error;
+  auto c = convert_file(fixture("sample.md"));
+  ASSERT_TRUE(c) << c.message();
   EXPECT_EQ(c->kind, "markdown");
   EXPECT_EQ(c->title, "Knowledge base design");
   EXPECT_TRUE(has(c->text, "The knowledge base stores **converted text** in chunks."));
@@ -170,19 +167,18 @@ TEST(KbConvert, MarkdownIsKeptAndTitledByItsFirstHeading) {
 }
 
 TEST(KbConvert, MarkdownWithoutHeadingTakesTheFileName) {
-  auto c = convert_content("```\n# inside a fence\n```\njust text\n", "md", "notes/todo.md");
+  auto c = convert_content_or_empty("```\n# inside a fence\n```\njust text\n", "md", "notes/todo.md");
   EXPECT_EQ(c.kind, "markdown");
   EXPECT_EQ(c.title, "todo");
-  EXPECT_EQ(convert_content("Setext Title\n=====\nbody", "text/markdown", "x.md").title, "Setext Title");
-  EXPECT_EQ(convert_content("## Second level\n#  Spaced  Title ##\n", ".markdown", "x").title, "Spaced Title");
+  EXPECT_EQ(convert_content_or_empty("Setext Title\n=====\nbody", "text/markdown", "x.md").title, "Setext Title");
+  EXPECT_EQ(convert_content_or_empty("## Second level\n#  Spaced  Title ##\n", ".markdown", "x").title, "Spaced Title");
 }
 
 // ------------------------------------------------------------------------------------------- HTML
 
 TEST(KbConvert, HtmlBecomesReadableText) {
-  std::string error;
-  auto c = convert_file(fixture("sample.html"), error);
-  ASSERT_TRUE(c) << error;
+  auto c = convert_file(fixture("sample.html"));
+  ASSERT_TRUE(c) << c.message();
   const auto& t = c->text;
   EXPECT_EQ(c->kind, "html");
   EXPECT_EQ(c->title, "Caf\u00E9 & Mesh \u2013 Operator Guide");
@@ -220,14 +216,13 @@ TEST(KbConvert, HtmlTitleFallsBackToTheFirstH1) {
 TEST(KbConvert, HtmlIsSniffedWithoutAnExtension) {
   test::temp_dir dir;
   write_all(dir.path() / "page", "\n  <!DOCTYPE HTML><html><title>T</title><p>body text</p></html>");
-  std::string error;
-  auto c = convert_file(dir.path() / "page", error);
-  ASSERT_TRUE(c) << error;
+  auto c = convert_file(dir.path() / "page");
+  ASSERT_TRUE(c) << c.message();
   EXPECT_EQ(c->kind, "html");
   EXPECT_EQ(c->title, "T");
   EXPECT_EQ(c->text, "body text");
-  EXPECT_EQ(convert_content("<html><p>x</p>", "", "").kind, "html");
-  EXPECT_EQ(convert_content("<p>x</p>", "text/html; charset=utf-8", "").text, "x");
+  EXPECT_EQ(convert_content_or_empty("<html><p>x</p>", "", "").kind, "html");
+  EXPECT_EQ(convert_content_or_empty("<p>x</p>", "text/html; charset=utf-8", "").text, "x");
 }
 
 TEST(KbConvert, HtmlEdgeCases) {
@@ -266,7 +261,7 @@ TEST(KbConvert, MalformedHtmlFuzzNeverCrashesOrLoops) {
     std::string title;
     auto raw = html_to_text(html, &title);
     EXPECT_FALSE(has(raw, "\n\n\n")) << html;
-    auto c = convert_content(html, "text/html", "fuzz.html");
+    auto c = convert_content_or_empty(html, "text/html", "fuzz.html");
     EXPECT_TRUE(is_valid_utf8(c.text)) << html;
     EXPECT_TRUE(is_valid_utf8(c.title)) << html;
     if (HasFailure()) break;
@@ -288,9 +283,8 @@ TEST(KbConvert, MalformedHtmlFuzzNeverCrashesOrLoops) {
 
 TEST(KbConvert, PdfThroughPdftotext) {
   SKIP_WITHOUT("pdftotext", "poppler-utils");
-  std::string error;
-  auto c = convert_file(fixture("sample.pdf"), error);
-  ASSERT_TRUE(c) << error;
+  auto c = convert_file(fixture("sample.pdf"));
+  ASSERT_TRUE(c) << c.message();
   EXPECT_EQ(c->kind, "pdf");
   EXPECT_EQ(c->title, "Quarterly Mesh Report");
   EXPECT_TRUE(has(c->text, "The daemon handled 1200 tasks without a restart.")) << c->text;
@@ -306,21 +300,19 @@ TEST(KbConvert, PdfIsRecognizedByItsMagicAndAsContent) {
   test::temp_dir dir;
   auto bytes = read_all(fixture("sample.pdf"));
   write_all(dir.path() / "report", bytes);
-  std::string error;
-  auto c = convert_file(dir.path() / "report", error);
-  ASSERT_TRUE(c) << error;
+  auto c = convert_file(dir.path() / "report");
+  ASSERT_TRUE(c) << c.message();
   EXPECT_EQ(c->kind, "pdf");
-  auto fetched = convert_content(bytes, "application/octet-stream", "https://example.com/files/report.pdf", error);
-  ASSERT_TRUE(fetched) << error;
+  auto fetched = convert_content(bytes, "application/octet-stream", "https://example.com/files/report.pdf");
+  ASSERT_TRUE(fetched) << fetched.message();
   EXPECT_EQ(fetched->kind, "pdf");
   EXPECT_TRUE(has(fetched->text, "1200 tasks"));
 }
 
 TEST(KbConvert, DocxThroughPandoc) {
   SKIP_WITHOUT("pandoc", "pandoc");
-  std::string error;
-  auto c = convert_file(fixture("sample.docx"), error);
-  ASSERT_TRUE(c) << error;
+  auto c = convert_file(fixture("sample.docx"));
+  ASSERT_TRUE(c) << c.message();
   EXPECT_EQ(c->kind, "docx");
   EXPECT_EQ(c->title, "Incident Review");
   EXPECT_TRUE(has(c->text, "The bridge lost its connection at 09:14 and recovered on its own.")) << c->text;
@@ -335,27 +327,29 @@ TEST(KbConvert, DocxIsRecognizedInsideItsZip) {
   test::temp_dir dir;
   auto bytes = read_all(fixture("sample.docx"));
   write_all(dir.path() / "review.bin", bytes);
-  std::string error;
-  auto c = convert_file(dir.path() / "review.bin", error);
-  ASSERT_TRUE(c) << error;
+  auto c = convert_file(dir.path() / "review.bin");
+  ASSERT_TRUE(c) << c.message();
   EXPECT_EQ(c->kind, "docx");
-  auto fetched = convert_content(bytes, "", "review", error);
-  ASSERT_TRUE(fetched) << error;
+  auto fetched = convert_content(bytes, "", "review");
+  ASSERT_TRUE(fetched) << fetched.message();
   EXPECT_EQ(fetched->title, "Incident Review");
 }
 
 TEST(KbConvert, AMissingConverterNamesTheProgramAndThePackage) {
   test::temp_dir empty_path;
   scoped_env path("PATH", empty_path.path().string());
-  std::string error;
-  EXPECT_FALSE(convert_file(fixture("sample.pdf"), error));
+  auto pdf = convert_file(fixture("sample.pdf"));
+  ASSERT_FALSE(pdf);
+  EXPECT_EQ(pdf.code(), errc::brain_unavailable);
+  const auto& error = pdf.message();
   EXPECT_TRUE(has(error, "sample.pdf")) << error;
   EXPECT_TRUE(has(error, "pdftotext is not installed")) << error;
   EXPECT_TRUE(has(error, "apt-get install poppler-utils")) << error;
-  EXPECT_FALSE(convert_file(fixture("sample.docx"), error));
-  EXPECT_TRUE(has(error, "pandoc is not installed (apt-get install pandoc)")) << error;
+  auto docx = convert_file(fixture("sample.docx"));
+  ASSERT_FALSE(docx);
+  EXPECT_TRUE(has(docx.message(), "pandoc is not installed (apt-get install pandoc)")) << docx.message();
   // Without a way to report it, content that needs the converter gives an empty text.
-  auto c = convert_content(read_all(fixture("sample.pdf")), "", "r.pdf");
+  auto c = convert_content_or_empty(read_all(fixture("sample.pdf")), "", "r.pdf");
   EXPECT_EQ(c.kind, "pdf");
   EXPECT_TRUE(c.text.empty());
 }
@@ -364,8 +358,10 @@ TEST(KbConvert, AFailingConverterGivesItsExitCodeAndStderr) {
   SKIP_WITHOUT("pdftotext", "poppler-utils");
   test::temp_dir dir;
   write_all(dir.path() / "broken.pdf", "%PDF-1.4\nthis is not a pdf\n");
-  std::string error;
-  EXPECT_FALSE(convert_file(dir.path() / "broken.pdf", error));
+  auto broken = convert_file(dir.path() / "broken.pdf");
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.code(), errc::bad_request);
+  const auto& error = broken.message();
   EXPECT_TRUE(has(error, "broken.pdf")) << error;
   EXPECT_TRUE(has(error, "pdftotext failed (exit code 1)")) << error;
   EXPECT_TRUE(has(error, "Couldn't")) << error;  // from its stderr
@@ -375,29 +371,34 @@ TEST(KbConvert, UnsupportedAndMissingFilesAreErrors) {
   test::temp_dir dir;
   write_all(dir.path() / "blob.bin", std::string{"\x7f" "ELF\x02\x01\x01\0\0\0\0", 12});
   std::string error;
-  EXPECT_FALSE(convert_file(dir.path() / "blob.bin", error));
+  // The message of a conversion that must fail, with the code it must fail with.
+  auto failure = [](const expected<converted>& r, errc code) {
+    EXPECT_FALSE(r);
+    EXPECT_EQ(r.code(), code);
+    return r.message();
+  };
+  error = failure(convert_file(dir.path() / "blob.bin"), errc::bad_request);
   EXPECT_TRUE(has(error, "blob.bin")) << error;
   EXPECT_TRUE(has(error, "not supported")) << error;
 
   write_all(dir.path() / "archive.zip", std::string{"PK\x03\x04\x14\0\0\0", 8} + "content.xml");
-  EXPECT_FALSE(convert_file(dir.path() / "archive.zip", error));
+  error = failure(convert_file(dir.path() / "archive.zip"), errc::bad_request);
   EXPECT_TRUE(has(error, "not supported")) << error;
 
-  EXPECT_FALSE(convert_file(dir.path() / "absent.txt", error));
+  error = failure(convert_file(dir.path() / "absent.txt"), errc::not_found);
   EXPECT_TRUE(has(error, "absent.txt: no such file")) << error;
-  EXPECT_FALSE(convert_file(dir.path(), error));
+  error = failure(convert_file(dir.path()), errc::bad_request);
   EXPECT_TRUE(has(error, "directory")) << error;
 
-  EXPECT_FALSE(convert_content(std::string{"ab\0cd", 5}, "", "", error));
+  error = failure(convert_content(std::string{"ab\0cd", 5}, "", ""), errc::bad_request);
   EXPECT_TRUE(has(error, "not supported")) << error;
 }
 
 TEST(KbConvert, UnknownExtensionWithTextIsText) {
   test::temp_dir dir;
   write_all(dir.path() / "settings.cfg", "port = 5555\n");
-  std::string error;
-  auto c = convert_file(dir.path() / "settings.cfg", error);
-  ASSERT_TRUE(c) << error;
+  auto c = convert_file(dir.path() / "settings.cfg");
+  ASSERT_TRUE(c) << c.message();
   EXPECT_EQ(c->kind, "text");
   EXPECT_EQ(c->title, "port = 5555");
 }

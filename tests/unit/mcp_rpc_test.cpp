@@ -81,13 +81,18 @@ TEST(McpRpc, TheServersVersionIsAcceptedWhenThisClientSpeaksIt) {
   auto init = rpc::initialize_params("1.2.3");
   EXPECT_EQ(init["protocolVersion"], "2025-11-25");
   EXPECT_EQ(init["clientInfo"]["version"], "1.2.3");
-  std::string error;
-  for (const char* v : {"2025-11-25", "2025-06-18", "2025-03-26"})
-    EXPECT_EQ(rpc::accepted_version({{"protocolVersion", v}}, error), v);
-  EXPECT_EQ(rpc::accepted_version({{"protocolVersion", "2024-11-05"}}, error), "");
-  EXPECT_NE(error.find("2024-11-05"), std::string::npos) << error;
-  EXPECT_EQ(rpc::accepted_version(json::object(), error), "");
-  EXPECT_NE(error.find("protocolVersion"), std::string::npos);
+  for (const char* v : {"2025-11-25", "2025-06-18", "2025-03-26"}) {
+    auto accepted = rpc::accepted_version({{"protocolVersion", v}});
+    ASSERT_TRUE(accepted) << accepted.message();
+    EXPECT_EQ(*accepted, v);
+  }
+  auto old = rpc::accepted_version({{"protocolVersion", "2024-11-05"}});
+  ASSERT_FALSE(old);
+  EXPECT_EQ(old.code(), paios::errc::tool_failed);
+  EXPECT_NE(old.message().find("2024-11-05"), std::string::npos) << old.message();
+  auto none = rpc::accepted_version(json::object());
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.message().find("protocolVersion"), std::string::npos);
 }
 
 TEST(McpRpc, AToolIsMountedUnderItsPrefix) {
@@ -98,9 +103,9 @@ TEST(McpRpc, AToolIsMountedUnderItsPrefix) {
             {"outputSchema", {{"type", "object"}}},
             {"annotations", {{"readOnlyHint", true}}},
             {"execution", {{"taskSupport", "optional"}}}};
-  json out;
-  std::string error;
-  ASSERT_TRUE(rpc::mount_tool(tool, "everything_", "everything", 30000, out, error)) << error;
+  auto mounted = rpc::mount_tool(tool, "everything_", "everything", 30000);
+  ASSERT_TRUE(mounted) << mounted.message();
+  const json& out = *mounted;
   EXPECT_EQ(out["name"], "everything_get-sum");
   EXPECT_EQ(out["tool"], "get-sum");
   EXPECT_EQ(out["server"], "everything");
@@ -111,10 +116,12 @@ TEST(McpRpc, AToolIsMountedUnderItsPrefix) {
   EXPECT_EQ(out["annotations"], tool["annotations"]);
   EXPECT_FALSE(out.contains("execution")) << "only what the registry describes";
   EXPECT_GT(out["timeout_ms"].get<int>(), 30000) << "a client waits past the daemon's own limit";
-  EXPECT_FALSE(rpc::mount_tool({{"name", "x"}}, "p_", "s", 1, out, error));
-  EXPECT_FALSE(rpc::mount_tool({{"name", "x"}, {"inputSchema", {{"type", "string"}}}}, "p_", "s", 1, out, error));
-  EXPECT_NE(error.find("inputSchema"), std::string::npos);
-  EXPECT_FALSE(rpc::mount_tool({{"inputSchema", json::object()}}, "p_", "s", 1, out, error));
+  EXPECT_FALSE(rpc::mount_tool({{"name", "x"}}, "p_", "s", 1));
+  auto not_object = rpc::mount_tool({{"name", "x"}, {"inputSchema", {{"type", "string"}}}}, "p_", "s", 1);
+  ASSERT_FALSE(not_object);
+  EXPECT_EQ(not_object.code(), paios::errc::tool_failed);
+  EXPECT_NE(not_object.message().find("inputSchema"), std::string::npos);
+  EXPECT_FALSE(rpc::mount_tool({{"inputSchema", json::object()}}, "p_", "s", 1));
 }
 
 TEST(McpConfig, ServersTakeTheSchemasDefaults) {

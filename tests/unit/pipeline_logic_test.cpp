@@ -16,6 +16,20 @@ namespace {
 
 json pipeline(json steps) { return {{"pipelines", {{"p", {{"steps", std::move(steps)}}}}}}; }
 
+// The rendered text, or "?" and the failure's message.
+std::string rendered(std::string_view text, const pipe::template_scope& s) {
+  auto r = pipe::render_template(text, s);
+  return r ? *r : "? " + r.message();
+}
+
+// The message of a render that must fail with `code`.
+std::string render_failure(std::string_view text, const pipe::template_scope& s, errc code) {
+  auto r = pipe::render_template(text, s);
+  EXPECT_FALSE(r) << text;
+  EXPECT_EQ(r.code(), code) << text;
+  return r.message();
+}
+
 }  // namespace
 
 TEST(PipelineTemplate, FillsReferencesFromTheRun) {
@@ -23,50 +37,46 @@ TEST(PipelineTemplate, FillsReferencesFromTheRun) {
   json run_input{{"url", "https://example.org/x"}};
   std::map<std::string, json> steps{{"fetch", json{{"title", "T"}}}};
   pipe::template_scope s{&input, &run_input, "p-1", "digest", &steps};
-  std::string error;
-  EXPECT_EQ(pipe::render_template("{{input.text}} {{ input.n }} {{input.list.1}} [{{input.none}}]", s, error).value_or("?"),
-            "hello 3 b []") << error;
-  EXPECT_EQ(pipe::render_template("{{run.input.url}} {{run.id}} {{run.pipeline}} {{steps.fetch.output.title}}", s, error)
-                .value_or("?"),
-            "https://example.org/x p-1 digest T") << error;
+  EXPECT_EQ(rendered("{{input.text}} {{ input.n }} {{input.list.1}} [{{input.none}}]", s), "hello 3 b []");
+  EXPECT_EQ(rendered("{{run.input.url}} {{run.id}} {{run.pipeline}} {{steps.fetch.output.title}}", s),
+            "https://example.org/x p-1 digest T");
   // A whole object is its JSON text; a string as it is.
-  EXPECT_EQ(pipe::render_template("{{steps.fetch.output}}", s, error).value_or("?"), R"({"title":"T"})");
+  EXPECT_EQ(rendered("{{steps.fetch.output}}", s), R"({"title":"T"})");
   json text = "plain";
   s.input = &text;
-  EXPECT_EQ(pipe::render_template("<{{input}}>", s, error).value_or("?"), "<plain>");
-  EXPECT_EQ(pipe::render_template("no references, { single } braces", s, error).value_or("?"),
-            "no references, { single } braces");
+  EXPECT_EQ(rendered("<{{input}}>", s), "<plain>");
+  EXPECT_EQ(rendered("no references, { single } braces", s), "no references, { single } braces");
 }
 
 TEST(PipelineTemplate, MissingDataIsAnErrorNamingTheReference) {
   json input{{"text", "hello"}};
   pipe::template_scope s{&input, &input, "p-1", "digest", nullptr};
-  std::string error;
-  EXPECT_FALSE(pipe::render_template("{{input.title}}", s, error));
+  auto error = render_failure("{{input.title}}", s, errc::not_found);
   EXPECT_NE(error.find("{{input.title}}"), std::string::npos) << error;
   EXPECT_NE(error.find("no field \"title\""), std::string::npos) << error;
-  EXPECT_FALSE(pipe::render_template("{{input.text.deeper}}", s, error));
+  error = render_failure("{{input.text.deeper}}", s, errc::not_found);
   EXPECT_NE(error.find("not an object"), std::string::npos) << error;
-  EXPECT_FALSE(pipe::render_template("{{steps.fetch.output}}", s, error));
+  error = render_failure("{{steps.fetch.output}}", s, errc::not_found);
   EXPECT_NE(error.find("step \"fetch\""), std::string::npos) << error;
-  EXPECT_FALSE(pipe::render_template("{{input", s, error));
+  error = render_failure("{{input", s, errc::bad_request);
   EXPECT_NE(error.find("not closed"), std::string::npos) << error;
 }
 
 TEST(PipelineTemplate, ReferencesAreReadWithoutData) {
-  std::string error;
-  auto refs = pipe::template_refs("a {{input.text}} b {{steps.fetch.output.title}} {{run.input}}", error);
-  ASSERT_TRUE(refs) << error;
+  auto refs = pipe::template_refs("a {{input.text}} b {{steps.fetch.output.title}} {{run.input}}");
+  ASSERT_TRUE(refs) << refs.message();
   ASSERT_EQ(refs->size(), 3u);
   EXPECT_EQ((*refs)[0].root, "input");
   EXPECT_EQ((*refs)[0].path, std::vector<std::string>{"text"});
   EXPECT_EQ((*refs)[1].root, "steps");
   EXPECT_EQ((*refs)[1].step, "fetch");
   EXPECT_EQ((*refs)[2].root, "run.input");
-  EXPECT_FALSE(pipe::template_refs("{{inptu.text}}", error));
-  EXPECT_NE(error.find("unknown reference"), std::string::npos) << error;
-  EXPECT_FALSE(pipe::template_refs("{{steps.fetch}}", error));
-  EXPECT_FALSE(pipe::template_refs("{{input..x}}", error));
+  auto unknown = pipe::template_refs("{{inptu.text}}");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.code(), errc::bad_request);
+  EXPECT_NE(unknown.message().find("unknown reference"), std::string::npos) << unknown.message();
+  EXPECT_FALSE(pipe::template_refs("{{steps.fetch}}"));
+  EXPECT_FALSE(pipe::template_refs("{{input..x}}"));
 }
 
 TEST(PipelineConfig, TheExampleIsValidAndReadWhenEnabled) {
