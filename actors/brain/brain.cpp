@@ -99,7 +99,7 @@ task_update outcome_of(const brain_config& cfg, const std::string& task_id, cons
   switch (x.what) {
     case process_exit::how::spawn_failed:
       u.error = errc::brain_unavailable;
-      u.message = cfg.name + ": " + x.error;
+      u.message = cfg.name + ": " + x.error.message();
       return u;
     case process_exit::how::timed_out:
       u.state = task_state::timed_out;

@@ -375,8 +375,8 @@ caf::behavior watcher_behavior(watcher_actor* self, watch_folder folder, watcher
   st.ledger = watch_ledger(cfg.max_attempts);
   st.watch = std::make_unique<folder_watch>(folder.path, folder_watch_options{cfg.settle_ms, 500});
   st.classifier = std::make_unique<file_classifier>();
-  if (!st.classifier->error().empty())
-    spdlog::warn("watcher {}: classifying by name only: {}", folder.path, st.classifier->error());
+  if (!st.classifier->error())
+    spdlog::warn("watcher {}: classifying by name only: {}", folder.path, st.classifier->error().message());
   if (!st.watch->problem().empty()) spdlog::warn("watcher {}: {}", folder.path, st.watch->problem());
   st.folder = std::move(folder);
   st.cfg = std::move(cfg);

@@ -103,7 +103,7 @@ std::optional<std::string> run_converter(const std::string& kind, const std::str
   std::string program = tool.program;
   if (state->too_big) return fail(program + " produced more than " + std::to_string(max_text_bytes >> 20) + " MB of text");
   switch (x.what) {
-    case process_exit::how::spawn_failed: return fail("cannot run " + program + ": " + x.error);
+    case process_exit::how::spawn_failed: return fail("cannot run " + program + ": " + x.error.message());
     case process_exit::how::timed_out:
       return fail(program + " took longer than " + std::to_string(converter_timeout.count()) + " s");
     case process_exit::how::cancelled: return fail(program + " was cancelled");
