@@ -15,6 +15,7 @@
 #include "client/wire_client.hpp"
 #include "core/content/convert.hpp"
 #include "core/http/http_client.hpp"
+#include "messages/text.hpp"
 
 namespace paios::cli {
 namespace {
@@ -96,8 +97,7 @@ bool kb_add_one(wire_client& c, const options& opt, const kb_options& k, const c
 }
 
 bool is_url(const std::string& s) {
-  auto head = s.substr(0, 8);
-  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+  const auto head = lower_ascii(std::string_view{s}.substr(0, 8));
   return head.rfind("http://", 0) == 0 || head.rfind("https://", 0) == 0;
 }
 
@@ -115,8 +115,7 @@ std::string status_words(long status) {
 // The converter's hint: the Content-Type, unless it says little (text/plain, octet-stream, none) and the URL's
 // path has an extension (".md" served as text/plain is Markdown).
 std::string url_kind_hint(const std::string& content_type, const std::string& url) {
-  auto type = content_type.substr(0, content_type.find(';'));
-  std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
+  auto type = lower_ascii(std::string_view{content_type}.substr(0, content_type.find(';')));
   type.erase(0, type.find_first_not_of(" \t"));
   type.erase(type.find_last_not_of(" \t") + 1);
   const bool vague = type.empty() || type == "text/plain" || type == "application/octet-stream" ||

@@ -8,6 +8,7 @@
 
 #include "client/wire_client.hpp"
 #include "config/home.hpp"
+#include "messages/text.hpp"
 
 namespace paios::cli {
 namespace {
@@ -24,8 +25,7 @@ std::string mime_of(const std::string& path) {
       {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}};
   auto dot = path.find_last_of('.');
   if (dot == std::string::npos) return {};
-  auto ext = path.substr(dot + 1);
-  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto ext = lower_ascii(std::string_view{path}.substr(dot + 1));
   for (auto& [e, m] : types)
     if (e == ext) return m;
   return {};

@@ -22,44 +22,18 @@
 #include "config/mcp_config.hpp"
 #include "config/obs_config.hpp"
 #include "config/pipeline_config.hpp"
+#include "config/runtime_config.hpp"
 #include "config/scheduler_config.hpp"
 #include "config/watcher_config.hpp"
 
 namespace paios {
 
 struct daemon_config {
-  struct {
-    std::string level;
-    std::size_t max_file_bytes = 0;
-    int max_files = 0;
-  } log;
-  struct {
-    std::string endpoint;         // "" : ipc://$PAIOS_HOME/run/paiosd.sock
-    std::string events_endpoint;  // "" : ipc://$PAIOS_HOME/run/events.sock
-    std::size_t max_message_bytes = 0;
-    int client_hwm = 0;
-    bool allow_tcp = false;
-  } bridge;
-  struct {
-    std::string default_brain;
-    std::vector<std::string> failover;
-    std::int64_t drain_timeout_ms = 0;
-    bool redispatch_running = false;
-    std::size_t max_in_flight = 0;
-    struct {
-      int max_retries = 0;  // extra calls on the same brain after a transient failure
-      std::int64_t base_delay_ms = 0;
-      std::int64_t max_delay_ms = 0;
-    } retry;
-  } tasks;
-  struct {
-    bool synchronous_full = false;
-    std::size_t journal_bytes = 0;  // the task journal's reserved size (state.journal_mb)
-  } state;
-  struct {
-    int max_restarts = 0;
-    std::int64_t within_ms = 0;
-  } supervision;
+  log_config log;                    // the daemon's log file and its rotation
+  bridge_config bridge;              // the client and events sockets (bridges/zmq)
+  tasks_config tasks;                // routing, failover, retries and the in-flight limit of tasks
+  state_config state;                // state.sqlite's durability and the task journal
+  supervision_config supervision;    // how often a supervised actor may restart
   obs_config obs;                    // the event store and the metrics endpoint (core/obs)
   kb_config kb;                      // the knowledge base: search, vector index, embedder (core/kb)
   hooks_config hooks;                // Claude Code hooks: context, ingest, the Stop gate, learnings

@@ -14,7 +14,7 @@ scheduler_config read_scheduler_config(const nlohmann::json& s) {
   c.timezone = s.value("timezone", "");
   if (c.timezone.empty()) {
     c.timezone = sched::time_zone::local_zone_name();
-    if (!sched::time_zone::load(c.timezone, nullptr)) c.timezone = "UTC";
+    if (!sched::time_zone::load(c.timezone)) c.timezone = "UTC";
   }
   c.backoff_initial_s = s.at("backoff").value("initial_s", 30);
   c.backoff_max_s = s.at("backoff").value("max_s", 3600);
@@ -57,8 +57,8 @@ void check_scheduler_config(const nlohmann::json& doc, std::vector<std::string>&
   const auto& s = doc["scheduler"];
   if (!s.is_object()) return;
   if (s.contains("timezone") && s["timezone"].is_string() && !s["timezone"].get<std::string>().empty()) {
-    std::string why;
-    if (!sched::time_zone::load(s["timezone"].get<std::string>(), &why)) errors.push_back("scheduler.timezone: " + why);
+    auto tz = sched::time_zone::load(s["timezone"].get<std::string>());
+    if (!tz) errors.push_back("scheduler.timezone: " + tz.message());
   }
   if (s.contains("backoff") && s["backoff"].is_object()) {
     const auto& b = s["backoff"];
@@ -71,8 +71,8 @@ void check_scheduler_config(const nlohmann::json& doc, std::vector<std::string>&
     if (!j.is_object()) continue;
     const std::string path = "scheduler.jobs." + name;
     if (j.contains("schedule") && j["schedule"].is_string()) {
-      std::string why;
-      if (!sched::schedule::parse(j["schedule"].get<std::string>(), &why)) errors.push_back(path + ".schedule: " + why);
+      auto parsed = sched::schedule::parse(j["schedule"].get<std::string>());
+      if (!parsed) errors.push_back(path + ".schedule: " + parsed.message());
     }
     if (!j.contains("action") || !j["action"].is_object()) continue;
     const auto& a = j["action"];

@@ -151,8 +151,8 @@ int main(int argc, char** argv) {
   paios::containment_config containment{home.root, home.containment_record(), std::nullopt};
   if (const char* root = std::getenv("PAIOS_CGROUP_ROOT"); root && *root) containment.cgroup_root = root;
   auto contained = paios::configure_containment(containment);
-  if (!contained.error.empty()) {
-    std::cerr << "paiosd: " << contained.error << "\n";
+  if (!contained.error) {
+    std::cerr << "paiosd: " << contained.error.message() << "\n";
     return kExitConfig;
   }
   spdlog::info("agent calls are contained by {}; {} process(es) left by an earlier daemon were ended",

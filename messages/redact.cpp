@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "messages/text.hpp"
+
 namespace paios {
 namespace {
 
@@ -18,12 +20,9 @@ constexpr std::array<std::string_view, 12> kSecretKeys = {
     "password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "secret_key", "private_key",
     "client_secret", "auth_token", "authorization"};
 
-// ASCII classes by hand: the <cctype> functions consult the locale for every byte.
-constexpr bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-constexpr bool is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
-constexpr bool is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-constexpr bool word_char(unsigned char c) {
-  return is_alpha(c) || is_digit(c) || c == '_' || c == '-' || c == '.' || c == '+' || c == '/';
+// ASCII classes (messages/text.hpp): the <cctype> functions consult the locale for every byte.
+constexpr bool word_char(char c) {
+  return is_ascii_alnum(c) || c == '_' || c == '-' || c == '.' || c == '+' || c == '/';
 }
 
 bool looks_like_token(std::string_view w) {
@@ -32,20 +31,20 @@ bool looks_like_token(std::string_view w) {
   if (w.size() > 20 && w.substr(0, 3) == "eyJ" && w.find('.') != std::string_view::npos) return true;  // a JWT
   if (w.size() < 32 || w.find('/') != std::string_view::npos) return false;  // paths and URLs are not secrets
   int digits = 0, letters = 0;
-  for (unsigned char c : w) {
-    digits += is_digit(c) ? 1 : 0;
-    letters += is_alpha(c) ? 1 : 0;
+  for (char c : w) {
+    digits += is_ascii_digit(c) ? 1 : 0;
+    letters += is_ascii_alpha(c) ? 1 : 0;
   }
   return digits >= 4 && letters >= 4;
 }
 
 bool is_secret_key(std::string_view key) {
-  auto fold = [](unsigned char c) { return static_cast<char>(c == '-' ? '_' : is_alpha(c) ? c | 0x20 : c); };
+  auto fold = [](char c) { return c == '-' ? '_' : lower_ascii(c); };
   for (auto s : kSecretKeys) {  // the key ends with one: db_password too
     if (key.size() < s.size()) continue;
     auto tail = key.substr(key.size() - s.size());
     std::size_t k = 0;
-    while (k < s.size() && fold(static_cast<unsigned char>(tail[k])) == s[k]) ++k;
+    while (k < s.size() && fold(tail[k]) == s[k]) ++k;
     if (k == s.size()) return true;
   }
   return false;
@@ -73,12 +72,12 @@ bool redact_into(std::string_view text, std::string& out) {
   std::size_t i = 0;
   bool redact_next_value = false;  // after "password=" or "Authorization: Bearer"
   while (i < text.size()) {
-    if (!word_char(static_cast<unsigned char>(text[i]))) {
+    if (!word_char(text[i])) {
       ++i;
       continue;
     }
     auto start = i;
-    while (i < text.size() && word_char(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && word_char(text[i])) ++i;
     auto word = text.substr(start, i - start);
     const bool scheme = word == "Bearer" || word == "bearer" || word == "Basic" || word == "basic";
     if (redact_next_value && !scheme) {
@@ -122,7 +121,7 @@ bool has_secret_member(std::string_view text) {
     auto key = text.substr(start, i - start);
     ++i;
     auto j = i;
-    while (j < text.size() && is_space(static_cast<unsigned char>(text[j]))) ++j;
+    while (j < text.size() && is_ascii_space(static_cast<unsigned char>(text[j]))) ++j;
     if (j < text.size() && text[j] == ':' && is_secret_key(key)) return true;
   }
   return false;
@@ -134,12 +133,10 @@ bool has_secret_member(std::string_view text) {
 // a long hex id has the shape of a token. Only the key's word decides; the value must still look like an id
 // (letters, digits, '-' and '_', at most 64), so prose or a key=value pair under such a key is still read.
 bool is_identifier_member(std::string_view key, const nlohmann::json& value) {
-  auto fold = [](unsigned char c) { return static_cast<char>(is_alpha(c) ? c | 0x20 : c); };
   auto ends_with = [](std::string_view s, std::string_view tail) {
     return s.size() > tail.size() && s.substr(s.size() - tail.size()) == tail;
   };
-  std::string k;
-  for (unsigned char c : key) k += fold(c);
+  const std::string k = lower_ascii(key);
   // A content digest ("sha256": the watchers' files, the knowledge base's articles) names content the same way.
   const bool digest_key = k == "sha256" || k == "sha1" || k == "hash" || ends_with(k, "_sha256") || ends_with(k, "_hash");
   const bool id_key = k == "id" || k == "uuid" || ends_with(k, "_id") || ends_with(k, "uuid") || ends_with(key, "Id") ||
@@ -147,8 +144,8 @@ bool is_identifier_member(std::string_view key, const nlohmann::json& value) {
   if (!id_key || !value.is_string()) return false;
   const auto& s = value.get_ref<const std::string&>();
   if (s.empty() || s.size() > 64) return false;
-  for (unsigned char c : s)
-    if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_') return false;
+  for (char c : s)
+    if (!is_ascii_alnum(c) && c != '-' && c != '_') return false;
   return true;
 }
 
@@ -196,7 +193,7 @@ std::string redacted_summary(std::string_view text, std::size_t max_chars) {
   std::string folded;
   folded.reserve(text.size());
   for (unsigned char c : text) {
-    if (is_space(c)) {
+    if (is_ascii_space(c)) {
       if (!folded.empty() && folded.back() != ' ') folded.push_back(' ');
     } else {
       folded.push_back(static_cast<char>(c));

@@ -1,6 +1,8 @@
 #pragma once
 // Small text helpers every layer uses: header-only, no locale (the <cctype> functions consult it per byte).
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -11,14 +13,19 @@ constexpr bool is_ascii_space(unsigned char c) { return c == ' ' || (c >= '\t' &
 constexpr bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
 constexpr bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 constexpr bool is_ascii_alnum(char c) { return is_ascii_alpha(c) || is_ascii_digit(c); }
+constexpr bool is_ascii_upper(char c) { return c >= 'A' && c <= 'Z'; }
 
 constexpr bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 inline bool is_one_of(std::string_view s, std::initializer_list<std::string_view> set) {
   return std::find(set.begin(), set.end(), s) != set.end();
 }
+template <std::size_t N>
+bool is_one_of(std::string_view s, const std::array<std::string_view, N>& set) {
+  return std::find(set.begin(), set.end(), s) != set.end();
+}
 
 // A..Z become a..z; every other byte (UTF-8 sequences too) is kept, so the result is the same on every machine.
-constexpr char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr char lower_ascii(char c) { return is_ascii_upper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
 inline std::string lower_ascii(std::string_view s) {
   std::string out{s};
   for (auto& c : out) c = lower_ascii(c);

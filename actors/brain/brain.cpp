@@ -99,7 +99,7 @@ task_update outcome_of(const brain_config& cfg, const std::string& task_id, cons
   switch (x.what) {
     case process_exit::how::spawn_failed:
       u.error = errc::brain_unavailable;
-      u.message = cfg.name + ": " + x.error;
+      u.message = cfg.name + ": " + x.error.message();
       return u;
     case process_exit::how::timed_out:
       u.state = task_state::timed_out;
@@ -119,12 +119,12 @@ task_update outcome_of(const brain_config& cfg, const std::string& task_id, cons
   }
   if (x.code != 0) {
     u.message = cfg.name + " exited with status " + std::to_string(x.code);
-    if (!out.error_message.empty()) u.message += ": " + out.error_message;
+    if (!out.error.message().empty()) u.message += ": " + out.error.message();
     else if (!tail.empty()) u.message += ": " + tail;
     return u;
   }
-  if (out.is_error) {
-    u.message = cfg.name + " reported an error: " + (out.error_message.empty() ? out.text : out.error_message);
+  if (!out.error) {
+    u.message = cfg.name + " reported an error: " + (out.error.message().empty() ? out.text : out.error.message());
     return u;
   }
   u.what = task_update::kind::result;

@@ -95,7 +95,7 @@ using client_actor = caf::stateful_actor<client_state>;
 std::string describe(const process_exit& x) {
   std::string why;
   switch (x.what) {
-    case process_exit::how::spawn_failed: return "cannot start: " + x.error;
+    case process_exit::how::spawn_failed: return "cannot start: " + x.error.message();
     case process_exit::how::exited: why = "exited with code " + std::to_string(x.code); break;
     case process_exit::how::signaled:
       why = "killed by signal " + std::to_string(x.signal) + " (" + strsignal(x.signal) + ")";

@@ -262,7 +262,7 @@ void run_command(run_actor* self, const pipeline_step_config& s) {
     std::string tail = x.stderr_tail.size() > 1000 ? x.stderr_tail.substr(x.stderr_tail.size() - 1000) : x.stderr_tail;
     while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back()))) tail.pop_back();
     switch (x.what) {
-      case process_exit::how::spawn_failed: code = "failed"; message = x.error; break;
+      case process_exit::how::spawn_failed: code = "failed"; message = x.error.message(); break;
       case process_exit::how::timed_out:
         code = "timeout";
         message = "still running after " + std::to_string(timeout_ms) + " ms; killed";

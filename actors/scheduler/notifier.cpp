@@ -36,7 +36,7 @@ void run_notification(caf::event_based_actor* helper, const notification& n) {
   const bool ok = r.started && !r.timed_out && r.exit_code == 0;
   if (!ok)
     spdlog::warn("notifier: {} failed: {}", n.via,
-                 !r.started ? r.error : r.timed_out ? std::string("timed out") : "exit " + std::to_string(r.exit_code));
+                 !r.started ? r.error.message() : r.timed_out ? std::string("timed out") : "exit " + std::to_string(r.exit_code));
   emit_span("notify", n.severity, new_trace(), 0, 0, n.start_us, now_us(), ok ? "ok" : "failed",
             json_object{}.str("title", n.title).str("body", n.body).str("via", n.via).num("exit_code", r.exit_code).done());
   helper->quit();

@@ -248,20 +248,17 @@ caf::behavior scheduler_behavior(sched_actor* self, scheduler_options opts) {
   guard_actor(self, "scheduler");
   auto& st = self->state;
   st.opts = std::move(opts);
-  std::string why;
-  auto tz = sched::time_zone::load(st.opts.config.timezone, &why);
-  if (!tz) {
-    spdlog::error("scheduler: {}; using UTC", why);
-    tz = sched::time_zone::utc();
-  }
-  st.timezone = tz->name();
+  auto loaded = sched::time_zone::load(st.opts.config.timezone);
+  if (!loaded) spdlog::error("scheduler: {}; using UTC", loaded.message());
+  const auto tz = loaded ? *std::move(loaded) : sched::time_zone::utc();
+  st.timezone = tz.name();
   sched::backoff_policy backoff{std::chrono::seconds(st.opts.config.backoff_initial_s),
                                 std::chrono::seconds(st.opts.config.backoff_max_s)};
-  st.book = std::make_unique<sched::job_book>(*tz, backoff, std::chrono::seconds(st.opts.config.missed_grace_s));
+  st.book = std::make_unique<sched::job_book>(tz, backoff, std::chrono::seconds(st.opts.config.missed_grace_s));
   for (const auto& job : st.opts.config.jobs) {
-    auto s = sched::schedule::parse(job.schedule, &why);
+    auto s = sched::schedule::parse(job.schedule);
     if (!s) {
-      spdlog::error("scheduler: job {}: {}; not scheduled", job.name, why);
+      spdlog::error("scheduler: job {}: {}; not scheduled", job.name, s.message());
       continue;
     }
     st.jobs[job.name] = job;

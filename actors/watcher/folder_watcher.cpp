@@ -290,7 +290,7 @@ std::string status_json(const watcher_state& st) {
   for (auto c : st.folder.classes) classes.emplace_back(file_class_name(c));
   return json{{"path", st.folder.path},         {"source", st.folder.source},
               {"classes", classes},             {"present", st.watch->present()},
-              {"problem", st.watch->problem()}, {"loaded", st.loaded},
+              {"problem", st.watch->problem().message()}, {"loaded", st.loaded},
               {"known", st.ledger.size()},      {"queued", st.queue.size()},
               {"in_flight", st.in_flight.size()}, {"handled", st.handled},
               {"failed", st.failed},            {"last_file", st.last_file}}
@@ -318,7 +318,7 @@ void tick(watcher_actor* self) {
     if (overflow) st.rescan_due = true;
     if (st.watch->present() != was_present) {
       st.dirty = true;
-      if (!st.watch->present()) spdlog::warn("watcher {}: {}", st.folder.path, st.watch->problem());
+      if (!st.watch->present()) spdlog::warn("watcher {}: {}", st.folder.path, st.watch->problem().message());
       else spdlog::info("watcher {}: the folder is back; watching it again", st.folder.path);
     }
   } else if (!can_work) {
@@ -374,9 +374,9 @@ caf::behavior watcher_behavior(watcher_actor* self, watch_folder folder, watcher
   st.ledger = watch_ledger(cfg.max_attempts);
   st.watch = std::make_unique<folder_watch>(folder.path, folder_watch_options{cfg.settle_ms, 500});
   st.classifier = std::make_unique<file_classifier>();
-  if (!st.classifier->error().empty())
-    spdlog::warn("watcher {}: classifying by name only: {}", folder.path, st.classifier->error());
-  if (!st.watch->problem().empty()) spdlog::warn("watcher {}: {}", folder.path, st.watch->problem());
+  if (!st.classifier->error())
+    spdlog::warn("watcher {}: classifying by name only: {}", folder.path, st.classifier->error().message());
+  if (!st.watch->problem()) spdlog::warn("watcher {}: {}", folder.path, st.watch->problem().message());
   st.folder = std::move(folder);
   st.cfg = std::move(cfg);
   st.manager = std::move(manager);

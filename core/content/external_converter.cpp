@@ -101,7 +101,8 @@ expected<std::string> run_converter(const std::string& kind, const std::string& 
   if (state->too_big)
     return fail(errc::bad_request, program + " produced more than " + std::to_string(max_text_bytes >> 20) + " MB of text");
   switch (x.what) {
-    case process_exit::how::spawn_failed: return fail(errc::brain_unavailable, "cannot run " + program + ": " + x.error);
+    case process_exit::how::spawn_failed:
+      return fail(errc::brain_unavailable, "cannot run " + program + ": " + x.error.message());
     case process_exit::how::timed_out:
       return fail(errc::timeout, program + " took longer than " + std::to_string(converter_timeout.count()) + " s");
     case process_exit::how::cancelled: return fail(errc::cancelled, program + " was cancelled");

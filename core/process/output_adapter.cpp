@@ -60,10 +60,9 @@ class jsonl_adapter : public output_adapter {
     buffer_.clear();
     if (noise_) result_.meta["noise"] = noise_;
     if (result_.text.empty()) result_.text = streamed_;
-    if (!saw_end_ && !result_.is_error) {
-      result_.is_error = true;
-      result_.error_message = "the output ended before the agent's final " + std::string{final_record()} + " record";
-    }
+    if (!saw_end_ && result_.error)
+      result_.error = {errc::brain_failed,
+                       "the output ended before the agent's final " + std::string{final_record()} + " record"};
     return std::move(result_);
   }
 
@@ -132,10 +131,10 @@ class claude_adapter final : public jsonl_adapter {
     } else if (type == "result") {
       saw_end_ = true;
       auto subtype = str(j, "subtype");
-      result_.is_error = j.value("is_error", false) || (!subtype.empty() && subtype != "success");
+      const bool failed = j.value("is_error", false) || (!subtype.empty() && subtype != "success");
       if (j.contains("result") && j["result"].is_string()) result_.text = j["result"].get<std::string>();
-      if (result_.is_error)
-        result_.error_message = !result_.text.empty() ? result_.text : "claude ended with " + subtype;
+      result_.error = failed ? status{errc::brain_failed, !result_.text.empty() ? result_.text : "claude ended with " + subtype}
+                             : status{};
       for (const char* key : {"session_id", "total_cost_usd", "usage", "duration_ms", "num_turns"})
         if (j.contains(key)) result_.meta[key] = j[key];
     }
@@ -167,9 +166,9 @@ class codex_adapter final : public jsonl_adapter {
       if (j.contains("usage")) result_.meta["usage"] = j["usage"];
     } else if (type == "turn.failed" || type == "error") {
       saw_end_ = true;
-      result_.is_error = true;
-      result_.error_message = type == "error" ? str(j, "message") : str(j.value("error", json::object()), "message");
-      if (result_.error_message.empty()) result_.error_message = last_error_.empty() ? type : last_error_;
+      auto why = type == "error" ? str(j, "message") : str(j.value("error", json::object()), "message");
+      if (why.empty()) why = last_error_.empty() ? type : last_error_;
+      result_.error = {errc::brain_failed, std::move(why)};
     }
   }
 
@@ -194,10 +193,10 @@ class gemini_stream_adapter final : public jsonl_adapter {
       saw_end_ = true;
       if (j.contains("stats")) result_.meta["stats"] = j["stats"];
       if (str(j, "status") != "success") {
-        result_.is_error = true;
         const auto& e = j.value("error", json::object());
-        result_.error_message = e.is_object() ? str(e, "message") : std::string{};
-        if (result_.error_message.empty()) result_.error_message = last_error_.empty() ? "gemini reported an error" : last_error_;
+        auto why = e.is_object() ? str(e, "message") : std::string{};
+        if (why.empty()) why = last_error_.empty() ? "gemini reported an error" : last_error_;
+        result_.error = {errc::brain_failed, std::move(why)};
       }
     }
   }
@@ -216,8 +215,8 @@ class gemini_json_adapter final : public output_adapter {
     auto start = buffer_.find('{');
     json j = start == std::string::npos ? json{} : json::parse(buffer_.begin() + static_cast<long>(start), buffer_.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
-      r.is_error = true;
-      r.error_message = buffer_.empty() ? "gemini printed nothing" : "the output ended before gemini's JSON document was complete";
+      r.error = {errc::brain_failed, buffer_.empty() ? "gemini printed nothing"
+                                                     : "the output ended before gemini's JSON document was complete"};
       r.text = buffer_;
       return r;
     }
@@ -226,9 +225,8 @@ class gemini_json_adapter final : public output_adapter {
     if (j.contains("session_id")) r.meta["session_id"] = j["session_id"];
     auto e = j.find("error");
     if (e != j.end() && e->is_object()) {
-      r.is_error = true;
-      r.error_message = str(*e, "message");
-      if (r.error_message.empty()) r.error_message = e->dump();
+      auto why = str(*e, "message");
+      r.error = {errc::brain_failed, why.empty() ? e->dump() : std::move(why)};
     }
     return r;
   }

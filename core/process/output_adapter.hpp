@@ -7,7 +7,7 @@
 //   gemini-json          Gemini CLI `--output-format json` (one document at the end)
 //   gemini-stream-json   Gemini CLI `--output-format stream-json` (JSON lines)
 // Never throws: a line that is not the expected JSON is counted in meta.noise and skipped; output that
-// ends before the format's final record yields is_error with a message saying so.
+// ends before the format's final record yields a failed status with a message saying so.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,12 +15,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "messages/error.hpp"
+
 namespace paios {
 
 struct adapter_result {
   std::string text;  // the full final answer
-  bool is_error = false;
-  std::string error_message;
+  status error;      // brain_failed: the agent reported an error, or its output ended early; ok otherwise
   nlohmann::json meta = nlohmann::json::object();  // session id, model, usage, cost: what the format gives
 };
 

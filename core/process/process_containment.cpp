@@ -72,21 +72,19 @@ fs::path own_cgroup() {
   return {};
 }
 
-struct cgroup_choice {
-  fs::path home;  // empty: the marker alone
-  std::string error;
-};
-
-cgroup_choice choose_cgroup_home(const std::optional<fs::path>& explicit_root) {
+// The cgroup home for this daemon's calls, empty for the marker alone; fails with bad_request when an explicit
+// root cannot be used.
+expected<fs::path> choose_cgroup_home(const std::optional<fs::path>& explicit_root) {
   const fs::path root = explicit_root ? *explicit_root : own_cgroup();
-  if (root.empty()) return {};
+  if (root.empty()) return fs::path{};
   auto why = usable_cgroup2(root);
   const fs::path home = root / ("paios-" + home_id());
   if (why.empty() && mkdir(home.c_str(), 0755) != 0 && errno != EEXIST)
     why = "cannot create " + home.string() + ": " + std::strerror(errno);
-  if (why.empty()) return {home, {}};
-  if (explicit_root) return {{}, "PAIOS_CGROUP_ROOT=" + root.string() + " cannot hold the agents' cgroups: " + why};
-  return {};  // the default is only tried: where it cannot be used, the marker serves
+  if (why.empty()) return home;
+  if (explicit_root)
+    return status{errc::bad_request, "PAIOS_CGROUP_ROOT=" + root.string() + " cannot hold the agents' cgroups: " + why};
+  return fs::path{};  // the default is only tried: where it cannot be used, the marker serves
 }
 
 // Ends every call cgroup under `home` and removes them, then `home` itself if nothing else is in it.
@@ -107,23 +105,25 @@ std::optional<fs::path> read_record(const fs::path& file) {
   return fs::path{line};
 }
 
-// The record is replaced whole (write, then rename), so a kill -9 never leaves half of it. Returns "" or why
-// it could not be written.
-std::string write_record(const fs::path& file, const fs::path& cgroup_home) {
+// The record is replaced whole (write, then rename), so a kill -9 never leaves half of it. Fails with
+// store_failed when it cannot be written.
+status write_record(const fs::path& file, const fs::path& cgroup_home) {
   std::error_code ec;
   if (cgroup_home.empty()) {
     fs::remove(file, ec);
-    return ec ? "cannot remove " + file.string() + ": " + ec.message() : std::string{};
+    if (ec) return {errc::store_failed, "cannot remove " + file.string() + ": " + ec.message()};
+    return {};
   }
   auto tmp = file;
   tmp += ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << cgroup_home.string() << "\n";
-    if (!out.flush()) return "cannot write " + tmp.string();
+    if (!out.flush()) return {errc::store_failed, "cannot write " + tmp.string()};
   }
   fs::rename(tmp, file, ec);
-  return ec ? "cannot write " + file.string() + ": " + ec.message() : std::string{};
+  if (ec) return {errc::store_failed, "cannot write " + file.string() + ": " + ec.message()};
+  return {};
 }
 
 }  // namespace
@@ -136,16 +136,16 @@ containment_started configure_containment(const containment_config& config) {
   const auto prefix = marker_prefix();
   started.swept += kill_marked([&](std::string_view entry) { return entry.rfind(prefix, 0) == 0; }, kKillWait);
   auto choice = choose_cgroup_home(config.cgroup_root);
-  if (!choice.error.empty()) {
-    started.error = choice.error;
+  if (!choice) {
+    started.error = choice.error();
     return started;
   }
-  if (!choice.home.empty()) {  // what a previous daemon left there, should its record be lost
-    started.swept += sweep_cgroup_home(choice.home);
-    mkdir(choice.home.c_str(), 0755);
+  if (!choice->empty()) {  // what a previous daemon left there, should its record be lost
+    started.swept += sweep_cgroup_home(*choice);
+    mkdir(choice->c_str(), 0755);
   }
-  if (started.error = write_record(config.record_file, choice.home); !started.error.empty()) return started;
-  s.cgroup_home = choice.home;
+  if (started.error = write_record(config.record_file, *choice); !started.error) return started;
+  s.cgroup_home = *choice;
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   child_reaper::start_reaper_thread();
   started.boundary = s.cgroup_home.empty() ? "environment marker " + prefix + "<call>"

@@ -24,6 +24,8 @@
 #include <string>
 #include <utility>
 
+#include "messages/error.hpp"
+
 namespace paios {
 
 struct containment_config {
@@ -35,7 +37,9 @@ struct containment_config {
 };
 
 struct containment_started {
-  std::string error;     // not empty: nothing was configured (an explicit cgroup root that cannot be used)
+  // Failed: nothing was configured (bad_request: an explicit cgroup root that cannot be used; store_failed: the
+  // record cannot be written). What was swept before is counted either way.
+  status error;
   std::string boundary;  // for the log: "cgroup <dir>" or "environment marker PAIOS_CALL_<id>"
   std::size_t swept = 0;  // processes a previous daemon of this home left, now ended
 };

@@ -178,15 +178,15 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
   };
   if (spec.argv.empty()) {
     result.what = process_exit::how::spawn_failed;
-    result.error = "no command to run";
+    result.error = {errc::brain_unavailable, "no command to run"};
     return finish(std::move(result));
   }
   auto path = resolve_program(spec.argv[0]);
   if (!path) {
     result.what = process_exit::how::spawn_failed;
-    result.error = spec.argv[0].find('/') == std::string::npos
-                       ? "program '" + spec.argv[0] + "' not found on PATH"
-                       : "cannot execute '" + spec.argv[0] + "': not an executable file";
+    result.error = {errc::brain_unavailable, spec.argv[0].find('/') == std::string::npos
+                                                 ? "program '" + spec.argv[0] + "' not found on PATH"
+                                                 : "cannot execute '" + spec.argv[0] + "': not an executable file"};
     return finish(std::move(result));
   }
   // The call's whole process tree lives inside this boundary, and ends with it (process_containment.hpp).
@@ -199,7 +199,7 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
   int in[2], out[2], err[2], report[2];
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(report, O_CLOEXEC)) {
     result.what = process_exit::how::spawn_failed;
-    result.error = std::string{"cannot create pipes: "} + std::strerror(errno);
+    result.error = {errc::brain_unavailable, std::string{"cannot create pipes: "} + std::strerror(errno)};
     return finish(std::move(result));
   }
   auto started = steady::now();
@@ -226,7 +226,7 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
   if (pid < 0) {
     for (int fd : {in[1], out[0], err[0], report[0]}) close(fd);
     result.what = process_exit::how::spawn_failed;
-    result.error = std::string{"fork failed: "} + std::strerror(errno);
+    result.error = {errc::brain_unavailable, std::string{"fork failed: "} + std::strerror(errno)};
     return finish(std::move(result));
   }
   pid_ = pid;
@@ -241,7 +241,7 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
     for (int fd : {in[1], out[0], err[0]}) close(fd);
     reap(nullptr, 0);
     result.what = process_exit::how::spawn_failed;
-    result.error = describe(failure, *path, spec.cwd);
+    result.error = {errc::brain_unavailable, describe(failure, *path, spec.cwd)};
     return finish(std::move(result));
   }
   close(report[0]);

@@ -26,6 +26,8 @@
 #include <utility>
 #include <vector>
 
+#include "messages/error.hpp"
+
 namespace paios {
 
 struct process_spec {
@@ -46,7 +48,7 @@ struct process_exit {
   int code = 0;    // the exit status, when exited
   int signal = 0;  // the signal, when signaled
   std::string stderr_tail;
-  std::string error;        // spawn_failed: why
+  status error;             // spawn_failed: why (brain_unavailable: the program cannot run); ok otherwise
   std::int64_t run_us = 0;  // from spawn to reaping
 };
 

@@ -20,7 +20,7 @@ namespace paios::sched {
 command_result run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   command_result r;
   if (argv.empty()) {
-    r.error = "no command";
+    r.error = {errc::bad_request, "no command"};
     return r;
   }
   std::vector<char*> args;
@@ -48,7 +48,8 @@ command_result run_command(const std::vector<std::string>& argv, std::chrono::mi
   posix_spawn_file_actions_destroy(&files);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
-    r.error = std::string("cannot run ") + argv[0] + ": " + std::strerror(rc);
+    r.error = {rc == ENOENT ? errc::not_found : errc::internal,
+               std::string("cannot run ") + argv[0] + ": " + std::strerror(rc)};
     return r;
   }
   r.started = true;
@@ -58,7 +59,7 @@ command_result run_command(const std::vector<std::string>& argv, std::chrono::mi
     const pid_t done = ::waitpid(pid, &status, WNOHANG);
     if (done == pid) break;
     if (done < 0 && errno != EINTR) {
-      r.error = std::strerror(errno);
+      r.error = {errc::internal, std::strerror(errno)};
       child_reaper::release(pid);
       return r;
     }

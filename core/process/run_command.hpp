@@ -6,13 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "messages/error.hpp"
+
 namespace paios::sched {
 
 struct command_result {
   bool started = false;
   bool timed_out = false;
   int exit_code = -1;  // the exit status, or 128 + the signal
-  std::string error;   // why it did not start
+  // Why it did not start (bad_request: no command; not_found: no such program) or could not be waited for.
+  status error;
 };
 
 command_result run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);

@@ -37,7 +37,7 @@ struct fold_table {
   fold_table() {
     for (int c = 0; c < 256; ++c) {
       bool word = std::isalnum(c) || c == '_' || c == '+' || c == '#' || c >= 0x80;
-      map[c] = word ? static_cast<char>(std::tolower(c)) : ' ';
+      map[c] = word ? lower_ascii(static_cast<char>(c)) : ' ';
     }
     map[static_cast<unsigned char>('\'')] = 0;
   }
@@ -159,7 +159,7 @@ struct classifier::override_patterns {
     std::size_t n = 0;
     char word[16];
     while (i < prompt.size() && n < sizeof word && std::isalnum(static_cast<unsigned char>(prompt[i])))
-      word[n++] = static_cast<char>(std::tolower(static_cast<unsigned char>(prompt[i++])));
+      word[n++] = lower_ascii(prompt[i++]);
     const std::string_view first{word, n};
     return std::any_of(openers.begin(), openers.end(), [&](const std::string& o) { return o == first; });
   }

@@ -107,13 +107,12 @@ std::string field(std::string_view text, const field_spec& f, std::bitset<N>& bi
 
 }  // namespace
 
-std::optional<schedule> schedule::parse(std::string_view raw, std::string* error) {
+expected<schedule> schedule::parse(std::string_view raw) {
   const std::string_view text = trim_ascii(raw);
   schedule s;
   s.text_ = std::string(text);
-  auto fail = [&](const std::string& what) -> std::optional<schedule> {
-    if (error) *error = "schedule \"" + std::string(text) + "\": " + what;
-    return std::nullopt;
+  auto fail = [&](const std::string& what) -> status {
+    return {errc::bad_request, "schedule \"" + std::string(text) + "\": " + what};
   };
   if (text.rfind("every", 0) == 0) {
     std::string_view rest = trim_ascii(text.substr(5));

@@ -24,8 +24,9 @@ namespace paios::sched {
 
 class schedule {
  public:
-  // nullopt with *error naming the field and what is wrong in it ("minute field \"61\": 61 is not in 0-59").
-  static std::optional<schedule> parse(std::string_view text, std::string* error);
+  // Fails with bad_request, the message naming the field and what is wrong in it
+  // ("schedule \"61 * * * *\": minute field \"61\": 61 is not in 0-59").
+  static expected<schedule> parse(std::string_view text);
 
   const std::string& text() const { return text_; }
   bool is_interval() const { return interval_.count() > 0; }

@@ -135,12 +135,11 @@ std::int64_t rule_local_seconds(const posix_tz::rule& r, std::int64_t y) {
 
 }  // namespace
 
-std::optional<posix_tz> posix_tz::parse(std::string_view text, std::string* error) {
+expected<posix_tz> posix_tz::parse(std::string_view text) {
   tz_reader in{text};
   posix_tz tz;
-  auto fail = [&](const char* what) -> std::optional<posix_tz> {
-    if (error) *error = std::string("TZ rule \"") + std::string(text) + "\": " + what;
-    return std::nullopt;
+  auto fail = [&](const char* what) -> status {
+    return {errc::bad_request, std::string("TZ rule \"") + std::string(text) + "\": " + what};
   };
   std::int64_t west = 0;
   if (!in.name()) return fail("bad standard-time name");
@@ -194,10 +193,9 @@ std::int64_t be(std::string_view b, std::size_t at, int bytes) {
 
 }  // namespace
 
-std::optional<time_zone> time_zone::from_tzif(std::string name, std::string_view b, std::string* error) {
-  auto fail = [&](const std::string& what) -> std::optional<time_zone> {
-    if (error) *error = "time zone \"" + name + "\": " + what;
-    return std::nullopt;
+expected<time_zone> time_zone::from_tzif(std::string name, std::string_view b) {
+  auto fail = [&](const std::string& what) -> status {
+    return {errc::bad_request, "time zone \"" + name + "\": " + what};
   };
   if (b.size() < 44 || b.substr(0, 4) != "TZif") return fail("not a TZif file");
   const char version = b[4];
@@ -239,9 +237,8 @@ std::optional<time_zone> time_zone::from_tzif(std::string name, std::string_view
     if (footer_at < b.size() && b[footer_at] == '\n') {
       const auto end = b.find('\n', footer_at + 1);
       if (end != std::string_view::npos && end > footer_at + 1) {
-        std::string why;
-        auto rule = posix_tz::parse(b.substr(footer_at + 1, end - footer_at - 1), &why);
-        if (!rule) return fail(why);
+        auto rule = posix_tz::parse(b.substr(footer_at + 1, end - footer_at - 1));
+        if (!rule) return fail(rule.message());
         tz.footer_ = *rule;
       }
     }
@@ -249,24 +246,18 @@ std::optional<time_zone> time_zone::from_tzif(std::string name, std::string_view
   return tz;
 }
 
-std::optional<time_zone> time_zone::load(std::string_view name, std::string* error, const std::string& tzdir) {
+expected<time_zone> time_zone::load(std::string_view name, const std::string& tzdir) {
   const std::string n(name);
   const bool safe = !n.empty() && n.front() != '/' && n.find("..") == std::string::npos &&
                     std::all_of(n.begin(), n.end(), [](char ch) {
                       return std::isalnum(static_cast<unsigned char>(ch)) || ch == '/' || ch == '_' || ch == '-' ||
                              ch == '+';
                     });
-  if (!safe) {
-    if (error) *error = "time zone \"" + n + "\": not a zone name";
-    return std::nullopt;
-  }
+  if (!safe) return status{errc::bad_request, "time zone \"" + n + "\": not a zone name"};
   std::ifstream file(tzdir + "/" + n, std::ios::binary);
-  if (!file) {
-    if (error) *error = "time zone \"" + n + "\": no such zone in " + tzdir + " (is tzdata installed?)";
-    return std::nullopt;
-  }
+  if (!file) return status{errc::not_found, "time zone \"" + n + "\": no such zone in " + tzdir + " (is tzdata installed?)"};
   const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  return from_tzif(n, bytes, error);
+  return from_tzif(n, bytes);
 }
 
 time_zone time_zone::utc() {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "messages/error.hpp"
+
 namespace paios::sched {
 
 // Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant's algorithms).
@@ -28,19 +30,19 @@ struct posix_tz {
   std::int64_t dst_offset_s = 0;
   rule start, end;
 
-  // Parses a TZ string; nullopt with *error set when it is not one.
-  static std::optional<posix_tz> parse(std::string_view text, std::string* error);
+  // Parses a TZ string; fails with bad_request ("TZ rule \"...\": bad start rule") when it is not one.
+  static expected<posix_tz> parse(std::string_view text);
   std::int64_t offset_at(std::int64_t unix_s) const;
 };
 
 class time_zone {
  public:
-  // Reads zone `name` ("Europe/Berlin", "UTC") from `tzdir`. nullopt with *error naming the zone and the cause
-  // when the name is unsafe (absolute, ".."), the file is missing or is not TZif.
-  static std::optional<time_zone> load(std::string_view name, std::string* error,
-                                       const std::string& tzdir = "/usr/share/zoneinfo");
-  // From a TZif file's bytes (tests, and load()).
-  static std::optional<time_zone> from_tzif(std::string name, std::string_view bytes, std::string* error);
+  // Reads zone `name` ("Europe/Berlin", "UTC") from `tzdir`. Fails, the message naming the zone and the cause,
+  // with not_found when there is no such file, and with bad_request when the name is unsafe (absolute, "..") or
+  // the file is not TZif.
+  static expected<time_zone> load(std::string_view name, const std::string& tzdir = "/usr/share/zoneinfo");
+  // From a TZif file's bytes (tests, and load()); fails with bad_request when they are not TZif.
+  static expected<time_zone> from_tzif(std::string name, std::string_view bytes);
   static time_zone utc();
   // The machine's zone: the name /etc/localtime links to under a zoneinfo directory, else "UTC".
   static std::string local_zone_name();

@@ -8,11 +8,6 @@
 namespace paios {
 namespace {
 
-template <std::size_t N>
-bool one_of(std::string_view s, const std::array<std::string_view, N>& set) {
-  return std::find(set.begin(), set.end(), s) != set.end();
-}
-
 constexpr std::array<std::string_view, 9> kDocumentExt = {".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".text"};
 constexpr std::array<std::string_view, 40> kCodeExt = {
     ".c",    ".h",     ".cc",  ".cpp",  ".cxx", ".hpp", ".hh",    ".py",   ".js",   ".mjs",
@@ -60,21 +55,21 @@ classified_file classify_by(std::string_view mime_in, const std::filesystem::pat
     out.cls = c;
     return out;
   };
-  if (mime.rfind("image/", 0) == 0 || (mime.empty() && one_of(ext, kImageExt))) {
+  if (mime.rfind("image/", 0) == 0 || (mime.empty() && is_one_of(ext, kImageExt))) {
     out.screenshot = std::any_of(kScreenshotWords.begin(), kScreenshotWords.end(),
                                  [&](std::string_view w) { return base.find(w) != std::string::npos; });
     return is(file_class::image);
   }
-  if (mime.rfind("audio/", 0) == 0 || mime.rfind("video/", 0) == 0 || (mime.empty() && one_of(ext, kMediaExt)))
+  if (mime.rfind("audio/", 0) == 0 || mime.rfind("video/", 0) == 0 || (mime.empty() && is_one_of(ext, kMediaExt)))
     return is(file_class::media);
   if (mime == "application/pdf" || mime == "application/vnd.openxmlformats-officedocument.wordprocessingml.document" ||
       mime == "text/html" || mime == "text/markdown")
     return is(file_class::document);
-  if (one_of(mime, kArchiveMime) || (mime.empty() && one_of(ext, kArchiveExt))) return is(file_class::archive);
+  if (is_one_of(mime, kArchiveMime) || (mime.empty() && is_one_of(ext, kArchiveExt))) return is(file_class::archive);
   // Text: the name decides between code and a document, then libmagic's guess of a language.
   const bool text = mime.rfind("text/", 0) == 0 || mime == "application/json" || mime == "application/javascript";
-  if (one_of(ext, kCodeExt) && (text || mime.empty())) return is(file_class::code);
-  if (one_of(ext, kDocumentExt) && (text || mime.empty())) return is(file_class::document);
+  if (is_one_of(ext, kCodeExt) && (text || mime.empty())) return is(file_class::code);
+  if (is_one_of(ext, kDocumentExt) && (text || mime.empty())) return is(file_class::document);
   if (mime.rfind("text/x-", 0) == 0 && mime != "text/x-log") return is(file_class::code);  // text/x-c, text/x-python ...
   if (mime == "text/plain" && ext.empty()) return is(file_class::document);
   return is(file_class::other);

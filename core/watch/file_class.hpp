@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "messages/error.hpp"
+
 namespace paios {
 
 enum class file_class { image, document, media, code, archive, other };
@@ -32,7 +34,8 @@ struct classified_file {
 classified_file classify_by(std::string_view mime, const std::filesystem::path& name);
 
 // Classifies files by content with libmagic, then by name. One libmagic handle: not thread-safe, use one per
-// thread. When libmagic cannot load its database, classify() goes by name alone and error() says why.
+// thread. When libmagic cannot start (internal) or cannot load its database (not_found), classify() goes by name
+// alone and error() says why; it is ok otherwise.
 class file_classifier {
  public:
   file_classifier();
@@ -41,12 +44,12 @@ class file_classifier {
   file_classifier& operator=(const file_classifier&) = delete;
 
   classified_file classify(const std::filesystem::path& file) const;
-  const std::string& error() const { return error_; }
+  const status& error() const { return error_; }
 
  private:
   struct magic_handle;
   std::unique_ptr<magic_handle> magic_;
-  std::string error_;
+  status error_;
 };
 
 }  // namespace paios

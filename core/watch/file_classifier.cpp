@@ -15,10 +15,11 @@ struct file_classifier::magic_handle {
 file_classifier::file_classifier() : magic_(std::make_unique<magic_handle>()) {
   magic_->cookie = magic_open(MAGIC_MIME_TYPE | MAGIC_SYMLINK | MAGIC_ERROR);
   if (!magic_->cookie) {
-    error_ = "libmagic could not start";
+    error_ = {errc::internal, "libmagic could not start"};
   } else if (magic_load(magic_->cookie, nullptr) != 0) {
     const char* why = magic_error(magic_->cookie);
-    error_ = std::string{"libmagic could not load its database (apt-get install libmagic-mgc): "} + (why ? why : "");
+    error_ = {errc::not_found,
+              std::string{"libmagic could not load its database (apt-get install libmagic-mgc): "} + (why ? why : "")};
     magic_close(magic_->cookie);
     magic_->cookie = nullptr;
   }

@@ -32,7 +32,7 @@ bool folder_watch::ignored_name(const std::string& name) {
 
 folder_watch::folder_watch(fs::path dir, folder_watch_options options) : dir_(std::move(dir)), options_(options) {
   fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (fd_ < 0) problem_ = std::string{"inotify: "} + std::strerror(errno);
+  if (fd_ < 0) problem_ = {errc::internal, std::string{"inotify: "} + std::strerror(errno)};
   else try_watch();
 }
 
@@ -45,16 +45,17 @@ bool folder_watch::try_watch() {
   last_check_ = clock::now();
   std::error_code ec;
   if (!fs::is_directory(dir_, ec)) {
-    problem_ = fs::exists(dir_, ec) ? dir_.string() + " is not a folder" : dir_.string() + " does not exist (watched once it does)";
+    problem_ = fs::exists(dir_, ec) ? status{errc::bad_request, dir_.string() + " is not a folder"}
+                                    : status{errc::not_found, dir_.string() + " does not exist (watched once it does)"};
     return false;
   }
   wd_ = inotify_add_watch(fd_, dir_.c_str(), kMask);
   if (wd_ < 0) {
-    problem_ = errno == ENOSPC ? "inotify's watch limit is reached (fs.inotify.max_user_watches)"
-                               : "cannot watch " + dir_.string() + ": " + std::strerror(errno);
+    problem_ = errno == ENOSPC ? status{errc::overloaded, "inotify's watch limit is reached (fs.inotify.max_user_watches)"}
+                               : status{errc::internal, "cannot watch " + dir_.string() + ": " + std::strerror(errno)};
     return false;
   }
-  problem_.clear();
+  problem_ = {};
   pending_.clear();
   return true;
 }
@@ -87,7 +88,7 @@ std::vector<fs::path> folder_watch::poll(int timeout_ms, bool& rescan) {
             if (!(e->mask & IN_IGNORED)) inotify_rm_watch(fd_, wd_);
             wd_ = -1;
             pending_.clear();
-            problem_ = dir_.string() + " was removed (watched again once it is back)";
+            problem_ = {errc::not_found, dir_.string() + " was removed (watched again once it is back)"};
             last_check_ = clock::now();
           }
           continue;

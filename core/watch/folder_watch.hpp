@@ -22,6 +22,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "messages/error.hpp"
+
 namespace paios {
 
 struct folder_watch_options {
@@ -47,8 +49,9 @@ class folder_watch {
 
   const std::filesystem::path& dir() const { return dir_; }
   bool present() const { return wd_ >= 0; }
-  // Why the folder is not watched ("" while it is): missing, not a folder, inotify's limit reached.
-  const std::string& problem() const { return problem_; }
+  // Why the folder is not watched (ok while it is): not_found (missing, removed), bad_request (not a folder),
+  // overloaded (inotify's watch limit is reached), internal (inotify failed otherwise).
+  const status& problem() const { return problem_; }
 
   // Whether a name is one folder_watch never reports (hidden, partial download).
   static bool ignored_name(const std::string& name);
@@ -66,7 +69,7 @@ class folder_watch {
   folder_watch_options options_;
   int fd_ = -1;
   int wd_ = -1;
-  std::string problem_;
+  status problem_;
   clock::time_point last_check_{};
   std::unordered_map<std::string, pending_file> pending_;  // by name: created, not yet closed
 };

@@ -204,7 +204,10 @@ try {
 }
 const state = await pollUntil(taskState, (s) => s === 'cancelled', 10000, 100);
 check('notifications/cancelled cancelled the task on the bus', state === 'cancelled', state);
-await sleep(300);
+// The server reads its input in order and, once it has read notifications/cancelled, never answers that call:
+// an answer sent before would be on stdout ahead of this ping's, so after the pong its absence is final.
+const pong = await client.ping();
+check('the session goes on after a cancel', JSON.stringify(pong) === '{}', pong);
 const cancelledId = sent.find((m) => m.method === 'tools/call' && m.params?.arguments?.brain === 'hang')?.id;
 const cancelNote = sent.find((m) => m.method === 'notifications/cancelled');
 check('the SDK sent notifications/cancelled for it', cancelledId !== undefined && cancelNote?.params?.requestId === cancelledId, cancelNote);

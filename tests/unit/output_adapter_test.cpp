@@ -37,7 +37,7 @@ void expect_same_either_way(const std::string& format, const std::string& output
   auto bytes = feed(format, output, 1);
   EXPECT_EQ(whole.joined(), bytes.joined()) << format;
   EXPECT_EQ(whole.result.text, bytes.result.text) << format;
-  EXPECT_EQ(whole.result.is_error, bytes.result.is_error) << format;
+  EXPECT_EQ(whole.result.error.ok(), bytes.result.error.ok()) << format;
 }
 
 }  // namespace
@@ -52,7 +52,7 @@ TEST(OutputAdapter, ClaudeStreamJson) {
   auto p = feed("claude-stream-json", out, 7);
   EXPECT_EQ(p.joined(), "You asked: explain actors");
   EXPECT_EQ(p.result.text, "You asked: explain actors");
-  EXPECT_FALSE(p.result.is_error);
+  EXPECT_TRUE(p.result.error) << p.result.error.message();
   EXPECT_EQ(p.result.meta.value("session_id", ""), "sess-fake-0001");
   EXPECT_TRUE(p.result.meta.contains("total_cost_usd"));
   expect_same_either_way("claude-stream-json", out);
@@ -71,11 +71,13 @@ TEST(OutputAdapter, ClaudePartialMessagesAreNotRepeated) {
 
 TEST(OutputAdapter, ClaudeErrorsAndTruncation) {
   auto err = feed("claude-stream-json", agent_output("fake-claude", "error", "x"), 64);
-  EXPECT_TRUE(err.result.is_error);
-  EXPECT_NE(err.result.error_message.find("529"), std::string::npos) << err.result.error_message;
+  EXPECT_FALSE(err.result.error);
+  EXPECT_EQ(err.result.error.code(), errc::brain_failed);
+  EXPECT_NE(err.result.error.message().find("529"), std::string::npos) << err.result.error.message();
   auto partial = feed("claude-stream-json", agent_output("fake-claude", "partial", "x"), 64);
-  EXPECT_TRUE(partial.result.is_error);
-  EXPECT_NE(partial.result.error_message.find("ended before"), std::string::npos);
+  EXPECT_FALSE(partial.result.error);
+  EXPECT_EQ(partial.result.error.code(), errc::brain_failed);
+  EXPECT_NE(partial.result.error.message().find("ended before"), std::string::npos);
   EXPECT_EQ(partial.result.text, "You asked: x") << "what streamed is kept";
 }
 
@@ -83,12 +85,13 @@ TEST(OutputAdapter, CodexJsonl) {
   auto out = agent_output("fake-codex", "ok", "review this");
   auto p = feed("codex-jsonl", out, 5);
   EXPECT_EQ(p.result.text, "You asked: review this");
-  EXPECT_FALSE(p.result.is_error);
+  EXPECT_TRUE(p.result.error) << p.result.error.message();
   EXPECT_TRUE(p.result.meta.contains("usage"));
   expect_same_either_way("codex-jsonl", out);
   auto failed = feed("codex-jsonl", agent_output("fake-codex", "error", "x"), 100);
-  EXPECT_TRUE(failed.result.is_error);
-  EXPECT_NE(failed.result.error_message.find("stream disconnected"), std::string::npos);
+  EXPECT_FALSE(failed.result.error);
+  EXPECT_EQ(failed.result.error.code(), errc::brain_failed);
+  EXPECT_NE(failed.result.error.message().find("stream disconnected"), std::string::npos);
   // Older releases named the key item_type and the message assistant_message.
   auto old = feed("codex-jsonl",
                   "{\"type\":\"item.completed\",\"item\":{\"id\":\"1\",\"item_type\":\"assistant_message\",\"text\":\"hi\"}}\n"
@@ -104,10 +107,12 @@ TEST(OutputAdapter, GeminiJson) {
   EXPECT_EQ(p.result.text, "You asked: summarize");
   EXPECT_TRUE(p.result.meta.contains("stats"));
   auto err = feed("gemini-json", agent_output("fake-gemini", "error", "x"), 100);
-  EXPECT_TRUE(err.result.is_error);
-  EXPECT_EQ(err.result.error_message, "Quota exceeded");
+  EXPECT_FALSE(err.result.error);
+  EXPECT_EQ(err.result.error.code(), errc::brain_failed);
+  EXPECT_EQ(err.result.error.message(), "Quota exceeded");
   auto cut = feed("gemini-json", agent_output("fake-gemini", "partial", "x"), 100);
-  EXPECT_TRUE(cut.result.is_error);
+  EXPECT_FALSE(cut.result.error);
+  EXPECT_EQ(cut.result.error.code(), errc::brain_failed);
 }
 
 TEST(OutputAdapter, GeminiStreamJson) {
@@ -130,7 +135,7 @@ TEST(OutputAdapter, NoiseIsCountedNeverThrown) {
       "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"ok\"}";  // no final newline
   auto p = feed("claude-stream-json", out, 4);
   EXPECT_EQ(p.result.text, "ok");
-  EXPECT_FALSE(p.result.is_error);
+  EXPECT_TRUE(p.result.error) << p.result.error.message();
   EXPECT_GE(p.result.meta.value("noise", 0), 3);
 }
 

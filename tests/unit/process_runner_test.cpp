@@ -194,7 +194,7 @@ TEST(ProcessRunner, ProgramsThatCannotRunAreSpawnFailures) {
   missing.argv = {"paios-no-such-agent"};
   auto o = run(missing);
   EXPECT_EQ(o.exit.what, process_exit::how::spawn_failed);
-  EXPECT_NE(o.exit.error.find("'paios-no-such-agent' not found on PATH"), std::string::npos) << o.exit.error;
+  EXPECT_NE(o.exit.error.message().find("'paios-no-such-agent' not found on PATH"), std::string::npos) << o.exit.error.message();
 
   test::temp_dir dir;
   auto file = dir.path() / "not-executable";
@@ -203,7 +203,7 @@ TEST(ProcessRunner, ProgramsThatCannotRunAreSpawnFailures) {
   plain.argv = {file.string()};
   o = run(plain);
   EXPECT_EQ(o.exit.what, process_exit::how::spawn_failed);
-  EXPECT_NE(o.exit.error.find(file.string()), std::string::npos) << o.exit.error;
+  EXPECT_NE(o.exit.error.message().find(file.string()), std::string::npos) << o.exit.error.message();
 
   auto bad_interpreter = dir.path() / "bad-interpreter";
   std::ofstream(bad_interpreter) << "#!/nonexistent/interpreter\n";
@@ -211,7 +211,7 @@ TEST(ProcessRunner, ProgramsThatCannotRunAreSpawnFailures) {
   plain.argv = {bad_interpreter.string()};
   o = run(plain);
   EXPECT_EQ(o.exit.what, process_exit::how::spawn_failed);
-  EXPECT_NE(o.exit.error.find("No such file"), std::string::npos) << o.exit.error;
+  EXPECT_NE(o.exit.error.message().find("No such file"), std::string::npos) << o.exit.error.message();
 }
 
 TEST(ProcessRunner, GrandchildrenAreNotLeftBehind) {

@@ -40,17 +40,15 @@ std::string iso(instant t) {
 }
 
 time_zone zone(const char* name) {
-  std::string error;
-  auto tz = time_zone::load(name, &error);
-  if (!tz) ADD_FAILURE() << error;
+  auto tz = time_zone::load(name);
+  if (!tz) ADD_FAILURE() << tz.message();
   return tz ? *tz : time_zone::utc();
 }
 
 schedule parsed(const std::string& text) {
-  std::string error;
-  auto s = schedule::parse(text, &error);
-  if (!s) ADD_FAILURE() << error;
-  return s ? *s : *schedule::parse("* * * * *", nullptr);
+  auto s = schedule::parse(text);
+  if (!s) ADD_FAILURE() << s.message();
+  return s ? *s : *schedule::parse("* * * * *");
 }
 
 }  // namespace
@@ -79,31 +77,37 @@ TEST(TimeZone, OffsetsAgreeWithGlibcHourByHour) {
 }
 
 TEST(TimeZone, PosixRules) {
-  std::string error;
-  auto berlin = posix_tz::parse("CET-1CEST,M3.5.0,M10.5.0/3", &error);
-  ASSERT_TRUE(berlin) << error;
+  auto berlin = posix_tz::parse("CET-1CEST,M3.5.0,M10.5.0/3");
+  ASSERT_TRUE(berlin) << berlin.message();
   EXPECT_EQ(berlin->offset_at(unix_seconds(at("2040-03-25T00:59:59Z"))), 3600);
   EXPECT_EQ(berlin->offset_at(unix_seconds(at("2040-03-25T01:00:00Z"))), 7200);
   EXPECT_EQ(berlin->offset_at(unix_seconds(at("2040-10-28T00:59:59Z"))), 7200);
   EXPECT_EQ(berlin->offset_at(unix_seconds(at("2040-10-28T01:00:00Z"))), 3600);
-  auto fixed = posix_tz::parse("<+03>-3", &error);
-  ASSERT_TRUE(fixed) << error;
+  auto fixed = posix_tz::parse("<+03>-3");
+  ASSERT_TRUE(fixed) << fixed.message();
   EXPECT_EQ(fixed->offset_at(0), 10800);
-  auto south = posix_tz::parse("AEST-10AEDT,M10.1.0,M4.1.0/3", &error);  // Sydney: daylight across new year
-  ASSERT_TRUE(south) << error;
+  auto south = posix_tz::parse("AEST-10AEDT,M10.1.0,M4.1.0/3");  // Sydney: daylight across new year
+  ASSERT_TRUE(south) << south.message();
   EXPECT_EQ(south->offset_at(unix_seconds(at("2050-01-15T00:00Z"))), 39600);
   EXPECT_EQ(south->offset_at(unix_seconds(at("2050-07-15T00:00Z"))), 36000);
-  EXPECT_FALSE(posix_tz::parse("CET-1CEST,M13.5.0,M10.5.0", &error));
-  EXPECT_NE(error.find("start rule"), std::string::npos) << error;
+  auto bad = posix_tz::parse("CET-1CEST,M13.5.0,M10.5.0");
+  EXPECT_FALSE(bad);
+  EXPECT_EQ(bad.code(), paios::errc::bad_request);
+  EXPECT_NE(bad.message().find("start rule"), std::string::npos) << bad.message();
 }
 
 TEST(TimeZone, RefusesNamesOutsideTheZoneDirectory) {
-  std::string error;
-  EXPECT_FALSE(time_zone::load("../../etc/passwd", &error));
-  EXPECT_NE(error.find("not a zone name"), std::string::npos) << error;
-  EXPECT_FALSE(time_zone::load("Mars/Olympus_Mons", &error));
-  EXPECT_NE(error.find("no such zone"), std::string::npos) << error;
-  EXPECT_FALSE(time_zone::from_tzif("bad", "not a tzif file at all, not even close, really no...", &error));
+  auto unsafe = time_zone::load("../../etc/passwd");
+  EXPECT_FALSE(unsafe);
+  EXPECT_EQ(unsafe.code(), paios::errc::bad_request);
+  EXPECT_NE(unsafe.message().find("not a zone name"), std::string::npos) << unsafe.message();
+  auto missing = time_zone::load("Mars/Olympus_Mons");
+  EXPECT_FALSE(missing);
+  EXPECT_EQ(missing.code(), paios::errc::not_found);
+  EXPECT_NE(missing.message().find("no such zone"), std::string::npos) << missing.message();
+  auto garbage = time_zone::from_tzif("bad", "not a tzif file at all, not even close, really no...");
+  EXPECT_FALSE(garbage);
+  EXPECT_EQ(garbage.code(), paios::errc::bad_request);
 }
 
 TEST(TimeZone, LocalTimesInGapsAndFolds) {
@@ -222,9 +226,10 @@ TEST(Schedule, ParseErrorsNameTheField) {
       {"", "5 fields"},
   };
   for (const auto& [text, expected] : cases) {
-    std::string error;
-    EXPECT_FALSE(schedule::parse(text, &error)) << text;
-    EXPECT_NE(error.find(expected), std::string::npos) << text << " -> " << error;
+    auto s = schedule::parse(text);
+    EXPECT_FALSE(s) << text;
+    EXPECT_EQ(s.code(), paios::errc::bad_request) << text;
+    EXPECT_NE(s.message().find(expected), std::string::npos) << text << " -> " << s.message();
   }
 }
 
@@ -396,7 +401,7 @@ TEST(JobBook, ANewScheduleStartsAfresh) {
 
 TEST(RunCommand, RunsWithoutAShellAndKillsAtTheDeadline) {
   auto r = run_command({"/bin/sh", "-c", "exit 7"}, std::chrono::seconds(5));
-  EXPECT_TRUE(r.started);
+  EXPECT_TRUE(r.started) << r.error.message();
   EXPECT_EQ(r.exit_code, 7);
   // Arguments are arguments: no shell sees "; exit 3".
   r = run_command({"/bin/echo", "a; exit 3"}, std::chrono::seconds(5));
@@ -407,7 +412,8 @@ TEST(RunCommand, RunsWithoutAShellAndKillsAtTheDeadline) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   r = run_command({"/no/such/program"}, std::chrono::seconds(1));
   EXPECT_FALSE(r.started);
-  EXPECT_FALSE(r.error.empty());
+  EXPECT_EQ(r.error.code(), paios::errc::not_found);
+  EXPECT_FALSE(r.error.message().empty());
   EXPECT_FALSE(find_on_path("sh").empty());
   EXPECT_TRUE(find_on_path("no-such-program-anywhere").empty());
 }

@@ -85,7 +85,7 @@ TEST(FileClass, ByMimeAndName) {
 TEST(FileClass, ByContentWithLibmagic) {
   test::temp_dir dir;
   file_classifier classify;
-  ASSERT_EQ(classify.error(), "");
+  ASSERT_TRUE(classify.error()) << classify.error().message();
   write_file(dir.path() / "shot", kPng);  // no extension: the content says image
   write_file(dir.path() / "paper.bin", "%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
   write_file(dir.path() / "hello.c", "#include <stdio.h>\nint main(void) { printf(\"hi\\n\"); return 0; }\n");
@@ -104,7 +104,7 @@ TEST(FileClass, ByContentWithLibmagic) {
 TEST(FolderWatch, ACloseWriteIsReportedOnceAndAPartialWriteNotBefore) {
   test::temp_dir dir;
   folder_watch w(dir.path(), {.settle_ms = 60000});
-  ASSERT_TRUE(w.present()) << w.problem();
+  ASSERT_TRUE(w.present()) << w.problem().message();
   const auto file = dir.path() / "report.txt";
   int fd = ::open(file.c_str(), O_WRONLY | O_CREAT, 0644);
   ASSERT_GE(fd, 0);
@@ -177,7 +177,8 @@ TEST(FolderWatch, AFolderDeletedAndRecreatedIsWatchedAgain) {
   const auto dir = root.path() / "Screenshots";
   folder_watch w(dir, {.settle_ms = 2000, .recheck_ms = 50});
   EXPECT_FALSE(w.present());
-  EXPECT_NE(w.problem().find("does not exist"), std::string::npos) << w.problem();
+  EXPECT_EQ(w.problem().code(), errc::not_found);
+  EXPECT_NE(w.problem().message().find("does not exist"), std::string::npos) << w.problem().message();
   fs::create_directories(dir);
   write_file(dir / "early.png", kPng);  // arrived before the watch: found by the rescan
   bool rescanned = false;
