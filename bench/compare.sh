@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
 # Compares the task path of this build against any earlier revision, in the same run on the same machine:
 #
-#   bench/compare.sh REV [ROUNDS] [TASKS]
+#   bench/compare.sh REV [ROUNDS] [TASKS] [LATENCY_TASKS]
 #
 # REV is built once (paiosd only, Release) in its own directory and cached by its commit id
 # (PAIOS_BENCH_CACHE, default ~/.cache/paios-bench/<commit>). Then, ROUNDS times (default 3), each daemon in turn
 # (the order alternating, so that neither always runs on a warmer machine) is started on a fresh PAIOS_HOME with
 # the echo brain, and the same load driver (this build's `paios_bench load`: TASKS echo tasks, default 60,000,
 # 512 outstanding) runs against it. For each run: tasks/s, and the daemon's CPU time per task (user + system,
-# from /proc). The table gives each side's median and spread, and the ratios this/REV: a tasks/s ratio under 1.0
-# or a CPU ratio over 1.0 is a regression to explain or fix (docs/benchmarks.md).
+# from /proc); then LATENCY_TASKS (default 5,000) tasks one at a time, for the submit → result p50 and p99. The
+# table gives each side's median and spread, and the ratios this/REV: a tasks/s ratio under 1.0, or a CPU or
+# latency ratio over 1.0, is a regression to explain or fix (docs/benchmarks.md).
 #
 # BUILD_DIR: this side's build (default build/, built by deploy/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 1 ]; then
-  echo "usage: bench/compare.sh REV [ROUNDS] [TASKS]" >&2
+  echo "usage: bench/compare.sh REV [ROUNDS] [TASKS] [LATENCY_TASKS]" >&2
   exit 2
 fi
 rev="$1"
 rounds="${2:-3}"
 tasks="${3:-60000}"
+latency_tasks="${4:-5000}"
 build="$(cd "${BUILD_DIR:-build}" && pwd)"
 for f in "$build/daemon/paiosd" "$build/bench/paios_bench"; do
   [ -x "$f" ] || { echo "compare.sh: $f is missing: build first (deploy/setup.sh)" >&2; exit 2; }
@@ -44,9 +46,9 @@ ticks="$(getconf CLK_TCK)"
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT
 
-# One run: starts the daemon `$2` (labelled `$1`), loads it, prints "label tasks_per_s cpu_us_per_task".
+# One run: starts the daemon `$2` (labelled `$1`), loads it, prints "label tasks_per_s cpu_us_per_task p50_us p99_us".
 run_one() {
-  local label="$1" paiosd="$2" home pid ep out tps cpu0 cpu1
+  local label="$1" paiosd="$2" home pid ep out tps cpu0 cpu1 latency
   home="$(mktemp -d /tmp/paios-compare-XXXXXX)"
   cat >"$home/config.json" <<'JSON'
 {"tasks": {"default_brain": "echo", "failover": []},
@@ -61,11 +63,12 @@ JSON
   cpu0="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
   out="$("$build/bench/paios_bench" load "$ep" "$tasks")"
   cpu1="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
+  latency="$("$build/bench/paios_bench" latency "$ep" "$latency_tasks" | awk '{print $1, $2}')"
   kill -TERM "$pid"
   wait "$pid" || true
   rm -rf "$home"
   tps="${out%% *}"
-  echo "$label $tps $(awk -v a="$cpu0" -v b="$cpu1" -v t="$ticks" -v n="$tasks" 'BEGIN {printf "%.1f", (b - a) / t * 1e6 / n}')"
+  echo "$label $tps $(awk -v a="$cpu0" -v b="$cpu1" -v t="$ticks" -v n="$tasks" 'BEGIN {printf "%.1f", (b - a) / t * 1e6 / n}') $latency"
 }
 
 for ((r = 1; r <= rounds; r++)); do
@@ -79,17 +82,17 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)"
-echo "this: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)'); base: $rev ($(git rev-parse --short "$commit")); $rounds rounds of $tasks echo tasks, 512 outstanding"
+echo "this: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)'); base: $rev ($(git rev-parse --short "$commit")); $rounds rounds of $tasks echo tasks, 512 outstanding, then $latency_tasks one at a time"
 /usr/bin/python3 - "$results" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-side = {k: ([float(r[1]) for r in rows if r[0] == k], [float(r[2]) for r in rows if r[0] == k]) for k in ("this", "base")}
+side = {k: [[float(r[i]) for r in rows if r[0] == k] for i in (1, 2, 3, 4)] for k in ("this", "base")}
 def cell(v, f): return f"{f(statistics.median(v))} ({f(min(v))} – {f(max(v))})"
 t, b = side["this"], side["base"]
 print("| | this | base | this / base |")
 print("|---|---|---|---|")
-tps_ratios = [x / y for x, y in zip(t[0], b[0])]
-cpu_ratios = [x / y for x, y in zip(t[1], b[1])]
-print(f"| tasks/s | {cell(t[0], lambda x: f'{x:,.0f}')} | {cell(b[0], lambda x: f'{x:,.0f}')} | {cell(tps_ratios, lambda x: f'{x:.2f}x')} |")
-print(f"| CPU µs per task | {cell(t[1], lambda x: f'{x:.0f}')} | {cell(b[1], lambda x: f'{x:.0f}')} | {cell(cpu_ratios, lambda x: f'{x:.2f}x')} |")
+for i, (name, f) in enumerate([("tasks/s", lambda x: f"{x:,.0f}"), ("CPU µs per task", lambda x: f"{x:.0f}"),
+                                ("submit → result p50 µs", lambda x: f"{x:.0f}"), ("submit → result p99 µs", lambda x: f"{x:.0f}")]):
+    ratios = [x / y for x, y in zip(t[i], b[i])]
+    print(f"| {name} | {cell(t[i], f)} | {cell(b[i], f)} | {cell(ratios, lambda x: f'{x:.2f}x')} |")
 PY

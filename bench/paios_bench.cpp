@@ -5,6 +5,7 @@
 //   paios_bench [--quick]            everything (quick: fewer iterations, for a smoke run)
 //   paios_bench echo-server ENDPOINT (internal) the bare ROUTER echo used as the floor
 //   paios_bench load ENDPOINT N       N tasks to the echo brain of a running daemon, 512 outstanding (profiling)
+//   paios_bench latency ENDPOINT N    N tasks to the echo brain one at a time: submit → result p50, p99, p99.9, max
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -266,6 +267,13 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "echo-server") return echo_server(argv[2]);
   if (argc == 4 && std::string(argv[1]) == "load") {  // for profiling a daemon started by hand
     std::printf("%.0f tasks/s\n", throughput(argv[2], std::atoi(argv[3]), 512, false));
+    return 0;
+  }
+  if (argc == 4 && std::string(argv[1]) == "latency") {
+    auto v = submit_latency(argv[2], "echo", "hello mesh", std::max(1, std::atoi(argv[3])));
+    auto s = summarize(v);
+    std::sort(v.begin(), v.end());
+    std::printf("%.0f %.0f %.0f %.0f µs: p50 p99 p99.9 max\n", s.p50, s.p99, v[v.size() * 999 / 1000], v.back());
     return 0;
   }
   bool quick = argc > 1 && std::string(argv[1]) == "--quick";

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -85,6 +86,17 @@ int orderly_shutdown(caf::scoped_actor& self, const caf::actor& root, const paio
        std::int64_t{cfg.tasks.drain_timeout_ms});
   step("the actor tree", root, seconds(60), paios::stop_atom::value);
   return kExitOk;
+}
+
+// The actors' worker threads: one per core, two to four (the busy actors with blocking work, the event store and
+// the bridge's I/O, have threads of their own). Work sharing instead of CAF's default, work stealing: an idle
+// stealing worker polls its queue (100 spins, then 500 naps of 50 µs) before it sleeps, and four of them on two
+// cores spent CPU on every task that no task used and woke 400 times a second when the daemon was idle; a
+// sharing worker sleeps on a condition variable until a message comes (docs/benchmarks.md, issue 26).
+void configure_scheduler(caf::actor_system_config& cfg) {
+  const unsigned cores = std::thread::hardware_concurrency();
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("scheduler.max-threads", static_cast<std::size_t>(std::clamp(cores, 2u, 4u)));
 }
 
 }  // namespace
@@ -167,6 +179,7 @@ int main(int argc, char** argv) {
   paios::install_event_sink(events.get());
   caf::actor_system_config sys_cfg;
   paios::register_message_types(sys_cfg);
+  configure_scheduler(sys_cfg);
   int exit_code = kExitOk;
   {
     caf::actor_system sys{sys_cfg};

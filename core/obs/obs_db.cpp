@@ -70,12 +70,14 @@ expected<std::unique_ptr<obs_db>> obs_db::open(const std::filesystem::path& file
   auto db = sqlite_db::open(file, synchronous_full, "PRAGMA page_size=16384; PRAGMA auto_vacuum=INCREMENTAL;");
   if (!db) return db.error();
   o->db_ = std::move(*db);
-  // Checkpoints copy the log into the file and sync it: fewer, larger ones (the log grows to 64 MiB).
   // Writes append, so a small page cache does (512 KiB, 32 pages; SQLite's default is 2 MiB).
-  if (auto st = o->db_->exec("PRAGMA wal_autocheckpoint=4096; PRAGMA cache_size=-512;"); !st)
+  if (auto st = o->db_->exec("PRAGMA cache_size=-512;"); !st)
     return status{errc::store_failed, "cannot configure " + file.string() + ": " + st.message()};
   if (auto st = o->db_->exec(kSchema); !st)
     return status{errc::store_failed, "cannot create the schema of " + file.string() + ": " + st.message()};
+  // Checkpoints copy the log into the file and sync it: fewer, larger ones (the log grows to 64 MiB), on their
+  // own thread, so that the batches behind them are not held up.
+  if (auto st = o->db_->checkpoint_in_background(4096); !st) return st;
   o->st_ = std::make_unique<statements>();
   auto& st = *o->st_;
   status failed;  // the first failure; the statements after it are not prepared

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "core/sqlite/wal_checkpointer.hpp"
+
 namespace paios {
 
 sqlite_stmt::sqlite_stmt(sqlite_stmt&& other) noexcept
@@ -91,7 +93,7 @@ expected<std::unique_ptr<sqlite_db>> sqlite_db::open(const std::filesystem::path
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            nullptr);
-  std::unique_ptr<sqlite_db> db{new sqlite_db(raw)};
+  std::unique_ptr<sqlite_db> db{new sqlite_db(raw, file, synchronous_full)};
   if (rc != SQLITE_OK) {
     return status{errc::store_failed,
                   "cannot open " + file.string() + ": " + (raw ? sqlite3_errmsg(raw) : "out of memory")};
@@ -109,7 +111,30 @@ expected<std::unique_ptr<sqlite_db>> sqlite_db::open(const std::filesystem::path
   return db;
 }
 
-sqlite_db::~sqlite_db() { sqlite3_close_v2(db_); }
+sqlite_db::sqlite_db(sqlite3* db, std::filesystem::path file, bool synchronous_full)
+    : db_(db), file_(std::move(file)), synchronous_full_(synchronous_full) {}
+
+sqlite_db::~sqlite_db() {
+  checkpointer_.reset();  // first: the last connection to close checkpoints the rest and removes the log
+  sqlite3_close_v2(db_);
+}
+
+status sqlite_db::checkpoint_in_background(std::int64_t pages) {
+  auto started = wal_checkpointer::start(file_, synchronous_full_, pages);
+  if (!started) return started.error();
+  checkpointer_ = std::move(*started);
+  // Replaces SQLite's own hook, the one that checkpointed on this thread (sqlite3_wal_autocheckpoint).
+  sqlite3_wal_hook(db_, &sqlite_db::on_commit, this);
+  return {};
+}
+
+int sqlite_db::on_commit(void* self, sqlite3* db, const char* schema, int frames) {
+  if (static_cast<sqlite_db*>(self)->checkpointer_->log_grew(frames))
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  return SQLITE_OK;
+}
+
+std::int64_t sqlite_db::background_checkpoints() const { return checkpointer_ ? checkpointer_->completed() : 0; }
 
 void sqlite_db::set_busy_timeout(std::chrono::milliseconds wait) {
   sqlite3_busy_timeout(db_, static_cast<int>(wait.count()));

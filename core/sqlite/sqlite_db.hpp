@@ -17,6 +17,8 @@ struct sqlite3_stmt;
 
 namespace paios {
 
+class wal_checkpointer;
+
 class sqlite_stmt {
  public:
   sqlite_stmt() = default;
@@ -72,10 +74,21 @@ class sqlite_db {
   // (5 s from open()).
   void set_busy_timeout(std::chrono::milliseconds wait);
   std::int64_t last_insert_rowid() const;
+  // Checkpoints on a thread of their own (core/sqlite/wal_checkpointer.hpp) once the log holds `pages`
+  // pages, instead of on the committing thread: for a writer whose commits someone waits for. Fails with
+  // store_failed when the second connection cannot be opened (the writer then checkpoints as before).
+  status checkpoint_in_background(std::int64_t pages);
+  // Checkpoints the background thread has run (0 without one).
+  std::int64_t background_checkpoints() const;
 
  private:
-  explicit sqlite_db(sqlite3* db) : db_(db) {}
+  sqlite_db(sqlite3* db, std::filesystem::path file, bool synchronous_full);
+  static int on_commit(void* self, sqlite3* db, const char* schema, int frames);
+
   sqlite3* db_;
+  std::filesystem::path file_;
+  bool synchronous_full_;
+  std::unique_ptr<wal_checkpointer> checkpointer_;  // closed before db_
 };
 
 }  // namespace paios

@@ -165,6 +165,9 @@ expected<std::unique_ptr<state_db>> state_db::open(const std::filesystem::path& 
     return status{errc::store_failed, "cannot configure " + file.string() + ": " + st.message()};
   if (auto st = db->exec(kSchema); !st)
     return status{errc::store_failed, "cannot create the schema of " + file.string() + ": " + st.message()};
+  // Every client waits for a commit here (`accepted`, the outcome): the log is copied into the file on another
+  // thread, at SQLite's usual 1000 pages, not in one of those commits.
+  if (auto st = db->checkpoint_in_background(1000); !st) return st;
   std::unique_ptr<state_db> out{new state_db(std::move(db))};
   if (auto st = out->prepare_all(); !st)
     return status{errc::store_failed, "cannot prepare queries on " + file.string() + ": " + st.message()};
