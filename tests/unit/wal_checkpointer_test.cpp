@@ -41,11 +41,16 @@ std::int64_t count_rows(sqlite_db& db) {
   return count->integer(0);
 }
 
+// A database file in a fresh directory.
+class WalCheckpointer : public ::testing::Test {
+ protected:
+  test::temp_dir dir;
+  const fs::path file = dir.path() / "w.sqlite";
+};
+
 }  // namespace
 
-TEST(WalCheckpointer, CopiesTheLogIntoTheFileOnItsOwnThread) {
-  test::temp_dir dir;
-  const auto file = dir.path() / "w.sqlite";
+TEST_F(WalCheckpointer, CopiesTheLogIntoTheFileOnItsOwnThread) {
   auto db = open_db(file);
   ASSERT_TRUE(db);
   // 60 commits of two pages each stay under four times 40: only the thread checkpoints, never the writer.
@@ -59,9 +64,7 @@ TEST(WalCheckpointer, CopiesTheLogIntoTheFileOnItsOwnThread) {
   EXPECT_EQ(count_rows(*db), kRows);
 }
 
-TEST(WalCheckpointer, TheLastCloseLeavesNoLogAndEveryRow) {
-  test::temp_dir dir;
-  const auto file = dir.path() / "w.sqlite";
+TEST_F(WalCheckpointer, TheLastCloseLeavesNoLogAndEveryRow) {
   {
     auto db = open_db(file);
     ASSERT_TRUE(db);
@@ -77,9 +80,7 @@ TEST(WalCheckpointer, TheLastCloseLeavesNoLogAndEveryRow) {
   EXPECT_EQ(count_rows(*again), kRows);
 }
 
-TEST(WalCheckpointer, AskedOnlyPastItsThresholdAndTheWriterHelpsPastFourTimesIt) {
-  test::temp_dir dir;
-  const auto file = dir.path() / "w.sqlite";
+TEST_F(WalCheckpointer, AskedOnlyPastItsThresholdAndTheWriterHelpsPastFourTimesIt) {
   auto db = open_db(file);
   ASSERT_TRUE(db);
   auto c = wal_checkpointer::start(file, false, 100);
@@ -91,8 +92,7 @@ TEST(WalCheckpointer, AskedOnlyPastItsThresholdAndTheWriterHelpsPastFourTimesIt)
   EXPECT_TRUE((*c)->log_grew(400));  // the thread fell behind: the writer checkpoints too
 }
 
-TEST(WalCheckpointer, AFileThatCannotBeOpenedIsAnError) {
-  test::temp_dir dir;
+TEST_F(WalCheckpointer, AFileThatCannotBeOpenedIsAnError) {
   auto c = wal_checkpointer::start(dir.path() / "missing" / "w.sqlite", false, 100);
   ASSERT_FALSE(c);
   EXPECT_EQ(c.code(), errc::store_failed);
