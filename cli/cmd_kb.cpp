@@ -150,7 +150,7 @@ expected<converted> fetch_url(const std::string& url, std::string& source) {
                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document, */*;q=0.5"};
   auto r = http_send(req);
   source = redact_url(r.effective_url.empty() ? url : r.effective_url);
-  if (!r.responded) return status{r.timed_out ? errc::timeout : errc::bad_request, r.error};
+  if (!r.responded()) return status{r.error.code() == errc::timeout ? errc::timeout : errc::bad_request, r.error.message()};
   if (r.status < 200 || r.status > 299)
     return status{r.status == 404 || r.status == 410 ? errc::not_found : errc::bad_request,
                   "GET " + source + ": the server answered HTTP " + status_words(r.status) + "; nothing was added"};

@@ -314,7 +314,7 @@ void run_capture_helper(caf::event_based_actor* helper, const capture_job& job) 
     req.timeout_ms = job.timeout_ms;
     req.max_redirects = 5;
     auto r = http_send(req);
-    if (!r.responded) error = r.error;
+    if (!r.responded()) error = r.error.message();
     else if (r.status >= 400) error = "GET " + redact_url(source) + ": HTTP " + std::to_string(r.status);
     else {
       source = r.effective_url.empty() ? source : r.effective_url;

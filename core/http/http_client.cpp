@@ -170,21 +170,20 @@ http_response_data http_send(const http_request& request) {
   http_response_data out;
   const bool post = request.method == "POST";
   const std::string shown = (post ? "POST " : "GET ") + redact_url(request.url);
-  auto fail = [&](std::string what, bool transient = false) {
-    out.responded = false;
-    out.error = shown + ": " + std::move(what);
+  auto fail = [&](errc code, std::string what, bool transient = false) {
+    out.error = status{code, shown + ": " + std::move(what)};
     out.transient = transient;
     return out;
   };
-  if (request.method != "GET" && !post) return fail("unsupported method " + request.method);
+  if (request.method != "GET" && !post) return fail(errc::bad_request, "unsupported method " + request.method);
   const auto scheme = lower_ascii(request.url.substr(0, request.url.find("://")));
   if (request.url.find("://") == std::string::npos || (scheme != "http" && scheme != "https"))
-    return fail("only http:// and https:// URLs can be fetched");
+    return fail(errc::bad_request, "only http:// and https:// URLs can be fetched");
 
   const auto& api = curl();
-  if (!api.error.empty()) return fail(api.error);
+  if (!api.error.empty()) return fail(errc::brain_unavailable, api.error);
   std::unique_ptr<CURL, easy_deleter> easy{api.easy_init()};
-  if (!easy) return fail("libcurl could not start a transfer");
+  if (!easy) return fail(errc::brain_unavailable, "libcurl could not start a transfer");
   CURL* h = easy.get();
   transfer t;
   t.max_body = request.max_body_bytes;
@@ -233,20 +232,18 @@ http_response_data http_send(const http_request& request) {
   if (code != CURLE_OK) {
     const std::string detail = errbuf[0] ? std::string{errbuf} : std::string{api.easy_strerror(code)};
     if (t.too_large || code == CURLE_FILESIZE_EXCEEDED)
-      return fail("the response is larger than " + size_words(request.max_body_bytes));
-    if (code == CURLE_OPERATION_TIMEDOUT) {
-      out.timed_out = true;
-      return fail("timed out after " + std::to_string(timeout) + " ms (" + detail + ")", true);
-    }
+      return fail(errc::too_large, "the response is larger than " + size_words(request.max_body_bytes));
+    if (code == CURLE_OPERATION_TIMEDOUT)
+      return fail(errc::timeout, "timed out after " + std::to_string(timeout) + " ms (" + detail + ")", true);
     if (code == CURLE_TOO_MANY_REDIRECTS)
-      return fail("more than " + std::to_string(request.max_redirects) + " redirects");
+      return fail(errc::bad_request, "more than " + std::to_string(request.max_redirects) + " redirects");
     if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST)
-      return fail("cannot connect: " + detail, true);
-    if (code == CURLE_UNSUPPORTED_PROTOCOL) return fail("redirected to a URL that is not http(s): " + detail);
-    return fail(detail, is_transient(code));
+      return fail(errc::brain_unavailable, "cannot connect: " + detail, true);
+    if (code == CURLE_UNSUPPORTED_PROTOCOL)
+      return fail(errc::bad_request, "redirected to a URL that is not http(s): " + detail);
+    return fail(errc::brain_unavailable, detail, is_transient(code));
   }
   api.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out.status);
-  out.responded = true;
   out.body = std::move(t.body);
   out.headers = std::move(t.headers);
   if (out.effective_url.empty()) out.effective_url = request.url;

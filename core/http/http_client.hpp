@@ -3,8 +3,10 @@
 // provider's POST /v1/embeddings, `ai kb add URL`'s GET). `ai` links it too.
 //
 // Promises:
-//   - nothing throws; a request either got a response (any status: `responded`) or `error` says what failed,
-//     as one sentence naming the method and the URL ("GET http://host/page: timed out after 30000 ms");
+//   - nothing throws; a request either got a response (any HTTP status: `responded()`) or `error` says what
+//     failed, as one sentence naming the method and the URL ("GET http://host/page: timed out after 30000 ms"),
+//     with a code: timeout; too_large (the body limit); bad_request (a method, scheme or redirect this client
+//     does not follow); brain_unavailable (the peer cannot be reached, or libcurl cannot be used);
 //   - URLs are shown without their user:password part, and request headers (an API key) are never put in
 //     an error or a log;
 //   - only http and https, also after a redirect; redirects are followed for GET only, at most `max_redirects`;
@@ -19,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "messages/error.hpp"
+
 namespace paios {
 
 struct http_request {
@@ -32,14 +36,14 @@ struct http_request {
 };
 
 struct http_response_data {
-  bool responded = false;  // a complete HTTP response arrived (whatever its status)
   long status = 0;
   std::string effective_url;  // the URL that answered, after redirects
   std::vector<std::pair<std::string, std::string>> headers;  // of the final response; names in lower case
   std::string body;
-  std::string error;          // when !responded: what failed, naming the method and URL
-  bool transient = false;     // when !responded: worth another try (cannot connect, timeout, connection cut)
-  bool timed_out = false;
+  paios::status error;        // ok: a complete HTTP response arrived (whatever its status); else why not
+  bool transient = false;     // when !responded(): worth another try (cannot connect, timeout, connection cut)
+
+  bool responded() const { return error.ok(); }
 
   // The value of a response header by its name (case-insensitive); "" when absent.
   std::string header(std::string_view name) const;

@@ -143,9 +143,9 @@ expected<std::vector<std::vector<float>>> http_embedder::send_batch(const std::v
     ++requests_;
     auto resp = http_send(req);
     std::int64_t wait_ms = opts_.backoff_ms << std::min(attempt, 20);
-    if (!resp.responded) {
+    if (!resp.responded()) {
       if (!resp.transient || attempt >= opts_.retries)
-        return status{errc::brain_unavailable, resp.error + tries_note(attempt)};
+        return status{errc::brain_unavailable, resp.error.message() + tries_note(attempt)};
     } else if (resp.status >= 200 && resp.status <= 299) {
       auto doc = json::parse(resp.body, nullptr, false);
       auto bad = [&](const std::string& why) {

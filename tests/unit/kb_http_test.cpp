@@ -101,7 +101,7 @@ TEST(KbHttp, ClientFollowsRedirectsAndReportsTheFinalUrlAndContentType) {
   req.url = s.url("/a");
   req.max_redirects = 5;
   auto r = http_send(req);
-  ASSERT_TRUE(r.responded) << r.error;
+  ASSERT_TRUE(r.responded()) << r.error.message();
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.effective_url, s.url("/page.html"));
   EXPECT_EQ(r.header("Content-Type"), "text/html; charset=utf-8");
@@ -110,15 +110,16 @@ TEST(KbHttp, ClientFollowsRedirectsAndReportsTheFinalUrlAndContentType) {
   // Without following, the redirect is the answer.
   req.max_redirects = 0;
   r = http_send(req);
-  ASSERT_TRUE(r.responded) << r.error;
+  ASSERT_TRUE(r.responded()) << r.error.message();
   EXPECT_EQ(r.status, 302);
 
   req.url = s.url("/loop0");
   req.max_redirects = 5;
   r = http_send(req);
-  EXPECT_FALSE(r.responded);
-  EXPECT_NE(r.error.find("GET " + s.url("/loop0")), std::string::npos) << r.error;
-  EXPECT_NE(r.error.find("more than 5 redirects"), std::string::npos) << r.error;
+  EXPECT_FALSE(r.responded());
+  EXPECT_NE(r.error.message().find("GET " + s.url("/loop0")), std::string::npos) << r.error.message();
+  EXPECT_NE(r.error.message().find("more than 5 redirects"), std::string::npos) << r.error.message();
+  EXPECT_EQ(r.error.code(), errc::bad_request);
 }
 
 TEST(KbHttp, ClientBoundsSizeAndTimeAndNamesTheUrl) {
@@ -133,8 +134,9 @@ TEST(KbHttp, ClientBoundsSizeAndTimeAndNamesTheUrl) {
   req.url = s.url("/big");
   req.max_body_bytes = 1000;
   auto r = http_send(req);
-  EXPECT_FALSE(r.responded);
-  EXPECT_NE(r.error.find("larger than 1000 bytes"), std::string::npos) << r.error;
+  EXPECT_FALSE(r.responded());
+  EXPECT_NE(r.error.message().find("larger than 1000 bytes"), std::string::npos) << r.error.message();
+  EXPECT_EQ(r.error.code(), errc::too_large);
   EXPECT_FALSE(r.transient);
 
   req.url = s.url("/slow");
@@ -142,21 +144,22 @@ TEST(KbHttp, ClientBoundsSizeAndTimeAndNamesTheUrl) {
   const auto t0 = std::chrono::steady_clock::now();
   r = http_send(req);
   EXPECT_LT(ms_since(t0), 900);
-  EXPECT_FALSE(r.responded);
-  EXPECT_TRUE(r.timed_out);
+  EXPECT_FALSE(r.responded());
+  EXPECT_EQ(r.error.code(), errc::timeout);
   EXPECT_TRUE(r.transient);
-  EXPECT_NE(r.error.find("GET " + s.url("/slow") + ": timed out after 200 ms"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.message().find("GET " + s.url("/slow") + ": timed out after 200 ms"), std::string::npos) << r.error.message();
 
   req.url = "http://127.0.0.1:" + std::to_string(closed_port()) + "/x";
   r = http_send(req);
-  EXPECT_FALSE(r.responded);
+  EXPECT_FALSE(r.responded());
   EXPECT_TRUE(r.transient);
-  EXPECT_NE(r.error.find("cannot connect"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.message().find("cannot connect"), std::string::npos) << r.error.message();
+  EXPECT_EQ(r.error.code(), errc::brain_unavailable);
 
   req.url = "ftp://127.0.0.1/file";
   r = http_send(req);
-  EXPECT_FALSE(r.responded);
-  EXPECT_NE(r.error.find("only http:// and https://"), std::string::npos) << r.error;
+  EXPECT_FALSE(r.responded());
+  EXPECT_NE(r.error.message().find("only http:// and https://"), std::string::npos) << r.error.message();
 }
 
 TEST(KbHttp, UrlsLoseTheirPasswordInMessages) {
@@ -166,8 +169,8 @@ TEST(KbHttp, UrlsLoseTheirPasswordInMessages) {
   http_request req;
   req.url = "http://user:secret@127.0.0.1:" + std::to_string(closed_port()) + "/";
   auto r = http_send(req);
-  EXPECT_FALSE(r.responded);
-  EXPECT_EQ(r.error.find("secret"), std::string::npos) << r.error;
+  EXPECT_FALSE(r.responded());
+  EXPECT_EQ(r.error.message().find("secret"), std::string::npos) << r.error.message();
 }
 
 TEST(KbHttp, RetryAfterIsSecondsOrADate) {
