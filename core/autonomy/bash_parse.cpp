@@ -466,6 +466,8 @@ bash_parse_result parse_bash(std::string_view command, const bash_limits& limits
                            std::to_string(limits.max_bytes));
     return out;
   }
+  // A shell never sees past a NUL (argv strings end there): what follows is not judged, so say so.
+  if (command.find('\0') != std::string_view::npos) out.problems.push_back("the command holds a NUL byte");
   walker(limits, out).parse(command, {}, 0);
   return out;
 }

@@ -170,7 +170,10 @@ bool compiled_rule::applies_to(const session& s) const {
 
 bool compiled_rule::matches_tool(std::string_view tool) const {
   std::string t(tool);
-  return std::any_of(spec_.tools.begin(), spec_.tools.end(), [&](const std::string& g) { return glob(g, t); });
+  for (const auto& g : spec_.tools)
+    for (const auto& alt : split_alternatives(g))
+      if (glob(alt, t)) return true;
+  return false;
 }
 
 namespace {
