@@ -1,5 +1,7 @@
 #include "core/autonomy/policy.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/autonomy/path_resolve.hpp"
@@ -87,14 +89,35 @@ expected<policy> policy::make(const std::vector<rule_spec>& builtin, const std::
                                              (*specs)[i].id + "): " + r.message()};
       p.rules_.push_back({std::move(*r), from});
     }
+  // Most parts are judged by a handful of rules: index them by the command names they name.
+  for (std::size_t i = 0; i < p.rules_.size(); ++i) {
+    const auto& r = p.rules_[i].rule;
+    if (!r.is_bash_rule()) continue;
+    if (r.literal_names().empty()) p.any_name_.push_back(i);
+    for (const auto& name : r.literal_names()) {
+      auto& list = p.by_name_[name];
+      if (list.empty() || list.back() != i) list.push_back(i);
+    }
+  }
   return p;
 }
 
+void policy::bash_candidates(const std::string& name, std::vector<std::size_t>& out) const {
+  out.clear();
+  auto it = by_name_.find(name);
+  if (it != by_name_.end()) out = it->second;
+  out.insert(out.end(), any_name_.begin(), any_name_.end());
+  std::sort(out.begin(), out.end());
+}
+
 template <class Match>
-decision policy::judge(const std::string& tool, const std::string& what, const session& s, Match&& matches) const {
+decision policy::judge(const std::string& tool, const std::string& what, const session& s,
+                       const std::vector<std::size_t>* candidates, Match&& matches) const {
   // The strictest match of each scope.
   const entry* best[3] = {nullptr, nullptr, nullptr};
-  for (const auto& e : rules_) {
+  const std::size_t n = candidates ? candidates->size() : rules_.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const entry& e = rules_[candidates ? (*candidates)[k] : k];
     if (!e.rule.matches_tool(tool) || !e.rule.applies_to(s) || !matches(e.rule)) continue;
     auto& b = best[static_cast<int>(e.from)];
     if (!b || e.rule.spec().lvl > b->rule.spec().lvl) b = &e;
@@ -118,7 +141,7 @@ decision policy::decide(const tool_call& call) const {
     std::string path = call.path.empty() ? s.cwd : resolve_path(call.path, s.cwd, s.home);
     std::string what = call.path.empty() ? call.tool : call.tool + " `" + path + "`";
     bool has_path = is_file_tool(call.tool);
-    return judge(call.tool, what, s, [&](const compiled_rule& r) {
+    return judge(call.tool, what, s, nullptr, [&](const compiled_rule& r) {
       if (r.is_bash_rule()) return false;
       if (r.spec().paths.empty() && r.spec().where.empty()) return true;
       return has_path && r.matches_path(path, s);
@@ -129,6 +152,7 @@ decision policy::decide(const tool_call& call) const {
   auto parsed = parse_bash(call.command, limits_);
   for (const auto& p : parsed.problems) keep_strictest(acc, make_decision(level::ask, "", p + ": a person decides"), any);
   if (parsed.refused) return acc;
+  std::vector<std::size_t> candidates;
   for (const auto& part : parsed.parts) {
     if (part.dynamic_name) {
       keep_strictest(acc, make_decision(level::ask, "", "the command name `" + part.words[0] +
@@ -136,14 +160,15 @@ decision policy::decide(const tool_call& call) const {
       continue;
     }
     auto facts = part_facts::of(part, s);
-    keep_strictest(acc, judge("Bash", "`" + part.text + "`", s, [&](const compiled_rule& r) {
+    bash_candidates(part.words[0], candidates);
+    keep_strictest(acc, judge("Bash", "`" + part.text + "`", s, &candidates, [&](const compiled_rule& r) {
       return r.is_bash_rule() && r.matches_part(facts, s);
     }), any);
   }
   // A redirection writes its file as the Write tool would.
   for (const auto& w : parsed.writes) {
     auto path = resolve_path(w.path, s.cwd, s.home);
-    keep_strictest(acc, judge("Write", "the redirection `" + w.text + "` (" + path + ")", s, [&](const compiled_rule& r) {
+    keep_strictest(acc, judge("Write", "the redirection `" + w.text + "` (" + path + ")", s, nullptr, [&](const compiled_rule& r) {
       return !r.is_bash_rule() && (!r.spec().paths.empty() || !r.spec().where.empty()) && r.matches_path(path, s);
     }), any);
   }

@@ -10,6 +10,7 @@
 //   size or depth limits and a malformed call are at least `ask`, never `safe`.
 // - decide() never throws and does no I/O beyond resolving paths (weakly_canonical).
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -51,10 +52,16 @@ class policy {
     scope from;
   };
   // The decision for one part: `what` names it in the reason.
+  // `candidates`: indexes into rules_, in order (nullptr: all of them).
   template <class Match>
-  decision judge(const std::string& tool, const std::string& what, const session& s, Match&& matches) const;
+  decision judge(const std::string& tool, const std::string& what, const session& s,
+                 const std::vector<std::size_t>* candidates, Match&& matches) const;
+  // The Bash rules that may match a command of this name, in rule order.
+  void bash_candidates(const std::string& name, std::vector<std::size_t>& out) const;
 
   std::vector<entry> rules_;
+  std::unordered_map<std::string, std::vector<std::size_t>> by_name_;  // Bash rules naming plain commands
+  std::vector<std::size_t> any_name_;                                  // Bash rules with globs or regexes
   bash_limits limits_;
 };
 

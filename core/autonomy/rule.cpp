@@ -75,6 +75,10 @@ struct compiled_rule::regexes {
   using pattern = std::vector<alternative>;
   std::vector<pattern> commands, words, fed_by;
   std::unique_ptr<RE2> match;
+  // The other patterns split once into their alternatives.
+  std::vector<std::string> tools, paths;
+  std::vector<std::vector<std::string>> flags, without_flags;
+  std::vector<std::string> literal_names;
 
   bool matches(const pattern& p, const std::string& text) const {
     return std::any_of(p.begin(), p.end(), [&](const alternative& a) {
@@ -156,6 +160,19 @@ expected<compiled_rule> compiled_rule::compile(rule_spec spec) {
   if (bash_only && spec.commands.empty())
     return bad("commands", "is required when words, flags, without_flags, fed_by or match are given");
   if (spec.tools.empty()) return bad("tools", "must name at least one tool");
+  for (const auto& t : spec.tools)
+    for (auto& alt : split_alternatives(t)) re->tools.push_back(alt);
+  for (const auto& p : spec.paths)
+    for (auto& alt : split_alternatives(p)) re->paths.push_back(alt);
+  for (const auto& f : spec.flags) re->flags.push_back(split_alternatives(f));
+  for (const auto& f : spec.without_flags) re->without_flags.push_back(split_alternatives(f));
+  bool literal = true;
+  for (const auto& p : re->commands)
+    for (const auto& a : p) {
+      literal = literal && !a.re && a.glob.find_first_of("*?[\\") == std::string::npos;
+      if (literal) re->literal_names.push_back(a.glob);
+    }
+  if (!literal) re->literal_names.clear();
   compiled_rule out;
   out.spec_ = std::move(spec);
   out.re_ = std::move(re);
@@ -170,10 +187,7 @@ bool compiled_rule::applies_to(const session& s) const {
 
 bool compiled_rule::matches_tool(std::string_view tool) const {
   std::string t(tool);
-  for (const auto& g : spec_.tools)
-    for (const auto& alt : split_alternatives(g))
-      if (glob(alt, t)) return true;
-  return false;
+  return std::any_of(re_->tools.begin(), re_->tools.end(), [&](const std::string& g) { return glob(g, t); });
 }
 
 namespace {
@@ -184,8 +198,7 @@ bool has_flag(const part_facts& f, const std::string& alt) {
   return std::find(f.longs.begin(), f.longs.end(), alt) != f.longs.end();
 }
 
-bool has_any_flag(const part_facts& f, const std::string& spec) {
-  auto alts = split_alternatives(spec);
+bool has_any_flag(const part_facts& f, const std::vector<std::string>& alts) {
   return std::any_of(alts.begin(), alts.end(), [&](const std::string& a) { return has_flag(f, a); });
 }
 
@@ -194,9 +207,8 @@ bool has_any_flag(const part_facts& f, const std::string& spec) {
 part_facts part_facts::of(const command_part& part, const session& s) {
   part_facts f;
   f.part = &part;
+  f.session_ = &s;
   f.joined = part.words[0];
-  // After `cd X`, relative paths are X's; after `cd $UNKNOWN`, nobody knows ("?" is outside every folder).
-  const std::string dir = part.dir.empty() ? s.cwd : part.dir == "?" ? "/?" : resolve_path(part.dir, s.cwd, s.home);
   bool options = true;
   for (std::size_t k = 1; k < part.words.size(); ++k) {
     const auto& w = part.words[k];
@@ -210,20 +222,37 @@ part_facts part_facts::of(const command_part& part, const session& s) {
     } else if (options && w.size() > 1 && w[0] == '-') {
       f.shorts += w.substr(1);
       f.dash_words.push_back(w);
-    } else if (!part.interpreter_code) {
-      f.paths.push_back(resolve_path(w, dir, s.home));
     }
   }
-  // Arguments xargs reads at run time could be anything: "?" is a path outside every folder.
-  if (part.runtime_args) f.paths.push_back("?");
   return f;
 }
 
+const std::vector<std::string>& part_facts::paths() const {
+  if (resolved_) return paths_;
+  resolved_ = true;
+  const session& s = *session_;
+  // After `cd X`, relative paths are X's; after `cd $UNKNOWN`, nobody knows ("/?" is outside every folder).
+  const std::string dir =
+      part->dir.empty() ? s.cwd : part->dir == "?" ? "/?" : resolve_path(part->dir, s.cwd, s.home);
+  bool options = true;
+  for (std::size_t k = 1; k < part->words.size() && !part->interpreter_code; ++k) {
+    const auto& w = part->words[k];
+    if (options && w == "--")
+      options = false;
+    else if (!options || w.size() < 2 || w[0] != '-')
+      paths_.push_back(resolve_path(w, dir, s.home));
+  }
+  // Arguments xargs reads at run time could be anything: "?" is a path outside every folder.
+  if (part->runtime_args) paths_.push_back("?");
+  return paths_;
+}
+
+const std::vector<std::string>& compiled_rule::literal_names() const { return re_->literal_names; }
+
 bool compiled_rule::matches_path(const std::string& resolved, const session& s) const {
   if (!spec_.paths.empty()) {
-    bool any = false;
-    for (const auto& p : spec_.paths)
-      for (const auto& alt : split_alternatives(p)) any = any || path_glob(expand_path_pattern(alt, s), resolved);
+    bool any = std::any_of(re_->paths.begin(), re_->paths.end(),
+                           [&](const std::string& alt) { return path_glob(expand_path_pattern(alt, s), resolved); });
     if (!any) return false;
   }
   if (spec_.where == "inside_project" && !path_within(resolved, s.cwd)) return false;
@@ -241,9 +270,9 @@ bool compiled_rule::matches_part(const part_facts& f, const session& s) const {
   for (const auto& p : r.words)
     if (std::none_of(part.words.begin() + 1, part.words.end(), [&](const std::string& w) { return r.matches(p, w); }))
       return false;
-  for (const auto& fl : spec_.flags)
+  for (const auto& fl : r.flags)
     if (!has_any_flag(f, fl)) return false;
-  for (const auto& fl : spec_.without_flags)
+  for (const auto& fl : r.without_flags)
     if (has_any_flag(f, fl)) return false;
   if (!r.fed_by.empty()) {
     bool fed = std::any_of(part.fed_by.begin(), part.fed_by.end(), [&](const std::string& name) {
@@ -253,10 +282,11 @@ bool compiled_rule::matches_part(const part_facts& f, const session& s) const {
   }
   if (r.match && !RE2::PartialMatch(f.joined, *r.match)) return false;
   if (!spec_.paths.empty() || !spec_.where.empty()) {
-    if (f.paths.empty()) return false;
+    const auto& paths = f.paths();
+    if (paths.empty()) return false;
     if (spec_.where == "inside_project")  // all of them inside (and what else they name)
-      return std::all_of(f.paths.begin(), f.paths.end(), [&](const std::string& p) { return matches_path(p, s); });
-    return std::any_of(f.paths.begin(), f.paths.end(), [&](const std::string& p) { return matches_path(p, s); });
+      return std::all_of(paths.begin(), paths.end(), [&](const std::string& p) { return matches_path(p, s); });
+    return std::any_of(paths.begin(), paths.end(), [&](const std::string& p) { return matches_path(p, s); });
   }
   return true;
 }

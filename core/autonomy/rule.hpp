@@ -58,9 +58,15 @@ struct part_facts {
   std::string shorts;                        // short flags, merged ones split (-rf: "rf")
   std::vector<std::string> longs;            // long flags' names (--force-with-lease=x: "force-with-lease")
   std::vector<std::string> dash_words;       // every word starting with '-', as written (-delete)
-  std::vector<std::string> paths;            // the arguments that are not flags, resolved as paths
   std::string joined;                        // the words joined by spaces
   static part_facts of(const command_part& part, const session& s);
+  // The arguments that are not flags, resolved as paths: worked out on first use (resolving costs syscalls).
+  const std::vector<std::string>& paths() const;
+
+ private:
+  const session* session_ = nullptr;
+  mutable bool resolved_ = false;
+  mutable std::vector<std::string> paths_;
 };
 
 class compiled_rule {
@@ -76,6 +82,8 @@ class compiled_rule {
   // A file tool's path, or a redirection's (resolved).
   bool matches_path(const std::string& resolved, const session& s) const;
   bool is_bash_rule() const { return !spec_.commands.empty(); }
+  // The command names it can match when they are all plain names (no glob, no regex); empty otherwise.
+  const std::vector<std::string>& literal_names() const;
 
  private:
   struct regexes;
