@@ -101,6 +101,7 @@ class walker {
     if (is(n, "pipeline")) return pipeline(n, fed_by, nd);
     if (is(n, "file_redirect")) return redirect(n, nd);
     if (is(n, "function_definition")) function(n);
+    if (is(n, "redirected_statement")) here_document(n);
     for (std::uint32_t i = 0; i < ts_node_named_child_count(n); ++i) walk(ts_node_named_child(n, i), fed_by, nd + 1);
   }
 
@@ -110,6 +111,17 @@ class walker {
       auto first = out_.parts.size();
       walk(ts_node_named_child(n, i), fed_by, nd + 1);
       for (auto k = first; k < out_.parts.size(); ++k) fed_by.push_back(out_.parts[k].words[0]);
+    }
+  }
+
+  // `sh <<EOF ... EOF`: the shell reads its script from the here-document; the command of the statement
+  // takes it (command() clears it).
+  void here_document(TSNode n) {
+    for (std::uint32_t i = 0; i < ts_node_named_child_count(n); ++i) {
+      TSNode r = ts_node_named_child(n, i);
+      if (!is(r, "heredoc_redirect")) continue;
+      for (std::uint32_t k = 0; k < ts_node_named_child_count(r); ++k)
+        if (is(ts_node_named_child(r, k), "heredoc_body")) stdin_script_ = text_of(ts_node_named_child(r, k));
     }
   }
 
@@ -166,7 +178,11 @@ class walker {
         redirect(c, nd + 1);
         continue;
       }
-      if (is(c, "herestring_redirect") || is(c, "heredoc_redirect")) {
+      if (is(c, "herestring_redirect") && ts_node_named_child_count(c) > 0) {
+        stdin_script_ = unquote(ts_node_named_child(c, ts_node_named_child_count(c) - 1), nd + 1).text;
+        continue;
+      }
+      if (is(c, "heredoc_redirect")) {
         walk(c, {}, nd + 1);
         continue;
       }
@@ -174,7 +190,10 @@ class walker {
       words.push_back(unquote(w, nd + 1));
     }
     for (const auto& w : words) fed_by.insert(fed_by.end(), w.fed_by.begin(), w.fed_by.end());
+    stdin_.swap(stdin_script_);  // this command's here-document, for run(); none for the commands inside it
+    stdin_script_.clear();
     emit(std::move(words), fed_by, short_text(n));
+    stdin_.clear();
   }
 
   // The word's text with quoting and escapes undone; substitutions inside it are walked as commands.
@@ -342,6 +361,12 @@ class walker {
         if (!fed_by.empty()) out_.parts.push_back(part);  // curl x | bash -c ... : the shell reads the download
         return reparse(ws[k], fed_by, text);
       }
+      if (!dash_c && k >= ws.size() && !stdin_.empty()) {  // the script is the here-document or here-string
+        if (!fed_by.empty()) out_.parts.push_back(part);
+        word script{std::move(stdin_), false, {}};
+        stdin_.clear();
+        return reparse(script, fed_by, text);
+      }
     }
     if (!part.dynamic_name && name == "eval") {
       word joined;
@@ -454,6 +479,8 @@ class walker {
   int depth_ = 0;
   bool deep_reported_ = false;
   std::string dir_;  // where the last `cd` went
+  std::string stdin_script_;  // the here-document of the statement being walked
+  std::string stdin_;         // the here-document or here-string of the command being emitted
 };
 
 }  // namespace

@@ -35,7 +35,10 @@ TEST(AutonomyCorpus, EveryCommandGetsItsExpectedLevel) {
     ASSERT_NE(tab, std::string::npos) << "corpus.tsv:" << line_no << ": no tab";
     auto expected = level_from_string(line.substr(0, tab));
     ASSERT_TRUE(expected) << "corpus.tsv:" << line_no << ": unknown level";
-    tool_call call{"Bash", line.substr(tab + 1), "", "/home/u/proj", "/home/u", ""};
+    std::string command = line.substr(tab + 1);
+    for (auto at = command.find("↵"); at != std::string::npos; at = command.find("↵", at + 1))
+      command.replace(at, std::string("↵").size(), "\n");
+    tool_call call{"Bash", command, "", "/home/u/proj", "/home/u", ""};
     auto d = pol->decide(call);
     ++total;
     ++confusion[static_cast<int>(*expected)][static_cast<int>(d.lvl)];

@@ -85,6 +85,9 @@ TEST(AutonomyBash, UnwrapsWrappersAndQuoting) {
   EXPECT_EQ(names("find . -exec rm {} \\;"), (std::vector<std::string>{"rm", "find"}));
   EXPECT_EQ(names("python3 -c \"import os; os.system('rm x')\""), (std::vector<std::string>{"rm", "python3"}));
   EXPECT_EQ(names("env"), (std::vector<std::string>{"env"}));  // env alone prints the environment
+  EXPECT_EQ(names("bash <<EOF\nrm x\nEOF"), (std::vector<std::string>{"rm"}));
+  EXPECT_EQ(names("sh <<< 'a | b'"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(names("cat <<EOF\nrm x\nEOF"), (std::vector<std::string>{"cat"}));
   auto parts = parse_bash("rm -rf \"a b\" 'c'", {}).parts;
   ASSERT_EQ(parts.size(), 1u);
   EXPECT_EQ(parts[0].words, (std::vector<std::string>{"rm", "-rf", "a b", "c"}));
