@@ -1,6 +1,7 @@
 #include "core/autonomy/bash_parse.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <initializer_list>
 #include <memory>
@@ -289,8 +290,27 @@ class walker {
       if (one_of(name, {"sudo", "doas"})) {
         i = skip_options(ws, i + 1, {"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T", "-R"});
       } else if (name == "env") {
-        i = skip_options(ws, i + 1, {"-u", "-C", "--unset", "--chdir"});
-        if (i > 0 && i - 1 < ws.size() && (ws[i - 1].text == "-S" || ws[i - 1].text == "--split-string")) break;
+        auto j = skip_options(ws, i + 1, {"-u", "-C", "--unset", "--chdir"});
+        // env -S "rm -rf /" (--split-string=..., -S"...") splits its string into the command: read it as one.
+        word script;
+        bool split = false;
+        for (auto k = i + 1; k < j; ++k) {
+          const auto& t = ws[k].text;
+          if (t.rfind("--split-string=", 0) == 0 || (t.size() > 2 && t.rfind("-S", 0) == 0)) {
+            script = ws[k];
+            script.text = t.substr(t[1] == '-' ? 15 : 2);
+            split = true;
+          }
+        }
+        if (!split && j > i + 1 && j < ws.size() && (ws[j - 1].text == "-S" || ws[j - 1].text == "--split-string")) {
+          script = ws[j++];
+          split = true;
+        }
+        if (split) {
+          for (auto k = j; k < ws.size(); ++k) script.text += " " + ws[k].text;
+          return reparse(script, fed_by, text);
+        }
+        i = j;
       } else if (name == "nice") {
         i = skip_options(ws, i + 1, {"-n", "--adjustment"});
       } else if (one_of(name, {"nohup", "builtin"})) {
