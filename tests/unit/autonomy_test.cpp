@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -271,6 +272,22 @@ TEST_F(AutonomyDefaults, MalformedCallsAreNeverSafe) {
   EXPECT_NE(huge.reason.find("over the limit"), std::string::npos) << huge.reason;
   EXPECT_NE(pol.decide(bash(std::string("ls \0 rm -rf /", 13))).lvl, level::safe);
   EXPECT_EQ(pol.decide(bash("ls 'unterminated")).lvl, level::ask);
+}
+
+// Random shell-shaped text: no crash, a reason every time, and never safe when the parser was not sure.
+TEST_F(AutonomyDefaults, RandomTextNeverCrashesAndUnsureIsNeverSafe) {
+  const std::vector<std::string> atoms = {"rm", " -rf", " /", " ~", "|", "&&", ";", "$(", ")", "`", "'", "\"", "\\",
+                                          "<(", ">", ">>", "{", "}", "(", "bash -c ", "eval ", "sudo ", "x", "\n",
+                                          "<<EOF\n", "EOF", "$X", "${", "=", "#", "&", "*", "python3 -c ", " ", "!"};
+  std::mt19937 rng(18);
+  for (int i = 0; i < 3000; ++i) {
+    std::string cmd;
+    auto n = 1 + rng() % 24;
+    for (unsigned k = 0; k < n; ++k) cmd += atoms[rng() % atoms.size()];
+    auto d = pol.decide(bash(cmd));
+    EXPECT_FALSE(d.reason.empty()) << cmd;
+    if (!parse_bash(cmd, {}).problems.empty()) EXPECT_NE(d.lvl, level::safe) << cmd;
+  }
 }
 
 TEST_F(AutonomyDefaults, ReasonsNameTheRuleAndThePart) {
