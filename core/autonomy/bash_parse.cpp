@@ -63,8 +63,14 @@ class walker {
       out_.problems.push_back("nested beyond " + std::to_string(limits_.max_depth) + " levels of commands in strings");
       return;
     }
+    // A newline at the end changes nothing a shell does, but spares tree-sitter-bash its error-recovery path
+    // on a pipeline that ends the text (`a | b | c` took 60 us without it, 5 us with it).
+    std::string text;
+    text.reserve(src.size() + 1);
+    text.append(src).push_back('\n');
+    src = text;  // nodes (an ERROR, a here-document) may end on that newline
     std::unique_ptr<TSTree, tree_deleter> tree(
-        ts_parser_parse_string(thread_parser(), nullptr, src.data(), static_cast<std::uint32_t>(src.size())));
+        ts_parser_parse_string(thread_parser(), nullptr, text.data(), static_cast<std::uint32_t>(text.size())));
     if (!tree) {
       ts_parser_reset(thread_parser());
       out_.problems.push_back("the parser gave up on the command");
@@ -78,10 +84,13 @@ class walker {
 
  private:
   std::string_view src() const { return src_stack_.back(); }
-  std::string text_of(TSNode n) const {
-    auto b = ts_node_start_byte(n), e = ts_node_end_byte(n);
+  // The source between two offsets, clamped to it (a MISSING node or an unterminated string may have odd ones).
+  std::string slice(std::size_t b, std::size_t e) const {
+    b = std::min(b, src().size());
+    e = std::min(std::max(e, b), src().size());
     return std::string(src().substr(b, e - b));
   }
+  std::string text_of(TSNode n) const { return slice(ts_node_start_byte(n), ts_node_end_byte(n)); }
   std::string short_text(TSNode n) const {
     auto t = text_of(n);
     if (t.size() > max_text) t = t.substr(0, max_text) + "...";
@@ -225,16 +234,16 @@ class walker {
       }
     } else if (type == "string" || type == "concatenation") {
       // Text between the children (a string's spaces are not always a node) is taken as written.
-      auto start = ts_node_start_byte(n) + (type == "string" ? 1 : 0);
-      auto end = ts_node_end_byte(n) - (type == "string" ? 1 : 0);
+      std::size_t start = ts_node_start_byte(n) + (type == "string" ? 1 : 0);
+      std::size_t end = std::max<std::size_t>(ts_node_end_byte(n), 1) - (type == "string" ? 1 : 0);
       for (std::uint32_t i = 0; i < ts_node_child_count(n); ++i) {
         TSNode c = ts_node_child(n, i);
         if (!ts_node_is_named(c)) continue;
-        if (ts_node_start_byte(c) > start) w.text += std::string(src().substr(start, ts_node_start_byte(c) - start));
+        if (ts_node_start_byte(c) > start) w.text += slice(start, ts_node_start_byte(c));
         append(c, w, nd + 1, type == "string" || in_double_quotes);
         start = ts_node_end_byte(c);
       }
-      if (end > start) w.text += std::string(src().substr(start, end - start));
+      if (end > start) w.text += slice(start, end);
     } else if (type == "simple_expansion" || type == "expansion") {
       auto t = text_of(n);
       // $HOME stays as written: paths resolve it with the session's home.
