@@ -397,6 +397,14 @@ class walker {
         return reparse(script, fed_by, text);
       }
     }
+    // su/runuser -c CMD [user]: the shell of that user runs CMD.
+    if (!part.dynamic_name && one_of(name, {"su", "runuser"})) {
+      for (std::size_t k = 1; k + 1 < ws.size(); ++k)
+        if (ws[k].text == "-c" || ws[k].text == "--command") {
+          if (!fed_by.empty()) out_.parts.push_back(part);
+          return reparse(ws[k + 1], fed_by, text);
+        }
+    }
     if (!part.dynamic_name && name == "eval") {
       word joined;
       for (std::size_t k = 1; k < ws.size(); ++k) {

@@ -4,7 +4,7 @@
 // its quoting and escapes undone (`\rm`, `"rm"`, `r''m` are rm; `/bin/rm` is rm) and its wrappers taken off
 // (sudo, doas, env with VAR=x, nice, nohup, timeout, time, command, exec, stdbuf, xargs and the command it runs,
 // find -exec, `bash|sh|zsh|dash|ksh -c STRING`, `env -S STRING`, `eval` strings and here-documents a shell
-// reads as its script parsed again, system()/exec() strings of
+// reads as its script parsed again (and `su|runuser -c STRING`), system()/exec() strings of
 // `python -c`, `perl -e`, `node -e`, `ruby -e` one-liners parsed again), plus the files its redirections write.
 // Promises: never throws; text that is only an argument (`echo "rm -rf /"`) is no command; what it cannot read
 // surely (ERROR nodes, a command name made at run time, limits) is in `problems`, which the policy makes at
