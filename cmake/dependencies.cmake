@@ -7,6 +7,7 @@ find_package(spdlog REQUIRED)
 find_package(CURL REQUIRED)  # the knowledge base's HTTP: embedding providers, `ai kb add URL`
 pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+pkg_check_modules(TREE_SITTER REQUIRED IMPORTED_TARGET tree-sitter)  # core/autonomy's bash parser
 
 # CAF 0.17 ships no CMake package config: find its headers and libraries ourselves.
 find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)

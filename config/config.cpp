@@ -30,6 +30,7 @@ daemon_config read_config(const json& doc) {
   c.watchers = read_watcher_config(doc.at("watchers"));
   c.pipelines = read_pipelines_config(doc.value("pipelines", json::object()));
   c.brains = read_brains_config(doc);
+  c.autonomy = read_autonomy_config(doc.at("autonomy"));
   c.merged = doc;
   return c;
 }

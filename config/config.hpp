@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/autonomy_config.hpp"
 #include "config/brains_config.hpp"
 #include "config/hooks_config.hpp"
 #include "config/kb_config.hpp"
@@ -43,6 +44,7 @@ struct daemon_config {
   watcher_config watchers;           // the watched folders and what each class of file leads to (actors/watcher)
   std::vector<pipeline_config> pipelines;  // enabled pipelines, in name order (actors/pipeline)
   std::vector<brain_config> brains;  // enabled brains, in name order
+  autonomy_config autonomy;          // the tool-call policy's limits and rules (core/autonomy)
   nlohmann::json merged;             // the validated merged document (ai status, debugging, the router)
 };
 

@@ -42,6 +42,7 @@ void check_endpoint(const json& bridge, const char* key, bool allow_tcp, std::ve
 void check_meaning(const json& doc, std::vector<std::string>& errors) {
   if (doc.contains("kb")) check_kb_config(doc["kb"], errors);
   if (doc.contains("hooks")) check_hooks_config(doc["hooks"], errors);
+  if (doc.contains("autonomy")) check_autonomy_config(doc["autonomy"], errors);
   if (doc.contains("mcp")) check_mcp_config(doc["mcp"], errors);
   check_mcp_brains(doc, errors);
   if (doc.contains("scheduler")) check_scheduler_config(doc, errors);

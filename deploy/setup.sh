@@ -34,7 +34,8 @@ packages=(
   libsqlite3-dev sqlite3             # the stores
   libspdlog-dev libfmt-dev           # logs
   libcli11-dev                       # command lines
-  libre2-dev                         # the router's regular expressions
+  libre2-dev                         # the router's and the autonomy rules' regular expressions
+  libtree-sitter-dev                 # the autonomy policy's bash parser (the grammar comes from npm, below)
   libhnswlib-dev                     # the knowledge base's vector graph (HNSW) past its threshold
   tzdata                             # the scheduler's time zones (/usr/share/zoneinfo)
   poppler-utils pandoc               # the knowledge base's PDF and DOCX converters (pdftotext, pandoc)
@@ -65,6 +66,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The bash grammar for core/autonomy, into the build tree before CMake looks for it.
+bash deploy/fetch_tree_sitter_bash.sh "$build_dir/tree-sitter-bash"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DPAIOS_SANITIZE="$sanitize" "${extra[@]}"
 cmake --build "$build_dir" -j "$(nproc)"
 # The official MCP SDK for the mcp_sdk_client test, into the build tree (the test installs it itself when this

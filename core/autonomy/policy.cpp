@@ -1,0 +1,179 @@
+#include "core/autonomy/policy.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "core/autonomy/path_resolve.hpp"
+
+namespace paios::autonomy {
+
+namespace {
+
+decision make_decision(level l, std::string rule, std::string reason) { return {l, std::move(rule), std::move(reason)}; }
+
+// The stricter of two decisions; the first one on a tie (the earlier part names the reason).
+void keep_strictest(decision& acc, decision d, bool& any) {
+  if (!any || d.lvl > acc.lvl) acc = std::move(d);
+  any = true;
+}
+
+const char* scope_name(scope s) {
+  switch (s) {
+    case scope::builtin: return "builtin";
+    case scope::learned: return "learned";
+    case scope::pinned: return "pins";
+  }
+  return "builtin";
+}
+
+bool is_file_tool(const std::string& tool) {
+  return tool == "Read" || tool == "Write" || tool == "Edit" || tool == "MultiEdit" || tool == "NotebookEdit" ||
+         tool == "Grep" || tool == "Glob" || tool == "LS";
+}
+
+}  // namespace
+
+expected<tool_call> tool_call_from_json(const nlohmann::json& hook, const std::string& home, const std::string& brain) {
+  if (!hook.is_object()) return status{errc::bad_request, "the tool call must be a JSON object"};
+  if (!hook.contains("tool_name") || !hook["tool_name"].is_string() || hook["tool_name"].get<std::string>().empty())
+    return status{errc::bad_request, "tool_name: is required, a non-empty string"};
+  if (!hook.contains("cwd") || !hook["cwd"].is_string() || hook["cwd"].get<std::string>().rfind('/', 0) != 0)
+    return status{errc::bad_request, "cwd: is required, an absolute path"};
+  if (home.empty() || home[0] != '/') return status{errc::bad_request, "home: must be an absolute path"};
+  tool_call c;
+  c.tool = hook["tool_name"].get<std::string>();
+  c.cwd = hook["cwd"].get<std::string>();
+  c.home = home;
+  c.brain = brain;
+  const auto input = hook.value("tool_input", nlohmann::json::object());
+  if (!input.is_object()) return status{errc::bad_request, "tool_input: must be an object"};
+  auto text = [&](const char* key) -> expected<std::string> {
+    if (!input.contains(key)) return std::string();
+    if (!input[key].is_string()) return status{errc::bad_request, std::string("tool_input.") + key + ": must be a string"};
+    return input[key].get<std::string>();
+  };
+  if (c.tool == "Bash") {
+    auto cmd = text("command");
+    if (!cmd) return cmd.error();
+    if (cmd->empty()) return status{errc::bad_request, "tool_input.command: is required for Bash, a non-empty string"};
+    c.command = std::move(*cmd);
+  } else if (is_file_tool(c.tool)) {
+    for (const char* key : {"file_path", "notebook_path", "path"}) {
+      auto p = text(key);
+      if (!p) return p.error();
+      if (!p->empty()) {
+        c.path = std::move(*p);
+        break;
+      }
+    }
+    if (c.path.empty() && c.tool != "Grep" && c.tool != "Glob" && c.tool != "LS")
+      return status{errc::bad_request, "tool_input.file_path: is required for " + c.tool};
+  }
+  return c;
+}
+
+expected<policy> policy::make(const std::vector<rule_spec>& builtin, const std::vector<rule_spec>& pins,
+                              const std::vector<rule_spec>& learned, bash_limits limits) {
+  policy p;
+  p.limits_ = limits;
+  struct layer {
+    const std::vector<rule_spec>* specs;
+    scope from;
+  };
+  for (auto [specs, from] : {layer{&builtin, scope::builtin}, layer{&pins, scope::pinned}, layer{&learned, scope::learned}})
+    for (std::size_t i = 0; i < specs->size(); ++i) {
+      auto r = compiled_rule::compile((*specs)[i]);
+      if (!r)
+        return status{errc::bad_request, std::string(scope_name(from)) + "." + std::to_string(i) + " (" +
+                                             (*specs)[i].id + "): " + r.message()};
+      p.rules_.push_back({std::move(*r), from});
+    }
+  // Most parts are judged by a handful of rules: index them by the command names they name.
+  for (std::size_t i = 0; i < p.rules_.size(); ++i) {
+    const auto& r = p.rules_[i].rule;
+    if (!r.is_bash_rule()) continue;
+    if (r.literal_names().empty()) p.any_name_.push_back(i);
+    for (const auto& name : r.literal_names()) {
+      auto& list = p.by_name_[name];
+      if (list.empty() || list.back() != i) list.push_back(i);
+    }
+  }
+  return p;
+}
+
+void policy::bash_candidates(const std::string& name, std::vector<std::size_t>& out) const {
+  out.clear();
+  auto it = by_name_.find(name);
+  if (it != by_name_.end()) out = it->second;
+  out.insert(out.end(), any_name_.begin(), any_name_.end());
+  std::sort(out.begin(), out.end());
+}
+
+template <class Match>
+decision policy::judge(const std::string& tool, const std::string& what, const session& s,
+                       const std::vector<std::size_t>* candidates, Match&& matches) const {
+  // The strictest match of each scope.
+  const entry* best[3] = {nullptr, nullptr, nullptr};
+  const std::size_t n = candidates ? candidates->size() : rules_.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const entry& e = rules_[candidates ? (*candidates)[k] : k];
+    if (!e.rule.matches_tool(tool) || !e.rule.applies_to(s) || !matches(e.rule)) continue;
+    auto& b = best[static_cast<int>(e.from)];
+    if (!b || e.rule.spec().lvl > b->rule.spec().lvl) b = &e;
+  }
+  const entry* pick = best[2] ? best[2] : best[1] ? best[1] : best[0];
+  // A learned rule may loosen a built-in rule, except a built-in never.
+  if (pick && pick->from == scope::learned && best[0] && best[0]->rule.spec().lvl == level::never) pick = best[0];
+  if (!pick) return make_decision(level::ask, "", "no rule matches " + what + ": a person decides");
+  const auto& r = pick->rule.spec();
+  return make_decision(r.lvl, r.id, "rule " + r.id + " (" + r.reason + ") matches " + what);
+}
+
+decision policy::decide(const tool_call& call) const {
+  if (call.tool.empty() || call.cwd.empty() || call.cwd[0] != '/' || call.home.empty() || call.home[0] != '/')
+    return make_decision(level::ask, "", "malformed tool call (a tool name, an absolute cwd and home are needed)");
+  session s{resolve_path(call.cwd, "/", call.home), call.home, call.brain};
+  decision acc;
+  bool any = false;
+
+  if (call.tool != "Bash") {
+    std::string path = call.path.empty() ? s.cwd : resolve_path(call.path, s.cwd, s.home);
+    std::string what = call.path.empty() ? call.tool : call.tool + " `" + path + "`";
+    bool has_path = is_file_tool(call.tool);
+    return judge(call.tool, what, s, nullptr, [&](const compiled_rule& r) {
+      if (r.is_bash_rule()) return false;
+      if (r.spec().paths.empty() && r.spec().where.empty()) return true;
+      return has_path && r.matches_path(path, s);
+    });
+  }
+
+  if (call.command.empty()) return make_decision(level::ask, "", "malformed tool call: Bash without a command");
+  auto parsed = parse_bash(call.command, limits_);
+  for (const auto& p : parsed.problems) keep_strictest(acc, make_decision(level::ask, "", p + ": a person decides"), any);
+  if (parsed.refused) return acc;
+  std::vector<std::size_t> candidates;
+  for (const auto& part : parsed.parts) {
+    if (part.dynamic_name) {
+      keep_strictest(acc, make_decision(level::ask, "", "the command name `" + part.words[0] +
+                                                            "` is made at run time in `" + part.text + "`"), any);
+      continue;
+    }
+    auto facts = part_facts::of(part, s);
+    bash_candidates(part.words[0], candidates);
+    keep_strictest(acc, judge("Bash", "`" + part.text + "`", s, &candidates, [&](const compiled_rule& r) {
+      return r.is_bash_rule() && r.matches_part(facts, s);
+    }), any);
+  }
+  // A redirection writes its file as the Write tool would.
+  for (const auto& w : parsed.writes) {
+    auto path = resolve_path(w.path, s.cwd, s.home);
+    keep_strictest(acc, judge("Write", "the redirection `" + w.text + "` (" + path + ")", s, nullptr, [&](const compiled_rule& r) {
+      return !r.is_bash_rule() && (!r.spec().paths.empty() || !r.spec().where.empty()) && r.matches_path(path, s);
+    }), any);
+  }
+  if (!any) return make_decision(level::ask, "", "the command runs nothing the policy can judge");
+  return acc;
+}
+
+}  // namespace paios::autonomy

@@ -1,0 +1,68 @@
+#pragma once
+// The autonomy policy: the level of one tool call, from three ordered scopes of rules: the built-in defaults
+// (config/defaults.json, autonomy.builtin), the user's pins (autonomy.pins) and learned rules (made later from
+// a person's answers). Promises:
+// - Each simple command of a Bash call, each file its redirections write, or a file tool's path is judged on
+//   its own; the call gets the strictest level of them (never > ask > safe).
+// - For one of them, the highest scope with a matching rule decides (pins > learned > built-in), the strictest
+//   matching rule within it; a learned rule never lowers a built-in `never`, and never overrides a pin.
+// - Nothing matched is `ask`; a command name made at run time, text the parser cannot read, a command over the
+//   size or depth limits and a malformed call are at least `ask`, never `safe`.
+// - decide() never throws and does no I/O beyond resolving paths (weakly_canonical).
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/autonomy/bash_parse.hpp"
+#include "core/autonomy/level.hpp"
+#include "core/autonomy/rule.hpp"
+#include "messages/error.hpp"
+
+namespace paios::autonomy {
+
+// One tool call, as a PreToolUse hook sees it.
+struct tool_call {
+  std::string tool;     // Bash, Read, Write, Edit, WebFetch, mcp__server__tool, ...
+  std::string command;  // Bash: the command line
+  std::string path;     // file tools: the file or folder ("" for Grep/Glob: the cwd)
+  std::string cwd;      // the session's folder, absolute
+  std::string home;     // the session's home, absolute (passed in, never read from the environment)
+  std::string brain;    // the brain making the call ("" when unknown)
+};
+
+// From a hook's JSON ({"tool_name", "tool_input": {...}, "cwd"}). Fails with bad_request naming the missing or
+// mistyped field (a Bash call without a command, a Read without file_path, a relative cwd).
+expected<tool_call> tool_call_from_json(const nlohmann::json& hook, const std::string& home, const std::string& brain);
+
+enum class scope : unsigned char { builtin = 0, learned = 1, pinned = 2 };
+
+class policy {
+ public:
+  // Fails with bad_request "<scope>.<index> (<id>): FIELD: ..." for the first rule that does not compile.
+  static expected<policy> make(const std::vector<rule_spec>& builtin, const std::vector<rule_spec>& pins,
+                               const std::vector<rule_spec>& learned, bash_limits limits);
+
+  decision decide(const tool_call& call) const;
+
+ private:
+  struct entry {
+    compiled_rule rule;
+    scope from;
+  };
+  // The decision for one part: `what` names it in the reason.
+  // `candidates`: indexes into rules_, in order (nullptr: all of them).
+  template <class Match>
+  decision judge(const std::string& tool, const std::string& what, const session& s,
+                 const std::vector<std::size_t>* candidates, Match&& matches) const;
+  // The Bash rules that may match a command of this name, in rule order.
+  void bash_candidates(const std::string& name, std::vector<std::size_t>& out) const;
+
+  std::vector<entry> rules_;
+  std::unordered_map<std::string, std::vector<std::size_t>> by_name_;  // Bash rules naming plain commands
+  std::vector<std::size_t> any_name_;                                  // Bash rules with globs or regexes
+  bash_limits limits_;
+};
+
+}  // namespace paios::autonomy
