@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "client/wire_client.hpp"
@@ -15,6 +16,8 @@ namespace {
 using nlohmann::json;
 
 constexpr int kQuietCheckMs = 5000;  // on a silent stream, check that the daemon is still there
+// After Ctrl-C: how long `ai` waits for the task's id (to cancel it) and then for the cancel's answer.
+constexpr int kCancelWaitMs = 3000;
 
 std::atomic<bool> interrupted{false};
 
@@ -42,21 +45,30 @@ int submit(const options& opt) {
   std::string shown;  // the answer text printed so far
   bool ends_with_newline = true, cancel_sent = false, checking = false;
   auto last_heard = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::time_point> interrupted_at;
   for (;;) {
+    if (interrupted && !interrupted_at) interrupted_at = std::chrono::steady_clock::now();
+    // Ctrl-C at any moment cancels the task: at once when its id is known, else as soon as `accepted` brings it.
+    // `ai` exits once the daemon has answered the cancel (or the task's end came), or after kCancelWaitMs.
     if (interrupted && !task_id.empty() && !cancel_sent) {
       c->send(json{{"v", 1}, {"op", "task.cancel"}, {"id", "cancel"}, {"task_id", task_id}});
       cancel_sent = true;
+      interrupted_at = std::chrono::steady_clock::now();
     }
     std::string error;
     auto reply = c->receive(200, error);
     auto now = std::chrono::steady_clock::now();
+    if (interrupted_at && now - *interrupted_at > std::chrono::milliseconds(kCancelWaitMs)) {
+      std::cerr << "ai: interrupted" << (task_id.empty() ? "" : "; paiosd did not report task " + task_id + " cancelled")
+                << "\n";
+      return kExitInterrupted;
+    }
     if (!reply) {
       if (!error.empty() && error != "Interrupted system call") {
         std::cerr << "ai: " << error << "\n";
         return kExitUnreachable;
       }
       auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_heard).count();
-      if (interrupted && (task_id.empty() || quiet > 3000)) return kExitInterrupted;
       if (quiet > kQuietCheckMs && !checking) {
         // A silent stream: ask about the task itself. If the daemon restarted a part of itself meanwhile,
         // the stream may be gone while the task finished; the stored record then says how.
@@ -73,7 +85,13 @@ int submit(const options& opt) {
     checking = false;
     auto type = reply->value("type", "");
     auto id = reply->value("id", "");
-    if (id == "cancel") continue;
+    if (id == "cancel") {
+      // Cancelled: the task's `error` (code cancelled) follows, and ends the wait. Otherwise it is over already.
+      if (type == "cancel" && reply->value("cancelled", false)) continue;
+      if (type == "error")
+        std::cerr << "ai: cancel: " << reply->value("code", "error") << ": " << reply->value("message", "") << "\n";
+      return kExitInterrupted;
+    }
     if (id == "alive") {
       if (type != "task") continue;
       const auto& t = (*reply)["task"];

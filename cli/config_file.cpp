@@ -106,7 +106,7 @@ text_edit json_object_edit(std::function<bool(nlohmann::ordered_json&, std::stri
     }
     const auto old = object;
     if (!change(object, error)) return edit_result::refused;
-    after = object.dump(2) + "\n";
+    after = object.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";  // any path may be in it
     return object == old && !before.empty() ? edit_result::unchanged : edit_result::changed;
   };
 }

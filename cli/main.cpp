@@ -8,12 +8,14 @@
 // This file parses the options of `ai` itself and finds the subcommand in the table below; each command group
 // is a file of its own (cli/commands.hpp lists them). A command line with no subcommand is a prompt.
 #include <algorithm>
+#include <cstring>
 #include <iostream>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "messages/text.hpp"
 
 namespace {
 
@@ -64,6 +66,24 @@ const subcommand kSubcommands[] = {
      define_pipeline},
 };
 
+// The subcommand a one-word prompt is a typo of, the closest first in the table; nullptr when it is none's. A typo
+// is at most two edits away, and at most one per two letters of the name: "one" is no typo of "obs", nor "hi" of
+// "kb". A quoted phrase ("task 0") is a prompt.
+const char* misspelled_subcommand(const std::string& word) {
+  auto space = [](char ch) { return paios::is_ascii_space(static_cast<unsigned char>(ch)); };
+  if (std::any_of(word.begin(), word.end(), space)) return nullptr;
+  const char* best = nullptr;
+  std::size_t best_distance = 3;
+  for (const auto& c : kSubcommands) {
+    auto d = paios::edit_distance(word, c.name);
+    if (d < best_distance && 2 * d <= std::strlen(c.name)) {
+      best = c.name;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
 // A subcommand added to the parser, with what runs it.
 struct defined {
   const subcommand* command;
@@ -75,7 +95,7 @@ struct defined {
 
 int main(int argc, char** argv) {
   CLI::App app{"ai: ask the PAIOS mesh.\n  ai \"prompt\"          stream an answer\n  ai - < file.txt       prompt from stdin\n"
-               "  ai -- status          a prompt that is also a command name"};
+               "  ai -- status          a one-word prompt that is (or looks like) a command name"};
   app.fallthrough();
   options opt;
   app.add_option("--home", opt.home, "PAIOS_HOME (default: $PAIOS_HOME, else ~/.paios)");
@@ -110,5 +130,13 @@ int main(int argc, char** argv) {
     std::cerr << app.help();
     return kExitUsage;
   }
+  // `ai stauts` is a mistyped command, not a prompt; after `--` any word is a prompt.
+  const bool after_dashes = std::find(argv + 1, argv + argc, std::string{"--"}) != argv + argc;
+  if (opt.prompt.size() == 1 && !after_dashes)
+    if (const char* meant = misspelled_subcommand(opt.prompt[0])) {
+      std::cerr << "ai: unknown command '" << opt.prompt[0] << "'; did you mean '" << meant
+                << "'?\n    (a one-word prompt: ai -- " << opt.prompt[0] << ")\n";
+      return kExitUsage;
+    }
   return submit_prompt(opt);
 }

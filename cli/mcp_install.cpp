@@ -314,7 +314,8 @@ int mcp_install(const mcp_install_options& opt, std::ostream& out, std::ostream&
         for (const auto& a : entry["args"]) cmd += " " + shell_quote(a.get<std::string>());
         out << cmd << "\n\n";
       }
-      out << "# " << file.string() << "\n" << ojson{{"mcpServers", {{kName, entry}}}}.dump(2) << "\n";
+      out << "# " << file.string() << "\n"
+          << ojson{{"mcpServers", {{kName, entry}}}}.dump(2, ' ', false, ojson::error_handler_t::replace) << "\n";
     }
     return 0;
   }

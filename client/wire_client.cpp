@@ -10,6 +10,8 @@
 
 #include <zmq.h>
 
+#include "messages/json_writer.hpp"
+
 namespace paios {
 namespace {
 
@@ -77,7 +79,9 @@ void wire_client::close() {
 }
 
 bool wire_client::send(const nlohmann::json& request) {
-  auto frame = request.dump();
+  // What a person types, pipes or attaches may be any bytes: those that are not UTF-8 go as U+FFFD (as the
+  // daemon writes them) instead of making nlohmann::json throw.
+  auto frame = json_dump(request);
   return zmq_send(socket_, frame.data(), frame.size(), 0) >= 0;
 }
 

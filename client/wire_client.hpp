@@ -29,6 +29,7 @@ class wire_client {
   wire_client(wire_client&& other) noexcept;
   wire_client& operator=(wire_client&& other) noexcept;
 
+  // Bytes of its strings that are not UTF-8 are sent as U+FFFD.
   bool send(const nlohmann::json& request);
   // The next reply, or nullopt after timeout_ms (or on an unreadable frame, with `error` set).
   std::optional<nlohmann::json> receive(int timeout_ms, std::string& error);

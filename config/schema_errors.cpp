@@ -12,6 +12,7 @@
 #include <valijson/validator.hpp>
 
 #include "config/config.hpp"
+#include "messages/text.hpp"
 
 namespace paios::config_errors {
 namespace {
@@ -158,21 +159,6 @@ json_path path_of(const std::vector<std::string>& context) {
     else out.push_back(c);
   }
   return out;
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 std::string unknown_key(const json_path& where, const std::string& key) {

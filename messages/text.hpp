@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace paios {
 
@@ -22,6 +23,23 @@ inline bool is_one_of(std::string_view s, std::initializer_list<std::string_view
 template <std::size_t N>
 bool is_one_of(std::string_view s, const std::array<std::string_view, N>& set) {
   return std::find(set.begin(), set.end(), s) != set.end();
+}
+
+// Levenshtein distance: the insertions, deletions and substitutions (of bytes) that turn `a` into `b`. How
+// close a typo is to the name meant (a config key, a subcommand).
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
 }
 
 // A..Z become a..z; every other byte (UTF-8 sequences too) is kept, so the result is the same on every machine.

@@ -69,6 +69,25 @@ int decode_status(int status) {
   return -1;
 }
 
+// A program may exit without reading all of its stdin: the write then fails with EPIPE instead of killing the
+// test. SIGPIPE is blocked in this thread only (other threads and the programs started keep the default), and one
+// the write raised is taken off before it is unblocked.
+ssize_t write_without_sigpipe(int fd, const char* data, std::size_t size) {
+  sigset_t pipe_signal, before;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, &before);
+  auto n = write(fd, data, size);
+  const int error = errno;
+  if (n < 0 && error == EPIPE) {
+    timespec now{};
+    sigtimedwait(&pipe_signal, nullptr, &now);
+  }
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  errno = error;
+  return n;
+}
+
 }  // namespace
 
 run_result run_program(const std::vector<std::string>& argv_in,
@@ -116,7 +135,7 @@ run_result run_program(const std::vector<std::string>& argv_in,
       else (i == 0 ? out_open : err_open) = false;
     }
     if (in[1] >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      auto n = write(in[1], stdin_data.data() + written, stdin_data.size() - written);
+      auto n = write_without_sigpipe(in[1], stdin_data.data() + written, stdin_data.size() - written);
       if (n > 0) written += static_cast<std::size_t>(n);
       if (n < 0 || written == stdin_data.size()) {
         close(in[1]);
