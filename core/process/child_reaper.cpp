@@ -1,12 +1,12 @@
 #include "core/process/child_reaper.hpp"
 
+#include "core/process/proc_file.hpp"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -20,8 +20,7 @@ std::unordered_map<pid_t, int> owned;  // pid -> how many owners (a reused pid m
 
 // Whether /proc/<pid>/stat says the process is a zombie whose parent is `parent`.
 bool is_zombie_child_of(const std::string& pid, pid_t parent) {
-  std::ifstream in("/proc/" + pid + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string stat = read_proc_file("/proc/" + pid + "/stat");
   auto comm_end = stat.rfind(')');  // the command name may itself hold ')' and spaces
   if (comm_end == std::string::npos || comm_end + 4 >= stat.size()) return false;
   const char state = stat[comm_end + 2];

@@ -1,5 +1,7 @@
 #include "core/process/tree_kill.hpp"
 
+#include "core/process/proc_file.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -7,7 +9,6 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -20,13 +21,8 @@ using steady = std::chrono::steady_clock;
 // A search converges in two or three rounds; the cap only bounds a tree that forks faster than it is killed.
 constexpr int kMaxRounds = 64;
 
-std::string read_all(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 bool environment_marked(pid_t pid, const std::function<bool(std::string_view)>& marked) {
-  const auto env = read_all("/proc/" + std::to_string(pid) + "/environ");  // a zombie's reads empty
+  const auto env = read_proc_file("/proc/" + std::to_string(pid) + "/environ");  // a zombie's reads empty
   std::string_view rest{env};
   while (!rest.empty()) {
     auto end = rest.find('\0');
