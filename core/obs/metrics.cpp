@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -116,10 +117,16 @@ series& at(registry& r, std::string_view name, labels l) {
   return it->second;
 }
 
+// The shortest decimal that reads back as the same double ("0.0025", not "0.0025000000000000001"), as
+// Prometheus clients write bucket bounds: a scraper that matches `le` labels as text finds them.
 std::string number(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (std::isnan(v)) return "NaN";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
   return buf;
 }
 

@@ -83,6 +83,9 @@ TEST(Metrics, PrometheusTextOnTheLoopbackEndpoint) {
                            "paios_tasks_total{brain=\"flaky\",outcome=\"failed\"} 1",
                            "# TYPE paios_task_duration_seconds histogram",
                            "paios_task_duration_seconds_bucket{brain=\"echo\",le=\"+Inf\"} 3",
+                           // bounds as Prometheus clients write them: the shortest decimal, never 0.0025000000000000001
+                           "paios_task_duration_seconds_bucket{brain=\"echo\",le=\"0.0025\"} ",
+                           "paios_task_duration_seconds_bucket{brain=\"echo\",le=\"0.1\"} ",
                            "paios_task_duration_seconds_count{brain=\"echo\"} 3",
                            "paios_tasks_in_flight 0",
                            "paios_brain_queue_depth{brain=\"flaky\"} 0",
