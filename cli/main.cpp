@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
   CLI::App app{"ai: ask the PAIOS mesh.\n  ai \"prompt\"          stream an answer\n  ai - < file.txt       prompt from stdin\n"
                "  ai -- status          a one-word prompt that is (or looks like) a command name"};
   app.fallthrough();
+  app.set_version_flag("--version", std::string{"ai "} + PAIOS_VERSION);  // the project's version (CMakeLists.txt)
   options opt;
   app.add_option("--home", opt.home, "PAIOS_HOME (default: $PAIOS_HOME, else ~/.paios)");
   app.add_flag("--json", opt.json_out, "print one JSON object per line");

@@ -34,7 +34,7 @@
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = PAIOS_VERSION;  // the project's version (CMakeLists.txt)
 
 // Exit codes (docs/operations.md).
 constexpr int kExitOk = 0;

@@ -50,3 +50,13 @@ TEST(CliCommand, AMistypedCommandSendsNothingAndDashesMakeAnyWordAPrompt) {
   EXPECT_NE(paios::test::run_program({paios::test::ai_path().string(), "--help"}).out.find("ai -- status"),
             std::string::npos);
 }
+
+// `ai --version` answers without a daemon, with the version paiosd reports (one source: CMakeLists.txt).
+TEST(CliCommand, VersionIsTheDaemonsVersion) {
+  auto ai = paios::test::run_program({paios::test::ai_path().string(), "--version"});
+  EXPECT_EQ(ai.exit_code, 0) << ai.err;
+  auto daemon = paios::test::run_program({paios::test::paiosd_path().string(), "--version"});
+  EXPECT_EQ(daemon.exit_code, 0) << daemon.err;
+  ASSERT_FALSE(first_line(daemon.out).empty());
+  EXPECT_EQ(first_line(ai.out), "ai " + first_line(daemon.out));
+}
