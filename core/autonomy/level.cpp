@@ -11,10 +11,10 @@ std::string_view to_string(level l) {
   return "ask";
 }
 
+// The spellings are to_string's: written once.
 std::optional<level> level_from_string(std::string_view text) {
-  if (text == "safe") return level::safe;
-  if (text == "ask") return level::ask;
-  if (text == "never") return level::never;
+  for (auto l : {level::safe, level::ask, level::never})
+    if (to_string(l) == text) return l;
   return std::nullopt;
 }
 
