@@ -1,5 +1,7 @@
 #include "tests/support/test_support.hpp"
 
+#include "core/process/proc_file.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -332,8 +334,7 @@ std::vector<pid_t> daemon_process::agents() const {
 bool daemon_process::agent_runs(const std::string& program, std::chrono::milliseconds within) const {
   auto one_runs_it = [&] {
     for (auto pid : agents()) {
-      std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
-      std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const auto cmdline = read_proc_file("/proc/" + std::to_string(pid) + "/cmdline");
       if (cmdline.find(program) != std::string::npos) return true;
     }
     return false;
@@ -389,8 +390,8 @@ std::vector<pid_t> processes_whose(const char* file, const std::function<bool(co
   for (auto& entry : std::filesystem::directory_iterator("/proc")) {
     auto name = entry.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / file, std::ios::binary);
-    if (matches(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>())))
+    // read_proc_file: a process that exits between the listing and the read is an empty text, not an exception.
+    if (matches(read_proc_file((entry.path() / file).string())))
       out.push_back(std::stoi(name));
   }
   return out;
