@@ -10,6 +10,8 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<attachment>("paios::attachment");
   cfg.add_message_type<task_spec>("paios::task_spec");
   cfg.add_message_type<task_record>("paios::task_record");
+  cfg.add_message_type<task_write>("paios::task_write");
+  cfg.add_message_type<std::vector<task_write>>("std::vector<paios::task_write>");
   cfg.add_message_type<task_update>("paios::task_update");
   cfg.add_message_type<event_record>("paios::event_record");
   cfg.add_message_type<std::vector<event_record>>("std::vector<paios::event_record>");

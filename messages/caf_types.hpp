@@ -76,6 +76,11 @@ typename Inspector::result_type inspect(Inspector& f, task_record& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_write& x) {
+  return f(caf::meta::type_name("task_write"), x.record, x.is_new);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_update& x) {
   return f(caf::meta::type_name("task_update"), x.what, x.route, x.request_id, x.task_id, x.trace_id, x.parent_span, x.brain,
            x.text, x.seq, x.state, x.error, x.message, x.exit_code, x.duration_ms);

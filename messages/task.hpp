@@ -54,6 +54,13 @@ struct task_record {
   int attempts = 0;
 };
 
+// One task write of a batch: the dispatcher sends the writes of one turn to the state store together, so
+// that a thousand tasks in flight cost a few requests, not a thousand (docs/benchmarks.md, issue 26).
+struct task_write {
+  task_record record;
+  bool is_new = false;  // an insert (the task's first write), else an update of its row
+};
+
 // One step of a task's life, sent by the dispatcher to whoever submitted it. `route` and `request_id`
 // are the submitter's own tags, returned untouched (the ZeroMQ bridge keeps the client identity there).
 struct task_update {

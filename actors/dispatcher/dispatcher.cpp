@@ -77,6 +77,11 @@ struct dispatcher_state {
   std::vector<caf::response_promise> drain_waiters;
   bool drain_complete = true;
   bool decision_timer = false;  // a tick_atom is pending: decisions of long tasks get written
+  // Task writes of this turn, sent to the store together when the flush_atom queued behind them arrives: one
+  // request per turn keeps the actor's table of awaited replies short (CAF searches it linearly).
+  std::vector<task_write> writes;
+  std::vector<std::function<void(std::string)>> written;  // each write's continuation, in the same order
+  bool writes_scheduled = false;
   static inline const char* name = "dispatcher";
 };
 
@@ -108,15 +113,40 @@ void refuse(dispatcher_ptr self, const caf::actor& listener, const std::string& 
   if (listener) self->anon_send(listener, update_atom::value, std::move(u));
 }
 
+// Queues a task write for this turn's batch; `then` gets "" once it is durable, else the error.
 void persist(dispatcher_ptr self, const task_record& r, bool is_new, std::function<void(std::string)> then) {
-  auto store = registered_as<state_store_actor>(self, store_name::value);
-  if (!store) {
-    then("the state store is not running");
-    return;
+  auto& st = self->state;
+  st.writes.push_back(task_write{r, is_new});
+  st.written.push_back(std::move(then));
+  if (!st.writes_scheduled) {
+    st.writes_scheduled = true;
+    self->send(self, flush_atom::value);
   }
-  self->request(store, kWriteTimeout, persist_atom::value, r, is_new)
-      .then([then](const std::string& err) { then(err); },
-            [then](caf::error& e) { then("the state store did not answer: " + caf::to_string(e)); });
+}
+
+// Sends the batch of this turn's task writes, and answers each write's continuation with its own result.
+void send_writes(dispatcher_ptr self) {
+  auto& st = self->state;
+  st.writes_scheduled = false;
+  if (st.writes.empty()) return;
+  auto writes = std::move(st.writes);
+  auto written = std::make_shared<std::vector<std::function<void(std::string)>>>(std::move(st.written));
+  st.writes.clear();
+  st.written.clear();
+  auto fail_all = [written](const std::string& why) {
+    for (auto& then : *written) then(why);
+  };
+  auto store = registered_as<state_store_actor>(self, store_name::value);
+  if (!store) return fail_all("the state store is not running");
+  self->request(store, kWriteTimeout, persist_atom::value, std::move(writes))
+      .then(
+          [written, fail_all](std::vector<std::string>& errors) {
+            if (errors.size() != written->size())
+              return fail_all("the state store answered " + std::to_string(errors.size()) + " of " +
+                              std::to_string(written->size()) + " writes");
+            for (std::size_t i = 0; i < errors.size(); ++i) (*written)[i](std::move(errors[i]));
+          },
+          [fail_all](caf::error& e) { fail_all("the state store did not answer: " + caf::to_string(e)); });
 }
 
 // Fire-and-forget writes of routing facts: a failure is logged, and the task goes on.
@@ -805,6 +835,7 @@ dispatcher_actor::behavior_type dispatcher_behavior(dispatcher_ptr self, dispatc
         return promise;
       },
       [=](persist_atom, const std::string& id) { store_outcome(self, id); },
+      [=](flush_atom) { send_writes(self); },
       [=](chunk_atom, const std::string& id, std::string& text) {
         auto it = self->state.tasks.find(id);
         if (it == self->state.tasks.end() || it->second.finishing) return;

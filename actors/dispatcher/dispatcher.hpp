@@ -16,7 +16,9 @@
 //                                                               empty once stored and in effect
 //   (chunk_atom, id, text), (outcome_atom, task_update),      from brains; (retry_atom, id) from itself
 //   (started_atom, id)                                          (a backoff elapsed), (persist_atom, id) from
-//                                                               itself (write a held outcome again)
+//                                                               itself (write a held outcome again), (flush_atom)
+//                                                               from itself (this turn's task writes, as one
+//                                                               request to the store)
 //   (running_atom, std::string id)                            std::string: "" once the task is stored running
 //                                                               (a brain starts an agent with side effects only
 //                                                               then), else why not
@@ -64,9 +66,10 @@ using dispatcher_actor = caf::typed_actor<
     caf::replies_to<status_atom>::with<std::string>,
     caf::replies_to<drain_atom, std::int64_t>::with<bool>,
     // Internal, sent only by the dispatcher to itself: a backoff elapsed (retry_atom, id); write a held outcome
-    // again (persist_atom, id); the drain's deadline (drain_atom); store the decisions of long tasks (tick_atom).
+    // again (persist_atom, id); the drain's deadline (drain_atom); store the decisions of long tasks (tick_atom);
+    // send this turn's task writes to the store in one request (flush_atom).
     caf::reacts_to<retry_atom, std::string>, caf::reacts_to<persist_atom, std::string>, caf::reacts_to<drain_atom>,
-    caf::reacts_to<tick_atom>>;
+    caf::reacts_to<tick_atom>, caf::reacts_to<flush_atom>>;
 
 class classifier;
 

@@ -33,16 +33,40 @@ struct watch_folder_op {
   bool remove = false;
 };
 
+// The answer to a batch of task writes (persist_atom, std::vector<task_write>): one error per write, delivered
+// once the last of them is committed (they all join the same transaction).
+struct batch_reply {
+  caf::typed_response_promise<std::vector<std::string>> promise;
+  std::vector<std::string> errors;
+  std::size_t left = 0;
+};
+
+// Where one write of a batch is answered: its slot in the batch's reply.
+struct batch_slot {
+  std::shared_ptr<batch_reply> reply;
+  std::size_t index = 0;
+};
+
 // One row to write in the next batch. Writes of one task that meet in a batch become one row (its last
 // record; an insert if the first was): they commit together anyway, and on a busy daemon a task's "running"
-// and its outcome usually do. Each write's promise is kept, and each is answered.
+// and its outcome usually do. Each write's promise (or slot in a batch's reply) is kept, and each is answered.
 struct pending_write {
   std::variant<task_record, breaker_record, route_record, rule_weight, job_run_row, job_state_row, pipeline_run_row,
                pipeline_step_row, watch_file_row, watch_folder_op>
       item;
   bool is_new = false;
   std::vector<caf::response_promise> promises;
+  std::vector<batch_slot> slots;
   std::int64_t arrived_us = 0;  // of the first write
+
+  std::size_t writes() const { return promises.size() + slots.size(); }
+  void answer(const std::string& error) {
+    for (auto& p : promises) p.deliver(error);
+    for (auto& s : slots) {
+      s.reply->errors[s.index] = error;
+      if (--s.reply->left == 0) s.reply->promise.deliver(std::move(s.reply->errors));
+    }
+  }
 };
 
 struct batch_result {
@@ -170,7 +194,7 @@ void trace_write(const task_record& t, const pending_write& w, std::int64_t comm
   if (!trace) return;
   json_object data;
   data.str("task_id", t.spec.id).str("state", to_string(t.state)).str("store", "state");
-  if (w.promises.size() > 1) data.num("writes", static_cast<std::int64_t>(w.promises.size()));
+  if (w.writes() > 1) data.num("writes", static_cast<std::int64_t>(w.writes()));
   if (!error.empty()) data.str("error", error);
   emit_span("task", "persist", *trace, 0, t.spec.span_id, w.arrived_us, committed_us,
             error.empty() ? "ok" : "store_failed", data.done());
@@ -210,30 +234,54 @@ void flush(store_actor self) {
   const auto committed_us = now_us();
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!errors[i].empty()) spdlog::error("state_store: a write failed: {}", errors[i]);
-    for (auto& p : batch[i].promises) p.deliver(errors[i]);
+    batch[i].answer(errors[i]);
     if (auto* t = std::get_if<task_record>(&batch[i].item)) trace_write(*t, batch[i], committed_us, errors[i]);
   }
 }
 
-caf::result<std::string> enqueue(store_actor self, pending_write w) {
+// Adds a write to the pending batch, answered through `promise` or `slot` (exactly one of them is set).
+void add_pending(store_actor self, pending_write w, caf::response_promise* promise, batch_slot* slot) {
   auto& st = self->state;
-  auto promise = self->make_response_promise<std::string>();
+  auto waiter = [&](pending_write& row) {
+    if (promise) row.promises.push_back(std::move(*promise));
+    else row.slots.push_back(std::move(*slot));
+  };
   if (auto* t = std::get_if<task_record>(&w.item)) {
     auto [it, first] = st.pending_tasks.try_emplace(t->spec.id, st.pending.size());
     if (!first) {
       auto& row = st.pending[it->second];
       row.item = std::move(*t);
-      row.promises.push_back(promise);
-      return promise;
+      waiter(row);
+      return;
     }
   }
-  w.promises.push_back(promise);
+  waiter(w);
   w.arrived_us = now_us();
   st.pending.push_back(std::move(w));
   if (!st.flush_scheduled) {
     // The flush message queues behind every write already in the mailbox: they all join this batch.
     st.flush_scheduled = true;
     self->send(self, flush_atom::value);
+  }
+}
+
+caf::result<std::string> enqueue(store_actor self, pending_write w) {
+  auto promise = self->make_response_promise<std::string>();
+  caf::response_promise p = promise;
+  add_pending(self, std::move(w), &p, nullptr);
+  return promise;
+}
+
+caf::result<std::vector<std::string>> enqueue_tasks(store_actor self, std::vector<task_write>& writes) {
+  auto promise = self->make_response_promise<std::vector<std::string>>();
+  if (writes.empty()) return std::vector<std::string>{};
+  auto reply = std::make_shared<batch_reply>();
+  reply->promise = promise;
+  reply->errors.resize(writes.size());
+  reply->left = writes.size();
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    batch_slot slot{reply, i};
+    add_pending(self, pending_write{std::move(writes[i].record), writes[i].is_new, {}, {}, 0}, nullptr, &slot);
   }
   return promise;
 }
@@ -310,6 +358,7 @@ state_store_actor::behavior_type store_behavior(store_actor self, state_store_op
       [=](persist_atom, task_record& r, bool is_new) {
         return enqueue(self, pending_write{std::move(r), is_new, {}});
       },
+      [=](persist_atom, std::vector<task_write>& writes) { return enqueue_tasks(self, writes); },
       [=](persist_atom, breaker_record& b) { return enqueue(self, pending_write{std::move(b), true, {}}); },
       [=](persist_atom, route_record& r) { return enqueue(self, pending_write{std::move(r), true, {}}); },
       [=](persist_atom, rule_weight& w) { return enqueue(self, pending_write{std::move(w), true, {}}); },

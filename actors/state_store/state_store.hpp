@@ -6,6 +6,8 @@
 //
 // Receives                                      Replies
 //   (persist_atom, task_record, bool is_new)    std::string: "" once committed, else the error (nothing written)
+//   (persist_atom, std::vector<task_write>)     std::vector<std::string>: one answer per write, as above, all
+//                                               after the one commit they share
 //   (persist_atom, breaker_record)              std::string, as above: the latest state, plus history when it
 //                                               records a transition
 //   (persist_atom, route_record)                std::string, as above: inserts, or updates the task's decision
@@ -57,6 +59,7 @@ namespace paios {
 // The table above as a type: a request it does not list is a compile error at the caller.
 using state_store_actor = caf::typed_actor<
     caf::replies_to<persist_atom, task_record, bool>::with<std::string>,
+    caf::replies_to<persist_atom, std::vector<task_write>>::with<std::vector<std::string>>,
     caf::replies_to<persist_atom, breaker_record>::with<std::string>,
     caf::replies_to<persist_atom, route_record>::with<std::string>,
     caf::replies_to<persist_atom, rule_weight>::with<std::string>,
