@@ -72,7 +72,7 @@ typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_record& x) {
   return f(caf::meta::type_name("task_record"), x.spec, x.state, x.brain, x.text, x.error, x.error_message,
-           x.exit_code, x.started_ms, x.finished_ms, x.attempts);
+           x.exit_code, x.started_ms, x.finished_ms, x.attempts, x.route);
 }
 
 template <class Inspector>

@@ -52,6 +52,9 @@ struct task_record {
   std::int64_t started_ms = 0;
   std::int64_t finished_ms = 0;
   int attempts = 0;
+  // The routing decision (docs/protocol.md, route.list) as JSON text, "" until it is written: kept in the task's
+  // row, so that the decision log costs no row of its own.
+  std::string route;
 };
 
 // One task write of a batch: the dispatcher sends the writes of one turn to the state store together, so

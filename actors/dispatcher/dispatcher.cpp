@@ -177,20 +177,15 @@ void store_breaker(dispatcher_ptr self, breaker_record r, const task_spec* cause
 // Every call and skip so far ("[]" for a task refused before its chain was planned).
 std::string tried_json(const in_flight& t) { return t.walk ? t.walk->tried_json() : std::string{"[]"}; }
 
-void store_decision(dispatcher_ptr self, const in_flight& t) {
-  route_record r;
-  r.task_id = t.record.spec.id;
-  r.time_ms = t.record.spec.created_ms;
-  r.trace_id = t.record.spec.trace_id;
-  r.category = t.category;
-  r.brain = t.record.brain;
-  r.outcome = t.finishing ? std::string{to_string(t.record.state)} : std::string{};
-  r.json = json_object::extend(t.decision_head)
-               .raw("tried", tried_json(t))
-               .str("brain", r.brain)
-               .str("outcome", r.outcome)
-               .done();
-  store_quietly(self, std::move(r), "a routing decision");
+// The routing decision as the task's row keeps it (task_record::route): the head written when the task was
+// routed, the brains tried so far, and the outcome once there is one. It is written with the task's next write.
+void record_decision(in_flight& t) {
+  const auto outcome = t.finishing ? std::string{to_string(t.record.state)} : std::string{};
+  t.record.route = json_object::extend(t.decision_head)
+                       .raw("tried", tried_json(t))
+                       .str("brain", t.record.brain)
+                       .str("outcome", outcome)
+                       .done();
 }
 
 // A point in a task's life (a retry, a failover), in its trace under its span.
@@ -250,7 +245,7 @@ void finish(dispatcher_ptr self, const std::string& id, task_update outcome) {
   r.finished_ms = now_ms();
   if (!outcome.brain.empty()) r.brain = outcome.brain;
   if (outcome.duration_ms == 0 && r.started_ms) outcome.duration_ms = r.finished_ms - r.started_ms;
-  store_decision(self, t);
+  record_decision(t);
   t.held_outcome = std::move(outcome);
   crash_point("ended");
   store_outcome(self, id);
@@ -895,7 +890,10 @@ dispatcher_actor::behavior_type dispatcher_behavior(dispatcher_ptr self, dispatc
         for (auto& [id, t] : st.tasks)
           if (!t.decision_stored && !t.finishing && t.accepted_us <= due) {
             t.decision_stored = true;
-            store_decision(self, t);
+            record_decision(t);
+            persist(self, t.record, false, [id = id](const std::string& err) {
+              if (!err.empty()) spdlog::warn("dispatcher: storing the routing decision of task {} failed: {}", id, err);
+            });
           }
         if (!st.tasks.empty()) {
           st.decision_timer = true;

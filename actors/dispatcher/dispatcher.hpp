@@ -32,8 +32,8 @@
 // "What the replies promise"). The chain's rules (retry, failover, the streaming rule) are core/routing/chain_walk.
 // Owns: the in-flight table, the breakers of every brain (restored from the store at start, each transition
 // stored), and the router's weight adjustments (read from the store at start, changed through weights_atom).
-// Every routing decision goes to the store when the task is accepted and again, with the brains tried, when it
-// ends. Brains are looked up through the `brains` supervisor and cached; a brain that stops fails its running
+// Every routing decision is kept in its task's row (task_record::route), written with the task's outcome, and
+// once meanwhile for a task still in flight a few seconds after it was accepted. Brains are looked up through the `brains` supervisor and cached; a brain that stops fails its running
 // tasks with brain_failed. Outcomes of tasks it does not know (it was restarted while they ran) are still
 // stored, so that no task is left running.
 #include <cstddef>

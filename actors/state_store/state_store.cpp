@@ -51,7 +51,7 @@ struct batch_slot {
 // record; an insert if the first was): they commit together anyway, and on a busy daemon a task's "running"
 // and its outcome usually do. Each write's promise (or slot in a batch's reply) is kept, and each is answered.
 struct pending_write {
-  std::variant<task_record, breaker_record, route_record, rule_weight, job_run_row, job_state_row, pipeline_run_row,
+  std::variant<task_record, breaker_record, rule_weight, job_run_row, job_state_row, pipeline_run_row,
                pipeline_step_row, watch_file_row, watch_folder_op>
       item;
   bool is_new = false;
@@ -98,8 +98,6 @@ batch_result commit_batch(state_db& db, const std::vector<pending_write>& batch,
       if (with_tasks) st = w.is_new ? db.insert_task(*t) : db.update_task(*t);
     } else if (auto* b = std::get_if<breaker_record>(&w.item))
       st = db.save_breaker(*b, b->since_ms);
-    else if (auto* r = std::get_if<route_record>(&w.item))
-      st = db.save_decision(*r);
     else if (auto* run = std::get_if<job_run_row>(&w.item))
       st = db.save_job_run(*run);
     else if (auto* wf = std::get_if<watch_file_row>(&w.item))
@@ -360,7 +358,6 @@ state_store_actor::behavior_type store_behavior(store_actor self, state_store_op
       },
       [=](persist_atom, std::vector<task_write>& writes) { return enqueue_tasks(self, writes); },
       [=](persist_atom, breaker_record& b) { return enqueue(self, pending_write{std::move(b), true, {}}); },
-      [=](persist_atom, route_record& r) { return enqueue(self, pending_write{std::move(r), true, {}}); },
       [=](persist_atom, rule_weight& w) { return enqueue(self, pending_write{std::move(w), true, {}}); },
       [=](flush_atom) { flush(self); },
       [=](retry_atom) { apply_held(self); },

@@ -1,5 +1,5 @@
 #pragma once
-// state_store: the one owner of state.sqlite (tasks, breakers, routing decisions, router weight adjustments,
+// state_store: the one owner of state.sqlite (tasks with their routing decisions, breakers, router weight adjustments,
 // the scheduler's job runs and job states, the pipelines' runs and steps, the watchers'
 // folders and files).
 // Events live in the event store (actors/obs).
@@ -10,11 +10,11 @@
 //                                               after the one commit they share
 //   (persist_atom, breaker_record)              std::string, as above: the latest state, plus history when it
 //                                               records a transition
-//   (persist_atom, route_record)                std::string, as above: inserts, or updates the task's decision
 //   (persist_atom, rule_weight)                 std::string, as above: factor 1 removes the adjustment
 //   (breaker_atom)                              std::vector<breaker_record>: the latest of each brain
 //   (breaker_atom, std::string brain, int n)    std::vector<breaker_record>: transitions, newest first
-//   (decision_atom, int limit)                  std::vector<route_record>, newest first
+//   (decision_atom, int limit)                  std::vector<route_record>, newest first: the decisions the
+//                                               task rows carry (task_record::route)
 //   (weights_atom)                              std::vector<rule_weight>, by rule
 //   (get_atom, std::string task_id)             (bool found, task_record)
 //   (list_atom, int limit, std::string state)   std::vector<task_record>, newest first ("" state: all)
@@ -61,7 +61,6 @@ using state_store_actor = caf::typed_actor<
     caf::replies_to<persist_atom, task_record, bool>::with<std::string>,
     caf::replies_to<persist_atom, std::vector<task_write>>::with<std::vector<std::string>>,
     caf::replies_to<persist_atom, breaker_record>::with<std::string>,
-    caf::replies_to<persist_atom, route_record>::with<std::string>,
     caf::replies_to<persist_atom, rule_weight>::with<std::string>,
     caf::replies_to<breaker_atom>::with<std::vector<breaker_record>>,
     caf::replies_to<breaker_atom, std::string, int>::with<std::vector<breaker_record>>,

@@ -34,8 +34,9 @@ class obs_db {
   status save_score(const score_record& s);
   expected<std::optional<score_record>> score(const std::string& target);
 
-  // Removes events older than `older_than_us`, then the oldest ones until the events take at most
-  // `max_bytes`; returns how many were removed (and frees their pages).
+  // Removes events older than `older_than_us` (those written before the first event at or after it: a long span
+  // that ended later waits for a later prune), then the oldest ones until the events take at most `max_bytes`;
+  // returns how many were removed (and frees their pages).
   expected<std::int64_t> prune(std::int64_t older_than_us, std::int64_t max_bytes);
   std::int64_t used_bytes();  // the pages in use
   std::int64_t event_count();

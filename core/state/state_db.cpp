@@ -1,5 +1,7 @@
 #include "core/state/state_db.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "core/sqlite/sqlite_row.hpp"
 #include "messages/ids.hpp"
 
@@ -22,7 +24,8 @@ CREATE TABLE IF NOT EXISTS tasks (
   error_code TEXT NOT NULL DEFAULT '',
   error_message TEXT NOT NULL DEFAULT '',
   exit_code INTEGER NOT NULL DEFAULT 0,
-  attempts INTEGER NOT NULL DEFAULT 0
+  attempts INTEGER NOT NULL DEFAULT 0,
+  route TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks(state, created_ms);
 CREATE INDEX IF NOT EXISTS tasks_by_created ON tasks(created_ms);
@@ -44,16 +47,7 @@ CREATE TABLE IF NOT EXISTS breaker_transitions (
   to_state TEXT NOT NULL,
   reason TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS route_decisions (
-  task_id TEXT PRIMARY KEY,
-  time_ms INTEGER NOT NULL,
-  trace_id TEXT NOT NULL DEFAULT '',
-  category TEXT NOT NULL DEFAULT '',
-  brain TEXT NOT NULL DEFAULT '',
-  outcome TEXT NOT NULL DEFAULT '',
-  decision TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS route_decisions_by_time ON route_decisions(time_ms);
+-- Version 5: the routing decision is the task's `route` column (it was a row of route_decisions: migrate_routes).
 CREATE TABLE IF NOT EXISTS router_weights (
   rule TEXT PRIMARY KEY,
   factor REAL NOT NULL,
@@ -134,7 +128,7 @@ CREATE TABLE IF NOT EXISTS watch_files (
   updated_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS watch_files_by_folder ON watch_files(folder);
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 )SQL";
 
 constexpr const char* kColumns =
@@ -153,6 +147,31 @@ task_record read_task(const sqlite_stmt& s) {
 
 std::string_view error_name(errc e) { return e == errc::none ? std::string_view{} : to_string(e); }
 
+// A file of version 4 or older: its tasks get the `route` column, and the decisions it kept in route_decisions
+// move there (each decision belonged to one task; a decision whose task is gone goes with its table).
+status migrate_routes(sqlite_db& db) {
+  // Each count's statement is gone before the schema changes (SQLite will not drop a table a statement reads).
+  auto count = [&db](const char* sql) -> expected<std::int64_t> {
+    auto s = db.prepare(sql);
+    if (!s) return s.error();
+    if (!s->step()) return s->error() ? status{errc::store_failed, "no row from " + std::string{sql}} : s->error();
+    return s->integer(0);
+  };
+  auto has_route = count("SELECT count(*) FROM pragma_table_info('tasks') WHERE name = 'route'");
+  if (!has_route) return has_route.error();
+  if (*has_route == 0)
+    if (auto st = db.exec("ALTER TABLE tasks ADD COLUMN route TEXT NOT NULL DEFAULT ''"); !st) return st;
+  auto old_table = count("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'route_decisions'");
+  if (!old_table) return old_table.error();
+  if (*old_table == 0) return {};
+  return db.exec(
+      "BEGIN IMMEDIATE;"
+      "UPDATE tasks SET route = (SELECT decision FROM route_decisions WHERE task_id = tasks.id) "
+      "WHERE id IN (SELECT task_id FROM route_decisions);"
+      "DROP TABLE route_decisions;"
+      "COMMIT;");
+}
+
 }  // namespace
 
 expected<std::unique_ptr<state_db>> state_db::open(const std::filesystem::path& file, bool synchronous_full) {
@@ -165,6 +184,10 @@ expected<std::unique_ptr<state_db>> state_db::open(const std::filesystem::path& 
     return status{errc::store_failed, "cannot configure " + file.string() + ": " + st.message()};
   if (auto st = db->exec(kSchema); !st)
     return status{errc::store_failed, "cannot create the schema of " + file.string() + ": " + st.message()};
+  if (auto st = migrate_routes(*db); !st) {
+    (void)db->exec("ROLLBACK");
+    return status{errc::store_failed, "cannot move the routing decisions of " + file.string() + " into its tasks: " + st.message()};
+  }
   // Every client waits for a commit here (`accepted`, the outcome): the log is copied into the file on another
   // thread, at SQLite's usual 1000 pages, not in one of those commits.
   if (auto st = db->checkpoint_in_background(1000); !st) return st;
@@ -184,11 +207,11 @@ status state_db::prepare_all() {
   };
   insert_task_ = prepare(
       "INSERT INTO tasks (id, state, prompt, requested_brain, brain, trace_id, timeout_ms, created_ms, started_ms, "
-      "finished_ms, answer, error_code, error_message, exit_code, attempts) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+      "finished_ms, answer, error_code, error_message, exit_code, attempts, route) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
   update_task_ = prepare(
       "UPDATE tasks SET state = ?2, brain = ?3, started_ms = ?4, finished_ms = ?5, answer = ?6, error_code = ?7, "
-      "error_message = ?8, exit_code = ?9, attempts = ?10 WHERE id = ?1");
+      "error_message = ?8, exit_code = ?9, attempts = ?10, route = ?11 WHERE id = ?1");
   get_task_ = prepare(std::string{"SELECT "} + kColumns + " FROM tasks WHERE id = ?1");
   list_tasks_ = prepare(std::string{"SELECT "} + kColumns + " FROM tasks ORDER BY created_ms DESC, id DESC LIMIT ?1");
   upsert_breaker_ = prepare(
@@ -197,12 +220,9 @@ status state_db::prepare_all() {
       "open_until_ms = ?4, window = ?5, opened = ?6, last_from = ?7, last_reason = ?8");
   insert_transition_ = prepare(
       "INSERT INTO breaker_transitions (brain, time_ms, from_state, to_state, reason) VALUES (?1, ?2, ?3, ?4, ?5)");
-  upsert_decision_ = prepare(
-      "INSERT INTO route_decisions (task_id, time_ms, trace_id, category, brain, outcome, decision) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(task_id) DO UPDATE SET brain = ?5, outcome = ?6, decision = ?7");
   list_decisions_ = prepare(
-      "SELECT task_id, time_ms, trace_id, category, brain, outcome, decision FROM route_decisions "
-      "ORDER BY time_ms DESC, task_id DESC LIMIT ?1");
+      "SELECT id, created_ms, trace_id, brain, state, route FROM tasks WHERE route != '' "
+      "ORDER BY created_ms DESC, id DESC LIMIT ?1");
   upsert_weight_ = prepare(
       "INSERT INTO router_weights (rule, factor, note, updated_ms) VALUES (?1, ?2, ?3, ?4) "
       "ON CONFLICT(rule) DO UPDATE SET factor = ?2, note = ?3, updated_ms = ?4");
@@ -219,13 +239,13 @@ void state_db::rollback() { (void)db_->exec("ROLLBACK"); }  // a failed rollback
 status state_db::insert_task(const task_record& r) {
   bind_row(insert_task_, r.spec.id, to_string(r.state), r.spec.prompt, r.spec.brain, r.brain, r.spec.trace_id,
            r.spec.timeout_ms, r.spec.created_ms, r.started_ms, r.finished_ms, r.text, error_name(r.error),
-           r.error_message, r.exit_code, r.attempts);
+           r.error_message, r.exit_code, r.attempts, r.route);
   return insert_task_.run();
 }
 
 status state_db::update_task(const task_record& r) {
   bind_row(update_task_, r.spec.id, to_string(r.state), r.brain, r.started_ms, r.finished_ms, r.text,
-           error_name(r.error), r.error_message, r.exit_code, r.attempts);
+           error_name(r.error), r.error_message, r.exit_code, r.attempts, r.route);
   if (auto st = update_task_.run(); !st) return st;
   if (db_->changes() != 1) return {errc::store_failed, "no task " + r.spec.id};
   return {};
@@ -279,17 +299,17 @@ expected<std::vector<breaker_record>> state_db::breaker_history(const std::strin
       brain, limit);
 }
 
-status state_db::save_decision(const route_record& r) {
-  bind_row(upsert_decision_, r.task_id, r.time_ms, r.trace_id, r.category, r.brain, r.outcome, r.json);
-  return upsert_decision_.run();
-}
-
 expected<std::vector<route_record>> state_db::decisions(int limit) {
   list_decisions_.bind(1, std::int64_t{limit});
   std::vector<route_record> out;
   while (list_decisions_.step()) {
     route_record r;
-    read_row(list_decisions_, r.task_id, r.time_ms, r.trace_id, r.category, r.brain, r.outcome, r.json);
+    std::string state;
+    read_row(list_decisions_, r.task_id, r.time_ms, r.trace_id, r.brain, state, r.json);
+    // The outcome is the task's final state ("" while it runs); the category is the decision's own.
+    if (auto s = task_state_from_string(state); s && is_terminal(*s)) r.outcome = state;
+    auto decision = nlohmann::json::parse(r.json, nullptr, false);
+    if (decision.is_object()) r.category = decision.value("category", std::string{});
     out.push_back(std::move(r));
   }
   status st = list_decisions_.error();

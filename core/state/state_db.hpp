@@ -85,8 +85,8 @@ class state_db {
   // Transitions, newest first (brain "" for all); since_ms is the time of the transition.
   expected<std::vector<breaker_record>> breaker_history(const std::string& brain, int limit);
 
-  status save_decision(const route_record& r);  // inserted at routing, updated at the task's end
-  expected<std::vector<route_record>> decisions(int limit);  // newest first
+  // The routing decisions of the newest tasks that have one (task_record::route), newest first.
+  expected<std::vector<route_record>> decisions(int limit);
 
   status save_weight(const rule_weight& w);  // factor 1 removes the rule's adjustment
   expected<std::vector<rule_weight>> weights();
@@ -126,7 +126,7 @@ class state_db {
 
   std::unique_ptr<sqlite_db> db_;
   sqlite_stmt insert_task_, update_task_, get_task_, list_tasks_, list_by_state_;
-  sqlite_stmt upsert_breaker_, insert_transition_, upsert_decision_, list_decisions_, upsert_weight_, delete_weight_;
+  sqlite_stmt upsert_breaker_, insert_transition_, list_decisions_, upsert_weight_, delete_weight_;
 };
 
 }  // namespace paios

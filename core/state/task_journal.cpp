@@ -63,7 +63,8 @@ std::string journal_line(const journal_entry& e) {
                    {"exit_code", r.exit_code},
                    {"started_ms", r.started_ms},
                    {"finished_ms", r.finished_ms},
-                   {"attempts", r.attempts}};
+                   {"attempts", r.attempts},
+                   {"route", r.route}};
   // Invalid UTF-8 in an agent's answer is replaced, not refused: the write must not fail on its content.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -97,6 +98,7 @@ bool parse_journal_line(const std::string& line, journal_entry& out) {
     r.started_ms = j.at("started_ms").get<std::int64_t>();
     r.finished_ms = j.at("finished_ms").get<std::int64_t>();
     r.attempts = j.at("attempts").get<int>();
+    r.route = j.value("route", std::string{});  // journals written before the decision moved into the task
   } catch (const nlohmann::json::exception&) {
     return false;
   }

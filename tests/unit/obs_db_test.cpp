@@ -276,3 +276,23 @@ TEST(EventSink, WithoutASinkEmitIsANoOp) {
   EXPECT_NE(out[0].span, 0u) << "a span id is assigned when none is given";
   EXPECT_EQ(out[0].duration_us, 1);
 }
+
+// Retention by age deletes a range of ids: the events written before the first one at or after the cutoff. A
+// span that began before the cutoff but was written after that event (it ended later) is kept for a later prune,
+// and nothing at or after the cutoff is ever removed.
+TEST(ObsDb, RetentionByAgeRemovesTheEventsWrittenBeforeTheFirstNewerOne) {
+  test::temp_dir dir;
+  auto db = open_db(dir);
+  event_batch batch;
+  for (std::int64_t t : {100, 200, 300, 900, 250, 1000}) batch.push(make(new_trace(), 1, 0, "task", "run", t));
+  ASSERT_EQ(db->insert(batch).message(), "");
+  auto removed = db->prune(500, 0);
+  ASSERT_EQ(removed.message(), "");
+  EXPECT_EQ(*removed, 3);
+  event_query q;
+  q.limit = 10;
+  auto left = db->query(q).value();
+  std::vector<std::int64_t> times;
+  for (const auto& e : left) times.push_back(e.time_us);
+  EXPECT_EQ(times, (std::vector<std::int64_t>{1000, 250, 900}));  // newest written first
+}

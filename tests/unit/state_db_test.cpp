@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/sqlite/sqlite_db.hpp"
 #include "core/state/state_db.hpp"
 #include "tests/support/task_fixtures.hpp"
 #include "tests/support/test_support.hpp"
@@ -94,4 +95,71 @@ TEST(StateDb, AnUnwritableLocationIsAnError) {
   EXPECT_FALSE(db);
   EXPECT_EQ(db.code(), errc::store_failed);
   EXPECT_NE(db.message().find("/proc/nonexistent/state.sqlite"), std::string::npos) << db.message();
+}
+
+// The decision of a task is its row's `route`: written with the task, read back by decisions() with the outcome
+// once the task has ended.
+TEST(StateDb, TheRoutingDecisionTravelsWithTheTask) {
+  test::temp_dir dir;
+  auto db = open_db(dir);
+  auto r = make("t1", task_state::queued, 5);
+  r.route = R"({"category":"code","chain":["echo"]})";
+  insert_tasks(*db, {r, make("t2", task_state::queued, 6)});
+  auto read = db->decisions(10);
+  ASSERT_TRUE(read) << read.message();
+  ASSERT_EQ(read->size(), 1u);  // t2 has no decision yet
+  EXPECT_EQ((*read)[0].task_id, "t1");
+  EXPECT_EQ((*read)[0].category, "code");
+  EXPECT_EQ((*read)[0].outcome, "");
+  r.state = task_state::succeeded;
+  r.route = R"({"category":"code","chain":["echo"],"outcome":"succeeded"})";
+  ASSERT_TRUE(db->begin());
+  ASSERT_EQ(db->update_task(r).message(), "");
+  ASSERT_TRUE(db->commit());
+  read = db->decisions(10);
+  ASSERT_TRUE(read) << read.message();
+  ASSERT_EQ(read->size(), 1u);
+  EXPECT_EQ((*read)[0].outcome, "succeeded");
+  EXPECT_EQ((*read)[0].json, r.route);
+}
+
+// A file written before version 5 kept decisions in a table of their own: opening it moves each into its task's
+// row and drops the table.
+TEST(StateDb, AnOlderFileHasItsDecisionsMovedIntoItsTasks) {
+  test::temp_dir dir;
+  const auto file = dir.path() / "state.sqlite";
+  {
+    auto old = sqlite_db::open(file, false);
+    ASSERT_TRUE(old) << old.message();
+    ASSERT_EQ((*old)->exec(R"SQL(
+CREATE TABLE tasks (id TEXT PRIMARY KEY, state TEXT NOT NULL, prompt TEXT NOT NULL,
+  requested_brain TEXT NOT NULL DEFAULT '', brain TEXT NOT NULL DEFAULT '', trace_id TEXT NOT NULL DEFAULT '',
+  timeout_ms INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, started_ms INTEGER NOT NULL DEFAULT 0,
+  finished_ms INTEGER NOT NULL DEFAULT 0, answer TEXT NOT NULL DEFAULT '', error_code TEXT NOT NULL DEFAULT '',
+  error_message TEXT NOT NULL DEFAULT '', exit_code INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE route_decisions (task_id TEXT PRIMARY KEY, time_ms INTEGER NOT NULL, trace_id TEXT NOT NULL DEFAULT '',
+  category TEXT NOT NULL DEFAULT '', brain TEXT NOT NULL DEFAULT '', outcome TEXT NOT NULL DEFAULT '',
+  decision TEXT NOT NULL);
+INSERT INTO tasks (id, state, prompt, created_ms) VALUES ('old-1', 'succeeded', 'p', 7), ('old-2', 'queued', 'q', 8);
+INSERT INTO route_decisions (task_id, time_ms, decision) VALUES ('old-1', 7, '{"category":"chat"}'),
+  ('gone', 1, '{"category":"x"}');
+PRAGMA user_version = 4;
+)SQL").message(), "");
+  }
+  auto db = open_db(dir);
+  ASSERT_TRUE(db);
+  auto read = db->decisions(10);
+  ASSERT_TRUE(read) << read.message();
+  ASSERT_EQ(read->size(), 1u);
+  EXPECT_EQ((*read)[0].task_id, "old-1");
+  EXPECT_EQ((*read)[0].json, R"({"category":"chat"})");
+  EXPECT_EQ((*read)[0].outcome, "succeeded");
+  auto task = db->get_task("old-2");
+  ASSERT_TRUE(task && *task);
+  EXPECT_EQ((*task)->spec.prompt, "q");
+  auto reopened = sqlite_db::open(file, false);
+  ASSERT_TRUE(reopened);
+  auto tables = (*reopened)->prepare("SELECT count(*) FROM sqlite_master WHERE name = 'route_decisions'");
+  ASSERT_TRUE(tables && tables->step());
+  EXPECT_EQ(tables->integer(0), 0);
 }
