@@ -93,7 +93,7 @@ expected<policy> policy::make(const std::vector<rule_spec>& builtin, const std::
   for (std::size_t i = 0; i < p.rules_.size(); ++i) {
     const auto& r = p.rules_[i].rule;
     if (!r.is_bash_rule()) continue;
-    if (r.literal_names().empty()) p.any_name_.push_back(i);
+    if (r.names_by_pattern()) p.any_name_.push_back(i);
     for (const auto& name : r.literal_names()) {
       auto& list = p.by_name_[name];
       if (list.empty() || list.back() != i) list.push_back(i);
@@ -108,6 +108,7 @@ void policy::bash_candidates(const std::string& name, std::vector<std::size_t>& 
   if (it != by_name_.end()) out = it->second;
   out.insert(out.end(), any_name_.begin(), any_name_.end());
   std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());  // a rule naming `ls` and `mkfs.*` is in both
 }
 
 template <class Match>
@@ -138,7 +139,7 @@ decision policy::decide(const tool_call& call) const {
   bool any = false;
 
   if (call.tool != "Bash") {
-    std::string path = call.path.empty() ? s.cwd : resolve_path(call.path, s.cwd, s.home);
+    std::string path = call.path.empty() ? s.cwd : s.resolve(call.path, s.cwd);
     std::string what = call.path.empty() ? call.tool : call.tool + " `" + path + "`";
     bool has_path = is_file_tool(call.tool);
     return judge(call.tool, what, s, nullptr, [&](const compiled_rule& r) {
@@ -167,7 +168,7 @@ decision policy::decide(const tool_call& call) const {
   }
   // A redirection writes its file as the Write tool would.
   for (const auto& w : parsed.writes) {
-    auto path = resolve_path(w.path, s.cwd, s.home);
+    const auto& path = s.resolve(w.path, s.cwd);
     keep_strictest(acc, judge("Write", "the redirection `" + w.text + "` (" + path + ")", s, nullptr, [&](const compiled_rule& r) {
       return !r.is_bash_rule() && (!r.spec().paths.empty() || !r.spec().where.empty()) && r.matches_path(path, s);
     }), any);

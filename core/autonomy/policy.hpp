@@ -60,8 +60,8 @@ class policy {
   void bash_candidates(const std::string& name, std::vector<std::size_t>& out) const;
 
   std::vector<entry> rules_;
-  std::unordered_map<std::string, std::vector<std::size_t>> by_name_;  // Bash rules naming plain commands
-  std::vector<std::size_t> any_name_;                                  // Bash rules with globs or regexes
+  std::unordered_map<std::string, std::vector<std::size_t>> by_name_;  // Bash rules, by the plain names they name
+  std::vector<std::size_t> any_name_;  // Bash rules naming commands by globs or regexes too
   bash_limits limits_;
 };
 

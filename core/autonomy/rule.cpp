@@ -46,7 +46,13 @@ std::vector<std::string> split_alternatives(const std::string& pattern) {
   }
 }
 
-bool glob(const std::string& pattern, const std::string& text) { return fnmatch(pattern.c_str(), text.c_str(), 0) == 0; }
+bool has_glob_chars(const std::string& pattern) { return pattern.find_first_of("*?[\\") != std::string::npos; }
+
+// A pattern without glob characters is compared as it is (fnmatch costs a call per character).
+bool glob(const std::string& pattern, const std::string& text) {
+  if (!has_glob_chars(pattern)) return pattern == text;
+  return fnmatch(pattern.c_str(), text.c_str(), 0) == 0;
+}
 
 std::string expand_path_pattern(const std::string& p, const session& s) {
   std::string out = p;
@@ -79,6 +85,7 @@ struct compiled_rule::regexes {
   std::vector<std::string> tools, paths;
   std::vector<std::vector<std::string>> flags, without_flags;
   std::vector<std::string> literal_names;
+  bool other_names = false;  // a glob or regex alternative among the command names
 
   bool matches(const pattern& p, const std::string& text) const {
     return std::any_of(p.begin(), p.end(), [&](const alternative& a) {
@@ -166,22 +173,32 @@ expected<compiled_rule> compiled_rule::compile(rule_spec spec) {
     for (auto& alt : split_alternatives(p)) re->paths.push_back(alt);
   for (const auto& f : spec.flags) re->flags.push_back(split_alternatives(f));
   for (const auto& f : spec.without_flags) re->without_flags.push_back(split_alternatives(f));
-  bool literal = true;
   for (const auto& p : re->commands)
     for (const auto& a : p) {
-      literal = literal && !a.re && a.glob.find_first_of("*?[\\") == std::string::npos;
-      if (literal) re->literal_names.push_back(a.glob);
+      if (!a.re && !has_glob_chars(a.glob))
+        re->literal_names.push_back(a.glob);
+      else
+        re->other_names = true;
     }
-  if (!literal) re->literal_names.clear();
   compiled_rule out;
   out.spec_ = std::move(spec);
   out.re_ = std::move(re);
   return out;
 }
 
+const std::string& session::resolve(const std::string& path, const std::string& dir) const {
+  std::string key;
+  key.reserve(dir.size() + 1 + path.size());
+  key.append(dir).push_back('\0');
+  key.append(path);
+  auto it = resolved_.find(key);
+  if (it == resolved_.end()) it = resolved_.emplace(std::move(key), resolve_path(path, dir, home)).first;
+  return it->second;
+}
+
 bool compiled_rule::applies_to(const session& s) const {
   if (!spec_.brain.empty() && spec_.brain != s.brain) return false;
-  if (!spec_.project.empty() && !path_within(s.cwd, resolve_path(spec_.project, "/", s.home))) return false;
+  if (!spec_.project.empty() && !path_within(s.cwd, s.resolve(spec_.project, "/"))) return false;
   return true;
 }
 
@@ -232,15 +249,14 @@ const std::vector<std::string>& part_facts::paths() const {
   resolved_ = true;
   const session& s = *session_;
   // After `cd X`, relative paths are X's; after `cd $UNKNOWN`, nobody knows ("/?" is outside every folder).
-  const std::string dir =
-      part->dir.empty() ? s.cwd : part->dir == "?" ? "/?" : resolve_path(part->dir, s.cwd, s.home);
+  const std::string dir = part->dir.empty() ? s.cwd : part->dir == "?" ? "/?" : s.resolve(part->dir, s.cwd);
   bool options = true;
   for (std::size_t k = 1; k < part->words.size() && !part->interpreter_code; ++k) {
     const auto& w = part->words[k];
     if (options && w == "--")
       options = false;
     else if (!options || w.size() < 2 || w[0] != '-')
-      paths_.push_back(resolve_path(w, dir, s.home));
+      paths_.push_back(s.resolve(w, dir));
   }
   // Arguments xargs reads at run time could be anything: "?" is a path outside every folder.
   if (part->runtime_args) paths_.push_back("?");
@@ -248,6 +264,7 @@ const std::vector<std::string>& part_facts::paths() const {
 }
 
 const std::vector<std::string>& compiled_rule::literal_names() const { return re_->literal_names; }
+bool compiled_rule::names_by_pattern() const { return re_->other_names; }
 
 bool compiled_rule::matches_path(const std::string& resolved, const session& s) const {
   if (!spec_.paths.empty()) {
