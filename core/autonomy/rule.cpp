@@ -61,6 +61,23 @@ std::string expand_path_pattern(const std::string& p, const session& s) {
   return out;
 }
 
+// Whether the path can match the path pattern at all: the pattern's literal start (after `~` or `{project}`)
+// must begin the path. Spares expanding the pattern and calling fnmatch for the many patterns a path is far from.
+bool may_match_path(std::string_view pattern, const session& s, std::string_view path) {
+  std::string_view root;
+  if (pattern == "~" || pattern.substr(0, 2) == "~/") {
+    root = s.home;
+    pattern.remove_prefix(1);
+  } else if (pattern.substr(0, 9) == "{project}") {
+    root = s.cwd;
+    pattern.remove_prefix(9);
+  }
+  if (path.substr(0, root.size()) != root) return false;
+  if (pattern.size() >= 3 && pattern.substr(pattern.size() - 3) == "/**") pattern.remove_suffix(3);  // X or X/...
+  auto literal = pattern.substr(0, pattern.find_first_of("*?[\\"));
+  return path.substr(root.size(), literal.size()) == literal;
+}
+
 bool path_glob(const std::string& pattern, const std::string& path) {
   if (pattern.size() >= 3 && pattern.compare(pattern.size() - 3, 3, "/**") == 0) {
     auto base = pattern.substr(0, pattern.size() - 3);
@@ -77,19 +94,22 @@ struct compiled_rule::regexes {
   struct alternative {
     std::string glob;
     std::shared_ptr<RE2> re;
+    bool literal = false;  // a plain name: compared as it is, without looking for glob characters each time
   };
   using pattern = std::vector<alternative>;
   std::vector<pattern> commands, words, fed_by;
   std::unique_ptr<RE2> match;
   // The other patterns split once into their alternatives.
-  std::vector<std::string> tools, paths;
+  pattern tools;
+  std::vector<std::string> paths;
   std::vector<std::vector<std::string>> flags, without_flags;
   std::vector<std::string> literal_names;
   bool other_names = false;  // a glob or regex alternative among the command names
 
   bool matches(const pattern& p, const std::string& text) const {
     return std::any_of(p.begin(), p.end(), [&](const alternative& a) {
-      return a.re ? RE2::FullMatch(text, *a.re) : glob(a.glob, text);
+      if (a.literal) return a.glob == text;
+      return a.re ? RE2::FullMatch(text, *a.re) : fnmatch(a.glob.c_str(), text.c_str(), 0) == 0;
     });
   }
 };
@@ -138,9 +158,9 @@ expected<compiled_rule> compiled_rule::compile(rule_spec spec) {
         if (alt.rfind("re:", 0) == 0) {
           auto r = std::make_shared<RE2>(alt.substr(3), RE2::Quiet);
           if (!r->ok()) return bad(field + "." + std::to_string(i), "not a valid RE2 regex: " + r->error());
-          p.push_back({"", std::move(r)});
+          p.push_back({"", std::move(r), false});
         } else {
-          p.push_back({alt, nullptr});
+          p.push_back({alt, nullptr, !has_glob_chars(alt)});
         }
       }
       out.push_back(std::move(p));
@@ -168,14 +188,14 @@ expected<compiled_rule> compiled_rule::compile(rule_spec spec) {
     return bad("commands", "is required when words, flags, without_flags, fed_by or match are given");
   if (spec.tools.empty()) return bad("tools", "must name at least one tool");
   for (const auto& t : spec.tools)
-    for (auto& alt : split_alternatives(t)) re->tools.push_back(alt);
+    for (auto& alt : split_alternatives(t)) re->tools.push_back({alt, nullptr, !has_glob_chars(alt)});
   for (const auto& p : spec.paths)
     for (auto& alt : split_alternatives(p)) re->paths.push_back(alt);
   for (const auto& f : spec.flags) re->flags.push_back(split_alternatives(f));
   for (const auto& f : spec.without_flags) re->without_flags.push_back(split_alternatives(f));
   for (const auto& p : re->commands)
     for (const auto& a : p) {
-      if (!a.re && !has_glob_chars(a.glob))
+      if (a.literal)
         re->literal_names.push_back(a.glob);
       else
         re->other_names = true;
@@ -202,10 +222,7 @@ bool compiled_rule::applies_to(const session& s) const {
   return true;
 }
 
-bool compiled_rule::matches_tool(std::string_view tool) const {
-  std::string t(tool);
-  return std::any_of(re_->tools.begin(), re_->tools.end(), [&](const std::string& g) { return glob(g, t); });
-}
+bool compiled_rule::matches_tool(const std::string& tool) const { return re_->matches(re_->tools, tool); }
 
 namespace {
 
@@ -269,7 +286,9 @@ bool compiled_rule::names_by_pattern() const { return re_->other_names; }
 bool compiled_rule::matches_path(const std::string& resolved, const session& s) const {
   if (!spec_.paths.empty()) {
     bool any = std::any_of(re_->paths.begin(), re_->paths.end(),
-                           [&](const std::string& alt) { return path_glob(expand_path_pattern(alt, s), resolved); });
+                           [&](const std::string& alt) {
+                             return may_match_path(alt, s, resolved) && path_glob(expand_path_pattern(alt, s), resolved);
+                           });
     if (!any) return false;
   }
   if (spec_.where == "inside_project" && !path_within(resolved, s.cwd)) return false;

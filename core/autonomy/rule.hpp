@@ -86,7 +86,7 @@ class compiled_rule {
 
   const rule_spec& spec() const { return spec_; }
   bool applies_to(const session& s) const;
-  bool matches_tool(std::string_view tool) const;
+  bool matches_tool(const std::string& tool) const;
   // A Bash command's part (the tool already matched).
   bool matches_part(const part_facts& part, const session& s) const;
   // A file tool's path, or a redirection's (resolved).
