@@ -74,9 +74,14 @@ expected<tool_call> tool_call_from_json(const nlohmann::json& hook, const std::s
 }
 
 expected<policy> policy::make(const std::vector<rule_spec>& builtin, const std::vector<rule_spec>& pins,
-                              const std::vector<rule_spec>& learned, bash_limits limits) {
+                              const std::vector<rule_spec>& learned, bash_limits limits,
+                              std::size_t cache_entries) {
   policy p;
   p.limits_ = limits;
+  if (cache_entries > 0) {
+    p.cache_ = std::make_shared<decision_cache>();
+    p.cache_->capacity = cache_entries;
+  }
   struct layer {
     const std::vector<rule_spec>* specs;
     scope from;
@@ -132,6 +137,26 @@ decision policy::judge(const std::string& tool, const std::string& what, const s
 }
 
 decision policy::decide(const tool_call& call) const {
+  if (!cache_) return judge_call(call);
+  std::string key;
+  key.reserve(call.tool.size() + call.command.size() + call.path.size() + call.cwd.size() + call.home.size() +
+              call.brain.size() + 36);
+  // Each field after its length: no two different calls share a key, whatever bytes they hold.
+  for (const std::string* field : {&call.tool, &call.command, &call.path, &call.cwd, &call.home, &call.brain})
+    key.append(std::to_string(field->size())).append(":").append(*field);
+  {
+    std::lock_guard<std::mutex> hold(cache_->lock);
+    auto it = cache_->decided.find(key);
+    if (it != cache_->decided.end()) return it->second;
+  }
+  decision d = judge_call(call);  // outside the lock: a slow call does not hold up the others
+  std::lock_guard<std::mutex> hold(cache_->lock);
+  if (cache_->decided.size() >= cache_->capacity) cache_->decided.clear();
+  cache_->decided.emplace(std::move(key), d);
+  return d;
+}
+
+decision policy::judge_call(const tool_call& call) const {
   if (call.tool.empty() || call.cwd.empty() || call.cwd[0] != '/' || call.home.empty() || call.home[0] != '/')
     return make_decision(level::ask, "", "malformed tool call (a tool name, an absolute cwd and home are needed)");
   session s{resolve_path(call.cwd, "/", call.home), call.home, call.brain};

@@ -6,6 +6,7 @@
 // with a scanner that reads nothing).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -79,35 +80,57 @@ class AutonomyScan : public ::testing::Test {
   std::optional<policy> fast_, tree_;
 };
 
+// tree-sitter-bash 0.23.3 reads a pipeline of three stages or more wrongly when more follows: `a | b | c && d`
+// as `a | (b | c && d)` (d fed by a); after a newline, the next command's words as the last stage's arguments
+// when that command has a redirection; and a line starting with a backslash as arguments of the line before. Bash and the scanner read them as bash runs them; these corpus
+// lines pin both readings (if tree-sitter is fixed, they read the same and this list is to be emptied).
+const std::vector<std::string> tree_sitter_misreads = {
+    "cat x | grep y |\n  wc -l && rm -rf /",
+    "cat x | grep y | wc -l\nrm -rf / > /tmp/log",
+    "grep -n x src/main.cpp\n\\rm -rf /",
+};
+
 TEST_F(AutonomyScan, CorpusReadsTheSameWithAndWithoutTheScanner) {
-  int scanned = 0, total = 0, failures = 0;
+  int scanned = 0, total = 0, failures = 0, misreads = 0;
   for (const auto& l : test_corpus::read()) {
     ++total;
     scanned += scan_bash(l.command).has_value();
     bool same = false;
     auto d = difference(l.command, same);
+    if (std::find(tree_sitter_misreads.begin(), tree_sitter_misreads.end(), l.command) != tree_sitter_misreads.end()) {
+      ++misreads;
+      EXPECT_FALSE(same) << "corpus.tsv:" << l.number << ": tree-sitter now reads it as bash does: " << l.command;
+      continue;
+    }
     if ((!d.empty() || !same) && ++failures <= 10)
       ADD_FAILURE() << "corpus.tsv:" << l.number << "\n" << (d.empty() ? l.command : d);
   }
   std::cout << "autonomy scan: " << scanned << " of " << total << " corpus commands read by the scanner\n";
   EXPECT_EQ(failures, 0);
+  EXPECT_EQ(misreads, static_cast<int>(tree_sitter_misreads.size()));  // each is still in the corpus
   EXPECT_GE(scanned, total / 3);  // the scanner is in use, not always handing over
 }
 
+// Compositions kept clear of tree-sitter's misreadings that change what runs (see tree_sitter_misreads): a
+// pipeline of three stages or more ends the command, and no line after a newline starts with a backslash
+// (tree-sitter takes `\rm -rf /` there as more arguments of the line before).
 TEST_F(AutonomyScan, GeneratedCompositionsReadTheSame) {
   std::vector<std::string> pieces;
-  for (const auto& l : test_corpus::read()) pieces.push_back(l.command);
+  for (const auto& l : test_corpus::read())
+    if (std::find(tree_sitter_misreads.begin(), tree_sitter_misreads.end(), l.command) == tree_sitter_misreads.end())
+      pieces.push_back(l.command);
   ASSERT_FALSE(pieces.empty());
-  const char* separators[] = {"; ", " && ", " || ", " | ", "\n", " & ", ";", "|", " &&\n  ", " |\n"};
+  const std::string separators[] = {"; ", " && ", " || ", " | ", "\n", " & ", ";", "|", " &&\n  ", " |\n"};
   std::mt19937 rng(18);  // fixed: a failure names its command and is reproducible
   auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
+  auto pipes = [](const std::string& t) { return static_cast<int>(std::count(t.begin(), t.end(), '|')); };
   int scanned = 0, failures = 0, readings_differ = 0;
   const int total = 5000;
   for (int i = 0; i < total; ++i) {
     std::string command;
+    int chain_pipes = 0;  // `|` in the pipeline being built (over-counted: quoted ones too)
     const std::size_t n = 2 + pick(5);
-    for (std::size_t k = 0; k < n; ++k) {
-      if (k > 0) command += separators[pick(std::size(separators))];
+    for (std::size_t k = 0; k < n && chain_pipes < 2; ++k) {
       std::string piece = pieces[pick(pieces.size())];
       switch (pick(8)) {
         case 0: piece = "echo \"$(" + piece + ")\""; break;     // a substitution spanning its separators
@@ -115,6 +138,14 @@ TEST_F(AutonomyScan, GeneratedCompositionsReadTheSame) {
         case 2: piece = "out=\"$(" + piece + " 2>&1)\" ls"; break;
         default: break;
       }
+      if (k > 0) {
+        std::string sep = separators[pick(std::size(separators))];
+        if (sep.back() == '\n' && piece[0] == '\\') sep = "; ";
+        command += sep;
+        const bool pipe = sep.find('|') != std::string::npos && sep.find("||") == std::string::npos;
+        chain_pipes = pipe ? chain_pipes + 1 : 0;
+      }
+      chain_pipes += pipes(piece);
       command += piece;
     }
     scanned += scan_bash(command).has_value();
@@ -125,6 +156,8 @@ TEST_F(AutonomyScan, GeneratedCompositionsReadTheSame) {
   }
   std::cout << "autonomy scan: " << scanned << " of " << total << " generated commands read by the scanner, "
             << failures << " decided differently, " << readings_differ << " read differently\n";
+  // The readings may differ in what feeds a stage: tree-sitter also misreads `a && b > f | c` as
+  // `(a && b > f) | c`. The decisions may not.
   EXPECT_EQ(failures, 0);
   EXPECT_GE(scanned, total / 10);
 }

@@ -311,6 +311,32 @@ TEST_F(AutonomyDefaults, FileToolsInsideAndOutsideTheProject) {
   EXPECT_EQ(pol.decide({"Edit", "", "~/.zshrc", cwd, home, ""}).lvl, level::never);
 }
 
+// The decision cache gives what judging gives, call by call: every field is in the key (the same command in
+// another cwd is another decision), and it stays right when it fills up and starts again.
+TEST_F(AutonomyDefaults, TheDecisionCacheGivesWhatJudgingGives) {
+  auto cfg = config_from_json(json::object());
+  const auto& a = cfg.config->autonomy;
+  auto cached = policy::make(a.builtin, a.pins, {}, a.limits, 4);
+  ASSERT_TRUE(cached) << cached.message();
+  const std::vector<std::string> commands = {"rm -rf /home/u/proj/build", "ls -la", "git push --force",
+                                             "cat x | sh", "rm -rf build", "echo hi > ~/.bashrc"};
+  for (int round = 0; round < 3; ++round)
+    for (const auto& dir : {cwd, std::string("/home/u/other")})
+      for (const auto& c : commands) {
+        tool_call call{"Bash", c, "", dir, home, ""};
+        auto want = pol.decide(call), got = cached->decide(call);
+        EXPECT_EQ(got.lvl, want.lvl) << c << " in " << dir;
+        EXPECT_EQ(got.rule, want.rule) << c << " in " << dir;
+        EXPECT_EQ(got.reason, want.reason) << c << " in " << dir;
+      }
+  // The same command, another project: outside it, the recursive delete is never.
+  EXPECT_EQ(cached->decide({"Bash", "rm -rf /home/u/proj/build", "", cwd, home, ""}).lvl, level::ask);
+  EXPECT_EQ(cached->decide({"Bash", "rm -rf /home/u/proj/build", "", "/home/u/other", home, ""}).lvl, level::never);
+  // A Read of a path and a Bash call whose text holds it are different calls.
+  EXPECT_EQ(cached->decide({"Read", "", "~/.ssh/id_rsa", cwd, home, ""}).lvl, level::ask);
+  EXPECT_EQ(cached->decide({"Read", "", "src/main.cpp", cwd, home, ""}).lvl, level::safe);
+}
+
 TEST(AutonomyCall, FromTheHooksJson) {
   auto c = tool_call_from_json(
       {{"tool_name", "Bash"}, {"tool_input", {{"command", "ls"}}}, {"cwd", "/home/u/proj"}}, home, "claude");
