@@ -117,8 +117,8 @@ void policy::bash_candidates(const std::string& name, std::vector<std::size_t>& 
 }
 
 template <class Match>
-decision policy::judge(const std::string& tool, const std::string& what, const session& s,
-                       const std::vector<std::size_t>* candidates, Match&& matches) const {
+const policy::entry* policy::pick(const std::string& tool, const session& s, const std::vector<std::size_t>* candidates,
+                                  Match&& matches) const {
   // The strictest match of each scope.
   const entry* best[3] = {nullptr, nullptr, nullptr};
   const std::size_t n = candidates ? candidates->size() : rules_.size();
@@ -131,8 +131,12 @@ decision policy::judge(const std::string& tool, const std::string& what, const s
   const entry* pick = best[2] ? best[2] : best[1] ? best[1] : best[0];
   // A learned rule may loosen a built-in rule, except a built-in never.
   if (pick && pick->from == scope::learned && best[0] && best[0]->rule.spec().lvl == level::never) pick = best[0];
-  if (!pick) return make_decision(level::ask, "", "no rule matches " + what + ": a person decides");
-  const auto& r = pick->rule.spec();
+  return pick;
+}
+
+decision policy::describe(const entry* picked, const std::string& what) {
+  if (!picked) return make_decision(level::ask, "", "no rule matches " + what + ": a person decides");
+  const auto& r = picked->rule.spec();
   return make_decision(r.lvl, r.id, "rule " + r.id + " (" + r.reason + ") matches " + what);
 }
 
@@ -167,12 +171,17 @@ decision policy::judge_call(const tool_call& call) const {
     std::string path = call.path.empty() ? s.cwd : s.resolve(call.path, s.cwd);
     std::string what = call.path.empty() ? call.tool : call.tool + " `" + path + "`";
     bool has_path = is_file_tool(call.tool);
-    return judge(call.tool, what, s, nullptr, [&](const compiled_rule& r) {
+    return describe(pick(call.tool, s, nullptr, [&](const compiled_rule& r) {
       if (r.is_bash_rule()) return false;
       if (r.spec().paths.empty() && r.spec().where.empty()) return true;
       return has_path && r.matches_path(path, s);
-    });
+    }), what);
   }
+  // A part's decision, made (with its reason's text) only when it is stricter than those before it.
+  auto consider = [&](const entry* picked, auto&& what) {
+    const level l = picked ? picked->rule.spec().lvl : level::ask;
+    if (!any || l > acc.lvl) keep_strictest(acc, describe(picked, what()), any);
+  };
 
   if (call.command.empty()) return make_decision(level::ask, "", "malformed tool call: Bash without a command");
   auto parsed = parse_bash(call.command, limits_);
@@ -187,16 +196,16 @@ decision policy::judge_call(const tool_call& call) const {
     }
     auto facts = part_facts::of(part, s);
     bash_candidates(part.words[0], candidates);
-    keep_strictest(acc, judge("Bash", "`" + part.text + "`", s, &candidates, [&](const compiled_rule& r) {
+    consider(pick("Bash", s, &candidates, [&](const compiled_rule& r) {
       return r.is_bash_rule() && r.matches_part(facts, s);
-    }), any);
+    }), [&] { return "`" + part.text + "`"; });
   }
   // A redirection writes its file as the Write tool would.
   for (const auto& w : parsed.writes) {
     const auto& path = s.resolve(w.path, s.cwd);
-    keep_strictest(acc, judge("Write", "the redirection `" + w.text + "` (" + path + ")", s, nullptr, [&](const compiled_rule& r) {
+    consider(pick("Write", s, nullptr, [&](const compiled_rule& r) {
       return !r.is_bash_rule() && (!r.spec().paths.empty() || !r.spec().where.empty()) && r.matches_path(path, s);
-    }), any);
+    }), [&] { return "the redirection `" + w.text + "` (" + path + ")"; });
   }
   if (!any) return make_decision(level::ask, "", "the command runs nothing the policy can judge");
   return acc;

@@ -65,11 +65,13 @@ class policy {
     std::unordered_map<std::string, decision> decided;  // by every field of the call
   };
   decision judge_call(const tool_call& call) const;
-  // The decision for one part: `what` names it in the reason.
-  // `candidates`: indexes into rules_, in order (nullptr: all of them).
+  // The rule that decides one part (nullptr: none matches). `candidates`: indexes into rules_, in order
+  // (nullptr: all of them).
   template <class Match>
-  decision judge(const std::string& tool, const std::string& what, const session& s,
-                 const std::vector<std::size_t>* candidates, Match&& matches) const;
+  const entry* pick(const std::string& tool, const session& s, const std::vector<std::size_t>* candidates,
+                    Match&& matches) const;
+  // Its decision: `what` names the part in the reason.
+  static decision describe(const entry* picked, const std::string& what);
   // The Bash rules that may match a command of this name, in rule order.
   void bash_candidates(const std::string& name, std::vector<std::size_t>& out) const;
 

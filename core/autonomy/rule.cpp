@@ -212,7 +212,7 @@ const std::string& session::resolve(const std::string& path, const std::string& 
   key.append(dir).push_back('\0');
   key.append(path);
   auto it = resolved_.find(key);
-  if (it == resolved_.end()) it = resolved_.emplace(std::move(key), resolve_path(path, dir, home)).first;
+  if (it == resolved_.end()) it = resolved_.emplace(std::move(key), resolver_.resolve(path, dir)).first;
   return it->second;
 }
 

@@ -19,6 +19,7 @@
 
 #include "core/autonomy/bash_parse.hpp"
 #include "core/autonomy/level.hpp"
+#include "core/autonomy/path_resolve.hpp"
 #include "messages/error.hpp"
 
 namespace paios::autonomy {
@@ -49,7 +50,7 @@ expected<rule_spec> rule_spec_from_json(const nlohmann::json& j);
 // The session a call belongs to, resolved once per call. Not shared between threads (one per decide()).
 struct session {
   session(std::string cwd_resolved, std::string home_dir, std::string brain_name)
-      : cwd(std::move(cwd_resolved)), home(std::move(home_dir)), brain(std::move(brain_name)) {}
+      : cwd(std::move(cwd_resolved)), home(std::move(home_dir)), brain(std::move(brain_name)), resolver_(home) {}
   std::string cwd;    // resolved
   std::string home;
   std::string brain;
@@ -60,6 +61,7 @@ struct session {
 
  private:
   mutable std::unordered_map<std::string, std::string> resolved_;
+  mutable path_resolver resolver_;
 };
 
 // What the rules look at in one simple command, worked out once for all of them.

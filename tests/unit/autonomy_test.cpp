@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -63,6 +64,29 @@ TEST(AutonomyPath, FollowsSymlinksThatExist) {
   std::filesystem::create_symlink("/etc", dir / "proj" / "link");
   EXPECT_EQ(resolve_path("link/hosts", (dir / "proj").string(), home), "/etc/hosts");
   std::filesystem::remove_all(dir);
+}
+
+// path_resolver remembers folders; its answers are resolve_path's, through symlinks to folders and files,
+// dangling ones, files used as folders, paths that do not exist, `.`, `..`, `~` and trailing slashes.
+TEST(AutonomyPath, TheResolverAnswersAsResolvePath) {
+  namespace fs = std::filesystem;
+  auto dir = fs::temp_directory_path() / ("autonomy_resolver_" + std::to_string(::getpid()));
+  fs::create_directories(dir / "proj" / "src");
+  std::ofstream(dir / "proj" / "src" / "main.cpp") << "x";
+  fs::create_symlink("/etc", dir / "proj" / "etc_link");
+  fs::create_symlink(dir / "proj" / "src" / "main.cpp", dir / "proj" / "file_link");
+  fs::create_symlink(dir / "nowhere", dir / "proj" / "dangling");
+  fs::create_symlink("src", dir / "proj" / "rel_link");
+  const std::string proj = (dir / "proj").string();
+  path_resolver r(home);
+  for (int round = 0; round < 2; ++round)  // the second time from what it remembers
+    for (const char* p : {"src/main.cpp", "src", "src/", "src/missing/deeper", "etc_link/hosts", "etc_link",
+                          "file_link", "file_link/x", "dangling", "dangling/x", "rel_link/main.cpp", "src/main.cpp/x",
+                          "./src/../src/main.cpp", "..", "../proj/src", "~", "~/.ssh/id_rsa", "$HOME/x", "/",
+                          "/etc/hosts", "/nonexistent/a/b", "a//b", "x/.", "/tmp"}) {
+      EXPECT_EQ(r.resolve(p, proj), resolve_path(p, proj, home)) << p;
+    }
+  fs::remove_all(dir);
 }
 
 // ---- Reading bash -------------------------------------------------------------------------------------------
