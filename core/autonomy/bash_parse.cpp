@@ -212,7 +212,28 @@ class walker {
     if (writes) out_.writes.push_back({destination, std::move(text)});
   }
 
+  // tree-sitter-bash 0.23.3 sometimes reads the next line's command as more words of this one (after a
+  // pipeline of three stages when that command has a redirection, or when the line starts with a backslash).
+  // In bash a command's words cross a line end only by a line continuation, so one that does is a problem.
+  void check_line_ends(TSNode n) {
+    std::size_t prev_end = ts_node_start_byte(n);
+    bool after_here_document = false;
+    for (std::uint32_t i = 0; i < ts_node_named_child_count(n); ++i) {
+      TSNode c = ts_node_named_child(n, i);
+      std::string gap = slice(prev_end, ts_node_start_byte(c));
+      for (auto at = gap.find("\\\n"); at != std::string::npos; at = gap.find("\\\n")) gap.erase(at, 2);
+      const bool word_spans = is(c, "word") && text_of(c).find('\n') != std::string::npos;
+      if ((!after_here_document && gap.find('\n') != std::string::npos) || word_spans) {
+        out_.problems.push_back("the parser read `" + short_text(n) + "` across a line end");
+        return;
+      }
+      after_here_document = is(c, "heredoc_redirect") || is(c, "herestring_redirect");
+      prev_end = ts_node_end_byte(c);
+    }
+  }
+
   void command(TSNode n, std::vector<std::string> fed_by, int nd) {
+    check_line_ends(n);
     std::vector<word> words;
     for (std::uint32_t i = 0; i < ts_node_named_child_count(n); ++i) {
       TSNode c = ts_node_named_child(n, i);
