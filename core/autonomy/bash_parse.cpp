@@ -1,5 +1,7 @@
 #include "core/autonomy/bash_parse.hpp"
 
+#include "core/autonomy/bash_scan.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -41,6 +43,11 @@ bool one_of(std::string_view s, std::initializer_list<std::string_view> names) {
   return std::find(names.begin(), names.end(), s) != names.end();
 }
 
+std::string cut_text(std::string t) {
+  if (t.size() > max_text) t = t.substr(0, max_text) + "...";
+  return t;
+}
+
 std::string basename_of(std::string s) {
   auto slash = s.rfind('/');
   if (slash != std::string::npos && slash + 1 < s.size()) s.erase(0, slash + 1);
@@ -63,6 +70,12 @@ class walker {
       out_.problems.push_back("nested beyond " + std::to_string(limits_.max_depth) + " levels of commands in strings");
       return;
     }
+    depth_ = depth;
+    // Most commands are lists of simple commands the scanner reads for certain in a fraction of tree-sitter's
+    // time; the rest (and anything it is not sure of) are tree-sitter's.
+    if (limits_.fast_scan) {
+      if (auto scanned = scan_bash(src)) return walk_scanned(*scanned, fed_by);
+    }
     // A newline at the end changes nothing a shell does, but spares tree-sitter-bash its error-recovery path
     // on a pipeline that ends the text (`a | b | c` took 60 us without it, 5 us with it).
     std::string text;
@@ -77,7 +90,6 @@ class walker {
       return;
     }
     src_stack_.push_back(src);
-    depth_ = depth;
     walk(ts_tree_root_node(tree.get()), fed_by, 0);
     src_stack_.pop_back();
   }
@@ -91,10 +103,30 @@ class walker {
     return std::string(src().substr(b, e - b));
   }
   std::string text_of(TSNode n) const { return slice(ts_node_start_byte(n), ts_node_end_byte(n)); }
-  std::string short_text(TSNode n) const {
-    auto t = text_of(n);
-    if (t.size() > max_text) t = t.substr(0, max_text) + "...";
-    return t;
+  std::string short_text(TSNode n) const { return cut_text(text_of(n)); }
+
+  // The scanner's reading, walked as walk() walks tree-sitter's: the same order of parts and writes.
+  void walk_scanned(const scanned_list& list, const std::vector<std::string>& fed_by) {
+    for (const auto& stages : list.pipelines) {
+      std::vector<std::string> stage_fed_by = fed_by;
+      for (const auto& c : stages) {
+        auto first = out_.parts.size();
+        std::vector<word> words;
+        words.reserve(c.words.size());
+        for (const auto& sw : c.words) {
+          word w{sw.text, sw.dynamic, {}};
+          for (const auto& sub : sw.substitutions) {
+            auto before = out_.parts.size();
+            walk_scanned(sub, {});
+            for (auto k = before; k < out_.parts.size(); ++k) w.fed_by.push_back(out_.parts[k].words[0]);
+          }
+          words.push_back(std::move(w));
+        }
+        command_words(std::move(words), stage_fed_by, cut_text(c.text));
+        for (const auto& r : c.redirects) add_redirect(r.op, r.destination.text, cut_text(r.text));
+        for (auto k = first; k < out_.parts.size(); ++k) stage_fed_by.push_back(out_.parts[k].words[0]);
+      }
+    }
   }
 
   void walk(TSNode n, const std::vector<std::string>& fed_by, int nd) {
@@ -169,14 +201,39 @@ class walker {
       if (!ts_node_is_named(c)) op = ts_node_type(c);
     }
     if (ts_node_is_null(dest)) return;
-    word w = unquote(dest, nd);
+    add_redirect(op, unquote(dest, nd).text, short_text(n));
+  }
+
+  // A redirection writes its destination unless it reads or duplicates a descriptor (2>&1).
+  void add_redirect(const std::string& op, const std::string& destination, std::string text) {
     bool writes = one_of(op, {">", ">>", ">|", "&>", "&>>", "<>"}) ||
-                  (op == ">&" && !w.text.empty() && w.text != "-" &&
-                   w.text.find_first_not_of("0123456789") != std::string::npos);
-    if (writes) out_.writes.push_back({w.text, short_text(n)});
+                  (op == ">&" && !destination.empty() && destination != "-" &&
+                   destination.find_first_not_of("0123456789") != std::string::npos);
+    if (writes) out_.writes.push_back({destination, std::move(text)});
+  }
+
+  // tree-sitter-bash 0.23.3 sometimes reads the next line's command as more words of this one (after a
+  // pipeline of three stages when that command has a redirection, or when the line starts with a backslash).
+  // In bash a command's words cross a line end only by a line continuation, so one that does is a problem.
+  void check_line_ends(TSNode n) {
+    std::size_t prev_end = ts_node_start_byte(n);
+    bool after_here_document = false;
+    for (std::uint32_t i = 0; i < ts_node_named_child_count(n); ++i) {
+      TSNode c = ts_node_named_child(n, i);
+      std::string gap = slice(prev_end, ts_node_start_byte(c));
+      for (auto at = gap.find("\\\n"); at != std::string::npos; at = gap.find("\\\n")) gap.erase(at, 2);
+      const bool word_spans = is(c, "word") && text_of(c).find('\n') != std::string::npos;
+      if ((!after_here_document && gap.find('\n') != std::string::npos) || word_spans) {
+        out_.problems.push_back("the parser read `" + short_text(n) + "` across a line end");
+        return;
+      }
+      after_here_document = is(c, "heredoc_redirect") || is(c, "herestring_redirect");
+      prev_end = ts_node_end_byte(c);
+    }
   }
 
   void command(TSNode n, std::vector<std::string> fed_by, int nd) {
+    check_line_ends(n);
     std::vector<word> words;
     for (std::uint32_t i = 0; i < ts_node_named_child_count(n); ++i) {
       TSNode c = ts_node_named_child(n, i);
@@ -199,10 +256,15 @@ class walker {
       TSNode w = is(c, "command_name") && ts_node_named_child_count(c) > 0 ? ts_node_named_child(c, 0) : c;
       words.push_back(unquote(w, nd + 1));
     }
+    command_words(std::move(words), std::move(fed_by), short_text(n));
+  }
+
+  // A simple command's words (quoting undone, substitutions walked): fed by its substitutions too.
+  void command_words(std::vector<word> words, std::vector<std::string> fed_by, const std::string& text) {
     for (const auto& w : words) fed_by.insert(fed_by.end(), w.fed_by.begin(), w.fed_by.end());
     stdin_.swap(stdin_script_);  // this command's here-document, for run(); none for the commands inside it
     stdin_script_.clear();
-    emit(std::move(words), fed_by, short_text(n));
+    emit(std::move(words), fed_by, text);
     stdin_.clear();
   }
 

@@ -19,6 +19,8 @@ namespace paios::autonomy {
 struct bash_limits {
   std::size_t max_bytes = 262144;  // a longer command is refused (ask), not parsed
   int max_depth = 8;               // strings parsed again (bash -c, eval, ...) inside each other, at most
+  bool fast_scan = true;           // lists of simple commands read by bash_scan instead of tree-sitter (off:
+                                   // tree-sitter reads everything; the equivalence test compares the two)
 };
 
 // One simple command as it runs.

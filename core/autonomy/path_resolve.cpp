@@ -1,5 +1,7 @@
 #include "core/autonomy/path_resolve.hpp"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <system_error>
 
@@ -17,7 +19,54 @@ std::string expand_home(std::string_view path, std::string_view home) {
   return std::string(path);
 }
 
+// Absolute, and only plain components: what path_resolver's short way handles (else resolve_path's).
+bool is_plain_absolute(std::string_view p) {
+  if (p.size() < 2 || p[0] != '/' || p.back() == '/') return false;
+  if (p.find("//") != std::string_view::npos || p.find("/./") != std::string_view::npos ||
+      p.find("/../") != std::string_view::npos)
+    return false;
+  auto last = p.substr(p.rfind('/') + 1);
+  return last != "." && last != "..";
+}
+
+bool is_symlink(const std::string& p, bool& exists) {
+  struct stat st {};
+  exists = ::lstat(p.c_str(), &st) == 0;
+  return exists && S_ISLNK(st.st_mode);
+}
+
 }  // namespace
+
+std::string path_resolver::resolve(std::string_view path, std::string_view cwd) {
+  std::string p = expand_home(path, home_);
+  if (p.empty() || p[0] != '/') p = std::string(cwd) + "/" + p;
+  if (!is_plain_absolute(p)) return resolve_path(path, cwd, home_);
+  auto slash = p.rfind('/');
+  const folder& parent = resolve_folder(slash == 0 ? "/" : p.substr(0, slash));
+  std::string joined = (parent.resolved == "/" ? "" : parent.resolved) + p.substr(slash);
+  bool exists = false;
+  if (!parent.exists || !is_symlink(joined, exists)) return joined;
+  return resolve_path(joined, "/", home_);  // the link and whatever it leads to
+}
+
+const path_resolver::folder& path_resolver::resolve_folder(const std::string& path) {
+  auto it = folders_.find(path);
+  if (it != folders_.end()) return it->second;
+  folder f;
+  if (path == "/") {
+    f = {"/", true};
+  } else {
+    auto slash = path.rfind('/');
+    const folder parent = resolve_folder(slash == 0 ? "/" : path.substr(0, slash));
+    f.resolved = (parent.resolved == "/" ? "" : parent.resolved) + path.substr(slash);
+    if (parent.exists && is_symlink(f.resolved, f.exists)) {
+      f.resolved = resolve_path(f.resolved, "/", home_);
+      struct stat st {};
+      f.exists = ::stat(f.resolved.c_str(), &st) == 0;
+    }
+  }
+  return folders_.emplace(path, std::move(f)).first->second;
+}
 
 std::string resolve_path(std::string_view path, std::string_view cwd, std::string_view home) {
   fs::path p = expand_home(path, home);

@@ -74,9 +74,14 @@ expected<tool_call> tool_call_from_json(const nlohmann::json& hook, const std::s
 }
 
 expected<policy> policy::make(const std::vector<rule_spec>& builtin, const std::vector<rule_spec>& pins,
-                              const std::vector<rule_spec>& learned, bash_limits limits) {
+                              const std::vector<rule_spec>& learned, bash_limits limits,
+                              std::size_t cache_entries) {
   policy p;
   p.limits_ = limits;
+  if (cache_entries > 0) {
+    p.cache_ = std::make_shared<decision_cache>();
+    p.cache_->capacity = cache_entries;
+  }
   struct layer {
     const std::vector<rule_spec>* specs;
     scope from;
@@ -93,7 +98,7 @@ expected<policy> policy::make(const std::vector<rule_spec>& builtin, const std::
   for (std::size_t i = 0; i < p.rules_.size(); ++i) {
     const auto& r = p.rules_[i].rule;
     if (!r.is_bash_rule()) continue;
-    if (r.literal_names().empty()) p.any_name_.push_back(i);
+    if (r.names_by_pattern()) p.any_name_.push_back(i);
     for (const auto& name : r.literal_names()) {
       auto& list = p.by_name_[name];
       if (list.empty() || list.back() != i) list.push_back(i);
@@ -108,11 +113,12 @@ void policy::bash_candidates(const std::string& name, std::vector<std::size_t>& 
   if (it != by_name_.end()) out = it->second;
   out.insert(out.end(), any_name_.begin(), any_name_.end());
   std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());  // a rule naming `ls` and `mkfs.*` is in both
 }
 
 template <class Match>
-decision policy::judge(const std::string& tool, const std::string& what, const session& s,
-                       const std::vector<std::size_t>* candidates, Match&& matches) const {
+const policy::entry* policy::pick(const std::string& tool, const session& s, const std::vector<std::size_t>* candidates,
+                                  Match&& matches) const {
   // The strictest match of each scope.
   const entry* best[3] = {nullptr, nullptr, nullptr};
   const std::size_t n = candidates ? candidates->size() : rules_.size();
@@ -125,12 +131,36 @@ decision policy::judge(const std::string& tool, const std::string& what, const s
   const entry* pick = best[2] ? best[2] : best[1] ? best[1] : best[0];
   // A learned rule may loosen a built-in rule, except a built-in never.
   if (pick && pick->from == scope::learned && best[0] && best[0]->rule.spec().lvl == level::never) pick = best[0];
-  if (!pick) return make_decision(level::ask, "", "no rule matches " + what + ": a person decides");
-  const auto& r = pick->rule.spec();
+  return pick;
+}
+
+decision policy::describe(const entry* picked, const std::string& what) {
+  if (!picked) return make_decision(level::ask, "", "no rule matches " + what + ": a person decides");
+  const auto& r = picked->rule.spec();
   return make_decision(r.lvl, r.id, "rule " + r.id + " (" + r.reason + ") matches " + what);
 }
 
 decision policy::decide(const tool_call& call) const {
+  if (!cache_) return judge_call(call);
+  std::string key;
+  key.reserve(call.tool.size() + call.command.size() + call.path.size() + call.cwd.size() + call.home.size() +
+              call.brain.size() + 36);
+  // Each field after its length: no two different calls share a key, whatever bytes they hold.
+  for (const std::string* field : {&call.tool, &call.command, &call.path, &call.cwd, &call.home, &call.brain})
+    key.append(std::to_string(field->size())).append(":").append(*field);
+  {
+    std::lock_guard<std::mutex> hold(cache_->lock);
+    auto it = cache_->decided.find(key);
+    if (it != cache_->decided.end()) return it->second;
+  }
+  decision d = judge_call(call);  // outside the lock: a slow call does not hold up the others
+  std::lock_guard<std::mutex> hold(cache_->lock);
+  if (cache_->decided.size() >= cache_->capacity) cache_->decided.clear();
+  cache_->decided.emplace(std::move(key), d);
+  return d;
+}
+
+decision policy::judge_call(const tool_call& call) const {
   if (call.tool.empty() || call.cwd.empty() || call.cwd[0] != '/' || call.home.empty() || call.home[0] != '/')
     return make_decision(level::ask, "", "malformed tool call (a tool name, an absolute cwd and home are needed)");
   session s{resolve_path(call.cwd, "/", call.home), call.home, call.brain};
@@ -138,15 +168,20 @@ decision policy::decide(const tool_call& call) const {
   bool any = false;
 
   if (call.tool != "Bash") {
-    std::string path = call.path.empty() ? s.cwd : resolve_path(call.path, s.cwd, s.home);
+    std::string path = call.path.empty() ? s.cwd : s.resolve(call.path, s.cwd);
     std::string what = call.path.empty() ? call.tool : call.tool + " `" + path + "`";
     bool has_path = is_file_tool(call.tool);
-    return judge(call.tool, what, s, nullptr, [&](const compiled_rule& r) {
+    return describe(pick(call.tool, s, nullptr, [&](const compiled_rule& r) {
       if (r.is_bash_rule()) return false;
       if (r.spec().paths.empty() && r.spec().where.empty()) return true;
       return has_path && r.matches_path(path, s);
-    });
+    }), what);
   }
+  // A part's decision, made (with its reason's text) only when it is stricter than those before it.
+  auto consider = [&](const entry* picked, auto&& what) {
+    const level l = picked ? picked->rule.spec().lvl : level::ask;
+    if (!any || l > acc.lvl) keep_strictest(acc, describe(picked, what()), any);
+  };
 
   if (call.command.empty()) return make_decision(level::ask, "", "malformed tool call: Bash without a command");
   auto parsed = parse_bash(call.command, limits_);
@@ -161,16 +196,16 @@ decision policy::decide(const tool_call& call) const {
     }
     auto facts = part_facts::of(part, s);
     bash_candidates(part.words[0], candidates);
-    keep_strictest(acc, judge("Bash", "`" + part.text + "`", s, &candidates, [&](const compiled_rule& r) {
+    consider(pick("Bash", s, &candidates, [&](const compiled_rule& r) {
       return r.is_bash_rule() && r.matches_part(facts, s);
-    }), any);
+    }), [&] { return "`" + part.text + "`"; });
   }
   // A redirection writes its file as the Write tool would.
   for (const auto& w : parsed.writes) {
-    auto path = resolve_path(w.path, s.cwd, s.home);
-    keep_strictest(acc, judge("Write", "the redirection `" + w.text + "` (" + path + ")", s, nullptr, [&](const compiled_rule& r) {
+    const auto& path = s.resolve(w.path, s.cwd);
+    consider(pick("Write", s, nullptr, [&](const compiled_rule& r) {
       return !r.is_bash_rule() && (!r.spec().paths.empty() || !r.spec().where.empty()) && r.matches_path(path, s);
-    }), any);
+    }), [&] { return "the redirection `" + w.text + "` (" + path + ")"; });
   }
   if (!any) return make_decision(level::ask, "", "the command runs nothing the policy can judge");
   return acc;

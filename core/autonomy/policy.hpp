@@ -8,7 +8,13 @@
 //   matching rule within it; a learned rule never lowers a built-in `never`, and never overrides a pin.
 // - Nothing matched is `ask`; a command name made at run time, text the parser cannot read, a command over the
 //   size or depth limits and a malformed call are at least `ask`, never `safe`.
-// - decide() never throws and does no I/O beyond resolving paths (weakly_canonical).
+// - decide() never throws and does no I/O beyond resolving paths (weakly_canonical). It is safe to call from
+//   several threads at once.
+// - With a decision cache (cache_entries > 0), a call equal in every field to one decided before gets the same
+//   decision without being judged again, for the policy's lifetime (its rules never change): a symlink made or
+//   moved in between is not seen for that same call, which is why the cache is off unless asked for.
+#include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -41,8 +47,10 @@ enum class scope : unsigned char { builtin = 0, learned = 1, pinned = 2 };
 class policy {
  public:
   // Fails with bad_request "<scope>.<index> (<id>): FIELD: ..." for the first rule that does not compile.
+  // cache_entries: how many decisions to remember (0: none); when full, the cache starts again empty.
   static expected<policy> make(const std::vector<rule_spec>& builtin, const std::vector<rule_spec>& pins,
-                               const std::vector<rule_spec>& learned, bash_limits limits);
+                               const std::vector<rule_spec>& learned, bash_limits limits,
+                               std::size_t cache_entries = 0);
 
   decision decide(const tool_call& call) const;
 
@@ -51,18 +59,27 @@ class policy {
     compiled_rule rule;
     scope from;
   };
-  // The decision for one part: `what` names it in the reason.
-  // `candidates`: indexes into rules_, in order (nullptr: all of them).
+  struct decision_cache {
+    std::size_t capacity = 0;
+    std::mutex lock;
+    std::unordered_map<std::string, decision> decided;  // by every field of the call
+  };
+  decision judge_call(const tool_call& call) const;
+  // The rule that decides one part (nullptr: none matches). `candidates`: indexes into rules_, in order
+  // (nullptr: all of them).
   template <class Match>
-  decision judge(const std::string& tool, const std::string& what, const session& s,
-                 const std::vector<std::size_t>* candidates, Match&& matches) const;
+  const entry* pick(const std::string& tool, const session& s, const std::vector<std::size_t>* candidates,
+                    Match&& matches) const;
+  // Its decision: `what` names the part in the reason.
+  static decision describe(const entry* picked, const std::string& what);
   // The Bash rules that may match a command of this name, in rule order.
   void bash_candidates(const std::string& name, std::vector<std::size_t>& out) const;
 
   std::vector<entry> rules_;
-  std::unordered_map<std::string, std::vector<std::size_t>> by_name_;  // Bash rules naming plain commands
-  std::vector<std::size_t> any_name_;                                  // Bash rules with globs or regexes
+  std::unordered_map<std::string, std::vector<std::size_t>> by_name_;  // Bash rules, by the plain names they name
+  std::vector<std::size_t> any_name_;  // Bash rules naming commands by globs or regexes too
   bash_limits limits_;
+  std::shared_ptr<decision_cache> cache_;  // null when off
 };
 
 }  // namespace paios::autonomy

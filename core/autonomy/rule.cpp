@@ -46,13 +46,36 @@ std::vector<std::string> split_alternatives(const std::string& pattern) {
   }
 }
 
-bool glob(const std::string& pattern, const std::string& text) { return fnmatch(pattern.c_str(), text.c_str(), 0) == 0; }
+bool has_glob_chars(const std::string& pattern) { return pattern.find_first_of("*?[\\") != std::string::npos; }
+
+// A pattern without glob characters is compared as it is (fnmatch costs a call per character).
+bool glob(const std::string& pattern, const std::string& text) {
+  if (!has_glob_chars(pattern)) return pattern == text;
+  return fnmatch(pattern.c_str(), text.c_str(), 0) == 0;
+}
 
 std::string expand_path_pattern(const std::string& p, const session& s) {
   std::string out = p;
   if (out == "~" || out.rfind("~/", 0) == 0) out = s.home + out.substr(1);
   if (out.rfind("{project}", 0) == 0) out = s.cwd + out.substr(9);
   return out;
+}
+
+// Whether the path can match the path pattern at all: the pattern's literal start (after `~` or `{project}`)
+// must begin the path. Spares expanding the pattern and calling fnmatch for the many patterns a path is far from.
+bool may_match_path(std::string_view pattern, const session& s, std::string_view path) {
+  std::string_view root;
+  if (pattern == "~" || pattern.substr(0, 2) == "~/") {
+    root = s.home;
+    pattern.remove_prefix(1);
+  } else if (pattern.substr(0, 9) == "{project}") {
+    root = s.cwd;
+    pattern.remove_prefix(9);
+  }
+  if (path.substr(0, root.size()) != root) return false;
+  if (pattern.size() >= 3 && pattern.substr(pattern.size() - 3) == "/**") pattern.remove_suffix(3);  // X or X/...
+  auto literal = pattern.substr(0, pattern.find_first_of("*?[\\"));
+  return path.substr(root.size(), literal.size()) == literal;
 }
 
 bool path_glob(const std::string& pattern, const std::string& path) {
@@ -71,18 +94,22 @@ struct compiled_rule::regexes {
   struct alternative {
     std::string glob;
     std::shared_ptr<RE2> re;
+    bool literal = false;  // a plain name: compared as it is, without looking for glob characters each time
   };
   using pattern = std::vector<alternative>;
   std::vector<pattern> commands, words, fed_by;
   std::unique_ptr<RE2> match;
   // The other patterns split once into their alternatives.
-  std::vector<std::string> tools, paths;
+  pattern tools;
+  std::vector<std::string> paths;
   std::vector<std::vector<std::string>> flags, without_flags;
   std::vector<std::string> literal_names;
+  bool other_names = false;  // a glob or regex alternative among the command names
 
   bool matches(const pattern& p, const std::string& text) const {
     return std::any_of(p.begin(), p.end(), [&](const alternative& a) {
-      return a.re ? RE2::FullMatch(text, *a.re) : glob(a.glob, text);
+      if (a.literal) return a.glob == text;
+      return a.re ? RE2::FullMatch(text, *a.re) : fnmatch(a.glob.c_str(), text.c_str(), 0) == 0;
     });
   }
 };
@@ -131,9 +158,9 @@ expected<compiled_rule> compiled_rule::compile(rule_spec spec) {
         if (alt.rfind("re:", 0) == 0) {
           auto r = std::make_shared<RE2>(alt.substr(3), RE2::Quiet);
           if (!r->ok()) return bad(field + "." + std::to_string(i), "not a valid RE2 regex: " + r->error());
-          p.push_back({"", std::move(r)});
+          p.push_back({"", std::move(r), false});
         } else {
-          p.push_back({alt, nullptr});
+          p.push_back({alt, nullptr, !has_glob_chars(alt)});
         }
       }
       out.push_back(std::move(p));
@@ -161,34 +188,41 @@ expected<compiled_rule> compiled_rule::compile(rule_spec spec) {
     return bad("commands", "is required when words, flags, without_flags, fed_by or match are given");
   if (spec.tools.empty()) return bad("tools", "must name at least one tool");
   for (const auto& t : spec.tools)
-    for (auto& alt : split_alternatives(t)) re->tools.push_back(alt);
+    for (auto& alt : split_alternatives(t)) re->tools.push_back({alt, nullptr, !has_glob_chars(alt)});
   for (const auto& p : spec.paths)
     for (auto& alt : split_alternatives(p)) re->paths.push_back(alt);
   for (const auto& f : spec.flags) re->flags.push_back(split_alternatives(f));
   for (const auto& f : spec.without_flags) re->without_flags.push_back(split_alternatives(f));
-  bool literal = true;
   for (const auto& p : re->commands)
     for (const auto& a : p) {
-      literal = literal && !a.re && a.glob.find_first_of("*?[\\") == std::string::npos;
-      if (literal) re->literal_names.push_back(a.glob);
+      if (a.literal)
+        re->literal_names.push_back(a.glob);
+      else
+        re->other_names = true;
     }
-  if (!literal) re->literal_names.clear();
   compiled_rule out;
   out.spec_ = std::move(spec);
   out.re_ = std::move(re);
   return out;
 }
 
+const std::string& session::resolve(const std::string& path, const std::string& dir) const {
+  std::string key;
+  key.reserve(dir.size() + 1 + path.size());
+  key.append(dir).push_back('\0');
+  key.append(path);
+  auto it = resolved_.find(key);
+  if (it == resolved_.end()) it = resolved_.emplace(std::move(key), resolver_.resolve(path, dir)).first;
+  return it->second;
+}
+
 bool compiled_rule::applies_to(const session& s) const {
   if (!spec_.brain.empty() && spec_.brain != s.brain) return false;
-  if (!spec_.project.empty() && !path_within(s.cwd, resolve_path(spec_.project, "/", s.home))) return false;
+  if (!spec_.project.empty() && !path_within(s.cwd, s.resolve(spec_.project, "/"))) return false;
   return true;
 }
 
-bool compiled_rule::matches_tool(std::string_view tool) const {
-  std::string t(tool);
-  return std::any_of(re_->tools.begin(), re_->tools.end(), [&](const std::string& g) { return glob(g, t); });
-}
+bool compiled_rule::matches_tool(const std::string& tool) const { return re_->matches(re_->tools, tool); }
 
 namespace {
 
@@ -232,15 +266,14 @@ const std::vector<std::string>& part_facts::paths() const {
   resolved_ = true;
   const session& s = *session_;
   // After `cd X`, relative paths are X's; after `cd $UNKNOWN`, nobody knows ("/?" is outside every folder).
-  const std::string dir =
-      part->dir.empty() ? s.cwd : part->dir == "?" ? "/?" : resolve_path(part->dir, s.cwd, s.home);
+  const std::string dir = part->dir.empty() ? s.cwd : part->dir == "?" ? "/?" : s.resolve(part->dir, s.cwd);
   bool options = true;
   for (std::size_t k = 1; k < part->words.size() && !part->interpreter_code; ++k) {
     const auto& w = part->words[k];
     if (options && w == "--")
       options = false;
     else if (!options || w.size() < 2 || w[0] != '-')
-      paths_.push_back(resolve_path(w, dir, s.home));
+      paths_.push_back(s.resolve(w, dir));
   }
   // Arguments xargs reads at run time could be anything: "?" is a path outside every folder.
   if (part->runtime_args) paths_.push_back("?");
@@ -248,11 +281,14 @@ const std::vector<std::string>& part_facts::paths() const {
 }
 
 const std::vector<std::string>& compiled_rule::literal_names() const { return re_->literal_names; }
+bool compiled_rule::names_by_pattern() const { return re_->other_names; }
 
 bool compiled_rule::matches_path(const std::string& resolved, const session& s) const {
   if (!spec_.paths.empty()) {
     bool any = std::any_of(re_->paths.begin(), re_->paths.end(),
-                           [&](const std::string& alt) { return path_glob(expand_path_pattern(alt, s), resolved); });
+                           [&](const std::string& alt) {
+                             return may_match_path(alt, s, resolved) && path_glob(expand_path_pattern(alt, s), resolved);
+                           });
     if (!any) return false;
   }
   if (spec_.where == "inside_project" && !path_within(resolved, s.cwd)) return false;

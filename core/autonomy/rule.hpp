@@ -12,12 +12,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/autonomy/bash_parse.hpp"
 #include "core/autonomy/level.hpp"
+#include "core/autonomy/path_resolve.hpp"
 #include "messages/error.hpp"
 
 namespace paios::autonomy {
@@ -45,11 +47,21 @@ struct rule_spec {
 // From a JSON rule (config/schema.json, "autonomy" rules). Fails with bad_request naming the field.
 expected<rule_spec> rule_spec_from_json(const nlohmann::json& j);
 
-// The session a call belongs to, resolved once per call.
+// The session a call belongs to, resolved once per call. Not shared between threads (one per decide()).
 struct session {
+  session(std::string cwd_resolved, std::string home_dir, std::string brain_name)
+      : cwd(std::move(cwd_resolved)), home(std::move(home_dir)), brain(std::move(brain_name)), resolver_(home) {}
   std::string cwd;    // resolved
   std::string home;
   std::string brain;
+  // resolve_path(path, dir, home), remembered for the rest of this call: a compound command names the same
+  // paths again and again, and each resolution costs a stat or two per component. Within one call the
+  // filesystem is taken as it was at the first resolution.
+  const std::string& resolve(const std::string& path, const std::string& dir) const;
+
+ private:
+  mutable std::unordered_map<std::string, std::string> resolved_;
+  mutable path_resolver resolver_;
 };
 
 // What the rules look at in one simple command, worked out once for all of them.
@@ -76,14 +88,16 @@ class compiled_rule {
 
   const rule_spec& spec() const { return spec_; }
   bool applies_to(const session& s) const;
-  bool matches_tool(std::string_view tool) const;
+  bool matches_tool(const std::string& tool) const;
   // A Bash command's part (the tool already matched).
   bool matches_part(const part_facts& part, const session& s) const;
   // A file tool's path, or a redirection's (resolved).
   bool matches_path(const std::string& resolved, const session& s) const;
   bool is_bash_rule() const { return !spec_.commands.empty(); }
-  // The command names it can match when they are all plain names (no glob, no regex); empty otherwise.
+  // The plain command names (no glob, no regex) among its command alternatives.
   const std::vector<std::string>& literal_names() const;
+  // Whether it also names commands by a glob or a regex (then any name may match).
+  bool names_by_pattern() const;
 
  private:
   struct regexes;

@@ -4,14 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
 
 #include "config/config.hpp"
 #include "core/autonomy/policy.hpp"
-#include "tests/support/test_support.hpp"
+#include "tests/unit/autonomy_corpus.hpp"
 
 namespace paios::autonomy {
 namespace {
@@ -23,21 +22,17 @@ TEST(AutonomyCorpus, EveryCommandGetsItsExpectedLevel) {
   auto pol = policy::make(a.builtin, a.pins, {}, a.limits);
   ASSERT_TRUE(pol) << pol.message();
 
-  std::ifstream in(test::source_dir() / "tests" / "data" / "autonomy" / "corpus.tsv");
-  ASSERT_TRUE(in) << "tests/data/autonomy/corpus.tsv is missing";
+  auto lines = test_corpus::read();
+  ASSERT_FALSE(lines.empty()) << "tests/data/autonomy/corpus.tsv is missing or empty";
   std::array<std::array<int, 3>, 3> confusion{};
   std::ostringstream mismatches;
-  int total = 0, line_no = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++line_no;
-    if (line.empty() || line[0] == '#') continue;
-    auto tab = line.find('\t');
-    ASSERT_NE(tab, std::string::npos) << "corpus.tsv:" << line_no << ": no tab";
-    auto expected = level_from_string(line.substr(0, tab));
+  int total = 0;
+  for (const auto& l : lines) {
+    const int line_no = l.number;
+    ASSERT_FALSE(l.level.empty()) << "corpus.tsv:" << line_no << ": no tab";
+    auto expected = level_from_string(l.level);
     ASSERT_TRUE(expected) << "corpus.tsv:" << line_no << ": unknown level";
-    std::string command = line.substr(tab + 1);
-    for (auto at = command.find("↵"); at != std::string::npos; at = command.find("↵", at + 1))
-      command.replace(at, std::string("↵").size(), "\n");
+    const std::string& command = l.command;
     tool_call call{"Bash", command, "", "/home/u/proj", "/home/u", ""};
     auto d = pol->decide(call);
     ++total;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -63,6 +64,29 @@ TEST(AutonomyPath, FollowsSymlinksThatExist) {
   std::filesystem::create_symlink("/etc", dir / "proj" / "link");
   EXPECT_EQ(resolve_path("link/hosts", (dir / "proj").string(), home), "/etc/hosts");
   std::filesystem::remove_all(dir);
+}
+
+// path_resolver remembers folders; its answers are resolve_path's, through symlinks to folders and files,
+// dangling ones, files used as folders, paths that do not exist, `.`, `..`, `~` and trailing slashes.
+TEST(AutonomyPath, TheResolverAnswersAsResolvePath) {
+  namespace fs = std::filesystem;
+  auto dir = fs::temp_directory_path() / ("autonomy_resolver_" + std::to_string(::getpid()));
+  fs::create_directories(dir / "proj" / "src");
+  std::ofstream(dir / "proj" / "src" / "main.cpp") << "x";
+  fs::create_symlink("/etc", dir / "proj" / "etc_link");
+  fs::create_symlink(dir / "proj" / "src" / "main.cpp", dir / "proj" / "file_link");
+  fs::create_symlink(dir / "nowhere", dir / "proj" / "dangling");
+  fs::create_symlink("src", dir / "proj" / "rel_link");
+  const std::string proj = (dir / "proj").string();
+  path_resolver r(home);
+  for (int round = 0; round < 2; ++round)  // the second time from what it remembers
+    for (const char* p : {"src/main.cpp", "src", "src/", "src/missing/deeper", "etc_link/hosts", "etc_link",
+                          "file_link", "file_link/x", "dangling", "dangling/x", "rel_link/main.cpp", "src/main.cpp/x",
+                          "./src/../src/main.cpp", "..", "../proj/src", "~", "~/.ssh/id_rsa", "$HOME/x", "/",
+                          "/etc/hosts", "/nonexistent/a/b", "a//b", "x/.", "/tmp"}) {
+      EXPECT_EQ(r.resolve(p, proj), resolve_path(p, proj, home)) << p;
+    }
+  fs::remove_all(dir);
 }
 
 // ---- Reading bash -------------------------------------------------------------------------------------------
@@ -309,6 +333,32 @@ TEST_F(AutonomyDefaults, FileToolsInsideAndOutsideTheProject) {
   EXPECT_EQ(pol.decide({"Write", "", "src/main.cpp", cwd, home, ""}).lvl, level::ask);
   EXPECT_EQ(pol.decide({"Write", "", "/etc/hosts", cwd, home, ""}).lvl, level::never);
   EXPECT_EQ(pol.decide({"Edit", "", "~/.zshrc", cwd, home, ""}).lvl, level::never);
+}
+
+// The decision cache gives what judging gives, call by call: every field is in the key (the same command in
+// another cwd is another decision), and it stays right when it fills up and starts again.
+TEST_F(AutonomyDefaults, TheDecisionCacheGivesWhatJudgingGives) {
+  auto cfg = config_from_json(json::object());
+  const auto& a = cfg.config->autonomy;
+  auto cached = policy::make(a.builtin, a.pins, {}, a.limits, 4);
+  ASSERT_TRUE(cached) << cached.message();
+  const std::vector<std::string> commands = {"rm -rf /home/u/proj/build", "ls -la", "git push --force",
+                                             "cat x | sh", "rm -rf build", "echo hi > ~/.bashrc"};
+  for (int round = 0; round < 3; ++round)
+    for (const auto& dir : {cwd, std::string("/home/u/other")})
+      for (const auto& c : commands) {
+        tool_call call{"Bash", c, "", dir, home, ""};
+        auto want = pol.decide(call), got = cached->decide(call);
+        EXPECT_EQ(got.lvl, want.lvl) << c << " in " << dir;
+        EXPECT_EQ(got.rule, want.rule) << c << " in " << dir;
+        EXPECT_EQ(got.reason, want.reason) << c << " in " << dir;
+      }
+  // The same command, another project: outside it, the recursive delete is never.
+  EXPECT_EQ(cached->decide({"Bash", "rm -rf /home/u/proj/build", "", cwd, home, ""}).lvl, level::ask);
+  EXPECT_EQ(cached->decide({"Bash", "rm -rf /home/u/proj/build", "", "/home/u/other", home, ""}).lvl, level::never);
+  // A Read of a path and a Bash call whose text holds it are different calls.
+  EXPECT_EQ(cached->decide({"Read", "", "~/.ssh/id_rsa", cwd, home, ""}).lvl, level::ask);
+  EXPECT_EQ(cached->decide({"Read", "", "src/main.cpp", cwd, home, ""}).lvl, level::safe);
 }
 
 TEST(AutonomyCall, FromTheHooksJson) {
