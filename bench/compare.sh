@@ -12,11 +12,23 @@
 # table gives each side's median and spread, and the ratios this/REV: a tasks/s ratio under 1.0, or a CPU or
 # latency ratio over 1.0, is a regression to explain or fix (docs/benchmarks.md).
 #
+#   bench/compare.sh --instructions REV [TASKS]
+#
+# counts instead the instructions each daemon executes per task (valgrind's callgrind, switched on after a
+# warm-up, TASKS default 5,000): slow, but the same on a busy machine as on a quiet one, so that a change can be
+# weighed while builds run. Instructions are not time (cache misses, system calls and waiting are not in them):
+# the timed comparison above decides.
+#
 # BUILD_DIR: this side's build (default build/, built by deploy/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+instructions=0
+if [ "${1:-}" = "--instructions" ]; then
+  instructions=1
+  shift
+fi
 if [ $# -lt 1 ]; then
-  echo "usage: bench/compare.sh REV [ROUNDS] [TASKS] [LATENCY_TASKS]" >&2
+  echo "usage: bench/compare.sh [--instructions] REV [ROUNDS] [TASKS] [LATENCY_TASKS]" >&2
   exit 2
 fi
 rev="$1"
@@ -40,6 +52,43 @@ if [ ! -x "$cache/build/daemon/paiosd" ]; then
         -DPAIOS_BUILD_BENCH=OFF >/dev/null
   cmake --build "$cache/build" --target paiosd -j "$(nproc)" >&2
   git worktree remove --force "$cache/src" >/dev/null 2>&1 || true
+fi
+
+# Instructions per task of the daemon `$2` (labelled `$1`) under callgrind: "label instructions_per_task".
+count_one() {
+  local label="$1" paiosd="$2" tasks="$3" home pid ep out total
+  home="$(mktemp -d /tmp/paios-compare-XXXXXX)"
+  cat >"$home/config.json" <<'JSON'
+{"tasks": {"default_brain": "echo", "failover": []},
+ "router": {"threshold": 1, "chains": {"chat": ["echo"]}},
+ "log": {"level": "warn"}}
+JSON
+  out="$home/callgrind.out"
+  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" "$paiosd" --home "$home" 2>"$home/stderr.log" &
+  pid=$!
+  for _ in $(seq 3000); do [ -S "$home/run/paiosd.sock" ] && break; sleep 0.02; done
+  ep="ipc://$home/run/paiosd.sock"
+  "$build/bench/paios_bench" load "$ep" 1000 >/dev/null
+  callgrind_control -i on "$pid" >/dev/null
+  "$build/bench/paios_bench" load "$ep" "$tasks" >/dev/null
+  callgrind_control -i off "$pid" >/dev/null
+  kill -TERM "$pid"
+  wait "$pid" || true
+  total="$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')"
+  rm -rf "$home"
+  echo "$label $((total / tasks))"
+}
+
+if ((instructions)); then
+  command -v valgrind >/dev/null || { echo "compare.sh: --instructions needs valgrind (apt-get install valgrind)" >&2; exit 2; }
+  n="${2:-5000}"
+  this_ir="$(count_one this "$build/daemon/paiosd" "$n")"
+  base_ir="$(count_one base "$cache/build/daemon/paiosd" "$n")"
+  echo "this: $(git rev-parse --short HEAD); base: $rev ($(git rev-parse --short "$commit")); $n echo tasks, 512 outstanding, under callgrind"
+  echo "| | this | base | this / base |"
+  echo "|---|---|---|---|"
+  awk -v t="${this_ir#this }" -v b="${base_ir#base }" 'BEGIN {printf "| instructions per task | %d | %d | %.2fx |\n", t, b, t / b}'
+  exit 0
 fi
 
 ticks="$(getconf CLK_TCK)"
