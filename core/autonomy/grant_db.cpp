@@ -1,0 +1,42 @@
+#include "core/autonomy/grant_db.hpp"
+
+namespace paios::autonomy {
+namespace {
+
+// The primary key makes granting the same call twice in one scope a no-op (INSERT OR IGNORE).
+constexpr const char* kSchema = R"(
+CREATE TABLE IF NOT EXISTS grants(
+  key TEXT NOT NULL, scope TEXT NOT NULL, scope_value TEXT NOT NULL, approval TEXT NOT NULL, time_ms INTEGER NOT NULL,
+  PRIMARY KEY(key, scope, scope_value)) WITHOUT ROWID;
+)";
+
+}  // namespace
+
+expected<std::unique_ptr<grant_db>> grant_db::open(const std::filesystem::path& file) {
+  std::unique_ptr<grant_db> g{new grant_db};
+  g->file_ = file;
+  auto db = sqlite_db::open(file, true);
+  if (!db) return db.error();
+  g->db_ = std::move(*db);
+  if (auto st = g->db_->exec(kSchema); !st)
+    return status{errc::store_failed, "cannot create the schema of " + file.string() + ": " + st.message()};
+  return g;
+}
+
+status grant_db::add(const grant& g) {
+  auto s = db_->prepare("INSERT OR IGNORE INTO grants(key, scope, scope_value, approval, time_ms) VALUES(?1,?2,?3,?4,?5)");
+  if (!s) return status{errc::store_failed, "cannot write " + file_.string() + ": " + s.message()};
+  s->bind(1, g.key).bind(2, g.scope).bind(3, g.scope_value).bind(4, g.approval).bind(5, g.time_ms);
+  if (auto st = s->run(); !st) return status{errc::store_failed, "cannot write " + file_.string() + ": " + st.message()};
+  return {};
+}
+
+std::vector<grant> grant_db::all() {
+  std::vector<grant> out;
+  auto s = db_->prepare("SELECT key, scope, scope_value, approval, time_ms FROM grants");
+  if (!s) return out;
+  while (s->step()) out.push_back({s->text(0), s->text(1), s->text(2), s->text(3), s->integer(4)});
+  return out;
+}
+
+}  // namespace paios::autonomy
