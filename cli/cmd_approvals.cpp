@@ -42,9 +42,9 @@ std::string render_decided(const json& r) {
   const auto decision = r.value("decision", "");
   const auto scope = r.value("scope", "once");
   if (decision == "approve")
-    return "approved " + r.value("id", "") +
+    return "approved " + r.value("approval_id", "") +
            (scope == "once" ? std::string{} : " (and the same call for this " + scope + " from now on)") + "\n";
-  return "denied " + r.value("id", "") + "\n";
+  return "denied " + r.value("approval_id", "") + "\n";
 }
 
 }  // namespace
@@ -67,7 +67,7 @@ run_fn define_approve(CLI::App& sub, options&) {
   session->excludes(project);
   return [a](const options& opt) {
     const char* scope = a->session ? "session" : a->project ? "project" : "once";
-    return show(opt, request("approvals.decide", {{"id", a->id}, {"decision", "approve"}, {"scope", scope}}),
+    return show(opt, request("approvals.decide", {{"approval_id", a->id}, {"decision", "approve"}, {"scope", scope}}),
                 render_decided);
   };
 }
@@ -80,7 +80,7 @@ run_fn define_deny(CLI::App& sub, options&) {
   sub.add_option("id", a->id, "the approval's id (ai approvals lists them)")->required();
   sub.add_option("--reason", a->reason, "why: the agent is told");
   return [a](const options& opt) {
-    json fields{{"id", a->id}, {"decision", "deny"}};
+    json fields{{"approval_id", a->id}, {"decision", "deny"}};
     if (!a->reason.empty()) fields["reason"] = a->reason;
     return show(opt, request("approvals.decide", fields), render_decided);
   };

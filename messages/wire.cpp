@@ -246,13 +246,14 @@ bool parse_hook(fields& f, request& r) {
   return true;
 }
 
-// approvals.decide: {id, decision: approve|deny, reason?, scope?: once|session|project}, into r.arguments.
+// approvals.decide: {approval_id, decision: approve|deny, reason?, scope?: once|session|project}, into
+// r.arguments as {id, decision, reason, scope}. (Not "id": that is the envelope's request id.)
 bool parse_approval_decision(fields& f, request& r) {
   std::string id, decision, reason, scope;
-  if (!f.string("id", id, true, 64) || !f.string("decision", decision, true, 16) || !f.string("reason", reason, false, 4096) ||
+  if (!f.string("approval_id", id, true, 64) || !f.string("decision", decision, true, 16) || !f.string("reason", reason, false, 4096) ||
       !f.string("scope", scope, false, 16))
     return false;
-  if (id.empty()) return f.fail("field 'id' must not be empty");
+  if (id.empty()) return f.fail("field 'approval_id' must not be empty");
   if (decision != "approve" && decision != "deny")
     return f.fail("field 'decision' must be approve or deny (got '" + decision + "')");
   if (scope.empty()) scope = "once";

@@ -250,7 +250,8 @@ std::tuple<std::string, std::string, std::string> decide_approval(gate_actor sel
            "denied", {{"reason", reason}});
   }
   st.pending.erase(it);
-  return {std::string{}, std::string{}, dump(json{{"id", id}, {"decision", decision}, {"scope", scope}})};
+  // "approval_id", not "id": the reply's members sit beside the envelope's id.
+  return {std::string{}, std::string{}, dump(json{{"approval_id", id}, {"decision", decision}, {"scope", scope}})};
 }
 
 autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_options opts) {

@@ -18,7 +18,8 @@
 //   (approvals_atom, "list", "{}")                          (code, message, body): body {approvals: [{id, tool,
 //                                                           summary, rule, reason, task, session, project, trace,
 //                                                           age_ms}]}, oldest first
-//   (approvals_atom, "decide", {id, decision, reason?,      (code, message, body): body {id, decision, scope};
+//   (approvals_atom, "decide", {id, decision, reason?,      (code, message, body): body {approval_id,
+//                                                           decision, scope};
 //    scope?})                                               not_found naming an unknown id; a `session` or
 //                                                           `project` scope grants later identical calls (same
 //                                                           tool, command or path, cwd) in that session or

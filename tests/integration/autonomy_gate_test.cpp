@@ -226,10 +226,10 @@ TEST(AutonomyGate, UnknownIdsAndBadDecisionsAreRefusedByName) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("ap-11111111"), std::string::npos) << r.err;
   wire_peer peer{d.endpoint()};
-  auto bad = peer.exchange(bus_request("approvals.decide", {{"id", "ap-1"}, {"decision", "maybe"}})).back();
+  auto bad = peer.exchange(bus_request("approvals.decide", {{"approval_id", "ap-1"}, {"decision", "maybe"}})).back();
   EXPECT_EQ(bad.value("code", ""), "bad_request");
   EXPECT_NE(bad.value("message", "").find("decision"), std::string::npos) << bad;
-  bad = peer.exchange(bus_request("approvals.decide", {{"id", "ap-1"}, {"decision", "approve"}, {"scope", "forever"}})).back();
+  bad = peer.exchange(bus_request("approvals.decide", {{"approval_id", "ap-1"}, {"decision", "approve"}, {"scope", "forever"}})).back();
   EXPECT_EQ(bad.value("code", ""), "bad_request");
   EXPECT_NE(bad.value("message", "").find("scope"), std::string::npos) << bad;
 }
