@@ -21,7 +21,9 @@ namespace {
 
 // `ai hook` gets a generous deadline (a loaded CI machine); approvals wait at most `approval_ms`.
 json gate_config(std::int64_t approval_ms = 120000) {
-  return {{"hooks", {{"deadline_ms", 5000}}}, {"autonomy", {{"approval_timeout_ms", approval_ms}}}};
+  return {{"hooks", {{"deadline_ms", 5000}}},
+          {"autonomy", {{"approval_timeout_ms", approval_ms}}},
+          {"notify", {{"notify_send", false}}}};  // the notification is an event only
 }
 
 struct project {
@@ -174,6 +176,16 @@ TEST(AutonomyGate, AskInADaemonTaskWaitsUntilApproved) {
   EXPECT_NE(table.out.find(a.value("id", "")), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("package-install"), std::string::npos) << table.out;
   EXPECT_EQ(waiting.wait_for(0s), std::future_status::timeout) << "the hook waits for the person";
+  // The person is told: the notification names the approval, the tool and the command, and how to decide.
+  wire_peer notes{d.endpoint()};
+  auto told = paios::test::poll_until(
+      [&] { return notes.exchange(bus_request("obs.query", {{"category", "notify"}, {"limit", 10}})).back(); },
+      [](const json& r) { return !r.value("events", json::array()).empty(); }, 10s, 20ms);
+  ASSERT_FALSE(told.value("events", json::array()).empty()) << told.dump();
+  const auto& note = told["events"][0]["data"];
+  EXPECT_NE(note.value("title", "").find(a.value("id", "")), std::string::npos) << note;
+  EXPECT_NE(note.value("title", "").find("Bash npm install left-pad"), std::string::npos) << note;
+  EXPECT_NE(note.value("body", "").find("ai approve " + a.value("id", "")), std::string::npos) << note;
 
   auto approve = d.ai({"approve", a.value("id", "")});
   ASSERT_EQ(approve.exit_code, 0) << approve.err;
