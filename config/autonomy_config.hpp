@@ -15,6 +15,7 @@ namespace paios {
 struct autonomy_config {
   autonomy::bash_limits limits;
   std::int64_t approval_timeout_ms = 600000;  // a pending approval's wait for a person, then deny
+  int promote_after = 5;                       // approvals without a denial that make a pattern safe (0: never)
   std::vector<autonomy::rule_spec> builtin;  // the defaults' rules
   std::vector<autonomy::rule_spec> pins;     // the user's: never overridden by learned rules
 };

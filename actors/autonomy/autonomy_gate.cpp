@@ -14,6 +14,7 @@
 #include "actors/supervisor/supervisor.hpp"
 #include "core/autonomy/grant_db.hpp"
 #include "core/autonomy/hook_gate.hpp"
+#include "core/autonomy/learning.hpp"
 #include "core/autonomy/policy.hpp"
 #include "core/obs/event_sink.hpp"
 #include "messages/ids.hpp"
@@ -75,6 +76,7 @@ struct pending_approval {
   std::int64_t since_us = 0;
   std::uint64_t wait_span = 0;
   gate_promise promise;
+  std::optional<autonomy::learn_pattern> pattern;  // what an approval counts toward (none: never learned)
 };
 
 struct gate_state {
@@ -84,7 +86,10 @@ struct gate_state {
   std::map<std::string, pending_approval> pending;             // by id
   std::set<std::tuple<std::string, std::string, std::string>> grants;  // (key, scope, scope value)
   std::unique_ptr<autonomy::grant_db> db;
-  std::int64_t decisions = 0, approved = 0, denied = 0, expired = 0;
+  std::map<std::string, autonomy::pattern_count> patterns;  // approvals since the last denial, by pattern key
+  std::vector<autonomy::rule_spec> learned;                  // the promoted patterns' rules
+  std::set<std::string> pin_ids;                             // a decision of a pin is never learned past
+  std::int64_t decisions = 0, approved = 0, denied = 0, expired = 0, promoted = 0;
   static inline const char* name = "autonomy";
 };
 
@@ -163,6 +168,8 @@ caf::result<std::string, std::string, std::string> decide_call(gate_actor self, 
   a.key = key;
   a.since_us = now_us();
   a.wait_span = new_span_id();
+  if (st.opts.cfg.promote_after > 0 && !st.pin_ids.count(d.rule))
+    a.pattern = autonomy::pattern_of(c.call, st.opts.cfg.limits);
   a.promise = self->make_response_promise<std::string, std::string, std::string>();
   auto promise = a.promise;
   const auto id = a.id;
@@ -189,6 +196,59 @@ void settle(gate_actor self, pending_approval& a, std::string_view permission, s
   auto [p, r, n] = reply(permission, std::move(reason), a.decision, a.id);
   a.promise.deliver(std::move(p), std::move(r), std::move(n));
   (void)self;
+}
+
+// The policy again, with the learned rules; false (and the old policy kept) if they do not compile.
+bool remake_policy(gate_state& st) {
+  auto p = autonomy::policy::make(st.opts.cfg.builtin, st.opts.cfg.pins, st.learned, st.opts.cfg.limits);
+  if (!p) {
+    spdlog::error("autonomy: the learned rules do not compile; kept the policy without the newest: {}", p.message());
+    return false;
+  }
+  st.policy = std::make_unique<autonomy::policy>(std::move(*p));
+  return true;
+}
+
+void save_pattern(gate_state& st, const autonomy::pattern_count& p) {
+  if (st.db)
+    if (auto ok = st.db->put(p); !ok) spdlog::warn("autonomy: the count of {} is kept for this run only: {}", p.key, ok.message());
+}
+
+// A person's answer counts toward the call's pattern: an approval adds one, and the promote_after-th without a
+// denial between makes the pattern a learned `safe` rule for the project (notified, an event); a denial resets.
+void learn_from(gate_actor self, const pending_approval& a, bool approved) {
+  auto& st = self->state;
+  if (!a.pattern) return;
+  auto& count = st.patterns[a.pattern->key];
+  count.key = a.pattern->key;
+  count.rule_json = dump(autonomy::learned_rule_json(a.pattern->rule));
+  if (!approved) {
+    count.approvals = 0;
+    count.promoted = false;
+    return save_pattern(st, count);
+  }
+  ++count.approvals;
+  if (count.promoted || count.approvals < st.opts.cfg.promote_after) return save_pattern(st, count);
+  st.learned.push_back(a.pattern->rule);
+  if (!remake_policy(st)) {
+    st.learned.pop_back();
+    return save_pattern(st, count);
+  }
+  count.promoted = true;
+  ++st.promoted;
+  save_pattern(st, count);
+  auto data = a.ctx.event_data(a.decision);
+  data["pattern"] = a.pattern->text;
+  data["learned_rule"] = a.pattern->rule.id;
+  data["approvals"] = count.approvals;
+  record(a.ctx, "promoted", now_us(), data);
+  spdlog::info("autonomy: `{}` is now safe in {} ({} approvals without a denial)", a.pattern->text, a.ctx.call.cwd,
+               count.approvals);
+  if (auto n = registered(self, notifier_name::value))
+    caf::anon_send(n, notify_atom::value, "PAIOS learned: `" + a.pattern->text + "` is safe in " + a.ctx.call.cwd,
+                   "Approved " + std::to_string(count.approvals) + " times without a denial; it now runs there without "
+                   "asking (rule " + a.pattern->rule.id + ").",
+                   std::string{"info"});
 }
 
 std::tuple<std::string, std::string, std::string> coded(errc code, std::string message) {
@@ -243,11 +303,13 @@ std::tuple<std::string, std::string, std::string> decide_approval(gate_actor sel
     }
     settle(self, a, "allow", "approved by a person (approval " + id + ", " + scope + "): " + a.decision.reason, "approved",
            {{"scope", scope}});
+    learn_from(self, a, true);
   } else {
     ++st.denied;
     settle(self, a, "deny",
            "denied by a person (approval " + id + "): " + (reason.empty() ? std::string{"no reason given"} : reason),
            "denied", {{"reason", reason}});
+    learn_from(self, a, false);
   }
   st.pending.erase(it);
   // "approval_id", not "id": the reply's members sit beside the envelope's id.
@@ -258,17 +320,28 @@ autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_optio
   guard_actor(self, "autonomy");
   auto& st = self->state;
   st.opts = std::move(opts);
-  auto p = autonomy::policy::make(st.opts.cfg.builtin, st.opts.cfg.pins, {}, st.opts.cfg.limits);
+  for (const auto& pin : st.opts.cfg.pins) st.pin_ids.insert(pin.id);
+  if (auto db = autonomy::grant_db::open(st.opts.grants_file)) {
+    st.db = std::move(*db);
+    for (auto& g : st.db->all()) st.grants.insert({g.key, g.scope, g.scope_value});
+    for (auto& p : st.db->patterns()) {
+      if (p.promoted)
+        if (auto spec = autonomy::rule_spec_from_json(json::parse(p.rule_json, nullptr, false))) st.learned.push_back(*spec);
+      st.patterns[p.key] = std::move(p);
+    }
+  } else {
+    spdlog::warn("autonomy: grants and learned rules are kept for this run only: {}", db.message());
+  }
+  auto p = autonomy::policy::make(st.opts.cfg.builtin, st.opts.cfg.pins, st.learned, st.opts.cfg.limits);
+  if (!p && !st.learned.empty()) {
+    spdlog::error("autonomy: the learned rules do not compile; started without them: {}", p.message());
+    st.learned.clear();
+    p = autonomy::policy::make(st.opts.cfg.builtin, st.opts.cfg.pins, {}, st.opts.cfg.limits);
+  }
   if (p) st.policy = std::make_unique<autonomy::policy>(std::move(*p));
   else {
     st.policy_error = p.message();
     spdlog::error("autonomy: the policy's rules do not compile; every tool call is denied: {}", st.policy_error);
-  }
-  if (auto db = autonomy::grant_db::open(st.opts.grants_file)) {
-    st.db = std::move(*db);
-    for (auto& g : st.db->all()) st.grants.insert({g.key, g.scope, g.scope_value});
-  } else {
-    spdlog::warn("autonomy: grants are kept for this run only: {}", db.message());
   }
   return {
       [=](gate_atom, const std::string& payload, const std::string& task_id, trace_id trace,
@@ -296,7 +369,8 @@ autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_optio
       [=](status_atom) {
         auto& st = self->state;
         return dump(json{{"decisions", st.decisions}, {"pending", st.pending.size()}, {"approved", st.approved},
-                         {"denied", st.denied},       {"expired", st.expired},       {"grants", st.grants.size()}});
+                         {"denied", st.denied},       {"expired", st.expired},       {"grants", st.grants.size()},
+                         {"promoted", st.promoted},   {"learned", st.learned.size()}});
       },
   };
 }

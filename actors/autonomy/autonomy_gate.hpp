@@ -26,13 +26,18 @@
 //                                                           project without asking
 //   (expire_atom, id)                                       from itself: the approval's time is up (deny)
 //   (status_atom)                                           std::string JSON {decisions, pending, approved,
-//                                                           denied, expired, grants}
+//                                                           denied, expired, grants, promoted, learned}
+// Learning: each approval of a pending call counts toward its pattern (core/autonomy/learning.hpp: a Bash
+// command's name and first argument, in that project); autonomy.promote_after of them without a denial between
+// make it a learned `safe` rule for the project (the notifier is told; an event, action "promoted"); a denial
+// resets the count. Never for a pin's decision; a learned rule never loosens a built-in `never` (the policy).
 // Every decision, approval, denial and expiry is an event (category autonomy; a decision's action is its
 // level, data {rule, level, tool, summary, project, brain, session, task?}) in the hook event's trace; a pending
 // approval's wait is a span (action "wait") from pending to decided.
 // Owns: the pending approvals (lost if the actor stops: the hook handler's request then times out and the
-// hook gets no decision) and the grants, persisted in PAIOS_HOME/data/approvals.sqlite and read back at start
-// (a grant that cannot be written is still kept for this run, and logged). Peers: the notifier (missing: the
+// hook gets no decision), the patterns' counts and learned rules, and the grants, all three persisted in
+// PAIOS_HOME/data/approvals.sqlite and read back at start (what cannot be written is kept for this run, and
+// logged). Peers: the notifier (missing: the
 // approval is still listed by `ai approvals`).
 #include <cstdint>
 #include <filesystem>

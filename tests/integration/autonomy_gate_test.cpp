@@ -296,3 +296,47 @@ TEST(AutonomyGate, DaemonDownTheClientDeniesNeverAndStaysSilentOtherwise) {
   EXPECT_EQ(ls.exit_code, 0) << ls.err;
   EXPECT_EQ(ls.out, "") << "no decision: Claude Code's own permission flow applies";
 }
+
+// Approves (or denies) the one pending approval of `command` in the project, run as a daemon task's hook in a
+// session of its own (so that no session grant is involved); returns the hook's decision.
+json answer_once(const daemon_process& d, const project& p, const std::string& command, const std::string& session,
+                 bool approve) {
+  auto waiting = std::async(std::launch::async, [&] { return hook(d.home(), p.call(command, session), "t-" + session); });
+  auto a = the_pending_approval(d);
+  if (approve) EXPECT_EQ(d.ai({"approve", a.value("id", "")}).exit_code, 0);
+  else EXPECT_EQ(d.ai({"deny", a.value("id", ""), "--reason", "not now"}).exit_code, 0);
+  return decision_of(waiting.get());
+}
+
+TEST(AutonomyGate, FiveApprovalsWithoutADenialMakeThePatternSafeInThatProject) {
+  daemon_process d{gate_config()};
+  d.start();
+  project p, elsewhere;
+  // Four approvals, then a denial: the count starts again.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(answer_once(d, p, "npm install left-pad", "a" + std::to_string(i), true).value("permissionDecision", ""), "allow");
+  EXPECT_EQ(answer_once(d, p, "npm install left-pad", "deny", false).value("permissionDecision", ""), "deny");
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(answer_once(d, p, "npm install is-odd", "b" + std::to_string(i), true).value("permissionDecision", ""), "allow");
+  // The fifth approval since the denial promotes `npm install` in this project.
+  EXPECT_EQ(answer_once(d, p, "npm install is-even", "b4", true).value("permissionDecision", ""), "allow");
+  wire_peer peer{d.endpoint()};
+  auto promoted = wait_autonomy_events(peer, "promoted", 1);
+  ASSERT_EQ(promoted.size(), 1u);
+  EXPECT_EQ(promoted[0]["data"].value("pattern", ""), "npm install");
+  EXPECT_EQ(promoted[0]["data"].value("approvals", 0), 5);
+
+  // Another install in the project now runs without asking, naming the learned rule; elsewhere it is still asked.
+  auto now = decision_of(hook(d.home(), p.call("npm install lodash", "c"), "t-c"));
+  EXPECT_EQ(now.value("permissionDecision", ""), "allow") << now;
+  EXPECT_NE(now.value("permissionDecisionReason", "").find("learned"), std::string::npos) << now;
+  EXPECT_TRUE(pending(d).empty());
+  EXPECT_EQ(decision_of(hook(d.home(), elsewhere.call("npm install lodash"))).value("permissionDecision", ""), "ask");
+  // A learned rule never loosens a never, nor reaches paths outside the project.
+  EXPECT_EQ(decision_of(hook(d.home(), p.call("npm install lodash && rm -rf /"), "t-d")).value("permissionDecision", ""),
+            "deny");
+  EXPECT_EQ(decision_of(hook(d.home(), p.call("npm install ../outside-pkg"))).value("permissionDecision", ""), "ask");
+  // Learned rules are persisted.
+  ASSERT_EQ(d.stop(), 0);
+  d.start();
+  auto after = decision_of(hook(d.home(), p.call("npm install react", "e"), "t-e"));
+  EXPECT_EQ(after.value("permissionDecision", ""), "allow") << after;
+}
