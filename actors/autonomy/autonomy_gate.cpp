@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -186,7 +187,7 @@ caf::result<std::string, std::string, std::string> decide_call(gate_actor self, 
 }
 
 // Ends a pending approval: the hook gets its answer, the wait span ends, the outcome is an event.
-void settle(gate_actor self, pending_approval& a, std::string_view permission, std::string reason, std::string_view action,
+void settle(pending_approval& a, std::string_view permission, std::string reason, std::string_view action,
             json extra) {
   auto data = a.ctx.event_data(a.decision);
   data["approval"] = a.id;
@@ -195,7 +196,6 @@ void settle(gate_actor self, pending_approval& a, std::string_view permission, s
   record(a.ctx, action, now_us(), data);
   auto [p, r, n] = reply(permission, std::move(reason), a.decision, a.id);
   a.promise.deliver(std::move(p), std::move(r), std::move(n));
-  (void)self;
 }
 
 // The policy again, with the learned rules; false (and the old policy kept) if they do not compile.
@@ -292,7 +292,6 @@ std::tuple<std::string, std::string, std::string> decide_approval(gate_actor sel
     return coded(errc::not_found, "no pending approval with id '" + id + "' (decided, expired, or never asked)");
   auto& a = it->second;
   if (decision == "approve") {
-    ++st.approved;
     if (scope != "once") {
       autonomy::grant g{a.key, scope, scope == "session" ? a.ctx.session : a.ctx.call.cwd, a.id, now_ms()};
       if (g.scope_value.empty())
@@ -301,12 +300,13 @@ std::tuple<std::string, std::string, std::string> decide_approval(gate_actor sel
       if (st.db)
         if (auto ok = st.db->add(g); !ok) spdlog::warn("autonomy: the grant of {} is kept for this run only: {}", id, ok.message());
     }
-    settle(self, a, "allow", "approved by a person (approval " + id + ", " + scope + "): " + a.decision.reason, "approved",
+    ++st.approved;
+    settle(a, "allow", "approved by a person (approval " + id + ", " + scope + "): " + a.decision.reason, "approved",
            {{"scope", scope}});
     learn_from(self, a, true);
   } else {
     ++st.denied;
-    settle(self, a, "deny",
+    settle(a, "deny",
            "denied by a person (approval " + id + "): " + (reason.empty() ? std::string{"no reason given"} : reason),
            "denied", {{"reason", reason}});
     learn_from(self, a, false);
@@ -361,7 +361,7 @@ autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_optio
         const auto secs = st.opts.cfg.approval_timeout_ms / 1000.0;
         char shown[32];
         std::snprintf(shown, sizeof shown, "%g", secs);
-        settle(self, it->second, "deny",
+        settle(it->second, "deny",
                std::string{"no one approved within "} + shown + " s (approval " + id + "; " + it->second.decision.reason + ")",
                "expired", json::object());
         st.pending.erase(it);
