@@ -36,5 +36,9 @@ run_fn define_jobs(CLI::App& sub, options& opt);
 run_fn define_watch(CLI::App& sub, options& opt);
 // cli/cmd_pipeline.cpp
 run_fn define_pipeline(CLI::App& sub, options& opt);
+// cli/cmd_approvals.cpp
+run_fn define_approvals(CLI::App& sub, options& opt);
+run_fn define_approve(CLI::App& sub, options& opt);
+run_fn define_deny(CLI::App& sub, options& opt);
 
 }  // namespace paios::cli

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <zmq.h>
 
+#include "cli/hook_gate_fallback.hpp"
 #include "client/wire_client.hpp"
 #include "core/hooks/hook_rules.hpp"
 #include "core/hooks/hook_spool.hpp"
@@ -30,6 +31,9 @@ using nlohmann::json;
 using steady = std::chrono::steady_clock;
 
 constexpr std::int64_t kDefaultDeadlineMs = 150;
+constexpr std::int64_t kDefaultApprovalTimeoutMs = 600000;  // autonomy.approval_timeout_ms's default
+// Beyond approval_timeout_ms: the daemon's gate, hook handler and bridge answer within 10 s of it.
+constexpr std::int64_t kApprovalMarginMs = 15000;
 constexpr std::size_t kMaxInputBytes = 64u << 20;
 // Below the daemon's default bridge.max_message_bytes (4 MiB): a larger payload has its longest strings cut.
 constexpr std::size_t kMaxFrameBytes = 3u << 20;
@@ -82,30 +86,55 @@ std::string new_uid() {
   return out;
 }
 
-std::int64_t deadline_of(const hook_options& opt) {
+// The daemon's configuration, when the user has one (PAIOS_HOME/config.json): only the keys the hook needs are
+// read from it, and any problem means the defaults.
+json user_config(const std::string& home) {
+  const auto file = home + "/config.json";
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size >= (1 << 20)) return json::object();
+  FILE* f = std::fopen(file.c_str(), "rb");
+  if (!f) return json::object();
+  std::string text(static_cast<std::size_t>(st.st_size), '\0');
+  text.resize(std::fread(text.data(), 1, text.size(), f));
+  std::fclose(f);
+  auto j = json::parse(text, nullptr, false);
+  return j.is_object() ? j : json::object();
+}
+
+// section.key of the user's configuration when it is an integer in [lo, hi].
+std::optional<std::int64_t> config_integer(const json& cfg, const char* section, const char* key, std::int64_t lo,
+                                           std::int64_t hi) {
+  auto s = cfg.find(section);
+  if (s == cfg.end() || !s->is_object()) return std::nullopt;
+  auto k = s->find(key);
+  if (k == s->end() || !k->is_number_integer()) return std::nullopt;
+  auto v = k->get<std::int64_t>();
+  if (v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+std::int64_t deadline_of(const hook_options& opt, const json& cfg) {
   if (opt.deadline_ms) return *opt.deadline_ms;
   if (const char* e = std::getenv("PAIOS_HOOK_DEADLINE_MS"); e && *e) {
     char* end = nullptr;
     auto v = std::strtoll(e, &end, 10);
     if (end && *end == '\0' && v > 0 && v <= 60000) return v;
   }
-  // The daemon's configuration, when the user has one: only this key is read, and any problem means the default.
-  const auto file = opt.home + "/config.json";
-  struct stat st {};
-  if (::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size < (1 << 20)) {
-    if (FILE* f = std::fopen(file.c_str(), "rb")) {
-      std::string text(static_cast<std::size_t>(st.st_size), '\0');
-      text.resize(std::fread(text.data(), 1, text.size(), f));
-      std::fclose(f);
-      auto j = json::parse(text, nullptr, false);
-      if (j.is_object() && j.contains("hooks") && j["hooks"].is_object() && j["hooks"].contains("deadline_ms") &&
-          j["hooks"]["deadline_ms"].is_number_integer()) {
-        auto v = j["hooks"]["deadline_ms"].get<std::int64_t>();
-        if (v >= 10 && v <= 10000) return v;
-      }
-    }
-  }
-  return kDefaultDeadlineMs;
+  return config_integer(cfg, "hooks", "deadline_ms", 10, 10000).value_or(kDefaultDeadlineMs);
+}
+
+// A PreToolUse of a daemon task may wait for a person: the daemon answers within autonomy.approval_timeout_ms
+// (and its own margins), so the hook waits that long and a little more, never giving up first.
+std::int64_t approval_deadline_of(const json& cfg) {
+  return config_integer(cfg, "autonomy", "approval_timeout_ms", 1000, 86400000).value_or(kDefaultApprovalTimeoutMs) +
+         kApprovalMarginMs;
+}
+
+// The daemon task whose agent runs this hook (the brain sets PAIOS_TASK_ID), "" for none.
+std::string task_id_of_environment() {
+  const char* t = std::getenv("PAIOS_TASK_ID");
+  if (!t || !*t || std::strlen(t) > 64) return {};
+  return t;
 }
 
 // A well-formed W3C traceparent (the agent's, when paiosd started it): the hook event joins that trace.
@@ -163,6 +192,9 @@ int run_hook(const hook_options& opt) {
   const auto uid = new_uid();
   json req{{"v", 1}, {"op", "hook.event"}, {"id", "h"}, {"event", *event}, {"uid", uid}};
   if (const char* tp = std::getenv("TRACEPARENT"); tp && valid_traceparent(tp)) req["traceparent"] = tp;
+  const bool gate = *event == "PreToolUse";
+  const auto task_id = gate ? task_id_of_environment() : std::string{};
+  if (!task_id.empty()) req["task_id"] = task_id;
   req["payload"] = payload;
   auto frame = json_dump(req);
   for (std::size_t limit = 256 * 1024; frame.size() > kMaxFrameBytes && limit >= 256; limit /= 4) {
@@ -170,22 +202,34 @@ int run_hook(const hook_options& opt) {
     frame = json_dump(req);
   }
 
-  const auto deadline = started + std::chrono::milliseconds{deadline_of(opt)};
+  const auto cfg = user_config(opt.home);
+  const auto deadline =
+      started + std::chrono::milliseconds{task_id.empty() ? deadline_of(opt, cfg) : approval_deadline_of(cfg)};
+  // Without the daemon's answer the event is spooled; a PreToolUse still gets the built-in `never` rules' deny.
+  auto give_up = [&](const std::string& reason) {
+    if (gate)
+      if (auto out = fallback_pretooluse(payload, "paiosd did not answer")) {
+        auto text = json_dump(*out) + "\n";
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
+      }
+    return spool(opt, uid, *event, payload, reason);
+  };
   unreachable down;
   auto client = wire_client::connect(opt.endpoint, down);
-  if (!client) return spool(opt, uid, *event, payload, "daemon down: " + down.detail);
+  if (!client) return give_up("daemon down: " + down.detail);
   std::string error;
   if (zmq_send(client->socket(), frame.data(), frame.size(), 0) < 0)
-    return spool(opt, uid, *event, payload, std::string{"cannot send: "} + zmq_strerror(zmq_errno()));
+    return give_up(std::string{"cannot send: "} + zmq_strerror(zmq_errno()));
   auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now()).count();
   auto reply = client->receive(static_cast<int>(std::max<std::int64_t>(wait, 1)), error);
-  if (!reply) return spool(opt, uid, *event, payload, error.empty() ? "no answer within the deadline" : error);
+  if (!reply) return give_up(error.empty() ? "no answer within the deadline" : error);
   if (reply->value("type", "") == "error") {
     auto code = reply->value("code", "");
     auto message = reply->value("message", "");
     // What the daemon could not store is kept for its replay; what it refused as malformed would be refused again.
     if (code == "store_failed" || code == "internal" || code == "shutting_down" || code == "overloaded")
-      return spool(opt, uid, *event, payload, code + ": " + message);
+      return give_up(code + ": " + message);
     log_line(opt.home, "paiosd refused the " + *event + " event: " + code + ": " + message);
     return 0;
   }

@@ -10,6 +10,12 @@
 // nothing is printed; if the spool cannot take it either (a full disk), it exits 1 and says so on stderr
 // (Claude Code shows it and goes on). Input that is not a JSON object
 // is logged (stderr, and PAIOS_HOME/logs/hooks.log when the folder exists) and dropped.
+//
+// PreToolUse is the autonomy gate (docs/autonomy.md): the daemon's decision is printed as Claude Code's
+// permissionDecision. Run by an agent of a daemon task (PAIOS_TASK_ID in the environment, sent as `task_id`),
+// an `ask` waits for a person, so the hook then waits autonomy.approval_timeout_ms (PAIOS_HOME/config.json,
+// else 600000) plus 15 s instead of the deadline. With no answer from the daemon, the built-in `never` rules are
+// judged here (cli/hook_gate_fallback.hpp): such a call is denied, anything else gets no output.
 #include <cstdint>
 #include <optional>
 #include <string>

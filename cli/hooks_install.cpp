@@ -20,7 +20,8 @@ struct wanted {
   bool matcher;       // tool events take a matcher ("*": every tool); the others take none
 };
 constexpr wanted kWanted[] = {
-    {"SessionStart", false}, {"UserPromptSubmit", false}, {"PostToolUse", true}, {"Stop", false}, {"SessionEnd", false}};
+    {"SessionStart", false}, {"UserPromptSubmit", false}, {"PreToolUse", true}, {"PostToolUse", true},
+    {"Stop", false},         {"SessionEnd", false}};
 
 // A command that runs `ai hook`: PAIOS's own, whatever path or home it names.
 bool is_ours(const ojson& hook) {
@@ -122,7 +123,7 @@ int hooks_install(const hooks_install_options& opt, std::ostream& out, std::ostr
   };
   return install_edit(file, opt.dry_run, json_object_edit(merge),
                       {"ai hooks install", "PAIOS hooks are already installed in", "PAIOS hooks installed in",
-                       "SessionStart, UserPromptSubmit, PostToolUse, Stop, SessionEnd: " + hook_command(ai, opt.home, "EVENT")},
+                       "SessionStart, UserPromptSubmit, PreToolUse, PostToolUse, Stop, SessionEnd: " + hook_command(ai, opt.home, "EVENT")},
                       out, err);
 }
 

@@ -4,6 +4,7 @@
 //
 //   "hooks": {"SessionStart":     [{"hooks": [{"type": "command", "command": "/abs/ai hook session-start", "timeout": 10}]}],
 //             "UserPromptSubmit": [{"hooks": [... "ai hook user-prompt-submit" ...]}],
+//             "PreToolUse":       [{"matcher": "*", "hooks": [... "ai hook pre-tool-use" ...]}],  (the autonomy gate)
 //             "PostToolUse":      [{"matcher": "*", "hooks": [... "ai hook post-tool-use" ...]}],
 //             "Stop":             [{"hooks": [... "ai hook stop" ...]}],
 //             "SessionEnd":       [{"hooks": [... "ai hook session-end" ...]}]}

@@ -1,6 +1,7 @@
 #pragma once
 // Reading and checking the "autonomy" section: the policy's limits, its built-in rules (config/defaults.json,
 // autonomy.builtin) and the user's pins (autonomy.pins), as core/autonomy's rule_spec.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@ namespace paios {
 
 struct autonomy_config {
   autonomy::bash_limits limits;
+  std::int64_t approval_timeout_ms = 600000;  // a pending approval's wait for a person, then deny
+  int promote_after = 5;                       // approvals without a denial that make a pattern safe (0: never)
   std::vector<autonomy::rule_spec> builtin;  // the defaults' rules
   std::vector<autonomy::rule_spec> pins;     // the user's: never overridden by learned rules
 };

@@ -1,9 +1,11 @@
 #include "daemon/actor_tree.hpp"
 
 #include <atomic>
+#include <cstdlib>
 
 #include <caf/all.hpp>
 
+#include "actors/autonomy/autonomy_gate.hpp"
 #include "actors/brain/brain.hpp"
 #include "actors/dispatcher/dispatcher.hpp"
 #include "actors/hooks/hook_handler.hpp"
@@ -102,7 +104,17 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   kb.cache_file = ctx.home.data_dir() / "embed_cache.sqlite";
   kb.cache_entries = emb.cache_entries;
 
+  // A PreToolUse may wait for a person up to autonomy.approval_timeout_ms: the hook handler waits for the gate
+  // a little longer, and the bridge for the hook handler longer still, so that the innermost limit answers.
   hook_handler_options hooks{cfg.hooks, hook_spool{ctx.home.root / "spool"}};
+  hooks.gate_timeout_ms = cfg.autonomy.approval_timeout_ms + 5000;
+  bridge.hook_timeout_ms = hooks.gate_timeout_ms + 5000;
+  autonomy_gate_options gate;
+  gate.cfg = cfg.autonomy;
+  // `~` in the rules is the user's home: the daemon runs as that user.
+  if (const char* h = std::getenv("HOME"); h && *h == '/') gate.home = h;
+  else gate.home = "/";
+  gate.grants_file = ctx.home.data_dir() / "approvals.sqlite";
 
   // One MCP client per configured server. A server that crashes is restarted by its client (with backoff);
   // this supervisor restarts a client that itself fails.
@@ -126,6 +138,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
       {"kb_store", registered(kb_name::value, [kb](caf::actor_system& sys) { return spawn_kb_store(sys, kb); })},
       supervisor_child(std::move(brains)),
       supervisor_child(std::move(mcp)),
+      {"autonomy", registered(autonomy_name::value, [gate](caf::actor_system& sys) { return spawn_autonomy_gate(sys, gate); })},
       {"hooks", registered(hooks_name::value, [hooks](caf::actor_system& sys) { return spawn_hook_handler(sys, hooks); })},
       {"dispatcher", registered(dispatch_name::value,
                                 [dispatch, first_start](caf::actor_system& sys) {

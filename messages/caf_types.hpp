@@ -55,6 +55,9 @@ using done_atom = caf::atom_constant<caf::atom("done")>;          // a job run -
 using notify_atom = caf::atom_constant<caf::atom("notify")>;      // notifier: tell a person
 using watch_atom = caf::atom_constant<caf::atom("watch")>;        // watchers: watch.*; state store: their records
 using pipeline_atom = caf::atom_constant<caf::atom("pipeline")>;  // pipelines: pipeline.*; state store: run records
+using gate_atom = caf::atom_constant<caf::atom("gate")>;          // autonomy: judge a PreToolUse call
+using approvals_atom = caf::atom_constant<caf::atom("approvals")>;  // autonomy: approvals.list, approvals.decide
+using expire_atom = caf::atom_constant<caf::atom("expire")>;      // autonomy: a pending approval's time is up
 using step_atom = caf::atom_constant<caf::atom("step")>;          // a pipeline run: one of its steps ended
 
 

@@ -22,7 +22,8 @@ constexpr std::array<std::string_view, op_count> kOps = {
     "kb.list",        "learnings.recall", "tools.list", "hook.event", "tools.call", "tools.cancel",
     "jobs.list",      "jobs.run",    "jobs.history",
     "pipeline.list",  "pipeline.run", "pipeline.runs", "pipeline.get", "pipeline.resume", "pipeline.cancel",
-    "watch.list",     "watch.add",   "watch.rm"};
+    "watch.list",     "watch.add",   "watch.rm",
+    "approvals.list", "approvals.decide"};
 constexpr std::size_t kMaxKbContentBytes = 32 * 1024 * 1024;
 constexpr int kMaxKbResults = 100;
 const std::array<std::string_view, 4> kKbKinds = {"document", "learning", "decision", "note"};
@@ -224,11 +225,13 @@ bool parse_publish(fields& f, request& r) {
   return true;
 }
 
-// hook.event: {event, payload, uid?, traceparent?} becomes an event of category "hook" whose data is {uid, payload}.
+// hook.event: {event, payload, uid?, task_id?, traceparent?} becomes an event of category "hook" whose data is
+// {uid, payload, task_id?}.
 bool parse_hook(fields& f, request& r) {
   auto& e = r.event;
-  std::string name, uid;
-  if (!f.string("event", name, true, 64) || !f.string("uid", uid, false, 64) || !read_trace(f, e.trace, r.client_span))
+  std::string name, uid, task_id;
+  if (!f.string("event", name, true, 64) || !f.string("uid", uid, false, 64) || !f.string("task_id", task_id, false, 64) ||
+      !read_trace(f, e.trace, r.client_span))
     return false;
   auto canonical = canonical_hook_event(name);
   if (!canonical) return f.fail("field 'event' must be a hook event name such as SessionStart or post-tool-use (got '" + name + "')");
@@ -237,7 +240,28 @@ bool parse_hook(fields& f, request& r) {
   if (!it->is_object()) return f.fail("field 'payload' must be a JSON object");
   e.category = "hook";
   e.action = std::move(*canonical);
-  e.data_json = json{{"uid", uid}, {"payload", *it}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  json data{{"uid", uid}, {"payload", *it}};
+  if (!task_id.empty()) data["task_id"] = task_id;
+  e.data_json = data.dump(-1, ' ', false, json::error_handler_t::replace);
+  return true;
+}
+
+// approvals.decide: {approval_id, decision: approve|deny, reason?, scope?: once|session|project}, into
+// r.arguments as {id, decision, reason, scope}. (Not "id": that is the envelope's request id.)
+bool parse_approval_decision(fields& f, request& r) {
+  std::string id, decision, reason, scope;
+  if (!f.string("approval_id", id, true, 64) || !f.string("decision", decision, true, 16) || !f.string("reason", reason, false, 4096) ||
+      !f.string("scope", scope, false, 16))
+    return false;
+  if (id.empty()) return f.fail("field 'approval_id' must not be empty");
+  if (decision != "approve" && decision != "deny")
+    return f.fail("field 'decision' must be approve or deny (got '" + decision + "')");
+  if (scope.empty()) scope = "once";
+  if (scope != "once" && scope != "session" && scope != "project")
+    return f.fail("field 'scope' must be once, session or project (got '" + scope + "')");
+  if (decision == "deny" && scope != "once") return f.fail("field 'scope' applies to approve only");
+  r.arguments = json{{"id", id}, {"decision", decision}, {"reason", reason}, {"scope", scope}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
   return true;
 }
 
@@ -399,6 +423,8 @@ parse_result parse_request(std::string_view frame) {
     case op::watch_list: break;
     case op::watch_add: ok = parse_watch(f, r, true); break;
     case op::watch_rm: ok = parse_watch(f, r, false); break;
+    case op::approvals_list: break;
+    case op::approvals_decide: ok = parse_approval_decision(f, r); break;
     case op::jobs_run:
     case op::jobs_history: {
       ok = f.string("name", r.job, true, 64);

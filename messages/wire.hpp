@@ -24,11 +24,12 @@ enum class op : std::uint8_t {
   ping, task_submit, task_cancel, task_get, task_list, event_publish, status, debug_fault, route_classify,
   route_list, route_weights, route_adjust, obs_query, obs_trace, obs_score, kb_add, kb_search, kb_get, kb_rm,
   kb_stats, kb_list, learnings_recall, tools_list, hook_event, tools_call, tools_cancel, jobs_list, jobs_run,
-  jobs_history, pipeline_list, pipeline_run, pipeline_runs, pipeline_get, pipeline_resume, pipeline_cancel, watch_list, watch_add, watch_rm
+  jobs_history, pipeline_list, pipeline_run, pipeline_runs, pipeline_get, pipeline_resume, pipeline_cancel, watch_list, watch_add, watch_rm,
+  approvals_list, approvals_decide
 };
 // How many operations there are: the size of every table with one entry per op (their names in wire.cpp, the
 // bridge's handlers).
-constexpr std::size_t op_count = static_cast<std::size_t>(op::watch_rm) + 1;
+constexpr std::size_t op_count = static_cast<std::size_t>(op::approvals_decide) + 1;
 std::string_view to_string(op o);
 
 // One parsed request. Only the fields of its operation are meaningful.
@@ -41,7 +42,7 @@ struct request {
   int limit = 20;                     // task.list, route.list
   std::string state;                  // task.list filter: a task state name, "" for all
   event_record event;                 // event.publish (seq and time assigned by the daemon); hook.event: category
-                                      // "hook", action the canonical event name, data {uid, payload}
+                                      // "hook", action the canonical event name, data {uid, payload, task_id?}
   std::uint64_t client_span = 0;      // task.submit, event.publish: the span of the client's traceparent
   event_query query;                  // obs.query; obs.trace uses its trace
   score_record score;                 // obs.score: target, score, note
@@ -50,7 +51,8 @@ struct request {
   kb_request kb;                      // kb.*, learnings.recall
   std::string tool;                   // tools.call: the mounted tool's name
   std::string arguments = "{}";       // tools.call: its arguments, a JSON object's text; pipeline.run: its
-                                      // input, any JSON value's text ("{}" when absent)
+                                      // input, any JSON value's text ("{}" when absent); approvals.decide:
+                                      // {id, decision, reason, scope}, checked
   std::string call_id;                // tools.cancel: the id of this client's tools.call request
   std::string job;                    // jobs.run, jobs.history: the job's name (jobs.history uses limit too);
                                       // pipeline.run, pipeline.runs: the pipeline's name ("" for all in .runs)

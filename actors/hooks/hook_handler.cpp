@@ -10,12 +10,14 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/autonomy/autonomy_gate.hpp"
 #include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
 #include "actors/obs/obs_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/content/envelope.hpp"
 #include "core/hooks/hook_rules.hpp"
+#include "core/autonomy/hook_gate.hpp"
 #include "core/hooks/transcript.hpp"
 #include "core/obs/event_sink.hpp"
 #include "messages/caf_types.hpp"
@@ -51,6 +53,7 @@ std::string str_of(const json& j, const char* key) {
 struct hook_event_ctx {
   event_record event;
   std::string uid;
+  std::string task_id;  // the daemon task whose agent made the call (PAIOS_TASK_ID), "" for a person's session
   json payload;
   json output = json::object();  // what `ai hook` prints
   json notes = json::object();   // what the handler decided, stored with the event
@@ -435,6 +438,32 @@ void judge_stop(hook_actor* self, const ctx_ptr& h) {
   h->notes["gate"] = {{"decision", "block"}, {"rule", v.rule}, {"detail", v.detail}, {"count", count}};
 }
 
+// ---- The tool-call gate (PreToolUse) -------------------------------------------------------------------------
+
+// Asks the autonomy gate for the call's decision, which may wait for a person (a daemon task's pending
+// approval); `then` runs once h->output holds Claude Code's answer. Without the gate (not running, or no
+// answer in time) the hook gets no decision: Claude Code's own permission flow applies, and the event says why.
+template <class Then>
+void gate_tool_call(hook_actor* self, const ctx_ptr& h, Then then) {
+  auto gate = registered_as<autonomy_actor>(self, autonomy_name::value);
+  auto unavailable = [h, then](std::string why) mutable {
+    spdlog::warn("hooks: PreToolUse without a decision: {}", why);
+    h->notes["autonomy"] = {{"error", why}};
+    then();
+  };
+  if (!gate) return unavailable("the autonomy gate is not running");
+  self->request(gate, std::chrono::milliseconds{self->state.opts.gate_timeout_ms}, gate_atom::value,
+                h->payload.dump(-1, ' ', false, json::error_handler_t::replace), h->task_id, h->event.trace, h->event.span)
+      .then(
+          [h, then](const std::string& permission, const std::string& reason, const std::string& notes) mutable {
+            h->output = autonomy::pretooluse_output(permission, reason);
+            auto n = json::parse(notes, nullptr, false);
+            h->notes["autonomy"] = n.is_object() ? n : json::object();
+            then();
+          },
+          [unavailable](caf::error& e) mutable { unavailable("the autonomy gate did not answer: " + caf::to_string(e)); });
+}
+
 // ---- One live hook event -------------------------------------------------------------------------------------
 
 ctx_ptr context_of(event_record e, std::string& error) {
@@ -446,6 +475,8 @@ ctx_ptr context_of(event_record e, std::string& error) {
   }
   h->uid = str_of(data, "uid");
   if (h->uid.empty()) h->uid = to_hex(new_trace()).substr(0, 16);
+  h->task_id = str_of(data, "task_id");
+  if (!h->task_id.empty()) h->notes["task_id"] = h->task_id;
   h->payload = std::move(data["payload"]);
   h->event = std::move(e);
   return h;
@@ -470,6 +501,10 @@ promise handle(hook_actor* self, event_record& e) {
         h->output = {{"hookSpecificOutput", {{"hookEventName", h->event.action}, {"additionalContext", std::move(context)}}}};
       store(self, h, reply);
     });
+    return rp;
+  }
+  if (name == "PreToolUse") {
+    gate_tool_call(self, h, [self, h, reply] { store(self, h, reply); });
     return rp;
   }
   if (name == "Stop" || name == "SubagentStop") {

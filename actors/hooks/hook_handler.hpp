@@ -14,7 +14,11 @@
 //                                            learnings, learnings and articles on the recent topic, in
 //                                            outside-content envelopes, within hooks.context.budget_tokens;
 //                                            Stop: {decision: "block", reason} when the Stop gate finds the answer
-//                                            unfinished. event_json is the stored event for the event stream.
+//                                            unfinished; PreToolUse: the autonomy gate's decision
+//                                            (actors/autonomy), hookSpecificOutput.permissionDecision allow, deny
+//                                            or ask with permissionDecisionReason, which for a daemon task's
+//                                            `ask` waits for a person (at most gate_timeout_ms); without the
+//                                            gate's answer, no decision ({}), and the event says why. event_json is the stored event for the event stream.
 //                                            After the reply (never making the hook wait): PostToolUse results of
 //                                            the configured tools go to the kb store as notes; SessionEnd leaves a
 //                                            learning (kind "learning", brain "claude", session, project = cwd,
@@ -44,6 +48,9 @@ struct hook_handler_options {
   hooks_config cfg;
   hook_spool spool;                  // PAIOS_HOME/spool
   std::int64_t spool_check_ms = 30000;
+  // How long a PreToolUse waits for the autonomy gate: autonomy.approval_timeout_ms and a margin, since a
+  // pending approval answers only when a person decides or that timeout passes.
+  std::int64_t gate_timeout_ms = 605000;
 };
 
 caf::actor spawn_hook_handler(caf::actor_system& sys, hook_handler_options opts);

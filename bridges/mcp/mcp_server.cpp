@@ -23,7 +23,8 @@ constexpr const char* kInstructions =
     "(kb_add with kind \"learning\"), see where a task would go (router_classify), run a task on another brain "
     "(task_submit, task_status), run the scheduled jobs and pipelines the user configured (jobs_list, jobs_run, "
     "jobs_history, pipeline_list, pipeline_run, pipeline_status, pipeline_resume, pipeline_cancel), see the "
-    "watched folders (watch_list), and look at what happened (obs_query, obs_score, health).";
+    "watched folders (watch_list), decide the tool calls of daemon tasks that wait for a person (approvals_list, "
+    "approval_decide), and look at what happened (obs_query, obs_score, health).";
 
 bool is_request_id(const json& j) { return j.is_string() || j.is_number_integer(); }
 

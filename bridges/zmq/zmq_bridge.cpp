@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/autonomy/autonomy_gate.hpp"
 #include "actors/dispatcher/dispatcher.hpp"
 #include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
@@ -348,7 +349,9 @@ void handle_hook(bridge_actor* self, const call& c, event_record e) {
   e.trace = c.trace;
   e.parent = c.parent;
   e.span = new_span_id();
-  ask(self, hooks_name::value, "the hook handler", c,
+  // A PreToolUse of a daemon task may wait for a person: the hook handler answers within its own limit.
+  const auto within = std::chrono::seconds{(self->state.opts.hook_timeout_ms + 999) / 1000};
+  ask_within(self, within, hooks_name::value, "the hook handler", c,
       [self, c](const std::string& code, const std::string& message, const std::string& body, const std::string& event) {
         if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
         reply_frame(self, c, wire::encode_reply_text(c.id, "hook", body));
@@ -409,6 +412,12 @@ void ask_watchers(bridge_actor* self, const call& c, const char* type, const cha
 void ask_pipelines(bridge_actor* self, const call& c, const char* type, const char* op, const nlohmann::json& args) {
   ask_coded(self, kAskTimeout, pipes_name::value, "the pipelines actor", c, type, pipeline_atom::value, std::string{op},
             json_dump(args));
+}
+
+// approvals.*: the autonomy gate.
+void ask_approvals(bridge_actor* self, const call& c, const char* type, const char* op, std::string args) {
+  ask_coded<autonomy_actor>(self, kAskTimeout, autonomy_name::value, "the autonomy gate", c, type, approvals_atom::value,
+                            std::string{op}, std::move(args));
 }
 
 // ---- One handler per operation ---------------------------------------------------------------------------------
@@ -608,6 +617,13 @@ void watch_rm(bridge_actor* self, const call& c, wire::request& req) {
   ask_watchers(self, c, "watch.removed", "rm", {{"path", req.path}});
 }
 
+void approvals_list(bridge_actor* self, const call& c, wire::request&) {
+  ask_approvals(self, c, "approvals", "list", "{}");
+}
+void approvals_decide(bridge_actor* self, const call& c, wire::request& req) {
+  ask_approvals(self, c, "approval.decided", "decide", std::move(req.arguments));
+}
+
 }  // namespace on
 
 using op_handler = void (*)(bridge_actor* self, const call& c, wire::request& req);
@@ -653,6 +669,8 @@ constexpr std::pair<op, op_handler> kHandlers[] = {
     {op::watch_list, on::watch_list},
     {op::watch_add, on::watch_add},
     {op::watch_rm, on::watch_rm},
+    {op::approvals_list, on::approvals_list},
+    {op::approvals_decide, on::approvals_decide},
 };
 
 constexpr bool one_handler_per_op_in_order() {

@@ -14,7 +14,8 @@
 //                                                 client (its server's tools, mounted); tools.call,
 //                                                 tools.cancel -> the MCP client of the tool's prefix (through
 //                                                 the mcp supervisor); hook.event -> hook handler (its event
-//                                                 then goes on the PUB stream too)
+//                                                 then goes on the PUB stream too); approvals.list,
+//                                                 approvals.decide -> the autonomy gate
 //   (update_atom, task_update)                    from the dispatcher: one reply frame to the submitter, and
 //                                                 lifecycle events on the PUB stream
 //   (drain_atom)                                  stop accepting tasks (shutting_down), keep answering the rest
@@ -48,6 +49,9 @@ struct zmq_bridge_options {
   bridge_io_options io;
   std::string home;  // PAIOS_HOME, reported by status
   bool allow_fault_injection = false;  // debug.fault, for tests of supervision (PAIOS_FAULT_INJECTION=1)
+  // How long hook.event waits for the hook handler: a PreToolUse of a daemon task may wait for a person
+  // (autonomy.approval_timeout_ms), so this is that and a margin beyond the handler's own limit.
+  std::int64_t hook_timeout_ms = 610000;
 };
 
 caf::actor spawn_zmq_bridge(caf::actor_system& sys, zmq_bridge_options opts);

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
 
 #include "tests/support/json_schema.hpp"
@@ -31,7 +32,9 @@ json config() {
   return {{"brains",
            {{"slow", brain("fake-text", {{"FAKE_MODE", "slow"}, {"FAKE_DELAY_MS", "300"}})},
             {"hang", brain("fake-text", {{"FAKE_MODE", "hang"}})}}},
-          {"tasks", {{"default_brain", "echo"}, {"failover", json::array()}}}};
+          {"tasks", {{"default_brain", "echo"}, {"failover", json::array()}}},
+          // A pending approval the test fails to decide ends within a minute.
+          {"autonomy", {{"approval_timeout_ms", 60000}}}};
 }
 
 std::vector<std::string> ai_mcp(const daemon_process& d, std::vector<std::string> extra = {}) {
@@ -52,7 +55,7 @@ std::string text_of(const json& response) { return response["result"]["content"]
 // The tools of core/mcp/tools.json. Those of the scheduler, the pipelines and the watchers need a daemon
 // configured with a job, a pipeline and a folder: McpStdio.JobsPipelinesAndFoldersThroughARealDaemon calls them,
 // McpStdio.EveryToolThroughARealDaemon every other.
-constexpr std::size_t kToolCount = 20;
+constexpr std::size_t kToolCount = 22;
 const std::set<std::string> kAutomationTools = {
     "jobs_list",     "jobs_run",        "jobs_history",    "pipeline_list",   "pipeline_run",
     "pipeline_runs", "pipeline_status", "pipeline_cancel", "pipeline_resume", "watch_list"};
@@ -137,6 +140,25 @@ TEST(McpStdio, EveryToolThroughARealDaemon) {
   EXPECT_FALSE(events["events"].empty());
   auto health = ok("health", json::object());
   EXPECT_EQ(health["daemon"].value("pid", 0), d.pid());
+
+  // A tool call of a daemon task's agent (its PreToolUse hook) waits for approval: listed, then approved here.
+  EXPECT_TRUE(ok("approvals_list", json::object())["approvals"].empty());
+  auto waiting = std::async(std::launch::async, [&] {
+    json call{{"session_id", "s-mcp"},         {"cwd", d.home().string()}, {"hook_event_name", "PreToolUse"},
+              {"tool_name", "Bash"},          {"tool_input", {{"command", "npm install left-pad"}}}};
+    return paios::test::run_program({paios::test::ai_path().string(), "--home", d.home().string(), "hook"},
+                                    {{"PAIOS_TASK_ID", "t-mcp"}}, call.dump());
+  });
+  auto listed = calls.until("approvals_list", json::object(), [](const json& r) { return r["approvals"].size() == 1; });
+  EXPECT_EQ(listed["approvals"].size(), 1u) << listed.dump();
+  if (listed["approvals"].size() == 1) {
+    EXPECT_EQ(listed["approvals"][0].value("task", ""), "t-mcp");
+    auto decided = ok("approval_decide", {{"approval_id", listed["approvals"][0]["id"]}, {"decision", "approve"}});
+    EXPECT_EQ(decided.value("scope", ""), "once");
+  }
+  auto hook_out = json::parse(waiting.get().out, nullptr, false);
+  ASSERT_TRUE(hook_out.is_object()) << "the hook printed no decision";
+  EXPECT_EQ(hook_out["hookSpecificOutput"].value("permissionDecision", ""), "allow") << hook_out.dump();
   for (const auto& [name, tool] : tools)
     EXPECT_TRUE(calls.called.count(name) || kAutomationTools.count(name)) << name << " is called by no test";
 

@@ -88,7 +88,7 @@ TEST(Submit, StatusShowsBrainsAndTheSupervisorTree) {
   EXPECT_TRUE(echo_available) << st.dump(2);
   std::vector<std::string> children;
   for (auto& c : st["tree"]["children"]) children.push_back(c.value("name", ""));
-  EXPECT_EQ(children, (std::vector<std::string>{"state_store", "obs_store", "kb_store", "brains", "mcp", "hooks", "dispatcher",
+  EXPECT_EQ(children, (std::vector<std::string>{"state_store", "obs_store", "kb_store", "brains", "mcp", "autonomy", "hooks", "dispatcher",
                                                 "notifier", "scheduler", "pipelines", "watchers", "zmq_bridge",
                                                 "http_bridge"}));
   auto human = d.ai({"status"});

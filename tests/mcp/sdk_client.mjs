@@ -124,7 +124,7 @@ do {
   pages++;
 } while (cursor && pages < 20);
 const names = tools.map((t) => t.name).sort();
-const expected = ['health', 'jobs_history', 'jobs_list', 'jobs_run', 'kb_add', 'kb_get', 'kb_search', 'learnings_recall',
+const expected = ['approval_decide', 'approvals_list', 'health', 'jobs_history', 'jobs_list', 'jobs_run', 'kb_add', 'kb_get', 'kb_search', 'learnings_recall',
                   'obs_query', 'obs_score', 'pipeline_cancel', 'pipeline_list', 'pipeline_resume', 'pipeline_run',
                   'pipeline_runs', 'pipeline_status', 'router_classify', 'task_status', 'task_submit', 'watch_list'];
 check('tools/list pages with a cursor', pages === Math.ceil(expected.length / 3), `${pages} pages`);
@@ -168,8 +168,11 @@ await ok('jobs_history', { name: 'heartbeat', limit: 5 });
 await ok('pipeline_list', {});
 await ok('pipeline_runs', {});
 await ok('watch_list', {});
-// Those that start or stop a job or a pipeline run need one configured: tests/integration/mcp_stdio_test.cpp.
-const needConfig = new Set(['jobs_run', 'pipeline_run', 'pipeline_status', 'pipeline_resume', 'pipeline_cancel']);
+await ok('approvals_list', {});
+// Those that start or stop a job or a pipeline run need one configured, and deciding an approval needs a waiting
+// tool call: tests/integration/mcp_stdio_test.cpp.
+const needConfig = new Set(['jobs_run', 'pipeline_run', 'pipeline_status', 'pipeline_resume', 'pipeline_cancel',
+                            'approval_decide']);
 check('every tool was called', tools.every((t) => called.has(t.name) || needConfig.has(t.name)), [...called]);
 
 // ---- progress -----------------------------------------------------------------------------------------

@@ -339,6 +339,10 @@ TEST(HooksInstall, MergesKeepsOtherEntriesAndIsIdempotent) {
     EXPECT_EQ(merged["hooks"][e][0]["hooks"][0]["type"], "command");
   }
   EXPECT_EQ(merged["hooks"]["SessionStart"][0]["hooks"][0]["command"], "/usr/local/bin/ai hook session-start");
+  // The autonomy gate: every tool's call goes through `ai hook pre-tool-use`.
+  ASSERT_EQ(merged["hooks"]["PreToolUse"].size(), 1u);
+  EXPECT_EQ(merged["hooks"]["PreToolUse"][0]["matcher"], "*");
+  EXPECT_EQ(merged["hooks"]["PreToolUse"][0]["hooks"][0]["command"], "/usr/local/bin/ai hook pre-tool-use");
   auto twice = merge_hook_settings(merged, "/usr/local/bin/ai", "", error);
   EXPECT_EQ(twice, merged) << "idempotent";
   EXPECT_EQ(hook_command("/opt/my tools/ai", "/home/u/.paios x", "stop"), "'/opt/my tools/ai' --home '/home/u/.paios x' hook stop");

@@ -1,0 +1,384 @@
+#include "actors/autonomy/autonomy_gate.hpp"
+
+#include <sys/random.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/names.hpp"
+#include "actors/supervisor/supervisor.hpp"
+#include "core/autonomy/grant_db.hpp"
+#include "core/autonomy/hook_gate.hpp"
+#include "core/autonomy/learning.hpp"
+#include "core/autonomy/policy.hpp"
+#include "core/obs/event_sink.hpp"
+#include "messages/ids.hpp"
+
+namespace paios {
+namespace {
+
+using nlohmann::json;
+using gate_promise = caf::typed_response_promise<std::string, std::string, std::string>;
+
+// The brain whose hooks reach the gate: only Claude Code's PreToolUse is wired today.
+constexpr const char* kBrain = "claude";
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string str_of(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+// A short id a person types: "ap-" and 8 hex digits.
+std::string new_approval_id() {
+  unsigned char bytes[4];
+  if (getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
+    auto t = static_cast<std::uint32_t>(now_us());
+    for (int i = 0; i < 4; ++i) bytes[i] = static_cast<unsigned char>(t >> (8 * i));
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string out = "ap-";
+  for (auto b : bytes) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+// One call and where it comes from: what every event of the gate says about it.
+struct call_context {
+  autonomy::tool_call call;
+  std::string session;
+  std::string task_id;
+  trace_id trace;
+  std::uint64_t parent = 0;
+
+  json event_data(const autonomy::decision& d) const {
+    json data{{"rule", d.rule},     {"level", std::string{autonomy::to_string(d.lvl)}}, {"tool", call.tool},
+              {"summary", autonomy::call_summary(call)}, {"project", call.cwd}, {"brain", call.brain},
+              {"session", session}};
+    if (!task_id.empty()) data["task"] = task_id;
+    return data;
+  }
+};
+
+struct pending_approval {
+  std::string id;
+  call_context ctx;
+  autonomy::decision decision;
+  std::string key;  // approval_key of the call
+  std::int64_t since_us = 0;
+  std::uint64_t wait_span = 0;
+  gate_promise promise;
+  std::optional<autonomy::learn_pattern> pattern;  // what an approval counts toward (none: never learned)
+};
+
+struct gate_state {
+  autonomy_gate_options opts;
+  std::unique_ptr<autonomy::policy> policy;
+  std::string policy_error;  // when the rules did not compile: every call is denied with it
+  std::map<std::string, pending_approval> pending;             // by id
+  std::set<std::tuple<std::string, std::string, std::string>> grants;  // (key, scope, scope value)
+  std::unique_ptr<autonomy::grant_db> db;
+  std::map<std::string, autonomy::pattern_count> patterns;  // approvals since the last denial, by pattern key
+  std::vector<autonomy::rule_spec> learned;                  // the promoted patterns' rules
+  std::set<std::string> pin_ids;                             // a decision of a pin is never learned past
+  std::int64_t decisions = 0, approved = 0, denied = 0, expired = 0, promoted = 0;
+  static inline const char* name = "autonomy";
+};
+
+using gate_actor = autonomy_actor::stateful_pointer<gate_state>;
+
+// Leaves one autonomy event in the call's trace.
+void record(const call_context& c, std::string_view action, std::int64_t start_us, json data,
+            std::uint64_t span = 0, std::string_view status = "ok") {
+  emit_span("autonomy", action, c.trace, span ? span : new_span_id(), c.parent, start_us, now_us(), status, dump(data));
+}
+
+std::tuple<std::string, std::string, std::string> reply(std::string_view permission, std::string reason,
+                                                        const autonomy::decision& d, const std::string& approval = {}) {
+  json notes{{"level", std::string{autonomy::to_string(d.lvl)}}, {"rule", d.rule}, {"permission", std::string{permission}}};
+  if (!approval.empty()) notes["approval"] = approval;
+  return {std::string{permission}, std::move(reason), dump(notes)};
+}
+
+// The grant that lets this call through without asking, if a person gave one ("" for none).
+std::optional<std::string> granted(const gate_state& st, const std::string& key, const call_context& c) {
+  if (!c.session.empty() && st.grants.count({key, "session", c.session})) return std::string{"this session"};
+  if (st.grants.count({key, "project", c.call.cwd})) return "the project " + c.call.cwd;
+  return std::nullopt;
+}
+
+caf::result<std::string, std::string, std::string> decide_call(gate_actor self, const std::string& payload_text,
+                                                               const std::string& task_id, trace_id trace,
+                                                               std::uint64_t parent) {
+  auto& st = self->state;
+  const auto start = now_us();
+  ++st.decisions;
+  call_context c;
+  c.task_id = task_id;
+  c.trace = trace;
+  c.parent = parent;
+  auto payload = json::parse(payload_text, nullptr, false);
+  c.session = payload.is_object() ? str_of(payload, "session_id") : std::string{};
+  auto refuse = [&](std::string rule, std::string reason) {
+    autonomy::decision d{autonomy::level::never, std::move(rule), std::move(reason)};
+    c.call.tool = payload.is_object() ? str_of(payload, "tool_name") : std::string{};
+    c.call.cwd = payload.is_object() ? str_of(payload, "cwd") : std::string{};
+    c.call.brain = kBrain;
+    record(c, "never", start, c.event_data(d));
+    auto [p, r, n] = reply("deny", d.reason, d);
+    return caf::result<std::string, std::string, std::string>{p, r, n};
+  };
+  if (!st.policy) return refuse("policy-unavailable", "PAIOS cannot judge tool calls: " + st.policy_error);
+  auto call = autonomy::pretooluse_call(payload, st.opts.home, kBrain, st.opts.cfg.limits.max_bytes);
+  if (!call) return refuse("malformed-call", "PAIOS refused a malformed PreToolUse call: " + call.message());
+  c.call = std::move(*call);
+  auto d = st.policy->decide(c.call);
+  if (d.reason.empty()) d.reason = "no rule matches; anything unmatched is ask";
+  auto data = c.event_data(d);
+  if (d.lvl != autonomy::level::ask) {
+    record(c, autonomy::to_string(d.lvl), start, data);
+    auto [p, r, n] = reply(autonomy::permission_of(d.lvl), d.reason, d);
+    return {p, r, n};
+  }
+  const auto key = autonomy::approval_key(c.call);
+  if (auto by = granted(st, key, c)) {
+    data["granted"] = *by;
+    record(c, "ask", start, data);
+    auto [p, r, n] = reply("allow", "approved earlier for " + *by + " (" + d.reason + ")", d);
+    return {p, r, n};
+  }
+  record(c, "ask", start, data);
+  if (task_id.empty()) {  // a person sits at the session: Claude Code asks them, with the reason shown
+    auto [p, r, n] = reply("ask", d.reason, d);
+    return {p, r, n};
+  }
+  // A daemon task: nobody is at its terminal. The call waits for a person (ai approve / ai deny) or the timeout.
+  pending_approval a;
+  do a.id = new_approval_id(); while (st.pending.count(a.id));
+  a.ctx = c;
+  a.decision = d;
+  a.key = key;
+  a.since_us = now_us();
+  a.wait_span = new_span_id();
+  if (st.opts.cfg.promote_after > 0 && !st.pin_ids.count(d.rule))
+    a.pattern = autonomy::pattern_of(c.call, st.opts.cfg.limits);
+  a.promise = self->make_response_promise<std::string, std::string, std::string>();
+  auto promise = a.promise;
+  const auto id = a.id;
+  const auto summary = autonomy::call_summary(c.call, 120);
+  spdlog::info("autonomy: {} waits for approval: {} {} (task {})", id, c.call.tool, summary, task_id);
+  if (auto n = registered(self, notifier_name::value))
+    caf::anon_send(n, notify_atom::value, "PAIOS approval " + id + ": " + c.call.tool + " " + summary,
+               "Task " + task_id + " waits: " + d.reason + ". Approve with `ai approve " + id +
+                   "` (--session or --project to stop asking), or deny with `ai deny " + id + " --reason TEXT`.",
+               std::string{"warning"});
+  st.pending.emplace(id, std::move(a));
+  self->delayed_send(self, std::chrono::milliseconds{st.opts.cfg.approval_timeout_ms}, expire_atom::value, id);
+  return promise;
+}
+
+// Ends a pending approval: the hook gets its answer, the wait span ends, the outcome is an event.
+void settle(pending_approval& a, std::string_view permission, std::string reason, std::string_view action,
+            json extra) {
+  auto data = a.ctx.event_data(a.decision);
+  data["approval"] = a.id;
+  for (auto& [k, v] : extra.items()) data[k] = v;
+  record(a.ctx, "wait", a.since_us, data, a.wait_span, permission == "allow" ? "ok" : "denied");
+  record(a.ctx, action, now_us(), data);
+  auto [p, r, n] = reply(permission, std::move(reason), a.decision, a.id);
+  a.promise.deliver(std::move(p), std::move(r), std::move(n));
+}
+
+// The policy again, with the learned rules; false (and the old policy kept) if they do not compile.
+bool remake_policy(gate_state& st) {
+  auto p = autonomy::policy::make(st.opts.cfg.builtin, st.opts.cfg.pins, st.learned, st.opts.cfg.limits);
+  if (!p) {
+    spdlog::error("autonomy: the learned rules do not compile; kept the policy without the newest: {}", p.message());
+    return false;
+  }
+  st.policy = std::make_unique<autonomy::policy>(std::move(*p));
+  return true;
+}
+
+void save_pattern(gate_state& st, const autonomy::pattern_count& p) {
+  if (st.db)
+    if (auto ok = st.db->put(p); !ok) spdlog::warn("autonomy: the count of {} is kept for this run only: {}", p.key, ok.message());
+}
+
+// A person's answer counts toward the call's pattern: an approval adds one, and the promote_after-th without a
+// denial between makes the pattern a learned `safe` rule for the project (notified, an event); a denial resets.
+void learn_from(gate_actor self, const pending_approval& a, bool approved) {
+  auto& st = self->state;
+  if (!a.pattern) return;
+  auto& count = st.patterns[a.pattern->key];
+  count.key = a.pattern->key;
+  count.rule_json = dump(autonomy::learned_rule_json(a.pattern->rule));
+  if (!approved) {
+    count.approvals = 0;
+    count.promoted = false;
+    return save_pattern(st, count);
+  }
+  ++count.approvals;
+  if (count.promoted || count.approvals < st.opts.cfg.promote_after) return save_pattern(st, count);
+  st.learned.push_back(a.pattern->rule);
+  if (!remake_policy(st)) {
+    st.learned.pop_back();
+    return save_pattern(st, count);
+  }
+  count.promoted = true;
+  ++st.promoted;
+  save_pattern(st, count);
+  auto data = a.ctx.event_data(a.decision);
+  data["pattern"] = a.pattern->text;
+  data["learned_rule"] = a.pattern->rule.id;
+  data["approvals"] = count.approvals;
+  record(a.ctx, "promoted", now_us(), data);
+  spdlog::info("autonomy: `{}` is now safe in {} ({} approvals without a denial)", a.pattern->text, a.ctx.call.cwd,
+               count.approvals);
+  if (auto n = registered(self, notifier_name::value))
+    caf::anon_send(n, notify_atom::value, "PAIOS learned: `" + a.pattern->text + "` is safe in " + a.ctx.call.cwd,
+                   "Approved " + std::to_string(count.approvals) + " times without a denial; it now runs there without "
+                   "asking (rule " + a.pattern->rule.id + ").",
+                   std::string{"info"});
+}
+
+std::tuple<std::string, std::string, std::string> coded(errc code, std::string message) {
+  return {std::string{to_string(code)}, std::move(message), std::string{}};
+}
+
+std::tuple<std::string, std::string, std::string> list_approvals(gate_actor self) {
+  auto& st = self->state;
+  std::vector<const pending_approval*> all;
+  for (auto& [id, a] : st.pending) all.push_back(&a);
+  std::sort(all.begin(), all.end(), [](auto* x, auto* y) { return x->since_us < y->since_us; });
+  json out = json::array();
+  const auto now = now_us();
+  for (auto* a : all)
+    out.push_back({{"id", a->id},
+                   {"tool", a->ctx.call.tool},
+                   {"summary", autonomy::call_summary(a->ctx.call)},
+                   {"rule", a->decision.rule},
+                   {"reason", a->decision.reason},
+                   {"task", a->ctx.task_id},
+                   {"session", a->ctx.session},
+                   {"project", a->ctx.call.cwd},
+                   {"trace", to_hex(a->ctx.trace)},
+                   {"age_ms", (now - a->since_us) / 1000}});
+  return {std::string{}, std::string{}, dump(json{{"approvals", std::move(out)}})};
+}
+
+std::tuple<std::string, std::string, std::string> decide_approval(gate_actor self, const std::string& args_text) {
+  auto& st = self->state;
+  auto args = json::parse(args_text, nullptr, false);
+  if (!args.is_object()) return coded(errc::bad_request, "approvals.decide takes a JSON object");
+  const auto id = str_of(args, "id"), decision = str_of(args, "decision"), reason = str_of(args, "reason");
+  auto scope = str_of(args, "scope");
+  if (scope.empty()) scope = "once";
+  if (decision != "approve" && decision != "deny")
+    return coded(errc::bad_request, "field 'decision' must be approve or deny (got '" + decision + "')");
+  if (scope != "once" && scope != "session" && scope != "project")
+    return coded(errc::bad_request, "field 'scope' must be once, session or project (got '" + scope + "')");
+  auto it = st.pending.find(id);
+  if (it == st.pending.end())
+    return coded(errc::not_found, "no pending approval with id '" + id + "' (decided, expired, or never asked)");
+  auto& a = it->second;
+  if (decision == "approve") {
+    if (scope != "once") {
+      autonomy::grant g{a.key, scope, scope == "session" ? a.ctx.session : a.ctx.call.cwd, a.id, now_ms()};
+      if (g.scope_value.empty())
+        return coded(errc::bad_request, "approval '" + id + "' has no " + scope + " to grant (the hook gave none)");
+      st.grants.insert({g.key, g.scope, g.scope_value});
+      if (st.db)
+        if (auto ok = st.db->add(g); !ok) spdlog::warn("autonomy: the grant of {} is kept for this run only: {}", id, ok.message());
+    }
+    ++st.approved;
+    settle(a, "allow", "approved by a person (approval " + id + ", " + scope + "): " + a.decision.reason, "approved",
+           {{"scope", scope}});
+    learn_from(self, a, true);
+  } else {
+    ++st.denied;
+    settle(a, "deny",
+           "denied by a person (approval " + id + "): " + (reason.empty() ? std::string{"no reason given"} : reason),
+           "denied", {{"reason", reason}});
+    learn_from(self, a, false);
+  }
+  st.pending.erase(it);
+  // "approval_id", not "id": the reply's members sit beside the envelope's id.
+  return {std::string{}, std::string{}, dump(json{{"approval_id", id}, {"decision", decision}, {"scope", scope}})};
+}
+
+autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_options opts) {
+  guard_actor(self, "autonomy");
+  auto& st = self->state;
+  st.opts = std::move(opts);
+  for (const auto& pin : st.opts.cfg.pins) st.pin_ids.insert(pin.id);
+  if (auto db = autonomy::grant_db::open(st.opts.grants_file)) {
+    st.db = std::move(*db);
+    for (auto& g : st.db->all()) st.grants.insert({g.key, g.scope, g.scope_value});
+    for (auto& p : st.db->patterns()) {
+      if (p.promoted)
+        if (auto spec = autonomy::rule_spec_from_json(json::parse(p.rule_json, nullptr, false))) st.learned.push_back(*spec);
+      st.patterns[p.key] = std::move(p);
+    }
+  } else {
+    spdlog::warn("autonomy: grants and learned rules are kept for this run only: {}", db.message());
+  }
+  auto p = autonomy::policy::make(st.opts.cfg.builtin, st.opts.cfg.pins, st.learned, st.opts.cfg.limits);
+  if (!p && !st.learned.empty()) {
+    spdlog::error("autonomy: the learned rules do not compile; started without them: {}", p.message());
+    st.learned.clear();
+    p = autonomy::policy::make(st.opts.cfg.builtin, st.opts.cfg.pins, {}, st.opts.cfg.limits);
+  }
+  if (p) st.policy = std::make_unique<autonomy::policy>(std::move(*p));
+  else {
+    st.policy_error = p.message();
+    spdlog::error("autonomy: the policy's rules do not compile; every tool call is denied: {}", st.policy_error);
+  }
+  return {
+      [=](gate_atom, const std::string& payload, const std::string& task_id, trace_id trace,
+          std::uint64_t parent) -> caf::result<std::string, std::string, std::string> {
+        return decide_call(self, payload, task_id, trace, parent);
+      },
+      [=](approvals_atom, const std::string& op, const std::string& args) -> std::tuple<std::string, std::string, std::string> {
+        if (op == "list") return list_approvals(self);
+        if (op == "decide") return decide_approval(self, args);
+        return coded(errc::bad_request, "unknown approvals operation '" + op + "'");
+      },
+      [=](expire_atom, const std::string& id) {
+        auto& st = self->state;
+        auto it = st.pending.find(id);
+        if (it == st.pending.end()) return;  // decided in time
+        ++st.expired;
+        const auto secs = st.opts.cfg.approval_timeout_ms / 1000.0;
+        char shown[32];
+        std::snprintf(shown, sizeof shown, "%g", secs);
+        settle(it->second, "deny",
+               std::string{"no one approved within "} + shown + " s (approval " + id + "; " + it->second.decision.reason + ")",
+               "expired", json::object());
+        st.pending.erase(it);
+      },
+      [=](status_atom) {
+        auto& st = self->state;
+        return dump(json{{"decisions", st.decisions}, {"pending", st.pending.size()}, {"approved", st.approved},
+                         {"denied", st.denied},       {"expired", st.expired},       {"grants", st.grants.size()},
+                         {"promoted", st.promoted},   {"learned", st.learned.size()}});
+      },
+  };
+}
+
+}  // namespace
+
+autonomy_actor spawn_autonomy_gate(caf::actor_system& sys, autonomy_gate_options opts) {
+  return sys.spawn(gate_behavior, std::move(opts));
+}
+
+}  // namespace paios

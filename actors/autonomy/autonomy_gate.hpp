@@ -1,0 +1,69 @@
+#pragma once
+// autonomy_gate: the tool-call gate of the agents' PreToolUse hooks (docs/autonomy.md, "The gate"). It owns the
+// policy (core/autonomy, made once from the configuration's `autonomy` section), the pending approvals and the
+// grants a person gave beyond one call.
+//
+// Receives                                                Replies
+//   (gate_atom, payload, task_id, trace, parent_span)       (permission, reason, notes): the PreToolUse
+//                                                           payload's decision. permission is "allow" (safe, or
+//                                                           granted), "deny" (never, a malformed payload, a
+//                                                           person's denial, no answer within
+//                                                           autonomy.approval_timeout_ms) or "ask" (ask in a
+//                                                           session a person sits at). With a task_id (the call
+//                                                           comes from an agent a daemon task runs) an `ask`
+//                                                           becomes a pending approval: the notifier is told,
+//                                                           and the reply waits until approvals.decide or the
+//                                                           timeout. notes is JSON {level, rule, permission,
+//                                                           approval?} for the hook event.
+//   (approvals_atom, "list", "{}")                          (code, message, body): body {approvals: [{id, tool,
+//                                                           summary, rule, reason, task, session, project, trace,
+//                                                           age_ms}]}, oldest first
+//   (approvals_atom, "decide", {id, decision, reason?,      (code, message, body): body {approval_id,
+//                                                           decision, scope};
+//    scope?})                                               not_found naming an unknown id; a `session` or
+//                                                           `project` scope grants later identical calls (same
+//                                                           tool, command or path, cwd) in that session or
+//                                                           project without asking
+//   (expire_atom, id)                                       from itself: the approval's time is up (deny)
+//   (status_atom)                                           std::string JSON {decisions, pending, approved,
+//                                                           denied, expired, grants, promoted, learned}
+// Learning: each approval of a pending call counts toward its pattern (core/autonomy/learning.hpp: a Bash
+// command's name and first argument, in that project); autonomy.promote_after of them without a denial between
+// make it a learned `safe` rule for the project (the notifier is told; an event, action "promoted"); a denial
+// resets the count. Never for a pin's decision; a learned rule never loosens a built-in `never` (the policy).
+// Every decision, approval, denial and expiry is an event (category autonomy; a decision's action is its
+// level, data {rule, level, tool, summary, project, brain, session, task?}) in the hook event's trace; a pending
+// approval's wait is a span (action "wait") from pending to decided.
+// Owns: the pending approvals (lost if the actor stops: the hook handler's request then times out and the
+// hook gets no decision), the patterns' counts and learned rules, and the grants, all three persisted in
+// PAIOS_HOME/data/approvals.sqlite and read back at start (what cannot be written is kept for this run, and
+// logged). Peers: the notifier (missing: the
+// approval is still listed by `ai approvals`).
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <caf/fwd.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "config/autonomy_config.hpp"
+#include "messages/caf_types.hpp"
+#include "messages/trace.hpp"
+
+namespace paios {
+
+using autonomy_actor = caf::typed_actor<
+    caf::replies_to<gate_atom, std::string, std::string, trace_id, std::uint64_t>::with<std::string, std::string, std::string>,
+    caf::replies_to<approvals_atom, std::string, std::string>::with<std::string, std::string, std::string>,
+    caf::reacts_to<expire_atom, std::string>,
+    caf::replies_to<status_atom>::with<std::string>>;
+
+struct autonomy_gate_options {
+  autonomy_config cfg;
+  std::string home;                  // the sessions' home folder (the daemon's HOME): `~` in rules
+  std::filesystem::path grants_file; // PAIOS_HOME/data/approvals.sqlite
+};
+
+autonomy_actor spawn_autonomy_gate(caf::actor_system& sys, autonomy_gate_options opts);
+
+}  // namespace paios

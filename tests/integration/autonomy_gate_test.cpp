@@ -1,0 +1,342 @@
+// The autonomy gate through a real daemon: Claude Code's PreToolUse hook run as Claude Code runs it (`ai hook`
+// with the payload on stdin), answered with the policy's decision: never denied naming the rule, safe allowed,
+// ask asked in a person's session; in a daemon task (PAIOS_TASK_ID) an ask waits as a pending approval that
+// `ai approvals` lists and `ai approve` / `ai deny` decide, or that times out denied; --session and --project
+// grants (the latter across a restart); malformed payloads denied; the daemon down, the client's own `never`
+// rules; every decision an autonomy event in the hook's trace.
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "tests/support/test_support.hpp"
+
+using nlohmann::json;
+using paios::test::bus_request;
+using paios::test::daemon_process;
+using paios::test::run_result;
+using paios::test::wire_peer;
+using namespace std::chrono_literals;
+
+namespace {
+
+// `ai hook` gets a generous deadline (a loaded CI machine); approvals wait at most `approval_ms`.
+json gate_config(std::int64_t approval_ms = 120000) {
+  return {{"hooks", {{"deadline_ms", 5000}}},
+          {"autonomy", {{"approval_timeout_ms", approval_ms}}},
+          {"notify", {{"notify_send", false}}}};  // the notification is an event only
+}
+
+struct project {
+  paios::test::temp_dir dir;
+  std::string cwd() const { return dir.path().string(); }
+  json call(const std::string& command, const std::string& session = "session-1") const {
+    return {{"session_id", session},       {"transcript_path", (dir.path() / "t.jsonl").string()},
+            {"cwd", cwd()},                {"permission_mode", "dontAsk"},
+            {"hook_event_name", "PreToolUse"}, {"tool_name", "Bash"},
+            {"tool_input", {{"command", command}, {"description", "a test call"}}},
+            {"tool_use_id", "toolu_test"}};
+  }
+};
+
+// Runs `ai hook PreToolUse` as an agent of a daemon task would (PAIOS_TASK_ID set) or as a person's session.
+run_result hook(const std::filesystem::path& home, const json& payload, const std::string& task_id = {}) {
+  std::vector<std::pair<std::string, std::string>> env;
+  if (!task_id.empty()) env.emplace_back("PAIOS_TASK_ID", task_id);
+  return paios::test::run_program({paios::test::ai_path().string(), "--home", home.string(), "hook", "PreToolUse"}, env,
+                                  payload.dump(), 180s);
+}
+
+// The hookSpecificOutput the hook printed ({} when it printed nothing).
+json decision_of(const run_result& r) {
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (r.out.empty()) return json::object();
+  auto j = json::parse(r.out, nullptr, false);
+  EXPECT_TRUE(j.is_object() && j.contains("hookSpecificOutput")) << r.out;
+  if (!j.is_object() || !j.contains("hookSpecificOutput")) return json::object();
+  EXPECT_EQ(j["hookSpecificOutput"].value("hookEventName", ""), "PreToolUse");
+  return j["hookSpecificOutput"];
+}
+
+std::vector<json> pending(const daemon_process& d) {
+  auto r = d.ai({"--json", "approvals"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto lines = paios::test::json_lines(r.out);
+  if (lines.empty()) return {};
+  return lines.back().value("approvals", std::vector<json>{});
+}
+
+// Waits until exactly one approval is pending and returns it.
+json the_pending_approval(const daemon_process& d) {
+  auto all = paios::test::poll_until([&] { return pending(d); }, [](const std::vector<json>& a) { return a.size() == 1; },
+                                     30s, 20ms);
+  EXPECT_EQ(all.size(), 1u);
+  return all.empty() ? json::object() : all.front();
+}
+
+std::vector<json> autonomy_events(wire_peer& peer, const std::string& action = {}) {
+  json q{{"category", "autonomy"}, {"limit", 1000}};
+  if (!action.empty()) q["action"] = action;
+  auto r = peer.exchange(bus_request("obs.query", q)).back();
+  return r.value("events", std::vector<json>{});
+}
+
+// Events reach the store on its flush timer: waits for `n` of them.
+std::vector<json> wait_autonomy_events(wire_peer& peer, const std::string& action, std::size_t n) {
+  return paios::test::poll_until([&] { return autonomy_events(peer, action); },
+                                 [n](const std::vector<json>& es) { return es.size() >= n; }, 10s, 20ms);
+}
+
+}  // namespace
+
+TEST(AutonomyGate, NeverIsDeniedNamingTheRuleSafeAllowedAskAsked) {
+  daemon_process d{gate_config()};
+  d.start();
+  project p;
+  auto never = decision_of(hook(d.home(), p.call("sudo rm -rf /")));
+  EXPECT_EQ(never.value("permissionDecision", ""), "deny");
+  EXPECT_NE(never.value("permissionDecisionReason", "").find("rm-recursive-outside-project"), std::string::npos) << never;
+  auto safe = decision_of(hook(d.home(), p.call("git status && ls -la | wc -l")));
+  EXPECT_EQ(safe.value("permissionDecision", ""), "allow") << safe;
+  EXPECT_NE(safe.value("permissionDecisionReason", "").find("rule "), std::string::npos) << safe;
+  // A person's session: Claude Code asks them, with the reason.
+  auto ask = decision_of(hook(d.home(), p.call("npm install left-pad")));
+  EXPECT_EQ(ask.value("permissionDecision", ""), "ask");
+  EXPECT_NE(ask.value("permissionDecisionReason", "").find("package-install"), std::string::npos) << ask;
+  EXPECT_TRUE(pending(d).empty()) << "an interactive ask is not a pending approval";
+
+  // Each decision is an event of category autonomy, action its level, in the hook event's trace.
+  wire_peer peer{d.endpoint()};
+  for (const char* level : {"never", "safe", "ask"}) {
+    auto es = wait_autonomy_events(peer, level, 1);
+    ASSERT_EQ(es.size(), 1u) << level;
+    const auto& data = es[0]["data"];
+    EXPECT_EQ(data.value("level", ""), level);
+    EXPECT_EQ(data.value("tool", ""), "Bash");
+    EXPECT_EQ(data.value("project", ""), p.cwd());
+    EXPECT_EQ(data.value("session", ""), "session-1");
+    EXPECT_EQ(data.value("brain", ""), "claude");
+    EXPECT_FALSE(data.value("summary", "").empty());
+    auto trace = peer.exchange(bus_request("obs.trace", {{"trace_id", es[0].value("trace_id", "")}})).back();
+    bool hook_event = false;
+    for (const auto& e : trace.value("spans", json::array()))
+      if (e.value("category", "") == "hook" && e.value("action", "") == "PreToolUse") {
+        hook_event = true;
+        EXPECT_EQ(e["data"]["autonomy"].value("level", ""), level) << e;
+      }
+    EXPECT_TRUE(hook_event) << "the decision shares the hook event's trace: " << trace.dump();
+  }
+  EXPECT_EQ(autonomy_events(peer, "never")[0]["data"].value("rule", ""), "rm-recursive-outside-project");
+}
+
+TEST(AutonomyGate, MalformedPayloadsAreDeniedSayingWhatWasWrong) {
+  daemon_process d{gate_config()};
+  d.start();
+  project p;
+  struct bad {
+    json payload;
+    std::string says;
+  };
+  std::vector<bad> cases;
+  auto no_input = p.call("ls");
+  no_input.erase("tool_input");
+  cases.push_back({no_input, "tool_input"});
+  auto input_string = p.call("ls");
+  input_string["tool_input"] = "ls -la";
+  cases.push_back({input_string, "tool_input"});
+  auto command_number = p.call("ls");
+  command_number["tool_input"]["command"] = 42;
+  cases.push_back({command_number, "tool_input.command"});
+  auto no_cwd = p.call("ls");
+  no_cwd["cwd"] = "relative/dir";
+  cases.push_back({no_cwd, "cwd"});
+  // 10 MB of command: `ai hook` cuts it to fit a frame, and what is left is still over max_command_bytes.
+  cases.push_back({p.call("ls " + std::string(10u << 20, 'a')), "max_command_bytes"});
+  for (const auto& c : cases) {
+    auto out = decision_of(hook(d.home(), c.payload));
+    EXPECT_EQ(out.value("permissionDecision", ""), "deny") << c.says;
+    EXPECT_NE(out.value("permissionDecisionReason", "").find(c.says), std::string::npos) << out;
+  }
+}
+
+TEST(AutonomyGate, AskInADaemonTaskWaitsUntilApproved) {
+  daemon_process d{gate_config()};
+  d.start();
+  project p;
+  auto waiting = std::async(std::launch::async, [&] { return hook(d.home(), p.call("npm install left-pad"), "t-approve"); });
+  auto a = the_pending_approval(d);
+  EXPECT_EQ(a.value("tool", ""), "Bash");
+  EXPECT_EQ(a.value("summary", ""), "npm install left-pad");
+  EXPECT_EQ(a.value("rule", ""), "package-install");
+  EXPECT_EQ(a.value("task", ""), "t-approve");
+  EXPECT_EQ(a.value("project", ""), p.cwd());
+  EXPECT_EQ(a.value("trace", "").size(), 32u);
+  EXPECT_NE(a.value("reason", "").find("installs packages"), std::string::npos) << a;
+  // The table a person reads.
+  auto table = d.ai({"approvals"});
+  EXPECT_NE(table.out.find(a.value("id", "")), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("package-install"), std::string::npos) << table.out;
+  EXPECT_EQ(waiting.wait_for(0s), std::future_status::timeout) << "the hook waits for the person";
+  // The person is told: the notification names the approval, the tool and the command, and how to decide.
+  wire_peer notes{d.endpoint()};
+  auto told = paios::test::poll_until(
+      [&] { return notes.exchange(bus_request("obs.query", {{"category", "notify"}, {"limit", 10}})).back(); },
+      [](const json& r) { return !r.value("events", json::array()).empty(); }, 10s, 20ms);
+  ASSERT_FALSE(told.value("events", json::array()).empty()) << told.dump();
+  const auto& note = told["events"][0]["data"];
+  EXPECT_NE(note.value("title", "").find(a.value("id", "")), std::string::npos) << note;
+  EXPECT_NE(note.value("title", "").find("Bash npm install left-pad"), std::string::npos) << note;
+  EXPECT_NE(note.value("body", "").find("ai approve " + a.value("id", "")), std::string::npos) << note;
+
+  auto approve = d.ai({"approve", a.value("id", "")});
+  ASSERT_EQ(approve.exit_code, 0) << approve.err;
+  auto out = decision_of(waiting.get());
+  EXPECT_EQ(out.value("permissionDecision", ""), "allow") << out;
+  EXPECT_NE(out.value("permissionDecisionReason", "").find(a.value("id", "")), std::string::npos) << out;
+  EXPECT_TRUE(pending(d).empty());
+
+  // The approval is an event, and the wait a span in the task's trace from pending to decided.
+  wire_peer peer{d.endpoint()};
+  auto approved = wait_autonomy_events(peer, "approved", 1);
+  ASSERT_EQ(approved.size(), 1u);
+  EXPECT_EQ(approved[0]["data"].value("approval", ""), a.value("id", ""));
+  EXPECT_EQ(approved[0]["data"].value("task", ""), "t-approve");
+  auto wait = wait_autonomy_events(peer, "wait", 1);
+  ASSERT_EQ(wait.size(), 1u);
+  EXPECT_EQ(wait[0].value("trace_id", ""), a.value("trace", ""));
+  EXPECT_GT(wait[0].value("duration_us", 0), 0);
+
+  // Once decided, the id is gone: a second decision names it.
+  auto again = d.ai({"approve", a.value("id", "")});
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.err.find(a.value("id", "")), std::string::npos) << again.err;
+}
+
+TEST(AutonomyGate, DeniedWithThePersonsReason) {
+  daemon_process d{gate_config()};
+  d.start();
+  project p;
+  auto waiting = std::async(std::launch::async, [&] { return hook(d.home(), p.call("git push origin main"), "t-deny"); });
+  auto a = the_pending_approval(d);
+  auto deny = d.ai({"deny", a.value("id", ""), "--reason", "not before the release"});
+  ASSERT_EQ(deny.exit_code, 0) << deny.err;
+  auto out = decision_of(waiting.get());
+  EXPECT_EQ(out.value("permissionDecision", ""), "deny");
+  EXPECT_NE(out.value("permissionDecisionReason", "").find("not before the release"), std::string::npos) << out;
+  wire_peer peer{d.endpoint()};
+  auto denied = wait_autonomy_events(peer, "denied", 1);
+  ASSERT_EQ(denied.size(), 1u);
+  EXPECT_EQ(denied[0]["data"].value("reason", ""), "not before the release");
+}
+
+TEST(AutonomyGate, UnknownIdsAndBadDecisionsAreRefusedByName) {
+  daemon_process d{gate_config()};
+  d.start();
+  auto r = d.ai({"approve", "ap-00000000"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("ap-00000000"), std::string::npos) << r.err;
+  r = d.ai({"deny", "ap-11111111", "--reason", "x"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("ap-11111111"), std::string::npos) << r.err;
+  wire_peer peer{d.endpoint()};
+  auto bad = peer.exchange(bus_request("approvals.decide", {{"approval_id", "ap-1"}, {"decision", "maybe"}})).back();
+  EXPECT_EQ(bad.value("code", ""), "bad_request");
+  EXPECT_NE(bad.value("message", "").find("decision"), std::string::npos) << bad;
+  bad = peer.exchange(bus_request("approvals.decide", {{"approval_id", "ap-1"}, {"decision", "approve"}, {"scope", "forever"}})).back();
+  EXPECT_EQ(bad.value("code", ""), "bad_request");
+  EXPECT_NE(bad.value("message", "").find("scope"), std::string::npos) << bad;
+}
+
+TEST(AutonomyGate, NoOneApprovingInTimeIsADenialSayingSo) {
+  daemon_process d{gate_config(1500)};
+  d.start();
+  project p;
+  auto out = decision_of(hook(d.home(), p.call("npm install left-pad"), "t-timeout"));
+  EXPECT_EQ(out.value("permissionDecision", ""), "deny");
+  EXPECT_NE(out.value("permissionDecisionReason", "").find("no one approved within 1.5 s"), std::string::npos) << out;
+  EXPECT_TRUE(pending(d).empty());
+  wire_peer peer{d.endpoint()};
+  EXPECT_EQ(wait_autonomy_events(peer, "expired", 1).size(), 1u);
+}
+
+TEST(AutonomyGate, SessionGrantSkipsTheSecondAskAndProjectGrantSurvivesARestart) {
+  daemon_process d{gate_config()};
+  d.start();
+  project p;
+  const auto call = p.call("npm install left-pad", "session-a");
+  auto first = std::async(std::launch::async, [&] { return hook(d.home(), call, "t-1"); });
+  auto a = the_pending_approval(d);
+  ASSERT_EQ(d.ai({"approve", a.value("id", ""), "--session"}).exit_code, 0);
+  EXPECT_EQ(decision_of(first.get()).value("permissionDecision", ""), "allow");
+  // The same call in the same session: allowed at once, nothing pending.
+  auto second = decision_of(hook(d.home(), call, "t-2"));
+  EXPECT_EQ(second.value("permissionDecision", ""), "allow") << second;
+  EXPECT_TRUE(pending(d).empty());
+  // Another command, or another session, is asked again.
+  auto other = std::async(std::launch::async, [&] { return hook(d.home(), p.call("npm install left-pad", "session-b"), "t-3"); });
+  auto b = the_pending_approval(d);
+  ASSERT_EQ(d.ai({"approve", b.value("id", ""), "--project"}).exit_code, 0);
+  EXPECT_EQ(decision_of(other.get()).value("permissionDecision", ""), "allow");
+
+  // The project grant is persisted: after a restart, the call in a third session of the project runs unasked.
+  ASSERT_EQ(d.stop(), 0);
+  d.start();
+  auto after = decision_of(hook(d.home(), p.call("npm install left-pad", "session-c"), "t-4"));
+  EXPECT_EQ(after.value("permissionDecision", ""), "allow") << after;
+  EXPECT_NE(after.value("permissionDecisionReason", "").find("the project"), std::string::npos) << after;
+  EXPECT_TRUE(pending(d).empty());
+}
+
+TEST(AutonomyGate, DaemonDownTheClientDeniesNeverAndStaysSilentOtherwise) {
+  daemon_process d{gate_config()};  // never started: nothing answers on its endpoint
+  project p;
+  auto never = decision_of(hook(d.home(), p.call("rm -rf /")));
+  EXPECT_EQ(never.value("permissionDecision", ""), "deny");
+  EXPECT_NE(never.value("permissionDecisionReason", "").find("rm-recursive-outside-project"), std::string::npos) << never;
+  auto ls = hook(d.home(), p.call("ls"));
+  EXPECT_EQ(ls.exit_code, 0) << ls.err;
+  EXPECT_EQ(ls.out, "") << "no decision: Claude Code's own permission flow applies";
+}
+
+// Approves (or denies) the one pending approval of `command` in the project, run as a daemon task's hook in a
+// session of its own (so that no session grant is involved); returns the hook's decision.
+json answer_once(const daemon_process& d, const project& p, const std::string& command, const std::string& session,
+                 bool approve) {
+  auto waiting = std::async(std::launch::async, [&] { return hook(d.home(), p.call(command, session), "t-" + session); });
+  auto a = the_pending_approval(d);
+  if (approve) EXPECT_EQ(d.ai({"approve", a.value("id", "")}).exit_code, 0);
+  else EXPECT_EQ(d.ai({"deny", a.value("id", ""), "--reason", "not now"}).exit_code, 0);
+  return decision_of(waiting.get());
+}
+
+TEST(AutonomyGate, FiveApprovalsWithoutADenialMakeThePatternSafeInThatProject) {
+  daemon_process d{gate_config()};
+  d.start();
+  project p, elsewhere;
+  // Four approvals, then a denial: the count starts again.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(answer_once(d, p, "npm install left-pad", "a" + std::to_string(i), true).value("permissionDecision", ""), "allow");
+  EXPECT_EQ(answer_once(d, p, "npm install left-pad", "deny", false).value("permissionDecision", ""), "deny");
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(answer_once(d, p, "npm install is-odd", "b" + std::to_string(i), true).value("permissionDecision", ""), "allow");
+  // The fifth approval since the denial promotes `npm install` in this project.
+  EXPECT_EQ(answer_once(d, p, "npm install is-even", "b4", true).value("permissionDecision", ""), "allow");
+  wire_peer peer{d.endpoint()};
+  auto promoted = wait_autonomy_events(peer, "promoted", 1);
+  ASSERT_EQ(promoted.size(), 1u);
+  EXPECT_EQ(promoted[0]["data"].value("pattern", ""), "npm install");
+  EXPECT_EQ(promoted[0]["data"].value("approvals", 0), 5);
+
+  // Another install in the project now runs without asking, naming the learned rule; elsewhere it is still asked.
+  auto now = decision_of(hook(d.home(), p.call("npm install lodash", "c"), "t-c"));
+  EXPECT_EQ(now.value("permissionDecision", ""), "allow") << now;
+  EXPECT_NE(now.value("permissionDecisionReason", "").find("learned"), std::string::npos) << now;
+  EXPECT_TRUE(pending(d).empty());
+  EXPECT_EQ(decision_of(hook(d.home(), elsewhere.call("npm install lodash"))).value("permissionDecision", ""), "ask");
+  // A learned rule never loosens a never, nor reaches paths outside the project.
+  EXPECT_EQ(decision_of(hook(d.home(), p.call("npm install lodash && rm -rf /"), "t-d")).value("permissionDecision", ""),
+            "deny");
+  EXPECT_EQ(decision_of(hook(d.home(), p.call("npm install ../outside-pkg"))).value("permissionDecision", ""), "ask");
+  // Learned rules are persisted.
+  ASSERT_EQ(d.stop(), 0);
+  d.start();
+  auto after = decision_of(hook(d.home(), p.call("npm install react", "e"), "t-e"));
+  EXPECT_EQ(after.value("permissionDecision", ""), "allow") << after;
+}
