@@ -52,7 +52,7 @@ std::string text_of(const json& response) { return response["result"]["content"]
 // The tools of core/mcp/tools.json. Those of the scheduler, the pipelines and the watchers need a daemon
 // configured with a job, a pipeline and a folder: McpStdio.JobsPipelinesAndFoldersThroughARealDaemon calls them,
 // McpStdio.EveryToolThroughARealDaemon every other.
-constexpr std::size_t kToolCount = 20;
+constexpr std::size_t kToolCount = 21;
 const std::set<std::string> kAutomationTools = {
     "jobs_list",     "jobs_run",        "jobs_history",    "pipeline_list",   "pipeline_run",
     "pipeline_runs", "pipeline_status", "pipeline_cancel", "pipeline_resume", "watch_list"};
@@ -137,6 +137,16 @@ TEST(McpStdio, EveryToolThroughARealDaemon) {
   EXPECT_FALSE(events["events"].empty());
   auto health = ok("health", json::object());
   EXPECT_EQ(health["daemon"].value("pid", 0), d.pid());
+  std::string with_breaker;  // a brain whose breaker is enabled (the defaults enable every one)
+  for (const auto& b : health["brains"])
+    if (b.contains("breaker") && with_breaker.empty()) with_breaker = b.value("name", "");
+  ASSERT_FALSE(with_breaker.empty()) << health["brains"].dump();
+  auto reset = ok("breaker_reset", {{"brain", with_breaker}});
+  EXPECT_EQ(reset.value("brain", ""), with_breaker);
+  EXPECT_EQ(reset["breaker"].value("state", ""), "closed");
+  auto nobody = m.call_tool("breaker_reset", {{"brain", "nobody"}});
+  EXPECT_EQ(nobody["result"]["isError"], true) << nobody.dump();
+  EXPECT_NE(text_of(nobody).find("unknown brain 'nobody'; known brains: "), std::string::npos) << nobody.dump();
   for (const auto& [name, tool] : tools)
     EXPECT_TRUE(calls.called.count(name) || kAutomationTools.count(name)) << name << " is called by no test";
 

@@ -23,7 +23,7 @@ namespace jsonrpc = paios::jsonrpc;
 namespace {
 
 // The tools of core/mcp/tools.json; the tests below name each of them.
-constexpr std::size_t kToolCount = 20;
+constexpr std::size_t kToolCount = 21;
 
 const json& registry() {
   static const json doc = json::parse(paios::mcp::registry_text());
@@ -184,7 +184,7 @@ TEST(Registry, HoldsTheToolsOfTheIssueEachABusOperation) {
       {"jobs_list", "jobs.list"},   {"jobs_run", "jobs.run"},     {"jobs_history", "jobs.history"},
       {"pipeline_list", "pipeline.list"}, {"pipeline_run", "pipeline.run"}, {"pipeline_runs", "pipeline.runs"},
       {"pipeline_status", "pipeline.get"}, {"pipeline_resume", "pipeline.resume"},
-      {"pipeline_cancel", "pipeline.cancel"}, {"watch_list", "watch.list"}};
+      {"pipeline_cancel", "pipeline.cancel"}, {"watch_list", "watch.list"}, {"breaker_reset", "breaker.reset"}};
   std::set<std::string> expected;
   for (const auto& [name, op] : ops) expected.insert(name);
   EXPECT_EQ(names, expected);
@@ -237,7 +237,8 @@ TEST(Registry, ArgumentsAreTheOperationsFields) {
       {"pipeline_status", {{"run_id", "p-1"}}},
       {"pipeline_resume", {{"run_id", "p-1"}}},
       {"pipeline_cancel", {{"run_id", "p-1"}}},
-      {"watch_list", json::object()}};
+      {"watch_list", json::object()},
+      {"breaker_reset", {{"brain", "codex"}}}};
   const auto& tools = tool_set::embedded();
   for (const auto& t : tools.all()) {
     const auto& args = samples.at(t.name);
