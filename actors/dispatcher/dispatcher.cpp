@@ -212,6 +212,19 @@ std::string remedy(const dispatcher_options& o, const std::string& brain, const 
   return brain + ": " + why;
 }
 
+// A task no brain could run: for each brain passed over (and `last`, the one that ended it) whose program is
+// missing, how to install or configure it, as lines after the error's message ("" when there is none).
+std::string install_hints(const dispatcher_options& o, const chain_walk& walk, const std::string& last) {
+  std::vector<std::string> brains;
+  for (const auto& [brain, why] : walk.passed_over()) brains.push_back(brain);
+  if (!last.empty()) brains.push_back(last);
+  std::string out;
+  std::set<std::string> seen;
+  for (const auto& b : brains)
+    if (seen.insert(b).second && !missing_program(o, b).empty()) out += "\n  " + remedy(o, b, {});
+  return out;
+}
+
 // The notice of the routed update that hands the task to `taken_by`: the brains passed over that this run has
 // not told of yet, "" when there are none (docs/protocol.md, task.submit's `routed.notice`).
 std::string unable_notice(dispatcher_state& st, const in_flight& t, const std::string& taken_by) {
@@ -420,7 +433,7 @@ void try_next(dispatcher_ptr self, const std::string& id) {
   auto& t = it->second;
   if (auto brain = t.walk->next(breaker_admits(self, t))) return call_brain(self, id, *brain);
   auto end = t.walk->exhausted();
-  fail(self, id, end.error, std::move(end.message));
+  fail(self, id, end.error, end.message + install_hints(st.opts, *t.walk, {}));
 }
 
 void send_to_brain(dispatcher_ptr self, const std::string& id, const std::string& brain_name,
@@ -509,7 +522,7 @@ void on_outcome(dispatcher_ptr self, task_update& u) {
       return try_next(self, id);
     case chain_walk::decision::kind::finish:
       u.error = next.error;
-      u.message = std::move(next.message);
+      u.message = next.message + (next.error == errc::brain_unavailable ? install_hints(st.opts, *t.walk, brain) : "");
       return finish(self, id, std::move(u));
   }
 }

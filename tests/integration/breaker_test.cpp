@@ -388,6 +388,22 @@ TEST(Failover, TheFirstTaskPastAMissingAgentSaysWhichAndHowToInstallIt) {
   EXPECT_TRUE(saw) << a.lines.size();
 }
 
+TEST(Failover, ATaskNoBrainCouldRunSaysHowToInstallTheMissingOnes) {
+  rig r;
+  auto cfg = with_program(r, "paios-no-such-agent");
+  cfg["tasks"]["failover"] = json::array();
+  daemon_process d{cfg};
+  d.start();
+  auto res = d.ai({"--brain", "flaky", "x"});
+  EXPECT_EQ(res.exit_code, 1);
+  EXPECT_EQ(res.err.rfind("ai: brain_unavailable: flaky: program 'paios-no-such-agent' not found on PATH\n  flaky: not "
+                          "installed (program 'paios-no-such-agent' not found on PATH); install `paios-no-such-agent` or "
+                          "set brains.flaky.command in ",
+                          0),
+            0u)
+      << res.err;
+}
+
 TEST(Failover, AnErrorNamesEachBrainOnce) {
   rig r;
   r.set_mode("flaky", "exit3");
