@@ -226,9 +226,12 @@ std::string install_hints(const dispatcher_options& o, const chain_walk& walk, c
 }
 
 // The notice of the routed update that hands the task to `taken_by`: the brains passed over that this run has
-// not told of yet, "" when there are none (docs/protocol.md, task.submit's `routed.notice`).
-std::string unable_notice(dispatcher_state& st, const in_flight& t, const std::string& taken_by) {
-  if (!t.listener || !t.walk) return {};
+// not told of yet, "" when there are none (docs/protocol.md, task.submit's `routed.notice`). Only a client of the
+// wire protocol is told (through the bridge): the daemon's own jobs, pipelines and watchers show no one.
+std::string unable_notice(dispatcher_ptr self, const in_flight& t, const std::string& taken_by) {
+  auto& st = self->state;
+  if (!t.listener || !t.walk || t.walk->passed_over().empty()) return {};
+  if (t.listener != registered(self, bridge_name::value)) return {};
   std::vector<std::string> names;
   std::string lines;
   for (const auto& [brain, why] : t.walk->passed_over()) {
@@ -451,7 +454,7 @@ void send_to_brain(dispatcher_ptr self, const std::string& id, const std::string
   routed.text = t.walk->reason();
   // Told on the way to a brain that may answer: one whose program is missing fails at once, and the notice
   // waits for the brain after it (so it names every brain passed over, and the one that takes the task).
-  if (missing_program(self->state.opts, brain_name).empty()) routed.message = unable_notice(self->state, t, brain_name);
+  if (missing_program(self->state.opts, brain_name).empty()) routed.message = unable_notice(self, t, brain_name);
   notify(self, t, std::move(routed));
   // The agent reads attached files itself: it is told where they are.
   auto spec = r.spec;

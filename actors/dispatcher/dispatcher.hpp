@@ -40,9 +40,10 @@
 // store at start, changed through weights_atom).
 // Every routing decision goes to the store when the task is accepted and again, with the brains tried, when it
 // ends. Brains are looked up through the `brains` supervisor and cached; a brain that stops fails its running
-// tasks with brain_failed. The first `routed` update in this run that passes over a brain that cannot run (its
-// program missing, its breaker open, not running) carries a notice for people: each such brain, why, and how to
-// install or configure it; a brain is told of again only after it has answered a call since. Outcomes of tasks
+// tasks with brain_failed. The first `routed` update to a wire client (through the bridge) in this run that passes
+// over a brain that cannot run (its program missing, its breaker open, not running) carries a notice for people:
+// each such brain, why, and how to install or configure it; a brain is told of again only after it has answered
+// a call or its breaker closed since. A task no brain could run ends with the same lines in its error. Outcomes of tasks
 // it does not know (it was restarted while they ran) are still stored, so that no task is left running.
 #include <cstddef>
 #include <cstdint>
