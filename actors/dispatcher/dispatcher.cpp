@@ -454,7 +454,8 @@ void send_to_brain(dispatcher_ptr self, const std::string& id, const std::string
   routed.text = t.walk->reason();
   // Told on the way to a brain that may answer: one whose program is missing fails at once, and the notice
   // waits for the brain after it (so it names every brain passed over, and the one that takes the task).
-  if (missing_program(self->state.opts, brain_name).empty()) routed.message = unable_notice(self, t, brain_name);
+  if (!t.walk->passed_over().empty() && missing_program(self->state.opts, brain_name).empty())
+    routed.message = unable_notice(self, t, brain_name);  // (the common task passed over none: no lookup at all)
   notify(self, t, std::move(routed));
   // The agent reads attached files itself: it is told where they are.
   auto spec = r.spec;
