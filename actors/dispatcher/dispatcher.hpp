@@ -43,8 +43,8 @@
 // tasks with brain_failed. The first `routed` update to a wire client (through the bridge) in this run that passes
 // over a brain that cannot run (its program missing, its breaker open, not running) carries a notice for people:
 // each such brain, why, and how to install or configure it; a brain is told of again only after it has answered
-// a call or its breaker closed since. A task no brain could run ends with the same lines in its error. Outcomes of tasks
-// it does not know (it was restarted while they ran) are still stored, so that no task is left running.
+// a call or its breaker closed since. A task no brain could run ends with the same lines in its error. Outcomes
+// of tasks it does not know (it was restarted while they ran) are still stored, so that no task is left running.
 #include <cstddef>
 #include <cstdint>
 #include <map>
