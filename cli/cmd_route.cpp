@@ -13,13 +13,13 @@ namespace paios::cli {
 
 run_fn define_route(CLI::App& sub, options& opt) {
   auto text = std::make_shared<std::vector<std::string>>();
-  sub.add_option("text", *text, "the prompt")->required();
+  sub.add_option("text", *text, "the prompt; - reads it from stdin (as `ai -` does)")->required();
   sub.add_option("--attach", opt.attach, kAttachHelp)->allow_extra_args(false);
   return [text](const options& opt) {
     auto attachments = attachments_of(opt);
     if (!attachments) return kExitUsage;
     auto req = request("route.classify");
-    req["prompt"] = join(*text);
+    req["prompt"] = text->size() == 1 && text->front() == "-" ? read_stdin() : join(*text);
     if (!attachments->empty()) req["attachments"] = std::move(*attachments);
     if (!opt.brain.empty()) req["brain"] = opt.brain;
     return show(opt, req, render_route);

@@ -1,4 +1,5 @@
-// `ai ping` and `ai status`: is paiosd there, and what it is made of.
+// `ai ping`, `ai status` and `ai breaker reset`: is paiosd there, what it is made of, and closing a brain's
+// circuit breaker by hand.
 #include <chrono>
 #include <iostream>
 
@@ -29,6 +30,19 @@ run_fn define_status(CLI::App&, options&) {
     if (!reply) return code;
     std::cout << (opt.json_out ? reply->dump(2) : render_status(*reply)) << "\n";
     return kExitOk;
+  };
+}
+
+run_fn define_breaker(CLI::App& sub, options&) {
+  auto brain = std::make_shared<std::string>();
+  auto* reset = sub.add_subcommand("reset", "close a brain's circuit breaker now (calls reach it again at once)");
+  reset->add_option("brain", *brain, "the brain, as `ai status` names it")->required();
+  sub.require_subcommand(1);
+  return [brain](const options& opt) {
+    return show(opt, request("breaker.reset", {{"brain", *brain}}), [](const nlohmann::json& r) {
+      return "breaker of " + r.value("brain", std::string{"?"}) + ": " +
+             r.value("breaker", nlohmann::json::object()).value("state", std::string{"?"}) + "\n";
+    });
   };
 }
 

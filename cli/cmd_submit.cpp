@@ -113,6 +113,9 @@ int submit(const options& opt) {
     if (type == "accepted") {
       task_id = reply->value("task_id", "");
     } else if (type == "routed") {
+      // The daemon's notice, the first time in its run that brains are passed over because they cannot run:
+      // which, why, and how to install or configure one (docs/protocol.md, task.submit).
+      if (!opt.json_out && !reply->value("notice", "").empty()) std::cerr << "ai: " << reply->value("notice", "") << "\n";
       if (opt.verbose && !opt.json_out)
         std::cerr << "[" << task_id << "] routed to " << reply->value("brain", "?") << " ("
                   << reply->value("reason", "") << ")\n";

@@ -11,6 +11,7 @@ int submit_prompt(const options& opt);
 // cli/cmd_status.cpp
 run_fn define_ping(CLI::App& sub, options& opt);
 run_fn define_status(CLI::App& sub, options& opt);
+run_fn define_breaker(CLI::App& sub, options& opt);
 // cli/cmd_tasks.cpp
 run_fn define_tasks(CLI::App& sub, options& opt);
 run_fn define_task(CLI::App& sub, options& opt);

@@ -38,6 +38,7 @@ struct subcommand {
 const subcommand kSubcommands[] = {
     {"ping", "check that paiosd answers", define_ping},
     {"status", "the daemon, its brains and its actor tree", define_status},
+    {"breaker", "a brain's circuit breaker: `ai breaker reset NAME` closes it now", define_breaker},
     {"tasks", "recent tasks, newest first", define_tasks},
     {"task", "one task: its state, its history and its answer", define_task, runs::last},
     {"route", "show which brain would take a prompt, and why, without running it", define_route},

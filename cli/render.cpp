@@ -58,6 +58,38 @@ std::string human_duration(std::int64_t ms) {
   return buf;
 }
 
+namespace {
+
+// "16:32:05": a time of today in local time, with the date when it is another day.
+std::string clock_time(std::int64_t ms) {
+  std::time_t t = ms / 1000, now = now_ms() / 1000;
+  std::tm at{}, today{};
+  localtime_r(&t, &at);
+  localtime_r(&now, &today);
+  char buf[32];
+  std::strftime(buf, sizeof buf, at.tm_yday == today.tm_yday && at.tm_year == today.tm_year ? "%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &at);
+  return buf;
+}
+
+// Why an open breaker is open and until when, in words, each line after the first starting with `indent`.
+std::string render_open_breaker(const std::string& brain, const json& k, const std::string& indent) {
+  const auto until = k.value("open_until_ms", std::int64_t{0});
+  std::string out = " until " + clock_time(until) + " (in " + human_duration(std::max<std::int64_t>(0, until - now_ms())) +
+                    "), then it lets probe calls through";
+  const auto reason = k.value("last_change", json::object()).value("reason", "");
+  if (!reason.empty()) out += "\n" + indent + "why: " + reason;
+  if (k.value("cause", "") == "program_missing")
+    out += "\n" + indent + "its program is missing: it closes as soon as the program is on PATH (checked at each task)";
+  return out + "\n" + indent + "`ai breaker reset " + brain + "` closes it now";
+}
+
+// "never opened", "opened once", "opened 3 times".
+std::string times_opened(std::uint64_t n) {
+  return n == 0 ? "never opened" : n == 1 ? "opened once" : "opened " + std::to_string(n) + " times";
+}
+
+}  // namespace
+
 std::string render_status(const json& r) {
   std::ostringstream out;
   const auto& d = r.value("daemon", json::object());
@@ -82,12 +114,13 @@ std::string render_status(const json& r) {
     if (b.contains("breaker")) {
       const auto& k = b["breaker"];
       auto state = k.value("state", "?");
+      const std::string indent = "  " + pad("", 10) + "         ";
       out << "  " << pad("", 10) << " breaker " << state;
-      if (state == "open")
-        out << " for another " << human_duration(std::max<std::int64_t>(0, k.value("open_until_ms", std::int64_t{0}) - now_ms()));
-      out << " (" << k.value("failures", 0) << " failed, " << k.value("slow", 0) << " slow of the last "
-          << k.value("calls", 0) << " calls; opened " << k.value("opened", 0) << " times)";
-      if (k.contains("last_change")) {
+      if (state == "open") out << render_open_breaker(b.value("name", "?"), k, indent) << "\n" << indent;
+      out << (state == "open" ? "(" : " (") << k.value("failures", 0) << " failed, " << k.value("slow", 0)
+          << " slow of the last " << k.value("calls", 0) << " calls; " << times_opened(k.value("opened", std::uint64_t{0}))
+          << ")";
+      if (k.contains("last_change") && state != "open") {  // an open one said why above
         const auto& c = k["last_change"];
         out << "\n  " << pad("", 10) << " last change " << human_duration(now_ms() - c.value("time_ms", std::int64_t{0}))
             << " ago, " << c.value("from", "") << " -> " << c.value("to", "") << ": " << c.value("reason", "");
@@ -178,6 +211,19 @@ std::string render_route(const json& r) {
   out << "brain     " << r.value("brain", "") << "  (chain:";
   for (auto& b : chain) out << " " << b.get<std::string>();
   out << ")\n";
+  // The brains the task would try, in order, those that cannot run now marked with why; and the one that would
+  // take it.
+  const json brains = r.value("brains", json::array());
+  if (!brains.empty()) {
+    out << "tries    ";
+    for (auto& b : brains) out << " " << b.value("name", "?") << (b.value("can_run", true) ? "" : " (cannot run)");
+    out << "\n";
+    for (auto& b : brains)
+      if (!b.value("can_run", true)) out << "          " << b.value("name", "?") << ": " << b.value("why", "") << "\n";
+    const auto would = r.value("would_run", json());
+    out << "runs on   " << (would.is_string() ? would.get<std::string>() : std::string{"no brain: none of them can run now"})
+        << "\n";
+  }
   if (r.contains("override") && !r["override"].is_null()) out << "override  " << r["override"].get<std::string>() << "\n";
   out << "scores   ";
   for (auto& [k, v] : scores.items()) out << " " << k << "=" << v.dump();

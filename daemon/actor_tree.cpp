@@ -64,7 +64,12 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   dispatch.failover = cfg.tasks.failover;
   dispatch.brain_names = names;
   dispatch.max_in_flight = cfg.tasks.max_in_flight;
-  for (const auto& b : cfg.brains) dispatch.breakers[b.name] = b.breaker;
+  for (const auto& b : cfg.brains) {
+    dispatch.breakers[b.name] = b.breaker;
+    if (b.kind == "process" && !b.command.empty()) dispatch.programs[b.name] = b.command.front();
+    dispatch.descriptions[b.name] = b.description;
+  }
+  dispatch.config_file = ctx.home.config_file().string();
   dispatch.retry = {cfg.tasks.retry.max_retries, cfg.tasks.retry.base_delay_ms, cfg.tasks.retry.max_delay_ms};
   // Tasks a crash left behind are recovered once per daemon run, not each time the dispatcher restarts
   // (a restarted dispatcher would otherwise re-run tasks that brains are still running).

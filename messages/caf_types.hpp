@@ -111,7 +111,7 @@ typename Inspector::result_type inspect(Inspector& f, score_record& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, breaker_record& x) {
   return f(caf::meta::type_name("breaker_record"), x.brain, x.state, x.since_ms, x.open_until_ms, x.window, x.opened,
-           x.from, x.reason);
+           x.from, x.reason, x.cause);
 }
 
 template <class Inspector>

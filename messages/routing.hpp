@@ -17,7 +17,12 @@ struct breaker_record {
   std::uint64_t opened = 0;    // times it has opened, ever
   std::string from;            // the state before the transition
   std::string reason;
+  // Why it is open, as a fact the dispatcher can check again: "" (the judged calls), or kCauseProgramMissing
+  // (the brain's program was not on PATH when it opened: found again, the breaker closes at once).
+  std::string cause;
 };
+
+inline constexpr const char* kCauseProgramMissing = "program_missing";
 
 // One routing decision: who ran the task and why. `json` holds the whole decision (docs/protocol.md,
 // route.list): category, confidence, scores, rules, override, chain, tried brains and their outcomes.

@@ -79,7 +79,7 @@ struct task_update {
   std::uint32_t seq = 0;
   task_state state = task_state::queued;
   errc error = errc::none;
-  std::string message;
+  std::string message;  // an error's message; of a routed update, its notice for people ("" mostly)
   int exit_code = 0;
   std::int64_t duration_ms = 0;
 };

@@ -23,7 +23,7 @@ constexpr std::array<std::string_view, op_count> kOps = {
     "jobs.list",      "jobs.run",    "jobs.history",
     "pipeline.list",  "pipeline.run", "pipeline.runs", "pipeline.get", "pipeline.resume", "pipeline.cancel",
     "watch.list",     "watch.add",   "watch.rm",
-    "approvals.list", "approvals.decide"};
+    "approvals.list", "approvals.decide", "breaker.reset"};
 constexpr std::size_t kMaxKbContentBytes = 32 * 1024 * 1024;
 constexpr int kMaxKbResults = 100;
 const std::array<std::string_view, 4> kKbKinds = {"document", "learning", "decision", "note"};
@@ -401,6 +401,10 @@ parse_result parse_request(std::string_view frame) {
       break;
     }
     case op::route_weights: break;
+    case op::breaker_reset:
+      ok = f.string("brain", r.task.brain, true, 64);
+      if (ok && r.task.brain.empty()) ok = f.fail("field 'brain' must not be empty");
+      break;
     case op::route_adjust: ok = parse_adjust(f, r); break;
     case op::obs_query: ok = parse_query(f, r); break;
     case op::obs_trace: ok = read_trace_id(f, r.query.trace, true); break;
@@ -505,7 +509,10 @@ void write_update(json_object& j, const task_update& u, bool with_text) {
   j.str("task_id", u.task_id);
   switch (u.what) {
     case task_update::kind::accepted: break;
-    case task_update::kind::routed: j.str("brain", u.brain).str("reason", u.text); break;
+    case task_update::kind::routed:
+      j.str("brain", u.brain).str("reason", u.text);
+      if (!u.message.empty()) j.str("notice", u.message);
+      break;
     case task_update::kind::chunk:
       j.num("seq", u.seq);
       if (with_text) j.str("text", u.text);

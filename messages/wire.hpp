@@ -25,18 +25,19 @@ enum class op : std::uint8_t {
   route_list, route_weights, route_adjust, obs_query, obs_trace, obs_score, kb_add, kb_search, kb_get, kb_rm,
   kb_stats, kb_list, learnings_recall, tools_list, hook_event, tools_call, tools_cancel, jobs_list, jobs_run,
   jobs_history, pipeline_list, pipeline_run, pipeline_runs, pipeline_get, pipeline_resume, pipeline_cancel, watch_list, watch_add, watch_rm,
-  approvals_list, approvals_decide
+  approvals_list, approvals_decide, breaker_reset
 };
 // How many operations there are: the size of every table with one entry per op (their names in wire.cpp, the
 // bridge's handlers).
-constexpr std::size_t op_count = static_cast<std::size_t>(op::approvals_decide) + 1;
+constexpr std::size_t op_count = static_cast<std::size_t>(op::breaker_reset) + 1;
 std::string_view to_string(op o);
 
 // One parsed request. Only the fields of its operation are meaningful.
 struct request {
   op what = op::ping;
   std::string id;                     // the client's request id, echoed in every reply ("" when absent)
-  task_spec task;                     // task.submit, route.classify (id and created_ms are assigned by the daemon)
+  task_spec task;                     // task.submit, route.classify (id and created_ms are assigned by the daemon);
+                                      // breaker.reset: its brain
   bool stream = true;                 // task.submit: send chunks as they arrive
   std::string task_id;                // task.cancel, task.get; pipeline.get, .resume, .cancel: the run's id
   int limit = 20;                     // task.list, route.list

@@ -99,12 +99,12 @@ task_update outcome_of(const brain_config& cfg, const std::string& task_id, cons
   switch (x.what) {
     case process_exit::how::spawn_failed:
       u.error = errc::brain_unavailable;
-      u.message = cfg.name + ": " + x.error.message();
+      u.message = x.error.message();
       return u;
     case process_exit::how::timed_out:
       u.state = task_state::timed_out;
       u.error = errc::timeout;
-      u.message = cfg.name + " gave no complete answer within the task's timeout";
+      u.message = "gave no complete answer within the task's timeout";
       return u;
     case process_exit::how::cancelled:
       u.state = task_state::cancelled;
@@ -112,19 +112,19 @@ task_update outcome_of(const brain_config& cfg, const std::string& task_id, cons
       u.message = "cancelled";
       return u;
     case process_exit::how::signaled:
-      u.message = cfg.name + " was killed by signal " + std::to_string(x.signal) + " (" + strsignal(x.signal) + ")";
+      u.message = "was killed by signal " + std::to_string(x.signal) + " (" + strsignal(x.signal) + ")";
       if (!tail.empty()) u.message += ": " + tail;
       return u;
     case process_exit::how::exited: break;
   }
   if (x.code != 0) {
-    u.message = cfg.name + " exited with status " + std::to_string(x.code);
+    u.message = "exited with status " + std::to_string(x.code);
     if (!out.error.message().empty()) u.message += ": " + out.error.message();
     else if (!tail.empty()) u.message += ": " + tail;
     return u;
   }
   if (!out.error) {
-    u.message = cfg.name + " reported an error: " + (out.error.message().empty() ? out.text : out.error.message());
+    u.message = "reported an error: " + (out.error.message().empty() ? out.text : out.error.message());
     return u;
   }
   u.what = task_update::kind::result;
@@ -214,7 +214,7 @@ void start_kb(brain_actor* self, task_spec spec) {
   caf::actor me = caf::actor_cast<caf::actor>(self);
   if (!kb) {
     caf::anon_send(me, outcome_atom::value,
-                   make_outcome(st, id, task_state::failed, errc::brain_unavailable, st.cfg.name + ": the knowledge base is not running"));
+                   make_outcome(st, id, task_state::failed, errc::brain_unavailable, "the knowledge base is not running"));
     return;
   }
   self->request(kb, std::chrono::seconds(30), kb_search_atom::value, std::move(q))
@@ -223,7 +223,7 @@ void start_kb(brain_actor* self, task_spec spec) {
             auto& st = self->state;
             if (!code.empty()) {
               caf::anon_send(me, outcome_atom::value,
-                             make_outcome(st, id, task_state::failed, errc::brain_failed, st.cfg.name + ": " + message));
+                             make_outcome(st, id, task_state::failed, errc::brain_failed, message));
               return;
             }
             auto text = kb_answer(body);
@@ -235,7 +235,7 @@ void start_kb(brain_actor* self, task_spec spec) {
           [self, me, id](caf::error& e) {
             caf::anon_send(me, outcome_atom::value,
                            make_outcome(self->state, id, task_state::failed, errc::brain_failed,
-                                        self->state.cfg.name + ": the knowledge base did not answer: " + caf::to_string(e)));
+                                        "the knowledge base did not answer: " + caf::to_string(e)));
           });
 }
 
@@ -262,17 +262,17 @@ task_update mcp_outcome(const brain_state& st, const std::string& id, const std:
                         const std::string& body) {
   if (!code.empty()) {
     auto e = errc_from_string(code).value_or(errc::brain_failed);
-    if (e == errc::timeout) return make_outcome(st, id, task_state::timed_out, errc::timeout, st.cfg.name + ": " + message);
+    if (e == errc::timeout) return make_outcome(st, id, task_state::timed_out, errc::timeout, message);
     if (e == errc::cancelled) return make_outcome(st, id, task_state::cancelled, errc::cancelled, "cancelled");
     // A server that is not running, or lacks the tool, cannot take the task: the chain moves on.
     auto as = e == errc::not_found || message.find("is not running") != std::string::npos ? errc::brain_unavailable
                                                                                             : errc::brain_failed;
-    return make_outcome(st, id, task_state::failed, as, st.cfg.name + ": " + message);
+    return make_outcome(st, id, task_state::failed, as, message);
   }
   auto result = nlohmann::json::parse(body, nullptr, false);
   auto text = result.is_object() ? mcp_answer(result) : std::string{};
   if (result.is_object() && result.value("isError", false))
-    return make_outcome(st, id, task_state::failed, errc::brain_failed, st.cfg.name + " reported an error: " + text);
+    return make_outcome(st, id, task_state::failed, errc::brain_failed, "reported an error: " + text);
   auto u = make_outcome(st, id, task_state::succeeded, errc::none, {});
   u.text = std::move(text);
   return u;
@@ -289,7 +289,7 @@ void start_mcp(brain_actor* self, task_spec spec) {
   st.running.emplace(id, running_call{std::move(spec), now_ms(), nullptr, new_span_id(), now_us(), {}});
   caf::actor me = caf::actor_cast<caf::actor>(self);
   auto fail = [self, me, id](errc e, const std::string& why) {
-    caf::anon_send(me, outcome_atom::value, make_outcome(self->state, id, task_state::failed, e, self->state.cfg.name + ": " + why));
+    caf::anon_send(me, outcome_atom::value, make_outcome(self->state, id, task_state::failed, e, why));
   };
   auto sup = registered(self, mcp_name::value);
   if (!sup) return fail(errc::brain_unavailable, "the MCP clients are not running");
@@ -312,12 +312,12 @@ void start_mcp(brain_actor* self, task_spec spec) {
                         self->send(client, cancel_atom::value, key);  // the server stops too
                         caf::anon_send(me, outcome_atom::value,
                                        make_outcome(self->state, id, task_state::timed_out, errc::timeout,
-                                                    self->state.cfg.name + " gave no complete answer within the task's timeout"));
+                                                    "gave no complete answer within the task's timeout"));
                         return;
                       }
                       caf::anon_send(me, outcome_atom::value,
                                      make_outcome(self->state, id, task_state::failed, errc::brain_failed,
-                                                  self->state.cfg.name + ": the MCP client did not answer: " + caf::to_string(e)));
+                                                  "the MCP client did not answer: " + caf::to_string(e)));
                     });
           },
           [fail, server = st.cfg.server](caf::error&) {
@@ -336,7 +336,7 @@ void start_once_running(brain_actor* self, task_spec spec, void (*start_agent)(b
   auto not_stored = [self, me, id](const std::string& why) {
     caf::anon_send(me, outcome_atom::value,
                    make_outcome(self->state, id, task_state::failed, errc::store_failed,
-                                self->state.cfg.name + ": the task's start could not be stored, so its agent did not run: " + why));
+                                "the task's start could not be stored, so its agent did not run: " + why));
   };
   auto d = registered_as<dispatcher_actor>(self, dispatch_name::value);
   if (!d) return not_stored("the dispatcher is not running");
@@ -398,7 +398,7 @@ void start_next(brain_actor* self) {
 std::string unavailable_reason(const brain_config& cfg) {
   if (cfg.kind != "process") return {};
   if (cfg.command.empty()) return "no command configured";
-  if (!resolve_program(cfg.command.front())) return "program '" + cfg.command.front() + "' not found on PATH";
+  if (auto why = program_missing(cfg.command.front()); !why.empty()) return why;
   if (!make_output_adapter(cfg.format)) return "unknown output format '" + cfg.format + "'";
   return {};
 }
@@ -413,8 +413,7 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
       [=](run_atom, task_spec& spec) {
         auto& st = self->state;
         if (auto why = unavailable_reason(st.cfg); !why.empty()) {
-          refuse_call(self, spec, make_outcome(st, spec.id, task_state::failed, errc::brain_unavailable,
-                                               st.cfg.name + ": " + why));
+          refuse_call(self, spec, make_outcome(st, spec.id, task_state::failed, errc::brain_unavailable, why));
           return;
         }
         if (st.running.size() < static_cast<std::size_t>(st.cfg.max_concurrent)) {
@@ -425,7 +424,7 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
           report_load(st);
         } else {
           refuse_call(self, spec, make_outcome(st, spec.id, task_state::failed, errc::overloaded,
-                                               st.cfg.name + ": " + std::to_string(st.cfg.max_concurrent) +
+                                               std::to_string(st.cfg.max_concurrent) +
                                                    " calls running and " + std::to_string(st.cfg.max_queue) +
                                                    " queued (the configured limits)"));
         }

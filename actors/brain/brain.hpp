@@ -13,6 +13,9 @@
 //                                           (outcome_atom, task_update) whose `what` is result or error.
 //                                           A full queue or a missing program is an immediate error outcome
 //                                           (overloaded, brain_unavailable), so the dispatcher can fail over.
+//                                           An outcome's message says what happened without naming the brain
+//                                           ("exited with status 3: ..."): the update carries the brain, and
+//                                           the dispatcher's chain_walk is the one place that names it.
 //   (cancel_atom, std::string task_id)      bool: the task was queued or running here (its outcome follows)
 //   (status_atom)                           std::string: JSON {name, kind, available, reason, running, ...}
 // Owns: its queue and its running child processes. When it exits, every child process group is terminated

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 #include <random>
+#include <set>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -15,6 +16,7 @@
 #include "core/fault/crash_point.hpp"
 #include "core/obs/event_sink.hpp"
 #include "core/obs/metrics.hpp"
+#include "core/process/process_runner.hpp"
 #include "core/routing/brain_health.hpp"
 #include "core/routing/chain_walk.hpp"
 #include "core/routing/circuit_breaker.hpp"
@@ -82,6 +84,7 @@ struct dispatcher_state {
   std::vector<task_write> writes;
   std::vector<std::function<void(std::string)>> written;  // each write's continuation, in the same order
   bool writes_scheduled = false;
+  std::set<std::string> told_unable;  // brains a routed notice has named in this run (see the header)
   static inline const char* name = "dispatcher";
 };
 
@@ -167,11 +170,78 @@ void store_breaker(dispatcher_ptr self, breaker_record r, const task_spec* cause
   spdlog::log(r.state == "closed" ? spdlog::level::info : spdlog::level::warn, "breaker {}: {} -> {}: {}", r.brain,
               r.from, r.state, r.reason);
   metrics::count("paios_breaker_transitions_total", {{"brain", r.brain}, {"to", r.state}});
+  if (r.state == "closed") self->state.told_unable.erase(r.brain);  // it may run again: a new loss is told
   auto trace = cause ? parse_trace_id(cause->trace_id) : std::nullopt;
   auto now = now_us();
   emit_span("breaker", "transition", trace.value_or(new_trace()), 0, cause ? cause->span_id : 0, now, now, r.state,
             nlohmann::json{{"brain", r.brain}, {"from", r.from}, {"to", r.state}, {"reason", r.reason}}.dump());
   store_quietly(self, std::move(r), "a breaker transition");
+}
+
+// "" when the brain's program is on PATH (or it runs none), else why not. A PATH lookup: cheap.
+std::string missing_program(const dispatcher_options& o, const std::string& brain) {
+  auto it = o.programs.find(brain);
+  return it == o.programs.end() ? std::string{} : program_missing(it->second);
+}
+
+// "claude, codex and gemini".
+std::string names_in_words(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return out;
+}
+
+// "a, b, c": every configured brain, for an error that names an unknown one.
+std::string known_brains(const dispatcher_options& o) {
+  std::string known;
+  for (auto& b : o.brain_names) known += (known.empty() ? "" : ", ") + b;
+  return known;
+}
+
+// One line of a notice: why a brain could not run, and what a person can do about it.
+std::string remedy(const dispatcher_options& o, const std::string& brain, const std::string& why) {
+  if (auto missing = missing_program(o, brain); !missing.empty()) {
+    auto d = o.descriptions.count(brain) ? o.descriptions.at(brain) : std::string{};
+    auto what = d.substr(0, d.find(','));  // "Claude Code, non-interactive": "Claude Code"
+    if (what.empty()) what = "`" + o.programs.at(brain) + "`";
+    return brain + ": not installed (" + missing + "); install " + what + " or set brains." + brain + ".command in " +
+           o.config_file;
+  }
+  if (why.rfind("circuit breaker", 0) == 0) return brain + ": " + why + "; `ai breaker reset " + brain + "` closes it now";
+  return brain + ": " + why;
+}
+
+// A task no brain could run: for each brain passed over (and `last`, the one that ended it) whose program is
+// missing, how to install or configure it, as lines after the error's message ("" when there is none).
+std::string install_hints(const dispatcher_options& o, const chain_walk& walk, const std::string& last) {
+  std::vector<std::string> brains;
+  for (const auto& [brain, why] : walk.passed_over()) brains.push_back(brain);
+  if (!last.empty()) brains.push_back(last);
+  std::string out;
+  std::set<std::string> seen;
+  for (const auto& b : brains)
+    if (seen.insert(b).second && !missing_program(o, b).empty()) out += "\n  " + remedy(o, b, {});
+  return out;
+}
+
+// The notice of the routed update that hands the task to `taken_by`: the brains passed over that this run has
+// not told of yet, "" when there are none (docs/protocol.md, task.submit's `routed.notice`). Only a client of the
+// wire protocol is told (through the bridge): the daemon's own jobs, pipelines and watchers show no one.
+std::string unable_notice(dispatcher_ptr self, const in_flight& t, const std::string& taken_by) {
+  auto& st = self->state;
+  if (!t.listener || !t.walk || t.walk->passed_over().empty()) return {};
+  if (t.listener != registered(self, bridge_name::value)) return {};
+  std::vector<std::string> names;
+  std::string lines;
+  for (const auto& [brain, why] : t.walk->passed_over()) {
+    if (!st.told_unable.insert(brain).second) continue;
+    names.push_back(brain);
+    lines += "\n  " + remedy(st.opts, brain, why);
+  }
+  if (names.empty()) return {};
+  return names_in_words(names) + " cannot run, so " + taken_by +
+         " takes the task:" + lines;
 }
 
 // Every call and skip so far ("[]" for a task refused before its chain was planned).
@@ -361,7 +431,7 @@ void try_next(dispatcher_ptr self, const std::string& id) {
   auto& t = it->second;
   if (auto brain = t.walk->next(breaker_admits(self, t))) return call_brain(self, id, *brain);
   auto end = t.walk->exhausted();
-  fail(self, id, end.error, std::move(end.message));
+  fail(self, id, end.error, end.message + install_hints(st.opts, *t.walk, {}));
 }
 
 void send_to_brain(dispatcher_ptr self, const std::string& id, const std::string& brain_name,
@@ -377,6 +447,10 @@ void send_to_brain(dispatcher_ptr self, const std::string& id, const std::string
   routed.what = task_update::kind::routed;
   routed.brain = brain_name;
   routed.text = t.walk->reason();
+  // Told on the way to a brain that may answer: one whose program is missing fails at once, and the notice
+  // waits for the brain after it (so it names every brain passed over, and the one that takes the task).
+  if (!t.walk->passed_over().empty() && missing_program(self->state.opts, brain_name).empty())
+    routed.message = unable_notice(self, t, brain_name);  // (the common task passed over none: no lookup at all)
   notify(self, t, std::move(routed));
   // The agent reads attached files itself: it is told where they are.
   auto spec = r.spec;
@@ -414,6 +488,7 @@ void on_outcome(dispatcher_ptr self, task_update& u) {
   const auto now = now_ms();
   const auto took = now - t.call_started_ms;
   const bool is_result = u.what == task_update::kind::result;
+  if (is_result) st.told_unable.erase(brain);  // it runs: a later loss of it is told again
   if (t.ticket) {
     auto v = judge_call(is_result, u.error);
     std::optional<breaker_record> moved;
@@ -446,7 +521,7 @@ void on_outcome(dispatcher_ptr self, task_update& u) {
       return try_next(self, id);
     case chain_walk::decision::kind::finish:
       u.error = next.error;
-      u.message = std::move(next.message);
+      u.message = next.message + (next.error == errc::brain_unavailable ? install_hints(st.opts, *t.walk, brain) : "");
       return finish(self, id, std::move(u));
   }
 }
@@ -557,10 +632,8 @@ void submit(dispatcher_ptr self, task_spec spec, caf::actor listener, std::strin
     return refuse(self, listener, route, request_id, spec, errc::shutting_down, "the daemon is shutting down");
   if (!spec.brain.empty() &&
       std::find(st.opts.brain_names.begin(), st.opts.brain_names.end(), spec.brain) == st.opts.brain_names.end()) {
-    std::string known;
-    for (auto& b : st.opts.brain_names) known += (known.empty() ? "" : ", ") + b;
     return refuse(self, listener, route, request_id, spec, errc::unknown_brain,
-                  "unknown brain '" + spec.brain + "'; known brains: " + known);
+                  "unknown brain '" + spec.brain + "'; known brains: " + known_brains(st.opts));
   }
   if (st.tasks.size() >= st.opts.max_in_flight)
     return refuse(self, listener, route, request_id, spec, errc::overloaded,
@@ -697,6 +770,57 @@ void status(dispatcher_ptr self, caf::response_promise promise) {
   done();
 }
 
+// route.classify: the router's decision, and the brains the task would try (as plan_chain orders them), each
+// marked whether it can run now (its program is there, its breaker lets a call through) and, first of those,
+// the brain that would take it. Nothing is run and no breaker moves.
+std::string route_json(const dispatcher_state& st, const route_decision& d) {
+  auto out = nlohmann::json::parse(decision_json(d));
+  if (d.override_brain.empty() || d.chain.empty()) {  // no override: then the default brain and the failover list
+    auto chain = d.chain;
+    chain.push_back(st.opts.default_brain);
+    chain.insert(chain.end(), st.opts.failover.begin(), st.opts.failover.end());
+    std::vector<std::string> tries;
+    for (auto& b : chain)
+      if (std::find(tries.begin(), tries.end(), b) == tries.end()) tries.push_back(b);
+    out["tries"] = tries;
+  } else {
+    out["tries"] = d.chain;
+  }
+  auto brains = nlohmann::json::array();
+  nlohmann::json would_run = nullptr;
+  for (const auto& name : out["tries"]) {
+    auto b = name.get<std::string>();
+    auto why = missing_program(st.opts, b);
+    if (!why.empty()) why = "not installed: " + why;
+    else why = st.health->would_refuse(b, now_ms());
+    nlohmann::json entry{{"name", b}, {"can_run", why.empty()}};
+    if (!why.empty()) entry["why"] = why;
+    else if (would_run.is_null()) would_run = b;
+    brains.push_back(std::move(entry));
+  }
+  out["brains"] = std::move(brains);
+  out["would_run"] = std::move(would_run);
+  return out.dump();
+}
+
+// breaker.reset: the brain's breaker closed now, the transition stored like any other. Replies (code, body).
+caf::result<std::string, std::string> reset_breaker(dispatcher_ptr self, const std::string& brain) {
+  using reply = caf::result<std::string, std::string>;
+  auto& st = self->state;
+  const auto& names = st.opts.brain_names;
+  if (std::find(names.begin(), names.end(), brain) == names.end())
+    return reply{std::string{to_string(errc::unknown_brain)},
+                 "unknown brain '" + brain + "'; known brains: " + known_brains(st.opts)};
+  auto r = st.health->reset(brain, now_ms(), "reset by a client (breaker.reset)");
+  if (!r)
+    return reply{std::string{to_string(errc::not_found)},
+                 "brain '" + brain + "' has no circuit breaker (breaker.enabled is false for it)"};
+  store_breaker(self, *r);
+  nlohmann::json body;
+  st.health->describe(brain, body);
+  return reply{std::string{}, nlohmann::json{{"brain", brain}, {"breaker", std::move(body)}}.dump()};
+}
+
 void apply_weights(dispatcher_ptr self) {
   auto& st = self->state;
   if (!st.opts.router) return;
@@ -716,9 +840,13 @@ void restore_from_store(dispatcher_ptr self) {
   self->request(store, kStoreTimeout, breaker_atom::value)
       .await(
           [self](std::vector<breaker_record>& saved) {
-            self->state.health->restore(saved);
-            for (auto& b : saved)
-              if (b.state != "closed") spdlog::warn("breaker {}: {} since the last run ({})", b.brain, b.state, b.reason);
+            auto closed = self->state.health->restore(saved, now_ms());
+            for (auto& b : saved) {
+              auto reopened = std::find_if(closed.begin(), closed.end(), [&](auto& c) { return c.brain == b.brain; });
+              if (b.state != "closed" && reopened == closed.end())
+                spdlog::warn("breaker {}: {} since the last run ({})", b.brain, b.state, b.reason);
+            }
+            for (auto& c : closed) store_breaker(self, std::move(c));
           },
           [](caf::error& e) { spdlog::error("dispatcher: reading breakers failed: {}", caf::to_string(e)); });
   self->request(store, kStoreTimeout, weights_atom::value)
@@ -808,7 +936,9 @@ dispatcher_actor::behavior_type dispatcher_behavior(dispatcher_ptr self, dispatc
       return;
     }
   });
-  self->state.health = std::make_unique<brain_health>(self->state.opts.breakers);
+  // The breakers look for a missing program with the same lookup the brains use (core/process).
+  self->state.health = std::make_unique<brain_health>(
+      self->state.opts.breakers, [opts = &self->state.opts](const std::string& brain) { return missing_program(*opts, brain); });
   restore_from_store(self);
   if (self->state.opts.recover_at_start) recover(self);
   return {
@@ -849,8 +979,9 @@ dispatcher_actor::behavior_type dispatcher_behavior(dispatcher_ptr self, dispatc
         auto& st = self->state;
         if (!st.opts.router) return std::string{"{}"};
         auto d = st.opts.router->classify(spec.prompt, route_attachments(spec), spec.brain);
-        return decision_json(d);
+        return route_json(st, d);
       },
+      [=](breaker_atom, const std::string& brain) { return reset_breaker(self, brain); },
       [=](cancel_atom, const std::string& id) -> caf::result<bool, std::string> {
         auto& st = self->state;
         auto it = st.tasks.find(id);

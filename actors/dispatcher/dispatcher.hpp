@@ -24,6 +24,10 @@
 //                                                               then), else why not
 //   (status_atom)                                             std::string JSON {in_flight, draining, brains
 //                                                               (each with its breaker)}
+//   (breaker_atom, std::string brain)                         (std::string code, std::string body): the brain's
+//                                                               breaker closed at once (`ai breaker reset`), the
+//                                                               transition stored; code "" and body its breaker's
+//                                                               JSON, else an error code and its message
 //   (drain_atom, std::int64_t deadline_ms)                    bool once nothing is in flight: true if all
 //                                                               finished, false if the deadline cancelled the
 //                                                               rest (stored as interrupted)
@@ -31,11 +35,17 @@
 // again with a backoff, and after 5 s the submitter is told store_failed with the task id (docs/protocol.md,
 // "What the replies promise"). The chain's rules (retry, failover, the streaming rule) are core/routing/chain_walk.
 // Owns: the in-flight table, the breakers of every brain (restored from the store at start, each transition
-// stored), and the router's weight adjustments (read from the store at start, changed through weights_atom).
+// stored; one opened while its brain's program was missing closes once the program is on PATH, checked at start
+// and at each call attempt, core/routing/brain_health.hpp), and the router's weight adjustments (read from the
+// store at start, changed through weights_atom).
 // Every routing decision is kept in its task's row (task_record::route), written with the task's outcome, and
-// once meanwhile for a task still in flight a few seconds after it was accepted. Brains are looked up through the `brains` supervisor and cached; a brain that stops fails its running
-// tasks with brain_failed. Outcomes of tasks it does not know (it was restarted while they ran) are still
-// stored, so that no task is left running.
+// once meanwhile for a task still in flight a few seconds after it was accepted. Brains are looked up through the
+// `brains` supervisor and cached; a brain that stops fails its running
+// tasks with brain_failed. The first `routed` update to a wire client (through the bridge) in this run that passes
+// over a brain that cannot run (its program missing, its breaker open, not running) carries a notice for people:
+// each such brain, why, and how to install or configure it; a brain is told of again only after it has answered
+// a call or its breaker closed since. A task no brain could run ends with the same lines in its error. Outcomes
+// of tasks it does not know (it was restarted while they ran) are still stored, so that no task is left running.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -64,6 +74,7 @@ using dispatcher_actor = caf::typed_actor<
     caf::reacts_to<started_atom, std::string>,
     caf::replies_to<running_atom, std::string>::with<std::string>,
     caf::replies_to<status_atom>::with<std::string>,
+    caf::replies_to<breaker_atom, std::string>::with<std::string, std::string>,
     caf::replies_to<drain_atom, std::int64_t>::with<bool>,
     // Internal, sent only by the dispatcher to itself: a backoff elapsed (retry_atom, id); write a held outcome
     // again (persist_atom, id); the drain's deadline (drain_atom); store the decisions of long tasks (tick_atom);
@@ -87,6 +98,11 @@ struct dispatcher_options {
   std::size_t max_in_flight = 100000;
   bool recover_at_start = false;         // ask the store for tasks a crash left queued, and run them
   std::map<std::string, breaker_config> breakers;  // per brain
+  // Process brains: the program each runs (looked up on PATH), and what it is (the brain's description): how a
+  // person is told to install one that is missing, and where to configure it instead.
+  std::map<std::string, std::string> programs;
+  std::map<std::string, std::string> descriptions;
+  std::string config_file;
   retry_policy retry;
 };
 

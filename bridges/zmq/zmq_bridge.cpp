@@ -468,6 +468,15 @@ void route_adjust(bridge_actor* self, const call& c, wire::request& req) {
       weights_atom::value, std::move(req.weight));
 }
 
+void breaker_reset(bridge_actor* self, const call& c, wire::request& req) {
+  ask<dispatcher_actor>(self, dispatch_name::value, "the dispatcher", c,
+      [self, c](const std::string& code, const std::string& body) {
+        if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), body);
+        reply(self, c, "breaker", nlohmann::json::parse(body, nullptr, false));
+      },
+      breaker_atom::value, std::move(req.task.brain));
+}
+
 // The dispatcher streams the task's updates back (update_atom); the span ends with its result or error.
 void task_submit(bridge_actor* self, const call& c, wire::request& req) {
   auto& st = self->state;
@@ -671,6 +680,7 @@ constexpr std::pair<op, op_handler> kHandlers[] = {
     {op::watch_rm, on::watch_rm},
     {op::approvals_list, on::approvals_list},
     {op::approvals_decide, on::approvals_decide},
+    {op::breaker_reset, on::breaker_reset},
 };
 
 constexpr bool one_handler_per_op_in_order() {

@@ -5,7 +5,8 @@
 // Receives                                        Does
 //   (wire_atom, identity, wire::request)          from its I/O thread: task.submit -> dispatcher; task.get,
 //                                                 task.list, route.list -> state store; task.cancel,
-//                                                 route.classify, route.weights, route.adjust -> dispatcher;
+//                                                 route.classify, route.weights, route.adjust, breaker.reset
+//                                                 -> dispatcher;
 //                                                 event.publish, obs.query, obs.trace -> event store; obs.score ->
 //                                                 state store (the task must exist), then event store; status ->
 //                                                 supervisors, dispatcher, event store, scheduler, itself;

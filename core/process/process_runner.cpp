@@ -128,6 +128,12 @@ std::optional<std::string> resolve_program(const std::string& name) {
   return std::nullopt;
 }
 
+std::string program_missing(const std::string& name) {
+  if (resolve_program(name)) return {};
+  return name.find('/') == std::string::npos ? "program '" + name + "' not found on PATH"
+                                             : "cannot execute '" + name + "': not an executable file";
+}
+
 std::unique_ptr<process_runner> process_runner::start(process_spec spec, stdout_fn on_stdout, exit_fn on_exit) {
   std::unique_ptr<process_runner> r{new process_runner};
   r->wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -184,9 +190,7 @@ void process_runner::run(process_spec spec, stdout_fn on_stdout, exit_fn on_exit
   auto path = resolve_program(spec.argv[0]);
   if (!path) {
     result.what = process_exit::how::spawn_failed;
-    result.error = {errc::brain_unavailable, spec.argv[0].find('/') == std::string::npos
-                                                 ? "program '" + spec.argv[0] + "' not found on PATH"
-                                                 : "cannot execute '" + spec.argv[0] + "': not an executable file"};
+    result.error = {errc::brain_unavailable, program_missing(spec.argv[0])};
     return finish(std::move(result));
   }
   // The call's whole process tree lives inside this boundary, and ends with it (process_containment.hpp).

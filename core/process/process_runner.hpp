@@ -85,5 +85,8 @@ class process_runner {
 
 // The executable `name` resolves to: itself when it contains '/', else the first match on PATH.
 std::optional<std::string> resolve_program(const std::string& name);
+// "" when `name` resolves, else why not, for a person: "program 'claude' not found on PATH", "cannot execute
+// '/opt/x': not an executable file". One lookup on PATH: cheap enough to ask again at each call.
+std::string program_missing(const std::string& name);
 
 }  // namespace paios

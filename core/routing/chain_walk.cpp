@@ -40,6 +40,7 @@ void chain_walk::note_refusal(const std::string& brain, std::string_view outcome
   if (!tried_.empty()) tried_ += ',';
   tried_ += json_object{}.str("brain", brain).str("outcome", outcome).str("message", why).done();
   note_failure(brain, why, true);
+  passed_over_.emplace_back(brain, why);
 }
 
 std::optional<std::string> chain_walk::next(const std::function<std::string(const std::string&)>& admit) {
@@ -88,7 +89,7 @@ chain_walk::decision chain_walk::on_error(const std::string& brain, errc error, 
     // would show it a second, different answer. It ends here, and says so.
     if (may_fail_over(error) && (next_ < chain_.size() || retries_ < max_retries_))
       message += " (not run again: " + brain + "'s answer had already begun streaming to the client)";
-    d.message = std::move(message);
+    d.message = brain + ": " + message;
     return d;
   }
   if (transient(error) && retries_ < max_retries_) {
@@ -100,6 +101,7 @@ chain_walk::decision chain_walk::on_error(const std::string& brain, errc error, 
   }
   if (may_fail_over(error) && next_ < chain_.size()) {
     note_failure(brain, message, error == errc::brain_unavailable || error == errc::overloaded);
+    if (error == errc::brain_unavailable) passed_over_.emplace_back(brain, message);
     d.what = decision::kind::fail_over;
     d.message = std::move(message);
     return d;
@@ -110,7 +112,7 @@ chain_walk::decision chain_walk::on_error(const std::string& brain, errc error, 
     d.message = "no brain could run the task: " + failures_;
     return d;
   }
-  d.message = std::move(message);
+  d.message = brain + ": " + message;
   return d;
 }
 

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "messages/error.hpp"
@@ -53,7 +54,8 @@ class chain_walk {
   void record_call(const std::string& brain, std::string_view outcome, std::string_view message,
                    std::int64_t duration_ms);
   // The brain that has the task ended it with `error` (recorded first). `streamed`: its output has reached the
-  // client.
+  // client. `message` does not name the brain (actors/brain says so): every message the walk makes of it does,
+  // once ("codex: exited with status 3").
   decision on_error(const std::string& brain, errc error, std::string message, bool streamed);
   // A retry's backoff has elapsed: the retried brain is admitted again (true) or refused and noted (false: go
   // on with next()).
@@ -61,6 +63,9 @@ class chain_walk {
 
   // Why the brain just handed out (or retried) runs the task, for the client's `routed` update.
   std::string reason() const;
+  // The brains passed over because they could not run the task at all (a breaker refused it, the brain is not
+  // running, its program is missing: brain_unavailable), each with why, in the order met.
+  const std::vector<std::pair<std::string, std::string>>& passed_over() const { return passed_over_; }
   // Every call and skip so far, as the JSON array the decision log and the task's span keep.
   std::string tried_json() const { return "[" + tried_ + "]"; }
 
@@ -77,6 +82,7 @@ class chain_walk {
   bool only_unavailable_ = true;  // every brain so far was skipped or could not start the task
   errc last_error_ = errc::none;  // the last error a brain ended the task with
   std::string tried_;             // JSON objects, comma-separated: {brain, outcome, message?, duration_ms?}
+  std::vector<std::pair<std::string, std::string>> passed_over_;
 };
 
 }  // namespace paios

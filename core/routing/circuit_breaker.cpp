@@ -118,6 +118,10 @@ void circuit_breaker::release(std::uint64_t ticket) {
   if (ticket == epoch_ && state_ == breaker_state::half_open && probes_admitted_ > 0) --probes_admitted_;
 }
 
+breaker_transition circuit_breaker::close_now(std::int64_t now_ms, std::string reason) {
+  return move_to(breaker_state::closed, now_ms, std::move(reason));
+}
+
 breaker_snapshot circuit_breaker::snapshot() const {
   breaker_snapshot s;
   s.state = state_;

@@ -54,6 +54,9 @@ class circuit_breaker {
   // An admitted call that ended saying nothing about the brain's health (cancelled, queue full): its probe
   // slot, if it held one, is given back.
   void release(std::uint64_t ticket);
+  // Closed now, whatever its state, with an empty window: its cause is gone (the missing program is back) or
+  // a person said so (`ai breaker reset`). Calls admitted before count for nothing.
+  breaker_transition close_now(std::int64_t now_ms, std::string reason);
 
   breaker_state state() const { return state_; }
   std::int64_t open_until_ms() const { return open_until_ms_; }

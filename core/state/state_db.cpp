@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS breakers (
   window TEXT NOT NULL DEFAULT '',
   opened INTEGER NOT NULL DEFAULT 0,
   last_from TEXT NOT NULL DEFAULT '',
-  last_reason TEXT NOT NULL DEFAULT ''
+  last_reason TEXT NOT NULL DEFAULT '',
+  cause TEXT NOT NULL DEFAULT ''  -- version 5 (migrated in open())
 );
 CREATE TABLE IF NOT EXISTS breaker_transitions (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -188,6 +189,14 @@ expected<std::unique_ptr<state_db>> state_db::open(const std::filesystem::path& 
     (void)db->exec("ROLLBACK");
     return status{errc::store_failed, "cannot move the routing decisions of " + file.string() + " into its tasks: " + st.message()};
   }
+  // Version 5 added breakers.cause: a file from before has the table without it (CREATE TABLE IF NOT EXISTS
+  // leaves an existing table alone), so the column is added once; its rows keep the default, "".
+  auto has_cause = select_rows(*db, "SELECT COUNT(*) FROM pragma_table_info('breakers') WHERE name = 'cause'",
+                               [](const sqlite_stmt& s) { return s.integer(0); });
+  if (!has_cause) return status{errc::store_failed, "cannot read the schema of " + file.string() + ": " + has_cause.error().message()};
+  if (has_cause->empty() || has_cause->front() == 0)
+    if (auto st = db->exec("ALTER TABLE breakers ADD COLUMN cause TEXT NOT NULL DEFAULT ''"); !st)
+      return status{errc::store_failed, "cannot add breakers.cause to " + file.string() + ": " + st.message()};
   // Every client waits for a commit here (`accepted`, the outcome): the log is copied into the file on another
   // thread, at SQLite's usual 1000 pages, not in one of those commits.
   if (auto st = db->checkpoint_in_background(1000); !st) return st;
@@ -215,9 +224,9 @@ status state_db::prepare_all() {
   get_task_ = prepare(std::string{"SELECT "} + kColumns + " FROM tasks WHERE id = ?1");
   list_tasks_ = prepare(std::string{"SELECT "} + kColumns + " FROM tasks ORDER BY created_ms DESC, id DESC LIMIT ?1");
   upsert_breaker_ = prepare(
-      "INSERT INTO breakers (brain, state, since_ms, open_until_ms, window, opened, last_from, last_reason) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(brain) DO UPDATE SET state = ?2, since_ms = ?3, "
-      "open_until_ms = ?4, window = ?5, opened = ?6, last_from = ?7, last_reason = ?8");
+      "INSERT INTO breakers (brain, state, since_ms, open_until_ms, window, opened, last_from, last_reason, cause) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(brain) DO UPDATE SET state = ?2, since_ms = ?3, "
+      "open_until_ms = ?4, window = ?5, opened = ?6, last_from = ?7, last_reason = ?8, cause = ?9");
   insert_transition_ = prepare(
       "INSERT INTO breaker_transitions (brain, time_ms, from_state, to_state, reason) VALUES (?1, ?2, ?3, ?4, ?5)");
   list_decisions_ = prepare(
@@ -269,7 +278,8 @@ expected<std::vector<task_record>> state_db::list_tasks(int limit, std::optional
 }
 
 status state_db::save_breaker(const breaker_record& b, std::int64_t time_ms) {
-  bind_row(upsert_breaker_, b.brain, b.state, b.since_ms, b.open_until_ms, b.window, b.opened, b.from, b.reason);
+  bind_row(upsert_breaker_, b.brain, b.state, b.since_ms, b.open_until_ms, b.window, b.opened, b.from, b.reason,
+           b.cause);
   if (auto st = upsert_breaker_.run(); !st) return st;
   if (b.from.empty() || b.from == b.state) return {};  // a snapshot, not a transition
   bind_row(insert_transition_, b.brain, time_ms, b.from, b.state, b.reason);
@@ -279,9 +289,11 @@ status state_db::save_breaker(const breaker_record& b, std::int64_t time_ms) {
 expected<std::vector<breaker_record>> state_db::breakers() {
   return select_rows(
       *db_,
-      "SELECT brain, state, since_ms, open_until_ms, window, opened, last_from, last_reason FROM breakers ORDER BY brain", [](const sqlite_stmt& s) {
+      "SELECT brain, state, since_ms, open_until_ms, window, opened, last_from, last_reason, cause FROM breakers "
+      "ORDER BY brain",
+      [](const sqlite_stmt& s) {
         breaker_record b;
-        read_row(s, b.brain, b.state, b.since_ms, b.open_until_ms, b.window, b.opened, b.from, b.reason);
+        read_row(s, b.brain, b.state, b.since_ms, b.open_until_ms, b.window, b.opened, b.from, b.reason, b.cause);
         return b;
       });
 }

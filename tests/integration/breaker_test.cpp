@@ -1,6 +1,9 @@
 // Failover, retries and circuit breakers in a real daemon, with fake brains that fail, hang and recover on
 // command (tests/fake_agents: FAKE_MODE_FILE is read at each call, FAKE_CALLS_FILE counts the calls).
+#include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <gtest/gtest.h>
 
@@ -70,6 +73,15 @@ json breaker_of(const daemon_process& d, const std::string& brain) {
   for (auto& b : status["brains"])
     if (b.value("name", "") == brain) return b.value("breaker", json::object());
   return json::object();
+}
+
+// Two tasks that flaky fails (its mode exit3): both go to backup, and flaky's breaker opens (for 60 s in the
+// rig's configuration).
+void open_by_failures(const rig& r, const daemon_process& d) {
+  r.set_mode("flaky", "exit3");
+  ask(d, "one");
+  ask(d, "two");
+  ASSERT_EQ(breaker_of(d, "flaky").value("state", ""), "open");
 }
 
 }  // namespace
@@ -153,7 +165,7 @@ TEST(Breaker, OpensOnFailuresSkipsTheBrainThenProbesAndCloses) {
   EXPECT_EQ(open.value("state", ""), "open") << open.dump();
   EXPECT_EQ(open["last_change"].value("from", ""), "closed");
   EXPECT_NE(open["last_change"].value("reason", "").find("2 of the last 2 calls failed"), std::string::npos) << open.dump();
-  EXPECT_NE(d.ai({"status"}).out.find("breaker open for another"), std::string::npos);
+  EXPECT_NE(d.ai({"status"}).out.find("breaker open until "), std::string::npos);
 
   // Open: the brain is not called at all, and the decision log says it was skipped and why.
   auto skipped = ask(d, "task while open");
@@ -203,12 +215,9 @@ TEST(Breaker, AFailedProbeOpensItAgain) {
 
 TEST(Breaker, StateSurvivesARestart) {
   rig r;
-  r.set_mode("flaky", "exit3");
   daemon_process d{r.config()};  // open for 60 s
   d.start();
-  ask(d, "one");
-  ask(d, "two");
-  ASSERT_EQ(breaker_of(d, "flaky").value("state", ""), "open");
+  open_by_failures(r, d);
   auto until = breaker_of(d, "flaky").value("open_until_ms", std::int64_t{0});
   ASSERT_EQ(d.stop(SIGTERM), 0);
   r.set_mode("flaky", "ok");
@@ -222,11 +231,9 @@ TEST(Breaker, StateSurvivesARestart) {
 
 TEST(Breaker, AnExplicitBrainBehindAnOpenBreakerIsRefusedWithTheReason) {
   rig r;
-  r.set_mode("flaky", "exit3");
   daemon_process d{r.config()};
   d.start();
-  ask(d, "one");
-  ask(d, "two");
+  open_by_failures(r, d);
   auto res = d.ai({"--brain", "flaky", "just you"});
   EXPECT_EQ(res.exit_code, 1);
   EXPECT_NE(res.err.find("brain_unavailable"), std::string::npos) << res.err;
@@ -243,4 +250,193 @@ TEST(Breaker, ADisabledBreakerNeverOpens) {
   for (int i = 0; i < 4; ++i) ask(d, "task " + std::to_string(i));
   EXPECT_EQ(r.calls_of("flaky"), 4);
   EXPECT_FALSE(breaker_of(d, "flaky").contains("state"));
+}
+
+// ---- missing agents (issue 19): a breaker opened by a missing program recovers, failover explains itself --------
+
+namespace {
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The rig, but `flaky` runs `program`, which the test makes present or missing.
+json with_program(const rig& r, const std::string& program) {
+  auto cfg = r.config();
+  cfg["brains"]["flaky"]["command"] = {program};
+  return cfg;
+}
+
+// Two tasks while flaky's program is missing: both fail over to backup, and flaky's breaker opens.
+void open_by_missing_program(const daemon_process& d) {
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(ask(d, "task " + std::to_string(i)).last.value("brain", ""), "backup");
+  auto open = breaker_of(d, "flaky");
+  ASSERT_EQ(open.value("state", ""), "open") << open.dump();
+  ASSERT_EQ(open.value("cause", ""), "program_missing") << open.dump();
+}
+
+}  // namespace
+
+TEST(Breaker, OneOpenedByAMissingProgramIsClosedAtStartOnceTheProgramIsConfigured) {
+  rig r;
+  r.set_mode("flaky", "ok");
+  daemon_process d{with_program(r, "paios-no-such-agent")};  // open for 60 s once it opens
+  d.start();
+  open_by_missing_program(d);
+  ASSERT_EQ(d.stop(SIGTERM), 0);
+  d.write_config(r.config());  // the command fixed: flaky runs the fake agent
+  d.start();
+  auto after = breaker_of(d, "flaky");
+  EXPECT_EQ(after.value("state", ""), "closed") << "no stale breaker survives the restart: " << after.dump();
+  EXPECT_FALSE(after.contains("cause")) << after.dump();
+  EXPECT_NE(after["last_change"].value("reason", "").find("program is there now"), std::string::npos) << after.dump();
+  EXPECT_EQ(ask(d, "after the fix").last.value("brain", ""), "flaky");
+  EXPECT_EQ(r.calls_of("flaky"), 1);
+}
+
+TEST(Breaker, OneOpenedByAMissingProgramClosesAtATaskOnceTheProgramIsThere) {
+  rig r;
+  r.set_mode("flaky", "ok");
+  temp_dir bin;
+  const auto program = bin.path() / "fake-text";  // not there yet (the fake agent acts by its own name)
+  daemon_process d{with_program(r, program.string())};
+  d.start();
+  open_by_missing_program(d);
+  const auto open_until = breaker_of(d, "flaky").value("open_until_ms", std::int64_t{0});
+  std::filesystem::create_symlink(fake_agent("fake-text"), program);  // installed
+  // Each task routed to it looks for the program (at most once a second): one soon reaches flaky.
+  std::string brain;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (brain != "flaky" && std::chrono::steady_clock::now() < deadline) brain = ask(d, "again").last.value("brain", "");
+  EXPECT_EQ(brain, "flaky");
+  EXPECT_LT(wall_ms(), open_until) << "closed by the program check, not by the breaker's wait";
+  auto closed = breaker_of(d, "flaky");
+  EXPECT_EQ(closed.value("state", ""), "closed") << closed.dump();
+  EXPECT_EQ(closed["last_change"].value("from", ""), "open") << closed.dump();
+}
+
+TEST(Breaker, AResetClosesItAndAnUnknownBrainIsNamed) {
+  rig r;
+  daemon_process d{r.config()};  // open for 60 s
+  d.start();
+  open_by_failures(r, d);
+  r.set_mode("flaky", "ok");
+  auto reset = d.ai({"breaker", "reset", "flaky"});
+  EXPECT_EQ(reset.exit_code, 0) << reset.err;
+  EXPECT_EQ(reset.out, "breaker of flaky: closed\n");
+  auto closed = breaker_of(d, "flaky");
+  EXPECT_EQ(closed.value("state", ""), "closed") << closed.dump();
+  EXPECT_EQ(closed["last_change"].value("reason", ""), "reset by a client (breaker.reset)");
+  EXPECT_EQ(ask(d, "after the reset").last.value("brain", ""), "flaky");
+
+  auto unknown = d.ai({"breaker", "reset", "nobody"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("unknown brain 'nobody'; known brains: "), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("flaky"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("backup"), std::string::npos) << unknown.err;
+
+  // Stored: it stays closed across a restart.
+  ASSERT_EQ(d.stop(SIGTERM), 0);
+  d.start();
+  EXPECT_EQ(breaker_of(d, "flaky").value("state", ""), "closed");
+}
+
+TEST(Breaker, StatusSaysWhyAndUntilWhenInWords) {
+  rig r;
+  daemon_process d{with_program(r, "paios-no-such-agent")};
+  d.start();
+  open_by_missing_program(d);
+  auto status = d.ai({"status"}).out;
+  EXPECT_NE(status.find("breaker open until "), std::string::npos) << status;
+  EXPECT_EQ(status.find("breaker open for another"), std::string::npos) << status;
+  EXPECT_NE(status.find("then it lets probe calls through\n"), std::string::npos) << status;
+  EXPECT_NE(status.find("why: 2 of the last 2 calls failed"), std::string::npos) << status;
+  EXPECT_NE(status.find("calls; opened once)"), std::string::npos) << status;
+  EXPECT_NE(status.find("program 'paios-no-such-agent' not found on PATH"), std::string::npos) << status;
+  EXPECT_NE(status.find("its program is missing: it closes as soon as the program is on PATH"), std::string::npos) << status;
+  EXPECT_NE(status.find("`ai breaker reset flaky` closes it now"), std::string::npos) << status;
+}
+
+TEST(Failover, TheFirstTaskPastAMissingAgentSaysWhichAndHowToInstallIt) {
+  rig r;
+  auto cfg = with_program(r, "paios-no-such-agent");
+  cfg["brains"]["flaky"]["description"] = "Flaky Agent CLI, non-interactive";
+  daemon_process d{cfg};
+  d.start();
+  auto first = d.ai({"hello"});
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out, "hello\n");
+  const auto config_file = (d.home() / "config.json").string();
+  EXPECT_NE(first.err.find("ai: flaky cannot run, so backup takes the task:\n  flaky: not installed (program "
+                           "'paios-no-such-agent' not found on PATH); install Flaky Agent CLI or set "
+                           "brains.flaky.command in " + config_file + "\n"),
+            std::string::npos)
+      << first.err;
+  // Once per daemon run: the next task that fails over past it says nothing more.
+  auto second = d.ai({"hello again"});
+  EXPECT_EQ(second.exit_code, 0);
+  EXPECT_EQ(second.err, "");
+  // The routed reason names the brain once: no "flaky: flaky: program ...".
+  auto a = ask(d, "third");
+  bool saw = false;
+  for (auto& l : a.lines) {
+    auto reason = l.value("reason", "");
+    EXPECT_EQ(reason.find("flaky: flaky"), std::string::npos) << reason;
+    saw = saw || reason.find("failover: flaky: circuit breaker open") == 0 ||
+          reason.find("failover: flaky: program 'paios-no-such-agent' not found on PATH") == 0;
+  }
+  EXPECT_TRUE(saw) << a.lines.size();
+}
+
+TEST(Failover, ATaskNoBrainCouldRunSaysHowToInstallTheMissingOnes) {
+  rig r;
+  auto cfg = with_program(r, "paios-no-such-agent");
+  cfg["tasks"]["failover"] = json::array();
+  daemon_process d{cfg};
+  d.start();
+  auto res = d.ai({"--brain", "flaky", "x"});
+  EXPECT_EQ(res.exit_code, 1);
+  EXPECT_EQ(res.err.rfind("ai: brain_unavailable: flaky: program 'paios-no-such-agent' not found on PATH\n  flaky: not "
+                          "installed (program 'paios-no-such-agent' not found on PATH); install `paios-no-such-agent` or "
+                          "set brains.flaky.command in ",
+                          0),
+            0u)
+      << res.err;
+}
+
+TEST(Failover, AnErrorNamesEachBrainOnce) {
+  rig r;
+  r.set_mode("flaky", "exit3");
+  auto cfg = r.config();
+  cfg["tasks"]["failover"] = json::array();
+  daemon_process d{cfg};
+  d.start();
+  auto res = d.ai({"--brain", "flaky", "x"});
+  EXPECT_EQ(res.exit_code, 1);
+  EXPECT_NE(res.err.find("ai: brain_failed: flaky: exited with status 3"), std::string::npos) << res.err;
+  EXPECT_EQ(res.err.find("flaky: flaky"), std::string::npos) << res.err;
+}
+
+TEST(Route, MarksTheBrainsThatCannotRunAndSaysWhichWouldTakeTheTask) {
+  rig r;
+  daemon_process d{with_program(r, "paios-no-such-agent")};
+  d.start();
+  auto js = d.ai({"--json", "route", "hello there"});
+  ASSERT_EQ(js.exit_code, 0) << js.err;
+  auto route = json::parse(js.out);
+  EXPECT_EQ(route.value("would_run", ""), "backup") << route.dump();
+  ASSERT_GE(route["brains"].size(), 2u) << route.dump();
+  std::map<std::string, json> by_name;
+  for (auto& b : route["brains"]) by_name[b.value("name", "")] = b;
+  EXPECT_FALSE(by_name["flaky"].value("can_run", true));
+  EXPECT_EQ(by_name["flaky"].value("why", ""), "not installed: program 'paios-no-such-agent' not found on PATH");
+  EXPECT_TRUE(by_name["backup"].value("can_run", false));
+
+  // For a person, and with the prompt on stdin as `ai -` takes it.
+  auto text = d.ai({"route", "-"}, "hello there");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("flaky (cannot run)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("flaky: not installed: program 'paios-no-such-agent' not found on PATH"), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("runs on   backup"), std::string::npos) << text.out;
 }

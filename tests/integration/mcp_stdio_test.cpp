@@ -55,7 +55,7 @@ std::string text_of(const json& response) { return response["result"]["content"]
 // The tools of core/mcp/tools.json. Those of the scheduler, the pipelines and the watchers need a daemon
 // configured with a job, a pipeline and a folder: McpStdio.JobsPipelinesAndFoldersThroughARealDaemon calls them,
 // McpStdio.EveryToolThroughARealDaemon every other.
-constexpr std::size_t kToolCount = 22;
+constexpr std::size_t kToolCount = 23;
 const std::set<std::string> kAutomationTools = {
     "jobs_list",     "jobs_run",        "jobs_history",    "pipeline_list",   "pipeline_run",
     "pipeline_runs", "pipeline_status", "pipeline_cancel", "pipeline_resume", "watch_list"};
@@ -159,6 +159,16 @@ TEST(McpStdio, EveryToolThroughARealDaemon) {
   auto hook_out = json::parse(waiting.get().out, nullptr, false);
   ASSERT_TRUE(hook_out.is_object()) << "the hook printed no decision";
   EXPECT_EQ(hook_out["hookSpecificOutput"].value("permissionDecision", ""), "allow") << hook_out.dump();
+  std::string with_breaker;  // a brain whose breaker is enabled (the defaults enable every one)
+  for (const auto& b : health["brains"])
+    if (b.contains("breaker") && with_breaker.empty()) with_breaker = b.value("name", "");
+  ASSERT_FALSE(with_breaker.empty()) << health["brains"].dump();
+  auto reset = ok("breaker_reset", {{"brain", with_breaker}});
+  EXPECT_EQ(reset.value("brain", ""), with_breaker);
+  EXPECT_EQ(reset["breaker"].value("state", ""), "closed");
+  auto nobody = m.call_tool("breaker_reset", {{"brain", "nobody"}});
+  EXPECT_EQ(nobody["result"]["isError"], true) << nobody.dump();
+  EXPECT_NE(text_of(nobody).find("unknown brain 'nobody'; known brains: "), std::string::npos) << nobody.dump();
   for (const auto& [name, tool] : tools)
     EXPECT_TRUE(calls.called.count(name) || kAutomationTools.count(name)) << name << " is called by no test";
 

@@ -124,7 +124,7 @@ do {
   pages++;
 } while (cursor && pages < 20);
 const names = tools.map((t) => t.name).sort();
-const expected = ['approval_decide', 'approvals_list', 'health', 'jobs_history', 'jobs_list', 'jobs_run', 'kb_add', 'kb_get', 'kb_search', 'learnings_recall',
+const expected = ['approval_decide', 'approvals_list', 'breaker_reset', 'health', 'jobs_history', 'jobs_list', 'jobs_run', 'kb_add', 'kb_get', 'kb_search', 'learnings_recall',
                   'obs_query', 'obs_score', 'pipeline_cancel', 'pipeline_list', 'pipeline_resume', 'pipeline_run',
                   'pipeline_runs', 'pipeline_status', 'router_classify', 'task_status', 'task_submit', 'watch_list'];
 check('tools/list pages with a cursor', pages === Math.ceil(expected.length / 3), `${pages} pages`);
@@ -163,6 +163,8 @@ const events = await ok('obs_query', { trace_id: task.trace_id });
 check('obs_query finds the task trace', events.events.length > 0);
 const health = await ok('health', {});
 check('health reports the daemon', health.daemon.pid === daemon.pid, health.daemon);
+const reset = await ok('breaker_reset', { brain: 'echo' });
+check('breaker_reset closes the breaker', reset.brain === 'echo' && reset.breaker.state === 'closed', reset);
 await ok('jobs_list', {});
 await ok('jobs_history', { name: 'heartbeat', limit: 5 });
 await ok('pipeline_list', {});

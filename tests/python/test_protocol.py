@@ -200,6 +200,13 @@ def main():
         r = c.submit({"v": 1, "op": "task.submit", "prompt": "x", "brain": "nope"})
         check("unknown_brain", r and r[-1]["code"] == "unknown_brain" and "task_id" not in r[-1]
               and "echo" in r[-1]["message"], r)
+        # breaker.reset: a configured brain's breaker closed; an unknown brain named, with the known ones
+        reset = c.call({"v": 1, "op": "breaker.reset", "brain": "echo"})
+        check("breaker.reset", reset and reset["type"] == "breaker" and reset["brain"] == "echo"
+              and reset["breaker"]["state"] == "closed", reset)
+        reset = c.call({"v": 1, "op": "breaker.reset", "brain": "nope"})
+        check("breaker.reset unknown_brain", reset and reset["code"] == "unknown_brain" and "echo" in reset["message"],
+              reset)
         check("still serving", c.call({"v": 1, "op": "ping"})["type"] == "pong")
 
         # jobs.*: the default heartbeat job, run now, then in its history

@@ -74,7 +74,7 @@ TEST(ChainWalk, AnAnswerThatBeganStreamingIsNeverRunAgain) {
   chain_walk w({"a", "b"}, 1, "");
   ASSERT_EQ(w.next(admit_all), "a");
   expect_finish(w.on_error("a", errc::brain_failed, "crashed", true), errc::brain_failed,
-                "crashed (not run again: a's answer had already begun streaming to the client)");
+                "a: crashed (not run again: a's answer had already begun streaming to the client)");
 }
 
 TEST(ChainWalk, TheLastBrainsErrorEndsTheTaskNamingEveryBrain) {
@@ -104,12 +104,26 @@ TEST(ChainWalk, AnExhaustedChainAfterAFailureKeepsThatFailure) {
   EXPECT_EQ(w.exhausted().error, errc::timeout);
 }
 
-TEST(ChainWalk, ASingleBrainsErrorIsPassedOnAsItIs) {
+TEST(ChainWalk, ASingleBrainsErrorNamesTheBrainOnce) {
   chain_walk w({"a"}, 0, "");
   ASSERT_EQ(w.next(admit_all), "a");
   auto d = w.on_error("a", errc::brain_failed, "exit 3", false);
   EXPECT_EQ(d.what, kind::finish);
-  EXPECT_EQ(d.message, "exit 3");
+  EXPECT_EQ(d.message, "a: exit 3");
+}
+
+TEST(ChainWalk, TheBrainsThatCouldNotRunAreKeptWithWhy) {
+  chain_walk w({"claude", "codex", "gemini", "kb"}, 1, "");
+  ASSERT_EQ(w.next(refusing({"claude"})), "codex");
+  ASSERT_EQ(w.on_error("codex", errc::brain_unavailable, "program 'codex' not found on PATH", false).what,
+            kind::fail_over);
+  ASSERT_EQ(w.next(admit_all), "gemini");
+  ASSERT_EQ(w.on_error("gemini", errc::timeout, "too slow", false).what, kind::fail_over);  // it ran: not kept
+  ASSERT_EQ(w.next(admit_all), "kb");
+  using passed = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(w.passed_over(), (passed{{"claude", "claude is open"}, {"codex", "program 'codex' not found on PATH"}}));
+  EXPECT_EQ(w.reason(), "failover: claude: claude is open; codex: program 'codex' not found on PATH; gemini: too slow")
+      << "each brain named once";
 }
 
 TEST(ChainWalk, VerdictsForTheBreaker) {

@@ -23,7 +23,7 @@ namespace jsonrpc = paios::jsonrpc;
 namespace {
 
 // The tools of core/mcp/tools.json; the tests below name each of them.
-constexpr std::size_t kToolCount = 22;
+constexpr std::size_t kToolCount = 23;
 
 const json& registry() {
   static const json doc = json::parse(paios::mcp::registry_text());
@@ -185,7 +185,8 @@ TEST(Registry, HoldsTheToolsOfTheIssueEachABusOperation) {
       {"pipeline_list", "pipeline.list"}, {"pipeline_run", "pipeline.run"}, {"pipeline_runs", "pipeline.runs"},
       {"pipeline_status", "pipeline.get"}, {"pipeline_resume", "pipeline.resume"},
       {"pipeline_cancel", "pipeline.cancel"}, {"watch_list", "watch.list"},
-      {"approvals_list", "approvals.list"}, {"approval_decide", "approvals.decide"}};
+      {"approvals_list", "approvals.list"}, {"approval_decide", "approvals.decide"},
+      {"breaker_reset", "breaker.reset"}};
   std::set<std::string> expected;
   for (const auto& [name, op] : ops) expected.insert(name);
   EXPECT_EQ(names, expected);
@@ -240,7 +241,8 @@ TEST(Registry, ArgumentsAreTheOperationsFields) {
       {"pipeline_cancel", {{"run_id", "p-1"}}},
       {"watch_list", json::object()},
       {"approvals_list", json::object()},
-      {"approval_decide", {{"approval_id", "ap-1"}, {"decision", "approve"}, {"reason", "fine"}, {"scope", "session"}}}};
+      {"approval_decide", {{"approval_id", "ap-1"}, {"decision", "approve"}, {"reason", "fine"}, {"scope", "session"}}},
+      {"breaker_reset", {{"brain", "codex"}}}};
   const auto& tools = tool_set::embedded();
   for (const auto& t : tools.all()) {
     const auto& args = samples.at(t.name);

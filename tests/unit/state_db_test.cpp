@@ -162,4 +162,39 @@ PRAGMA user_version = 4;
   auto tables = (*reopened)->prepare("SELECT count(*) FROM sqlite_master WHERE name = 'route_decisions'");
   ASSERT_TRUE(tables && tables->step());
   EXPECT_EQ(tables->integer(0), 0);
+
+// A breaker's cause survives a restart with it, and a file from before breakers.cause (schema version 4) gets
+// the column at open, its rows keeping their state with no cause.
+TEST(StateDb, BreakersKeepTheirCauseAndAnOlderFileGetsTheColumn) {
+  test::temp_dir dir;
+  {
+    auto old = sqlite_db::open(dir.path() / "state.sqlite", false);
+    ASSERT_TRUE(old) << old.message();
+    ASSERT_EQ((*old)->exec("CREATE TABLE breakers (brain TEXT PRIMARY KEY, state TEXT NOT NULL, since_ms INTEGER NOT "
+                           "NULL, open_until_ms INTEGER NOT NULL, window TEXT NOT NULL DEFAULT '', opened INTEGER NOT "
+                           "NULL DEFAULT 0, last_from TEXT NOT NULL DEFAULT '', last_reason TEXT NOT NULL DEFAULT '');"
+                           "INSERT INTO breakers VALUES ('codex', 'open', 1, 2, '', 1, 'closed', 'old');"
+                           "PRAGMA user_version = 4;")
+                  .message(),
+              "");
+  }
+  auto db = open_db(dir);
+  ASSERT_TRUE(db);
+  breaker_record claude;
+  claude.brain = "claude";
+  claude.state = "open";
+  claude.from = "closed";
+  claude.reason = "2 of the last 2 calls failed";
+  claude.cause = kCauseProgramMissing;
+  ASSERT_EQ(db->save_breaker(claude, 5).message(), "");
+  db.reset();
+  db = open_db(dir);  // and again: the column is there now
+  auto rows = db->breakers();
+  ASSERT_TRUE(rows) << rows.message();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].brain, "claude");
+  EXPECT_EQ((*rows)[0].cause, kCauseProgramMissing);
+  EXPECT_EQ((*rows)[1].brain, "codex");
+  EXPECT_EQ((*rows)[1].state, "open");
+  EXPECT_EQ((*rows)[1].cause, "");
 }

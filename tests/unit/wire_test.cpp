@@ -30,6 +30,10 @@ TEST(Wire, ParsesEveryOperation) {
   ASSERT_TRUE(list.req);
   EXPECT_EQ(list.req->limit, 5);
   EXPECT_EQ(list.req->state, "failed");
+  auto reset = parse({{"v", 1}, {"op", "breaker.reset"}, {"brain", "codex"}});
+  ASSERT_TRUE(reset.req) << reset.error.message();
+  EXPECT_EQ(reset.req->what, wire::op::breaker_reset);
+  EXPECT_EQ(reset.req->task.brain, "codex");
   auto ev = parse({{"v", 1}, {"op", "event.publish"}, {"category", "hook"}, {"action", "stop"}, {"data", {{"a", 1}}}});
   ASSERT_TRUE(ev.req);
   EXPECT_EQ(json::parse(ev.req->event.data_json), (json{{"a", 1}}));
@@ -115,6 +119,8 @@ TEST(Wire, EveryBadInputIsANamedError) {
       {R"({"v":1,"op":"task.list","limit":1001})", errc::bad_request, "'limit'"},
       {R"({"v":1,"op":"task.list","state":"nap"})", errc::bad_request, "'nap'"},
       {R"({"v":1,"op":"event.publish","category":"c","action":"a","data":"s"})", errc::bad_request, "'data'"},
+      {R"({"v":1,"op":"breaker.reset"})", errc::bad_request, "'brain'"},
+      {R"({"v":1,"op":"breaker.reset","brain":""})", errc::bad_request, "'brain'"},
   };
   for (auto& c : cases) {
     auto r = wire::parse_request(c.frame);
@@ -143,6 +149,15 @@ TEST(Wire, RepliesHaveTheDocumentedShape) {
   EXPECT_EQ(r.value("state", ""), "succeeded");
   EXPECT_EQ(r.value("text", ""), "answer");
   EXPECT_EQ(r.value("trace_id", ""), "tr");
+  // A routed update carries its notice only when it has one.
+  task_update routed;
+  routed.what = task_update::kind::routed;
+  routed.task_id = "t";
+  routed.brain = "kb";
+  routed.text = "failover: claude: program 'claude' not found on PATH";
+  EXPECT_FALSE(json::parse(wire::encode_update(routed)).contains("notice"));
+  routed.message = "claude cannot run, so kb takes the task:\n  claude: not installed";
+  EXPECT_EQ(json::parse(wire::encode_update(routed)).value("notice", ""), routed.message);
   // Invalid UTF-8 in an answer never breaks the encoder.
   u.text = "bad \xff byte";
   EXPECT_TRUE(json::accept(wire::encode_update(u)));
