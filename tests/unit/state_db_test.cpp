@@ -162,6 +162,7 @@ PRAGMA user_version = 4;
   auto tables = (*reopened)->prepare("SELECT count(*) FROM sqlite_master WHERE name = 'route_decisions'");
   ASSERT_TRUE(tables && tables->step());
   EXPECT_EQ(tables->integer(0), 0);
+}
 
 // A breaker's cause survives a restart with it, and a file from before breakers.cause (schema version 4) gets
 // the column at open, its rows keeping their state with no cause.
