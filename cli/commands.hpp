@@ -36,5 +36,8 @@ run_fn define_jobs(CLI::App& sub, options& opt);
 run_fn define_watch(CLI::App& sub, options& opt);
 // cli/cmd_pipeline.cpp
 run_fn define_pipeline(CLI::App& sub, options& opt);
+// cli/cmd_surface.cpp
+run_fn define_completion(CLI::App& sub, options& opt);
+run_fn define_reference(CLI::App& sub, options& opt);
 
 }  // namespace paios::cli
