@@ -66,6 +66,8 @@ const subcommand kSubcommands[] = {
      "pipelines: the configured ones; run one; its runs, steps and outputs; resume a failed or interrupted run",
      define_pipeline},
     {"config", "the configuration paiosd reads at start: show it, its path, edit it, check it", define_config},
+    {"logs", "paiosd's log: the last lines, of some components only; -f follows it", define_logs,
+     runs::in_table_order, kGlobalHome},
     {"completion", "a shell completion script for ai: bash, zsh or fish", define_completion, runs::in_table_order, 0},
     {"reference", "ai's manual: the man page (roff) or docs/cli.md (markdown)", define_reference, runs::in_table_order, 0},
 };

@@ -6,12 +6,12 @@
 
 namespace paios {
 
-std::string setup_logging(const std::filesystem::path& logs_dir, const std::string& level, std::size_t max_file_bytes,
+std::string setup_logging(const std::filesystem::path& log_file, const std::string& level, std::size_t max_file_bytes,
                           int max_files) {
   std::vector<spdlog::sink_ptr> sinks{std::make_shared<spdlog::sinks::stderr_color_sink_mt>()};
   std::string error;
   try {
-    sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>((logs_dir / "paiosd.log").string(),
+    sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(log_file.string(),
                                                                            max_file_bytes, max_files));
   } catch (const spdlog::spdlog_ex& e) {
     error = e.what();

@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
     std::cerr << "paiosd: " << lock_error << "\n";
     return kExitHome;
   }
-  if (auto err = paios::setup_logging(home.logs_dir(), cfg->log.level, cfg->log.max_file_bytes, cfg->log.max_files);
+  if (auto err = paios::setup_logging(home.log_file(), cfg->log.level, cfg->log.max_file_bytes, cfg->log.max_files);
       !err.empty())
     spdlog::warn("logging to stderr only: {}", err);
 
