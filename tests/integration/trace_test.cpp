@@ -125,6 +125,15 @@ TEST(Trace, AnOutsideClientsTraceparentIsKept) {
   const json* bridge = find_span(spans, "bridge", "task.submit");
   ASSERT_TRUE(bridge) << spans.dump();
   EXPECT_EQ(bridge->value("parent_id", ""), "00f067aa0ba902b7") << "the client's span is the parent";
+  // The task's id names the same trace.
+  const auto task_id = replies.front().value("task_id", "");
+  ASSERT_FALSE(task_id.empty()) << replies.front().dump();
+  auto by_task = d.ai({"--json", "trace", task_id});
+  EXPECT_EQ(by_task.exit_code, 0) << by_task.err;
+  EXPECT_EQ(json::parse(by_task.out)["spans"], spans);
+  auto unknown_task = d.ai({"trace", "t-0000000000-00000000"});
+  EXPECT_EQ(unknown_task.exit_code, 1);
+  EXPECT_NE(unknown_task.err.find("not_found"), std::string::npos) << unknown_task.err;
   // A trace nobody has seen is an error that says so; a malformed id is a usage error on the wire.
   auto none = d.ai({"trace", "0123456789abcdef0123456789abcdef"});
   EXPECT_EQ(none.exit_code, 1);
