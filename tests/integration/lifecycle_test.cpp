@@ -1,6 +1,9 @@
 // The daemon's life: one daemon per home, orderly shutdown that drains, kill -9 with tasks in flight and a
 // restart that accounts for every task, configuration that is refused with the path of the bad key.
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <map>
@@ -205,4 +208,38 @@ TEST(Lifecycle, KillNineWithTasksInFlightLosesNone) {
     EXPECT_EQ(after[id], before[id] == "running" ? "interrupted" : "succeeded") << id << " was " << before[id];
   EXPECT_EQ(count_of(after, "interrupted"), 4);
   EXPECT_EQ(count_of(after, "succeeded"), 8);
+}
+
+// A clean stop leaves no socket file in run/, and `ai` says the daemon is not running whether the file is gone or
+// stale (left by a daemon that was killed: a socket file nothing listens on).
+TEST(LifecycleSockets, ACleanStopRemovesTheSocketFiles) {
+  daemon_process d{{{"tasks", {{"default_brain", "echo"}, {"failover", json::array()}}}}};
+  d.start();
+  const auto run = d.home() / "run";
+  ASSERT_TRUE(std::filesystem::exists(run / "paiosd.sock"));
+  ASSERT_TRUE(std::filesystem::exists(run / "events.sock"));
+  EXPECT_EQ(d.stop(SIGTERM), 0) << d.log();
+  EXPECT_FALSE(std::filesystem::exists(run / "paiosd.sock"));
+  EXPECT_FALSE(std::filesystem::exists(run / "events.sock"));
+  auto gone = d.ai({"status"});
+  EXPECT_EQ(gone.exit_code, 3);
+  EXPECT_EQ(gone.err.rfind("ai: paiosd is not running on " + d.home().string(), 0), 0u) << gone.err;
+
+  // A stale file: a unix socket bound, then closed without unlinking it.
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const auto path = (run / "paiosd.sock").string();
+  ASSERT_LT(path.size(), sizeof addr.sun_path);
+  std::copy(path.begin(), path.end(), addr.sun_path);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  close(fd);
+  ASSERT_TRUE(std::filesystem::exists(run / "paiosd.sock"));
+  auto stale = d.ai({"status"});
+  EXPECT_EQ(stale.exit_code, 3);
+  EXPECT_EQ(stale.err.rfind("ai: paiosd is not running on " + d.home().string(), 0), 0u) << stale.err;
+  // And a daemon starts over the stale file.
+  d.start();
+  EXPECT_EQ(d.ai({"ping"}).exit_code, 0);
 }
