@@ -90,6 +90,24 @@ const char* misspelled_subcommand(const std::string& word) {
   return best;
 }
 
+// The words of the subcommand the command line named ("kb search"), "" for none.
+std::string command_path(const CLI::App& root) {
+  std::string path;
+  for (const CLI::App* at = &root; !at->get_subcommands().empty();) {
+    at = at->get_subcommands().front();
+    path += (path.empty() ? "" : " ") + at->get_name();
+  }
+  return path;
+}
+
+// A usage error as every other error of `ai` reads: "ai kb search: --k: Value 0 not in range [1 - 100]".
+std::string usage_error(const CLI::App* root, const CLI::Error& e) {
+  options named;
+  named.command = command_path(*root);
+  return error_prefix(named) + e.what() + "\n(ai " + (named.command.empty() ? "" : named.command + " ") +
+         "--help says how it is used)\n";
+}
+
 // A subcommand added to the parser, with what runs it.
 struct defined {
   const subcommand* command;
@@ -105,6 +123,7 @@ int main(int argc, char** argv) {
   app.name("ai");  // not argv[0]: the help, the man page and docs/cli.md say "ai"
   app.fallthrough();
   app.footer(exit_codes_help());
+  app.failure_message(usage_error);
   app.set_version_flag("--version", std::string{"ai "} + PAIOS_VERSION);  // the project's version (CMakeLists.txt)
   options opt;
   add_global_options(app, opt, kGlobalHome | kGlobalJson | kGlobalVerbose);
@@ -133,6 +152,7 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
 
+  opt.command = command_path(app);
   for (const auto& d : commands)
     if (*d.parsed) return d.run(opt);
   if (opt.prompt.empty()) {

@@ -1,5 +1,6 @@
 #include "cli/render.hpp"
 #include "messages/ids.hpp"
+#include "messages/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -86,7 +87,7 @@ std::string render_status(const json& r) {
       if (state == "open")
         out << " for another " << human_duration(std::max<std::int64_t>(0, k.value("open_until_ms", std::int64_t{0}) - now_ms()));
       out << " (" << k.value("failures", 0) << " failed, " << k.value("slow", 0) << " slow of the last "
-          << k.value("calls", 0) << " calls; opened " << k.value("opened", 0) << " times)";
+          << counted(k.value("calls", 0), "call") << "; opened " << times(k.value("opened", 0)) << ")";
       if (k.contains("last_change")) {
         const auto& c = k["last_change"];
         out << "\n  " << pad("", 10) << " last change " << human_duration(now_ms() - c.value("time_ms", std::int64_t{0}))
@@ -105,7 +106,7 @@ std::string render_status(const json& r) {
       continue;
     }
     out << pad(m.value("state", "?"), 11) << m.value("tools", 0) << " tools as " << m.value("prefix", "") << "*, "
-        << m.value("restarts", 0) << " restarts, " << m.value("calls", 0) << " calls";
+        << counted(m.value("restarts", 0), "restart") << ", " << counted(m.value("calls", 0), "call");
     if (!m.value("last_error", "").empty()) out << " · last error: " << m.value("last_error", "");
     out << "\n";
   }
@@ -270,7 +271,8 @@ std::string render_events(const json& r) {
     auto trace = e.value("trace_id", "");
     out << pad(e.value("event_id", ""), 10) << " "
         << pad(human_duration(now_ms() - e.value("time_us", std::int64_t{0}) / 1000), 8) << " "
-        << pad(trace.substr(0, 8), 8) << " " << pad(e.value("category", ""), 10) << " " << pad(e.value("action", ""), 16)
+        // The end of the trace id: its first digits are a timestamp, alike for traces begun close together.
+      << pad(trace.size() > 8 ? trace.substr(trace.size() - 8) : trace, 8) << " " << pad(e.value("category", ""), 10) << " " << pad(e.value("action", ""), 16)
         << " " << pad(e.value("status", ""), 12) << " " << pad(human_micros(e.value("duration_us", std::int64_t{0})), 9)
         << " " << event_detail(e) << "\n";
   }

@@ -99,6 +99,25 @@ TEST(CliSurface, GlobalOptionsWorkAfterTheSubcommand) {
   EXPECT_NE(nested.err.find(home.path().string()), std::string::npos) << nested.err;
 }
 
+// Errors begin with `ai` and the subcommand's words, usage errors as well as the daemon's absence.
+TEST(CliSurface, ErrorsNameTheSubcommand) {
+  paios::test::temp_dir home;  // no paiosd there
+  auto range = ai({"kb", "search", "--k", "0", "word"});
+  EXPECT_EQ(range.exit_code, 2);
+  EXPECT_EQ(range.err.rfind("ai kb search: --k: ", 0), 0u) << range.err;
+  EXPECT_NE(range.err.find("ai kb search --help"), std::string::npos) << range.err;
+  auto unknown = ai({"status", "--bogus"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.err.rfind("ai status: ", 0), 0u) << unknown.err;
+  EXPECT_NE(unknown.err.find("--bogus"), std::string::npos) << unknown.err;
+  auto down = ai({"--home", home.path().string(), "jobs", "history", "nightly"});
+  EXPECT_EQ(down.exit_code, 3);
+  EXPECT_EQ(down.err.rfind("ai jobs history: paiosd is not running on " + home.path().string(), 0), 0u) << down.err;
+  auto prompt = ai({"--home", home.path().string(), "hello"});
+  EXPECT_EQ(prompt.exit_code, 3);
+  EXPECT_EQ(prompt.err.rfind("ai: paiosd is not running", 0), 0u) << prompt.err;
+}
+
 TEST(CliSurface, DocsMatchTheBinary) {
   auto generated = ai({"reference", "markdown"});
   ASSERT_EQ(generated.exit_code, 0) << generated.err;

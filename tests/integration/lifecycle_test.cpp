@@ -223,7 +223,7 @@ TEST(LifecycleSockets, ACleanStopRemovesTheSocketFiles) {
   EXPECT_FALSE(std::filesystem::exists(run / "events.sock"));
   auto gone = d.ai({"status"});
   EXPECT_EQ(gone.exit_code, 3);
-  EXPECT_EQ(gone.err.rfind("ai: paiosd is not running on " + d.home().string(), 0), 0u) << gone.err;
+  EXPECT_EQ(gone.err.rfind("ai status: paiosd is not running on " + d.home().string(), 0), 0u) << gone.err;
 
   // A stale file: a unix socket bound, then closed without unlinking it.
   int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -238,7 +238,7 @@ TEST(LifecycleSockets, ACleanStopRemovesTheSocketFiles) {
   ASSERT_TRUE(std::filesystem::exists(run / "paiosd.sock"));
   auto stale = d.ai({"status"});
   EXPECT_EQ(stale.exit_code, 3);
-  EXPECT_EQ(stale.err.rfind("ai: paiosd is not running on " + d.home().string(), 0), 0u) << stale.err;
+  EXPECT_EQ(stale.err.rfind("ai status: paiosd is not running on " + d.home().string(), 0), 0u) << stale.err;
   // And a daemon starts over the stale file.
   d.start();
   EXPECT_EQ(d.ai({"ping"}).exit_code, 0);

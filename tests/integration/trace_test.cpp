@@ -125,6 +125,10 @@ TEST(Trace, AnOutsideClientsTraceparentIsKept) {
   const json* bridge = find_span(spans, "bridge", "task.submit");
   ASSERT_TRUE(bridge) << spans.dump();
   EXPECT_EQ(bridge->value("parent_id", ""), "00f067aa0ba902b7") << "the client's span is the parent";
+  // `ai obs` shows the end of the id, which tells traces apart (the start is a timestamp).
+  auto listed = d.ai({"obs", "--trace", trace});
+  EXPECT_NE(listed.out.find(" 0e0e4736 "), std::string::npos) << listed.out;
+  EXPECT_EQ(listed.out.find("4bf92f35"), std::string::npos) << listed.out;
   // The task's id names the same trace.
   const auto task_id = replies.front().value("task_id", "");
   ASSERT_FALSE(task_id.empty()) << replies.front().dump();
