@@ -14,6 +14,7 @@
 #include "cli/render.hpp"
 #include "client/wire_client.hpp"
 #include "core/content/convert.hpp"
+#include "core/content/envelope.hpp"
 #include "core/http/http_client.hpp"
 #include "messages/text.hpp"
 
@@ -30,6 +31,7 @@ struct kb_options {
   int k = 5;
   int limit = 20;
   std::string id;
+  bool raw = false;  // kb get: the content in its envelope, as agents get it
 };
 
 constexpr int kKbAddTimeoutMs = 120000;  // a large article is embedded before the daemon answers
@@ -218,6 +220,16 @@ int kb_add(const options& opt, const kb_options& k) {
   return failed ? kExitError : kExitOk;
 }
 
+// An article as a person reads it: the content without the envelope meant for agents (core/content/envelope.hpp),
+// which names where the text came from, as the article's "source" line does too.
+std::string render_kb_text(const json& reply) {
+  auto shown = reply;
+  auto& content = shown["article"]["content"];
+  if (content.is_string())
+    if (auto inner = unwrap_outside(content.get<std::string>())) content = *inner;
+  return render_kb_article(shown);
+}
+
 }  // namespace
 
 run_fn define_kb(CLI::App& sub, options&) {
@@ -238,6 +250,7 @@ run_fn define_kb(CLI::App& sub, options&) {
   kb_search_cmd->add_option("--project", kbo->project, "only articles of this project");
   auto* kb_get_cmd = sub.add_subcommand("get", "one article, whole");
   kb_get_cmd->add_option("id", kbo->id, "the article id (kb-...)")->required();
+  kb_get_cmd->add_flag("--raw", kbo->raw, "the content as stored: in the envelope that marks it as outside data for agents");
   auto* kb_rm_cmd = sub.add_subcommand("rm", "remove an article");
   kb_rm_cmd->add_option("id", kbo->id, "the article id (kb-...)")->required();
   auto* kb_list_cmd = sub.add_subcommand("list", "the newest articles");
@@ -253,10 +266,8 @@ run_fn define_kb(CLI::App& sub, options&) {
       if (!k.project.empty()) req["project"] = k.project;
       return show(opt, req, render_kb_results);
     }
-    if (*kb_get_cmd || *kb_rm_cmd) {
-      return show(opt, request(*kb_get_cmd ? "kb.get" : "kb.rm", {{"article_id", k.id}}),
-                  *kb_get_cmd ? render_kb_article : render_kb_removed);
-    }
+    if (*kb_get_cmd) return show(opt, request("kb.get", {{"article_id", k.id}}), k.raw ? render_kb_article : render_kb_text);
+    if (*kb_rm_cmd) return show(opt, request("kb.rm", {{"article_id", k.id}}), render_kb_removed);
     if (*kb_list_cmd) {
       auto req = request("kb.list", {{"limit", k.limit}});
       if (!k.kind.empty()) req["kind"] = k.kind;

@@ -21,7 +21,7 @@ run_fn define_mcp(CLI::App& sub, options&) {
       ->check(CLI::Range(0, 3600000));
   auto mio = std::make_shared<mcp_install_options>();
   auto* install = sub.add_subcommand(
-      "install", "register `ai mcp` with an agent as the MCP server \"paios\" (cli/mcp_install.hpp; backed up; idempotent)");
+      "install", "register `ai mcp` with an agent as the MCP server \"paios\" (its file backed up first; running it again changes nothing)");
   install->add_option("agent", mio->agent, "claude, codex or gemini")->required()->check(CLI::IsMember({"claude", "codex", "gemini"}));
   auto* project = install->add_option("--project", mio->project, "claude: DIR/.mcp.json (the default scope, in the current folder); gemini: DIR/.gemini/settings.json");
   install->add_flag("--user", mio->user, "claude: ~/.claude.json; gemini: ~/.gemini/settings.json (its default); codex: always ~/.codex/config.toml")->excludes(project);

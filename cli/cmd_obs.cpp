@@ -17,6 +17,10 @@ std::int64_t wall_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// A task id, as messages/ids.hpp makes them: "t-" and hex digits. Anything else is given to obs.trace as a trace
+// id, which says what a trace id looks like when it is none.
+bool is_task_id(const std::string& id) { return id.rfind("t-", 0) == 0; }
+
 }  // namespace
 
 run_fn define_obs(CLI::App& sub, options&) {
@@ -60,10 +64,19 @@ run_fn define_obs(CLI::App& sub, options&) {
 }
 
 run_fn define_trace(CLI::App& sub, options&) {
-  auto trace_id = std::make_shared<std::string>();
-  sub.add_option("id", *trace_id, "the trace id (32 hex digits, as ai --json shows it)")->required();
-  return [trace_id](const options& opt) {
-    return show(opt, request("obs.trace", {{"trace_id", *trace_id}}), render_trace);
+  auto id = std::make_shared<std::string>();
+  sub.add_option("id", *id, "a trace id (32 hex digits, as ai --json shows it), or a task id: the task's trace")
+      ->required();
+  return [id](const options& opt) {
+    auto trace_id = *id;
+    if (is_task_id(trace_id)) {
+      // A task id: its trace is in its record.
+      int code = kExitOk;
+      auto task = call(opt, request("task.get", {{"task_id", *id}}), code);
+      if (!task) return code;
+      trace_id = (*task)["task"].value("trace_id", "");
+    }
+    return show(opt, request("obs.trace", {{"trace_id", trace_id}}), render_trace);
   };
 }
 

@@ -39,12 +39,16 @@ std::optional<json> attachments_of(const options& opt) {
     std::error_code ec;
     auto abs = std::filesystem::absolute(f, ec);
     if (ec || !std::filesystem::is_regular_file(abs, ec)) {
-      std::cerr << "ai: cannot attach " << f << ": no such file\n";
+      std::cerr << error_prefix(opt) << "cannot attach " << f << ": no such file\n";
       return std::nullopt;
     }
     out.push_back({{"name", abs.string()}, {"mime", mime_of(abs.string())}});
   }
   return out;
+}
+
+std::string error_prefix(const options& opt) {
+  return opt.command.empty() ? std::string{"ai: "} : "ai " + opt.command + ": ";
 }
 
 std::string endpoint_of(const paios_home& home) {
@@ -62,7 +66,7 @@ std::unique_ptr<wire_client> connect_or_explain(const options& opt) {
   auto home = resolve_home(opt.home);
   unreachable why;
   auto c = wire_client::connect(endpoint_of(home), why);
-  if (!c) std::cerr << "ai: " << unreachable_message(home.root.string(), why);
+  if (!c) std::cerr << error_prefix(opt) << unreachable_message(home.root.string(), why);
   return c;
 }
 
@@ -80,20 +84,20 @@ std::optional<json> call(const options& opt, json req, int& exit_code) {
   }
   std::string error;
   if (!c->send(req)) {
-    std::cerr << "ai: cannot send to paiosd\n";
+    std::cerr << error_prefix(opt) << "cannot send to paiosd\n";
     exit_code = kExitUnreachable;
     return std::nullopt;
   }
   auto reply = c->receive(kReplyTimeoutMs, error);
   if (!reply) {
-    std::cerr << "ai: paiosd did not answer within " << kReplyTimeoutMs << " ms" << (error.empty() ? "" : ": " + error)
+    std::cerr << error_prefix(opt) << "paiosd did not answer within " << kReplyTimeoutMs << " ms" << (error.empty() ? "" : ": " + error)
               << "\n";
     exit_code = kExitUnreachable;
     return std::nullopt;
   }
   if (reply->value("type", "") == "error") {
     if (opt.json_out) std::cout << reply->dump() << "\n";
-    else std::cerr << "ai: " << reply->value("code", "error") << ": " << reply->value("message", "") << "\n";
+    else std::cerr << error_prefix(opt) << reply->value("code", "error") << ": " << reply->value("message", "") << "\n";
     exit_code = kExitError;
     return std::nullopt;
   }

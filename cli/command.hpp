@@ -41,7 +41,11 @@ struct options {
   std::int64_t timeout_s = 0;
   std::vector<std::string> prompt;
   std::vector<std::string> attach;
+  std::string command;  // the subcommand's words ("kb search"; "" for a prompt): what an error names
 };
+
+// What an error of the command begins with: "ai kb search: ", or "ai: " for a prompt.
+std::string error_prefix(const options& opt);
 
 // `ai --attach` and `ai route --attach` say the same.
 constexpr const char* kAttachHelp = "a file for the task (repeatable): its path goes to the agent, its type to the router";

@@ -41,5 +41,12 @@ run_fn define_pipeline(CLI::App& sub, options& opt);
 run_fn define_approvals(CLI::App& sub, options& opt);
 run_fn define_approve(CLI::App& sub, options& opt);
 run_fn define_deny(CLI::App& sub, options& opt);
+// cli/cmd_config.cpp
+run_fn define_config(CLI::App& sub, options& opt);
+// cli/cmd_logs.cpp
+run_fn define_logs(CLI::App& sub, options& opt);
+// cli/cmd_surface.cpp
+run_fn define_completion(CLI::App& sub, options& opt);
+run_fn define_reference(CLI::App& sub, options& opt);
 
 }  // namespace paios::cli

@@ -1,9 +1,8 @@
 // ai: the PAIOS command-line client. Submits tasks to paiosd and streams the answers; shows status, tasks
 // and history. It speaks only the wire protocol (docs/protocol.md) and never links the actor runtime.
 //
-// Exit codes: 0 success; 1 the daemon answered with an error (the task failed, was cancelled or timed out,
-// or the request was refused); 2 usage error; 3 paiosd is not running or stopped answering; 130 interrupted
-// with Ctrl-C (the task was cancelled).
+// Exit codes: cli/command.hpp's constants; what each means is written once, in cli/surface.cpp, and shown at
+// the end of every --help.
 //
 // This file parses the options of `ai` itself and finds the subcommand in the table below; each command group
 // is a file of its own (cli/commands.hpp lists them). A command line with no subcommand is a prompt.
@@ -15,6 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/surface.hpp"
 #include "messages/text.hpp"
 
 namespace {
@@ -32,6 +32,7 @@ struct subcommand {
   const char* help;  // the line `ai --help` shows for it
   define_fn define;
   runs precedence = runs::in_table_order;
+  unsigned globals = kGlobalDaemon;  // the options of `ai` itself that work after it (cli/surface.hpp)
 };
 
 // Every subcommand, in the order `ai --help` lists them.
@@ -53,10 +54,10 @@ const subcommand kSubcommands[] = {
     {"hook",
      "a Claude Code hook: the hook's JSON on stdin, the answer for Claude Code on stdout;\nexits 0 (a daemon "
      "that is down or slow gets the event from the spool; 1 only when the spool cannot keep it either)",
-     define_hook, runs::first},
-    {"hooks", "Claude Code hooks: install them", define_hooks, runs::first},
+     define_hook, runs::first, kGlobalHome},
+    {"hooks", "Claude Code hooks: install them", define_hooks, runs::first, kGlobalHome},
     {"mcp", "serve the PAIOS tools to an MCP client on stdin/stdout (docs/mcp.md);\nClaude Code:  claude mcp add paios -- ai mcp",
-     define_mcp, runs::first},
+     define_mcp, runs::first, kGlobalHome | kGlobalVerbose},
     {"jobs", "scheduled jobs: next run and last outcome; run one now; a job's history", define_jobs},
     {"watch",
      "watched folders: what arrives is classified and acted on (images described into the knowledge base, documents "
@@ -70,6 +71,11 @@ const subcommand kSubcommands[] = {
     {"approve", "let a waiting tool call run (--session / --project: the same call there from now on)", define_approve,
      runs::last},
     {"deny", "refuse a waiting tool call (--reason: what the agent is told)", define_deny, runs::last},
+    {"config", "the configuration paiosd reads at start: show it, its path, edit it, check it", define_config},
+    {"logs", "paiosd's log: the last lines, of some components only; -f follows it", define_logs,
+     runs::in_table_order, kGlobalHome},
+    {"completion", "a shell completion script for ai: bash, zsh or fish", define_completion, runs::in_table_order, 0},
+    {"reference", "ai's manual: the man page (roff) or docs/cli.md (markdown)", define_reference, runs::in_table_order, 0},
 };
 
 // The subcommand a one-word prompt is a typo of, the closest first in the table; nullptr when it is none's. A typo
@@ -90,6 +96,24 @@ const char* misspelled_subcommand(const std::string& word) {
   return best;
 }
 
+// The words of the subcommand the command line named ("kb search"), "" for none.
+std::string command_path(const CLI::App& root) {
+  std::string path;
+  for (const CLI::App* at = &root; !at->get_subcommands().empty();) {
+    at = at->get_subcommands().front();
+    path += (path.empty() ? "" : " ") + at->get_name();
+  }
+  return path;
+}
+
+// A usage error as every other error of `ai` reads: "ai kb search: --k: Value 0 not in range [1 - 100]".
+std::string usage_error(const CLI::App* root, const CLI::Error& e) {
+  options named;
+  named.command = command_path(*root);
+  return error_prefix(named) + e.what() + "\n(ai " + (named.command.empty() ? "" : named.command + " ") +
+         "--help says how it is used)\n";
+}
+
 // A subcommand added to the parser, with what runs it.
 struct defined {
   const subcommand* command;
@@ -102,12 +126,13 @@ struct defined {
 int main(int argc, char** argv) {
   CLI::App app{"ai: ask the PAIOS mesh.\n  ai \"prompt\"          stream an answer\n  ai - < file.txt       prompt from stdin\n"
                "  ai -- status          a one-word prompt that is (or looks like) a command name"};
+  app.name("ai");  // not argv[0]: the help, the man page and docs/cli.md say "ai"
   app.fallthrough();
+  app.footer(exit_codes_help());
+  app.failure_message(usage_error);
   app.set_version_flag("--version", std::string{"ai "} + PAIOS_VERSION);  // the project's version (CMakeLists.txt)
   options opt;
-  app.add_option("--home", opt.home, "PAIOS_HOME (default: $PAIOS_HOME, else ~/.paios)");
-  app.add_flag("--json", opt.json_out, "print one JSON object per line");
-  app.add_flag("-v,--verbose", opt.verbose, "say on stderr which brain answered, and how long it took");
+  add_global_options(app, opt, kGlobalHome | kGlobalJson | kGlobalVerbose);
   app.add_option("--brain", opt.brain, "the brain to ask (default: the router's choice)");
   app.add_option("--timeout", opt.timeout_s, "give the brain at most this many seconds");
   app.add_option("--attach", opt.attach, kAttachHelp)->allow_extra_args(false);
@@ -117,6 +142,7 @@ int main(int argc, char** argv) {
   for (const auto& c : kSubcommands) {
     auto* sub = app.add_subcommand(c.name, c.help);
     commands.push_back({&c, sub, c.define(*sub, opt)});
+    add_global_options(*sub, opt, c.globals);
   }
   std::stable_sort(commands.begin(), commands.end(),
                    [](const defined& a, const defined& b) { return a.command->precedence < b.command->precedence; });
@@ -124,13 +150,15 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // A hook never fails Claude Code's session.
+    // A hook never fails Claude Code's session (its --help is for a person, and is shown).
+    const bool asks_help = dynamic_cast<const CLI::CallForHelp*>(&e) || dynamic_cast<const CLI::CallForAllHelp*>(&e);
     for (const auto& d : commands)
-      if (d.command->define == define_hook && *d.parsed) return kExitOk;
+      if (d.command->define == define_hook && *d.parsed && !asks_help) return kExitOk;
     auto code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
 
+  opt.command = command_path(app);
   for (const auto& d : commands)
     if (*d.parsed) return d.run(opt);
   if (opt.prompt.empty()) {

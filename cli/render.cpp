@@ -1,5 +1,12 @@
 #include "cli/render.hpp"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include "messages/ids.hpp"
+#include "messages/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -41,6 +48,54 @@ void render_tree(std::ostringstream& out, const json& tree, const std::string& i
 }
 
 }  // namespace
+
+// `s` cut to `width` terminal columns, its end replaced by "…" when it was longer.
+std::string fit(const std::string& s, std::size_t width) {
+  if (display_width(s) <= width) return s;
+  if (width == 0) return {};
+  std::size_t columns = 0, i = 0;
+  for (; i < s.size(); ++i)
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && ++columns == width) break;  // the first one past
+  return s.substr(0, i) + "…";
+}
+
+std::string table::str(std::size_t width) const {
+  std::vector<std::size_t> widths(headers_.size(), 0);
+  auto measure = [&](const std::vector<std::string>& row) {
+    for (std::size_t c = 0; c < row.size() && c < widths.size(); ++c) widths[c] = std::max(widths[c], display_width(row[c]));
+  };
+  std::vector<std::string> header;
+  for (auto h : headers_) {
+    for (auto& ch : h)
+      if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+    header.push_back(h);
+  }
+  measure(header);
+  for (const auto& r : rows_) measure(r);
+  auto line = [&](const std::vector<std::string>& row) {
+    std::string out;
+    for (std::size_t c = 0; c + 1 < row.size() && c + 1 < widths.size(); ++c) out += pad(row[c], widths[c]) + " ";
+    const auto used = display_width(out);
+    const auto& last = row.empty() ? std::string{} : row.back();
+    out += width > used ? fit(last, width - used) : last;
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  std::string out = line(header);
+  for (const auto& r : rows_) out += line(r);
+  return out;
+}
+
+std::size_t terminal_width() {
+  if (const char* c = std::getenv("COLUMNS"); c && *c) {
+    char* end = nullptr;
+    const auto n = std::strtoul(c, &end, 10);
+    if (end && *end == 0 && n > 0) return n;
+  }
+  winsize w{};
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col > 0) return w.ws_col;
+  return 0;
+}
 
 std::string pad(std::string s, std::size_t width) {
   auto w = display_width(s);
@@ -118,7 +173,7 @@ std::string render_status(const json& r) {
       out << "  " << pad("", 10) << " breaker " << state;
       if (state == "open") out << render_open_breaker(b.value("name", "?"), k, indent) << "\n" << indent;
       out << (state == "open" ? "(" : " (") << k.value("failures", 0) << " failed, " << k.value("slow", 0)
-          << " slow of the last " << k.value("calls", 0) << " calls; " << times_opened(k.value("opened", std::uint64_t{0}))
+          << " slow of the last " << counted(k.value("calls", 0), "call") << "; " << times_opened(k.value("opened", std::uint64_t{0}))
           << ")";
       if (k.contains("last_change") && state != "open") {  // an open one said why above
         const auto& c = k["last_change"];
@@ -138,7 +193,7 @@ std::string render_status(const json& r) {
       continue;
     }
     out << pad(m.value("state", "?"), 11) << m.value("tools", 0) << " tools as " << m.value("prefix", "") << "*, "
-        << m.value("restarts", 0) << " restarts, " << m.value("calls", 0) << " calls";
+        << counted(m.value("restarts", 0), "restart") << ", " << counted(m.value("calls", 0), "call");
     if (!m.value("last_error", "").empty()) out << " · last error: " << m.value("last_error", "");
     out << "\n";
   }
@@ -169,16 +224,15 @@ std::string render_tasks(const json& r) {
   std::ostringstream out;
   const auto& list = r.value("tasks", json::array());
   if (list.empty()) return "no tasks\n";
-  out << pad("TASK", 24) << " " << pad("STATE", 11) << " " << pad("BRAIN", 8) << " " << pad("AGE", 8) << " PROMPT\n";
+  table tab{{"task", "state", "brain", "age", "prompt"}};
   for (const auto& t : list) {
     auto prompt = t.value("prompt_preview", "");
     for (auto& ch : prompt)
       if (ch == '\n' || ch == '\t') ch = ' ';
-    if (prompt.size() > 60) prompt = prompt.substr(0, 57) + "...";
-    out << pad(t.value("task_id", ""), 24) << " " << pad(t.value("state", ""), 11) << " " << pad(t.value("brain", ""), 8)
-        << " " << pad(human_duration(now_ms() - t.value("created_ms", std::int64_t{0})), 8) << " " << prompt << "\n";
+    tab.add({t.value("task_id", ""), t.value("state", ""), t.value("brain", ""),
+             human_duration(now_ms() - t.value("created_ms", std::int64_t{0})), prompt});
   }
-  return out.str();
+  return tab.str(terminal_width());
 }
 
 std::string render_task(const json& r) {
@@ -259,15 +313,13 @@ std::string render_routes(const json& r) {
 std::string render_weights(const json& r) {
   const json list = r.value("weights", json::array());
   if (list.empty()) return "no weight adjustments: every rule has its configured weight\n";
-  std::ostringstream out;
-  out << pad("RULE", 28) << " " << pad("FACTOR", 7) << " " << pad("SET", 8) << " NOTE\n";
+  table tab{{"rule", "factor", "set", "note"}};
   for (const auto& w : list) {
     char factor[16];
     std::snprintf(factor, sizeof factor, "%.3g", w.value("factor", 1.0));
-    out << pad(w.value("rule", ""), 28) << " " << pad(factor, 7) << " "
-        << pad(human_duration(now_ms() - w.value("updated_ms", std::int64_t{0})), 8) << " " << w.value("note", "") << "\n";
+    tab.add({w.value("rule", ""), factor, human_duration(now_ms() - w.value("updated_ms", std::int64_t{0})), w.value("note", "")});
   }
-  return out.str();
+  return tab.str(terminal_width());
 }
 
 std::string render_cancel(const json& r) {
@@ -309,17 +361,16 @@ std::string human_micros(std::int64_t us) {
 std::string render_events(const json& r) {
   const json list = r.value("events", json::array());
   if (list.empty()) return "no events match\n";
-  std::ostringstream out;
-  out << pad("EVENT", 10) << " " << pad("AGE", 8) << " " << pad("TRACE", 8) << " " << pad("CATEGORY", 10) << " "
-      << pad("ACTION", 16) << " " << pad("STATUS", 12) << " " << pad("TOOK", 9) << " DETAIL\n";
+  table tab{{"event", "age", "trace", "category", "action", "status", "took", "detail"}};
   for (const auto& e : list) {
     auto trace = e.value("trace_id", "");
-    out << pad(e.value("event_id", ""), 10) << " "
-        << pad(human_duration(now_ms() - e.value("time_us", std::int64_t{0}) / 1000), 8) << " "
-        << pad(trace.substr(0, 8), 8) << " " << pad(e.value("category", ""), 10) << " " << pad(e.value("action", ""), 16)
-        << " " << pad(e.value("status", ""), 12) << " " << pad(human_micros(e.value("duration_us", std::int64_t{0})), 9)
-        << " " << event_detail(e) << "\n";
+    // The end of the trace id: its first digits are a timestamp, alike for traces begun close together.
+    tab.add({e.value("event_id", ""), human_duration(now_ms() - e.value("time_us", std::int64_t{0}) / 1000),
+             trace.size() > 8 ? trace.substr(trace.size() - 8) : trace, e.value("category", ""), e.value("action", ""),
+             e.value("status", ""), human_micros(e.value("duration_us", std::int64_t{0})), event_detail(e)});
   }
+  std::ostringstream out;
+  out << tab.str(terminal_width());
   if (r.contains("next") && r["next"].is_string())
     out << "(more: add --before " << r["next"].get<std::string>() << ")\n";
   return out.str();

@@ -5,6 +5,7 @@
 
 #include "cli/render.hpp"
 #include "messages/ids.hpp"
+#include "messages/text.hpp"
 
 namespace paios {
 namespace {
@@ -72,7 +73,7 @@ std::string render_job_history(const json& r) {
 std::string render_jobs_status(const json& jobs) {
   if (!jobs.is_object() || jobs.contains("error")) return {};
   std::ostringstream out;
-  out << "\nscheduler (" << jobs.value("timezone", "UTC") << "): " << jobs.value("jobs", json::array()).size() << " jobs";
+  out << "\nscheduler (" << jobs.value("timezone", "UTC") << "): " << counted(jobs.value("jobs", json::array()).size(), "job");
   const auto& hb = jobs.value("heartbeat", json());
   out << "\n  last heartbeat: " << (hb.is_object() ? last_line(hb) : "none yet") << "\n";
   for (const auto& j : jobs.value("failing", json::array())) {

@@ -18,6 +18,10 @@ struct paios_home {
 
   std::filesystem::path run_dir() const { return root / "run"; }
   std::filesystem::path logs_dir() const { return root / "logs"; }
+  // The daemon's log, and its n-th rotated file (n >= 1, older as n grows), named as spdlog's rotating file sink
+  // names them: paiosd.log, paiosd.1.log, paiosd.2.log, ...
+  std::filesystem::path log_file() const { return logs_dir() / "paiosd.log"; }
+  std::filesystem::path rotated_log_file(int n) const { return logs_dir() / ("paiosd." + std::to_string(n) + ".log"); }
   std::filesystem::path data_dir() const { return root / "data"; }
   std::filesystem::path config_file() const { return root / "config.json"; }
   std::filesystem::path lock_file() const { return run_dir() / "paiosd.lock"; }

@@ -7,8 +7,9 @@
 
 namespace paios {
 
-// Returns "" or why the log file could not be opened (then only stderr is used).
-std::string setup_logging(const std::filesystem::path& logs_dir, const std::string& level, std::size_t max_file_bytes,
+// `log_file` is paios_home::log_file() (`ai logs` reads it there). Returns "" or why the log file could not be
+// opened (then only stderr is used).
+std::string setup_logging(const std::filesystem::path& log_file, const std::string& level, std::size_t max_file_bytes,
                           int max_files);
 
 }  // namespace paios

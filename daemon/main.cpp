@@ -22,6 +22,7 @@
 
 #include "actors/dispatcher/dispatcher.hpp"
 #include "actors/names.hpp"
+#include "config/checked_config.hpp"
 #include "config/config.hpp"
 #include "config/home.hpp"
 #include "core/obs/event_sink.hpp"
@@ -55,19 +56,12 @@ struct loaded {
 
 std::optional<loaded> load(const std::optional<std::filesystem::path>& file) {
   auto source = file ? file->string() : std::string{"the built-in defaults"};
-  auto result = paios::load_config(file);
+  auto result = paios::check_config(file);
   if (!result.config) {
     print_errors(source, result.errors);
     return std::nullopt;
   }
-  std::vector<std::string> names, errors;
-  for (auto& b : result.config->brains) names.push_back(b.name);
-  std::shared_ptr<paios::classifier> router = paios::classifier::build(result.config->merged["router"], names, errors);
-  if (!router) {
-    print_errors(source, errors);
-    return std::nullopt;
-  }
-  return loaded{std::move(*result.config), std::move(router)};
+  return loaded{std::move(*result.config), std::move(result.router)};
 }
 
 // Each step answers bool; a step that does not answer in time is logged and the next one runs anyway.
@@ -145,7 +139,7 @@ int main(int argc, char** argv) {
     std::cerr << "paiosd: " << lock_error << "\n";
     return kExitHome;
   }
-  if (auto err = paios::setup_logging(home.logs_dir(), cfg->log.level, cfg->log.max_file_bytes, cfg->log.max_files);
+  if (auto err = paios::setup_logging(home.log_file(), cfg->log.level, cfg->log.max_file_bytes, cfg->log.max_files);
       !err.empty())
     spdlog::warn("logging to stderr only: {}", err);
 

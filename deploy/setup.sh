@@ -45,6 +45,7 @@ packages=(
   libcpp-httplib-dev                 # tests: loopback HTTP servers (fake embedding providers, pages)
   python3 python3-zmq                # the protocol test's outside client
   procps
+  zsh fish groff-base                # tests: ai's completion scripts in their shells, its man page rendered
 )
 # The sanitizer build's compiler and its sanitizer runtimes.
 if [ "$sanitize" = ON ]; then packages+=(clang libclang-rt-14-dev); fi

@@ -57,4 +57,16 @@ constexpr std::string_view trim_ascii(std::string_view s) {
   return s;
 }
 
+// A count with its noun, for people: "1 job", "2 jobs", "0 jobs"; `plural` for a noun that does not take an "s"
+// ("1 entry", "2 entries").
+inline std::string counted(std::size_t n, std::string_view noun, std::string_view plural = {}) {
+  std::string out = std::to_string(n) + " ";
+  if (n == 1) return out.append(noun);
+  return plural.empty() ? out.append(noun).append("s") : out.append(plural);
+}
+// How often: "once", "twice", "3 times" (and "0 times").
+inline std::string times(std::size_t n) {
+  return n == 1 ? "once" : n == 2 ? "twice" : std::to_string(n) + " times";
+}
+
 }  // namespace paios

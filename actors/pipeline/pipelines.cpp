@@ -15,6 +15,7 @@
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 #include "messages/json_writer.hpp"
+#include "messages/text.hpp"
 
 namespace paios {
 namespace {
@@ -383,7 +384,7 @@ caf::behavior pipes_behavior(pipes_actor* self, pipelines_options opts) {
         return finish_run(self, run_id, "failed", why, "");
       }
   });
-  spdlog::info("pipelines: {} pipeline(s)", self->state.pipelines.size());
+  spdlog::info("pipelines: {}", counted(self->state.pipelines.size(), "pipeline"));
   recover(self);
   return {
       [=](pipeline_atom, const std::string& op, const std::string& args) -> reply_t {

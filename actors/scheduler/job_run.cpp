@@ -12,6 +12,7 @@
 #include "core/obs/event_sink.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
+#include "messages/text.hpp"
 
 namespace paios {
 namespace {
@@ -112,9 +113,9 @@ void finish_heartbeat(run_actor* self, const nlohmann::json& brains, std::vector
   for (const auto& p : problems) summary += (summary.empty() ? "" : "; ") + p;
   if (!problems.empty()) {
     if (auto n = registered(self, notifier_name::value))
-      self->send(n, notify_atom::value, std::string{"PAIOS heartbeat: "} + std::to_string(problems.size()) + " problem(s)",
+      self->send(n, notify_atom::value, std::string{"PAIOS heartbeat: "} + counted(problems.size(), "problem"),
                  summary, std::string{"warning"});
-    return answer(self, "ok", std::to_string(problems.size()) + " problem(s): " + summary);
+    return answer(self, "ok", counted(problems.size(), "problem") + ": " + summary);
   }
   answer(self, "ok", "all well");
 }

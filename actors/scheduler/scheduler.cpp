@@ -14,6 +14,7 @@
 #include "core/schedule/job_book.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
+#include "messages/text.hpp"
 
 namespace paios {
 namespace {
@@ -192,7 +193,7 @@ void restore(sched_actor* self) {
             }
             for (const auto& [name, cfg] : st.jobs) record(self, json(nullptr), name);
             st.restored = true;
-            spdlog::info("scheduler: {} job(s) in zone {}", st.jobs.size(), st.timezone);
+            spdlog::info("scheduler: {} in zone {}", counted(st.jobs.size(), "job"), st.timezone);
             tick(self);
           },
           [retry](caf::error& e) {

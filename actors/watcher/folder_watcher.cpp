@@ -29,6 +29,7 @@
 #include "messages/kb.hpp"
 #include "messages/trace.hpp"
 #include "messages/watch_file.hpp"
+#include "messages/text.hpp"
 
 namespace paios {
 namespace {
@@ -282,7 +283,7 @@ void rescan(watcher_actor* self) {
     enqueue(st, path);
     ++found;
   }
-  if (found) spdlog::info("watcher {}: a scan found {} file(s) to look at", st.folder.path, found);
+  if (found) spdlog::info("watcher {}: a scan found {} to look at", st.folder.path, counted(found, "file"));
 }
 
 std::string status_json(const watcher_state& st) {
@@ -361,7 +362,7 @@ void load(watcher_actor* self) {
             }
             st.loaded = true;
             st.rescan_due = true;  // what arrived while nobody watched
-            spdlog::info("watcher {}: watching ({} file(s) known)", st.folder.path, st.ledger.size());
+            spdlog::info("watcher {}: watching ({} known)", st.folder.path, counted(st.ledger.size(), "file"));
             report(self, true);
             self->send(self, tick_atom::value);
           },

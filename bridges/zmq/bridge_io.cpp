@@ -68,6 +68,7 @@ std::unique_ptr<bridge_io> bridge_io::start(bridge_io_options opts, std::shared_
   zmq_setsockopt(io->pub_, ZMQ_SNDHWM, &hwm, sizeof hwm);
   zmq_setsockopt(io->pub_, ZMQ_LINGER, &zero, sizeof zero);
   if (!bind_endpoint(io->router_, io->opts_.endpoint, error) || !bind_endpoint(io->pub_, io->opts_.events_endpoint, error)) return nullptr;
+  io->bound_ = true;
   io->stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   io->thread_ = std::thread([p = io.get()] { p->run(); });
   return io;
@@ -83,6 +84,11 @@ bridge_io::~bridge_io() {
   if (pub_) zmq_close(pub_);
   if (ctx_) zmq_ctx_term(ctx_);
   if (stop_fd_ >= 0) close(stop_fd_);
+  // The socket files go with the sockets, so that a stopped daemon leaves none behind (`ai` says "not running"
+  // either way, but a stale file reads as a daemon to anything that only looks for it). Closing the sockets
+  // alone left both files behind after a clean stop (LifecycleSockets.ACleanStopRemovesTheSocketFiles).
+  for (const auto* endpoint : {&opts_.endpoint, &opts_.events_endpoint})
+    if (bound_ && endpoint->rfind("ipc://", 0) == 0) unlink(endpoint->c_str() + 6);
 }
 
 void bridge_io::run() {

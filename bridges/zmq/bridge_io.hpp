@@ -56,6 +56,7 @@ class bridge_io {
   bridge_io_options opts_;
   std::shared_ptr<outbox> out_;
   request_fn on_request_;
+  bool bound_ = false;  // both endpoints bound by this daemon: their ipc files are its to remove
   void* ctx_ = nullptr;
   void* router_ = nullptr;
   void* pub_ = nullptr;

@@ -1,9 +1,7 @@
 // Ctrl-C on the real `ai` following a task on a real paiosd: whenever it comes (while the agent is silent too, and
 // while `ai` is asking the daemon about the quiet task), `ai` cancels the task before it exits 130, and the agent
 // is stopped.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,7 +17,6 @@ using paios::test::daemon_process;
 using paios::test::poll_until;
 using paios::test::temp_dir;
 
-extern char** environ;
 
 namespace {
 
@@ -27,18 +24,9 @@ namespace {
 class ai_process {
  public:
   ai_process(const daemon_process& d, const std::vector<std::string>& args) {
-    std::vector<std::string> argv_s{paios::test::ai_path().string(), "--home", d.home().string(), "--json"};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t files;
-    posix_spawn_file_actions_init(&files);
-    posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&files, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&files, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (posix_spawn(&pid_, argv[0], &files, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&files);
+    std::vector<std::string> argv{paios::test::ai_path().string(), "--home", d.home().string(), "--json"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    pid_ = paios::test::spawn_to_files(argv, out_, err_);
   }
   ~ai_process() {
     if (pid_ > 0 && !exit_code_) {

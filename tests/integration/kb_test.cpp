@@ -65,6 +65,17 @@ TEST(Kb, AddSearchGetRemoveThroughTheDaemon) {
   ASSERT_EQ(article.value("type", ""), "kb.article") << article.dump();
   const auto content = article["article"].value("content", "");
   EXPECT_EQ(content.rfind("<<<OUTSIDE-CONTENT marker=", 0), 0u) << "stored in its envelope: " << content;
+  // A person reads the content without the envelope (its header line, its note line, its footer); --raw keeps it.
+  const auto body_start = content.find('\n', content.find('\n') + 1) + 1;
+  const auto body = content.substr(body_start, content.rfind("\n<<<END-OUTSIDE-CONTENT") - body_start);
+  ASSERT_FALSE(body.empty()) << content;
+  auto person = d.ai({"kb", "get", best.value("article_id", "")});
+  ASSERT_EQ(person.exit_code, 0) << person.err;
+  EXPECT_NE(person.out.find("\n\n" + body + "\n"), std::string::npos) << person.out;
+  EXPECT_EQ(person.out.find("OUTSIDE-CONTENT"), std::string::npos) << person.out;
+  auto raw = d.ai({"kb", "get", "--raw", best.value("article_id", "")});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  EXPECT_NE(raw.out.find(content), std::string::npos) << raw.out;
 
   // The search as a person sees it.
   auto shown = d.ai({"kb", "search", "sourdough starter"});

@@ -1,6 +1,12 @@
 // The daemon's life: one daemon per home, orderly shutdown that drains, kill -9 with tasks in flight and a
 // restart that accounts for every task, configuration that is refused with the path of the bad key.
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <map>
@@ -205,4 +211,86 @@ TEST(Lifecycle, KillNineWithTasksInFlightLosesNone) {
     EXPECT_EQ(after[id], before[id] == "running" ? "interrupted" : "succeeded") << id << " was " << before[id];
   EXPECT_EQ(count_of(after, "interrupted"), 4);
   EXPECT_EQ(count_of(after, "succeeded"), 8);
+}
+
+// A clean stop leaves no socket file in run/, and `ai` says the daemon is not running whether the file is gone or
+// stale (left by a daemon that was killed: a socket file nothing listens on).
+TEST(LifecycleSockets, ACleanStopRemovesTheSocketFiles) {
+  daemon_process d{{{"tasks", {{"default_brain", "echo"}, {"failover", json::array()}}}}};
+  d.start();
+  const auto run = d.home() / "run";
+  ASSERT_TRUE(std::filesystem::exists(run / "paiosd.sock"));
+  ASSERT_TRUE(std::filesystem::exists(run / "events.sock"));
+  EXPECT_EQ(d.stop(SIGTERM), 0) << d.log();
+  EXPECT_FALSE(std::filesystem::exists(run / "paiosd.sock"));
+  EXPECT_FALSE(std::filesystem::exists(run / "events.sock"));
+  auto gone = d.ai({"status"});
+  EXPECT_EQ(gone.exit_code, 3);
+  EXPECT_EQ(gone.err.rfind("ai status: paiosd is not running on " + d.home().string(), 0), 0u) << gone.err;
+
+  // A stale file: a unix socket bound, then closed without unlinking it.
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const auto path = (run / "paiosd.sock").string();
+  ASSERT_LT(path.size(), sizeof addr.sun_path);
+  std::copy(path.begin(), path.end(), addr.sun_path);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  close(fd);
+  ASSERT_TRUE(std::filesystem::exists(run / "paiosd.sock"));
+  auto stale = d.ai({"status"});
+  EXPECT_EQ(stale.exit_code, 3);
+  EXPECT_EQ(stale.err.rfind("ai status: paiosd is not running on " + d.home().string(), 0), 0u) << stale.err;
+  // And a daemon starts over the stale file.
+  d.start();
+  EXPECT_EQ(d.ai({"ping"}).exit_code, 0);
+}
+
+namespace {
+
+// paiosd's stderr on a terminal (a pseudo-terminal), from its start until it says it started; then it is stopped.
+std::string daemon_on_a_terminal(bool no_color) {
+  paios::test::temp_dir home;
+  std::ofstream{home.path() / "config.json"} << R"({"tasks": {"default_brain": "echo", "failover": []}})";
+  const auto paiosd = paios::test::paiosd_path().string(), home_dir = home.path().string();
+  int terminal = -1;
+  const pid_t pid = forkpty(&terminal, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    if (no_color) setenv("NO_COLOR", "1", 1);
+    else unsetenv("NO_COLOR");
+    execl(paiosd.c_str(), "paiosd", "--home", home_dir.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  EXPECT_GT(pid, 0);
+  std::string out;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (out.find(" started (pid ") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{terminal, POLLIN, 0};
+    if (poll(&p, 1, 1000) <= 0) continue;
+    char buf[4096];
+    const auto n = read(terminal, buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+  close(terminal);
+  return out;
+}
+
+}  // namespace
+
+// Color on a terminal only, and never with NO_COLOR set.
+TEST(LifecycleTerminal, ColorOnlyOnATerminalAndNeverWithNoColor) {
+  const auto colored = daemon_on_a_terminal(false);
+  ASSERT_NE(colored.find(" started (pid "), std::string::npos) << colored;
+  EXPECT_NE(colored.find("\x1b["), std::string::npos) << "a terminal gets colored levels";
+  const auto plain = daemon_on_a_terminal(true);
+  ASSERT_NE(plain.find(" started (pid "), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("\x1b["), std::string::npos) << plain;
+  daemon_process d{{{"tasks", {{"default_brain", "echo"}, {"failover", json::array()}}}}};
+  d.start();
+  EXPECT_NE(d.log().find(" started (pid "), std::string::npos) << d.log();
+  EXPECT_EQ(d.log().find("\x1b["), std::string::npos) << "no terminal, no color";
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -443,6 +444,23 @@ nlohmann::json request(const daemon_process& d, nlohmann::json req) {
   wire_peer peer(d.endpoint());
   auto replies = peer.exchange(req);
   return replies.empty() ? nlohmann::json::object() : replies.back();
+}
+
+pid_t spawn_to_files(const std::vector<std::string>& argv_in, const std::filesystem::path& out,
+                     const std::filesystem::path& err) {
+  auto argv_s = argv_in;
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&files, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&files, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv[0], &files, nullptr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&files);
+  return pid;
 }
 
 }  // namespace paios::test

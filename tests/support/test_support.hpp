@@ -48,6 +48,11 @@ run_result run_program(const std::vector<std::string>& argv,
                        const std::string& stdin_data = {},
                        std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// Starts a program on its own (stdin from /dev/null, stdout and stderr into the files named, with this process's
+// environment) and returns its pid, or -1 when it could not start. The caller waits for it.
+pid_t spawn_to_files(const std::vector<std::string>& argv, const std::filesystem::path& out,
+                     const std::filesystem::path& err);
+
 // The JSON objects of output printed one per line (`ai --json`); a line that is not JSON is skipped.
 std::vector<nlohmann::json> json_lines(const std::string& out);
 
