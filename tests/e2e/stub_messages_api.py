@@ -16,7 +16,7 @@ titles, topic checks) get a short text. The script, for the main conversation:
 With SCRIPT_JSON (a file {"NAME": [{"name": TOOL, "input": {...}}, ...], ...}) the conversation is that script
 instead: a prompt holding "script:NAME" gets the script's tool_use blocks one by one (the next one once the previous
 one's tool_result came back, whatever it said), then a text that quotes the last tool_result ("Finished after N
-tool calls. Last result: ..."). The file is read at each request, so a test may add scripts while the stub runs.
+tool calls; the last result was "...".").  The file is read at each request, so a test may add scripts while the stub runs.
 
 Usage: stub_messages_api.py PORT_FILE LOG_DIR PROJECT_DIR [SCRIPT_JSON]
        (binds 127.0.0.1 on a free port, written to PORT_FILE)
@@ -78,7 +78,8 @@ def scripted_plan(messages):
     n = tool_results(messages)
     if n < len(steps):
         return ("tool_use", steps[n]["name"], steps[n]["input"])
-    return ("text", "Finished after %d tool calls. Last result: %s" % (n, last_tool_result(messages)))
+    # Ends with a full stop: the Stop gate would take an answer ending with a colon for unfinished work.
+    return ("text", "Finished after %d tool calls; the last result was \"%s\"." % (n, last_tool_result(messages)))
 
 
 def plan(body):
