@@ -14,7 +14,8 @@
 //                                           A full queue or a missing program is an immediate error outcome
 //                                           (overloaded, brain_unavailable), so the dispatcher can fail over.
 //   (cancel_atom, std::string task_id)      bool: the task was queued or running here (its outcome follows)
-//   (status_atom)                           std::string: JSON {name, kind, available, reason, running, ...}
+//   (status_atom)                           std::string: JSON {name, kind, available, reason, running, ...,
+//                                           autonomy_gate: the ai path, when gated}
 // A brain whose configuration has autonomy_gate (Claude Code) runs each call with the autonomy gate installed:
 // the arguments of claude_gate_arguments (core/hooks/claude_hook_settings.hpp) after its command, its hook
 // `gate.ai_path hook pre-tool-use` reaching this daemon (PAIOS_HOME in the agent's environment, and --home unless

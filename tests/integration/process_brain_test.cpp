@@ -252,6 +252,10 @@ TEST(ProcessBrain, ClaudeRunsWithTheAutonomyGate) {
   EXPECT_EQ(hook["hooks"][0].value("timeout", 0), 20 + 30) << "approval_timeout_ms and a margin, in seconds";
   EXPECT_EQ(calls[0].value("PAIOS_HOME", ""), d.home().string()) << "the daemon's home wins over the brain's env";
   EXPECT_TRUE(calls[1]["argv"].empty()) << "autonomy_gate is false by default: " << calls[1].dump();
+  auto status = json::parse(d.ai({"status", "--json"}).out);
+  for (auto& b : status["brains"])
+    if (b.value("name", "") == "claude" || b.value("name", "") == "ungated")
+      EXPECT_EQ(b.value("autonomy_gate", ""), b["name"] == "claude" ? paios::test::ai_path().string() : "") << b.dump();
 
   // The command, run by a shell as Claude Code runs it, is judged by this daemon: a never rule denies.
   json payload{{"hook_event_name", "PreToolUse"}, {"session_id", "s-gate"}, {"cwd", scratch.path().string()},
