@@ -11,8 +11,10 @@ and the PAIOS hooks are installed with `ai hooks install` into a temporary proje
      `ai approve ID` lets it run and the task succeed; `ai deny ID --reason ...` keeps it from running and the model
      gets the reason;
   c. after autonomy.promote_after (5) approvals of one pattern, the same call runs without asking;
-  d. the gate is the daemon's own: a brain on a project without PAIOS's hooks asks the same; and what it relies on
-     holds for this Claude Code: in dontAsk, a PreToolUse hook that fails or times out leaves the call denied.
+  d. the gate is the daemon's own: a brain on a project without PAIOS's hooks asks the same;
+  e. an approval no one gives within autonomy.approval_timeout_ms is a denial the model is told of; and what the gate
+     relies on holds for this Claude Code: in dontAsk, a PreToolUse hook that fails or times out leaves the call
+     denied.
 
 Usage: claude_code_autonomy_e2e.py BUILD_DIR PAIOSD AI
 Exit: 0 passed; 1 failed; 77 skipped (npm cannot reach its registry, or no native binary for this machine).
@@ -43,6 +45,7 @@ def scripts(project, outside):
         "deny": [bash("rm doomed-denied.txt")],
         "learn": [bash("touch learned.txt")] * LEARN_CALLS,
         "plain": [bash("rm doomed-plain.txt")],
+        "expire": [bash("rm doomed-expired.txt")],
         "hookfails": [bash("touch hook-failed.txt")],
     }
 
@@ -73,7 +76,8 @@ def main():
         os.makedirs(d)
     marker = os.path.join(outside, "marker", "keep.txt")
     for path in (marker, os.path.join(project, "listed-by-ls.txt"), os.path.join(project, "doomed-approved.txt"),
-                 os.path.join(project, "doomed-denied.txt"), os.path.join(plain, "doomed-plain.txt")):
+                 os.path.join(project, "doomed-denied.txt"), os.path.join(plain, "doomed-plain.txt"),
+                 os.path.join(plain, "doomed-expired.txt")):
         with open(path, "w") as f:
             f.write("e2e\n")
     script_file = os.path.join(tmp, "script.json")
@@ -125,20 +129,26 @@ def main():
         model = ["--model", "claude-sonnet-4-5", "--max-turns", "20"]
         # The claude brain as a user would configure it to run this binary against the stub: the gate (dontAsk, the
         # PreToolUse hook) is the daemon's own doing (brains.claude.autonomy_gate, true by default).
-        with open(os.path.join(paios, "config.json"), "w") as f:
-            json.dump({"obs": {"http": {"endpoint": ""}},
-                       "hooks": {"deadline_ms": 3000, "context": {"timeout_ms": 2500}, "ai_path": ai},
-                       "autonomy": {"approval_timeout_ms": 120000},
-                       "tasks": {"default_brain": "claude", "failover": []},
-                       "brains": {name: {"kind": "process", "command": [claude, "-p", "--output-format", "stream-json", "--verbose", *model],
-                                         "format": "claude-stream-json", "autonomy_gate": True, "cwd": cwd,
-                                         "env": claude_env, "timeout_ms": 300000}
-                                  for name, cwd in (("claude", project), ("plain", plain))}}, f)
-        d = subprocess.Popen([paiosd, "--home", paios], stderr=open(os.path.join(tmp, "paiosd.stderr"), "w"),
-                             env=base_env)
-        procs.append(d)
-        if not check(wait_for("paiosd", lambda: ai_run("ping").returncode == 0, 30) is not None, "paiosd answers"):
-            log(open(os.path.join(tmp, "paiosd.stderr")).read()[-2000:])
+        def start_daemon(approval_timeout_ms):
+            with open(os.path.join(paios, "config.json"), "w") as f:
+                json.dump({"obs": {"http": {"endpoint": ""}},
+                           "hooks": {"deadline_ms": 3000, "context": {"timeout_ms": 2500}, "ai_path": ai},
+                           "autonomy": {"approval_timeout_ms": approval_timeout_ms},
+                           "tasks": {"default_brain": "claude", "failover": []},
+                           "brains": {name: {"kind": "process", "format": "claude-stream-json", "autonomy_gate": True,
+                                             "command": [claude, "-p", "--output-format", "stream-json", "--verbose",
+                                                         *model],
+                                             "cwd": cwd, "env": claude_env, "timeout_ms": 300000}
+                                      for name, cwd in (("claude", project), ("plain", plain))}}, f)
+            d = subprocess.Popen([paiosd, "--home", paios], stderr=open(os.path.join(tmp, "paiosd.stderr"), "a"),
+                                 env=base_env)
+            procs.append(d)
+            if not check(wait_for("paiosd", lambda: ai_run("ping").returncode == 0, 30) is not None, "paiosd answers"):
+                log(open(os.path.join(tmp, "paiosd.stderr")).read()[-2000:])
+                return None
+            return d
+
+        if not start_daemon(120000):
             return 1
         r = ai_run("hooks", "install", "--project", project)
         check(r.returncode == 0, "ai hooks install: " + (r.stdout + r.stderr).strip())
@@ -212,6 +222,17 @@ def main():
         check(len(decided) == 1 and result.get("type") == "result" and
               not os.path.exists(os.path.join(plain, "doomed-plain.txt")),
               "without project hooks the ask waited, was approved and ran")
+        # e. No one answers: the gate denies at autonomy.approval_timeout_ms, saying so, and the call never runs.
+        stop_all([procs.pop()])
+        if not start_daemon(3000):
+            return 1
+        before = set(os.listdir(stub_log))
+        r = ai_run("--json", "--brain", "plain", "script:expire", timeout=240)
+        results = tool_results(session_requests(before))
+        check(r.returncode == 0 and os.path.exists(os.path.join(plain, "doomed-expired.txt")) and
+              any("no one approved within 3 s" in t for t in results),
+              "an approval no one gave expired into a denial the model was told of (%s)" % results)
+
         # What the gate relies on: dontAsk denies when the hook gives no answer (exit 1; killed at its timeout).
         for broken in ("exit 1", "exec sleep 30"):
             settings = {"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [
