@@ -28,14 +28,6 @@ std::vector<std::string> lines_of(const std::string& s) {
 
 }  // namespace
 
-std::string shell_quote(const std::string& s) {
-  static const std::regex plain("^[A-Za-z0-9/._+=:,@%-]+$");
-  if (!s.empty() && std::regex_match(s, plain)) return s;
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string{"'\\''"} : std::string(1, c);
-  return out + "'";
-}
-
 std::string self_exe() {
   std::error_code ec;
   auto p = fs::read_symlink("/proc/self/exe", ec);

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/hooks/claude_hook_settings.hpp"  // shell_quote
+
 namespace paios {
 
 // The file's bytes into `out`; false with `error` set when it cannot be read.
@@ -56,9 +58,6 @@ int install_edit(const std::filesystem::path& file, bool dry_run, const text_edi
 
 // A unified diff (3 lines of context) from `a` to `b`; "" when they are equal.
 std::string unified_diff(const std::string& a, const std::string& b, const std::string& name_a, const std::string& name_b);
-
-// `s` as one POSIX shell word: as it is when it holds only safe characters, else in single quotes.
-std::string shell_quote(const std::string& s);
 
 // The absolute path of the running program (/proc/self/exe); "" when it cannot be told.
 std::string self_exe();

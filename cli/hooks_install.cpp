@@ -39,12 +39,6 @@ ojson group_for(const wanted& w, const std::string& command) {
 
 }  // namespace
 
-std::string hook_command(const std::string& ai_path, const std::string& home, const std::string& kebab_event) {
-  std::string cmd = shell_quote(ai_path);
-  if (!home.empty()) cmd += " --home " + shell_quote(home);
-  return cmd + " hook " + kebab_event;
-}
-
 ojson merge_hook_settings(ojson settings, const std::string& ai_path, const std::string& home, std::string& error) {
   if (!settings.is_object()) {
     error = "the settings are not a JSON object";

@@ -19,6 +19,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/hooks/claude_hook_settings.hpp"  // hook_command
+
 namespace paios {
 
 struct hooks_install_options {
@@ -28,9 +30,6 @@ struct hooks_install_options {
   std::string ai_path;     // absolute; default: /proc/self/exe
   std::string home;        // PAIOS_HOME to name in the commands; "" for the default
 };
-
-// The hook command PAIOS installs for an event ("post-tool-use"), with the path and home shell-quoted as needed.
-std::string hook_command(const std::string& ai_path, const std::string& home, const std::string& kebab_event);
 
 // `settings` with PAIOS's entries merged in (see above). `error` set (and `settings` returned unchanged) when a
 // "hooks" member is not of the shape Claude Code reads.

@@ -73,6 +73,29 @@ breaker_config read_breaker(const json& section, const json& overrides) {
   return c;
 }
 
+// The gate is Claude Code's PreToolUse hook: a brain that is not Claude Code cannot have it (nothing may claim
+// enforcement it does not have), and flags that switch hooks or permission checks off would void it.
+void check_autonomy_gate(const std::string& path, const std::string& kind, const json& b, const std::string& hint,
+                         std::vector<std::string>& errors) {
+  if (!b.contains("autonomy_gate") || b["autonomy_gate"] != true) return;
+  const auto format = b.contains("format") && b["format"].is_string() ? b["format"].get<std::string>() : "";
+  if (kind != "process" || format != "claude-stream-json") {
+    errors.push_back(path + ".autonomy_gate: only a Claude Code brain (kind process, format claude-stream-json) can "
+                            "run with the gate; set it to false" + hint);
+    return;
+  }
+  if (!b.contains("command") || !b["command"].is_array()) return;
+  for (const auto& word : b["command"]) {
+    if (!word.is_string()) continue;
+    const auto w = word.get<std::string>();
+    const auto flag = w.substr(0, w.find('='));
+    if (flag == "--bare" || flag == "--safe-mode" || flag == "--permission-mode" ||
+        flag == "--dangerously-skip-permissions" || flag == "--allow-dangerously-skip-permissions")
+      errors.push_back(path + ".command: " + flag + " would switch off or loosen the autonomy gate, which sets the "
+                              "permission mode and the hook itself; remove it, or set autonomy_gate to false");
+  }
+}
+
 brain_config read_brain(const std::string& name, const json& b, const json& breaker_section) {
   brain_config c;
   c.name = name;
@@ -83,6 +106,7 @@ brain_config read_brain(const std::string& name, const json& b, const json& brea
     c.command = b.at("command").get<std::vector<std::string>>();
     for (auto& [key, value] : brain_field(b, "env").items()) c.env.emplace_back(key, value.get<std::string>());
     c.cwd = brain_field(b, "cwd").get<std::string>();
+    c.autonomy_gate = brain_field(b, "autonomy_gate").get<bool>();
   } else if (c.kind == "mcp") {
     c.server = b.at("server").get<std::string>();
     c.tool = b.at("tool").get<std::string>();
@@ -150,6 +174,7 @@ void check_brain_config(const std::string& name, const json& b, std::vector<std:
                          names().env_pattern + ")");
       check_no_nul(value, path + ".env." + key, errors);
     }
+  check_autonomy_gate(path, kind, b, hint("autonomy_gate"), errors);
   if (b.contains("cwd") && b["cwd"].is_string()) {
     const auto cwd = b["cwd"].get<std::string>();
     check_no_nul(b["cwd"], path + ".cwd", errors);

@@ -9,6 +9,7 @@ namespace paios {
 hooks_config read_hooks_config(const nlohmann::json& s) {
   hooks_config c;
   c.deadline_ms = s.at("deadline_ms").get<std::int64_t>();
+  c.ai_path = s.at("ai_path").get<std::string>();
   c.event_max_string_bytes = s.at("event_max_string_bytes").get<std::size_t>();
   const auto& ctx = s.at("context");
   c.context.budget_tokens = ctx.at("budget_tokens").get<std::int64_t>();
@@ -60,6 +61,13 @@ void check_hooks_config(const nlohmann::json& s, std::vector<std::string>& error
       s["context"]["timeout_ms"].get<std::int64_t>() >= s["deadline_ms"].get<std::int64_t>())
     errors.push_back("hooks.context.timeout_ms: must be less than hooks.deadline_ms (" + s["deadline_ms"].dump() +
                      "; got " + s["context"]["timeout_ms"].dump() + "), or the hook gives up before the context comes");
+  // Claude Code runs the hook from the agent's cwd, which is not the daemon's: a relative path would name another file.
+  if (s.contains("ai_path") && s["ai_path"].is_string()) {
+    const auto path = s["ai_path"].get<std::string>();
+    if (!path.empty() && path[0] != '/')
+      errors.push_back("hooks.ai_path: must be an absolute path, or empty for the ai beside paiosd (got " +
+                       s["ai_path"].dump() + ")");
+  }
 }
 
 }  // namespace paios

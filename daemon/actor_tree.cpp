@@ -1,7 +1,10 @@
 #include "daemon/actor_tree.hpp"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 
 #include <caf/all.hpp>
 
@@ -39,6 +42,27 @@ auto registered(caf::atom_value name, Start start) {
   };
 }
 
+// The `ai` the agents run as their hook: hooks.ai_path, else the one beside paiosd (installed: both in bin/), else
+// the build tree's (daemon/paiosd, cli/ai); "" when none of them is there.
+std::string ai_binary(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  for (const auto& candidate : {self.parent_path() / "ai", self.parent_path().parent_path() / "cli" / "ai"})
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  return {};
+}
+
+// ~/.paios: `ai hooks install` names no --home for it, and neither does the daemon's gate, so that both write
+// one hook command.
+bool is_default_home(const paios_home& home) {
+  const char* h = std::getenv("HOME");
+  if (!h || !*h) return false;
+  std::error_code ec;
+  return std::filesystem::equivalent(home.root, std::filesystem::path{h} / ".paios", ec);
+}
+
 }  // namespace
 
 supervisor_spec daemon_tree(const tree_context& ctx) {
@@ -52,9 +76,12 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
 
   supervisor_spec brains{"brains", restart_strategy::one_for_one, cfg.supervision.max_restarts, within, {}};
   std::vector<std::string> names;
+  brain_gate agent_gate{ai_binary(cfg.hooks.ai_path), ctx.home.root.string(), !is_default_home(ctx.home),
+                  cfg.autonomy.approval_timeout_ms};
   for (const auto& b : cfg.brains) {
     names.push_back(b.name);
-    brains.children.push_back({brain_child_name(b.name), [b](caf::actor_system& sys) { return spawn_brain(sys, b); },
+    brains.children.push_back({brain_child_name(b.name),
+                               [b, agent_gate](caf::actor_system& sys) { return spawn_brain(sys, b, agent_gate); },
                                restart_policy::permanent, std::chrono::milliseconds{b.kill_grace_ms + 3000}});
   }
 

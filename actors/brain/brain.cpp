@@ -1,5 +1,8 @@
 #include "actors/brain/brain.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <deque>
@@ -13,6 +16,7 @@
 #include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "core/hooks/claude_hook_settings.hpp"
 #include "core/obs/event_sink.hpp"
 #include "core/obs/metrics.hpp"
 #include "core/process/output_adapter.hpp"
@@ -34,6 +38,7 @@ struct running_call {
 
 struct brain_state {
   brain_config cfg;
+  brain_gate gate;
   std::deque<task_spec> queue;
   std::unordered_map<std::string, running_call> running;
   std::uint64_t calls = 0;
@@ -141,6 +146,15 @@ void refuse_call(brain_actor* self, const task_spec& spec, task_update u) {
   to_dispatcher(self, std::move(u));
 }
 
+// `ai hook` waits for a pending approval up to approval_timeout_ms and 15 s (cli/hook.cpp): Claude Code must wait
+// longer still, or it would abandon the hook (and then deny, in dontAsk) before the person's answer arrives.
+constexpr std::int64_t kHookMarginS = 30;
+
+std::vector<std::string> gate_arguments(const brain_gate& g) {
+  auto command = hook_command(g.ai_path, g.name_home ? g.home : std::string{}, "pre-tool-use");
+  return claude_gate_arguments(command, (g.approval_timeout_ms + 999) / 1000 + kHookMarginS);
+}
+
 void start_process(brain_actor* self, task_spec spec) {
   auto& st = self->state;
   auto adapter = std::shared_ptr<output_adapter>(make_output_adapter(st.cfg.format));
@@ -148,6 +162,13 @@ void start_process(brain_actor* self, task_spec spec) {
   ps.argv = st.cfg.command;
   ps.stdin_data = spec.prompt;
   ps.env = st.cfg.env;
+  if (st.cfg.autonomy_gate) {
+    for (auto& a : gate_arguments(st.gate)) ps.argv.push_back(std::move(a));
+    // The hook must reach this daemon, whatever the brain's env says.
+    ps.env.erase(std::remove_if(ps.env.begin(), ps.env.end(), [](const auto& kv) { return kv.first == "PAIOS_HOME"; }),
+                 ps.env.end());
+    ps.env.emplace_back("PAIOS_HOME", st.gate.home);
+  }
   ps.env.emplace_back("PAIOS_TASK_ID", spec.id);
   ps.env.emplace_back("PAIOS_TRACE_ID", spec.trace_id);
   const auto span = new_span_id();
@@ -395,24 +416,30 @@ void start_next(brain_actor* self) {
 }
 
 // A missing program is found before anything is queued, so that the task fails over at once.
-std::string unavailable_reason(const brain_config& cfg) {
+std::string unavailable_reason(const brain_config& cfg, const brain_gate& gate) {
   if (cfg.kind != "process") return {};
   if (cfg.command.empty()) return "no command configured";
   if (auto why = program_missing(cfg.command.front()); !why.empty()) return why;
   if (!make_output_adapter(cfg.format)) return "unknown output format '" + cfg.format + "'";
+  if (cfg.autonomy_gate && (gate.ai_path.empty() || ::access(gate.ai_path.c_str(), X_OK) != 0))
+    return "the autonomy gate needs the ai binary, " +
+           (gate.ai_path.empty() ? std::string{"found neither beside paiosd nor in the build tree"}
+                                 : "and " + gate.ai_path + " is not executable") +
+           " (set hooks.ai_path, or autonomy_gate false)";
   return {};
 }
 
-caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
+caf::behavior brain_behavior(brain_actor* self, brain_config cfg, brain_gate gate) {
   guard_actor(self, brain_child_name(cfg.name));
   self->state.cfg = std::move(cfg);
-  auto reason = unavailable_reason(self->state.cfg);
+  self->state.gate = std::move(gate);
+  auto reason = unavailable_reason(self->state.cfg, self->state.gate);
   spdlog::info("brain {}: {} ({})", self->state.cfg.name, reason.empty() ? "available" : "unavailable",
                reason.empty() ? self->state.cfg.kind : reason);
   return {
       [=](run_atom, task_spec& spec) {
         auto& st = self->state;
-        if (auto why = unavailable_reason(st.cfg); !why.empty()) {
+        if (auto why = unavailable_reason(st.cfg, st.gate); !why.empty()) {
           refuse_call(self, spec, make_outcome(st, spec.id, task_state::failed, errc::brain_unavailable, why));
           return;
         }
@@ -485,7 +512,7 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
       },
       [=](status_atom) {
         auto& st = self->state;
-        auto why = unavailable_reason(st.cfg);
+        auto why = unavailable_reason(st.cfg, st.gate);
         nlohmann::json j{{"name", st.cfg.name},
                          {"kind", st.cfg.kind},
                          {"available", why.empty()},
@@ -498,6 +525,7 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
         if (!why.empty()) j["reason"] = why;
         if (!st.cfg.description.empty()) j["description"] = st.cfg.description;
         if (st.cfg.kind == "process") j["format"] = st.cfg.format;
+        if (st.cfg.autonomy_gate) j["autonomy_gate"] = st.gate.ai_path;
         if (st.cfg.kind == "mcp") j["tool"] = st.cfg.server + "/" + st.cfg.tool;
         return j.dump();
       },
@@ -506,6 +534,8 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg) {
 
 }  // namespace
 
-caf::actor spawn_brain(caf::actor_system& sys, brain_config cfg) { return sys.spawn(brain_behavior, std::move(cfg)); }
+caf::actor spawn_brain(caf::actor_system& sys, brain_config cfg, brain_gate gate) {
+  return sys.spawn(brain_behavior, std::move(cfg), std::move(gate));
+}
 
 }  // namespace paios

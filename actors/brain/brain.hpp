@@ -17,9 +17,17 @@
 //                                           ("exited with status 3: ..."): the update carries the brain, and
 //                                           the dispatcher's chain_walk is the one place that names it.
 //   (cancel_atom, std::string task_id)      bool: the task was queued or running here (its outcome follows)
-//   (status_atom)                           std::string: JSON {name, kind, available, reason, running, ...}
+//   (status_atom)                           std::string: JSON {name, kind, available, reason, running, ...,
+//                                           autonomy_gate: the ai path, when gated}
+// A brain whose configuration has autonomy_gate (Claude Code) runs each call with the autonomy gate installed:
+// the arguments of claude_gate_arguments (core/hooks/claude_hook_settings.hpp) after its command, its hook
+// `gate.ai_path hook pre-tool-use` reaching this daemon (PAIOS_HOME in the agent's environment, and --home unless
+// the home is the default), with a hook timeout past autonomy.approval_timeout_ms so that a pending approval is
+// answered by the daemon, not cut by Claude Code. Without an executable `ai` the brain is unavailable (its
+// tasks fail over): it never runs the agent ungated.
 // Owns: its queue and its running child processes. When it exits, every child process group is terminated
 // and reaped before the actor is gone.
+#include <cstdint>
 #include <string>
 
 #include <caf/fwd.hpp>
@@ -28,6 +36,15 @@
 
 namespace paios {
 
-caf::actor spawn_brain(caf::actor_system& sys, brain_config cfg);
+// What a gated brain needs of the daemon (see above); unused by a brain without autonomy_gate.
+struct brain_gate {
+  std::string ai_path;                        // absolute; "" when the daemon found none
+  std::string home;                           // the daemon's PAIOS_HOME
+  bool name_home = true;                      // false when it is the default home (~/.paios): the hook command is
+                                              // then the very text `ai hooks install` writes, and runs once
+  std::int64_t approval_timeout_ms = 600000;  // autonomy.approval_timeout_ms
+};
+
+caf::actor spawn_brain(caf::actor_system& sys, brain_config cfg, brain_gate gate = {});
 
 }  // namespace paios

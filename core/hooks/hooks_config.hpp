@@ -17,6 +17,7 @@ struct stop_pattern {
 
 struct hooks_config {
   std::int64_t deadline_ms = 150;             // `ai hook` waits this long for the daemon, then spools
+  std::string ai_path;                        // the `ai` the daemon's agents run as their hook; "": beside paiosd
   std::size_t event_max_string_bytes = 4096;  // each string of a payload as stored in the event store
   struct {
     std::int64_t budget_tokens = 4000;  // all the injected context, envelopes included (1 token ~ 4 bytes)

@@ -32,7 +32,8 @@ def log(*a):
 
 def claude_binary(build):
     """Claude Code's native binary, installed into BUILD/e2e on first use; an exclusive lock on that folder keeps
-    two tests (claude_code_e2e, mcp_install_e2e) from installing it over each other."""
+    the tests that use it (claude_code_e2e, claude_code_autonomy_e2e, mcp_install_e2e) from installing it over each
+    other."""
     prefix = os.path.join(build, "e2e")
     os.makedirs(prefix, exist_ok=True)
     with open(os.path.join(prefix, ".install.lock"), "w") as lock:
@@ -57,6 +58,26 @@ def install_claude(prefix):
         log("no native Claude Code binary for this machine in", prefix, ": skipped")
         sys.exit(77)
     return found[0]
+
+
+def stop_all(procs):
+    """SIGTERM to each process, newest first; SIGKILL to one still running 15 s later."""
+    for p in reversed(procs):
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def outcome(failures, tmp, say):
+    """The exit code; the temporary folder is kept for inspection when something failed."""
+    if failures:
+        say("kept for inspection:", tmp)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    say("passed" if not failures else "%d failed" % len(failures))
+    return 1 if failures else 0
 
 
 def main():
@@ -170,18 +191,8 @@ def main():
         check(r2.returncode == 0 and "Learning: Why does the publisher drop telemetry samples" in first2,
               "session 2's first request holds session 1's learning")
     finally:
-        for p in reversed(procs):
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        if failures:
-            log("kept for inspection:", tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    log("passed" if not failures else "%d failed" % len(failures))
-    return 1 if failures else 0
+        stop_all(procs)
+    return outcome(failures, tmp, log)
 
 
 if __name__ == "__main__":

@@ -13,16 +13,24 @@ titles, topic checks) get a short text. The script, for the main conversation:
     4. (after the gate's reason) a finished answer          -> Stop lets it end; SessionEnd leaves a learning
   session 2: a short answer.
 
-Usage: stub_messages_api.py PORT_FILE LOG_DIR PROJECT_DIR   (binds 127.0.0.1 on a free port, written to PORT_FILE)
+With SCRIPT_JSON (a file {"NAME": [{"name": TOOL, "input": {...}}, ...], ...}) the conversation is that script
+instead: a prompt holding "script:NAME" gets the script's tool_use blocks one by one (the next one once the previous
+one's tool_result came back, whatever it said), then a text that quotes the last tool_result ("Finished after N
+tool calls; the last result was "...".").  The file is read at each request, so a test may add scripts while the stub runs.
+
+Usage: stub_messages_api.py PORT_FILE LOG_DIR PROJECT_DIR [SCRIPT_JSON]
+       (binds 127.0.0.1 on a free port, written to PORT_FILE)
 """
 import http.server
 import itertools
 import json
 import os
+import re
 import sys
 import threading
 
 PORT_FILE, LOG_DIR, PROJECT = sys.argv[1], sys.argv[2], sys.argv[3]
+SCRIPT_FILE = sys.argv[4] if len(sys.argv) > 4 else None
 counter = itertools.count(1)
 lock = threading.Lock()
 
@@ -46,11 +54,43 @@ def tool_results(messages):
                for b in m["content"] if isinstance(b, dict) and b.get("type") == "tool_result")
 
 
+def last_tool_result(messages):
+    for m in reversed(messages):
+        if m.get("role") == "user" and isinstance(m.get("content"), list):
+            for b in reversed(m["content"]):
+                if isinstance(b, dict) and b.get("type") == "tool_result":
+                    c = b.get("content")
+                    return c if isinstance(c, str) else text_of(c)
+    return ""
+
+
+def scripted_plan(messages):
+    """SCRIPT_JSON's conversation for the script the prompt names ("script:NAME"), or None when it names none."""
+    first = text_of(messages[0].get("content")) if messages else ""
+    # The last mention: hooks may inject earlier sessions' prompts (learnings) before this one's.
+    names = re.findall(r"script:([A-Za-z0-9_-]+)", first)
+    if not names:
+        return None
+    with open(SCRIPT_FILE) as f:
+        steps = json.load(f).get(names[-1])
+    if steps is None:
+        return ("text", "No script named %s." % names[-1])
+    n = tool_results(messages)
+    if n < len(steps):
+        return ("tool_use", steps[n]["name"], steps[n]["input"])
+    # Ends with a full stop: the Stop gate would take an answer ending with a colon for unfinished work.
+    return ("text", "Finished after %d tool calls; the last result was \"%s\"." % (n, last_tool_result(messages)))
+
+
 def plan(body):
     """The reply: ("text", str) or ("tool_use", name, input)."""
     messages = body.get("messages", [])
     if not body.get("tools"):
         return ("text", "PAIOS end-to-end")
+    if SCRIPT_FILE:
+        scripted = scripted_plan(messages)
+        if scripted:
+            return scripted
     first = text_of(messages[0].get("content")) if messages else ""
     last_user = next((text_of(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
     # The first message also holds what the hooks injected (session 2's holds session 1's learning): the prompt of

@@ -5,7 +5,8 @@
 # hang-ignore-term, slow (FAKE_DELAY_MS between chunks), flood-stderr (FAKE_STDERR_BYTES), partial,
 # grandchild, exit3. FAKE_MODE_FILE names a file whose content, read at each call, replaces FAKE_MODE (so a test
 # makes a brain fail, hang and recover on command); FAKE_CALLS_FILE gets one line per call (the prompt's first);
-# FAKE_ENV_FILE gets the trace context it was started with (TRACEPARENT=..., PAIOS_TRACE_ID=...).
+# FAKE_ENV_FILE gets the trace context it was started with (TRACEPARENT=..., PAIOS_TRACE_ID=...); FAKE_ARGV_FILE
+# gets one JSON line per call: {"argv": its arguments, "PAIOS_HOME": that variable or null}.
 import json
 import os
 import signal
@@ -32,6 +33,9 @@ if os.environ.get("FAKE_ENV_FILE"):
     with open(os.environ["FAKE_ENV_FILE"], "a") as f:
         for key in ("TRACEPARENT", "PAIOS_TRACE_ID", "PAIOS_TASK_ID"):
             f.write(key + "=" + os.environ.get(key, "") + "\n")
+if os.environ.get("FAKE_ARGV_FILE"):
+    with open(os.environ["FAKE_ARGV_FILE"], "a") as f:
+        f.write(json.dumps({"argv": sys.argv[1:], "PAIOS_HOME": os.environ.get("PAIOS_HOME")}) + "\n")
 out = sys.stdout
 
 

@@ -3,6 +3,9 @@
 // within a second, and no child process left behind after many mixed calls.
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
+
 
 #include <gtest/gtest.h>
 
@@ -214,4 +217,68 @@ TEST(ProcessBrain, CtrlCInAiCancelsTheTask) {
   ASSERT_EQ(tasks["tasks"].size(), 1u);
   EXPECT_EQ(tasks["tasks"][0].value("state", ""), "cancelled");
   EXPECT_TRUE(d.agents_gone());
+}
+
+// A claude brain runs Claude Code with the autonomy gate installed for that run (docs/autonomy.md, "Claude Code,
+// end to end"): dontAsk and a PreToolUse hook whose command reaches this daemon, waiting past the approval
+// timeout. The hook command the agent was given, run as Claude Code runs it, gets this daemon's decision.
+TEST(ProcessBrain, ClaudeRunsWithTheAutonomyGate) {
+  paios::test::temp_dir scratch;
+  const auto argv_file = (scratch.path() / "argv.jsonl").string();
+  auto cfg = agents_config();
+  cfg["brains"]["claude"]["env"] = {{"FAKE_ARGV_FILE", argv_file}, {"PAIOS_HOME", "/elsewhere"}};
+  cfg["brains"]["ungated"] = brain("fake-claude", "claude-stream-json", {{"FAKE_ARGV_FILE", argv_file}});
+  cfg["autonomy"] = {{"approval_timeout_ms", 20000}};
+  daemon_process d{cfg};
+  d.start();
+  for (std::string b : {"claude", "ungated"}) {
+    auto result = run_json(d, {"--brain", b, "gated?"});
+    ASSERT_EQ(result.value("type", ""), "result") << b << ": " << result.dump();
+  }
+  std::ifstream in(argv_file);
+  std::vector<json> calls;
+  for (std::string line; std::getline(in, line);) calls.push_back(json::parse(line));
+  ASSERT_EQ(calls.size(), 2u);
+  const auto gated = calls[0]["argv"].get<std::vector<std::string>>();
+  ASSERT_EQ(gated.size(), 4u) << calls[0].dump();
+  EXPECT_EQ(gated[0], "--permission-mode");
+  EXPECT_EQ(gated[1], "dontAsk");
+  EXPECT_EQ(gated[2], "--settings");
+  auto settings = json::parse(gated[3]);
+  auto& hook = settings["hooks"]["PreToolUse"][0];
+  EXPECT_EQ(hook["matcher"], "*");
+  const auto command = hook["hooks"][0].value("command", "");
+  EXPECT_EQ(command, paios::test::ai_path().string() + " --home " + d.home().string() + " hook pre-tool-use");
+  EXPECT_EQ(hook["hooks"][0].value("timeout", 0), 20 + 30) << "approval_timeout_ms and a margin, in seconds";
+  EXPECT_EQ(calls[0].value("PAIOS_HOME", ""), d.home().string()) << "the daemon's home wins over the brain's env";
+  EXPECT_TRUE(calls[1]["argv"].empty()) << "autonomy_gate is false by default: " << calls[1].dump();
+  auto status = json::parse(d.ai({"status", "--json"}).out);
+  for (auto& b : status["brains"])
+    if (b.value("name", "") == "claude" || b.value("name", "") == "ungated")
+      EXPECT_EQ(b.value("autonomy_gate", ""), b["name"] == "claude" ? paios::test::ai_path().string() : "") << b.dump();
+
+  // The command, run by a shell as Claude Code runs it, is judged by this daemon: a never rule denies.
+  json payload{{"hook_event_name", "PreToolUse"}, {"session_id", "s-gate"}, {"cwd", scratch.path().string()},
+               {"tool_name", "Bash"}, {"tool_input", {{"command", "rm -rf /"}}}};
+  auto r = paios::test::run_program({"/bin/sh", "-c", command}, {{"PAIOS_HOOK_DEADLINE_MS", "5000"}}, payload.dump());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto out = json::parse(r.out);
+  EXPECT_EQ(out["hookSpecificOutput"].value("permissionDecision", ""), "deny") << r.out;
+  auto events = run_json(d, {"obs", "--category", "autonomy"});
+  EXPECT_NE(events.dump().find("s-gate"), std::string::npos) << "the decision is this daemon's: " << events.dump();
+}
+
+// Without an `ai` to run as its hook, a gated brain is unavailable: its agent never runs ungated.
+TEST(ProcessBrain, AGatedBrainWithoutTheAiBinaryIsUnavailable) {
+  paios::test::temp_dir scratch;
+  const auto argv_file = (scratch.path() / "argv.jsonl").string();
+  auto cfg = agents_config();
+  cfg["brains"]["claude"]["env"] = {{"FAKE_ARGV_FILE", argv_file}};
+  cfg["hooks"] = {{"ai_path", (scratch.path() / "no-such-ai").string()}};
+  daemon_process d{cfg};
+  d.start();
+  auto result = run_json(d, {"--brain", "claude", "gated?"});
+  EXPECT_EQ(result.value("code", ""), "brain_unavailable") << result.dump();
+  EXPECT_NE(result.value("message", "").find("hooks.ai_path"), std::string::npos) << result.dump();
+  EXPECT_FALSE(std::filesystem::exists(argv_file)) << "the agent did not run";
 }

@@ -199,7 +199,11 @@ TEST(Config, NullDropsInheritedFieldsAndIsAbsentInNewBrains) {
                  "brains.notes.command: only a process brain has it, not the kb brain");
   expect_refused({{"kb", {{"vector_weight", 2}}}}, "kb.vector_weight");
   expect_refused({{"kb", {{"dimensions", 8}}}}, "kb.dimensions");
-  auto r = config_from_json({{"brains", {{"claude", {{"kind", "echo"}, {"command", nullptr}, {"format", nullptr}}},
+  expect_refused({{"brains", {{"claude", {{"kind", "echo"}, {"command", nullptr}, {"format", nullptr}}}}}},
+                 "brains.claude.autonomy_gate: only a Claude Code brain (kind process, format claude-stream-json) can "
+                 "run with the gate; set it to false (set it to null to drop the default)");
+  auto r = config_from_json({{"brains", {{"claude", {{"kind", "echo"}, {"command", nullptr}, {"format", nullptr},
+                                                     {"autonomy_gate", nullptr}}},
                                          {"fresh", {{"kind", "echo"}, {"description", nullptr}}}}}});
   ASSERT_TRUE(r.config) << all(r);
   EXPECT_EQ(find_brain(*r.config, "claude")->kind, "echo");
@@ -353,6 +357,25 @@ TEST(Config, FieldsBelongToOneKindOfBrain) {
   expect_refused({{"brains", {{"claude", {{"env", {{"A=B", "x"}}}}}}}}, "brains.claude.env.A=B: invalid environment variable name");
   expect_refused({{"brains", {{"claude", {{"env", {{"A", std::string("x\0y", 3)}}}}}}}}, "brains.claude.env.A: must not contain a NUL");
   expect_accepted({{"brains", {{"claude", {{"env", {{"_A1", "x"}}}, {"cwd", "/tmp"}}}}}});
+}
+
+// The autonomy gate is Claude Code's PreToolUse hook: on by default for the claude brain, refused where it would
+// claim what it cannot enforce (another agent) or be voided (flags that switch hooks or permission checks off).
+TEST(Config, TheAutonomyGateIsOnForClaudeAndRefusedWhereItCannotHold) {
+  auto r = load_config(std::nullopt);
+  ASSERT_TRUE(r.config) << all(r);
+  EXPECT_TRUE(find_brain(*r.config, "claude")->autonomy_gate);
+  EXPECT_FALSE(find_brain(*r.config, "codex")->autonomy_gate);
+  EXPECT_EQ(r.config->hooks.ai_path, "");
+  expect_refused({{"brains", {{"codex", {{"autonomy_gate", true}}}}}},
+                 "brains.codex.autonomy_gate: only a Claude Code brain (kind process, format claude-stream-json)");
+  expect_refused({{"brains", {{"claude", {{"command", {"claude", "-p", "--bare"}}}}}}},
+                 "brains.claude.command: --bare would switch off or loosen the autonomy gate");
+  expect_refused({{"brains", {{"claude", {{"command", {"claude", "-p", "--permission-mode=acceptEdits"}}}}}}},
+                 "brains.claude.command: --permission-mode would switch off or loosen the autonomy gate");
+  expect_accepted({{"brains", {{"claude", {{"command", {"claude", "-p", "--bare"}}, {"autonomy_gate", false}}}}}});
+  expect_refused({{"hooks", {{"ai_path", "bin/ai"}}}}, "hooks.ai_path: must be an absolute path");
+  expect_accepted({{"hooks", {{"ai_path", "/opt/paios/bin/ai"}}}});
 }
 
 TEST(Config, Endpoints) {

@@ -13,6 +13,7 @@
 #include "cli/config_file.hpp"
 #include "cli/hooks_install.hpp"
 #include "core/content/envelope.hpp"
+#include "core/hooks/claude_hook_settings.hpp"
 #include "core/hooks/hook_rules.hpp"
 #include "core/hooks/hook_spool.hpp"
 #include "core/hooks/transcript.hpp"
@@ -351,6 +352,25 @@ TEST(HooksInstall, MergesKeepsOtherEntriesAndIsIdempotent) {
   EXPECT_EQ(merge_hook_settings(quoted, "/opt/my tools/ai", "/home/u/.paios x", error), quoted);
   auto bad = merge_hook_settings(nlohmann::ordered_json::parse(R"({"hooks": []})"), "/a/ai", "", error);
   EXPECT_FALSE(error.empty());
+}
+
+// The arguments that install the gate in one `claude -p`: dontAsk, and a PreToolUse hook for every tool running
+// the very command `ai hooks install` writes (Claude Code runs identical commands once).
+TEST(ClaudeGate, ArgumentsSetDontAskAndThePreToolUseHook) {
+  auto command = hook_command("/opt/my tools/ai", "/srv/paios", "pre-tool-use");
+  auto args = claude_gate_arguments(command, 630);
+  ASSERT_EQ(args.size(), 4u);
+  EXPECT_EQ(args[0], "--permission-mode");
+  EXPECT_EQ(args[1], "dontAsk");
+  EXPECT_EQ(args[2], "--settings");
+  auto settings = nlohmann::json::parse(args[3]);
+  auto expected = nlohmann::json::parse(R"({"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [
+      {"type": "command", "command": "'/opt/my tools/ai' --home /srv/paios hook pre-tool-use", "timeout": 630}]}]}})");
+  EXPECT_EQ(settings, expected);
+  nlohmann::ordered_json installed = nlohmann::ordered_json::object();
+  std::string error;
+  installed = merge_hook_settings(installed, "/opt/my tools/ai", "/srv/paios", error);
+  EXPECT_EQ(installed["hooks"]["PreToolUse"][0]["hooks"][0]["command"], command);
 }
 
 TEST(HooksInstall, WritesWithABackupAndShowsADiff) {
