@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -112,25 +113,35 @@ expected<std::unique_ptr<task_journal>> task_journal::open(const std::filesystem
     return os_error("opening the task journal " + file.string());
   }
   std::unique_ptr<task_journal> j{new task_journal(fd, capacity)};
-  // What a previous run left: records up to the first zero byte.
-  std::string data(capacity, '\0');
-  std::size_t got = 0;
-  while (got < capacity) {
-    auto n = ::pread(fd, data.data() + got, capacity - got, static_cast<off_t>(got));
+  // What a previous run left: records up to the first zero byte. Read a block at a time, keeping only the
+  // records: the file is the journal's whole capacity (16 MiB by default), and holding it all at start was that
+  // much resident memory for nothing. The end of the last non-zero byte is noted for the clearing below.
+  std::string records;
+  bool records_end = false;
+  std::size_t dirty_end = 0;
+  std::vector<char> block(64 * 1024);
+  for (std::size_t at = 0; at < capacity;) {
+    auto n = ::pread(fd, block.data(), std::min(block.size(), capacity - at), static_cast<off_t>(at));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       return os_error("reading the task journal");
     }
     if (n == 0) break;
-    got += static_cast<std::size_t>(n);
+    const std::string_view chunk{block.data(), static_cast<std::size_t>(n)};
+    if (!records_end) {
+      const auto zero = chunk.find('\0');
+      records.append(chunk.substr(0, zero));
+      records_end = zero != std::string_view::npos;
+    }
+    if (auto last = chunk.find_last_not_of('\0'); last != std::string_view::npos) dirty_end = at + last + 1;
+    at += static_cast<std::size_t>(n);
   }
-  const auto end = std::min(got, data.find('\0'));
   std::size_t pos = 0;
-  while (pos < end) {
-    auto nl = data.find('\n', pos);
-    if (nl == std::string::npos || nl >= end) break;  // a line cut by a crash: never acknowledged
+  while (pos < records.size()) {
+    auto nl = records.find('\n', pos);
+    if (nl == std::string::npos) break;  // a line cut by a crash: never acknowledged
     journal_entry e;
-    if (!parse_journal_line(data.substr(pos, nl - pos), e)) break;
+    if (!parse_journal_line(records.substr(pos, nl - pos), e)) break;
     j->entries_.push_back(std::move(e));
     pos = nl + 1;
   }
@@ -143,9 +154,7 @@ expected<std::unique_ptr<task_journal>> task_journal::open(const std::filesystem
   }
   // Everything after the records is zeroed: a record cut by a crash, or what a clear() cut by a crash left
   // behind the zeros it had written, must never be read back as a record once new ones are written before it.
-  const auto last = data.find_last_not_of('\0');
-  const auto dirty_end = last == std::string::npos ? pos : std::max(pos, last + 1);
-  if (!zero_range(fd, pos, dirty_end) || ::fdatasync(fd) != 0) {
+  if (!zero_range(fd, pos, std::max(pos, dirty_end)) || ::fdatasync(fd) != 0) {
     return os_error("clearing the task journal's unused space");
   }
   return j;
