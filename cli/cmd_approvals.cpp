@@ -1,41 +1,26 @@
 // `ai approvals` (the pending approvals of daemon tasks' tool calls), `ai approve ID` and `ai deny ID`
 // (docs/autonomy.md, "Approvals"; the wire's approvals.list and approvals.decide).
-#include <cstdio>
 #include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
-#include "messages/utf8.hpp"
+#include "cli/render.hpp"
 
 namespace paios::cli {
 namespace {
 
 using nlohmann::json;
 
-std::string age_of(std::int64_t ms) {
-  const auto s = ms / 1000;
-  if (s < 120) return std::to_string(s) + "s";
-  if (s < 7200) return std::to_string(s / 60) + "m";
-  return std::to_string(s / 3600) + "h";
-}
-
 std::string render_approvals(const json& r) {
   const auto& all = r.value("approvals", json::array());
   if (all.empty()) return "no pending approvals\n";
-  std::string out;
-  char line[512];
-  std::snprintf(line, sizeof line, "%-12s %-6s %-10s %-44s %s\n", "ID", "AGE", "TOOL", "SUMMARY", "RULE");
-  out += line;
-  for (const auto& a : all) {
-    auto summary = utf8_prefix(a.value("summary", ""), 44);
-    std::snprintf(line, sizeof line, "%-12s %-6s %-10s %-44s %s\n", a.value("id", "").c_str(),
-                  age_of(a.value("age_ms", std::int64_t{0})).c_str(), a.value("tool", "").c_str(), summary.c_str(),
-                  a.value("rule", "").empty() ? "(no rule: ask)" : a.value("rule", "").c_str());
-    out += line;
-  }
-  return out;
+  table tab{{"id", "age", "tool", "rule", "summary"}};
+  for (const auto& a : all)
+    tab.add({a.value("id", ""), human_duration(a.value("age_ms", std::int64_t{0})), a.value("tool", ""),
+             a.value("rule", "").empty() ? "(no rule: ask)" : a.value("rule", ""), a.value("summary", "")});
+  return tab.str(terminal_width());
 }
 
 std::string render_decided(const json& r) {

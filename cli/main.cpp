@@ -43,7 +43,7 @@ const subcommand kSubcommands[] = {
     {"tasks", "recent tasks, newest first", define_tasks},
     {"task", "one task: its state, its history and its answer", define_task, runs::last},
     {"route", "show which brain would take a prompt, and why, without running it", define_route},
-    {"routes", "recent routing decisions: category, brain, the brains tried", define_routes},
+    {"routes", "recent routing decisions: category, brain, the brains tried before it", define_routes},
     {"weights", "the router's rule weight adjustments", define_weights},
     {"cancel", "cancel a task", define_cancel, runs::last},
     {"obs", "events of every operation, newest first (filters combine)", define_obs},
@@ -67,7 +67,7 @@ const subcommand kSubcommands[] = {
      "pipelines: the configured ones; run one; its runs, steps and outputs; resume a failed or interrupted run",
      define_pipeline},
     // The autonomy gate's pending approvals (cli/cmd_approvals.cpp).
-    {"approvals", "tool calls of daemon tasks waiting for a person: id, age, tool, summary, rule", define_approvals},
+    {"approvals", "tool calls of daemon tasks waiting for a person: id, age, tool, rule, summary", define_approvals},
     {"approve", "let a waiting tool call run (--session / --project: the same call there from now on)", define_approve,
      runs::last},
     {"deny", "refuse a waiting tool call (--reason: what the agent is told)", define_deny, runs::last},

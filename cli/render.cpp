@@ -49,7 +49,6 @@ void render_tree(std::ostringstream& out, const json& tree, const std::string& i
 
 }  // namespace
 
-// `s` cut to `width` terminal columns, its end replaced by "…" when it was longer.
 std::string fit(const std::string& s, std::size_t width) {
   if (display_width(s) <= width) return s;
   if (width == 0) return {};
@@ -57,6 +56,13 @@ std::string fit(const std::string& s, std::size_t width) {
   for (; i < s.size(); ++i)
     if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && ++columns == width) break;  // the first one past
   return s.substr(0, i) + "…";
+}
+
+void table::add(std::vector<std::string> row) {
+  for (auto& cell : row)
+    for (auto& ch : cell)
+      if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
+  rows_.push_back(std::move(row));
 }
 
 std::string table::str(std::size_t width) const {
@@ -77,7 +83,8 @@ std::string table::str(std::size_t width) const {
     for (std::size_t c = 0; c + 1 < row.size() && c + 1 < widths.size(); ++c) out += pad(row[c], widths[c]) + " ";
     const auto used = display_width(out);
     const auto& last = row.empty() ? std::string{} : row.back();
-    out += width > used ? fit(last, width - used) : last;
+    // Columns before the last that fill the terminal already leave it "…": something is there.
+    out += width == 0 ? last : fit(last, width > used ? width - used : 1);
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out + "\n";
   };
@@ -86,14 +93,14 @@ std::string table::str(std::size_t width) const {
   return out;
 }
 
-std::size_t terminal_width() {
+std::size_t terminal_width(int fd) {
   if (const char* c = std::getenv("COLUMNS"); c && *c) {
     char* end = nullptr;
     const auto n = std::strtoul(c, &end, 10);
     if (end && *end == 0 && n > 0) return n;
   }
   winsize w{};
-  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col > 0) return w.ws_col;
+  if (isatty(fd) && ioctl(fd, TIOCGWINSZ, &w) == 0 && w.ws_col > 0) return w.ws_col;
   return 0;
 }
 
@@ -221,16 +228,12 @@ std::string render_status(const json& r) {
 }
 
 std::string render_tasks(const json& r) {
-  std::ostringstream out;
   const auto& list = r.value("tasks", json::array());
   if (list.empty()) return "no tasks\n";
   table tab{{"task", "state", "brain", "age", "prompt"}};
   for (const auto& t : list) {
-    auto prompt = t.value("prompt_preview", "");
-    for (auto& ch : prompt)
-      if (ch == '\n' || ch == '\t') ch = ' ';
     tab.add({t.value("task_id", ""), t.value("state", ""), t.value("brain", ""),
-             human_duration(now_ms() - t.value("created_ms", std::int64_t{0})), prompt});
+             human_duration(now_ms() - t.value("created_ms", std::int64_t{0})), t.value("prompt_preview", "")});
   }
   return tab.str(terminal_width());
 }
@@ -288,26 +291,25 @@ std::string render_route(const json& r) {
 }
 
 std::string render_routes(const json& r) {
-  std::ostringstream out;
   const json list = r.value("decisions", json::array());
   if (list.empty()) return "no routing decisions yet\n";
-  out << pad("TASK", 24) << " " << pad("AGE", 8) << " " << pad("CATEGORY", 12) << " " << pad("CONF", 5) << " "
-      << pad("BRAIN", 8) << " " << pad("OUTCOME", 11) << " TRIED / PROMPT\n";
+  table tab{{"task", "age", "category", "conf", "brain", "outcome", "before", "prompt"}};
   for (const auto& d : list) {
     char conf[16];
     std::snprintf(conf, sizeof conf, "%.2f", d.value("confidence", 0.0));
+    // The brains tried before the one in BRAIN, with what each did: its own try is BRAIN and OUTCOME already.
+    json tries = d.value("tried", json::array());
+    if (!tries.empty() && tries.back().value("brain", "") == d.value("brain", "")) tries.erase(tries.size() - 1);
     std::string tried;
-    for (const auto& t : d.value("tried", json::array()))
-      tried += (tried.empty() ? "" : ", ") + t.value("brain", "?") + ":" + t.value("outcome", "?");
+    for (const auto& t : tries) tried += (tried.empty() ? "" : ",") + t.value("brain", "?") + ":" + t.value("outcome", "?");
     auto category = d.value("category", "");
     if (d.contains("override") && d["override"].is_string()) category = "(override)";
-    out << pad(d.value("task_id", ""), 24) << " " << pad(human_duration(now_ms() - d.value("time_ms", std::int64_t{0})), 8)
-        << " " << pad(category, 12) << " " << pad(d.contains("confidence") ? conf : "-", 5) << " "
-        << pad(d.value("brain", ""), 8) << " " << pad(d.value("outcome", "").empty() ? "running" : d.value("outcome", ""), 11)
-        << " " << (tried.empty() ? "-" : tried) << "\n"
-        << pad("", 24) << " " << d.value("summary", "") << "\n";
+    const auto outcome = d.value("outcome", "");
+    tab.add({d.value("task_id", ""), human_duration(now_ms() - d.value("time_ms", std::int64_t{0})), category,
+             d.contains("confidence") ? conf : "-", d.value("brain", ""), outcome.empty() ? "running" : outcome,
+             tried.empty() ? "-" : tried, d.value("summary", "")});
   }
-  return out.str();
+  return tab.str(terminal_width());
 }
 
 std::string render_weights(const json& r) {
@@ -491,9 +493,7 @@ std::string render_kb_article(const nlohmann::json& reply) {
   const auto a = reply.value("article", nlohmann::json::object());
   std::string out = a.value("title", "") + "  [" + a.value("article_id", "") + "]\n";
   out += "kind " + a.value("kind", "") + ", " + std::to_string(a.value("chunks", 0)) + " chunks, updated " +
-         human_duration(std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                     std::chrono::system_clock::now().time_since_epoch()).count() -
-                                                     a.value("updated_ms", std::int64_t{0}))) + " ago\n";
+         human_duration(std::max<std::int64_t>(0, now_ms() - a.value("updated_ms", std::int64_t{0}))) + " ago\n";
   for (const char* key : {"source", "project", "brain", "session", "topic"})
     if (!a.value(key, "").empty()) out += std::string{key} + ": " + a.value(key, "") + "\n";
   const auto meta = a.value("meta", nlohmann::json::object());
@@ -507,11 +507,12 @@ std::string render_kb_removed(const nlohmann::json& reply) { return "removed " +
 std::string render_kb_list(const nlohmann::json& reply) {
   const auto list = reply.value("articles", nlohmann::json::array());
   if (list.empty()) return "the knowledge base is empty\n";
-  std::string out;
+  table tab{{"article", "kind", "updated", "title", "source"}};
   for (const auto& a : list)
-    out += a.value("article_id", "") + "  " + a.value("kind", "") + "  " + a.value("title", "") +
-           (a.value("source", "").empty() ? "" : "  (" + a.value("source", "") + ")") + "\n";
-  return out;
+    tab.add({a.value("article_id", ""), a.value("kind", ""),
+             human_duration(std::max<std::int64_t>(0, now_ms() - a.value("updated_ms", std::int64_t{0}))),
+             a.value("title", ""), a.value("source", "")});
+  return tab.str(terminal_width());
 }
 
 std::string render_kb_stats(const nlohmann::json& reply) {

@@ -42,19 +42,23 @@ std::string render_watch_removed(const nlohmann::json& reply);
 std::string render_watch_status(const nlohmann::json& watchers);
 // One style for the tables `ai` prints: upper-case headers, each column but the last as wide as its widest value
 // (a long value widens its column instead of pushing the rest out of line), one space between columns, and the
-// last column cut with "…" to fit `width` terminal columns (0: no limit).
+// last column cut with "…" to fit `width` terminal columns (0: no limit). A row is one line: line breaks and tabs in
+// a value are shown as spaces. Notes that belong under a table go after it, in parentheses ("(times in UTC)").
 class table {
  public:
   explicit table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
-  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void add(std::vector<std::string> row);
   std::string str(std::size_t width) const;
 
  private:
   std::vector<std::string> headers_;
   std::vector<std::vector<std::string>> rows_;
 };
-// The terminal's width for tables: $COLUMNS, else stdout's terminal, else 0 (not a terminal: no limit).
-std::size_t terminal_width();
+// The terminal's width for tables: $COLUMNS, else the width of the terminal `fd` is (stdout by default), else 0
+// (not a terminal: no limit).
+std::size_t terminal_width(int fd = 1);
+// `s` cut to `width` terminal columns, its end replaced by "…" when it was longer.
+std::string fit(const std::string& s, std::size_t width);
 
 // `s` followed by spaces up to `width` terminal columns (UTF-8 aware).
 std::string pad(std::string s, std::size_t width);

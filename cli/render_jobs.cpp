@@ -33,20 +33,18 @@ std::string last_line(const json& last) {
 }  // namespace
 
 std::string render_jobs(const json& r) {
-  std::ostringstream out;
   const auto& jobs = r.value("jobs", json::array());
   if (jobs.empty()) return "no jobs (configure scheduler.jobs)\n";
-  out << pad("job", 14) << pad("schedule", 18) << pad("next run", 16) << "last run\n";
+  table tab{{"job", "schedule", "next", "failing", "last"}};
   for (const auto& j : jobs) {
     std::string next = j["next_due_ms"].is_number() ? relative(j["next_due_ms"].get<std::int64_t>()) : "-";
     if (j.value("running", 0) > 0) next = "running";
     else if (j.value("backing_off", false)) next += " (backoff)";
-    out << pad(j.value("name", "?"), 14) << pad(j.value("schedule", ""), 18) << pad(next, 16)
-        << last_line(j.value("last", json())) << "\n";
-    if (j.value("failures", 0) > 0) out << pad("", 14) << j.value("failures", 0) << " failures in a row\n";
+    const auto failures = j.value("failures", 0);
+    tab.add({j.value("name", "?"), j.value("schedule", ""), next, failures > 0 ? std::to_string(failures) + " in a row" : "-",
+             last_line(j.value("last", json()))});
   }
-  out << "(times in " << r.value("timezone", "UTC") << ")\n";
-  return out.str();
+  return tab.str(terminal_width()) + "(times in " + r.value("timezone", "UTC") + ")\n";
 }
 
 std::string render_job_started(const json& r) {
@@ -55,19 +53,16 @@ std::string render_job_started(const json& r) {
 }
 
 std::string render_job_history(const json& r) {
-  std::ostringstream out;
   const auto& runs = r.value("runs", json::array());
   if (runs.empty()) return "job " + r.value("job", "?") + " has not run yet\n";
+  table tab{{"outcome", "started", "took", "trigger", "trace", "summary"}};
   for (const auto& run : runs) {
     const auto start = run.value("started_ms", std::int64_t{0});
     const auto end = run.value("ended_ms", std::int64_t{0});
-    out << pad(run.value("outcome", "?"), 12) << pad(relative(start), 16)
-        << pad(end ? human_duration(end - start) : "-", 10) << pad(run.value("trigger", ""), 10)
-        << run.value("trace_id", "") << "\n";
-    const auto summary = run.value("summary", "");
-    if (!summary.empty()) out << "  " << summary.substr(0, 200) << "\n";
+    tab.add({run.value("outcome", "?"), relative(start), end ? human_duration(end - start) : "-", run.value("trigger", ""),
+             run.value("trace_id", ""), run.value("summary", "")});
   }
-  return out.str();
+  return tab.str(terminal_width());
 }
 
 std::string render_jobs_status(const json& jobs) {

@@ -31,22 +31,16 @@ std::string one_line(std::string s, std::size_t max) {
 }  // namespace
 
 std::string render_pipelines(const json& r) {
-  std::ostringstream out;
   const auto& ps = r.value("pipelines", json::array());
   if (ps.empty()) return "no pipelines (configure pipelines; docs/config.md)\n";
+  table tab{{"pipeline", "steps", "description"}};
   for (const auto& p : ps) {
-    out << p.value("name", "?");
-    const auto d = p.value("description", "");
-    if (!d.empty()) out << ": " << one_line(d, 100);
-    out << "\n  ";
-    bool first = true;
-    for (const auto& s : p.value("steps", json::array())) {
-      out << (first ? "" : " -> ") << s.value("name", "?") << " (" << s.value("kind", "?") << ")";
-      first = false;
-    }
-    out << "\n";
+    std::string steps;
+    for (const auto& s : p.value("steps", json::array()))
+      steps += (steps.empty() ? "" : " -> ") + s.value("name", "?") + " (" + s.value("kind", "?") + ")";
+    tab.add({p.value("name", "?"), steps, p.value("description", "")});
   }
-  return out.str();
+  return tab.str(terminal_width());
 }
 
 std::string render_pipeline_started(const json& r) {
@@ -67,22 +61,17 @@ std::string render_pipeline_cancel(const json& r) {
 }
 
 std::string render_pipeline_runs(const json& r) {
-  std::ostringstream out;
   const auto& runs = r.value("runs", json::array());
   if (runs.empty()) return "no pipeline runs yet\n";
-  out << pad("run", 30) << pad("pipeline", 18) << pad("state", 12) << pad("started", 14) << pad("took", 10)
-      << "steps\n";
+  table tab{{"run", "pipeline", "state", "started", "took", "steps", "error"}};
   for (const auto& run : runs) {
     std::string steps;
     for (const auto& s : run.value("steps", json::array()))
       steps += (steps.empty() ? "" : " ") + s.value("name", "?") + ":" + s.value("state", "?");
-    out << pad(run.value("run_id", ""), 30) << pad(run.value("pipeline", "?"), 18)
-        << pad(run.value("state", "?"), 12) << pad(ago(run.value("started_ms", std::int64_t{0})), 14)
-        << pad(took(run), 10) << steps << "\n";
-    const auto error = run.value("error", "");
-    if (!error.empty()) out << "  " << one_line(error, 200) << "\n";
+    tab.add({run.value("run_id", ""), run.value("pipeline", "?"), run.value("state", "?"),
+             ago(run.value("started_ms", std::int64_t{0})), took(run), steps, run.value("error", "")});
   }
-  return out.str();
+  return tab.str(terminal_width());
 }
 
 std::string render_pipeline_run(const json& reply) {

@@ -11,28 +11,28 @@ using nlohmann::json;
 
 std::string classes_of(const json& f) {
   const auto& classes = f.value("classes", json::array());
-  if (!classes.is_array() || classes.empty()) return "all classes";
+  if (!classes.is_array() || classes.empty()) return "all";
   std::string out;
-  for (const auto& c : classes) out += (out.empty() ? "" : ", ") + c.get<std::string>();
+  for (const auto& c : classes) out += (out.empty() ? "" : ",") + c.get<std::string>();
   return out;
 }
 
-std::string folder_line(const json& f) {
-  std::ostringstream out;
-  out << f.value("path", "?") << "  (" << f.value("source", "?") << "; " << classes_of(f) << ")\n  ";
-  if (!f.value("running", true)) out << "restarting";
-  else if (!f.value("loaded", false)) out << "starting";
-  else if (!f.value("present", false)) out << "not watched: " << f.value("problem", "");
-  else out << "watching";
-  out << " · " << f.value("handled", 0) << " handled, " << f.value("failed", 0) << " failed, "
-      << f.value("queued", 0) << " queued, " << f.value("in_flight", 0) << " under way, " << f.value("known", 0)
-      << " known";
+std::string state_of(const json& f) {
+  if (!f.value("running", true)) return "restarting";
+  if (!f.value("loaded", false)) return "starting";
+  if (!f.value("present", false)) return "not watched";
+  return "watching";
+}
+
+// What else a person should know of a folder: why it is not watched, its restarts, the last file it took.
+std::string detail_of(const json& f) {
+  std::string out;
+  auto add = [&](const std::string& text) { out += (out.empty() ? "" : "; ") + text; };
+  if (f.value("running", true) && f.value("loaded", false) && !f.value("present", false)) add(f.value("problem", ""));
   if (f.value("restarts", 0) > 0)
-    out << " · restarted " << f.value("restarts", 0) << "x (last: " << f.value("last_exit", "?") << ")";
-  const auto last = f.value("last_file", "");
-  if (!last.empty()) out << "\n  last: " << last;
-  out << "\n";
-  return out.str();
+    add("restarted " + std::to_string(f.value("restarts", 0)) + "x (last: " + f.value("last_exit", "?") + ")");
+  if (!f.value("last_file", "").empty()) add("last: " + f.value("last_file", ""));
+  return out;
 }
 
 }  // namespace
@@ -40,9 +40,12 @@ std::string folder_line(const json& f) {
 std::string render_watch_list(const json& r) {
   const auto& folders = r.value("folders", json::array());
   if (folders.empty()) return "no watched folders (ai watch add DIR, or watchers.folders in the configuration)\n";
-  std::string out;
-  for (const auto& f : folders) out += folder_line(f);
-  return out;
+  table tab{{"folder", "state", "source", "classes", "handled", "failed", "queued", "busy", "known", "detail"}};
+  for (const auto& f : folders)
+    tab.add({f.value("path", "?"), state_of(f), f.value("source", "?"), classes_of(f), std::to_string(f.value("handled", 0)),
+             std::to_string(f.value("failed", 0)), std::to_string(f.value("queued", 0)),
+             std::to_string(f.value("in_flight", 0)), std::to_string(f.value("known", 0)), detail_of(f)});
+  return tab.str(terminal_width());
 }
 
 std::string render_watch_added(const json& r) { return "watching " + r.value("folder", json::object()).value("path", "?") + "\n"; }

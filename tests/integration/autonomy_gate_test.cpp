@@ -8,6 +8,7 @@
 
 #include <future>
 
+#include "tests/support/table_check.hpp"
 #include "tests/support/test_support.hpp"
 
 using nlohmann::json;
@@ -226,6 +227,23 @@ TEST(AutonomyGate, DeniedWithThePersonsReason) {
   auto denied = wait_autonomy_events(peer, "denied", 1);
   ASSERT_EQ(denied.size(), 1u);
   EXPECT_EQ(denied[0]["data"].value("reason", ""), "not before the release");
+}
+
+// `ai approvals` is a table in the one style of `ai`'s listings, the summary last and cut to the terminal.
+TEST(AutonomyGate, ApprovalsAreATableInTheOneStyle) {
+  daemon_process d{gate_config()};
+  d.start();
+  project p;
+  const std::string command = "npm install left-pad right-pad center-pad and-a-long-list-of-other-packages-besides";
+  auto waiting = std::async(std::launch::async, [&] { return hook(d.home(), p.call(command), "t-table"); });
+  auto a = the_pending_approval(d);
+  auto table = paios::test::expect_table(d, {"approvals"}, 70, "ID");
+  EXPECT_NE(table.find(a.value("id", "") + " "), std::string::npos) << table;
+  EXPECT_NE(table.find(" package-install "), std::string::npos) << table;
+  EXPECT_NE(table.find("…"), std::string::npos) << "the summary is cut: " << table;
+  EXPECT_NE(paios::test::ai_at_width(d, {"approvals"}, 400).out.find(command), std::string::npos);
+  ASSERT_EQ(d.ai({"deny", a.value("id", "")}).exit_code, 0);
+  EXPECT_EQ(decision_of(waiting.get()).value("permissionDecision", ""), "deny");
 }
 
 TEST(AutonomyGate, UnknownIdsAndBadDecisionsAreRefusedByName) {

@@ -7,6 +7,7 @@
 #include <regex>
 #include <sstream>
 
+#include "tests/support/table_check.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace {
@@ -188,53 +189,14 @@ TEST(CliSurface, ManPageIsTheBuildsAndRendersWithoutWarnings) {
   EXPECT_EQ(r.err, "") << "groff warns about ai.1";
 }
 
-namespace {
-
-// A line as the characters a terminal shows, one column each (UTF-8 sequences kept whole).
-std::vector<std::string> characters(const std::string& line) {
-  std::vector<std::string> out;
-  for (unsigned char c : line)
-    if ((c & 0xC0) == 0x80 && !out.empty()) out.back() += static_cast<char>(c);
-    else out.emplace_back(1, static_cast<char>(c));
-  return out;
-}
-
-// Each table line fits `width`, and every column starts where its header does, after a space in every row.
-void expect_aligned_table(const std::string& text, std::size_t width) {
-  std::istringstream in{text};
-  std::vector<std::vector<std::string>> lines;
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("(more:", 0) != 0) lines.push_back(characters(line));
-  ASSERT_GE(lines.size(), 2u) << text;
-  std::vector<std::size_t> starts;  // the columns where the headers start
-  for (std::size_t i = 0; i < lines[0].size(); ++i)
-    if (lines[0][i] != " " && (i == 0 || lines[0][i - 1] == " ")) starts.push_back(i);
-  for (const auto& line : lines) {
-    EXPECT_LE(line.size(), width) << text;
-    for (std::size_t s : starts)
-      if (s > 0 && s < line.size()) EXPECT_EQ(line[s - 1], " ") << "a column out of line at " << s << " in\n" << text;
-  }
-}
-
-}  // namespace
-
 TEST(CliSurface, TablesKeepTheirColumnsAndFitTheTerminal) {
   paios::test::daemon_process d{{{"tasks", {{"default_brain", "echo"}, {"failover", nlohmann::json::array()}}}}};
   d.start();
   const std::string prompt = "a prompt long enough to run past the edge of a narrow terminal, and then some more words";
   ASSERT_EQ(d.ai({prompt}).exit_code, 0);
-  auto run = [&](std::vector<std::string> args, const std::string& columns) {
-    std::vector<std::string> argv{paios::test::ai_path().string(), "--home", d.home().string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_program(argv, {{"COLUMNS", columns}});
-  };
-  auto tasks = run({"tasks"}, "60");
-  EXPECT_EQ(tasks.out.rfind("TASK ", 0), 0u) << tasks.out;
-  expect_aligned_table(tasks.out, 60);
-  EXPECT_NE(tasks.out.find("…"), std::string::npos) << "the prompt is cut to the width: " << tasks.out;
-  auto wide = run({"tasks"}, "400");
+  auto tasks = paios::test::expect_table(d, {"tasks"}, 60, "TASK");
+  EXPECT_NE(tasks.find("…"), std::string::npos) << "the prompt is cut to the width: " << tasks;
+  auto wide = paios::test::ai_at_width(d, {"tasks"}, 400);
   EXPECT_NE(wide.out.find(prompt), std::string::npos) << "a wide terminal shows it whole: " << wide.out;
-  auto obs = run({"obs", "--limit", "20"}, "100");
-  EXPECT_EQ(obs.out.rfind("EVENT ", 0), 0u) << obs.out;
-  expect_aligned_table(obs.out, 100);
+  paios::test::expect_table(d, {"obs", "--limit", "20"}, 100, "EVENT");
 }
