@@ -338,6 +338,7 @@ std::string man_page(const CLI::App& root, const std::string& version) {
   s << ".SH ENVIRONMENT\n"
        ".TP\n.B PAIOS_HOME\nthe daemon's home when \\-\\-home is not given (default: ~/.paios)\n"
        ".TP\n.B PAIOS_ENDPOINT\nthe daemon's request endpoint, instead of the home's socket\n"
+       ".TP\n.B COLUMNS\nthe width listings are cut to (else the terminal's; no limit off a terminal)\n"
        ".TP\n.B VISUAL\\fR, \\fBEDITOR\nthe editor of \\fBai config edit\\fR (else vi)\n"
        ".SH FILES\n"
        ".TP\n.I ~/.paios/config.json\nthe configuration (\\fBai config\\fR)\n"
@@ -352,7 +353,11 @@ std::string markdown_reference(const CLI::App& root) {
        "     build/cli/ai reference markdown > docs/cli.md\n"
        "     (the test CliSurface.DocsMatchTheBinary fails when this file differs). -->\n\n"
        "Each command's `--help`, as `ai` prints it. Shell completion: `ai completion bash|zsh|fish`; the man page: "
-       "`man ai` once installed (`cmake --install`), or `ai reference man | man -l -`.\n";
+       "`man ai` once installed (`cmake --install`), or `ai reference man | man -l -`.\n\n"
+       "Listings (`ai tasks`, `ai routes`, `ai jobs`, `ai pipeline runs`, `ai watch`, `ai approvals`, `ai kb list`, ...) "
+       "are tables in one style: upper-case headers, columns as wide as their widest value, the last column cut with "
+       "\"…\" to the terminal's width (`$COLUMNS`, else the terminal's; no limit off a terminal). Long waits (`ai "
+       "pipeline run --wait`) show on stderr what they wait for, on a terminal only and never with `--json`.\n";
   for (const auto& n : commands_of(root)) {
     const auto name = n.path.empty() ? std::string{"ai"} : "ai " + n.path;
     s << "\n## " << name << "\n\n```text\n"

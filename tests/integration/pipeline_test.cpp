@@ -3,7 +3,13 @@
 // it; a failing command step stops the run with an error naming it and pipeline.resume goes on from that step (the
 // steps before are not run again); a daemon killed mid-run marks the run interrupted, or resumes it by itself under
 // on_interrupt "resume"; pipeline.cancel stops the step that runs and resume goes on from it; a resumed wait waits
-// only for what is left; a scheduled job runs a pipeline and records its outcome.
+// only for what is left; a scheduled job runs a pipeline and records its outcome; `ai pipeline run --wait` shows a
+// person at a terminal which step runs, and nothing to a pipe or with --json.
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <fstream>
 #include <thread>
@@ -61,6 +67,83 @@ json command(const std::string& name, const std::string& script, json extra = js
   json s{{"name", name}, {"kind", "command"}, {"command", {"sh", "-c", script}}};
   s.update(extra);
   return s;
+}
+
+// `ai ARGS` on a terminal 200 columns wide (a pseudo-terminal: its stdout and stderr both), read as it goes.
+class on_a_terminal {
+ public:
+  explicit on_a_terminal(std::vector<std::string> args) {
+    args.insert(args.begin(), ai_path().string());
+    winsize size{};
+    size.ws_row = 24;
+    size.ws_col = 200;
+    pid_ = forkpty(&fd_, nullptr, nullptr, &size);
+    if (pid_ == 0) {
+      unsetenv("COLUMNS");
+      unsetenv("NO_COLOR");
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    EXPECT_GT(pid_, 0);
+  }
+  ~on_a_terminal() {
+    if (pid_ > 0 && !reaped_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (fd_ >= 0) close(fd_);
+  }
+  on_a_terminal(const on_a_terminal&) = delete;
+  on_a_terminal& operator=(const on_a_terminal&) = delete;
+
+  // Reads until `text` has appeared (true), the terminal closed or the time is up.
+  bool read_until(const std::string& text, std::chrono::seconds within = 30s) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    while (out_.find(text) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 200) <= 0) continue;
+      char buf[4096];
+      const auto n = read(fd_, buf, sizeof buf);
+      if (n <= 0) break;  // the program ended: its side of the terminal closed
+      out_.append(buf, static_cast<std::size_t>(n));
+    }
+    return out_.find(text) != std::string::npos;
+  }
+  // Reads all it prints and returns its exit code.
+  int exit_code() {
+    read_until(std::string{"\0never printed", 14}, 60s);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    reaped_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  const std::string& out() const { return out_; }
+
+ private:
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  bool reaped_ = false;
+  std::string out_;
+};
+
+// A pipeline whose second step holds until `flag` exists: a wait whose step the test controls.
+json held_pipeline(const std::filesystem::path& flag) {
+  return {{"held", {{"steps",
+                     {command("first", "echo one"),
+                      command("hold", "while [ ! -f " + flag.string() + " ]; do sleep 0.05; done; echo held")}}}}};
+}
+
+// The newest run of `name` once it is on its step `index`, running.
+json run_on_step(const daemon_process& d, const std::string& name, int index) {
+  return poll_until([&] { return request(d, {{"op", "pipeline.runs"}, {"name", name}, {"limit", 1}}); },
+                    [&](const json& r) {
+                      const auto runs = r.value("runs", json::array());
+                      return !runs.empty() && runs[0].value("state", "") == "running" && runs[0].value("step", -1) == index;
+                    },
+                    30s)["runs"][0];
 }
 
 }  // namespace
@@ -374,4 +457,49 @@ TEST(Pipelines, AScheduledJobRunsAPipeline) {
   h = history("breaker");
   EXPECT_EQ(h["runs"][0].value("outcome", ""), "failed") << h.dump();
   EXPECT_NE(h["runs"][0].value("summary", "").find("exit 2"), std::string::npos) << h.dump();
+}
+
+// On a terminal, the wait says on stderr which step runs and for how long, rewriting one line, and erases it before
+// the run is shown; with --json it says nothing of the kind.
+TEST(Pipelines, WaitShowsTheRunningStepOnATerminal) {
+  temp_dir files;
+  const auto flag = files.path() / "flag";
+  daemon_process d(base_config(held_pipeline(flag)));
+  d.start();
+  on_a_terminal t{{"--home", d.home().string(), "pipeline", "run", "held", "--wait"}};
+  ASSERT_TRUE(t.read_until("held: step 2 of 2, hold (command), ")) << t.out();
+  ASSERT_TRUE(t.read_until(" in all")) << t.out();
+  std::ofstream(flag) << "open";
+  EXPECT_EQ(t.exit_code(), 0) << t.out();
+  EXPECT_NE(t.out().find("\r\x1b[K"), std::string::npos) << "the line is rewritten in place: " << t.out();
+  EXPECT_NE(t.out().find("\r\x1b[Krun "), std::string::npos) << "and erased before the run is shown: " << t.out();
+  EXPECT_NE(t.out().find(": ok"), std::string::npos) << t.out();
+
+  std::filesystem::remove(flag);
+  on_a_terminal j{{"--home", d.home().string(), "--json", "pipeline", "run", "held", "--wait"}};
+  run_on_step(d, "held", 1);  // the wait has begun: it polls from the start of the run
+  std::ofstream(flag) << "open";
+  EXPECT_EQ(j.exit_code(), 0) << j.out();
+  EXPECT_NE(j.out().find("\"state\":\"ok\""), std::string::npos) << j.out();
+  EXPECT_EQ(j.out().find(" in all"), std::string::npos) << "no progress with --json: " << j.out();
+  EXPECT_EQ(j.out().find("\x1b["), std::string::npos) << j.out();
+}
+
+// Off a terminal (a pipe, a file) the wait prints nothing on stderr: the run at its end on stdout, that is all.
+TEST(Pipelines, WaitShowsNoProgressOffATerminal) {
+  temp_dir files;
+  const auto flag = files.path() / "flag";
+  daemon_process d(base_config(held_pipeline(flag)));
+  d.start();
+  const auto out = files.path() / "out", err = files.path() / "err";
+  const auto pid = spawn_to_files({ai_path().string(), "--home", d.home().string(), "pipeline", "run", "held", "--wait"}, out, err);
+  ASSERT_GT(pid, 0);
+  EXPECT_NE(first_line_of(out).find("pipeline held started: run "), std::string::npos);  // then it waits
+  run_on_step(d, "held", 1);
+  std::ofstream(flag) << "open";
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << lines_of(out) << lines_of(err);
+  EXPECT_NE(lines_of(out).find(": ok"), std::string::npos) << lines_of(out);
+  EXPECT_EQ(lines_of(err), "") << "no progress off a terminal";
 }
