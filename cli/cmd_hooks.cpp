@@ -29,7 +29,9 @@ run_fn define_hooks(CLI::App& sub, options&) {
   sub.require_subcommand(1);
   auto hio = std::make_shared<hooks_install_options>();
   auto* install = sub.add_subcommand(
-      "install", "merge the PAIOS hooks into Claude Code's settings.json (backed up first; idempotent)");
+      "install",
+      "merge the PAIOS hooks into Claude Code's settings.json and write the /autonomy skill beside it "
+      "(.claude/skills/autonomy/SKILL.md; backed up first; idempotent)");
   auto* project = install->add_option("--project", hio->project, "DIR/.claude/settings.json (default: the current folder)");
   install->add_flag("--user", hio->user, "~/.claude/settings.json")->excludes(project);
   install->add_flag("--dry-run", hio->dry_run, "show the change as a diff, write nothing");

@@ -41,6 +41,8 @@ run_fn define_pipeline(CLI::App& sub, options& opt);
 run_fn define_approvals(CLI::App& sub, options& opt);
 run_fn define_approve(CLI::App& sub, options& opt);
 run_fn define_deny(CLI::App& sub, options& opt);
+// cli/cmd_autonomy.cpp
+run_fn define_autonomy(CLI::App& sub, options& opt);
 // cli/cmd_config.cpp
 run_fn define_config(CLI::App& sub, options& opt);
 // cli/cmd_logs.cpp

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "cli/config_file.hpp"
+#include "cli/skill_install.hpp"
 #include "messages/hook_event.hpp"
 
 namespace paios {
@@ -115,10 +116,12 @@ int hooks_install(const hooks_install_options& opt, std::ostream& out, std::ostr
     settings = merge_hook_settings(std::move(settings), ai, opt.home, why);
     return why.empty();
   };
-  return install_edit(file, opt.dry_run, json_object_edit(merge),
-                      {"ai hooks install", "PAIOS hooks are already installed in", "PAIOS hooks installed in",
-                       "SessionStart, UserPromptSubmit, PreToolUse, PostToolUse, Stop, SessionEnd: " + hook_command(ai, opt.home, "EVENT")},
-                      out, err);
+  if (install_edit(file, opt.dry_run, json_object_edit(merge),
+                   {"ai hooks install", "PAIOS hooks are already installed in", "PAIOS hooks installed in",
+                    "SessionStart, UserPromptSubmit, PreToolUse, PostToolUse, Stop, SessionEnd: " + hook_command(ai, opt.home, "EVENT")},
+                   out, err) != 0)
+    return 1;
+  return install_autonomy_skill(dir, ai, opt.home, opt.dry_run, out, err);
 }
 
 }  // namespace paios

@@ -14,6 +14,7 @@
 // (settings.json.paios-backup-<unix ms>) before it is replaced, and replaced atomically (a temporary file
 // renamed over it); a file that is not a JSON object is refused and left alone; --dry-run writes nothing and
 // prints the diff. The command names the `ai` binary by its absolute path (and PAIOS_HOME, when not the default).
+// It also writes the `/autonomy` skill beside the settings (cli/skill_install.hpp: .claude/skills/autonomy/SKILL.md).
 #include <ostream>
 #include <string>
 

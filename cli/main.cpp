@@ -71,6 +71,10 @@ const subcommand kSubcommands[] = {
     {"approve", "let a waiting tool call run (--session / --project: the same call there from now on)", define_approve,
      runs::last},
     {"deny", "refuse a waiting tool call (--reason: what the agent is told)", define_deny, runs::last},
+    {"autonomy",
+     "the tool-call policy: its rules and where each comes from; check a call; set a pin; history; demote a "
+     "learned rule",
+     define_autonomy},
     {"config", "the configuration paiosd reads at start: show it, its path, edit it, check it", define_config},
     {"logs", "paiosd's log: the last lines, of some components only; -f follows it", define_logs,
      runs::in_table_order, kGlobalHome},

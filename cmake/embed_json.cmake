@@ -1,9 +1,10 @@
-# cmake -DINPUTS="name=path;name=path" -DHEADER=dir/file.hpp -DNAMESPACE=paios::x -DOUTPUT=out.cpp -P embed_json.cmake
+# cmake -DINPUTS="name=path;name=path" -DHEADER=dir/file.hpp -DNAMESPACE=paios::x -DOUTPUT=out.cpp [-DTEXT=ON] -P embed_json.cmake
 # Writes OUTPUT defining `const char <name>[]` in NAMESPACE for each input (declared extern in HEADER, which the
 # generated file includes), each a raw string literal holding the file byte for byte. Refuses a file CMake cannot
 # parse as JSON, so that a typo fails the build rather than the program that reads it. (CMake's parser forgives a
 # trailing comma or trailing text: the unit tests of each file parse it strictly.)
-# Used for the configuration's defaults.json and schema.json, and for core/mcp/tools.json.
+# Used for the configuration's defaults.json and schema.json, and for core/mcp/tools.json. With -DTEXT=ON the
+# files are any text (not checked as JSON): the Claude Code skill `ai hooks install` writes.
 set(delimiter "PAIOS_JSON")
 set(body "")
 set(sources "")
@@ -13,9 +14,11 @@ foreach(input ${INPUTS})
   math(EXPR from "${eq} + 1")
   string(SUBSTRING "${input}" ${from} -1 file)
   file(READ "${file}" text)
-  string(JSON ignored ERROR_VARIABLE error TYPE "${text}")
-  if(error)
-    message(FATAL_ERROR "${file}: not valid JSON: ${error}")
+  if(NOT TEXT)
+    string(JSON ignored ERROR_VARIABLE error TYPE "${text}")
+    if(error)
+      message(FATAL_ERROR "${file}: not valid JSON: ${error}")
+    endif()
   endif()
   string(FIND "${text}" ")${delimiter}\"" clash)
   if(NOT clash EQUAL -1)

@@ -1,6 +1,6 @@
 #pragma once
 // PAIOS_HOME: the one directory the daemon owns (default ~/.paios), created 0700:
-//   config.json   the user's configuration (read, never written)
+//   config.json   the user's configuration (read by paiosd; `ai autonomy set` adds pins to it)
 //   run/          paiosd.sock (requests), events.sock (event stream), paiosd.lock (holds the daemon's pid),
 //                 containment (the cgroup that holds the agents' calls, when one does)
 //   logs/         paiosd.log, rotated

@@ -23,7 +23,7 @@ constexpr std::array<std::string_view, op_count> kOps = {
     "jobs.list",      "jobs.run",    "jobs.history",
     "pipeline.list",  "pipeline.run", "pipeline.runs", "pipeline.get", "pipeline.resume", "pipeline.cancel",
     "watch.list",     "watch.add",   "watch.rm",
-    "approvals.list", "approvals.decide", "breaker.reset"};
+    "approvals.list", "approvals.decide", "breaker.reset", "autonomy.show", "autonomy.check", "autonomy.demote"};
 constexpr std::size_t kMaxKbContentBytes = 32 * 1024 * 1024;
 constexpr int kMaxKbResults = 100;
 const std::array<std::string_view, 4> kKbKinds = {"document", "learning", "decision", "note"};
@@ -265,6 +265,36 @@ bool parse_approval_decision(fields& f, request& r) {
   return true;
 }
 
+std::string dump_args(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// autonomy.check: {tool?: Bash, command?, path?, cwd}, into r.arguments as {tool, command, path, cwd}: a Bash
+// call needs its command, a file tool its path (Grep and Glob may go without: the cwd).
+bool parse_autonomy_check(fields& f, request& r) {
+  std::string tool, command, path, cwd;
+  if (!f.string("tool", tool, false, 256) || !f.string("command", command, false, 1 << 20) ||
+      !f.string("path", path, false, 4096) || !f.string("cwd", cwd, true, 4096))
+    return false;
+  if (tool.empty()) tool = "Bash";
+  if (cwd.empty() || cwd[0] != '/') return f.fail("field 'cwd' must be an absolute path");
+  if (tool == "Bash" && command.empty()) return f.fail("field 'command' is required for tool Bash");
+  if (tool != "Bash" && !command.empty()) return f.fail("field 'command' applies to tool Bash only");
+  r.arguments = dump_args(json{{"tool", tool}, {"command", command}, {"path", path}, {"cwd", cwd}});
+  return true;
+}
+
+// autonomy.demote: {rule} (a learned rule's id) or {pattern, project?} ("npm install"; the project when more than
+// one project learned it), into r.arguments as {rule, pattern, project}.
+bool parse_autonomy_demote(fields& f, request& r) {
+  std::string rule, pattern, project;
+  if (!f.string("rule", rule, false, 4096) || !f.string("pattern", pattern, false, 4096) ||
+      !f.string("project", project, false, 4096))
+    return false;
+  if (rule.empty() == pattern.empty()) return f.fail("give exactly one of the fields 'rule' and 'pattern'");
+  if (!project.empty() && project[0] != '/') return f.fail("field 'project' must be an absolute path");
+  r.arguments = dump_args(json{{"rule", rule}, {"pattern", pattern}, {"project", project}});
+  return true;
+}
+
 bool read_kb_kind(fields& f, std::string& kind) {
   if (!f.string("kind", kind, false, 32)) return false;
   if (kind.empty() || std::find(kKbKinds.begin(), kKbKinds.end(), kind) != kKbKinds.end()) return true;
@@ -429,6 +459,9 @@ parse_result parse_request(std::string_view frame) {
     case op::watch_rm: ok = parse_watch(f, r, false); break;
     case op::approvals_list: break;
     case op::approvals_decide: ok = parse_approval_decision(f, r); break;
+    case op::autonomy_show: break;
+    case op::autonomy_check: ok = parse_autonomy_check(f, r); break;
+    case op::autonomy_demote: ok = parse_autonomy_demote(f, r); break;
     case op::jobs_run:
     case op::jobs_history: {
       ok = f.string("name", r.job, true, 64);

@@ -17,6 +17,7 @@
 #include "core/autonomy/hook_gate.hpp"
 #include "core/autonomy/learning.hpp"
 #include "core/autonomy/policy.hpp"
+#include "core/autonomy/rule_listing.hpp"
 #include "core/obs/event_sink.hpp"
 #include "messages/ids.hpp"
 
@@ -316,6 +317,93 @@ std::tuple<std::string, std::string, std::string> decide_approval(gate_actor sel
   return {std::string{}, std::string{}, dump(json{{"approval_id", id}, {"decision", decision}, {"scope", scope}})};
 }
 
+// Whether this pattern's count made the learned rule of this id.
+bool promoted_as(const autonomy::pattern_count& count, const std::string& rule_id) {
+  return count.promoted && json::parse(count.rule_json, nullptr, false).value("id", "") == rule_id;
+}
+
+// autonomy.show: every rule the policy holds, in the order of the scopes (pins, learned, built-in), learned ones
+// with their pattern's approvals.
+std::tuple<std::string, std::string, std::string> show_policy(gate_actor self) {
+  auto& st = self->state;
+  json rules = json::array();
+  for (const auto& r : st.opts.cfg.pins) rules.push_back(autonomy::listed_rule(r, "pin"));
+  for (const auto& r : st.learned) {
+    auto j = autonomy::listed_rule(r, "learned");
+    for (const auto& [key, count] : st.patterns)
+      if (promoted_as(count, r.id)) j["approvals"] = count.approvals;
+    rules.push_back(std::move(j));
+  }
+  for (const auto& r : st.opts.cfg.builtin) rules.push_back(autonomy::listed_rule(r, "builtin"));
+  json body{{"rules", std::move(rules)}, {"learned_shown", true}};
+  if (!st.policy) body["policy_error"] = st.policy_error;
+  return {std::string{}, std::string{}, dump(body)};
+}
+
+// autonomy.check: the decision the policy (with the learned rules) gives a call, without running or recording
+// anything. Grants are not consulted: they are bound to one call a person approved, not to the policy.
+std::tuple<std::string, std::string, std::string> check_call(gate_actor self, const std::string& args_text) {
+  auto& st = self->state;
+  if (!st.policy) return coded(errc::internal, "PAIOS cannot judge tool calls: " + st.policy_error);
+  auto args = json::parse(args_text, nullptr, false);
+  if (!args.is_object()) return coded(errc::bad_request, "autonomy.check takes a JSON object");
+  autonomy::tool_call call{str_of(args, "tool"), str_of(args, "command"), str_of(args, "path"), str_of(args, "cwd"),
+                           st.opts.home, kBrain};
+  auto d = st.policy->decide(call);
+  if (d.reason.empty()) d.reason = "no rule matches; anything unmatched is ask";
+  return {std::string{}, std::string{},
+          dump(json{{"level", std::string{autonomy::to_string(d.lvl)}}, {"rule", d.rule}, {"reason", d.reason}})};
+}
+
+// autonomy.demote: a learned rule taken back. Its pattern's count starts again from zero (persisted), the policy
+// is made without it, and the demotion is an event (action "demoted") and a notification.
+std::tuple<std::string, std::string, std::string> demote_rule(gate_actor self, const std::string& args_text) {
+  auto& st = self->state;
+  auto args = json::parse(args_text, nullptr, false);
+  if (!args.is_object()) return coded(errc::bad_request, "autonomy.demote takes a JSON object");
+  const auto id = str_of(args, "rule"), pattern = str_of(args, "pattern"), project = str_of(args, "project");
+  // A learned rule's id is "learned:<pattern>@<project>" (core/autonomy/learning.cpp).
+  std::vector<std::size_t> found;
+  for (std::size_t i = 0; i < st.learned.size(); ++i) {
+    const auto& r = st.learned[i];
+    if (!id.empty() ? r.id == id
+                    : r.id == "learned:" + pattern + "@" + r.project && (project.empty() || r.project == project))
+      found.push_back(i);
+  }
+  const auto asked = !id.empty() ? "rule '" + id + "'" : "pattern '" + pattern + "'" + (project.empty() ? "" : " in " + project);
+  if (found.empty()) return coded(errc::not_found, "no learned rule matches " + asked + " (`ai autonomy` lists them)");
+  if (found.size() > 1) {
+    std::string projects;
+    for (auto i : found) projects += (projects.empty() ? "" : ", ") + st.learned[i].project;
+    return coded(errc::bad_request, asked + " was learned in several projects (" + projects + "); name one with --project");
+  }
+  const auto rule = st.learned[found[0]];
+  st.learned.erase(st.learned.begin() + static_cast<std::ptrdiff_t>(found[0]));
+  if (!remake_policy(st)) {
+    st.learned.insert(st.learned.begin() + static_cast<std::ptrdiff_t>(found[0]), rule);
+    return coded(errc::internal, "the policy could not be made without " + rule.id + "; it is kept");
+  }
+  std::int64_t approvals = 0;
+  for (auto& [key, count] : st.patterns)
+    if (promoted_as(count, rule.id)) {
+      approvals = count.approvals;
+      count.promoted = false;
+      count.approvals = 0;
+      save_pattern(st, count);
+    }
+  call_context c;
+  c.trace = new_trace();
+  json data{{"learned_rule", rule.id}, {"project", rule.project}, {"approvals", approvals}};
+  record(c, "demoted", now_us(), data);
+  spdlog::info("autonomy: the learned rule {} was demoted: its calls are asked again", rule.id);
+  if (auto n = registered(self, notifier_name::value))
+    caf::anon_send(n, notify_atom::value, "PAIOS demoted the learned rule " + rule.id,
+                   "Its calls in " + rule.project + " are asked again; " + std::to_string(st.opts.cfg.promote_after) +
+                       " approvals without a denial would learn it again.",
+                   std::string{"info"});
+  return {std::string{}, std::string{}, dump(json{{"rule", rule.id}, {"project", rule.project}, {"demoted", true}})};
+}
+
 autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_options opts) {
   guard_actor(self, "autonomy");
   auto& st = self->state;
@@ -351,6 +439,9 @@ autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_optio
       [=](approvals_atom, const std::string& op, const std::string& args) -> std::tuple<std::string, std::string, std::string> {
         if (op == "list") return list_approvals(self);
         if (op == "decide") return decide_approval(self, args);
+        if (op == "show") return show_policy(self);
+        if (op == "check") return check_call(self, args);
+        if (op == "demote") return demote_rule(self, args);
         return coded(errc::bad_request, "unknown approvals operation '" + op + "'");
       },
       [=](expire_atom, const std::string& id) {

@@ -24,6 +24,18 @@
 //                                                           `project` scope grants later identical calls (same
 //                                                           tool, command or path, cwd) in that session or
 //                                                           project without asking
+//   (approvals_atom, "show", "{}")                          (code, message, body): autonomy.show's body {rules:
+//                                                           [{id, level, reason, matches, source: pin | learned |
+//                                                           builtin, project?, brain?, approvals?}], learned_shown}
+//   (approvals_atom, "check", {tool, command, path, cwd})   (code, message, body): {level, rule, reason}, the policy's
+//                                                           decision (learned rules included, grants not), nothing
+//                                                           recorded
+//   (approvals_atom, "demote", {rule, pattern, project})    (code, message, body): {rule, project, demoted}: the
+//                                                           learned rule removed from the policy and its pattern's
+//                                                           count reset (persisted), an event (action "demoted")
+//                                                           and a notification; not_found naming what was asked,
+//                                                           bad_request when a pattern was learned in several
+//                                                           projects and none was named
 //   (expire_atom, id)                                       from itself: the approval's time is up (deny)
 //   (status_atom)                                           std::string JSON {decisions, pending, approved,
 //                                                           denied, expired, grants, promoted, learned}

@@ -414,7 +414,7 @@ void ask_pipelines(bridge_actor* self, const call& c, const char* type, const ch
             json_dump(args));
 }
 
-// approvals.*: the autonomy gate.
+// approvals.* and autonomy.*: the autonomy gate.
 void ask_approvals(bridge_actor* self, const call& c, const char* type, const char* op, std::string args) {
   ask_coded<autonomy_actor>(self, kAskTimeout, autonomy_name::value, "the autonomy gate", c, type, approvals_atom::value,
                             std::string{op}, std::move(args));
@@ -632,6 +632,15 @@ void approvals_list(bridge_actor* self, const call& c, wire::request&) {
 void approvals_decide(bridge_actor* self, const call& c, wire::request& req) {
   ask_approvals(self, c, "approval.decided", "decide", std::move(req.arguments));
 }
+void autonomy_show(bridge_actor* self, const call& c, wire::request&) {
+  ask_approvals(self, c, "autonomy.policy", "show", "{}");
+}
+void autonomy_check(bridge_actor* self, const call& c, wire::request& req) {
+  ask_approvals(self, c, "autonomy.decision", "check", std::move(req.arguments));
+}
+void autonomy_demote(bridge_actor* self, const call& c, wire::request& req) {
+  ask_approvals(self, c, "autonomy.demoted", "demote", std::move(req.arguments));
+}
 
 }  // namespace on
 
@@ -681,6 +690,9 @@ constexpr std::pair<op, op_handler> kHandlers[] = {
     {op::approvals_list, on::approvals_list},
     {op::approvals_decide, on::approvals_decide},
     {op::breaker_reset, on::breaker_reset},
+    {op::autonomy_show, on::autonomy_show},
+    {op::autonomy_check, on::autonomy_check},
+    {op::autonomy_demote, on::autonomy_demote},
 };
 
 constexpr bool one_handler_per_op_in_order() {

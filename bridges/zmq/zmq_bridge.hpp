@@ -16,7 +16,8 @@
 //                                                 tools.cancel -> the MCP client of the tool's prefix (through
 //                                                 the mcp supervisor); hook.event -> hook handler (its event
 //                                                 then goes on the PUB stream too); approvals.list,
-//                                                 approvals.decide -> the autonomy gate
+//                                                 approvals.decide, autonomy.show, .check, .demote -> the
+//                                                 autonomy gate
 //   (update_atom, task_update)                    from the dispatcher: one reply frame to the submitter, and
 //                                                 lifecycle events on the PUB stream
 //   (drain_atom)                                  stop accepting tasks (shutting_down), keep answering the rest

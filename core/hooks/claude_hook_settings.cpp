@@ -14,10 +14,14 @@ std::string shell_quote(const std::string& s) {
   return out + "'";
 }
 
-std::string hook_command(const std::string& ai_path, const std::string& home, const std::string& kebab_event) {
+std::string ai_command(const std::string& ai_path, const std::string& home) {
   std::string cmd = shell_quote(ai_path);
   if (!home.empty()) cmd += " --home " + shell_quote(home);
-  return cmd + " hook " + kebab_event;
+  return cmd;
+}
+
+std::string hook_command(const std::string& ai_path, const std::string& home, const std::string& kebab_event) {
+  return ai_command(ai_path, home) + " hook " + kebab_event;
 }
 
 std::vector<std::string> claude_gate_arguments(const std::string& command, std::int64_t timeout_s) {

@@ -12,6 +12,9 @@ namespace paios {
 // `s` as one word of a POSIX shell: unchanged when plain, else single-quoted.
 std::string shell_quote(const std::string& s);
 
+// `<ai> [--home <home>]`, quoted as needed; `home` "" names none: how Claude Code runs `ai` (hooks, skills).
+std::string ai_command(const std::string& ai_path, const std::string& home);
+
 // `<ai> [--home <home>] hook <kebab_event>` ("post-tool-use"), quoted as needed; `home` "" names none.
 std::string hook_command(const std::string& ai_path, const std::string& home, const std::string& kebab_event);
 

@@ -207,6 +207,22 @@ def main():
         reset = c.call({"v": 1, "op": "breaker.reset", "brain": "nope"})
         check("breaker.reset unknown_brain", reset and reset["code"] == "unknown_brain" and "echo" in reset["message"],
               reset)
+        # autonomy.*: the policy's rules with their sources, a decision explained, a demotion of nothing learned
+        policy = c.call({"v": 1, "op": "autonomy.show"})
+        sources = {r["source"] for r in policy.get("rules", [])} if policy else set()
+        check("autonomy.show", policy and policy["type"] == "autonomy.policy" and policy["learned_shown"] is True
+              and "builtin" in sources and all({"id", "level", "reason", "matches"} <= r.keys() for r in policy["rules"]),
+              policy)
+        decision = c.call({"v": 1, "op": "autonomy.check", "command": "sudo rm -rf /", "cwd": "/tmp"})
+        check("autonomy.check", decision and decision["type"] == "autonomy.decision" and decision["level"] == "never"
+              and decision["rule"] and decision["reason"], decision)
+        file_call = c.call({"v": 1, "op": "autonomy.check", "tool": "Write", "path": "/etc/passwd", "cwd": "/tmp"})
+        check("autonomy.check file tool", file_call and file_call["level"] == "never", file_call)
+        check("autonomy.check bad_request", c.call({"v": 1, "op": "autonomy.check", "cwd": "tmp", "command": "ls"})
+              ["code"] == "bad_request")
+        demoted = c.call({"v": 1, "op": "autonomy.demote", "pattern": "npm install"})
+        check("autonomy.demote not_found", demoted and demoted["code"] == "not_found"
+              and "npm install" in demoted["message"], demoted)
         check("still serving", c.call({"v": 1, "op": "ping"})["type"] == "pong")
 
         # jobs.*: the default heartbeat job, run now, then in its history

@@ -404,6 +404,12 @@ TEST(HooksInstall, WritesWithABackupAndShowsADiff) {
   out.str("");
   ASSERT_EQ(hooks_install(o, out, err), 0);
   EXPECT_NE(out.str().find("already installed"), std::string::npos) << out.str();
+  // The /autonomy skill beside the settings, naming this `ai` as the hooks do; unchanged the second time.
+  auto skill = read(claude / "skills" / "autonomy" / "SKILL.md");
+  EXPECT_EQ(skill.rfind("---\nname: autonomy\n", 0), 0u) << skill;
+  EXPECT_NE(skill.find("`/usr/local/bin/ai autonomy check"), std::string::npos) << skill;
+  EXPECT_EQ(skill.find("{{ai}}"), std::string::npos) << skill;
+  EXPECT_NE(out.str().find("The /autonomy skill is already installed in"), std::string::npos) << out.str();
   int files = 0;
   for (auto& f : std::filesystem::directory_iterator(claude)) files += f.is_regular_file();
   EXPECT_EQ(files, 2) << "no second backup when nothing changes";

@@ -34,6 +34,13 @@ TEST(Wire, ParsesEveryOperation) {
   ASSERT_TRUE(reset.req) << reset.error.message();
   EXPECT_EQ(reset.req->what, wire::op::breaker_reset);
   EXPECT_EQ(reset.req->task.brain, "codex");
+  EXPECT_EQ(parse({{"v", 1}, {"op", "autonomy.show"}}).req->what, wire::op::autonomy_show);
+  auto chk = parse({{"v", 1}, {"op", "autonomy.check"}, {"command", "ls"}, {"cwd", "/p"}});
+  ASSERT_TRUE(chk.req) << chk.error.message();
+  EXPECT_EQ(json::parse(chk.req->arguments), (json{{"tool", "Bash"}, {"command", "ls"}, {"path", ""}, {"cwd", "/p"}}));
+  auto dem = parse({{"v", 1}, {"op", "autonomy.demote"}, {"pattern", "npm install"}, {"project", "/p"}});
+  ASSERT_TRUE(dem.req) << dem.error.message();
+  EXPECT_EQ(json::parse(dem.req->arguments), (json{{"rule", ""}, {"pattern", "npm install"}, {"project", "/p"}}));
   auto ev = parse({{"v", 1}, {"op", "event.publish"}, {"category", "hook"}, {"action", "stop"}, {"data", {{"a", 1}}}});
   ASSERT_TRUE(ev.req);
   EXPECT_EQ(json::parse(ev.req->event.data_json), (json{{"a", 1}}));
@@ -121,6 +128,13 @@ TEST(Wire, EveryBadInputIsANamedError) {
       {R"({"v":1,"op":"event.publish","category":"c","action":"a","data":"s"})", errc::bad_request, "'data'"},
       {R"({"v":1,"op":"breaker.reset"})", errc::bad_request, "'brain'"},
       {R"({"v":1,"op":"breaker.reset","brain":""})", errc::bad_request, "'brain'"},
+      {R"({"v":1,"op":"autonomy.check","command":"ls"})", errc::bad_request, "'cwd'"},
+      {R"({"v":1,"op":"autonomy.check","command":"ls","cwd":"rel"})", errc::bad_request, "'cwd'"},
+      {R"({"v":1,"op":"autonomy.check","cwd":"/p"})", errc::bad_request, "'command'"},
+      {R"({"v":1,"op":"autonomy.check","tool":"Read","command":"ls","cwd":"/p"})", errc::bad_request, "'command'"},
+      {R"({"v":1,"op":"autonomy.demote"})", errc::bad_request, "'rule'"},
+      {R"({"v":1,"op":"autonomy.demote","rule":"a","pattern":"b"})", errc::bad_request, "'pattern'"},
+      {R"({"v":1,"op":"autonomy.demote","pattern":"b","project":"rel"})", errc::bad_request, "'project'"},
   };
   for (auto& c : cases) {
     auto r = wire::parse_request(c.frame);
