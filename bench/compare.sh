@@ -48,26 +48,37 @@ if [ ! -x "$cache/build/daemon/paiosd" ]; then
   rm -rf "$cache/src"
   mkdir -p "$cache"
   git worktree add --detach -f "$cache/src" "$commit" >/dev/null
+  # A revision that reads Bash with tree-sitter (issue 18 on) needs the grammar's sources in its build tree, fetched
+  # by its own script, as deploy/setup.sh does.
+  if [ -f "$cache/src/deploy/fetch_tree_sitter_bash.sh" ] && [ ! -f "$cache/build/tree-sitter-bash/src/parser.c" ]; then
+    bash "$cache/src/deploy/fetch_tree_sitter_bash.sh" "$cache/build/tree-sitter-bash" >&2
+  fi
   cmake -S "$cache/src" -B "$cache/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPAIOS_BUILD_TESTS=OFF \
         -DPAIOS_BUILD_BENCH=OFF >/dev/null
   cmake --build "$cache/build" --target paiosd -j "$(nproc)" >&2
   git worktree remove --force "$cache/src" >/dev/null 2>&1 || true
 fi
 
-# Instructions per task of the daemon `$2` (labelled `$1`) under callgrind: "label instructions_per_task".
-count_one() {
-  local label="$1" paiosd="$2" tasks="$3" home pid ep out total
+# Starts `$@` (a daemon, with the program that runs it in front, if any) on a fresh PAIOS_HOME with the echo
+# brain, and waits for its socket: sets home, pid and ep for the caller.
+start_daemon() {
   home="$(mktemp -d /tmp/paios-compare-XXXXXX)"
   cat >"$home/config.json" <<'JSON'
 {"tasks": {"default_brain": "echo", "failover": []},
  "router": {"threshold": 1, "chains": {"chat": ["echo"]}},
  "log": {"level": "warn"}}
 JSON
-  out="$home/callgrind.out"
-  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" "$paiosd" --home "$home" 2>"$home/stderr.log" &
+  "$@" --home "$home" 2>"$home/stderr.log" &
   pid=$!
-  for _ in $(seq 3000); do [ -S "$home/run/paiosd.sock" ] && break; sleep 0.02; done
+  for _ in $(seq 3000); do [ -S "$home/run/paiosd.sock" ] && break; sleep 0.01; done
   ep="ipc://$home/run/paiosd.sock"
+}
+
+# Instructions per task of the daemon `$2` (labelled `$1`) under callgrind: "label instructions_per_task".
+count_one() {
+  local label="$1" paiosd="$2" tasks="$3" home pid ep out total
+  out="$(mktemp /tmp/paios-callgrind-XXXXXX)"
+  start_daemon valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" "$paiosd"
   "$build/bench/paios_bench" load "$ep" 1000 >/dev/null
   callgrind_control -i on "$pid" >/dev/null
   "$build/bench/paios_bench" load "$ep" "$tasks" >/dev/null
@@ -75,7 +86,7 @@ JSON
   kill -TERM "$pid"
   wait "$pid" || true
   total="$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')"
-  rm -rf "$home"
+  rm -rf "$home" "$out"
   echo "$label $((total / tasks))"
 }
 
@@ -98,16 +109,7 @@ trap 'rm -f "$results"' EXIT
 # One run: starts the daemon `$2` (labelled `$1`), loads it, prints "label tasks_per_s cpu_us_per_task p50_us p99_us".
 run_one() {
   local label="$1" paiosd="$2" home pid ep out tps cpu0 cpu1 latency
-  home="$(mktemp -d /tmp/paios-compare-XXXXXX)"
-  cat >"$home/config.json" <<'JSON'
-{"tasks": {"default_brain": "echo", "failover": []},
- "router": {"threshold": 1, "chains": {"chat": ["echo"]}},
- "log": {"level": "warn"}}
-JSON
-  "$paiosd" --home "$home" 2>"$home/stderr.log" &
-  pid=$!
-  for _ in $(seq 500); do [ -S "$home/run/paiosd.sock" ] && break; sleep 0.01; done
-  ep="ipc://$home/run/paiosd.sock"
+  start_daemon "$paiosd"
   "$build/bench/paios_bench" load "$ep" 2000 >/dev/null  # warm up: first allocations, page cache
   cpu0="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
   out="$("$build/bench/paios_bench" load "$ep" "$tasks")"
