@@ -151,6 +151,10 @@ TEST_F(AutonomyScan, GeneratedCompositionsReadTheSame) {
     scanned += scan_bash(command).has_value();
     bool same = false;
     auto d = difference(command, same);
+    // tree-sitter gives up after 200 ms of wall time (bash_parse): on a loaded machine a long command can hit that
+    // on one side only, which is the load's doing, not a different reading. Such a pair is compared again.
+    for (int again = 0; again < 3 && d.find("the parser gave up") != std::string::npos; ++again)
+      d = difference(command, same);
     if (!same && ++readings_differ <= 3) std::cout << "read differently (fed_by or words): " << command << "\n";
     if (!d.empty() && ++failures <= 10) ADD_FAILURE() << "generated #" << i << "\n" << d;
   }
