@@ -65,19 +65,23 @@ class policy {
     std::unordered_map<std::string, decision> decided;  // by every field of the call
   };
   decision judge_call(const tool_call& call) const;
-  // The rule that decides one part (nullptr: none matches). `candidates`: indexes into rules_, in order
-  // (nullptr: all of them).
+  // The rule that decides one part (nullptr: none matches), among `candidates` (indexes into rules_, in order,
+  // all of them naming the tool); `applies`: whether each rule applies to this call's session (project, brain).
   template <class Match>
-  const entry* pick(const std::string& tool, const session& s, const std::vector<std::size_t>* candidates,
+  const entry* pick(const std::vector<std::size_t>& candidates, const std::vector<char>& applies,
                     Match&& matches) const;
   // Its decision: `what` names the part in the reason.
   static decision describe(const entry* picked, const std::string& what);
   // The Bash rules that may match a command of this name, in rule order.
-  void bash_candidates(const std::string& name, std::vector<std::size_t>& out) const;
+  const std::vector<std::size_t>& bash_candidates(const std::string& name) const;
 
+  // Worked out once, when the policy is made: a part is judged only by the rules that can match it.
   std::vector<entry> rules_;
-  std::unordered_map<std::string, std::vector<std::size_t>> by_name_;  // Bash rules, by the plain names they name
-  std::vector<std::size_t> any_name_;  // Bash rules naming commands by globs or regexes too
+  std::unordered_map<std::string, std::vector<std::size_t>> by_name_;  // Bash rules that may match a command
+                                                                        // of this name: those naming it plainly
+                                                                        // and those naming commands by patterns
+  std::vector<std::size_t> any_name_;  // Bash rules naming commands by globs or regexes (any name may match)
+  std::vector<std::size_t> redirect_rules_;  // path rules of the Write tool: a redirection's file
   bash_limits limits_;
   std::shared_ptr<decision_cache> cache_;  // null when off
 };

@@ -49,8 +49,11 @@ expected<rule_spec> rule_spec_from_json(const nlohmann::json& j);
 
 // The session a call belongs to, resolved once per call. Not shared between threads (one per decide()).
 struct session {
-  session(std::string cwd_resolved, std::string home_dir, std::string brain_name)
-      : cwd(std::move(cwd_resolved)), home(std::move(home_dir)), brain(std::move(brain_name)), resolver_(home) {}
+  // `cwd_raw` is resolved here, with the resolver the call's other paths share (its folders are theirs).
+  session(std::string_view cwd_raw, std::string home_dir, std::string brain_name)
+      : home(std::move(home_dir)), brain(std::move(brain_name)), resolver_(home) {
+    cwd = resolver_.resolve(cwd_raw, "/");
+  }
   std::string cwd;    // resolved
   std::string home;
   std::string brain;
