@@ -97,9 +97,9 @@ expected<policy> policy::make(const std::vector<rule_spec>& builtin, const std::
   // Most parts are judged by a handful of rules: index them by the command names they name.
   for (std::size_t i = 0; i < p.rules_.size(); ++i) {
     const auto& r = p.rules_[i].rule;
-    if (r.is_bash_rule() && r.matches_tool("Bash") && r.names_by_pattern()) p.any_name_.push_back(i);
+    if (r.is_bash_rule() && r.matches_tool("Bash") && r.names_by_pattern()) p.any_name_.push_back({i, false});
     if (!r.is_bash_rule() && r.matches_tool("Write") && (!r.spec().paths.empty() || !r.spec().where.empty()))
-      p.redirect_rules_.push_back(i);
+      p.redirect_rules_.push_back({i, false});
   }
   for (std::size_t i = 0; i < p.rules_.size(); ++i) {
     const auto& r = p.rules_[i].rule;
@@ -107,29 +107,31 @@ expected<policy> policy::make(const std::vector<rule_spec>& builtin, const std::
     for (const auto& name : r.literal_names()) {
       auto& list = p.by_name_[name];
       if (list.empty()) list = p.any_name_;
-      list.push_back(i);
+      list.push_back({i, true});
     }
   }
   for (auto& [name, list] : p.by_name_) {
+    // A rule naming `ls` and `mkfs.*` is in both lists: once, as naming it.
     std::sort(list.begin(), list.end());
-    list.erase(std::unique(list.begin(), list.end()), list.end());  // a rule naming `ls` and `mkfs.*` is in both
+    list.erase(std::unique(list.begin(), list.end(), [](const candidate& a, const candidate& b) { return a.rule == b.rule; }),
+               list.end());
   }
   return p;
 }
 
-const std::vector<std::size_t>& policy::bash_candidates(const std::string& name) const {
+const std::vector<policy::candidate>& policy::bash_candidates(const std::string& name) const {
   auto it = by_name_.find(name);
   return it != by_name_.end() ? it->second : any_name_;
 }
 
 template <class Match>
-const policy::entry* policy::pick(const std::vector<std::size_t>& candidates, const std::vector<char>& applies,
+const policy::entry* policy::pick(const std::vector<candidate>& candidates, const std::vector<char>& applies,
                                   Match&& matches) const {
   // The strictest match of each scope.
   const entry* best[3] = {nullptr, nullptr, nullptr};
-  for (std::size_t k : candidates) {
-    const entry& e = rules_[k];
-    if (!applies[k] || !matches(e.rule)) continue;
+  for (const candidate& c : candidates) {
+    const entry& e = rules_[c.rule];
+    if (!applies[c.rule] || !matches(e.rule, c.named)) continue;
     auto& b = best[static_cast<int>(e.from)];
     if (!b || e.rule.spec().lvl > b->rule.spec().lvl) b = &e;
   }
@@ -178,10 +180,10 @@ decision policy::judge_call(const tool_call& call) const {
     std::string path = call.path.empty() ? s.cwd : s.resolve(call.path, s.cwd);
     std::string what = call.path.empty() ? call.tool : call.tool + " `" + path + "`";
     bool has_path = is_file_tool(call.tool);
-    std::vector<std::size_t> candidates;
+    std::vector<candidate> candidates;
     for (std::size_t k = 0; k < rules_.size(); ++k)
-      if (!rules_[k].rule.is_bash_rule() && rules_[k].rule.matches_tool(call.tool)) candidates.push_back(k);
-    return describe(pick(candidates, applies, [&](const compiled_rule& r) {
+      if (!rules_[k].rule.is_bash_rule() && rules_[k].rule.matches_tool(call.tool)) candidates.push_back({k, false});
+    return describe(pick(candidates, applies, [&](const compiled_rule& r, bool) {
       if (r.spec().paths.empty() && r.spec().where.empty()) return true;
       return has_path && r.matches_path(path, s);
     }), what);
@@ -204,13 +206,13 @@ decision policy::judge_call(const tool_call& call) const {
     }
     auto facts = part_facts::of(part, s);
     consider(pick(bash_candidates(part.words[0]), applies,
-                  [&](const compiled_rule& r) { return r.matches_part(facts, s); }),
+                  [&](const compiled_rule& r, bool named) { return r.matches_part(facts, s, named); }),
              [&] { return "`" + part.text + "`"; });
   }
   // A redirection writes its file as the Write tool would.
   for (const auto& w : parsed.writes) {
     const auto& path = s.resolve(w.path, s.cwd);
-    consider(pick(redirect_rules_, applies, [&](const compiled_rule& r) { return r.matches_path(path, s); }),
+    consider(pick(redirect_rules_, applies, [&](const compiled_rule& r, bool) { return r.matches_path(path, s); }),
              [&] { return "the redirection `" + w.text + "` (" + path + ")"; });
   }
   if (!any) return make_decision(level::ask, "", "the command runs nothing the policy can judge");

@@ -320,11 +320,11 @@ bool compiled_rule::matches_path(const std::string& resolved, const session& s) 
   return true;
 }
 
-bool compiled_rule::matches_part(const part_facts& f, const session& s) const {
+bool compiled_rule::matches_part(const part_facts& f, const session& s, bool named) const {
   const command_part& part = *f.part;
   if (part.dynamic_name) return false;
   const auto& r = *re_;
-  if (!r.commands.empty() &&
+  if (!named && !r.commands.empty() &&
       std::none_of(r.commands.begin(), r.commands.end(), [&](const auto& p) { return r.matches(p, part.words[0]); }))
     return false;
   for (const auto& p : r.words)

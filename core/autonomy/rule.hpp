@@ -92,8 +92,9 @@ class compiled_rule {
   const rule_spec& spec() const { return spec_; }
   bool applies_to(const session& s) const;
   bool matches_tool(const std::string& tool) const;
-  // A Bash command's part (the tool already matched).
-  bool matches_part(const part_facts& part, const session& s) const;
+  // A Bash command's part (the tool already matched; `named`: its command name is known to be one of the
+  // rule's plain names).
+  bool matches_part(const part_facts& part, const session& s, bool named = false) const;
   // A file tool's path, or a redirection's (resolved).
   bool matches_path(const std::string& resolved, const session& s) const;
   bool is_bash_rule() const { return !spec_.commands.empty(); }
