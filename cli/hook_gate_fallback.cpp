@@ -13,7 +13,7 @@
 namespace paios {
 
 std::optional<nlohmann::json> fallback_pretooluse(const nlohmann::json& payload, const char* why) {
-  const auto& section = default_config().at("autonomy");
+  const auto& section = default_autonomy_config();
   autonomy::bash_limits limits;
   limits.max_bytes = section.at("max_command_bytes").get<std::size_t>();
   limits.max_depth = section.at("max_depth").get<int>();

@@ -1,6 +1,7 @@
-# cmake -DINPUTS="name=path;name=path" -DHEADER=dir/file.hpp -DNAMESPACE=paios::x -DOUTPUT=out.cpp [-DTEXT=ON] -P embed_json.cmake
+# cmake -DINPUTS="name=path;name=path#key" -DHEADER=dir/file.hpp -DNAMESPACE=paios::x -DOUTPUT=out.cpp [-DTEXT=ON] -P embed_json.cmake
 # Writes OUTPUT defining `const char <name>[]` in NAMESPACE for each input (declared extern in HEADER, which the
-# generated file includes), each a raw string literal holding the file byte for byte. Refuses a file CMake cannot
+# generated file includes), each a raw string literal holding the file byte for byte (path#key: the JSON text of
+# that top-level key's value only). Refuses a file CMake cannot
 # parse as JSON, so that a typo fails the build rather than the program that reads it. (CMake's parser forgives a
 # trailing comma or trailing text: the unit tests of each file parse it strictly.)
 # Used for the configuration's defaults.json and schema.json, and for core/mcp/tools.json. With -DTEXT=ON the
@@ -13,11 +14,25 @@ foreach(input ${INPUTS})
   string(SUBSTRING "${input}" 0 ${eq} name)
   math(EXPR from "${eq} + 1")
   string(SUBSTRING "${input}" ${from} -1 file)
+  # path#key: only the value of that top-level key (a reader that needs one section need not parse the rest).
+  set(key "")
+  string(FIND "${file}" "#" hash)
+  if(NOT hash EQUAL -1)
+    math(EXPR after "${hash} + 1")
+    string(SUBSTRING "${file}" ${after} -1 key)
+    string(SUBSTRING "${file}" 0 ${hash} file)
+  endif()
   file(READ "${file}" text)
   if(NOT TEXT)
     string(JSON ignored ERROR_VARIABLE error TYPE "${text}")
     if(error)
       message(FATAL_ERROR "${file}: not valid JSON: ${error}")
+    endif()
+  endif()
+  if(NOT key STREQUAL "")
+    string(JSON text ERROR_VARIABLE error GET "${text}" "${key}")
+    if(error)
+      message(FATAL_ERROR "${file}: no top-level key ${key}: ${error}")
     endif()
   endif()
   string(FIND "${text}" ")${delimiter}\"" clash)

@@ -42,6 +42,11 @@ const json& default_config() {
   return doc;
 }
 
+const json& default_autonomy_config() {
+  static const json doc = json::parse(embedded::defaults_autonomy_json);
+  return doc;
+}
+
 const json& config_schema() {
   static const json doc = json::parse(embedded::schema_json);
   return doc;

@@ -61,6 +61,8 @@ config_result load_config(const std::optional<std::filesystem::path>& user_file)
 config_result config_from_json(const nlohmann::json& user);
 
 const nlohmann::json& default_config();  // config/defaults.json, parsed once
+// Its "autonomy" section, parsed alone: `ai hook`'s own never check needs no more (a quarter of the parse).
+const nlohmann::json& default_autonomy_config();
 const nlohmann::json& config_schema();   // config/schema.json, parsed once
 
 // Objects merge key by key, recursively; arrays and scalars in `overlay` replace; a null in `overlay` removes

@@ -5,4 +5,5 @@
 namespace paios::embedded {
 extern const char defaults_json[];
 extern const char schema_json[];
+extern const char defaults_autonomy_json[];  // defaults.json's "autonomy" section alone
 }  // namespace paios::embedded

@@ -102,6 +102,12 @@ TEST(Config, DefaultsValidateAndAreRead) {
   }
 }
 
+// `ai hook` parses the autonomy section alone (embedded on its own at build time): it is the defaults' section.
+TEST(Config, EmbeddedAutonomySectionIsTheDefaultsOwn) {
+  EXPECT_EQ(paios::default_autonomy_config(), paios::default_config().at("autonomy"));
+  EXPECT_FALSE(paios::default_autonomy_config().at("builtin").empty());
+}
+
 TEST(Config, BrainConfigInitialValuesAreTheSchemaDefaults) {
   const auto& fields = config_schema()["properties"]["brains"]["additionalProperties"]["properties"];
   brain_config b;
