@@ -16,9 +16,15 @@ run_fn define_hook(CLI::App& sub, options&) {
   sub.allow_extras();
   sub.add_option("event", parsed->event, "SessionStart, post-tool-use, ... (default: the input's hook_event_name)");
   sub.add_option("--deadline-ms", parsed->deadline_ms, "wait at most this long for paiosd (default: hooks.deadline_ms, 150)");
-  return [parsed](const options& opt) {
+  auto agent = std::make_shared<std::string>("claude");
+  sub.add_option("--agent", *agent,
+                 "whose hook this is: claude (default), codex (its PreToolUse) or gemini (Gemini CLI's BeforeTool); "
+                 "the tool gate's answer is printed in that CLI's shape")
+      ->check(CLI::IsMember({"claude", "codex", "gemini"}));
+  return [parsed, agent](const options& opt) {
     auto home = resolve_home(opt.home);
     auto hook = *parsed;
+    hook.agent = autonomy::hook_dialect_from_name(*agent).value();
     hook.home = home.root.string();
     hook.endpoint = endpoint_of(home);
     return run_hook(hook);

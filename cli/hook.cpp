@@ -182,6 +182,11 @@ int run_hook(const hook_options& opt) {
     return 0;
   }
   std::optional<std::string> event;
+  // Another CLI's tool gate is read as Claude Code's PreToolUse: one policy, several dialects.
+  const bool claude = opt.agent == autonomy::hook_dialect::claude;
+  if (auto it = payload.find("hook_event_name"); !claude && it != payload.end() && it->is_string() &&
+                                                 *it == autonomy::gate_event(opt.agent))
+    payload = autonomy::as_pretooluse(opt.agent, std::move(payload));
   if (auto it = payload.find("hook_event_name"); it != payload.end() && it->is_string())
     event = canonical_hook_event(it->get<std::string>());
   if (!event && !opt.event.empty()) event = canonical_hook_event(opt.event);
@@ -206,13 +211,17 @@ int run_hook(const hook_options& opt) {
   const auto deadline =
       started + std::chrono::milliseconds{task_id.empty() ? deadline_of(opt, cfg) : approval_deadline_of(cfg)};
   // Without the daemon's answer the event is spooled; a PreToolUse still gets the built-in `never` rules' deny.
+  // What the agent reads: the daemon's output as is for Claude Code, the gate's decision in its shape for another.
+  auto print = [&](const json& out) {
+    auto shaped = claude || !gate ? std::optional<json>{out} : autonomy::gate_answer(opt.agent, out);
+    if (!shaped || !shaped->is_object() || shaped->empty()) return;
+    auto text = json_dump(*shaped) + "\n";
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+  };
   auto give_up = [&](const std::string& reason) {
     if (gate)
-      if (auto out = fallback_pretooluse(payload, "paiosd did not answer")) {
-        auto text = json_dump(*out) + "\n";
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);
-      }
+      if (auto out = fallback_pretooluse(payload, "paiosd did not answer")) print(*out);
     return spool(opt, uid, *event, payload, reason);
   };
   unreachable down;
@@ -233,12 +242,7 @@ int run_hook(const hook_options& opt) {
     log_line(opt.home, "paiosd refused the " + *event + " event: " + code + ": " + message);
     return 0;
   }
-  auto it = reply->find("output");
-  if (it != reply->end() && it->is_object() && !it->empty()) {
-    auto out = json_dump(*it) + "\n";
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fflush(stdout);
-  }
+  if (auto it = reply->find("output"); it != reply->end()) print(*it);
   return 0;
 }
 
