@@ -41,6 +41,12 @@ run_fn define_hooks(CLI::App& sub, options&) {
   auto* project = install->add_option("--project", hio->project, "DIR/.claude/settings.json (default: the current folder)");
   install->add_flag("--user", hio->user, "~/.claude/settings.json")->excludes(project);
   install->add_flag("--dry-run", hio->dry_run, "show the change as a diff, write nothing");
+  install
+      ->add_option("--agent", hio->agent,
+                   "claude (default); codex: the autonomy gate as a PreToolUse hook in Codex's hooks.json ($CODEX_HOME "
+                   "or ~/.codex with --user, DIR/.codex otherwise); gemini: as a BeforeTool hook in Gemini CLI's "
+                   "settings.json (~/.gemini or DIR/.gemini)")
+      ->check(CLI::IsMember({"claude", "codex", "gemini"}));
   return [hio](const options& opt) {
     auto o = *hio;
     o.home = named_home(opt);
