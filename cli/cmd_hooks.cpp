@@ -21,6 +21,9 @@ run_fn define_hook(CLI::App& sub, options&) {
                  "whose hook this is: claude (default), codex (its PreToolUse) or gemini (Gemini CLI's BeforeTool); "
                  "the tool gate's answer is printed in that CLI's shape")
       ->check(CLI::IsMember({"claude", "codex", "gemini"}));
+  sub.add_flag("--run-gate", parsed->run_gate,
+               "this is the hook a daemon's gated run installed (PAIOS_RUN_GATE set): a person's hook of the same "
+               "agent steps aside there");
   return [parsed, agent](const options& opt) {
     auto home = resolve_home(opt.home);
     auto hook = *parsed;

@@ -194,6 +194,8 @@ int run_hook(const hook_options& opt) {
     log_line(opt.home, "no hook event: the input has no hook_event_name and no EVENT was given (or it is not a name); dropped");
     return 0;
   }
+  // In a daemon's gated run of this CLI, the run's own hook judges the call (cli/hook.hpp, --run-gate).
+  if (*event == "PreToolUse" && !claude && !opt.run_gate && std::getenv("PAIOS_RUN_GATE")) return 0;
   const auto uid = new_uid();
   json req{{"v", 1}, {"op", "hook.event"}, {"id", "h"}, {"event", *event}, {"uid", uid}};
   if (const char* tp = std::getenv("TRACEPARENT"); tp && valid_traceparent(tp)) req["traceparent"] = tp;

@@ -20,6 +20,12 @@
 // `--agent codex|gemini`: the hook is Codex's PreToolUse or Gemini CLI's BeforeTool (core/autonomy/hook_dialect.hpp):
 // its payload is read as a PreToolUse in Claude Code's terms and the decision printed in that CLI's shape (for
 // both, only a deny is printed: see hook_dialect.hpp for why).
+//
+// `--run-gate`: the hook a daemon's gated run of Codex or Gemini installed itself, which also sets PAIOS_RUN_GATE in
+// the agent's environment. There, the same CLI's hook a person installed (`ai hooks install --agent`, no --run-gate)
+// steps aside: it prints nothing and sends nothing, so that each call is judged once, by the run's hook with the
+// run's long timeout (Codex 0.171 runs both hooks, and an `ask` would be two approvals; Gemini 0.61 runs one of two
+// identical hooks, with the person's 10 s timeout, after which it runs the call).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,6 +39,7 @@ struct hook_options {
   std::string endpoint;                    // the daemon's request endpoint
   std::string event;                       // the EVENT argument; the payload's hook_event_name wins
   autonomy::hook_dialect agent = autonomy::hook_dialect::claude;  // whose hook this is (--agent)
+  bool run_gate = false;                   // --run-gate (above)
   std::optional<std::int64_t> deadline_ms; // else $PAIOS_HOOK_DEADLINE_MS, else hooks.deadline_ms of
                                            // PAIOS_HOME/config.json, else 150
 };

@@ -162,8 +162,10 @@ gated_agent agent_of(const brain_config& cfg) {
   return gated_agent::claude;
 }
 
+// Claude Code runs identical hook commands once, so its run's hook is the very text `ai hooks install` writes; Codex
+// and Gemini get a distinct one (--run-gate, with PAIOS_RUN_GATE in the environment: cli/hook.hpp).
 std::string gate_hook_command(const brain_gate& g, const char* agent) {
-  return hook_command(g.ai_path, g.name_home ? g.home : std::string{}, "pre-tool-use", agent);
+  return hook_command(g.ai_path, g.name_home ? g.home : std::string{}, "pre-tool-use", agent, *agent != '\0');
 }
 
 std::int64_t gate_timeout_s(const brain_gate& g) { return (g.approval_timeout_ms + 999) / 1000 + kHookMarginS; }
@@ -178,12 +180,14 @@ void install_gate(const brain_state& st, process_spec& ps) {
     case gated_agent::codex:
       for (auto& a : codex_gate_arguments(gate_hook_command(st.gate, "codex"), gate_timeout_s(st.gate)))
         ps.argv.push_back(std::move(a));
+      ps.env.emplace_back("PAIOS_RUN_GATE", "codex");
       break;
     case gated_agent::gemini:
       // yolo: Gemini runs every tool without asking, and the hook's deny is what stops one. In its default mode a
       // headless run is not even offered the shell and write tools, and a hook cannot allow them.
       ps.argv.insert(ps.argv.end(), {"--approval-mode", "yolo"});
       ps.env.emplace_back("GEMINI_CLI_SYSTEM_SETTINGS_PATH", st.gate_settings);
+      ps.env.emplace_back("PAIOS_RUN_GATE", "gemini");
       break;
   }
 }
@@ -214,7 +218,8 @@ void start_process(brain_actor* self, task_spec spec) {
     // The hook must reach this daemon, whatever the brain's env says.
     ps.env.erase(std::remove_if(ps.env.begin(), ps.env.end(),
                                 [](const auto& kv) {
-                                  return kv.first == "PAIOS_HOME" || kv.first == "GEMINI_CLI_SYSTEM_SETTINGS_PATH";
+                                  return kv.first == "PAIOS_HOME" || kv.first == "GEMINI_CLI_SYSTEM_SETTINGS_PATH" ||
+                                         kv.first == "PAIOS_RUN_GATE";
                                 }),
                  ps.env.end());
     ps.env.emplace_back("PAIOS_HOME", st.gate.home);

@@ -21,9 +21,9 @@ std::string ai_command(const std::string& ai_path, const std::string& home) {
 }
 
 std::string hook_command(const std::string& ai_path, const std::string& home, const std::string& kebab_event,
-                         const std::string& agent) {
+                         const std::string& agent, bool run_gate) {
   return ai_command(ai_path, home) + " hook " + (agent.empty() ? std::string{} : "--agent " + shell_quote(agent) + " ") +
-         kebab_event;
+         (run_gate ? "--run-gate " : "") + kebab_event;
 }
 
 std::vector<std::string> claude_gate_arguments(const std::string& command, std::int64_t timeout_s) {

@@ -9,7 +9,9 @@ shell commands. It shows that:
   b. in a headless daemon task (paiosd's brain running the real CLI with autonomy_gate, which installs the gate in
      that run itself), the dangerous command is denied the same way, and a command the built-in rules put in `ask`
      (`rm` of a file in the project) waits as a pending approval: `ai approve` lets it run, `ai deny --reason` keeps
-     it from running and the model gets the person's reason.
+     it from running and the model gets the person's reason. The runs are the person's (their HOME, their hook
+     installed in (a)): the call is still judged once, by the run's own hook, which waits for an approval longer than
+     the person's hook may run.
 Gemini CLI 0.61 reads the daemon's per-run hook only from a settings file in folders root owns and no one else may
 write: run as another user, (b) checks that the gemini brain says so and stays unavailable rather than run ungated.
 
@@ -119,8 +121,10 @@ def main():
                                "privacy": {"usageStatisticsEnabled": False}}, f)
             return command, env
 
+        # The brain runs the CLI as the person (their HOME): their own hook, installed below, is there in the daemon's
+        # runs too, beside the one each run installs, and a call must still be judged once, by the run's hook.
         with open(os.path.join(paios, "config.json"), "w") as f:
-            command, env = agent_setup(daemon_home)
+            command, env = agent_setup(person)
             json.dump({"obs": {"http": {"endpoint": ""}},
                        "hooks": {"deadline_ms": 3000, "context": {"timeout_ms": 2500}, "ai_path": ai},
                        "autonomy": {"approval_timeout_ms": 120000},
@@ -172,7 +176,9 @@ def main():
         def run_task(name, decide):
             return daemon.run_task(AGENT, "paios-script:" + name, decide, stub_log, tool_results, name)
 
-        results = approve_then_deny(run_task, daemon, project, check)
+        # The person takes longer than the 10 s their own hook may run: the run's hook is the one that waits (had the
+        # person's hook been the one, Gemini would have run the call it denies once that hook's time was up).
+        results = approve_then_deny(run_task, daemon, project, check, think_s=12)
         log("tool results:", results)
         check(os.path.exists(marker), "in the daemon's task too, the dangerous rm did not run: the marker is there")
         check(len(results) == 2 and "rm-recursive-outside-project" in results[0], "the model got the rule's reason")

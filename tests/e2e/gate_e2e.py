@@ -78,18 +78,25 @@ class Daemon:
         return (lines[-1] if lines else {}), decided, results_of(session_requests(stub_log, before))
 
 
-def approve_then_deny(run_task, daemon, project, check):
+def approve_then_deny(run_task, daemon, project, check, think_s=0):
     """Two daemon tasks whose `rm` of a file in the project (rule rm-in-project: ask) waits for a person: scripts
     "approve" (its last call `rm doomed-approved.txt`, which `ai approve` lets run) and "deny" (`rm doomed-denied.txt`,
     which `ai deny --reason` stops, the model told the reason). run_task(name, decide) -> (result, decided, results).
-    Returns the approve task's tool results."""
-    result, decided, approved = run_task("approve", lambda a: daemon.run("approve", a["id"]))
+    think_s: how long the person takes to decide (what is tested is that the gate waits that long: a call denied
+    after it must still not run). Returns the approve task's tool results."""
+    def decide(*args):
+        def answer(a):
+            time.sleep(think_s)
+            daemon.run(args[0], a["id"], *args[1:])
+        return answer
+
+    result, decided, approved = run_task("approve", decide("approve"))
     check(len(decided) == 1 and decided[0].get("tool") == "Bash" and decided[0].get("rule") == "rm-in-project",
           "ai approvals listed the ask of rule rm-in-project (%s)" % decided)
     check(result.get("type") == "result", "the approved task succeeded")
     check(not os.path.exists(os.path.join(project, "doomed-approved.txt")), "the approved rm ran: the file is gone")
 
-    result, decided, results = run_task("deny", lambda a: daemon.run("deny", a["id"], "--reason", "keep that file, e2e"))
+    result, decided, results = run_task("deny", decide("deny", "--reason", "keep that file, e2e"))
     check(len(decided) == 1, "the second task waited for a decision too")
     check(os.path.exists(os.path.join(project, "doomed-denied.txt")), "the denied rm did not run: the file is there")
     check(any("keep that file, e2e" in t for t in results), "the model got the person's reason (%s)" % results)

@@ -309,7 +309,8 @@ TEST(ProcessBrain, CodexAndGeminiRunWithTheirGates) {
   ASSERT_EQ(argv[4].rfind(prefix, 0), 0u) << argv[4];
   const auto rest = argv[4].substr(prefix.size());
   const auto command = json::parse(rest.substr(0, rest.find(",timeout="))).get<std::string>();
-  EXPECT_EQ(command, paios::test::ai_path().string() + " --home " + d.home().string() + " hook --agent codex pre-tool-use");
+  EXPECT_EQ(command, paios::test::ai_path().string() + " --home " + d.home().string() +
+                         " hook --agent codex --run-gate pre-tool-use");
   EXPECT_NE(rest.find(",timeout=50}]}]"), std::string::npos) << "approval_timeout_ms and a margin, in seconds: " << rest;
 
   json payload{{"hook_event_name", "PreToolUse"}, {"session_id", "s-codex"}, {"turn_id", "t"},
@@ -323,6 +324,13 @@ TEST(ProcessBrain, CodexAndGeminiRunWithTheirGates) {
   payload["tool_input"]["command"] = "ls";
   r = paios::test::run_program({"/bin/sh", "-c", command}, {{"PAIOS_HOOK_DEADLINE_MS", "5000"}}, payload.dump());
   EXPECT_EQ(r.out, "") << "Codex would reject an allow: a safe call gets no answer";
+  // In such a run (PAIOS_RUN_GATE set), a person's own Codex hook (no --run-gate) steps aside: judged once.
+  payload["tool_input"]["command"] = "rm -rf ~";
+  const auto persons = paios::test::ai_path().string() + " --home " + d.home().string() + " hook --agent codex pre-tool-use";
+  r = paios::test::run_program({"/bin/sh", "-c", persons}, {{"PAIOS_HOOK_DEADLINE_MS", "5000"}, {"PAIOS_RUN_GATE", "codex"}},
+                               payload.dump());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "") << "the run's own hook answers, not this one";
   auto events = run_json(d, {"obs", "--category", "autonomy"});
   EXPECT_NE(events.dump().find("\"brain\":\"codex\""), std::string::npos) << events.dump();
 
