@@ -16,6 +16,7 @@
 #include <zmq.h>
 
 #include "cli/hook_gate_fallback.hpp"
+#include "core/autonomy/hook_gate.hpp"
 #include "client/wire_client.hpp"
 #include "core/hooks/hook_rules.hpp"
 #include "core/hooks/hook_spool.hpp"
@@ -195,7 +196,8 @@ int run_hook(const hook_options& opt) {
     return 0;
   }
   // In a daemon's gated run of this CLI, the run's own hook judges the call (cli/hook.hpp, --run-gate).
-  if (*event == "PreToolUse" && !claude && !opt.run_gate && std::getenv("PAIOS_RUN_GATE")) return 0;
+  if (const char* run = std::getenv("PAIOS_RUN_GATE"); *event == "PreToolUse" && !claude && !opt.run_gate && run && *run)
+    return 0;
   const auto uid = new_uid();
   json req{{"v", 1}, {"op", "hook.event"}, {"id", "h"}, {"event", *event}, {"uid", uid}};
   if (const char* tp = std::getenv("TRACEPARENT"); tp && valid_traceparent(tp)) req["traceparent"] = tp;
@@ -221,9 +223,20 @@ int run_hook(const hook_options& opt) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
   };
+  // A daemon's gated Codex or Gemini run gets a deny for a call no one judged: those CLIs run a call their hook gave
+  // no answer for (Claude Code's run, in dontAsk, denies it itself).
+  const bool fail_closed = gate && opt.run_gate && !claude;
+  auto unjudged = [&](const std::string& why) {
+    if (fail_closed)
+      print(autonomy::pretooluse_output("deny", "PAIOS could not judge this call (" + why +
+                                                    "); a gated run does not run a call the gate did not judge"));
+  };
   auto give_up = [&](const std::string& reason) {
-    if (gate)
-      if (auto out = fallback_pretooluse(payload, "paiosd did not answer")) print(*out);
+    auto out = gate ? fallback_pretooluse(payload, "paiosd did not answer") : std::nullopt;
+    if (out)
+      print(*out);
+    else
+      unjudged(reason);
     return spool(opt, uid, *event, payload, reason);
   };
   unreachable down;
@@ -242,9 +255,17 @@ int run_hook(const hook_options& opt) {
     if (code == "store_failed" || code == "internal" || code == "shutting_down" || code == "overloaded")
       return give_up(code + ": " + message);
     log_line(opt.home, "paiosd refused the " + *event + " event: " + code + ": " + message);
+    unjudged("paiosd refused it: " + code + ": " + message);
     return 0;
   }
-  if (auto it = reply->find("output"); it != reply->end()) print(*it);
+  auto it = reply->find("output");
+  const bool decided = it != reply->end() && it->contains("hookSpecificOutput") &&
+                       (*it)["hookSpecificOutput"].contains("permissionDecision");
+  if (fail_closed && !decided) {
+    unjudged("the autonomy gate gave no decision");
+    return 0;
+  }
+  if (it != reply->end()) print(*it);
   return 0;
 }
 

@@ -25,7 +25,9 @@
 // the agent's environment. There, the same CLI's hook a person installed (`ai hooks install --agent`, no --run-gate)
 // steps aside: it prints nothing and sends nothing, so that each call is judged once, by the run's hook with the
 // run's long timeout (Codex 0.171 runs both hooks, and an `ask` would be two approvals; Gemini 0.61 runs one of two
-// identical hooks, with the person's 10 s timeout, after which it runs the call).
+// identical hooks, with the person's 10 s timeout, after which it runs the call). Such a hook also denies a call
+// the daemon did not judge (down, slow, refusing, or its gate not running) when the built-in `never` rules do not
+// already: Codex and Gemini run a call their hook gave no answer for.
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -342,3 +342,35 @@ TEST(ProcessBrain, CodexAndGeminiRunWithTheirGates) {
   while (std::getline(again, line)) ++calls;
   EXPECT_EQ(calls, 1) << "gemini did not run";
 }
+
+// Codex and Gemini run a call their hook gave no answer for: in a gated run, `ai hook --run-gate` denies a call the
+// daemon did not judge (here: no daemon at all), and a person's hook leaves it to the CLI, but for the built-in
+// `never` rules, which `ai hook` judges itself.
+TEST(ProcessBrain, AGatedRunsHookDeniesWhatNoOneJudged) {
+  paios::test::temp_dir home;
+  const auto ai = paios::test::ai_path().string();
+  auto hook = [&](const std::string& agent, bool run_gate, const json& payload) {
+    std::vector<std::string> argv{ai, "--home", home.path().string(), "hook", "--agent", agent};
+    if (run_gate) argv.push_back("--run-gate");
+    argv.push_back("pre-tool-use");
+    auto r = paios::test::run_program(argv, {{"PAIOS_RUN_GATE", run_gate ? agent : ""}}, payload.dump());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  json codex{{"hook_event_name", "PreToolUse"}, {"session_id", "s"}, {"cwd", home.path().string()},
+             {"tool_name", "Bash"}, {"tool_input", {{"command", "rm notes.txt"}}}};
+  auto out = json::parse(hook("codex", true, codex));
+  EXPECT_EQ(out["hookSpecificOutput"]["permissionDecision"], "deny");
+  EXPECT_NE(out["hookSpecificOutput"].value("permissionDecisionReason", "").find("PAIOS could not judge this call (daemon down"),
+            std::string::npos) << out.dump();
+  EXPECT_EQ(hook("codex", false, codex), "") << "a person's session: Codex's own approval flow decides";
+  codex["tool_input"]["command"] = "rm -rf ~";
+  out = json::parse(hook("codex", false, codex));
+  EXPECT_NE(out["hookSpecificOutput"].value("permissionDecisionReason", "").find("rule rm-"), std::string::npos) << out.dump();
+
+  json gemini{{"hook_event_name", "BeforeTool"}, {"session_id", "g"}, {"cwd", home.path().string()},
+              {"tool_name", "write_file"}, {"tool_input", {{"file_path", "notes.md"}, {"content", "x"}}}};
+  out = json::parse(hook("gemini", true, gemini));
+  EXPECT_EQ(out.value("decision", ""), "deny") << out.dump();
+  EXPECT_EQ(hook("gemini", false, gemini), "");
+}
