@@ -16,9 +16,18 @@ run_fn define_hook(CLI::App& sub, options&) {
   sub.allow_extras();
   sub.add_option("event", parsed->event, "SessionStart, post-tool-use, ... (default: the input's hook_event_name)");
   sub.add_option("--deadline-ms", parsed->deadline_ms, "wait at most this long for paiosd (default: hooks.deadline_ms, 150)");
-  return [parsed](const options& opt) {
+  auto agent = std::make_shared<std::string>("claude");
+  sub.add_option("--agent", *agent,
+                 "whose hook this is: claude (default), codex (its PreToolUse) or gemini (Gemini CLI's BeforeTool); "
+                 "the tool gate's answer is printed in that CLI's shape")
+      ->check(CLI::IsMember({"claude", "codex", "gemini"}));
+  sub.add_flag("--run-gate", parsed->run_gate,
+               "this is the hook a daemon's gated run installed (PAIOS_RUN_GATE set): a person's hook of the same "
+               "agent steps aside there");
+  return [parsed, agent](const options& opt) {
     auto home = resolve_home(opt.home);
     auto hook = *parsed;
+    hook.agent = autonomy::hook_dialect_from_name(*agent).value();
     hook.home = home.root.string();
     hook.endpoint = endpoint_of(home);
     return run_hook(hook);
@@ -35,6 +44,12 @@ run_fn define_hooks(CLI::App& sub, options&) {
   auto* project = install->add_option("--project", hio->project, "DIR/.claude/settings.json (default: the current folder)");
   install->add_flag("--user", hio->user, "~/.claude/settings.json")->excludes(project);
   install->add_flag("--dry-run", hio->dry_run, "show the change as a diff, write nothing");
+  install
+      ->add_option("--agent", hio->agent,
+                   "claude (default); codex: the autonomy gate as a PreToolUse hook in Codex's hooks.json ($CODEX_HOME "
+                   "or ~/.codex with --user, DIR/.codex otherwise); gemini: as a BeforeTool hook in Gemini CLI's "
+                   "settings.json (~/.gemini or DIR/.gemini)")
+      ->check(CLI::IsMember({"claude", "codex", "gemini"}));
   return [hio](const options& opt) {
     auto o = *hio;
     o.home = named_home(opt);

@@ -16,6 +16,7 @@
 #include <zmq.h>
 
 #include "cli/hook_gate_fallback.hpp"
+#include "core/autonomy/hook_gate.hpp"
 #include "client/wire_client.hpp"
 #include "core/hooks/hook_rules.hpp"
 #include "core/hooks/hook_spool.hpp"
@@ -182,6 +183,11 @@ int run_hook(const hook_options& opt) {
     return 0;
   }
   std::optional<std::string> event;
+  // Another CLI's tool gate is read as Claude Code's PreToolUse: one policy, several dialects.
+  const bool claude = opt.agent == autonomy::hook_dialect::claude;
+  if (auto it = payload.find("hook_event_name"); !claude && it != payload.end() && it->is_string() &&
+                                                 *it == autonomy::gate_event(opt.agent))
+    payload = autonomy::as_pretooluse(opt.agent, std::move(payload));
   if (auto it = payload.find("hook_event_name"); it != payload.end() && it->is_string())
     event = canonical_hook_event(it->get<std::string>());
   if (!event && !opt.event.empty()) event = canonical_hook_event(opt.event);
@@ -189,6 +195,9 @@ int run_hook(const hook_options& opt) {
     log_line(opt.home, "no hook event: the input has no hook_event_name and no EVENT was given (or it is not a name); dropped");
     return 0;
   }
+  // In a daemon's gated run of this CLI, the run's own hook judges the call (cli/hook.hpp, --run-gate).
+  if (const char* run = std::getenv("PAIOS_RUN_GATE"); *event == "PreToolUse" && !claude && !opt.run_gate && run && *run)
+    return 0;
   const auto uid = new_uid();
   json req{{"v", 1}, {"op", "hook.event"}, {"id", "h"}, {"event", *event}, {"uid", uid}};
   if (const char* tp = std::getenv("TRACEPARENT"); tp && valid_traceparent(tp)) req["traceparent"] = tp;
@@ -206,13 +215,28 @@ int run_hook(const hook_options& opt) {
   const auto deadline =
       started + std::chrono::milliseconds{task_id.empty() ? deadline_of(opt, cfg) : approval_deadline_of(cfg)};
   // Without the daemon's answer the event is spooled; a PreToolUse still gets the built-in `never` rules' deny.
+  // What the agent reads: the daemon's output as is for Claude Code, the gate's decision in its shape for another.
+  auto print = [&](const json& out) {
+    auto shaped = claude || !gate ? std::optional<json>{out} : autonomy::gate_answer(opt.agent, out);
+    if (!shaped || !shaped->is_object() || shaped->empty()) return;
+    auto text = json_dump(*shaped) + "\n";
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+  };
+  // A daemon's gated Codex or Gemini run gets a deny for a call no one judged: those CLIs run a call their hook gave
+  // no answer for (Claude Code's run, in dontAsk, denies it itself).
+  const bool fail_closed = gate && opt.run_gate && !claude;
+  auto unjudged = [&](const std::string& why) {
+    if (fail_closed)
+      print(autonomy::pretooluse_output("deny", "PAIOS could not judge this call (" + why +
+                                                    "); a gated run does not run a call the gate did not judge"));
+  };
   auto give_up = [&](const std::string& reason) {
-    if (gate)
-      if (auto out = fallback_pretooluse(payload, "paiosd did not answer")) {
-        auto text = json_dump(*out) + "\n";
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);
-      }
+    auto out = gate ? fallback_pretooluse(payload, "paiosd did not answer") : std::nullopt;
+    if (out)
+      print(*out);
+    else
+      unjudged(reason);
     return spool(opt, uid, *event, payload, reason);
   };
   unreachable down;
@@ -231,14 +255,17 @@ int run_hook(const hook_options& opt) {
     if (code == "store_failed" || code == "internal" || code == "shutting_down" || code == "overloaded")
       return give_up(code + ": " + message);
     log_line(opt.home, "paiosd refused the " + *event + " event: " + code + ": " + message);
+    unjudged("paiosd refused it: " + code + ": " + message);
     return 0;
   }
   auto it = reply->find("output");
-  if (it != reply->end() && it->is_object() && !it->empty()) {
-    auto out = json_dump(*it) + "\n";
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fflush(stdout);
+  const bool decided = it != reply->end() && it->contains("hookSpecificOutput") &&
+                       (*it)["hookSpecificOutput"].contains("permissionDecision");
+  if (fail_closed && !decided) {
+    unjudged("the autonomy gate gave no decision");
+    return 0;
   }
+  if (it != reply->end()) print(*it);
   return 0;
 }
 

@@ -16,9 +16,23 @@
 // an `ask` waits for a person, so the hook then waits autonomy.approval_timeout_ms (PAIOS_HOME/config.json,
 // else 600000) plus 15 s instead of the deadline. With no answer from the daemon, the built-in `never` rules are
 // judged here (cli/hook_gate_fallback.hpp): such a call is denied, anything else gets no output.
+//
+// `--agent codex|gemini`: the hook is Codex's PreToolUse or Gemini CLI's BeforeTool (core/autonomy/hook_dialect.hpp):
+// its payload is read as a PreToolUse in Claude Code's terms and the decision printed in that CLI's shape (for
+// both, only a deny is printed: see hook_dialect.hpp for why).
+//
+// `--run-gate`: the hook a daemon's gated run of Codex or Gemini installed itself, which also sets PAIOS_RUN_GATE in
+// the agent's environment. There, the same CLI's hook a person installed (`ai hooks install --agent`, no --run-gate)
+// steps aside: it prints nothing and sends nothing, so that each call is judged once, by the run's hook with the
+// run's long timeout (Codex 0.171 runs both hooks, and an `ask` would be two approvals; Gemini 0.61 runs one of two
+// identical hooks, with the person's 10 s timeout, after which it runs the call). Such a hook also denies a call
+// the daemon did not judge (down, slow, refusing, or its gate not running) when the built-in `never` rules do not
+// already: Codex and Gemini run a call their hook gave no answer for.
 #include <cstdint>
 #include <optional>
 #include <string>
+
+#include "core/autonomy/hook_dialect.hpp"
 
 namespace paios {
 
@@ -26,6 +40,8 @@ struct hook_options {
   std::string home;                        // PAIOS_HOME
   std::string endpoint;                    // the daemon's request endpoint
   std::string event;                       // the EVENT argument; the payload's hook_event_name wins
+  autonomy::hook_dialect agent = autonomy::hook_dialect::claude;  // whose hook this is (--agent)
+  bool run_gate = false;                   // --run-gate (above)
   std::optional<std::int64_t> deadline_ms; // else $PAIOS_HOOK_DEADLINE_MS, else hooks.deadline_ms of
                                            // PAIOS_HOME/config.json, else 150
 };

@@ -1,5 +1,7 @@
 #include "config/brains_config.hpp"
 
+#include <algorithm>
+
 #include <optional>
 #include <regex>
 
@@ -73,15 +75,39 @@ breaker_config read_breaker(const json& section, const json& overrides) {
   return c;
 }
 
-// The gate is Claude Code's PreToolUse hook: a brain that is not Claude Code cannot have it (nothing may claim
-// enforcement it does not have), and flags that switch hooks or permission checks off would void it.
+// The gate is the agent CLI's own tool-call hook (docs/autonomy.md): a brain that is not one of the three CLIs it
+// knows cannot have it (nothing may claim enforcement it does not have), and flags that switch hooks off, loosen
+// the mode the gate relies on, or set what the gate sets would void it.
+struct gated_cli {
+  const char* format;
+  const char* name;
+  std::vector<std::string> refused_flags;
+};
+const std::vector<gated_cli>& gated_clis() {
+  static const std::vector<gated_cli> clis = {
+      {"claude-stream-json", "Claude Code",
+       {"--bare", "--safe-mode", "--permission-mode", "--dangerously-skip-permissions",
+        "--allow-dangerously-skip-permissions"}},
+      // --disable hooks would switch the hook off; bypassing approvals and sandbox leaves no backstop when a hook
+      // fails (Codex then runs the call).
+      {"codex-jsonl", "Codex CLI", {"--disable", "--dangerously-bypass-approvals-and-sandbox"}},
+      // The gate sets the approval mode (yolo, with the hook's deny as the brake).
+      {"gemini-json", "Gemini CLI", {"--approval-mode", "-y", "--yolo"}},
+  };
+  return clis;
+}
+
 void check_autonomy_gate(const std::string& path, const std::string& kind, const json& b, const std::string& hint,
                          std::vector<std::string>& errors) {
   if (!b.contains("autonomy_gate") || b["autonomy_gate"] != true) return;
   const auto format = b.contains("format") && b["format"].is_string() ? b["format"].get<std::string>() : "";
-  if (kind != "process" || format != "claude-stream-json") {
-    errors.push_back(path + ".autonomy_gate: only a Claude Code brain (kind process, format claude-stream-json) can "
-                            "run with the gate; set it to false" + hint);
+  const gated_cli* cli = nullptr;
+  for (const auto& c : gated_clis())
+    if (format == c.format) cli = &c;
+  if (kind != "process" || !cli) {
+    errors.push_back(path + ".autonomy_gate: only a Claude Code, Codex CLI or Gemini CLI brain (kind process, format "
+                            "claude-stream-json, codex-jsonl or gemini-json) can run with the gate; set it to false" +
+                     hint);
     return;
   }
   if (!b.contains("command") || !b["command"].is_array()) return;
@@ -89,10 +115,9 @@ void check_autonomy_gate(const std::string& path, const std::string& kind, const
     if (!word.is_string()) continue;
     const auto w = word.get<std::string>();
     const auto flag = w.substr(0, w.find('='));
-    if (flag == "--bare" || flag == "--safe-mode" || flag == "--permission-mode" ||
-        flag == "--dangerously-skip-permissions" || flag == "--allow-dangerously-skip-permissions")
-      errors.push_back(path + ".command: " + flag + " would switch off or loosen the autonomy gate, which sets the "
-                              "permission mode and the hook itself; remove it, or set autonomy_gate to false");
+    if (std::find(cli->refused_flags.begin(), cli->refused_flags.end(), flag) != cli->refused_flags.end())
+      errors.push_back(path + ".command: " + flag + " would switch off or loosen the autonomy gate of " + cli->name +
+                       ", which sets the permission mode and the hook itself; remove it, or set autonomy_gate to false");
   }
 }
 

@@ -26,7 +26,7 @@ struct brain_config {
   int max_queue = 64;
   std::vector<std::pair<std::string, std::string>> env;  // process only, in name order
   std::string cwd;                                      // process only; absolute, or empty for the daemon's
-  bool autonomy_gate = false;  // Claude Code only: each run gets the PreToolUse gate (docs/autonomy.md)
+  bool autonomy_gate = false;  // Claude Code, Codex or Gemini CLI: each run gets the tool gate (docs/autonomy.md)
   std::string server;           // mcp only: the MCP server (mcp.servers) whose tool answers
   std::string tool;             // mcp only: that server's name for the tool
   std::string prompt_argument = "prompt";  // mcp only: the argument that receives the prompt

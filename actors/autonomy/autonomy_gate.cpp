@@ -27,8 +27,16 @@ namespace {
 using nlohmann::json;
 using gate_promise = caf::typed_response_promise<std::string, std::string, std::string>;
 
-// The brain whose hooks reach the gate: only Claude Code's PreToolUse is wired today.
-constexpr const char* kBrain = "claude";
+// The agent whose hook made the call, which is the brain a rule's `brain` names: the payload's `agent` (set by
+// `ai hook --agent`, core/autonomy/hook_dialect.hpp) when it is one of them, else Claude Code, whose hook has none.
+std::string brain_of(const json& payload) {
+  static const char* const known[] = {"claude", "codex", "gemini"};
+  auto it = payload.is_object() ? payload.find("agent") : payload.end();
+  if (it != payload.end() && it->is_string())
+    for (const char* k : known)
+      if (*it == k) return k;
+  return "claude";
+}
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
@@ -133,13 +141,13 @@ caf::result<std::string, std::string, std::string> decide_call(gate_actor self, 
     autonomy::decision d{autonomy::level::never, std::move(rule), std::move(reason)};
     c.call.tool = payload.is_object() ? str_of(payload, "tool_name") : std::string{};
     c.call.cwd = payload.is_object() ? str_of(payload, "cwd") : std::string{};
-    c.call.brain = kBrain;
+    c.call.brain = brain_of(payload);
     record(c, "never", start, c.event_data(d));
     auto [p, r, n] = reply("deny", d.reason, d);
     return caf::result<std::string, std::string, std::string>{p, r, n};
   };
   if (!st.policy) return refuse("policy-unavailable", "PAIOS cannot judge tool calls: " + st.policy_error);
-  auto call = autonomy::pretooluse_call(payload, st.opts.home, kBrain, st.opts.cfg.limits.max_bytes);
+  auto call = autonomy::pretooluse_call(payload, st.opts.home, brain_of(payload), st.opts.cfg.limits.max_bytes);
   if (!call) return refuse("malformed-call", "PAIOS refused a malformed PreToolUse call: " + call.message());
   c.call = std::move(*call);
   auto d = st.policy->decide(c.call);
@@ -348,7 +356,7 @@ std::tuple<std::string, std::string, std::string> check_call(gate_actor self, co
   auto args = json::parse(args_text, nullptr, false);
   if (!args.is_object()) return coded(errc::bad_request, "autonomy.check takes a JSON object");
   autonomy::tool_call call{str_of(args, "tool"), str_of(args, "command"), str_of(args, "path"), str_of(args, "cwd"),
-                           st.opts.home, kBrain};
+                           st.opts.home, brain_of(args)};
   auto d = st.policy->decide(call);
   if (d.reason.empty()) d.reason = "no rule matches; anything unmatched is ask";
   return {std::string{}, std::string{},

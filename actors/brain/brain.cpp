@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -16,6 +17,7 @@
 #include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "core/hooks/agent_gate_settings.hpp"
 #include "core/hooks/claude_hook_settings.hpp"
 #include "core/obs/event_sink.hpp"
 #include "core/obs/metrics.hpp"
@@ -39,6 +41,8 @@ struct running_call {
 struct brain_state {
   brain_config cfg;
   brain_gate gate;
+  std::string gate_settings;  // gemini: the system settings file that holds its hook (written at start)
+  std::string gate_error;     // why the gate cannot be installed ("" when it can)
   std::deque<task_spec> queue;
   std::unordered_map<std::string, running_call> running;
   std::uint64_t calls = 0;
@@ -150,9 +154,57 @@ void refuse_call(brain_actor* self, const task_spec& spec, task_update u) {
 // longer still, or it would abandon the hook (and then deny, in dontAsk) before the person's answer arrives.
 constexpr std::int64_t kHookMarginS = 30;
 
-std::vector<std::string> gate_arguments(const brain_gate& g) {
-  auto command = hook_command(g.ai_path, g.name_home ? g.home : std::string{}, "pre-tool-use");
-  return claude_gate_arguments(command, (g.approval_timeout_ms + 999) / 1000 + kHookMarginS);
+// Which agent CLI a gated brain runs, told by its output format (config/brains_config.cpp allows no other).
+enum class gated_agent { claude, codex, gemini };
+gated_agent agent_of(const brain_config& cfg) {
+  if (cfg.format == "codex-jsonl") return gated_agent::codex;
+  if (cfg.format == "gemini-json") return gated_agent::gemini;
+  return gated_agent::claude;
+}
+
+// Claude Code runs identical hook commands once, so its run's hook is the very text `ai hooks install` writes; Codex
+// and Gemini get a distinct one (--run-gate, with PAIOS_RUN_GATE in the environment: cli/hook.hpp).
+std::string gate_hook_command(const brain_gate& g, const char* agent) {
+  return hook_command(g.ai_path, g.name_home ? g.home : std::string{}, "pre-tool-use", agent, *agent != '\0');
+}
+
+std::int64_t gate_timeout_s(const brain_gate& g) { return (g.approval_timeout_ms + 999) / 1000 + kHookMarginS; }
+
+// The agent's arguments (and, for Gemini, the environment) that install the gate in one run.
+void install_gate(const brain_state& st, process_spec& ps) {
+  switch (agent_of(st.cfg)) {
+    case gated_agent::claude:
+      for (auto& a : claude_gate_arguments(gate_hook_command(st.gate, ""), gate_timeout_s(st.gate)))
+        ps.argv.push_back(std::move(a));
+      break;
+    case gated_agent::codex:
+      for (auto& a : codex_gate_arguments(gate_hook_command(st.gate, "codex"), gate_timeout_s(st.gate)))
+        ps.argv.push_back(std::move(a));
+      ps.env.emplace_back("PAIOS_RUN_GATE", "codex");
+      break;
+    case gated_agent::gemini:
+      // yolo: Gemini runs every tool without asking, and the hook's deny is what stops one. In its default mode a
+      // headless run is not even offered the shell and write tools, and a hook cannot allow them.
+      ps.argv.insert(ps.argv.end(), {"--approval-mode", "yolo"});
+      ps.env.emplace_back("GEMINI_CLI_SYSTEM_SETTINGS_PATH", st.gate_settings);
+      ps.env.emplace_back("PAIOS_RUN_GATE", "gemini");
+      break;
+  }
+}
+
+// Writes what the gate needs on disk (Gemini's settings file) once, at start; the reason it cannot, or "".
+void prepare_gate(brain_state& st) {
+  if (!st.cfg.autonomy_gate || agent_of(st.cfg) != gated_agent::gemini || st.gate.ai_path.empty()) return;
+  std::error_code ec;
+  const auto dir = std::filesystem::path(st.gate.home) / "run";
+  std::filesystem::create_directories(dir, ec);
+  auto written = write_gemini_gate_settings((dir / "gemini-gate-settings.json").string(),
+                                            gate_hook_command(st.gate, "gemini"), gate_timeout_s(st.gate) * 1000);
+  if (written)
+    st.gate_settings = *written;
+  else
+    st.gate_error = "the autonomy gate cannot be installed for Gemini CLI: " + written.message() +
+                    " (run paiosd as root with PAIOS_HOME in such a folder, or set autonomy_gate false)";
 }
 
 void start_process(brain_actor* self, task_spec spec) {
@@ -163,11 +215,15 @@ void start_process(brain_actor* self, task_spec spec) {
   ps.stdin_data = spec.prompt;
   ps.env = st.cfg.env;
   if (st.cfg.autonomy_gate) {
-    for (auto& a : gate_arguments(st.gate)) ps.argv.push_back(std::move(a));
     // The hook must reach this daemon, whatever the brain's env says.
-    ps.env.erase(std::remove_if(ps.env.begin(), ps.env.end(), [](const auto& kv) { return kv.first == "PAIOS_HOME"; }),
+    ps.env.erase(std::remove_if(ps.env.begin(), ps.env.end(),
+                                [](const auto& kv) {
+                                  return kv.first == "PAIOS_HOME" || kv.first == "GEMINI_CLI_SYSTEM_SETTINGS_PATH" ||
+                                         kv.first == "PAIOS_RUN_GATE";
+                                }),
                  ps.env.end());
     ps.env.emplace_back("PAIOS_HOME", st.gate.home);
+    install_gate(st, ps);
   }
   ps.env.emplace_back("PAIOS_TASK_ID", spec.id);
   ps.env.emplace_back("PAIOS_TRACE_ID", spec.trace_id);
@@ -416,7 +472,9 @@ void start_next(brain_actor* self) {
 }
 
 // A missing program is found before anything is queued, so that the task fails over at once.
-std::string unavailable_reason(const brain_config& cfg, const brain_gate& gate) {
+std::string unavailable_reason(const brain_state& st) {
+  const auto& cfg = st.cfg;
+  const auto& gate = st.gate;
   if (cfg.kind != "process") return {};
   if (cfg.command.empty()) return "no command configured";
   if (auto why = program_missing(cfg.command.front()); !why.empty()) return why;
@@ -426,6 +484,7 @@ std::string unavailable_reason(const brain_config& cfg, const brain_gate& gate) 
            (gate.ai_path.empty() ? std::string{"found neither beside paiosd nor in the build tree"}
                                  : "and " + gate.ai_path + " is not executable") +
            " (set hooks.ai_path, or autonomy_gate false)";
+  if (cfg.autonomy_gate) return st.gate_error;
   return {};
 }
 
@@ -433,13 +492,14 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg, brain_gate gat
   guard_actor(self, brain_child_name(cfg.name));
   self->state.cfg = std::move(cfg);
   self->state.gate = std::move(gate);
-  auto reason = unavailable_reason(self->state.cfg, self->state.gate);
+  prepare_gate(self->state);
+  auto reason = unavailable_reason(self->state);
   spdlog::info("brain {}: {} ({})", self->state.cfg.name, reason.empty() ? "available" : "unavailable",
                reason.empty() ? self->state.cfg.kind : reason);
   return {
       [=](run_atom, task_spec& spec) {
         auto& st = self->state;
-        if (auto why = unavailable_reason(st.cfg, st.gate); !why.empty()) {
+        if (auto why = unavailable_reason(st); !why.empty()) {
           refuse_call(self, spec, make_outcome(st, spec.id, task_state::failed, errc::brain_unavailable, why));
           return;
         }
@@ -512,7 +572,7 @@ caf::behavior brain_behavior(brain_actor* self, brain_config cfg, brain_gate gat
       },
       [=](status_atom) {
         auto& st = self->state;
-        auto why = unavailable_reason(st.cfg, st.gate);
+        auto why = unavailable_reason(st);
         nlohmann::json j{{"name", st.cfg.name},
                          {"kind", st.cfg.kind},
                          {"available", why.empty()},

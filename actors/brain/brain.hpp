@@ -19,11 +19,14 @@
 //   (cancel_atom, std::string task_id)      bool: the task was queued or running here (its outcome follows)
 //   (status_atom)                           std::string: JSON {name, kind, available, reason, running, ...,
 //                                           autonomy_gate: the ai path, when gated}
-// A brain whose configuration has autonomy_gate (Claude Code) runs each call with the autonomy gate installed:
-// the arguments of claude_gate_arguments (core/hooks/claude_hook_settings.hpp) after its command, its hook
-// `gate.ai_path hook pre-tool-use` reaching this daemon (PAIOS_HOME in the agent's environment, and --home unless
-// the home is the default), with a hook timeout past autonomy.approval_timeout_ms so that a pending approval is
-// answered by the daemon, not cut by Claude Code. Without an executable `ai` the brain is unavailable (its
+// A brain whose configuration has autonomy_gate runs each call with the autonomy gate installed, by its format:
+// Claude Code the arguments of claude_gate_arguments (core/hooks/claude_hook_settings.hpp), Codex those of
+// codex_gate_arguments, Gemini `--approval-mode yolo` and GEMINI_CLI_SYSTEM_SETTINGS_PATH naming the settings file
+// written at start (write_gemini_gate_settings; core/hooks/agent_gate_settings.hpp), PAIOS_RUN_GATE set for those
+// two; its hook `gate.ai_path hook [--agent A --run-gate] pre-tool-use` reaching this daemon (PAIOS_HOME in the
+// agent's environment, and --home unless the home is the default), with a hook timeout past
+// autonomy.approval_timeout_ms so that a pending approval is answered by the daemon, not cut by the agent. Without
+// an executable `ai`, or (Gemini) where the settings file cannot be root's alone, the brain is unavailable (its
 // tasks fail over): it never runs the agent ungated.
 // Owns: its queue and its running child processes. When it exits, every child process group is terminated
 // and reaped before the actor is gone.

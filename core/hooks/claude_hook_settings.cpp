@@ -20,8 +20,10 @@ std::string ai_command(const std::string& ai_path, const std::string& home) {
   return cmd;
 }
 
-std::string hook_command(const std::string& ai_path, const std::string& home, const std::string& kebab_event) {
-  return ai_command(ai_path, home) + " hook " + kebab_event;
+std::string hook_command(const std::string& ai_path, const std::string& home, const std::string& kebab_event,
+                         const std::string& agent, bool run_gate) {
+  return ai_command(ai_path, home) + " hook " + (agent.empty() ? std::string{} : "--agent " + shell_quote(agent) + " ") +
+         (run_gate ? "--run-gate " : "") + kebab_event;
 }
 
 std::vector<std::string> claude_gate_arguments(const std::string& command, std::int64_t timeout_s) {

@@ -15,8 +15,11 @@ std::string shell_quote(const std::string& s);
 // `<ai> [--home <home>]`, quoted as needed; `home` "" names none: how Claude Code runs `ai` (hooks, skills).
 std::string ai_command(const std::string& ai_path, const std::string& home);
 
-// `<ai> [--home <home>] hook <kebab_event>` ("post-tool-use"), quoted as needed; `home` "" names none.
-std::string hook_command(const std::string& ai_path, const std::string& home, const std::string& kebab_event);
+// `<ai> [--home <home>] hook [--agent <agent>] [--run-gate] <kebab_event>` ("post-tool-use"), quoted as needed;
+// `home` "" names none, `agent` "" (Claude Code's hooks) none; `run_gate`: the hook a daemon's gated run of that
+// agent installs itself (cli/hook.hpp says why it differs from the one `ai hooks install --agent` writes).
+std::string hook_command(const std::string& ai_path, const std::string& home, const std::string& kebab_event,
+                         const std::string& agent = {}, bool run_gate = false);
 
 // The arguments that install the autonomy gate in one run of Claude Code (`claude -p`):
 //   --permission-mode dontAsk --settings {"hooks":{"PreToolUse":[{"matcher":"*","hooks":[{"type":"command",

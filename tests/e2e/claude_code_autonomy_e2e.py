@@ -24,11 +24,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from claude_code_e2e import claude_binary, outcome, stop_all  # noqa: E402  (one installer of Claude Code, one ending)
+from gate_e2e import Daemon, approve_then_deny, clean_environment, session_requests, wait_for  # noqa: E402
 
 LEARN_CALLS = 6  # promote_after approvals, then the call that no longer asks
 
@@ -91,38 +91,16 @@ def main():
             failures.append(what)
         return ok
 
-    base_env = dict(os.environ, HOME=home)
-    for k in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "PAIOS_HOME", "PAIOS_TASK_ID", "TRACEPARENT"):
-        base_env.pop(k, None)
-
-    def ai_run(*args, timeout=60):
-        return subprocess.run([ai, "--home", paios, *args], capture_output=True, text=True, timeout=timeout, env=base_env)
-
-    def ai_json(*args):
-        r = ai_run("--json", *args)
-        lines = [l for l in r.stdout.splitlines() if l.strip()]
-        return json.loads(lines[-1]) if lines else {}
-
-    def wait_for(what, condition, seconds=120):
-        """Polls `condition` until it returns something true; None when `seconds` pass."""
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            v = condition()
-            if v:
-                return v
-            time.sleep(0.1)
-        log("gave up waiting for", what)
-        return None
-
-    def session_requests(before):
-        return [json.load(open(os.path.join(stub_log, n))) for n in sorted(set(os.listdir(stub_log)) - before)]
+    base_env = dict(clean_environment(), HOME=home)
+    daemon = Daemon(ai, paios, base_env, log)
+    ai_run, ai_json = daemon.run, daemon.json
 
     try:
         port_file = os.path.join(tmp, "stub.port")
         stub = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "stub_messages_api.py"), port_file, stub_log,
                                  project, script_file])
         procs.append(stub)
-        port = wait_for("the stub's port", lambda: os.path.exists(port_file) and open(port_file).read().strip(), 10)
+        port = wait_for("the stub's port", lambda: os.path.exists(port_file) and open(port_file).read().strip(), log, 10)
         claude_env = {"ANTHROPIC_BASE_URL": "http://127.0.0.1:" + port, "ANTHROPIC_API_KEY": "sk-ant-e2e-stub",
                       "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1", "DISABLE_ERROR_REPORTING": "1",
                       "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "NO_PROXY": "127.0.0.1", "HOME": home}
@@ -143,7 +121,7 @@ def main():
             d = subprocess.Popen([paiosd, "--home", paios], stderr=open(os.path.join(tmp, "paiosd.stderr"), "a"),
                                  env=base_env)
             procs.append(d)
-            if not check(wait_for("paiosd", lambda: ai_run("ping").returncode == 0, 30) is not None, "paiosd answers"):
+            if not check(wait_for("paiosd", lambda: ai_run("ping").returncode == 0, log, 30) is not None, "paiosd answers"):
                 log(open(os.path.join(tmp, "paiosd.stderr")).read()[-2000:])
                 return None
             return d
@@ -158,7 +136,7 @@ def main():
         r = subprocess.run([claude, "-p", "script:interactive", "--output-format", "json", *model], cwd=project,
                            env=dict(base_env, **claude_env), capture_output=True, text=True, timeout=300)
         log("claude exit", r.returncode, "stdout:", r.stdout[-400:].strip(), "stderr:", r.stderr[-400:].strip())
-        results = tool_results(session_requests(before))
+        results = tool_results(session_requests(stub_log, before))
         log("tool results:", results)
         check(r.returncode == 0, "the interactive-style session ran to its end")
         check(os.path.exists(marker), "rm -rf of a folder outside the project did not run: the marker is still there")
@@ -167,39 +145,11 @@ def main():
         check(len(results) == 2 and "listed-by-ls.txt" in results[1], "ls ran and its output reached the model")
 
         # b. Headless daemon tasks: an `ask` waits for a person, who decides with ai approve / ai deny.
-        def pending():
-            return ai_json("approvals").get("approvals", [])
-
         def run_task(name, decide, brain="claude"):
-            """Runs `ai --brain claude script:NAME`, deciding each pending approval with decide(approval) until
-            the task ends; returns (ai's result, the approvals decided, the model's tool results)."""
-            before = set(os.listdir(stub_log))
-            task = subprocess.Popen([ai, "--home", paios, "--json", "--brain", brain, "script:" + name],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=base_env)
-            decided = []
-            while task.poll() is None:
-                found = wait_for("a pending approval or the task's end", lambda: task.poll() is not None or pending(), 240)
-                if not found or task.poll() is not None:
-                    break
-                for a in pending():
-                    decide(a)
-                    decided.append(a)
-            out, err = task.communicate(timeout=60)
-            lines = [json.loads(l) for l in out.splitlines() if l.strip().startswith("{")]
-            log(name, "task:", (lines[-1] if lines else out[-300:]), err[-300:].strip())
-            return (lines[-1] if lines else {}), decided, tool_results(session_requests(before))
+            """Runs `ai --brain BRAIN script:NAME`, deciding each pending approval with decide(approval)."""
+            return daemon.run_task(brain, "script:" + name, decide, stub_log, tool_results, name)
 
-        result, decided, results = run_task("approve", lambda a: ai_run("approve", a["id"]))
-        check(len(decided) == 1 and decided[0].get("tool") == "Bash" and decided[0].get("rule") == "rm-in-project",
-              "ai approvals listed the ask of rule rm-in-project (%s)" % decided)
-        check(result.get("type") == "result", "the approved task succeeded")
-        check(not os.path.exists(os.path.join(project, "doomed-approved.txt")), "the approved rm ran: the file is gone")
-
-        result, decided, results = run_task("deny", lambda a: ai_run("deny", a["id"], "--reason", "keep that file, e2e"))
-        check(len(decided) == 1, "the second task waited for a decision too")
-        check(os.path.exists(os.path.join(project, "doomed-denied.txt")), "the denied rm did not run: the file is there")
-        check(any("keep that file, e2e" in t for t in results), "the model got the person's reason (%s)" % results)
-        check(result.get("type") == "result", "the denied task still ended with the model's answer")
+        approve_then_deny(run_task, daemon, project, check)
 
         # c. Learning: promote_after approvals of `touch learned.txt` make it safe for the project.
         result, decided, results = run_task("learn", lambda a: ai_run("approve", a["id"]))
@@ -228,7 +178,7 @@ def main():
             return 1
         before = set(os.listdir(stub_log))
         r = ai_run("--json", "--brain", "plain", "script:expire", timeout=240)
-        results = tool_results(session_requests(before))
+        results = tool_results(session_requests(stub_log, before))
         check(r.returncode == 0 and os.path.exists(os.path.join(plain, "doomed-expired.txt")) and
               any("no one approved within 3 s" in t for t in results),
               "an approval no one gave expired into a denial the model was told of (%s)" % results)

@@ -282,3 +282,95 @@ TEST(ProcessBrain, AGatedBrainWithoutTheAiBinaryIsUnavailable) {
   EXPECT_NE(result.value("message", "").find("hooks.ai_path"), std::string::npos) << result.dump();
   EXPECT_FALSE(std::filesystem::exists(argv_file)) << "the agent did not run";
 }
+
+// Codex runs with its PreToolUse hook given on the command line; the hook, run as Codex runs it, answers in Codex's
+// shape. Gemini's hook must sit in a settings file only root may write: under the temporary folder (writable by
+// all) there is none, and the gated gemini brain is unavailable rather than run ungated.
+TEST(ProcessBrain, CodexAndGeminiRunWithTheirGates) {
+  paios::test::temp_dir scratch;
+  const auto argv_file = (scratch.path() / "argv.jsonl").string();
+  auto cfg = agents_config();
+  cfg["brains"]["codex"]["env"] = {{"FAKE_ARGV_FILE", argv_file}};
+  cfg["brains"]["gemini"]["env"] = {{"FAKE_ARGV_FILE", argv_file}};
+  cfg["brains"]["gemini"]["autonomy_gate"] = true;
+  cfg["autonomy"] = {{"approval_timeout_ms", 20000}};
+  daemon_process d{cfg};
+  d.start();
+  auto result = run_json(d, {"--brain", "codex", "gated?"});
+  ASSERT_EQ(result.value("type", ""), "result") << result.dump();
+  std::ifstream in(argv_file);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  const auto argv = json::parse(line)["argv"].get<std::vector<std::string>>();
+  ASSERT_EQ(argv.size(), 5u) << line << " (autonomy_gate is on by default for codex)";
+  EXPECT_EQ(argv[0], "--enable");
+  EXPECT_EQ(argv[2], "--dangerously-bypass-hook-trust");
+  const std::string prefix = "hooks.PreToolUse=[{matcher=\"*\",hooks=[{type=\"command\",command=";
+  ASSERT_EQ(argv[4].rfind(prefix, 0), 0u) << argv[4];
+  const auto rest = argv[4].substr(prefix.size());
+  const auto command = json::parse(rest.substr(0, rest.find(",timeout="))).get<std::string>();
+  EXPECT_EQ(command, paios::test::ai_path().string() + " --home " + d.home().string() +
+                         " hook --agent codex --run-gate pre-tool-use");
+  EXPECT_NE(rest.find(",timeout=50}]}]"), std::string::npos) << "approval_timeout_ms and a margin, in seconds: " << rest;
+
+  json payload{{"hook_event_name", "PreToolUse"}, {"session_id", "s-codex"}, {"turn_id", "t"},
+               {"cwd", scratch.path().string()}, {"tool_name", "Bash"}, {"tool_input", {{"command", "rm -rf ~"}}},
+               {"tool_use_id", "call_1"}};
+  auto r = paios::test::run_program({"/bin/sh", "-c", command}, {{"PAIOS_HOOK_DEADLINE_MS", "5000"}}, payload.dump());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto out = json::parse(r.out);
+  EXPECT_EQ(out["hookSpecificOutput"].value("permissionDecision", ""), "deny") << r.out;
+  EXPECT_NE(out["hookSpecificOutput"].value("permissionDecisionReason", "").find("rm-"), std::string::npos) << r.out;
+  payload["tool_input"]["command"] = "ls";
+  r = paios::test::run_program({"/bin/sh", "-c", command}, {{"PAIOS_HOOK_DEADLINE_MS", "5000"}}, payload.dump());
+  EXPECT_EQ(r.out, "") << "Codex would reject an allow: a safe call gets no answer";
+  // In such a run (PAIOS_RUN_GATE set), a person's own Codex hook (no --run-gate) steps aside: judged once.
+  payload["tool_input"]["command"] = "rm -rf ~";
+  const auto persons = paios::test::ai_path().string() + " --home " + d.home().string() + " hook --agent codex pre-tool-use";
+  r = paios::test::run_program({"/bin/sh", "-c", persons}, {{"PAIOS_HOOK_DEADLINE_MS", "5000"}, {"PAIOS_RUN_GATE", "codex"}},
+                               payload.dump());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "") << "the run's own hook answers, not this one";
+  auto events = run_json(d, {"obs", "--category", "autonomy"});
+  EXPECT_NE(events.dump().find("\"brain\":\"codex\""), std::string::npos) << events.dump();
+
+  auto gemini = run_json(d, {"--brain", "gemini", "gated?"});
+  EXPECT_EQ(gemini.value("code", ""), "brain_unavailable") << gemini.dump();
+  EXPECT_NE(gemini.value("message", "").find("root"), std::string::npos) << gemini.dump();
+  std::ifstream again(argv_file);
+  int calls = 0;
+  while (std::getline(again, line)) ++calls;
+  EXPECT_EQ(calls, 1) << "gemini did not run";
+}
+
+// Codex and Gemini run a call their hook gave no answer for: in a gated run, `ai hook --run-gate` denies a call the
+// daemon did not judge (here: no daemon at all), and a person's hook leaves it to the CLI, but for the built-in
+// `never` rules, which `ai hook` judges itself.
+TEST(ProcessBrain, AGatedRunsHookDeniesWhatNoOneJudged) {
+  paios::test::temp_dir home;
+  const auto ai = paios::test::ai_path().string();
+  auto hook = [&](const std::string& agent, bool run_gate, const json& payload) {
+    std::vector<std::string> argv{ai, "--home", home.path().string(), "hook", "--agent", agent};
+    if (run_gate) argv.push_back("--run-gate");
+    argv.push_back("pre-tool-use");
+    auto r = paios::test::run_program(argv, {{"PAIOS_RUN_GATE", run_gate ? agent : ""}}, payload.dump());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  json codex{{"hook_event_name", "PreToolUse"}, {"session_id", "s"}, {"cwd", home.path().string()},
+             {"tool_name", "Bash"}, {"tool_input", {{"command", "rm notes.txt"}}}};
+  auto out = json::parse(hook("codex", true, codex));
+  EXPECT_EQ(out["hookSpecificOutput"]["permissionDecision"], "deny");
+  EXPECT_NE(out["hookSpecificOutput"].value("permissionDecisionReason", "").find("PAIOS could not judge this call (daemon down"),
+            std::string::npos) << out.dump();
+  EXPECT_EQ(hook("codex", false, codex), "") << "a person's session: Codex's own approval flow decides";
+  codex["tool_input"]["command"] = "rm -rf ~";
+  out = json::parse(hook("codex", false, codex));
+  EXPECT_NE(out["hookSpecificOutput"].value("permissionDecisionReason", "").find("rule rm-"), std::string::npos) << out.dump();
+
+  json gemini{{"hook_event_name", "BeforeTool"}, {"session_id", "g"}, {"cwd", home.path().string()},
+              {"tool_name", "write_file"}, {"tool_input", {{"file_path", "notes.md"}, {"content", "x"}}}};
+  out = json::parse(hook("gemini", true, gemini));
+  EXPECT_EQ(out.value("decision", ""), "deny") << out.dump();
+  EXPECT_EQ(hook("gemini", false, gemini), "");
+}

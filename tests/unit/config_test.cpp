@@ -206,8 +206,9 @@ TEST(Config, NullDropsInheritedFieldsAndIsAbsentInNewBrains) {
   expect_refused({{"kb", {{"vector_weight", 2}}}}, "kb.vector_weight");
   expect_refused({{"kb", {{"dimensions", 8}}}}, "kb.dimensions");
   expect_refused({{"brains", {{"claude", {{"kind", "echo"}, {"command", nullptr}, {"format", nullptr}}}}}},
-                 "brains.claude.autonomy_gate: only a Claude Code brain (kind process, format claude-stream-json) can "
-                 "run with the gate; set it to false (set it to null to drop the default)");
+                 "brains.claude.autonomy_gate: only a Claude Code, Codex CLI or Gemini CLI brain (kind process, format "
+                 "claude-stream-json, codex-jsonl or gemini-json) can run with the gate; set it to false (set it to "
+                 "null to drop the default)");
   auto r = config_from_json({{"brains", {{"claude", {{"kind", "echo"}, {"command", nullptr}, {"format", nullptr},
                                                      {"autonomy_gate", nullptr}}},
                                          {"fresh", {{"kind", "echo"}, {"description", nullptr}}}}}});
@@ -365,16 +366,27 @@ TEST(Config, FieldsBelongToOneKindOfBrain) {
   expect_accepted({{"brains", {{"claude", {{"env", {{"_A1", "x"}}}, {"cwd", "/tmp"}}}}}});
 }
 
-// The autonomy gate is Claude Code's PreToolUse hook: on by default for the claude brain, refused where it would
-// claim what it cannot enforce (another agent) or be voided (flags that switch hooks or permission checks off).
+// The autonomy gate is the agent CLI's own tool hook: on by default for the claude and codex brains (off for gemini,
+// whose per-run hook needs a root-owned settings file), refused where it would claim what it cannot enforce (another
+// kind of brain) or be voided (flags that switch hooks or permission checks off, or set what the gate sets).
 TEST(Config, TheAutonomyGateIsOnForClaudeAndRefusedWhereItCannotHold) {
   auto r = load_config(std::nullopt);
   ASSERT_TRUE(r.config) << all(r);
   EXPECT_TRUE(find_brain(*r.config, "claude")->autonomy_gate);
-  EXPECT_FALSE(find_brain(*r.config, "codex")->autonomy_gate);
+  EXPECT_TRUE(find_brain(*r.config, "codex")->autonomy_gate);
+  EXPECT_FALSE(find_brain(*r.config, "gemini")->autonomy_gate);
   EXPECT_EQ(r.config->hooks.ai_path, "");
-  expect_refused({{"brains", {{"codex", {{"autonomy_gate", true}}}}}},
-                 "brains.codex.autonomy_gate: only a Claude Code brain (kind process, format claude-stream-json)");
+  expect_accepted({{"brains", {{"gemini", {{"autonomy_gate", true}}}}}});
+  expect_refused({{"brains", {{"notes", {{"kind", "process"}, {"command", {"x"}}, {"format", "text"}, {"autonomy_gate", true}}}}}},
+                 "brains.notes.autonomy_gate: only a Claude Code, Codex CLI or Gemini CLI brain (kind process, format "
+                 "claude-stream-json, codex-jsonl or gemini-json)");
+  expect_refused({{"brains", {{"codex", {{"command", {"codex", "exec", "--disable", "hooks", "-"}}}}}}},
+                 "brains.codex.command: --disable would switch off or loosen the autonomy gate of Codex CLI");
+  expect_refused({{"brains", {{"codex", {{"command", {"codex", "exec", "--dangerously-bypass-approvals-and-sandbox"}}}}}}},
+                 "brains.codex.command: --dangerously-bypass-approvals-and-sandbox would switch off");
+  expect_refused({{"brains", {{"gemini", {{"autonomy_gate", true}, {"command", {"gemini", "--approval-mode=plan"}}}}}}},
+                 "brains.gemini.command: --approval-mode would switch off or loosen the autonomy gate of Gemini CLI");
+  expect_accepted({{"brains", {{"codex", {{"command", {"codex", "exec", "--disable", "hooks", "-"}}, {"autonomy_gate", false}}}}}});
   expect_refused({{"brains", {{"claude", {{"command", {"claude", "-p", "--bare"}}}}}}},
                  "brains.claude.command: --bare would switch off or loosen the autonomy gate");
   expect_refused({{"brains", {{"claude", {{"command", {"claude", "-p", "--permission-mode=acceptEdits"}}}}}}},

@@ -354,6 +354,45 @@ TEST(HooksInstall, MergesKeepsOtherEntriesAndIsIdempotent) {
   EXPECT_FALSE(error.empty());
 }
 
+// `ai hooks install --agent codex|gemini`: the gate's one hook merged into Codex's hooks.json or Gemini CLI's
+// settings.json, the person's other hooks and keys kept, an older PAIOS hook replaced, idempotent.
+TEST(HooksInstall, AgentGateMergesIntoCodexAndGeminiFiles) {
+  std::string error;
+  auto codex = nlohmann::ordered_json::parse(R"json({"hooks": {
+    "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "my-linter", "timeout": 5},
+                                                 {"type": "command", "command": "/old/ai hook --agent codex pre-tool-use"}]}],
+    "Stop": [{"hooks": [{"type": "command", "command": "notify-send done"}]}]}})json");
+  auto merged = merge_agent_gate(codex, "codex", "/usr/local/bin/ai", "/srv/paios", error);
+  ASSERT_TRUE(error.empty()) << error;
+  auto& pre = merged["hooks"]["PreToolUse"];
+  ASSERT_EQ(pre.size(), 2u) << pre.dump();
+  EXPECT_EQ(pre[0]["hooks"].size(), 1u) << "the person's own hook stays, the old PAIOS one goes";
+  EXPECT_EQ(pre[0]["hooks"][0]["command"], "my-linter");
+  EXPECT_EQ(pre[1]["matcher"], "*");
+  EXPECT_EQ(pre[1]["hooks"][0]["command"], "/usr/local/bin/ai --home /srv/paios hook --agent codex pre-tool-use");
+  EXPECT_EQ(pre[1]["hooks"][0]["timeout"], 10);
+  EXPECT_EQ(merged["hooks"]["Stop"], codex["hooks"]["Stop"]);
+  EXPECT_EQ(merge_agent_gate(merged, "codex", "/usr/local/bin/ai", "/srv/paios", error), merged) << "idempotent";
+
+  auto gemini = nlohmann::ordered_json::parse(R"json({"security": {"auth": {"selectedType": "gemini-api-key"}},
+                                                       "hooksConfig": {"enabled": true}})json");
+  auto g = merge_agent_gate(gemini, "gemini", "/usr/local/bin/ai", "", error);
+  ASSERT_TRUE(error.empty()) << error;
+  EXPECT_EQ(g["security"], gemini["security"]);
+  auto& before = g["hooks"]["BeforeTool"];
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(before[0]["matcher"], ".*") << "Gemini's matchers are regexes";
+  EXPECT_EQ(before[0]["hooks"][0]["command"], "/usr/local/bin/ai hook --agent gemini pre-tool-use");
+  EXPECT_EQ(before[0]["hooks"][0]["timeout"], 10000) << "Gemini's timeouts are milliseconds";
+  EXPECT_EQ(merge_agent_gate(g, "gemini", "/usr/local/bin/ai", "", error), g);
+
+  gemini["hooksConfig"]["enabled"] = false;
+  auto off = merge_agent_gate(gemini, "gemini", "/usr/local/bin/ai", "", error);
+  EXPECT_EQ(error, "hooksConfig.enabled is false: Gemini CLI runs no hooks, so the gate would not run either (set it "
+                   "to true, or remove it, and install again)");
+  EXPECT_EQ(off, gemini) << "a refused file is left as it was";
+}
+
 // The arguments that install the gate in one `claude -p`: dontAsk, and a PreToolUse hook for every tool running
 // the very command `ai hooks install` writes (Claude Code runs identical commands once).
 TEST(ClaudeGate, ArgumentsSetDontAskAndThePreToolUseHook) {
