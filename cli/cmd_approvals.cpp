@@ -1,5 +1,5 @@
-// `ai approvals` (the pending approvals of daemon tasks' tool calls), `ai approve ID` and `ai deny ID`
-// (docs/autonomy.md, "Approvals"; the wire's approvals.list and approvals.decide).
+// `ai approvals` (the pending approvals of daemon tasks' tool calls and pipelines' command steps), `ai approve ID`
+// and `ai deny ID` (docs/autonomy.md, "Approvals"; the wire's approvals.list and approvals.decide).
 #include <memory>
 #include <string>
 

@@ -144,16 +144,22 @@ gate_result refuse(call_context& c, std::int64_t start, std::string rule, std::s
 
 gate_result judge(gate_actor self, call_context c, std::int64_t start);
 
+// A call's context in its trace, counted as one more decision.
+call_context new_call(gate_state& st, trace_id trace, std::uint64_t parent) {
+  ++st.decisions;
+  call_context c;
+  c.trace = trace;
+  c.parent = parent;
+  return c;
+}
+
 // A PreToolUse hook's call (Claude Code's payload), from an agent's session or a daemon task's agent.
 gate_result decide_call(gate_actor self, const std::string& payload_text, const std::string& task_id, trace_id trace,
                         std::uint64_t parent) {
   auto& st = self->state;
   const auto start = now_us();
-  ++st.decisions;
-  call_context c;
+  auto c = new_call(st, trace, parent);
   c.task_id = task_id;
-  c.trace = trace;
-  c.parent = parent;
   auto payload = json::parse(payload_text, nullptr, false);
   c.session = payload.is_object() ? str_of(payload, "session_id") : std::string{};
   c.call.tool = payload.is_object() ? str_of(payload, "tool_name") : std::string{};
@@ -171,10 +177,7 @@ gate_result decide_call(gate_actor self, const std::string& payload_text, const 
 gate_result decide_command(gate_actor self, const std::string& args_text, trace_id trace, std::uint64_t parent) {
   auto& st = self->state;
   const auto start = now_us();
-  ++st.decisions;
-  call_context c;
-  c.trace = trace;
-  c.parent = parent;
+  auto c = new_call(st, trace, parent);
   auto args = json::parse(args_text, nullptr, false);
   if (args.is_object()) {
     c.pipeline = str_of(args, "pipeline");
@@ -353,7 +356,7 @@ std::tuple<std::string, std::string, std::string> decide_approval(gate_actor sel
     if (scope != "once") {
       autonomy::grant g{a.key, scope, scope == "session" ? a.ctx.session : a.ctx.call.cwd, a.id, now_ms()};
       if (g.scope_value.empty())
-        return coded(errc::bad_request, "approval '" + id + "' has no " + scope + " to grant (the hook gave none)");
+        return coded(errc::bad_request, "approval '" + id + "' has no " + scope + " to grant (its call came with none)");
       st.grants.insert({g.key, g.scope, g.scope_value});
       if (st.db)
         if (auto ok = st.db->add(g); !ok) spdlog::warn("autonomy: the grant of {} is kept for this run only: {}", id, ok.message());

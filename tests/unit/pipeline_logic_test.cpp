@@ -79,6 +79,17 @@ TEST(PipelineTemplate, ReferencesAreReadWithoutData) {
   EXPECT_FALSE(pipe::template_refs("{{input..x}}"));
 }
 
+// What decides whether a command step goes through the autonomy gate (docs/autonomy.md, "Commands the daemon
+// runs"): data of the run in a template, which callers and agents wrote; the daemon's own run.id and run.pipeline
+// are not.
+TEST(PipelineTemplate, RunDataIsWhatCallersAndAgentsWrote) {
+  for (const char* text : {"{{input}}", "x{{input.text}}y", "{{run.input.urls.0}}", "{{steps.fetch.output.title}}",
+                           "--id={{run.id}} {{input.path}}", "{{input"})
+    EXPECT_TRUE(pipe::carries_run_data(text)) << text;
+  for (const char* text : {"rm", "-rf", "/var/cache/{{run.pipeline}}/{{run.id}}", "{ not a reference }", ""})
+    EXPECT_FALSE(pipe::carries_run_data(text)) << text;
+}
+
 TEST(PipelineConfig, TheExampleIsValidAndReadWhenEnabled) {
   auto r = config_from_json(json::object());
   ASSERT_TRUE(r.config) << all(r);
