@@ -377,6 +377,27 @@ std::tuple<std::string, std::string, std::string> decide_approval(gate_actor sel
   return {std::string{}, std::string{}, dump(json{{"approval_id", id}, {"decision", decision}, {"scope", scope}})};
 }
 
+// A run that no longer waits (cancelled, timed out, its manager gone) takes back its pending approvals: they
+// leave the list, their wait ends denied, and each is an event (action "withdrawn"). Nothing is learned from them.
+std::tuple<std::string, std::string, std::string> withdraw_run(gate_actor self, const std::string& args_text) {
+  auto& st = self->state;
+  auto args = json::parse(args_text, nullptr, false);
+  const auto run_id = args.is_object() ? str_of(args, "run_id") : std::string{};
+  const auto reason = args.is_object() ? str_of(args, "reason") : std::string{};
+  if (run_id.empty()) return coded(errc::bad_request, "withdraw names no run_id");
+  json ids = json::array();
+  for (auto it = st.pending.begin(); it != st.pending.end();) {
+    if (it->second.ctx.run_id != run_id) {
+      ++it;
+      continue;
+    }
+    ids.push_back(it->first);
+    settle(it->second, "deny", "withdrawn: " + reason, "withdrawn", {{"reason", reason}});
+    it = st.pending.erase(it);
+  }
+  return {std::string{}, std::string{}, dump(json{{"withdrawn", std::move(ids)}})};
+}
+
 // Whether this pattern's count made the learned rule of this id.
 bool promoted_as(const autonomy::pattern_count& count, const std::string& rule_id) {
   return count.promoted && json::parse(count.rule_json, nullptr, false).value("id", "") == rule_id;
@@ -507,6 +528,7 @@ autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_optio
         if (op == "show") return show_policy(self);
         if (op == "check") return check_call(self, args);
         if (op == "demote") return demote_rule(self, args);
+        if (op == "withdraw") return withdraw_run(self, args);
         return coded(errc::bad_request, "unknown approvals operation '" + op + "'");
       },
       [=](expire_atom, const std::string& id) {

@@ -44,6 +44,10 @@
 //                                                           and a notification; not_found naming what was asked,
 //                                                           bad_request when a pattern was learned in several
 //                                                           projects and none was named
+//   (approvals_atom, "withdraw", {run_id, reason})          (code, message, body): {withdrawn: [id...]}: the pending
+//                                                           approvals of a pipeline run that stopped waiting
+//                                                           (cancelled, timed out) leave the list, denied, each
+//                                                           an event (action "withdrawn"); not a wire operation
 //   (expire_atom, id)                                       from itself: the approval's time is up (deny)
 //   (status_atom)                                           std::string JSON {decisions, pending, approved,
 //                                                           denied, expired, grants, promoted, learned}

@@ -56,6 +56,7 @@ struct run_state {
   std::string task_request;             // a task step's request id
   std::string task_id;
   std::unique_ptr<process_runner> runner;
+  bool gating = false;                  // the current step's command waits for the autonomy gate
   bool finished = false;
   static inline const char* name = "pipeline_run";
 };
@@ -117,9 +118,14 @@ void record(run_actor* self, std::vector<std::pair<std::string, json>> rows, F t
   }
 }
 
-// Cancels what the current step still has going: its task, its command.
+// Cancels what the current step still has going: its task, its command, its wait for an approval.
 void cleanup_step(run_actor* self) {
   auto& st = self->state;
+  if (st.gating)
+    if (auto gate = registered_as<autonomy_actor>(self, autonomy_name::value))
+      caf::anon_send(gate, approvals_atom::value, std::string{"withdraw"},
+                     json_dump(json{{"run_id", st.spec.run_id}, {"reason", "the run stopped waiting"}}));
+  st.gating = false;
   if (!st.task_id.empty())
     if (auto d = registered_as<dispatcher_actor>(self, dispatch_name::value)) caf::anon_send(d, cancel_atom::value, st.task_id);
   st.task_id.clear();
@@ -314,6 +320,7 @@ void gate_command(run_actor* self, const pipeline_step_config& s, process_spec p
   const auto call = json_dump(json{{"command", line}, {"cwd", cwd}, {"pipeline", st.spec.pipeline.name},
                                    {"run_id", st.spec.run_id}, {"step", s.name}});
   auto pending = std::make_shared<process_spec>(std::move(ps));
+  st.gating = true;
   // The run's own timeout bounds the wait; the gate answers first (its approval timeout is far shorter by default).
   self->request(gate, std::chrono::milliseconds(st.spec.pipeline.timeout_ms), gate_atom::value, call, run_trace(self),
                 st.step_span)
@@ -321,10 +328,12 @@ void gate_command(run_actor* self, const pipeline_step_config& s, process_spec p
           [self, seq, pending](const std::string& permission, const std::string& reason, const std::string&) {
             auto& st = self->state;
             if (seq != st.seq || !st.in_step || st.finished) return;  // cancelled or timed out while it waited
+            st.gating = false;
             if (permission != "allow") return step_ended(self, seq, "failed", "not run: " + reason, "");
             start_process(self, current(self), std::move(*pending));
           },
           [self, seq](caf::error& e) {
+            if (seq == self->state.seq) self->state.gating = false;
             step_ended(self, seq, "failed", "not run: the autonomy gate did not answer: " + caf::to_string(e), "");
           });
 }

@@ -225,3 +225,26 @@ TEST(PipelineGate, APinForThePipelinesBrainLetsItsStepRun) {
   EXPECT_NE(run.value("error", "").find("no one approved"), std::string::npos) << run.dump();
   EXPECT_FALSE(std::filesystem::exists(other));
 }
+
+// A run cancelled while its step waits takes its approval back: no longer listed, its wait ended, an event.
+TEST(PipelineGate, ACancelledRunWithdrawsItsApproval) {
+  temp_dir files;
+  const auto made = files.path() / "cancelled";
+  daemon_process d{gate_pipelines({{"make", {{"steps", {step("touch", {"touch", "{{run.input.file}}"})}}}}})};
+  d.start();
+  const auto run_id = start(d, "make", {{"file", made.string()}});
+  auto a = the_pending_approval(d);
+  auto cancelled = request(d, {{"op", "pipeline.cancel"}, {"run_id", run_id}});
+  EXPECT_EQ(cancelled.value("type", ""), "pipeline.cancel") << cancelled.dump();
+  auto run = wait_end(d, run_id);
+  EXPECT_EQ(run.value("state", ""), "cancelled") << run.dump();
+  EXPECT_TRUE(poll_until([&] { return pending(d).empty(); }, 10s)) << "the approval is withdrawn";
+  wire_peer peer{d.endpoint()};
+  auto withdrawn = wait_autonomy_events(peer, "withdrawn", 1);
+  ASSERT_EQ(withdrawn.size(), 1u);
+  EXPECT_EQ(withdrawn[0]["data"].value("approval", ""), a.value("id", ""));
+  EXPECT_EQ(withdrawn[0]["data"].value("run_id", ""), run_id);
+  auto late = d.ai({"approve", a.value("id", "")});
+  EXPECT_NE(late.exit_code, 0) << "nothing is left to approve";
+  EXPECT_FALSE(std::filesystem::exists(made));
+}
