@@ -52,6 +52,21 @@ std::string start(const daemon_process& d, const std::string& name, json input) 
   return r.value("run_id", "");
 }
 
+// A pipeline whose step touches the file its run's input names, a command no rule knows (`ask`), started once.
+json touching(json extra = json::object()) { return step("touch", {"touch", "{{run.input.file}}"}, std::move(extra)); }
+
+struct touch_run {
+  temp_dir files;
+  std::filesystem::path made;
+  daemon_process d;
+  std::string run_id;
+  explicit touch_run(std::int64_t approval_ms = 120000, json extra = json::object())
+      : made(files.path() / "made"), d(gate_pipelines({{"make", {{"steps", {touching(std::move(extra))}}}}}, approval_ms)) {
+    d.start();
+    run_id = start(d, "make", {{"file", made.string()}});
+  }
+};
+
 // A folder with a file in it: what `rm -rf` would remove.
 struct marker {
   temp_dir dir;
@@ -124,13 +139,11 @@ TEST(PipelineGate, AnArgvWithoutTheRunsDataIsTheUsersOwnAndRunsUngated) {
 }
 
 TEST(PipelineGate, AskWaitsIsListedWithTheRunAndRunsOnceApproved) {
-  temp_dir files;
-  const auto made = files.path() / "approved";
   // A step timeout shorter than the wait: it counts from the process's start, not from the approval's.
-  daemon_process d{gate_pipelines(
-      {{"make", {{"steps", {step("touch", {"touch", "{{run.input.file}}"}, {{"timeout_ms", 1000}})}}}}})};
-  d.start();
-  const auto run_id = start(d, "make", {{"file", made.string()}});
+  touch_run t{120000, {{"timeout_ms", 1000}}};
+  auto& d = t.d;
+  const auto& made = t.made;
+  const auto& run_id = t.run_id;
   auto a = the_pending_approval(d);
   EXPECT_EQ(a.value("tool", ""), "Bash");
   EXPECT_EQ(a.value("summary", ""), "touch " + made.string());
@@ -169,31 +182,25 @@ TEST(PipelineGate, AskWaitsIsListedWithTheRunAndRunsOnceApproved) {
 }
 
 TEST(PipelineGate, DeniedFailsTheStepWithThePersonsReason) {
-  temp_dir files;
-  const auto made = files.path() / "denied";
-  daemon_process d{gate_pipelines({{"make", {{"steps", {step("touch", {"touch", "{{run.input.file}}"})}}}}})};
-  d.start();
-  const auto run_id = start(d, "make", {{"file", made.string()}});
+  touch_run t;
+  auto& d = t.d;
   auto a = the_pending_approval(d);
   ASSERT_EQ(d.ai({"deny", a.value("id", ""), "--reason", "not in that folder"}).exit_code, 0);
-  auto run = wait_end(d, run_id);
+  auto run = wait_end(d, t.run_id);
   ASSERT_EQ(run.value("state", ""), "failed") << run.dump();
   EXPECT_NE(run.value("error", "").find("not run: denied by a person (approval " + a.value("id", "") + "): not in that folder"),
             std::string::npos)
       << run.dump();
-  EXPECT_FALSE(std::filesystem::exists(made));
+  EXPECT_FALSE(std::filesystem::exists(t.made));
 }
 
 TEST(PipelineGate, NoOneApprovingInTimeFailsTheStepSayingSo) {
-  temp_dir files;
-  const auto made = files.path() / "expired";
-  daemon_process d{gate_pipelines({{"make", {{"steps", {step("touch", {"touch", "{{run.input.file}}"})}}}}}, 1500)};
-  d.start();
-  const auto run_id = start(d, "make", {{"file", made.string()}});
-  auto run = wait_end(d, run_id);
+  touch_run t{1500};
+  auto& d = t.d;
+  auto run = wait_end(d, t.run_id);
   ASSERT_EQ(run.value("state", ""), "failed") << run.dump();
   EXPECT_NE(run.value("error", "").find("not run: no one approved within 1.5 s"), std::string::npos) << run.dump();
-  EXPECT_FALSE(std::filesystem::exists(made));
+  EXPECT_FALSE(std::filesystem::exists(t.made));
   EXPECT_TRUE(pending(d).empty());
   wire_peer peer{d.endpoint()};
   EXPECT_EQ(wait_autonomy_events(peer, "expired", 1).size(), 1u);
@@ -204,8 +211,7 @@ TEST(PipelineGate, NoOneApprovingInTimeFailsTheStepSayingSo) {
 TEST(PipelineGate, APinForThePipelinesBrainLetsItsStepRun) {
   temp_dir files;
   const auto made = files.path() / "pinned";
-  json pipelines{{"make", {{"steps", {step("touch", {"touch", "{{run.input.file}}"})}}}},
-                 {"other", {{"steps", {step("touch", {"touch", "{{run.input.file}}"})}}}}};
+  json pipelines{{"make", {{"steps", {touching()}}}}, {"other", {{"steps", {touching()}}}}};
   daemon_process d{gate_pipelines(pipelines, 1500)};
   auto set = d.ai({"autonomy", "set", "touch", "safe", "--brain", "pipeline:make", "--reason", "make's own touch"});
   ASSERT_EQ(set.exit_code, 0) << set.err << set.out;
@@ -228,11 +234,9 @@ TEST(PipelineGate, APinForThePipelinesBrainLetsItsStepRun) {
 
 // A run cancelled while its step waits takes its approval back: no longer listed, its wait ended, an event.
 TEST(PipelineGate, ACancelledRunWithdrawsItsApproval) {
-  temp_dir files;
-  const auto made = files.path() / "cancelled";
-  daemon_process d{gate_pipelines({{"make", {{"steps", {step("touch", {"touch", "{{run.input.file}}"})}}}}})};
-  d.start();
-  const auto run_id = start(d, "make", {{"file", made.string()}});
+  touch_run t;
+  auto& d = t.d;
+  const auto& run_id = t.run_id;
   auto a = the_pending_approval(d);
   auto cancelled = request(d, {{"op", "pipeline.cancel"}, {"run_id", run_id}});
   EXPECT_EQ(cancelled.value("type", ""), "pipeline.cancel") << cancelled.dump();
@@ -246,5 +250,5 @@ TEST(PipelineGate, ACancelledRunWithdrawsItsApproval) {
   EXPECT_EQ(withdrawn[0]["data"].value("run_id", ""), run_id);
   auto late = d.ai({"approve", a.value("id", "")});
   EXPECT_NE(late.exit_code, 0) << "nothing is left to approve";
-  EXPECT_FALSE(std::filesystem::exists(made));
+  EXPECT_FALSE(std::filesystem::exists(t.made));
 }
