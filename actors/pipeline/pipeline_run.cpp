@@ -303,8 +303,9 @@ void start_process(run_actor* self, const pipeline_step_config& s, process_spec 
 
 // A command built from data the run carries (docs/autonomy.md, "Commands the daemon runs") runs only once the
 // autonomy gate allows it: judged as the Bash command a shell would read from the argv, by the brain
-// "pipeline:NAME", in the daemon's folder. `never` fails the step with the rule and its reason, unstarted; `ask`
-// waits for a person (ai approvals / ai approve / ai deny) or autonomy.approval_timeout_ms, in the run's trace.
+// "pipeline:NAME", in the step's folder (the daemon's when it names none). `never` fails the step with the rule and
+// its reason, unstarted; `ask` waits for a person (ai approvals / ai approve / ai deny) or
+// autonomy.approval_timeout_ms, in the run's trace.
 void gate_command(run_actor* self, const pipeline_step_config& s, process_spec ps) {
   auto& st = self->state;
   const auto seq = st.seq;
@@ -348,6 +349,7 @@ void run_command(run_actor* self, const pipeline_step_config& s) {
   auto input = render(self, s.input, "input");
   if (!input) return;
   ps.stdin_data = std::move(*input);
+  ps.cwd = s.cwd;
   // An argv all of the configuration's (no data of the run in it) is the user's own command, as a job's is.
   if (std::any_of(s.command.begin(), s.command.end(), [](const std::string& t) { return pipe::carries_run_data(t); }))
     return gate_command(self, s, std::move(ps));

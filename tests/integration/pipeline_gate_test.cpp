@@ -252,3 +252,24 @@ TEST(PipelineGate, ACancelledRunWithdrawsItsApproval) {
   EXPECT_NE(late.exit_code, 0) << "nothing is left to approve";
   EXPECT_FALSE(std::filesystem::exists(t.made));
 }
+
+// A step's `cwd` is the folder its command runs in and the project the policy judges it in: a recursive delete
+// inside it is asked (rm-in-project), where outside the daemon's folder it was never.
+TEST(PipelineGate, AStepsFolderIsTheProjectItsCommandIsJudgedIn) {
+  temp_dir project;
+  const auto build = project.path() / "build";
+  std::filesystem::create_directories(build / "obj");
+  const auto folder = std::filesystem::canonical(project.path()).string();
+  daemon_process d{gate_pipelines({{"tidy", {{"steps", {step("clean", {"rm", "-rf", "{{run.input.dir}}"}, {{"cwd", folder}}),
+                                                         step("where", {"pwd"}, {{"cwd", folder}})}}}}})};
+  d.start();
+  const auto run_id = start(d, "tidy", {{"dir", build.string()}});
+  auto a = the_pending_approval(d);
+  EXPECT_EQ(a.value("rule", ""), "rm-in-project") << a;
+  EXPECT_EQ(a.value("project", ""), folder);
+  ASSERT_EQ(d.ai({"approve", a.value("id", "")}).exit_code, 0);
+  auto run = wait_end(d, run_id);
+  ASSERT_EQ(run.value("state", ""), "ok") << run.dump() << d.log();
+  EXPECT_FALSE(std::filesystem::exists(build));
+  EXPECT_EQ(run["steps"][1]["output"].value("stdout", ""), folder + "\n");
+}
