@@ -1,5 +1,5 @@
-// `ai approvals` (the pending approvals of daemon tasks' tool calls), `ai approve ID` and `ai deny ID`
-// (docs/autonomy.md, "Approvals"; the wire's approvals.list and approvals.decide).
+// `ai approvals` (the pending approvals of daemon tasks' tool calls and pipelines' command steps), `ai approve ID`
+// and `ai deny ID` (docs/autonomy.md, "Approvals"; the wire's approvals.list and approvals.decide).
 #include <memory>
 #include <string>
 
@@ -16,10 +16,14 @@ using nlohmann::json;
 std::string render_approvals(const json& r) {
   const auto& all = r.value("approvals", json::array());
   if (all.empty()) return "no pending approvals\n";
-  table tab{{"id", "age", "tool", "rule", "summary"}};
-  for (const auto& a : all)
-    tab.add({a.value("id", ""), human_duration(a.value("age_ms", std::int64_t{0})), a.value("tool", ""),
+  table tab{{"id", "age", "for", "tool", "rule", "summary"}};
+  for (const auto& a : all) {
+    // Who waits: a pipeline's run (its command step) or a daemon task's agent.
+    const auto run = a.value("run_id", "");
+    const auto waiter = run.empty() ? "task " + a.value("task", "") : "pipeline " + a.value("pipeline", "") + " " + run;
+    tab.add({a.value("id", ""), human_duration(a.value("age_ms", std::int64_t{0})), waiter, a.value("tool", ""),
              a.value("rule", "").empty() ? "(no rule: ask)" : a.value("rule", ""), a.value("summary", "")});
+  }
   return tab.str(terminal_width());
 }
 

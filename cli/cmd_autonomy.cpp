@@ -88,7 +88,7 @@ int show_policy(const options& opt) {
 // ---- check --------------------------------------------------------------------------------------------------
 
 struct check_args {
-  std::string tool, path, cwd;
+  std::string tool, path, cwd, brain;
   std::vector<std::string> command;
 };
 
@@ -106,6 +106,7 @@ int check_call(const options& opt, const check_args& a) {
   json fields{{"tool", a.tool.empty() ? "Bash" : a.tool}, {"cwd", absolute_folder(a.cwd)}};
   if (!a.command.empty()) fields["command"] = join(a.command);
   if (!a.path.empty()) fields["path"] = a.path;
+  if (!a.brain.empty()) fields["brain"] = a.brain;
   if (fields["tool"] == "Bash" && a.command.empty()) {
     std::cerr << error_prefix(opt) << "give the command after --, or --tool and --path for a file tool\n";
     return kExitUsage;
@@ -131,7 +132,8 @@ int check_call(const options& opt, const check_args& a) {
   }
   const char* home = std::getenv("HOME");
   autonomy::tool_call call{fields["tool"].get<std::string>(), fields.value("command", ""), a.path,
-                           fields["cwd"].get<std::string>(), home && *home == '/' ? home : "/", "claude"};
+                           fields["cwd"].get<std::string>(), home && *home == '/' ? home : "/",
+                           a.brain.empty() ? std::string{"claude"} : a.brain};
   auto d = policy->decide(call);
   if (d.reason.empty()) d.reason = "no rule matches; anything unmatched is ask";
   json body{{"level", std::string{autonomy::to_string(d.lvl)}}, {"rule", d.rule}, {"reason", d.reason}, {"judged_by", "local"}};
@@ -142,7 +144,7 @@ int check_call(const options& opt, const check_args& a) {
 // ---- set ----------------------------------------------------------------------------------------------------
 
 struct set_args {
-  std::string pattern, level, project, reason;
+  std::string pattern, level, project, brain, reason;
 };
 
 // The pin a pattern makes: its first word the command (a glob), the others patterns its arguments must match.
@@ -162,12 +164,14 @@ std::optional<nlohmann::ordered_json> pin_of(const set_args& a, std::string& err
     return std::nullopt;
   }
   const auto project = a.project.empty() ? std::string{} : absolute_folder(a.project);
-  nlohmann::ordered_json pin{{"id", "pin:" + a.pattern + (project.empty() ? "" : "@" + project)},
+  nlohmann::ordered_json pin{{"id", "pin:" + a.pattern + (project.empty() ? "" : "@" + project) +
+                                        (a.brain.empty() ? "" : " for " + a.brain)},
            {"level", a.level},
            {"reason", a.reason.empty() ? "pinned by the user (ai autonomy set)" : a.reason},
            {"commands", json::array({words[0]})}};
   if (words.size() > 1) pin["words"] = std::vector<std::string>(words.begin() + 1, words.end());
   if (!project.empty()) pin["project"] = project;
+  if (!a.brain.empty()) pin["brain"] = a.brain;
   auto spec = autonomy::rule_spec_from_json(json::parse(pin.dump()));
   if (spec) {
     auto compiled = autonomy::compiled_rule::compile(*spec);
@@ -265,6 +269,7 @@ run_fn define_autonomy(CLI::App& sub, options&) {
   check->add_option("--tool", c->tool, "the tool (default Bash): Read, Write, Edit, Grep, mcp__server__tool, ...");
   check->add_option("--path", c->path, "a file tool's path");
   check->add_option("--cwd", c->cwd, "the session's folder (default: the current folder)");
+  check->add_option("--brain", c->brain, "the brain making the call (default claude; a pipeline's command step is pipeline:NAME)");
   check->add_option("command", c->command, "the Bash command, after -- (its words joined by spaces)");
 
   auto s = std::make_shared<set_args>();
@@ -272,6 +277,7 @@ run_fn define_autonomy(CLI::App& sub, options&) {
   set->add_option("pattern", s->pattern, "\"npm install\", \"git push\", \"make\"")->required();
   set->add_option("level", s->level, "safe, ask or never")->required()->check(CLI::IsMember({"safe", "ask", "never"}));
   set->add_option("--project", s->project, "only in this folder (and under it)");
+  set->add_option("--brain", s->brain, "only for this brain's calls (a pipeline's command steps: pipeline:NAME)");
   set->add_option("--reason", s->reason, "why, as decisions will say it");
 
   auto limit = std::make_shared<int>(20);

@@ -67,7 +67,8 @@ const subcommand kSubcommands[] = {
      "pipelines: the configured ones; run one; its runs, steps and outputs; resume a failed or interrupted run",
      define_pipeline},
     // The autonomy gate's pending approvals (cli/cmd_approvals.cpp).
-    {"approvals", "tool calls of daemon tasks waiting for a person: id, age, tool, rule, summary", define_approvals},
+    {"approvals", "tool calls of daemon tasks and pipeline steps waiting for a person: id, age, for, tool, rule, summary",
+     define_approvals},
     {"approve", "let a waiting tool call run (--session / --project: the same call there from now on)", define_approve,
      runs::last},
     {"deny", "refuse a waiting tool call (--reason: what the agent is told)", define_deny, runs::last},

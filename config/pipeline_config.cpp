@@ -23,7 +23,7 @@ struct kind_fields {
 const std::vector<kind_fields>& kinds() {
   static const std::vector<kind_fields> k = {
       {"task", {"prompt"}, {"brain"}, {"prompt"}},
-      {"command", {"command"}, {"input", "max_output_bytes"}, {"input"}},
+      {"command", {"command"}, {"input", "max_output_bytes", "cwd"}, {"input"}},
       {"capture", {"source"}, {}, {"source"}},
       {"kb_ingest", {}, {"content", "title", "source", "article_kind", "tags"}, {"content", "title", "source"}},
       {"wait", {}, {"until", "seconds"}, {"until"}},
@@ -87,6 +87,7 @@ std::vector<pipeline_config> read_pipelines_config(const json& section) {
       st.command = s.value("command", std::vector<std::string>{});
       st.input = s.value("input", st.input);
       st.max_output_bytes = s.value("max_output_bytes", st.max_output_bytes);
+      st.cwd = s.value("cwd", "");
       st.source = s.value("source", "");
       st.content = s.value("content", st.content);
       st.title = s.value("title", "");
@@ -138,6 +139,8 @@ void check_pipelines_config(const json& doc, std::vector<std::string>& errors) {
         if (!s.contains(key)) errors.push_back(path + "." + key + ": a " + kind + " step needs it");
       if (kind == "wait" && s.contains("until") == s.contains("seconds"))
         errors.push_back(path + ": a wait step needs exactly one of \"until\" and \"seconds\"");
+      if (kind == "command" && s.contains("cwd") && s["cwd"].is_string() && s["cwd"].get<std::string>().front() != '/')
+        errors.push_back(path + ".cwd: must be an absolute folder (got \"" + s["cwd"].get<std::string>() + "\")");
       if (kind == "task" && s.contains("brain") && s["brain"].is_string()) {
         const auto brain = s["brain"].get<std::string>();
         if (!brain.empty() && !brains.contains(brain))

@@ -21,6 +21,8 @@ struct pipeline_step_config {
   std::vector<std::string> command;      // command: argv (each a template), no shell
   std::string input = "{{input}}";       // command: its stdin (template)
   std::size_t max_output_bytes = 1 << 20;  // command: stdout kept; more fails the step
+  std::string cwd;                       // command: its folder, absolute, not a template ("" the daemon's): the
+                                         // project the autonomy policy judges its command in
   std::string source;                    // capture: a file path or an http(s) URL (template); kb_ingest: the
                                          // article's source (template)
   std::string content = "{{input.text}}";  // kb_ingest (template)

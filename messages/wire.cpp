@@ -267,18 +267,19 @@ bool parse_approval_decision(fields& f, request& r) {
 
 std::string dump_args(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-// autonomy.check: {tool?: Bash, command?, path?, cwd}, into r.arguments as {tool, command, path, cwd}: a Bash
-// call needs its command, a file tool its path (Grep and Glob may go without: the cwd).
+// autonomy.check: {tool?: Bash, command?, path?, cwd, brain?}, into r.arguments as {tool, command, path, cwd,
+// brain}: a Bash call needs its command, a file tool its path (Grep and Glob may go without: the cwd); brain ""
+// is the gate's default (claude).
 bool parse_autonomy_check(fields& f, request& r) {
-  std::string tool, command, path, cwd;
+  std::string tool, command, path, cwd, brain;
   if (!f.string("tool", tool, false, 256) || !f.string("command", command, false, 1 << 20) ||
-      !f.string("path", path, false, 4096) || !f.string("cwd", cwd, true, 4096))
+      !f.string("path", path, false, 4096) || !f.string("cwd", cwd, true, 4096) || !f.string("brain", brain, false, 128))
     return false;
   if (tool.empty()) tool = "Bash";
   if (cwd.empty() || cwd[0] != '/') return f.fail("field 'cwd' must be an absolute path");
   if (tool == "Bash" && command.empty()) return f.fail("field 'command' is required for tool Bash");
   if (tool != "Bash" && !command.empty()) return f.fail("field 'command' applies to tool Bash only");
-  r.arguments = dump_args(json{{"tool", tool}, {"command", command}, {"path", path}, {"cwd", cwd}});
+  r.arguments = dump_args(json{{"tool", tool}, {"command", command}, {"path", path}, {"cwd", cwd}, {"brain", brain}});
   return true;
 }
 

@@ -66,14 +66,29 @@ struct call_context {
   autonomy::tool_call call;
   std::string session;
   std::string task_id;
+  std::string pipeline, run_id, step;  // a pipeline's command step: the daemon runs it for the run
   trace_id trace;
   std::uint64_t parent = 0;
+
+  // No person sits at a terminal for this call (a daemon task's agent, a pipeline's step): an `ask` waits for one.
+  bool unattended() const { return !task_id.empty() || !run_id.empty(); }
+
+  // Who waits, as a notification says it.
+  std::string waiter() const {
+    if (!run_id.empty()) return "Pipeline " + pipeline + " run " + run_id + " (step " + step + ")";
+    return "Task " + task_id;
+  }
 
   json event_data(const autonomy::decision& d) const {
     json data{{"rule", d.rule},     {"level", std::string{autonomy::to_string(d.lvl)}}, {"tool", call.tool},
               {"summary", autonomy::call_summary(call)}, {"project", call.cwd}, {"brain", call.brain},
               {"session", session}};
     if (!task_id.empty()) data["task"] = task_id;
+    if (!run_id.empty()) {
+      data["pipeline"] = pipeline;
+      data["run_id"] = run_id;
+      data["step"] = step;
+    }
     return data;
   }
 };
@@ -125,31 +140,72 @@ std::optional<std::string> granted(const gate_state& st, const std::string& key,
   return std::nullopt;
 }
 
-caf::result<std::string, std::string, std::string> decide_call(gate_actor self, const std::string& payload_text,
-                                                               const std::string& task_id, trace_id trace,
-                                                               std::uint64_t parent) {
-  auto& st = self->state;
-  const auto start = now_us();
+using gate_result = caf::result<std::string, std::string, std::string>;
+
+// A call the gate cannot judge (no policy, a malformed call): denied, and recorded as a `never`.
+gate_result refuse(call_context& c, std::int64_t start, std::string rule, std::string reason) {
+  autonomy::decision d{autonomy::level::never, std::move(rule), std::move(reason)};
+  record(c, "never", start, c.event_data(d));
+  auto [p, r, n] = reply("deny", d.reason, d);
+  return gate_result{p, r, n};
+}
+
+gate_result judge(gate_actor self, call_context c, std::int64_t start);
+
+// A call's context in its trace, counted as one more decision.
+call_context new_call(gate_state& st, trace_id trace, std::uint64_t parent) {
   ++st.decisions;
   call_context c;
-  c.task_id = task_id;
   c.trace = trace;
   c.parent = parent;
+  return c;
+}
+
+// A PreToolUse hook's call (Claude Code's payload), from an agent's session or a daemon task's agent.
+gate_result decide_call(gate_actor self, const std::string& payload_text, const std::string& task_id, trace_id trace,
+                        std::uint64_t parent) {
+  auto& st = self->state;
+  const auto start = now_us();
+  auto c = new_call(st, trace, parent);
+  c.task_id = task_id;
   auto payload = json::parse(payload_text, nullptr, false);
   c.session = payload.is_object() ? str_of(payload, "session_id") : std::string{};
-  auto refuse = [&](std::string rule, std::string reason) {
-    autonomy::decision d{autonomy::level::never, std::move(rule), std::move(reason)};
-    c.call.tool = payload.is_object() ? str_of(payload, "tool_name") : std::string{};
-    c.call.cwd = payload.is_object() ? str_of(payload, "cwd") : std::string{};
-    c.call.brain = brain_of(payload);
-    record(c, "never", start, c.event_data(d));
-    auto [p, r, n] = reply("deny", d.reason, d);
-    return caf::result<std::string, std::string, std::string>{p, r, n};
-  };
-  if (!st.policy) return refuse("policy-unavailable", "PAIOS cannot judge tool calls: " + st.policy_error);
+  c.call.tool = payload.is_object() ? str_of(payload, "tool_name") : std::string{};
+  c.call.cwd = payload.is_object() ? str_of(payload, "cwd") : std::string{};
+  c.call.brain = brain_of(payload);
+  if (!st.policy) return refuse(c, start, "policy-unavailable", "PAIOS cannot judge tool calls: " + st.policy_error);
   auto call = autonomy::pretooluse_call(payload, st.opts.home, brain_of(payload), st.opts.cfg.limits.max_bytes);
-  if (!call) return refuse("malformed-call", "PAIOS refused a malformed PreToolUse call: " + call.message());
+  if (!call) return refuse(c, start, "malformed-call", "PAIOS refused a malformed PreToolUse call: " + call.message());
   c.call = std::move(*call);
+  return judge(self, std::move(c), start);
+}
+
+// A command the daemon itself runs for a pipeline's run (docs/autonomy.md, "Commands the daemon runs"): judged as
+// the Bash call it would be, by the brain `pipeline:NAME`; an `ask` always waits for a person.
+gate_result decide_command(gate_actor self, const std::string& args_text, trace_id trace, std::uint64_t parent) {
+  auto& st = self->state;
+  const auto start = now_us();
+  auto c = new_call(st, trace, parent);
+  auto args = json::parse(args_text, nullptr, false);
+  if (args.is_object()) {
+    c.pipeline = str_of(args, "pipeline");
+    c.run_id = str_of(args, "run_id");
+    c.step = str_of(args, "step");
+    c.call = {"Bash", str_of(args, "command"), "", str_of(args, "cwd"), st.opts.home, "pipeline:" + c.pipeline};
+  }
+  if (!st.policy) return refuse(c, start, "policy-unavailable", "PAIOS cannot judge commands: " + st.policy_error);
+  std::string wrong;
+  if (!args.is_object()) wrong = "the gate's command call is not a JSON object";
+  else if (c.run_id.empty() || c.pipeline.empty()) wrong = "the command names no pipeline and run";
+  else if (c.call.command.empty()) wrong = "the command is empty";
+  else if (c.call.cwd.empty() || c.call.cwd[0] != '/') wrong = "the command's cwd is not absolute ('" + c.call.cwd + "')";
+  if (!wrong.empty()) return refuse(c, start, "malformed-call", "PAIOS refused to judge a command: " + wrong);
+  return judge(self, std::move(c), start);
+}
+
+// The policy's decision on a call, a grant's, or (an `ask` with no person at a terminal) a pending approval.
+gate_result judge(gate_actor self, call_context c, std::int64_t start) {
+  auto& st = self->state;
   auto d = st.policy->decide(c.call);
   if (d.reason.empty()) d.reason = "no rule matches; anything unmatched is ask";
   auto data = c.event_data(d);
@@ -166,11 +222,12 @@ caf::result<std::string, std::string, std::string> decide_call(gate_actor self, 
     return {p, r, n};
   }
   record(c, "ask", start, data);
-  if (task_id.empty()) {  // a person sits at the session: Claude Code asks them, with the reason shown
+  if (!c.unattended()) {  // a person sits at the session: Claude Code asks them, with the reason shown
     auto [p, r, n] = reply("ask", d.reason, d);
     return {p, r, n};
   }
-  // A daemon task: nobody is at its terminal. The call waits for a person (ai approve / ai deny) or the timeout.
+  // A daemon task or a pipeline: nobody is at its terminal. The call waits for a person (ai approve / ai deny) or
+  // the timeout.
   pending_approval a;
   do a.id = new_approval_id(); while (st.pending.count(a.id));
   a.ctx = c;
@@ -184,10 +241,10 @@ caf::result<std::string, std::string, std::string> decide_call(gate_actor self, 
   auto promise = a.promise;
   const auto id = a.id;
   const auto summary = autonomy::call_summary(c.call, 120);
-  spdlog::info("autonomy: {} waits for approval: {} {} (task {})", id, c.call.tool, summary, task_id);
+  spdlog::info("autonomy: {} waits for approval: {} {} ({})", id, c.call.tool, summary, c.waiter());
   if (auto n = registered(self, notifier_name::value))
     caf::anon_send(n, notify_atom::value, "PAIOS approval " + id + ": " + c.call.tool + " " + summary,
-               "Task " + task_id + " waits: " + d.reason + ". Approve with `ai approve " + id +
+               c.waiter() + " waits: " + d.reason + ". Approve with `ai approve " + id +
                    "` (--session or --project to stop asking), or deny with `ai deny " + id + " --reason TEXT`.",
                std::string{"warning"});
   st.pending.emplace(id, std::move(a));
@@ -278,6 +335,9 @@ std::tuple<std::string, std::string, std::string> list_approvals(gate_actor self
                    {"rule", a->decision.rule},
                    {"reason", a->decision.reason},
                    {"task", a->ctx.task_id},
+                   {"pipeline", a->ctx.pipeline},
+                   {"run_id", a->ctx.run_id},
+                   {"step", a->ctx.step},
                    {"session", a->ctx.session},
                    {"project", a->ctx.call.cwd},
                    {"trace", to_hex(a->ctx.trace)},
@@ -304,7 +364,7 @@ std::tuple<std::string, std::string, std::string> decide_approval(gate_actor sel
     if (scope != "once") {
       autonomy::grant g{a.key, scope, scope == "session" ? a.ctx.session : a.ctx.call.cwd, a.id, now_ms()};
       if (g.scope_value.empty())
-        return coded(errc::bad_request, "approval '" + id + "' has no " + scope + " to grant (the hook gave none)");
+        return coded(errc::bad_request, "approval '" + id + "' has no " + scope + " to grant (its call came with none)");
       st.grants.insert({g.key, g.scope, g.scope_value});
       if (st.db)
         if (auto ok = st.db->add(g); !ok) spdlog::warn("autonomy: the grant of {} is kept for this run only: {}", id, ok.message());
@@ -323,6 +383,27 @@ std::tuple<std::string, std::string, std::string> decide_approval(gate_actor sel
   st.pending.erase(it);
   // "approval_id", not "id": the reply's members sit beside the envelope's id.
   return {std::string{}, std::string{}, dump(json{{"approval_id", id}, {"decision", decision}, {"scope", scope}})};
+}
+
+// A run that no longer waits (cancelled, timed out, its manager gone) takes back its pending approvals: they
+// leave the list, their wait ends denied, and each is an event (action "withdrawn"). Nothing is learned from them.
+std::tuple<std::string, std::string, std::string> withdraw_run(gate_actor self, const std::string& args_text) {
+  auto& st = self->state;
+  auto args = json::parse(args_text, nullptr, false);
+  const auto run_id = args.is_object() ? str_of(args, "run_id") : std::string{};
+  const auto reason = args.is_object() ? str_of(args, "reason") : std::string{};
+  if (run_id.empty()) return coded(errc::bad_request, "withdraw names no run_id");
+  json ids = json::array();
+  for (auto it = st.pending.begin(); it != st.pending.end();) {
+    if (it->second.ctx.run_id != run_id) {
+      ++it;
+      continue;
+    }
+    ids.push_back(it->first);
+    settle(it->second, "deny", "withdrawn: " + reason, "withdrawn", {{"reason", reason}});
+    it = st.pending.erase(it);
+  }
+  return {std::string{}, std::string{}, dump(json{{"withdrawn", std::move(ids)}})};
 }
 
 // Whether this pattern's count made the learned rule of this id.
@@ -355,8 +436,9 @@ std::tuple<std::string, std::string, std::string> check_call(gate_actor self, co
   if (!st.policy) return coded(errc::internal, "PAIOS cannot judge tool calls: " + st.policy_error);
   auto args = json::parse(args_text, nullptr, false);
   if (!args.is_object()) return coded(errc::bad_request, "autonomy.check takes a JSON object");
+  const auto brain = str_of(args, "brain");
   autonomy::tool_call call{str_of(args, "tool"), str_of(args, "command"), str_of(args, "path"), str_of(args, "cwd"),
-                           st.opts.home, brain_of(args)};
+                           st.opts.home, brain.empty() ? brain_of(args) : brain};
   auto d = st.policy->decide(call);
   if (d.reason.empty()) d.reason = "no rule matches; anything unmatched is ask";
   return {std::string{}, std::string{},
@@ -444,12 +526,17 @@ autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_optio
           std::uint64_t parent) -> caf::result<std::string, std::string, std::string> {
         return decide_call(self, payload, task_id, trace, parent);
       },
+      [=](gate_atom, const std::string& command_call, trace_id trace,
+          std::uint64_t parent) -> caf::result<std::string, std::string, std::string> {
+        return decide_command(self, command_call, trace, parent);
+      },
       [=](approvals_atom, const std::string& op, const std::string& args) -> std::tuple<std::string, std::string, std::string> {
         if (op == "list") return list_approvals(self);
         if (op == "decide") return decide_approval(self, args);
         if (op == "show") return show_policy(self);
         if (op == "check") return check_call(self, args);
         if (op == "demote") return demote_rule(self, args);
+        if (op == "withdraw") return withdraw_run(self, args);
         return coded(errc::bad_request, "unknown approvals operation '" + op + "'");
       },
       [=](expire_atom, const std::string& id) {

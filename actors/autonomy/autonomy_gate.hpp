@@ -15,9 +15,17 @@
 //                                                           and the reply waits until approvals.decide or the
 //                                                           timeout. notes is JSON {level, rule, permission,
 //                                                           approval?} for the hook event.
+//   (gate_atom, command_call, trace, parent_span)           (permission, reason, notes) for a command the daemon
+//                                                           runs on an agent's behalf (a pipeline's command step;
+//                                                           docs/autonomy.md, "Commands the daemon runs"):
+//                                                           command_call is JSON {command (the argv joined with
+//                                                           shell quoting), cwd, pipeline, run_id, step}, judged as
+//                                                           tool Bash by the brain "pipeline:<pipeline>". "allow"
+//                                                           or "deny" only: an `ask` always becomes a pending
+//                                                           approval (no person sits at a pipeline's terminal)
 //   (approvals_atom, "list", "{}")                          (code, message, body): body {approvals: [{id, tool,
-//                                                           summary, rule, reason, task, session, project, trace,
-//                                                           age_ms}]}, oldest first
+//                                                           summary, rule, reason, task, pipeline, run_id, step,
+//                                                           session, project, trace, age_ms}]}, oldest first
 //   (approvals_atom, "decide", {id, decision, reason?,      (code, message, body): body {approval_id,
 //                                                           decision, scope};
 //    scope?})                                               not_found naming an unknown id; a `session` or
@@ -27,15 +35,19 @@
 //   (approvals_atom, "show", "{}")                          (code, message, body): autonomy.show's body {rules:
 //                                                           [{id, level, reason, matches, source: pin | learned |
 //                                                           builtin, project?, brain?, approvals?}], learned_shown}
-//   (approvals_atom, "check", {tool, command, path, cwd})   (code, message, body): {level, rule, reason}, the policy's
-//                                                           decision (learned rules included, grants not), nothing
-//                                                           recorded
+//   (approvals_atom, "check", {tool, command, path, cwd,    (code, message, body): {level, rule, reason}, the policy's
+//    brain?})                                               decision (learned rules included, grants not) for that
+//                                                           brain (default claude), nothing recorded
 //   (approvals_atom, "demote", {rule, pattern, project})    (code, message, body): {rule, project, demoted}: the
 //                                                           learned rule removed from the policy and its pattern's
 //                                                           count reset (persisted), an event (action "demoted")
 //                                                           and a notification; not_found naming what was asked,
 //                                                           bad_request when a pattern was learned in several
 //                                                           projects and none was named
+//   (approvals_atom, "withdraw", {run_id, reason})          (code, message, body): {withdrawn: [id...]}: the pending
+//                                                           approvals of a pipeline run that stopped waiting
+//                                                           (cancelled, timed out) leave the list, denied, each
+//                                                           an event (action "withdrawn"); not a wire operation
 //   (expire_atom, id)                                       from itself: the approval's time is up (deny)
 //   (status_atom)                                           std::string JSON {decisions, pending, approved,
 //                                                           denied, expired, grants, promoted, learned}
@@ -66,6 +78,7 @@ namespace paios {
 
 using autonomy_actor = caf::typed_actor<
     caf::replies_to<gate_atom, std::string, std::string, trace_id, std::uint64_t>::with<std::string, std::string, std::string>,
+    caf::replies_to<gate_atom, std::string, trace_id, std::uint64_t>::with<std::string, std::string, std::string>,
     caf::replies_to<approvals_atom, std::string, std::string>::with<std::string, std::string, std::string>,
     caf::reacts_to<expire_atom, std::string>,
     caf::replies_to<status_atom>::with<std::string>>;

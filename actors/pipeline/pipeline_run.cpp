@@ -4,18 +4,21 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <map>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/autonomy/autonomy_gate.hpp"
 #include "actors/dispatcher/dispatcher.hpp"
 #include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
 #include "actors/state_store/state_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/content/convert.hpp"
+#include "core/hooks/claude_hook_settings.hpp"
 #include "core/http/http_client.hpp"
 #include "core/obs/event_sink.hpp"
 #include "core/pipeline/template.hpp"
@@ -53,6 +56,7 @@ struct run_state {
   std::string task_request;             // a task step's request id
   std::string task_id;
   std::unique_ptr<process_runner> runner;
+  bool gating = false;                  // the current step's command waits for the autonomy gate
   bool finished = false;
   static inline const char* name = "pipeline_run";
 };
@@ -114,9 +118,14 @@ void record(run_actor* self, std::vector<std::pair<std::string, json>> rows, F t
   }
 }
 
-// Cancels what the current step still has going: its task, its command.
+// Cancels what the current step still has going: its task, its command, its wait for an approval.
 void cleanup_step(run_actor* self) {
   auto& st = self->state;
+  if (st.gating)
+    if (auto gate = registered_as<autonomy_actor>(self, autonomy_name::value))
+      caf::anon_send(gate, approvals_atom::value, std::string{"withdraw"},
+                     json_dump(json{{"run_id", st.spec.run_id}, {"reason", "the run stopped waiting"}}));
+  st.gating = false;
   if (!st.task_id.empty())
     if (auto d = registered_as<dispatcher_actor>(self, dispatch_name::value)) caf::anon_send(d, cancel_atom::value, st.task_id);
   st.task_id.clear();
@@ -228,17 +237,19 @@ void run_task(run_actor* self, const pipeline_step_config& s) {
              st.task_request, false);
 }
 
-void run_command(run_actor* self, const pipeline_step_config& s) {
+// The step's own timeout, from now on; a task's and a command's runs past it by kBackstop (they time out
+// themselves first, with their own message).
+void arm_step_timeout(run_actor* self, const pipeline_step_config& s) {
+  const bool own_timeout = s.kind == "task" || s.kind == "command";
+  self->delayed_send(self, std::chrono::milliseconds(s.timeout_ms) + (own_timeout ? kBackstop : std::chrono::seconds(0)),
+                     step_atom::value, self->state.seq, std::string{"timeout"},
+                     "still running after " + std::to_string(s.timeout_ms) + " ms", std::string{});
+}
+
+// Starts the command step's process; its timeout counts from here (not from a wait for an approval).
+void start_process(run_actor* self, const pipeline_step_config& s, process_spec ps) {
   auto& st = self->state;
-  process_spec ps;
-  for (std::size_t i = 0; i < s.command.size(); ++i) {
-    auto arg = render(self, s.command[i], ("command[" + std::to_string(i) + "]").c_str());
-    if (!arg) return;
-    ps.argv.push_back(std::move(*arg));
-  }
-  auto input = render(self, s.input, "input");
-  if (!input) return;
-  ps.stdin_data = std::move(*input);
+  arm_step_timeout(self, s);
   ps.timeout = std::chrono::milliseconds(s.timeout_ms);
   ps.kill_grace = std::chrono::milliseconds(1000);
   ps.env = {{"PAIOS_PIPELINE", st.spec.pipeline.name}, {"PAIOS_RUN_ID", st.spec.run_id},
@@ -288,6 +299,61 @@ void run_command(run_actor* self, const pipeline_step_config& s) {
     if (auto a = caf::actor_cast<caf::actor>(weak)) caf::anon_send(a, step_atom::value, seq, code, message, output);
   };
   st.runner = process_runner::start(std::move(ps), std::move(on_stdout), std::move(on_exit));
+}
+
+// A command built from data the run carries (docs/autonomy.md, "Commands the daemon runs") runs only once the
+// autonomy gate allows it: judged as the Bash command a shell would read from the argv, by the brain
+// "pipeline:NAME", in the step's folder (the daemon's when it names none). `never` fails the step with the rule and
+// its reason, unstarted; `ask` waits for a person (ai approvals / ai approve / ai deny) or
+// autonomy.approval_timeout_ms, in the run's trace.
+void gate_command(run_actor* self, const pipeline_step_config& s, process_spec ps) {
+  auto& st = self->state;
+  const auto seq = st.seq;
+  auto gate = registered_as<autonomy_actor>(self, autonomy_name::value);
+  if (!gate)
+    return step_ended(self, seq, "failed",
+                      "not run: the autonomy gate is not running, and a command built from the run's data is never run "
+                      "unjudged", "");
+  std::error_code ec;
+  const auto cwd = ps.cwd.empty() ? std::filesystem::current_path(ec).string() : ps.cwd;
+  std::string line;
+  for (const auto& word : ps.argv) line += (line.empty() ? "" : " ") + shell_quote(word);
+  const auto call = json_dump(json{{"command", line}, {"cwd", cwd}, {"pipeline", st.spec.pipeline.name},
+                                   {"run_id", st.spec.run_id}, {"step", s.name}});
+  auto pending = std::make_shared<process_spec>(std::move(ps));
+  st.gating = true;
+  // The run's own timeout bounds the wait; the gate answers first (its approval timeout is far shorter by default).
+  self->request(gate, std::chrono::milliseconds(st.spec.pipeline.timeout_ms), gate_atom::value, call, run_trace(self),
+                st.step_span)
+      .then(
+          [self, seq, pending](const std::string& permission, const std::string& reason, const std::string&) {
+            auto& st = self->state;
+            if (seq != st.seq || !st.in_step || st.finished) return;  // cancelled or timed out while it waited
+            st.gating = false;
+            if (permission != "allow") return step_ended(self, seq, "failed", "not run: " + reason, "");
+            start_process(self, current(self), std::move(*pending));
+          },
+          [self, seq](caf::error& e) {
+            if (seq == self->state.seq) self->state.gating = false;
+            step_ended(self, seq, "failed", "not run: the autonomy gate did not answer: " + caf::to_string(e), "");
+          });
+}
+
+void run_command(run_actor* self, const pipeline_step_config& s) {
+  process_spec ps;
+  for (std::size_t i = 0; i < s.command.size(); ++i) {
+    auto arg = render(self, s.command[i], ("command[" + std::to_string(i) + "]").c_str());
+    if (!arg) return;
+    ps.argv.push_back(std::move(*arg));
+  }
+  auto input = render(self, s.input, "input");
+  if (!input) return;
+  ps.stdin_data = std::move(*input);
+  ps.cwd = s.cwd;
+  // An argv all of the configuration's (no data of the run in it) is the user's own command, as a job's is.
+  if (std::any_of(s.command.begin(), s.command.end(), [](const std::string& t) { return pipe::carries_run_data(t); }))
+    return gate_command(self, s, std::move(ps));
+  start_process(self, s, std::move(ps));
 }
 
 // A capture's blocking work, on a detached helper: the file or URL read and converted to text.
@@ -425,10 +491,7 @@ void run_notify(run_actor* self, const pipeline_step_config& s) {
 void execute(run_actor* self) {
   auto& st = self->state;
   const auto& s = current(self);
-  const bool own_timeout = s.kind == "task" || s.kind == "command";
-  self->delayed_send(self, std::chrono::milliseconds(s.timeout_ms) + (own_timeout ? kBackstop : std::chrono::seconds(0)),
-                     step_atom::value, st.seq, std::string{"timeout"},
-                     "still running after " + std::to_string(s.timeout_ms) + " ms", std::string{});
+  if (s.kind != "command") arm_step_timeout(self, s);  // a command's starts with its process (start_process)
   if (s.kind == "task") return run_task(self, s);
   if (s.kind == "command") return run_command(self, s);
   if (s.kind == "capture") return run_capture(self, s);

@@ -10,7 +10,8 @@
 // keeps at most kRecordBytes of it (docs/config.md, "pipelines").
 // Steps: task (a task submitted to the dispatcher as a client's task.submit is, in the run's trace), command
 // (process_runner: its own process group, stdin the rendered input, stdout kept up to max_output_bytes, killed at
-// the step's timeout, dies with the daemon), capture (a file or an http(s) URL read and converted to text on a
+// the step's timeout, dies with the daemon; an argv carrying the run's data first asks the autonomy gate, which
+// may refuse it or make it wait for a person: docs/autonomy.md, "Commands the daemon runs"), capture (a file or an http(s) URL read and converted to text on a
 // detached helper), kb_ingest (kb store), wait (a timer), notify (notifier).
 // If the daemon stops under a task step (the dispatcher answers shutting_down or interrupted) the run ends
 // without a verdict and its record stays "running": the next start decides (the pipeline's on_interrupt). If the

@@ -1,5 +1,7 @@
 #include "core/pipeline/template.hpp"
 
+#include <algorithm>
+
 #include "messages/json_writer.hpp"
 
 namespace paios::pipe {
@@ -105,6 +107,13 @@ expected<std::vector<template_ref>> template_refs(std::string_view text) {
     pos = end + 2;
   }
   return refs;
+}
+
+bool carries_run_data(std::string_view text) {
+  auto refs = template_refs(text);
+  if (!refs) return true;
+  return std::any_of(refs->begin(), refs->end(),
+                     [](const template_ref& r) { return r.root != "run.id" && r.root != "run.pipeline"; });
 }
 
 expected<std::string> render_template(std::string_view text, const template_scope& scope) {

@@ -45,6 +45,12 @@ struct template_scope {
 // \"text\"").
 expected<std::string> render_template(std::string_view text, const template_scope& scope);
 
+// Whether `text` inserts data a run carries (input, run.input, steps.NAME.output): text that callers or agents
+// wrote (a run's input comes from `ai pipeline run`, a job, a watcher or an agent's MCP pipeline_run; a step's
+// output from an agent or the web). run.id and run.pipeline are the daemon's own. A text that does not parse
+// counts as carrying data (it is refused when rendered anyway).
+bool carries_run_data(std::string_view text);
+
 // A value as a template inserts it: a string as it is, null as "", anything else as JSON text.
 std::string json_text(const nlohmann::json& v);
 

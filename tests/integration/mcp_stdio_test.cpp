@@ -55,7 +55,7 @@ std::string text_of(const json& response) { return response["result"]["content"]
 // The tools of core/mcp/tools.json. Those of the scheduler, the pipelines and the watchers need a daemon
 // configured with a job, a pipeline and a folder: McpStdio.JobsPipelinesAndFoldersThroughARealDaemon calls them,
 // McpStdio.EveryToolThroughARealDaemon every other.
-constexpr std::size_t kToolCount = 23;
+constexpr std::size_t kToolCount = 25;
 const std::set<std::string> kAutomationTools = {
     "jobs_list",     "jobs_run",        "jobs_history",    "pipeline_list",   "pipeline_run",
     "pipeline_runs", "pipeline_status", "pipeline_cancel", "pipeline_resume", "watch_list"};
@@ -159,6 +159,18 @@ TEST(McpStdio, EveryToolThroughARealDaemon) {
   auto hook_out = json::parse(waiting.get().out, nullptr, false);
   ASSERT_TRUE(hook_out.is_object()) << "the hook printed no decision";
   EXPECT_EQ(hook_out["hookSpecificOutput"].value("permissionDecision", ""), "allow") << hook_out.dump();
+  // The policy, read by an agent: its rules, and the decision a call would get (a pipeline's brain too).
+  auto policy = ok("autonomy_show", json::object());
+  EXPECT_TRUE(policy.value("learned_shown", false));
+  EXPECT_GT(policy["rules"].size(), 30u);
+  auto never = ok("autonomy_check", {{"command", "sudo rm -rf /"}, {"cwd", d.home().string()}});
+  EXPECT_EQ(never.value("level", ""), "never") << never.dump();
+  EXPECT_EQ(never.value("rule", ""), "rm-recursive-outside-project") << never.dump();
+  auto as_pipeline = ok("autonomy_check", {{"command", "ls"}, {"cwd", d.home().string()}, {"brain", "pipeline:digest"}});
+  EXPECT_EQ(as_pipeline.value("level", ""), "safe") << as_pipeline.dump();
+  auto relative = m.call_tool("autonomy_check", {{"command", "ls"}, {"cwd", "home"}});
+  EXPECT_EQ(relative["result"]["isError"], true) << relative.dump();
+  EXPECT_NE(text_of(relative).find("cwd"), std::string::npos) << relative.dump();
   std::string with_breaker;  // a brain whose breaker is enabled (the defaults enable every one)
   for (const auto& b : health["brains"])
     if (b.contains("breaker") && with_breaker.empty()) with_breaker = b.value("name", "");

@@ -124,7 +124,7 @@ do {
   pages++;
 } while (cursor && pages < 20);
 const names = tools.map((t) => t.name).sort();
-const expected = ['approval_decide', 'approvals_list', 'breaker_reset', 'health', 'jobs_history', 'jobs_list', 'jobs_run', 'kb_add', 'kb_get', 'kb_search', 'learnings_recall',
+const expected = ['approval_decide', 'approvals_list', 'autonomy_check', 'autonomy_show', 'breaker_reset', 'health', 'jobs_history', 'jobs_list', 'jobs_run', 'kb_add', 'kb_get', 'kb_search', 'learnings_recall',
                   'obs_query', 'obs_score', 'pipeline_cancel', 'pipeline_list', 'pipeline_resume', 'pipeline_run',
                   'pipeline_runs', 'pipeline_status', 'router_classify', 'task_status', 'task_submit', 'watch_list'];
 check('tools/list pages with a cursor', pages === Math.ceil(expected.length / 3), `${pages} pages`);
@@ -171,6 +171,16 @@ await ok('pipeline_list', {});
 await ok('pipeline_runs', {});
 await ok('watch_list', {});
 await ok('approvals_list', {});
+const policy = await ok('autonomy_show', {});
+check('autonomy_show lists the built-in rules', policy.rules.some((r) => r.source === 'builtin' && r.level === 'never'), policy.rules.length);
+const never = await ok('autonomy_check', { command: 'sudo rm -rf /', cwd: '/tmp' });
+check('autonomy_check names the never rule', never.level === 'never' && never.rule !== '' && never.reason.includes(never.rule), never);
+const safe = await ok('autonomy_check', { command: 'git status && ls -la', cwd: '/tmp' });
+check('autonomy_check: read-only commands are safe', safe.level === 'safe', safe);
+const written = await ok('autonomy_check', { tool: 'Write', path: '/etc/passwd', cwd: '/tmp' });
+check('autonomy_check judges a file tool', written.level === 'never', written);
+const relative = await client.callTool({ name: 'autonomy_check', arguments: { command: 'ls', cwd: 'tmp' } });
+check('autonomy_check refuses a relative cwd, naming it', relative.isError === true && relative.content[0].text.includes('cwd'), relative);
 // Those that start or stop a job or a pipeline run need one configured, and deciding an approval needs a waiting
 // tool call: tests/integration/mcp_stdio_test.cpp.
 const needConfig = new Set(['jobs_run', 'pipeline_run', 'pipeline_status', 'pipeline_resume', 'pipeline_cancel',

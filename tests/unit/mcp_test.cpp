@@ -23,7 +23,7 @@ namespace jsonrpc = paios::jsonrpc;
 namespace {
 
 // The tools of core/mcp/tools.json; the tests below name each of them.
-constexpr std::size_t kToolCount = 23;
+constexpr std::size_t kToolCount = 25;
 
 const json& registry() {
   static const json doc = json::parse(paios::mcp::registry_text());
@@ -186,6 +186,7 @@ TEST(Registry, HoldsTheToolsOfTheIssueEachABusOperation) {
       {"pipeline_status", "pipeline.get"}, {"pipeline_resume", "pipeline.resume"},
       {"pipeline_cancel", "pipeline.cancel"}, {"watch_list", "watch.list"},
       {"approvals_list", "approvals.list"}, {"approval_decide", "approvals.decide"},
+      {"autonomy_show", "autonomy.show"}, {"autonomy_check", "autonomy.check"},
       {"breaker_reset", "breaker.reset"}};
   std::set<std::string> expected;
   for (const auto& [name, op] : ops) expected.insert(name);
@@ -242,6 +243,8 @@ TEST(Registry, ArgumentsAreTheOperationsFields) {
       {"watch_list", json::object()},
       {"approvals_list", json::object()},
       {"approval_decide", {{"approval_id", "ap-1"}, {"decision", "approve"}, {"reason", "fine"}, {"scope", "session"}}},
+      {"autonomy_show", json::object()},
+      {"autonomy_check", {{"tool", "Bash"}, {"command", "rm -rf /"}, {"path", ""}, {"cwd", "/p"}, {"brain", "pipeline:digest"}}},
       {"breaker_reset", {{"brain", "codex"}}}};
   const auto& tools = tool_set::embedded();
   for (const auto& t : tools.all()) {

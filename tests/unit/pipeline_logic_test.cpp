@@ -79,6 +79,17 @@ TEST(PipelineTemplate, ReferencesAreReadWithoutData) {
   EXPECT_FALSE(pipe::template_refs("{{input..x}}"));
 }
 
+// What decides whether a command step goes through the autonomy gate (docs/autonomy.md, "Commands the daemon
+// runs"): data of the run in a template, which callers and agents wrote; the daemon's own run.id and run.pipeline
+// are not.
+TEST(PipelineTemplate, RunDataIsWhatCallersAndAgentsWrote) {
+  for (const char* text : {"{{input}}", "x{{input.text}}y", "{{run.input.urls.0}}", "{{steps.fetch.output.title}}",
+                           "--id={{run.id}} {{input.path}}", "{{input"})
+    EXPECT_TRUE(pipe::carries_run_data(text)) << text;
+  for (const char* text : {"rm", "-rf", "/var/cache/{{run.pipeline}}/{{run.id}}", "{ not a reference }", ""})
+    EXPECT_FALSE(pipe::carries_run_data(text)) << text;
+}
+
 TEST(PipelineConfig, TheExampleIsValidAndReadWhenEnabled) {
   auto r = config_from_json(json::object());
   ASSERT_TRUE(r.config) << all(r);
@@ -105,7 +116,8 @@ TEST(PipelineConfig, EveryKindIsReadWithItsFields) {
           {{"on_interrupt", "resume"},
            {"timeout_ms", 5000},
            {"steps",
-            {{{"name", "a"}, {"kind", "command"}, {"command", {"cat"}}, {"max_output_bytes", 2048}, {"timeout_ms", 100}},
+            {{{"name", "a"}, {"kind", "command"}, {"command", {"cat"}}, {"max_output_bytes", 2048}, {"timeout_ms", 100},
+              {"cwd", "/srv/p"}},
              {{"name", "b"}, {"kind", "task"}, {"prompt", "{{input.stdout}}"}, {"brain", "echo"}},
              {{"name", "c"}, {"kind", "wait"}, {"seconds", 0}},
              {{"name", "d"}, {"kind", "notify"}, {"title", "t {{steps.a.output}}"}, {"severity", "warning"}},
@@ -118,6 +130,7 @@ TEST(PipelineConfig, EveryKindIsReadWithItsFields) {
   EXPECT_EQ(p.steps[0].input, "{{input}}");
   EXPECT_EQ(p.steps[0].max_output_bytes, 2048u);
   EXPECT_EQ(p.steps[0].timeout_ms, 100);
+  EXPECT_EQ(p.steps[0].cwd, "/srv/p");
   EXPECT_EQ(p.steps[1].brain, "echo");
   EXPECT_EQ(p.steps[2].seconds, 0);
   EXPECT_EQ(p.steps[3].severity, "warning");
@@ -135,6 +148,11 @@ TEST(PipelineConfig, MistakesAreRefusedNamingTheirPath) {
   expect_refused(pipeline({{{"name", "a"}, {"kind", "command"}, {"command", {"cat"}}, {"prompt", "x"}}}),
                "pipelines.p.steps[0].prompt: not a field of a command step");
   expect_refused(pipeline({{{"name", "a"}, {"kind", "task"}}}), "pipelines.p.steps[0].prompt: a task step needs it");
+  // A command step's folder is absolute and the configuration's: not a template, not another kind's.
+  expect_refused(pipeline({{{"name", "a"}, {"kind", "command"}, {"command", {"ls"}}, {"cwd", "work/p"}}}),
+                 "pipelines.p.steps[0].cwd: must be an absolute folder (got \"work/p\")");
+  expect_refused(pipeline({{{"name", "a"}, {"kind", "task"}, {"prompt", "x"}, {"cwd", "/p"}}}),
+                 "pipelines.p.steps[0].cwd: not a field of a task step");
   expect_refused(pipeline({{{"name", "a"}, {"kind", "task"}, {"prompt", "{{steps.b.output}}"}},
                          {{"name", "b"}, {"kind", "command"}, {"command", {"cat"}}}}),
                "pipelines.p.steps[0].prompt: {{steps.b.output}} refers to step \"b\", which does not come before");

@@ -37,7 +37,11 @@ TEST(Wire, ParsesEveryOperation) {
   EXPECT_EQ(parse({{"v", 1}, {"op", "autonomy.show"}}).req->what, wire::op::autonomy_show);
   auto chk = parse({{"v", 1}, {"op", "autonomy.check"}, {"command", "ls"}, {"cwd", "/p"}});
   ASSERT_TRUE(chk.req) << chk.error.message();
-  EXPECT_EQ(json::parse(chk.req->arguments), (json{{"tool", "Bash"}, {"command", "ls"}, {"path", ""}, {"cwd", "/p"}}));
+  EXPECT_EQ(json::parse(chk.req->arguments),
+            (json{{"tool", "Bash"}, {"command", "ls"}, {"path", ""}, {"cwd", "/p"}, {"brain", ""}}));
+  chk = parse({{"v", 1}, {"op", "autonomy.check"}, {"command", "ls"}, {"cwd", "/p"}, {"brain", "pipeline:digest"}});
+  ASSERT_TRUE(chk.req) << chk.error.message();
+  EXPECT_EQ(json::parse(chk.req->arguments).value("brain", ""), "pipeline:digest");
   auto dem = parse({{"v", 1}, {"op", "autonomy.demote"}, {"pattern", "npm install"}, {"project", "/p"}});
   ASSERT_TRUE(dem.req) << dem.error.message();
   EXPECT_EQ(json::parse(dem.req->arguments), (json{{"rule", ""}, {"pattern", "npm install"}, {"project", "/p"}}));
