@@ -35,12 +35,32 @@ bool is_symlink(const std::string& p, bool& exists) {
   return exists && S_ISLNK(st.st_mode);
 }
 
+// `.` components, doubled and trailing slashes taken out of an absolute path: what they mean does not depend on
+// symlinks (`..` does: after a link it leaves the link's target, so it is left to resolve_path).
+std::string without_dots(const std::string& p) {
+  std::string out;
+  out.reserve(p.size());
+  std::size_t i = 0;
+  while (i < p.size()) {
+    while (i < p.size() && p[i] == '/') ++i;
+    auto end = std::min(p.find('/', i), p.size());
+    std::string_view comp(p.data() + i, end - i);
+    if (!comp.empty() && comp != ".") out.append("/").append(comp);
+    i = end;
+  }
+  return out.empty() ? "/" : out;
+}
+
 }  // namespace
 
 std::string path_resolver::resolve(std::string_view path, std::string_view cwd) {
   std::string p = expand_home(path, home_);
   if (p.empty() || p[0] != '/') p = std::string(cwd) + "/" + p;
-  if (!is_plain_absolute(p)) return resolve_path(path, cwd, home_);
+  if (!is_plain_absolute(p)) {
+    p = without_dots(p);
+    if (p == "/") return p;
+    if (!is_plain_absolute(p)) return resolve_path(path, cwd, home_);  // `..` in it
+  }
   auto slash = p.rfind('/');
   const folder& parent = resolve_folder(slash == 0 ? "/" : p.substr(0, slash));
   std::string joined = (parent.resolved == "/" ? "" : parent.resolved) + p.substr(slash);

@@ -27,6 +27,19 @@ const char* scope_name(scope s) {
   return "builtin";
 }
 
+// Two parts a rule cannot tell apart: the same words, folder, feeders and marks (their text may differ).
+bool same_part(const command_part& a, const command_part& b) {
+  return a.words == b.words && a.dir == b.dir && a.fed_by == b.fed_by && a.dynamic_name == b.dynamic_name &&
+         a.interpreter_code == b.interpreter_code && a.runtime_args == b.runtime_args;
+}
+
+std::size_t part_hash(const command_part& p) {
+  std::size_t h = std::hash<std::string>()(p.dir) ^ (p.dynamic_name | p.interpreter_code << 1 | p.runtime_args << 2);
+  for (const auto* list : {&p.words, &p.fed_by})
+    for (const auto& w : *list) h = h * 1099511628211ull ^ std::hash<std::string>()(w);
+  return h;
+}
+
 bool is_file_tool(const std::string& tool) {
   return tool == "Read" || tool == "Write" || tool == "Edit" || tool == "MultiEdit" || tool == "NotebookEdit" ||
          tool == "Grep" || tool == "Glob" || tool == "LS";
@@ -198,7 +211,15 @@ decision policy::judge_call(const tool_call& call) const {
   auto parsed = parse_bash(call.command, limits_);
   for (const auto& p : parsed.problems) keep_strictest(acc, make_decision(level::ask, "", p + ": a person decides"), any);
   if (parsed.refused) return acc;
+  // A part judged before in this call is judged the same again: its decision cannot be stricter than the one
+  // kept (a long command repeats `cd`, `echo`, `grep` ...).
+  std::unordered_multimap<std::size_t, const command_part*> judged;
+  judged.reserve(parsed.parts.size());
   for (const auto& part : parsed.parts) {
+    const auto h = part_hash(part);
+    auto [from, to] = judged.equal_range(h);
+    if (std::any_of(from, to, [&](const auto& j) { return same_part(*j.second, part); })) continue;
+    judged.emplace(h, &part);
     if (part.dynamic_name) {
       keep_strictest(acc, make_decision(level::ask, "", "the command name `" + part.words[0] +
                                                             "` is made at run time in `" + part.text + "`"), any);

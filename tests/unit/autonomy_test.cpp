@@ -83,7 +83,9 @@ TEST(AutonomyPath, TheResolverAnswersAsResolvePath) {
     for (const char* p : {"src/main.cpp", "src", "src/", "src/missing/deeper", "etc_link/hosts", "etc_link",
                           "file_link", "file_link/x", "dangling", "dangling/x", "rel_link/main.cpp", "src/main.cpp/x",
                           "./src/../src/main.cpp", "..", "../proj/src", "~", "~/.ssh/id_rsa", "$HOME/x", "/",
-                          "/etc/hosts", "/nonexistent/a/b", "a//b", "x/.", "/tmp"}) {
+                          "/etc/hosts", "/nonexistent/a/b", "a//b", "x/.", "/tmp", ".", "./src", "src/./main.cpp",
+                          "etc_link/", "./etc_link/./hosts", "//etc//hosts/", "rel_link/", "dangling/", "file_link/",
+                          "./../proj/./src/"}) {
       EXPECT_EQ(r.resolve(p, proj), resolve_path(p, proj, home)) << p;
     }
   fs::remove_all(dir);
