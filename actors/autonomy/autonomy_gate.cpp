@@ -13,11 +13,13 @@
 
 #include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
+#include "core/autonomy/asked_calls.hpp"
 #include "core/autonomy/grant_db.hpp"
 #include "core/autonomy/hook_gate.hpp"
 #include "core/autonomy/learning.hpp"
 #include "core/autonomy/policy.hpp"
 #include "core/autonomy/rule_listing.hpp"
+#include "core/autonomy/script_binding.hpp"
 #include "core/obs/event_sink.hpp"
 #include "messages/ids.hpp"
 
@@ -29,6 +31,9 @@ using gate_promise = caf::typed_response_promise<std::string, std::string, std::
 
 // The brain whose hooks reach the gate: only Claude Code's PreToolUse is wired today.
 constexpr const char* kBrain = "claude";
+// Sessions whose asked calls wait for the person's answer, at most (autonomy.session_asked_max calls each): past
+// it the session heard from longest ago is dropped. Far more than one person has Claude Code sessions open.
+constexpr std::size_t kAskedSessions = 256;
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
@@ -70,15 +75,22 @@ struct call_context {
   }
 };
 
-struct pending_approval {
-  std::string id;
+// A call a person is asked about, and what their answer is bound to and counts toward.
+struct asked_call {
   call_context ctx;
   autonomy::decision decision;
+  std::optional<autonomy::learn_pattern> pattern;  // what an approval counts toward (none: never learned)
+  autonomy::script_hashes scripts;                 // the project's scripts it runs, as they are now
+};
+
+// A daemon task's asked call: it waits here until a person decides it (ai approve / ai deny) or the timeout.
+struct pending_approval {
+  std::string id;
+  asked_call asked;
   std::string key;  // approval_key of the call
   std::int64_t since_us = 0;
   std::uint64_t wait_span = 0;
   gate_promise promise;
-  std::optional<autonomy::learn_pattern> pattern;  // what an approval counts toward (none: never learned)
 };
 
 struct gate_state {
@@ -86,7 +98,11 @@ struct gate_state {
   std::unique_ptr<autonomy::policy> policy;
   std::string policy_error;  // when the rules did not compile: every call is denied with it
   std::map<std::string, pending_approval> pending;             // by id
-  std::set<std::tuple<std::string, std::string, std::string>> grants;  // (key, scope, scope value)
+  // Calls of a person's session answered `ask`: Claude Code asks the person, whose answer shows in the hooks
+  // that follow (the hook handler passes them on: hook_atom).
+  autonomy::asked_calls<asked_call> asked{16, kAskedSessions};
+  // (key, scope, scope value) -> the scripts the approved call ran (script_binding: changed, the grant is void)
+  std::map<std::tuple<std::string, std::string, std::string>, autonomy::script_hashes> grants;
   std::unique_ptr<autonomy::grant_db> db;
   std::map<std::string, autonomy::pattern_count> patterns;  // approvals since the last denial, by pattern key
   std::vector<autonomy::rule_spec> learned;                  // the promoted patterns' rules
@@ -110,93 +126,40 @@ std::tuple<std::string, std::string, std::string> reply(std::string_view permiss
   return {std::string{permission}, std::move(reason), dump(notes)};
 }
 
-// The grant that lets this call through without asking, if a person gave one ("" for none).
-std::optional<std::string> granted(const gate_state& st, const std::string& key, const call_context& c) {
-  if (!c.session.empty() && st.grants.count({key, "session", c.session})) return std::string{"this session"};
-  if (st.grants.count({key, "project", c.call.cwd})) return "the project " + c.call.cwd;
-  return std::nullopt;
-}
+// What a person's earlier approval says of this call: `by` names the grant that lets it through without asking
+// ("" for none); `changed` the script whose content is no longer what was approved (the grant then is void).
+struct grant_check {
+  std::string by;
+  std::string changed;
+};
 
-caf::result<std::string, std::string, std::string> decide_call(gate_actor self, const std::string& payload_text,
-                                                               const std::string& task_id, trace_id trace,
-                                                               std::uint64_t parent) {
-  auto& st = self->state;
-  const auto start = now_us();
-  ++st.decisions;
-  call_context c;
-  c.task_id = task_id;
-  c.trace = trace;
-  c.parent = parent;
-  auto payload = json::parse(payload_text, nullptr, false);
-  c.session = payload.is_object() ? str_of(payload, "session_id") : std::string{};
-  auto refuse = [&](std::string rule, std::string reason) {
-    autonomy::decision d{autonomy::level::never, std::move(rule), std::move(reason)};
-    c.call.tool = payload.is_object() ? str_of(payload, "tool_name") : std::string{};
-    c.call.cwd = payload.is_object() ? str_of(payload, "cwd") : std::string{};
-    c.call.brain = kBrain;
-    record(c, "never", start, c.event_data(d));
-    auto [p, r, n] = reply("deny", d.reason, d);
-    return caf::result<std::string, std::string, std::string>{p, r, n};
+grant_check granted(const gate_state& st, const std::string& key, const call_context& c,
+                    const autonomy::script_hashes& scripts) {
+  grant_check out;
+  auto look = [&](const char* scope, const std::string& value, std::string by) {
+    if (!out.by.empty() || value.empty()) return;
+    auto it = st.grants.find({key, scope, value});
+    if (it == st.grants.end()) return;
+    auto changed = autonomy::changed_script(it->second, scripts);
+    if (changed.empty()) out.by = std::move(by);
+    else if (out.changed.empty()) out.changed = changed;
   };
-  if (!st.policy) return refuse("policy-unavailable", "PAIOS cannot judge tool calls: " + st.policy_error);
-  auto call = autonomy::pretooluse_call(payload, st.opts.home, kBrain, st.opts.cfg.limits.max_bytes);
-  if (!call) return refuse("malformed-call", "PAIOS refused a malformed PreToolUse call: " + call.message());
-  c.call = std::move(*call);
-  auto d = st.policy->decide(c.call);
-  if (d.reason.empty()) d.reason = "no rule matches; anything unmatched is ask";
-  auto data = c.event_data(d);
-  if (d.lvl != autonomy::level::ask) {
-    record(c, autonomy::to_string(d.lvl), start, data);
-    auto [p, r, n] = reply(autonomy::permission_of(d.lvl), d.reason, d);
-    return {p, r, n};
-  }
-  const auto key = autonomy::approval_key(c.call);
-  if (auto by = granted(st, key, c)) {
-    data["granted"] = *by;
-    record(c, "ask", start, data);
-    auto [p, r, n] = reply("allow", "approved earlier for " + *by + " (" + d.reason + ")", d);
-    return {p, r, n};
-  }
-  record(c, "ask", start, data);
-  if (task_id.empty()) {  // a person sits at the session: Claude Code asks them, with the reason shown
-    auto [p, r, n] = reply("ask", d.reason, d);
-    return {p, r, n};
-  }
-  // A daemon task: nobody is at its terminal. The call waits for a person (ai approve / ai deny) or the timeout.
-  pending_approval a;
-  do a.id = new_approval_id(); while (st.pending.count(a.id));
-  a.ctx = c;
-  a.decision = d;
-  a.key = key;
-  a.since_us = now_us();
-  a.wait_span = new_span_id();
-  if (st.opts.cfg.promote_after > 0 && !st.pin_ids.count(d.rule))
-    a.pattern = autonomy::pattern_of(c.call, st.opts.cfg.limits);
-  a.promise = self->make_response_promise<std::string, std::string, std::string>();
-  auto promise = a.promise;
-  const auto id = a.id;
-  const auto summary = autonomy::call_summary(c.call, 120);
-  spdlog::info("autonomy: {} waits for approval: {} {} (task {})", id, c.call.tool, summary, task_id);
-  if (auto n = registered(self, notifier_name::value))
-    caf::anon_send(n, notify_atom::value, "PAIOS approval " + id + ": " + c.call.tool + " " + summary,
-               "Task " + task_id + " waits: " + d.reason + ". Approve with `ai approve " + id +
-                   "` (--session or --project to stop asking), or deny with `ai deny " + id + " --reason TEXT`.",
-               std::string{"warning"});
-  st.pending.emplace(id, std::move(a));
-  self->delayed_send(self, std::chrono::milliseconds{st.opts.cfg.approval_timeout_ms}, expire_atom::value, id);
-  return promise;
+  look("session", c.session, "this session");
+  look("project", c.call.cwd, "the project " + c.call.cwd);
+  if (!out.by.empty()) out.changed.clear();
+  return out;
 }
 
-// Ends a pending approval: the hook gets its answer, the wait span ends, the outcome is an event.
-void settle(pending_approval& a, std::string_view permission, std::string reason, std::string_view action,
-            json extra) {
-  auto data = a.ctx.event_data(a.decision);
-  data["approval"] = a.id;
-  for (auto& [k, v] : extra.items()) data[k] = v;
-  record(a.ctx, "wait", a.since_us, data, a.wait_span, permission == "allow" ? "ok" : "denied");
-  record(a.ctx, action, now_us(), data);
-  auto [p, r, n] = reply(permission, std::move(reason), a.decision, a.id);
-  a.promise.deliver(std::move(p), std::move(r), std::move(n));
+// Whether this pattern's count made the learned rule of this id.
+bool promoted_as(const autonomy::pattern_count& count, const std::string& rule_id) {
+  return count.promoted && json::parse(count.rule_json, nullptr, false).value("id", "") == rule_id;
+}
+
+// The count whose promotion made this learned rule (nullptr: none).
+const autonomy::pattern_count* learned_count(const gate_state& st, const std::string& rule_id) {
+  for (const auto& [key, count] : st.patterns)
+    if (promoted_as(count, rule_id)) return &count;
+  return nullptr;
 }
 
 // The policy again, with the learned rules; false (and the old policy kept) if they do not compile.
@@ -215,19 +178,43 @@ void save_pattern(gate_state& st, const autonomy::pattern_count& p) {
     if (auto ok = st.db->put(p); !ok) spdlog::warn("autonomy: the count of {} is kept for this run only: {}", p.key, ok.message());
 }
 
+// Takes a learned rule out of the policy (its count is the caller's to reset); false when the policy could not
+// be made without it (then it stays).
+bool drop_learned(gate_state& st, const std::string& rule_id) {
+  auto it = std::find_if(st.learned.begin(), st.learned.end(), [&](const auto& r) { return r.id == rule_id; });
+  if (it == st.learned.end()) return true;
+  auto rule = *it;
+  auto at = st.learned.erase(it);
+  if (remake_policy(st)) return true;
+  st.learned.insert(at, std::move(rule));
+  return false;
+}
+
 // A person's answer counts toward the call's pattern: an approval adds one, and the promote_after-th without a
 // denial between makes the pattern a learned `safe` rule for the project (notified, an event); a denial resets.
-void learn_from(gate_actor self, const pending_approval& a, bool approved) {
+// Approvals count for one content of the scripts the pattern runs: an approval of other content starts the count
+// again from it, and takes back a rule learned for the old content.
+void learn_from(gate_actor self, const asked_call& a, bool approved) {
   auto& st = self->state;
   if (!a.pattern) return;
   auto& count = st.patterns[a.pattern->key];
   count.key = a.pattern->key;
-  count.rule_json = dump(autonomy::learned_rule_json(a.pattern->rule));
+  const auto scripts = autonomy::scripts_text(a.scripts);
   if (!approved) {
     count.approvals = 0;
-    count.promoted = false;
-    return save_pattern(st, count);
+    if (count.rule_json.empty()) count.rule_json = dump(autonomy::learned_rule_json(a.pattern->rule));
+    return save_pattern(st, count);  // a rule already learned stays: a denial takes back nothing promoted
   }
+  if (count.scripts != scripts) {
+    if (count.promoted && drop_learned(st, json::parse(count.rule_json, nullptr, false).value("id", ""))) {
+      count.promoted = false;
+      spdlog::info("autonomy: `{}` in {} runs changed scripts: its learned rule is taken back until it is approved "
+                   "again", a.pattern->text, a.ctx.call.cwd);
+    }
+    count.approvals = 0;
+    count.scripts = scripts;
+  }
+  count.rule_json = dump(autonomy::learned_rule_json(a.pattern->rule));
   ++count.approvals;
   if (count.promoted || count.approvals < st.opts.cfg.promote_after) return save_pattern(st, count);
   st.learned.push_back(a.pattern->rule);
@@ -242,6 +229,7 @@ void learn_from(gate_actor self, const pending_approval& a, bool approved) {
   data["pattern"] = a.pattern->text;
   data["learned_rule"] = a.pattern->rule.id;
   data["approvals"] = count.approvals;
+  if (!a.scripts.empty()) data["scripts"] = a.scripts;
   record(a.ctx, "promoted", now_us(), data);
   spdlog::info("autonomy: `{}` is now safe in {} ({} approvals without a denial)", a.pattern->text, a.ctx.call.cwd,
                count.approvals);
@@ -250,6 +238,156 @@ void learn_from(gate_actor self, const pending_approval& a, bool approved) {
                    "Approved " + std::to_string(count.approvals) + " times without a denial; it now runs there without "
                    "asking (rule " + a.pattern->rule.id + ").",
                    std::string{"info"});
+}
+
+// A person's answer in their own session, read from the hooks that followed the `ask` (asked_calls.hpp): an
+// event (action approved or denied, by "session") and a count toward the call's pattern, as `ai approve` does.
+void session_answered(gate_actor self, const asked_call& a, bool approved, const std::string& why = {}) {
+  auto& st = self->state;
+  ++(approved ? st.approved : st.denied);
+  auto data = a.ctx.event_data(a.decision);
+  data["by"] = "session";
+  if (!approved) data["reason"] = why;
+  record(a.ctx, approved ? "approved" : "denied", now_us(), data);
+  learn_from(self, a, approved);
+}
+
+// Asked calls of any session that had no answer within autonomy.session_answer_timeout_ms: denied.
+void expire_asked(gate_actor self) {
+  auto& st = self->state;
+  for (auto& a : st.asked.expired(now_ms(), st.opts.cfg.session_answer_timeout_ms))
+    session_answered(self, a, false, "no PostToolUse within " + std::to_string(st.opts.cfg.session_answer_timeout_ms / 1000) + " s");
+}
+
+// A hook of a person's session that says what became of its asked calls: PostToolUse (or PostToolUseFailure)
+// of one, that it ran (approved); Stop, SessionEnd or UserPromptSubmit, that those still waiting did not.
+void session_event(gate_actor self, const std::string& event, const std::string& payload_text) {
+  auto& st = self->state;
+  expire_asked(self);
+  auto payload = json::parse(payload_text, nullptr, false);
+  if (!payload.is_object()) return;
+  const auto session = str_of(payload, "session_id");
+  if (session.empty()) return;
+  if (event == "PostToolUse" || event == "PostToolUseFailure") {
+    if (auto a = st.asked.ran(session, str_of(payload, "tool_use_id")))
+      session_answered(self, *a, true);
+    return;
+  }
+  for (auto& a : st.asked.unanswered(session))
+    session_answered(self, a, false, "the session went on without running it (" + event + ")");
+}
+
+// When the script a learned rule's pattern was approved with is no longer what the call runs: the script.
+std::string learned_script_changed(const gate_state& st, const autonomy::decision& d, const autonomy::script_hashes& now) {
+  const auto* count = learned_count(st, d.rule);
+  return count ? autonomy::changed_script(autonomy::scripts_of_text(count->scripts), now) : std::string{};
+}
+
+caf::result<std::string, std::string, std::string> decide_call(gate_actor self, const std::string& payload_text,
+                                                               const std::string& task_id, trace_id trace,
+                                                               std::uint64_t parent) {
+  auto& st = self->state;
+  const auto start = now_us();
+  ++st.decisions;
+  call_context c;
+  c.task_id = task_id;
+  c.trace = trace;
+  c.parent = parent;
+  auto payload = json::parse(payload_text, nullptr, false);
+  c.session = payload.is_object() ? str_of(payload, "session_id") : std::string{};
+  const auto tool_use_id = payload.is_object() ? str_of(payload, "tool_use_id") : std::string{};
+  expire_asked(self);
+  // A person's session asks for another call: the calls it asked about before were not let run.
+  if (task_id.empty() && !c.session.empty())
+    for (auto& a : st.asked.unanswered(c.session, tool_use_id))
+      session_answered(self, a, false, "the session went on to another call without running it");
+  auto refuse = [&](std::string rule, std::string reason) {
+    autonomy::decision d{autonomy::level::never, std::move(rule), std::move(reason)};
+    c.call.tool = payload.is_object() ? str_of(payload, "tool_name") : std::string{};
+    c.call.cwd = payload.is_object() ? str_of(payload, "cwd") : std::string{};
+    c.call.brain = kBrain;
+    record(c, "never", start, c.event_data(d));
+    auto [p, r, n] = reply("deny", d.reason, d);
+    return caf::result<std::string, std::string, std::string>{p, r, n};
+  };
+  if (!st.policy) return refuse("policy-unavailable", "PAIOS cannot judge tool calls: " + st.policy_error);
+  auto call = autonomy::pretooluse_call(payload, st.opts.home, kBrain, st.opts.cfg.limits.max_bytes);
+  if (!call) return refuse("malformed-call", "PAIOS refused a malformed PreToolUse call: " + call.message());
+  c.call = std::move(*call);
+  auto d = st.policy->decide(c.call);
+  if (d.reason.empty()) d.reason = "no rule matches; anything unmatched is ask";
+  // The project's scripts the call runs, read only when an approval may be bound to them.
+  autonomy::script_hashes scripts;
+  const bool learned_safe = d.lvl == autonomy::level::safe && d.rule.rfind("learned:", 0) == 0;
+  if (d.lvl == autonomy::level::ask || learned_safe) scripts = autonomy::scripts_run(c.call, st.opts.cfg.limits);
+  if (learned_safe)
+    if (auto changed = learned_script_changed(st, d, scripts); !changed.empty()) {
+      d.lvl = autonomy::level::ask;
+      d.reason = "the script " + changed + " changed since rule " + d.rule + " was learned: asked again";
+    }
+  auto data = c.event_data(d);
+  if (d.lvl != autonomy::level::ask) {
+    record(c, autonomy::to_string(d.lvl), start, data);
+    auto [p, r, n] = reply(autonomy::permission_of(d.lvl), d.reason, d);
+    return {p, r, n};
+  }
+  const auto key = autonomy::approval_key(c.call);
+  auto grant = granted(st, key, c, scripts);
+  if (!grant.by.empty()) {
+    data["granted"] = grant.by;
+    record(c, "ask", start, data);
+    auto [p, r, n] = reply("allow", "approved earlier for " + grant.by + " (" + d.reason + ")", d);
+    return {p, r, n};
+  }
+  if (!grant.changed.empty()) {
+    d.reason = "the script " + grant.changed + " changed since it was approved: asked again (" + d.reason + ")";
+    data["reason"] = d.reason;
+  }
+  record(c, "ask", start, data);
+  asked_call asked{c, d, std::nullopt, std::move(scripts)};
+  if (st.opts.cfg.promote_after > 0 && !st.pin_ids.count(d.rule))
+    asked.pattern = autonomy::pattern_of(c.call, st.opts.cfg.limits);
+  if (task_id.empty()) {  // a person sits at the session: Claude Code asks them, with the reason shown
+    // Their answer shows in the hooks that follow (session_event); a call without ids cannot be followed.
+    if (!c.session.empty() && !tool_use_id.empty())
+      for (auto& dropped : st.asked.add(c.session, tool_use_id, std::move(asked), now_ms()))
+        spdlog::debug("autonomy: stopped waiting for the answer to {} in session {}", autonomy::call_summary(dropped.ctx.call),
+                      dropped.ctx.session);
+    auto [p, r, n] = reply("ask", d.reason, d);
+    return {p, r, n};
+  }
+  // A daemon task: nobody is at its terminal. The call waits for a person (ai approve / ai deny) or the timeout.
+  pending_approval a;
+  do a.id = new_approval_id(); while (st.pending.count(a.id));
+  a.asked = std::move(asked);
+  a.key = key;
+  a.since_us = now_us();
+  a.wait_span = new_span_id();
+  a.promise = self->make_response_promise<std::string, std::string, std::string>();
+  auto promise = a.promise;
+  const auto id = a.id;
+  const auto summary = autonomy::call_summary(c.call, 120);
+  spdlog::info("autonomy: {} waits for approval: {} {} (task {})", id, c.call.tool, summary, task_id);
+  if (auto n = registered(self, notifier_name::value))
+    caf::anon_send(n, notify_atom::value, "PAIOS approval " + id + ": " + c.call.tool + " " + summary,
+               "Task " + task_id + " waits: " + d.reason + ". Approve with `ai approve " + id +
+                   "` (--session or --project to stop asking), or deny with `ai deny " + id + " --reason TEXT`.",
+               std::string{"warning"});
+  st.pending.emplace(id, std::move(a));
+  self->delayed_send(self, std::chrono::milliseconds{st.opts.cfg.approval_timeout_ms}, expire_atom::value, id);
+  return promise;
+}
+
+// Ends a pending approval: the hook gets its answer, the wait span ends, the outcome is an event.
+void settle(pending_approval& a, std::string_view permission, std::string reason, std::string_view action,
+            json extra) {
+  auto data = a.asked.ctx.event_data(a.asked.decision);
+  data["approval"] = a.id;
+  for (auto& [k, v] : extra.items()) data[k] = v;
+  record(a.asked.ctx, "wait", a.since_us, data, a.wait_span, permission == "allow" ? "ok" : "denied");
+  record(a.asked.ctx, action, now_us(), data);
+  auto [p, r, n] = reply(permission, std::move(reason), a.asked.decision, a.id);
+  a.promise.deliver(std::move(p), std::move(r), std::move(n));
 }
 
 std::tuple<std::string, std::string, std::string> coded(errc code, std::string message) {
@@ -265,14 +403,14 @@ std::tuple<std::string, std::string, std::string> list_approvals(gate_actor self
   const auto now = now_us();
   for (auto* a : all)
     out.push_back({{"id", a->id},
-                   {"tool", a->ctx.call.tool},
-                   {"summary", autonomy::call_summary(a->ctx.call)},
-                   {"rule", a->decision.rule},
-                   {"reason", a->decision.reason},
-                   {"task", a->ctx.task_id},
-                   {"session", a->ctx.session},
-                   {"project", a->ctx.call.cwd},
-                   {"trace", to_hex(a->ctx.trace)},
+                   {"tool", a->asked.ctx.call.tool},
+                   {"summary", autonomy::call_summary(a->asked.ctx.call)},
+                   {"rule", a->asked.decision.rule},
+                   {"reason", a->asked.decision.reason},
+                   {"task", a->asked.ctx.task_id},
+                   {"session", a->asked.ctx.session},
+                   {"project", a->asked.ctx.call.cwd},
+                   {"trace", to_hex(a->asked.ctx.trace)},
                    {"age_ms", (now - a->since_us) / 1000}});
   return {std::string{}, std::string{}, dump(json{{"approvals", std::move(out)}})};
 }
@@ -294,33 +432,30 @@ std::tuple<std::string, std::string, std::string> decide_approval(gate_actor sel
   auto& a = it->second;
   if (decision == "approve") {
     if (scope != "once") {
-      autonomy::grant g{a.key, scope, scope == "session" ? a.ctx.session : a.ctx.call.cwd, a.id, now_ms()};
+      autonomy::grant g{a.key, scope, scope == "session" ? a.asked.ctx.session : a.asked.ctx.call.cwd, a.id, now_ms(),
+                        autonomy::scripts_text(a.asked.scripts)};
       if (g.scope_value.empty())
         return coded(errc::bad_request, "approval '" + id + "' has no " + scope + " to grant (the hook gave none)");
-      st.grants.insert({g.key, g.scope, g.scope_value});
+      st.grants[{g.key, g.scope, g.scope_value}] = a.asked.scripts;
       if (st.db)
         if (auto ok = st.db->add(g); !ok) spdlog::warn("autonomy: the grant of {} is kept for this run only: {}", id, ok.message());
     }
     ++st.approved;
-    settle(a, "allow", "approved by a person (approval " + id + ", " + scope + "): " + a.decision.reason, "approved",
+    settle(a, "allow", "approved by a person (approval " + id + ", " + scope + "): " + a.asked.decision.reason, "approved",
            {{"scope", scope}});
-    learn_from(self, a, true);
+    learn_from(self, a.asked, true);
   } else {
     ++st.denied;
     settle(a, "deny",
            "denied by a person (approval " + id + "): " + (reason.empty() ? std::string{"no reason given"} : reason),
            "denied", {{"reason", reason}});
-    learn_from(self, a, false);
+    learn_from(self, a.asked, false);
   }
   st.pending.erase(it);
   // "approval_id", not "id": the reply's members sit beside the envelope's id.
   return {std::string{}, std::string{}, dump(json{{"approval_id", id}, {"decision", decision}, {"scope", scope}})};
 }
 
-// Whether this pattern's count made the learned rule of this id.
-bool promoted_as(const autonomy::pattern_count& count, const std::string& rule_id) {
-  return count.promoted && json::parse(count.rule_json, nullptr, false).value("id", "") == rule_id;
-}
 
 // autonomy.show: every rule the policy holds, in the order of the scopes (pins, learned, built-in), learned ones
 // with their pattern's approvals.
@@ -330,8 +465,7 @@ std::tuple<std::string, std::string, std::string> show_policy(gate_actor self) {
   for (const auto& r : st.opts.cfg.pins) rules.push_back(autonomy::listed_rule(r, "pin"));
   for (const auto& r : st.learned) {
     auto j = autonomy::listed_rule(r, "learned");
-    for (const auto& [key, count] : st.patterns)
-      if (promoted_as(count, r.id)) j["approvals"] = count.approvals;
+    if (const auto* count = learned_count(st, r.id)) j["approvals"] = count->approvals;
     rules.push_back(std::move(j));
   }
   for (const auto& r : st.opts.cfg.builtin) rules.push_back(autonomy::listed_rule(r, "builtin"));
@@ -378,11 +512,8 @@ std::tuple<std::string, std::string, std::string> demote_rule(gate_actor self, c
     return coded(errc::bad_request, asked + " was learned in several projects (" + projects + "); name one with --project");
   }
   const auto rule = st.learned[found[0]];
-  st.learned.erase(st.learned.begin() + static_cast<std::ptrdiff_t>(found[0]));
-  if (!remake_policy(st)) {
-    st.learned.insert(st.learned.begin() + static_cast<std::ptrdiff_t>(found[0]), rule);
+  if (!drop_learned(st, rule.id))
     return coded(errc::internal, "the policy could not be made without " + rule.id + "; it is kept");
-  }
   std::int64_t approvals = 0;
   for (auto& [key, count] : st.patterns)
     if (promoted_as(count, rule.id)) {
@@ -408,10 +539,11 @@ autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_optio
   guard_actor(self, "autonomy");
   auto& st = self->state;
   st.opts = std::move(opts);
+  st.asked = autonomy::asked_calls<asked_call>{static_cast<std::size_t>(st.opts.cfg.session_asked_max), kAskedSessions};
   for (const auto& pin : st.opts.cfg.pins) st.pin_ids.insert(pin.id);
   if (auto db = autonomy::grant_db::open(st.opts.grants_file)) {
     st.db = std::move(*db);
-    for (auto& g : st.db->all()) st.grants.insert({g.key, g.scope, g.scope_value});
+    for (auto& g : st.db->all()) st.grants[{g.key, g.scope, g.scope_value}] = autonomy::scripts_of_text(g.scripts);
     for (auto& p : st.db->patterns()) {
       if (p.promoted)
         if (auto spec = autonomy::rule_spec_from_json(json::parse(p.rule_json, nullptr, false))) st.learned.push_back(*spec);
@@ -444,6 +576,7 @@ autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_optio
         if (op == "demote") return demote_rule(self, args);
         return coded(errc::bad_request, "unknown approvals operation '" + op + "'");
       },
+      [=](hook_atom, const std::string& event, const std::string& payload) { session_event(self, event, payload); },
       [=](expire_atom, const std::string& id) {
         auto& st = self->state;
         auto it = st.pending.find(id);
@@ -453,7 +586,7 @@ autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_optio
         char shown[32];
         std::snprintf(shown, sizeof shown, "%g", secs);
         settle(it->second, "deny",
-               std::string{"no one approved within "} + shown + " s (approval " + id + "; " + it->second.decision.reason + ")",
+               std::string{"no one approved within "} + shown + " s (approval " + id + "; " + it->second.asked.decision.reason + ")",
                "expired", json::object());
         st.pending.erase(it);
       },
@@ -461,7 +594,8 @@ autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_optio
         auto& st = self->state;
         return dump(json{{"decisions", st.decisions}, {"pending", st.pending.size()}, {"approved", st.approved},
                          {"denied", st.denied},       {"expired", st.expired},       {"grants", st.grants.size()},
-                         {"promoted", st.promoted},   {"learned", st.learned.size()}});
+                         {"promoted", st.promoted},   {"learned", st.learned.size()},
+                         {"asked", st.asked.size()}});
       },
   };
 }

@@ -429,6 +429,7 @@ class walker {
     part.dynamic_name = ws[0].dynamic;
     part.runtime_args = runtime_args;
     part.dir = dir_;
+    part.program = ws[0].text;
     part.words.push_back(part.dynamic_name ? ws[0].text : basename_of(ws[0].text));
     for (std::size_t k = 1; k < ws.size(); ++k) part.words.push_back(ws[k].text);
     part.fed_by = fed_by;

@@ -26,6 +26,7 @@ struct bash_limits {
 // One simple command as it runs.
 struct command_part {
   std::vector<std::string> words;   // words[0] is the command's name (basename); never empty
+  std::string program;              // the name as written, unquoted (`./run.sh`, `/bin/rm`): where it is run from
   std::vector<std::string> fed_by;  // names of the commands whose output reaches it: earlier stages of its
                                     // pipeline, <(...) and $(...) in its words
   bool dynamic_name = false;        // the name is made at run time ($CMD, $(echo rm)): words[0] is its text
