@@ -106,7 +106,9 @@ struct gate_state {
   std::unique_ptr<autonomy::grant_db> db;
   std::map<std::string, autonomy::pattern_count> patterns;  // approvals since the last denial, by pattern key
   std::vector<autonomy::rule_spec> learned;                  // the promoted patterns' rules
-  std::set<std::string> pin_ids;                             // a decision of a pin is never learned past
+  // Rules whose decisions are never counted toward a pattern: the pins (never learned past) and the built-in
+  // rules marked learnable: false.
+  std::set<std::string> unlearned_ids;
   std::int64_t decisions = 0, approved = 0, denied = 0, expired = 0, promoted = 0;
   static inline const char* name = "autonomy";
 };
@@ -345,7 +347,7 @@ caf::result<std::string, std::string, std::string> decide_call(gate_actor self, 
   }
   record(c, "ask", start, data);
   asked_call asked{c, d, std::nullopt, std::move(scripts)};
-  if (st.opts.cfg.promote_after > 0 && !st.pin_ids.count(d.rule))
+  if (st.opts.cfg.promote_after > 0 && !st.unlearned_ids.count(d.rule))
     asked.pattern = autonomy::pattern_of(c.call, st.opts.cfg.limits);
   if (task_id.empty()) {  // a person sits at the session: Claude Code asks them, with the reason shown
     // Their answer shows in the hooks that follow (session_event); a call without ids cannot be followed.
@@ -540,7 +542,9 @@ autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_optio
   auto& st = self->state;
   st.opts = std::move(opts);
   st.asked = autonomy::asked_calls<asked_call>{static_cast<std::size_t>(st.opts.cfg.session_asked_max), kAskedSessions};
-  for (const auto& pin : st.opts.cfg.pins) st.pin_ids.insert(pin.id);
+  for (const auto& pin : st.opts.cfg.pins) st.unlearned_ids.insert(pin.id);
+  for (const auto& r : st.opts.cfg.builtin)
+    if (!r.learnable) st.unlearned_ids.insert(r.id);
   if (auto db = autonomy::grant_db::open(st.opts.grants_file)) {
     st.db = std::move(*db);
     for (auto& g : st.db->all()) st.grants[{g.key, g.scope, g.scope_value}] = autonomy::scripts_of_text(g.scripts);

@@ -6,8 +6,10 @@
 
 #include <fstream>
 
+#include "config/config.hpp"
 #include "core/autonomy/asked_calls.hpp"
 #include "core/autonomy/grant_db.hpp"
+#include "core/autonomy/learning.hpp"
 #include "core/autonomy/script_binding.hpp"
 #include "core/sqlite/sqlite_db.hpp"
 #include "tests/support/test_support.hpp"
@@ -205,4 +207,33 @@ INSERT INTO patterns VALUES ('pk', '{"id":"learned:make@/p"}', 5, 1);
   ASSERT_FALSE(newer);
   EXPECT_NE(newer.message().find("version 7"), std::string::npos) << newer.message();
   EXPECT_NE(newer.message().find(file.string()), std::string::npos) << newer.message();
+}
+
+// A pattern learned from approvals of `ai autonomy ...` calls no rule matched would be `ai autonomy`: it never
+// makes `ai autonomy set` or `demote` safe, which the built-in paios-policy-change keeps a person's decision
+// (learnable: false), while it does loosen an ordinary built-in ask.
+TEST(LearnedRules, NeverLoosenABuiltinRuleMarkedNotLearnable) {
+  auto cfg = config_from_json(nlohmann::json::object());
+  ASSERT_TRUE(cfg.config) << (cfg.errors.empty() ? "" : cfg.errors[0]);
+  const auto& a = cfg.config->autonomy;
+  const tool_call unmatched{"Bash", "ai autonomy explain", "", "/home/u/proj", "/home/u", "claude"};
+  auto learned = pattern_of(unmatched, a.limits);
+  ASSERT_TRUE(learned);
+  EXPECT_EQ(learned->text, "ai autonomy");
+  auto install = pattern_of({"Bash", "npm install x", "", "/home/u/proj", "/home/u", "claude"}, a.limits);
+  ASSERT_TRUE(install);
+  auto pol = policy::make(a.builtin, a.pins, {learned->rule, install->rule}, a.limits);
+  ASSERT_TRUE(pol) << pol.message();
+  auto judge = [&](const std::string& command) {
+    return pol->decide({"Bash", command, "", "/home/u/proj", "/home/u", "claude"});
+  };
+  EXPECT_EQ(judge("ai autonomy explain").lvl, level::safe);
+  for (const char* change : {"ai autonomy set rm safe", "ai autonomy demote learned:x@/home/u/proj",
+                             "ai --json autonomy set \"git push\" safe --project /home/u/proj"}) {
+    auto d = judge(change);
+    EXPECT_EQ(d.lvl, level::ask) << change;
+    EXPECT_EQ(d.rule, "paios-policy-change") << change;
+  }
+  EXPECT_EQ(judge("npm install y").rule, install->rule.id) << "an ordinary built-in ask (package-install) is loosened";
+  EXPECT_EQ(judge("ai approve ap-1").lvl, level::never);
 }
