@@ -106,16 +106,17 @@ class walker {
   std::string short_text(TSNode n) const { return cut_text(text_of(n)); }
 
   // The scanner's reading, walked as walk() walks tree-sitter's: the same order of parts and writes.
-  void walk_scanned(const scanned_list& list, const std::vector<std::string>& fed_by) {
-    for (const auto& stages : list.pipelines) {
+  // The list is taken apart: its words' texts are moved into the parts.
+  void walk_scanned(scanned_list& list, const std::vector<std::string>& fed_by) {
+    for (auto& stages : list.pipelines) {
       std::vector<std::string> stage_fed_by = fed_by;
-      for (const auto& c : stages) {
+      for (auto& c : stages) {
         auto first = out_.parts.size();
         std::vector<word> words;
         words.reserve(c.words.size());
-        for (const auto& sw : c.words) {
-          word w{sw.text, sw.dynamic, {}};
-          for (const auto& sub : sw.substitutions) {
+        for (auto& sw : c.words) {
+          word w{std::move(sw.text), sw.dynamic, {}};
+          for (auto& sub : sw.substitutions) {
             auto before = out_.parts.size();
             walk_scanned(sub, {});
             for (auto k = before; k < out_.parts.size(); ++k) w.fed_by.push_back(out_.parts[k].words[0]);
@@ -260,11 +261,16 @@ class walker {
   }
 
   // A simple command's words (quoting undone, substitutions walked): fed by its substitutions too.
-  void command_words(std::vector<word> words, std::vector<std::string> fed_by, const std::string& text) {
-    for (const auto& w : words) fed_by.insert(fed_by.end(), w.fed_by.begin(), w.fed_by.end());
+  void command_words(std::vector<word> words, const std::vector<std::string>& fed_by, const std::string& text) {
     stdin_.swap(stdin_script_);  // this command's here-document, for run(); none for the commands inside it
     stdin_script_.clear();
-    emit(std::move(words), fed_by, text);
+    if (std::all_of(words.begin(), words.end(), [](const word& w) { return w.fed_by.empty(); })) {
+      emit(std::move(words), fed_by, text);
+    } else {
+      std::vector<std::string> all = fed_by;
+      for (const auto& w : words) all.insert(all.end(), w.fed_by.begin(), w.fed_by.end());
+      emit(std::move(words), all, text);
+    }
     stdin_.clear();
   }
 
@@ -411,6 +417,7 @@ class walker {
       }
     }
     if (i >= ws.size()) return;
+    if (i == 0) return run(std::move(ws), fed_by, text, runtime_args);
     std::vector<word> rest(std::make_move_iterator(ws.begin() + static_cast<std::ptrdiff_t>(i)),
                            std::make_move_iterator(ws.end()));
     run(std::move(rest), fed_by, text, runtime_args);
@@ -425,23 +432,29 @@ class walker {
 
   void run(std::vector<word> ws, const std::vector<std::string>& fed_by, const std::string& text,
            bool runtime_args) {
-    command_part part;
-    part.dynamic_name = ws[0].dynamic;
-    part.runtime_args = runtime_args;
-    part.dir = dir_;
-    part.program = ws[0].text;
-    part.words.push_back(part.dynamic_name ? ws[0].text : basename_of(ws[0].text));
-    for (std::size_t k = 1; k < ws.size(); ++k) part.words.push_back(ws[k].text);
-    part.fed_by = fed_by;
-    part.text = text;
-    const std::string& name = part.words[0];
+    const bool dynamic_name = ws[0].dynamic;
+    const std::string name = dynamic_name ? ws[0].text : basename_of(ws[0].text);
+    // The part as it runs: its words moved in once nothing below needs them as words any more.
+    auto make_part = [&](bool move_words) {
+      command_part part;
+      part.dynamic_name = dynamic_name;
+      part.runtime_args = runtime_args;
+      part.dir = dir_;
+      part.program = ws[0].text;
+      part.words.reserve(ws.size());
+      part.words.push_back(name);
+      for (std::size_t k = 1; k < ws.size(); ++k)
+        part.words.push_back(move_words ? std::move(ws[k].text) : ws[k].text);
+      part.fed_by = fed_by;
+      part.text = text;
+      return part;
+    };
 
-    if (!part.dynamic_name && one_of(name, {"bash", "sh", "zsh", "dash", "ksh", "fish", "busybox"}) &&
-        name == "busybox" && ws.size() > 1) {
+    if (!dynamic_name && name == "busybox" && ws.size() > 1) {
       ws.erase(ws.begin());
       return run(std::move(ws), fed_by, text, runtime_args);
     }
-    if (!part.dynamic_name && one_of(name, {"bash", "sh", "zsh", "dash", "ksh"})) {
+    if (!dynamic_name && one_of(name, {"bash", "sh", "zsh", "dash", "ksh"})) {
       // -c, alone or among merged options (-lc, -ec): the first word after the options is the script.
       std::size_t k = 1;
       bool dash_c = false;
@@ -450,40 +463,44 @@ class walker {
         ++k;
       }
       if (dash_c && k < ws.size()) {
-        if (!fed_by.empty()) out_.parts.push_back(part);  // curl x | bash -c ... : the shell reads the download
+        if (!fed_by.empty()) out_.parts.push_back(make_part(false));  // curl x | bash -c ... : the shell reads the download
         return reparse(ws[k], fed_by, text);
       }
       if (!dash_c && k >= ws.size() && !stdin_.empty()) {  // the script is the here-document or here-string
-        if (!fed_by.empty()) out_.parts.push_back(part);
+        if (!fed_by.empty()) out_.parts.push_back(make_part(false));
         word script{std::move(stdin_), false, {}};
         stdin_.clear();
         return reparse(script, fed_by, text);
       }
     }
     // su/runuser -c CMD [user]: the shell of that user runs CMD.
-    if (!part.dynamic_name && one_of(name, {"su", "runuser"})) {
+    if (!dynamic_name && one_of(name, {"su", "runuser"})) {
       for (std::size_t k = 1; k + 1 < ws.size(); ++k)
         if (ws[k].text == "-c" || ws[k].text == "--command") {
-          if (!fed_by.empty()) out_.parts.push_back(part);
+          if (!fed_by.empty()) out_.parts.push_back(make_part(false));
           return reparse(ws[k + 1], fed_by, text);
         }
     }
-    if (!part.dynamic_name && name == "eval") {
+    if (!dynamic_name && name == "eval") {
       word joined;
       for (std::size_t k = 1; k < ws.size(); ++k) {
         joined.text += (k > 1 ? " " : "") + ws[k].text;
         joined.dynamic = joined.dynamic || ws[k].dynamic;
       }
-      if (!fed_by.empty()) out_.parts.push_back(part);
+      if (!fed_by.empty()) out_.parts.push_back(make_part(false));
       return reparse(joined, fed_by, text);
     }
-    if (!part.dynamic_name && name == "find") return find(std::move(part), ws, fed_by);
+    if (!dynamic_name && name == "find") {
+      auto part = make_part(false);
+      return find(std::move(part), ws, fed_by);
+    }
     // Later commands resolve relative paths from where `cd` went (over-strict across subshells, which is safe).
-    if (!part.dynamic_name && name == "cd") {
+    if (!dynamic_name && name == "cd") {
       std::string to = ws.size() > 1 && !ws[1].dynamic ? ws[1].text : ws.size() > 1 ? "?" : "~";
       if (to != "-") dir_ = to[0] == '/' || to[0] == '~' || dir_.empty() ? to : dir_ + "/" + to;
     }
-    if (!part.dynamic_name && is_interpreter(name)) interpreter(part);
+    auto part = make_part(true);
+    if (!dynamic_name && is_interpreter(name)) interpreter(part);
     out_.parts.push_back(std::move(part));
   }
 

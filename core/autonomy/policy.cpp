@@ -97,35 +97,42 @@ expected<policy> policy::make(const std::vector<rule_spec>& builtin, const std::
   // Most parts are judged by a handful of rules: index them by the command names they name.
   for (std::size_t i = 0; i < p.rules_.size(); ++i) {
     const auto& r = p.rules_[i].rule;
-    if (!r.is_bash_rule()) continue;
-    if (r.names_by_pattern()) p.any_name_.push_back(i);
+    if (r.is_bash_rule() && r.matches_tool("Bash") && r.names_by_pattern()) p.any_name_.push_back({i, false});
+    if (!r.is_bash_rule() && r.matches_tool("Write") && (!r.spec().paths.empty() || !r.spec().where.empty()))
+      p.redirect_rules_.push_back({i, false});
+  }
+  for (std::size_t i = 0; i < p.rules_.size(); ++i) {
+    const auto& r = p.rules_[i].rule;
+    if (!r.is_bash_rule() || !r.matches_tool("Bash")) continue;
     for (const auto& name : r.literal_names()) {
       auto& list = p.by_name_[name];
-      if (list.empty() || list.back() != i) list.push_back(i);
+      if (list.empty()) list = p.any_name_;
+      list.push_back({i, true});
     }
+  }
+  for (auto& [name, list] : p.by_name_) {
+    // A rule naming `ls` and `mkfs.*` is in both lists: once, as naming it.
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end(), [](const candidate& a, const candidate& b) { return a.rule == b.rule; }),
+               list.end());
   }
   return p;
 }
 
-void policy::bash_candidates(const std::string& name, std::vector<std::size_t>& out) const {
-  out.clear();
+const std::vector<policy::candidate>& policy::bash_candidates(const std::string& name) const {
   auto it = by_name_.find(name);
-  if (it != by_name_.end()) out = it->second;
-  out.insert(out.end(), any_name_.begin(), any_name_.end());
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());  // a rule naming `ls` and `mkfs.*` is in both
+  return it != by_name_.end() ? it->second : any_name_;
 }
 
 template <class Match>
-const policy::entry* policy::pick(const std::string& tool, const session& s, const std::vector<std::size_t>* candidates,
+const policy::entry* policy::pick(const std::vector<candidate>& candidates, const std::vector<char>& applies,
                                   Match&& matches) const {
   // The strictest match of each scope.
   const entry* best[3] = {nullptr, nullptr, nullptr};
   bool held = false;  // a built-in rule a learned one may not loosen matched: a never, or one not learnable
-  const std::size_t n = candidates ? candidates->size() : rules_.size();
-  for (std::size_t k = 0; k < n; ++k) {
-    const entry& e = rules_[candidates ? (*candidates)[k] : k];
-    if (!e.rule.matches_tool(tool) || !e.rule.applies_to(s) || !matches(e.rule)) continue;
+  for (const candidate& c : candidates) {
+    const entry& e = rules_[c.rule];
+    if (!applies[c.rule] || !matches(e.rule, c.named)) continue;
     if (e.from == scope::builtin && (e.rule.spec().lvl == level::never || !e.rule.spec().learnable)) held = true;
     auto& b = best[static_cast<int>(e.from)];
     if (!b || e.rule.spec().lvl > b->rule.spec().lvl) b = &e;
@@ -165,7 +172,9 @@ decision policy::decide(const tool_call& call) const {
 decision policy::judge_call(const tool_call& call) const {
   if (call.tool.empty() || call.cwd.empty() || call.cwd[0] != '/' || call.home.empty() || call.home[0] != '/')
     return make_decision(level::ask, "", "malformed tool call (a tool name, an absolute cwd and home are needed)");
-  session s{resolve_path(call.cwd, "/", call.home), call.home, call.brain};
+  session s{call.cwd, call.home, call.brain};
+  std::vector<char> applies(rules_.size());
+  for (std::size_t k = 0; k < rules_.size(); ++k) applies[k] = rules_[k].rule.applies_to(s);
   decision acc;
   bool any = false;
 
@@ -173,8 +182,10 @@ decision policy::judge_call(const tool_call& call) const {
     std::string path = call.path.empty() ? s.cwd : s.resolve(call.path, s.cwd);
     std::string what = call.path.empty() ? call.tool : call.tool + " `" + path + "`";
     bool has_path = is_file_tool(call.tool);
-    return describe(pick(call.tool, s, nullptr, [&](const compiled_rule& r) {
-      if (r.is_bash_rule()) return false;
+    std::vector<candidate> candidates;
+    for (std::size_t k = 0; k < rules_.size(); ++k)
+      if (!rules_[k].rule.is_bash_rule() && rules_[k].rule.matches_tool(call.tool)) candidates.push_back({k, false});
+    return describe(pick(candidates, applies, [&](const compiled_rule& r, bool) {
       if (r.spec().paths.empty() && r.spec().where.empty()) return true;
       return has_path && r.matches_path(path, s);
     }), what);
@@ -189,7 +200,6 @@ decision policy::judge_call(const tool_call& call) const {
   auto parsed = parse_bash(call.command, limits_);
   for (const auto& p : parsed.problems) keep_strictest(acc, make_decision(level::ask, "", p + ": a person decides"), any);
   if (parsed.refused) return acc;
-  std::vector<std::size_t> candidates;
   for (const auto& part : parsed.parts) {
     if (part.dynamic_name) {
       keep_strictest(acc, make_decision(level::ask, "", "the command name `" + part.words[0] +
@@ -197,17 +207,15 @@ decision policy::judge_call(const tool_call& call) const {
       continue;
     }
     auto facts = part_facts::of(part, s);
-    bash_candidates(part.words[0], candidates);
-    consider(pick("Bash", s, &candidates, [&](const compiled_rule& r) {
-      return r.is_bash_rule() && r.matches_part(facts, s);
-    }), [&] { return "`" + part.text + "`"; });
+    consider(pick(bash_candidates(part.words[0]), applies,
+                  [&](const compiled_rule& r, bool named) { return r.matches_part(facts, s, named); }),
+             [&] { return "`" + part.text + "`"; });
   }
   // A redirection writes its file as the Write tool would.
   for (const auto& w : parsed.writes) {
     const auto& path = s.resolve(w.path, s.cwd);
-    consider(pick("Write", s, nullptr, [&](const compiled_rule& r) {
-      return !r.is_bash_rule() && (!r.spec().paths.empty() || !r.spec().where.empty()) && r.matches_path(path, s);
-    }), [&] { return "the redirection `" + w.text + "` (" + path + ")"; });
+    consider(pick(redirect_rules_, applies, [&](const compiled_rule& r, bool) { return r.matches_path(path, s); }),
+             [&] { return "the redirection `" + w.text + "` (" + path + ")"; });
   }
   if (!any) return make_decision(level::ask, "", "the command runs nothing the policy can judge");
   return acc;

@@ -65,19 +65,30 @@ class policy {
     std::unordered_map<std::string, decision> decided;  // by every field of the call
   };
   decision judge_call(const tool_call& call) const;
-  // The rule that decides one part (nullptr: none matches). `candidates`: indexes into rules_, in order
-  // (nullptr: all of them).
+  // A rule that may match a part: its index in rules_, and whether it names the part's command plainly (then
+  // its command names need not be compared again).
+  struct candidate {
+    std::size_t rule;
+    bool named;
+    bool operator<(const candidate& o) const { return rule < o.rule || (rule == o.rule && named > o.named); }
+  };
+  // The rule that decides one part (nullptr: none matches), among `candidates` (in rule order, all of them
+  // naming the tool); `applies`: whether each rule applies to this call's session (project, brain).
+  // matches(rule, named) says whether the rule matches the part.
   template <class Match>
-  const entry* pick(const std::string& tool, const session& s, const std::vector<std::size_t>* candidates,
-                    Match&& matches) const;
+  const entry* pick(const std::vector<candidate>& candidates, const std::vector<char>& applies, Match&& matches) const;
   // Its decision: `what` names the part in the reason.
   static decision describe(const entry* picked, const std::string& what);
   // The Bash rules that may match a command of this name, in rule order.
-  void bash_candidates(const std::string& name, std::vector<std::size_t>& out) const;
+  const std::vector<candidate>& bash_candidates(const std::string& name) const;
 
+  // Worked out once, when the policy is made: a part is judged only by the rules that can match it.
   std::vector<entry> rules_;
-  std::unordered_map<std::string, std::vector<std::size_t>> by_name_;  // Bash rules, by the plain names they name
-  std::vector<std::size_t> any_name_;  // Bash rules naming commands by globs or regexes too
+  std::unordered_map<std::string, std::vector<candidate>> by_name_;  // Bash rules that may match a command
+                                                                        // of this name: those naming it plainly
+                                                                        // and those naming commands by patterns
+  std::vector<candidate> any_name_;  // Bash rules naming commands by globs or regexes (any name may match)
+  std::vector<candidate> redirect_rules_;  // path rules of the Write tool: a redirection's file
   bash_limits limits_;
   std::shared_ptr<decision_cache> cache_;  // null when off
 };

@@ -61,23 +61,6 @@ std::string expand_path_pattern(const std::string& p, const session& s) {
   return out;
 }
 
-// Whether the path can match the path pattern at all: the pattern's literal start (after `~` or `{project}`)
-// must begin the path. Spares expanding the pattern and calling fnmatch for the many patterns a path is far from.
-bool may_match_path(std::string_view pattern, const session& s, std::string_view path) {
-  std::string_view root;
-  if (pattern == "~" || pattern.substr(0, 2) == "~/") {
-    root = s.home;
-    pattern.remove_prefix(1);
-  } else if (pattern.substr(0, 9) == "{project}") {
-    root = s.cwd;
-    pattern.remove_prefix(9);
-  }
-  if (path.substr(0, root.size()) != root) return false;
-  if (pattern.size() >= 3 && pattern.substr(pattern.size() - 3) == "/**") pattern.remove_suffix(3);  // X or X/...
-  auto literal = pattern.substr(0, pattern.find_first_of("*?[\\"));
-  return path.substr(root.size(), literal.size()) == literal;
-}
-
 bool path_glob(const std::string& pattern, const std::string& path) {
   if (pattern.size() >= 3 && pattern.compare(pattern.size() - 3, 3, "/**") == 0) {
     auto base = pattern.substr(0, pattern.size() - 3);
@@ -101,7 +84,50 @@ struct compiled_rule::regexes {
   std::unique_ptr<RE2> match;
   // The other patterns split once into their alternatives.
   pattern tools;
-  std::vector<std::string> paths;
+  // A path alternative, split once: where it is rooted (`~`, `{project}` or nothing), the literal text that
+  // follows up to its first glob character, and whether that is all of it (then it is compared as strings).
+  struct path_alternative {
+    enum class root : unsigned char { none, home, project } from = root::none;
+    std::string pattern;  // as written
+    std::string literal;  // after the root, up to the first glob character ("/**" at the end left out)
+    bool plain = false;   // no glob character but a final "/**": the path is the literal or under it
+    bool under = false;   // ends in "/**"
+    bool may_match(std::string_view path, const session& s) const {
+      std::string_view root_dir = from == root::home ? std::string_view(s.home)
+                                  : from == root::project ? std::string_view(s.cwd) : std::string_view();
+      return path.substr(0, root_dir.size()) == root_dir &&
+             path.substr(root_dir.size(), literal.size()) == literal;
+    }
+    bool matches(const std::string& path, const session& s) const {
+      if (!may_match(path, s)) return false;
+      if (!plain) return path_glob(expand_path_pattern(pattern, s), path);
+      std::size_t n = (from == root::home ? s.home.size() : from == root::project ? s.cwd.size() : 0) + literal.size();
+      if (path.size() == n) return true;
+      return under && path[n] == '/';  // X/** is X and everything under it
+    }
+    static path_alternative of(const std::string& alt) {
+      path_alternative a;
+      a.pattern = alt;
+      std::string_view rest = alt;
+      if (rest == "~" || rest.substr(0, 2) == "~/") {
+        a.from = root::home;
+        rest.remove_prefix(1);
+      } else if (rest.substr(0, 9) == "{project}") {
+        a.from = root::project;
+        rest.remove_prefix(9);
+      }
+      if (rest.size() >= 3 && rest.substr(rest.size() - 3) == "/**") {
+        a.under = true;
+        rest.remove_suffix(3);
+      }
+      auto glob_at = rest.find_first_of("*?[\\");
+      a.literal = std::string(rest.substr(0, glob_at));
+      a.plain = glob_at == std::string_view::npos;
+      // "/**" alone: every absolute path ("" then "/..."); "~" alone: the home itself.
+      return a;
+    }
+  };
+  std::vector<path_alternative> paths;
   std::vector<std::vector<std::string>> flags, without_flags;
   std::vector<std::string> literal_names;
   bool other_names = false;  // a glob or regex alternative among the command names
@@ -194,7 +220,7 @@ expected<compiled_rule> compiled_rule::compile(rule_spec spec) {
   for (const auto& t : spec.tools)
     for (auto& alt : split_alternatives(t)) re->tools.push_back({alt, nullptr, !has_glob_chars(alt)});
   for (const auto& p : spec.paths)
-    for (auto& alt : split_alternatives(p)) re->paths.push_back(alt);
+    for (auto& alt : split_alternatives(p)) re->paths.push_back(regexes::path_alternative::of(alt));
   for (const auto& f : spec.flags) re->flags.push_back(split_alternatives(f));
   for (const auto& f : spec.without_flags) re->without_flags.push_back(split_alternatives(f));
   for (const auto& p : re->commands)
@@ -290,9 +316,7 @@ bool compiled_rule::names_by_pattern() const { return re_->other_names; }
 bool compiled_rule::matches_path(const std::string& resolved, const session& s) const {
   if (!spec_.paths.empty()) {
     bool any = std::any_of(re_->paths.begin(), re_->paths.end(),
-                           [&](const std::string& alt) {
-                             return may_match_path(alt, s, resolved) && path_glob(expand_path_pattern(alt, s), resolved);
-                           });
+                           [&](const regexes::path_alternative& alt) { return alt.matches(resolved, s); });
     if (!any) return false;
   }
   if (spec_.where == "inside_project" && !path_within(resolved, s.cwd)) return false;
@@ -300,11 +324,11 @@ bool compiled_rule::matches_path(const std::string& resolved, const session& s) 
   return true;
 }
 
-bool compiled_rule::matches_part(const part_facts& f, const session& s) const {
+bool compiled_rule::matches_part(const part_facts& f, const session& s, bool named) const {
   const command_part& part = *f.part;
   if (part.dynamic_name) return false;
   const auto& r = *re_;
-  if (!r.commands.empty() &&
+  if (!named && !r.commands.empty() &&
       std::none_of(r.commands.begin(), r.commands.end(), [&](const auto& p) { return r.matches(p, part.words[0]); }))
     return false;
   for (const auto& p : r.words)

@@ -52,8 +52,11 @@ expected<rule_spec> rule_spec_from_json(const nlohmann::json& j);
 
 // The session a call belongs to, resolved once per call. Not shared between threads (one per decide()).
 struct session {
-  session(std::string cwd_resolved, std::string home_dir, std::string brain_name)
-      : cwd(std::move(cwd_resolved)), home(std::move(home_dir)), brain(std::move(brain_name)), resolver_(home) {}
+  // `cwd_raw` is resolved here, with the resolver the call's other paths share (its folders are theirs).
+  session(std::string_view cwd_raw, std::string home_dir, std::string brain_name)
+      : home(std::move(home_dir)), brain(std::move(brain_name)), resolver_(home) {
+    cwd = resolver_.resolve(cwd_raw, "/");
+  }
   std::string cwd;    // resolved
   std::string home;
   std::string brain;
@@ -92,8 +95,9 @@ class compiled_rule {
   const rule_spec& spec() const { return spec_; }
   bool applies_to(const session& s) const;
   bool matches_tool(const std::string& tool) const;
-  // A Bash command's part (the tool already matched).
-  bool matches_part(const part_facts& part, const session& s) const;
+  // A Bash command's part (the tool already matched; `named`: its command name is known to be one of the
+  // rule's plain names).
+  bool matches_part(const part_facts& part, const session& s, bool named = false) const;
   // A file tool's path, or a redirection's (resolved).
   bool matches_path(const std::string& resolved, const session& s) const;
   bool is_bash_rule() const { return !spec_.commands.empty(); }
