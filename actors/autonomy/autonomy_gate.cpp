@@ -17,6 +17,7 @@
 #include "core/autonomy/grant_db.hpp"
 #include "core/autonomy/hook_gate.hpp"
 #include "core/autonomy/learning.hpp"
+#include "core/autonomy/path_resolve.hpp"
 #include "core/autonomy/policy.hpp"
 #include "core/autonomy/rule_listing.hpp"
 #include "core/autonomy/script_binding.hpp"
@@ -279,10 +280,38 @@ void session_event(gate_actor self, const std::string& event, const std::string&
     session_answered(self, a, false, "the session went on without running it (" + event + ")");
 }
 
-// When the script a learned rule's pattern was approved with is no longer what the call runs: the script.
-std::string learned_script_changed(const gate_state& st, const autonomy::decision& d, const autonomy::script_hashes& now) {
-  const auto* count = learned_count(st, d.rule);
-  return count ? autonomy::changed_script(autonomy::scripts_of_text(count->scripts), now) : std::string{};
+// A learned rule bound to scripts of the call's project: its id and the content it was approved for.
+struct script_bound_rule {
+  std::string rule;
+  autonomy::script_hashes scripts;
+};
+
+// Every learned rule bound to a script in `cwd`. A learned rule may decide one part of a compound call while the
+// decision names another part's rule (`ls && ./build.sh`), so all of them are looked at, not only the one named.
+std::vector<script_bound_rule> script_bound_rules(const gate_state& st, const std::string& cwd) {
+  std::vector<script_bound_rule> out;
+  for (const auto& [key, count] : st.patterns) {
+    if (!count.promoted || count.scripts.empty()) continue;
+    auto scripts = autonomy::scripts_of_text(count.scripts);
+    if (std::any_of(scripts.begin(), scripts.end(), [&](const auto& s) { return autonomy::path_within(s.first, cwd); }))
+      out.push_back({json::parse(count.rule_json, nullptr, false).value("id", ""), std::move(scripts)});
+  }
+  return out;
+}
+
+// A safe call that runs a script whose content is not what a learned rule was approved for: asked again, the
+// reason naming the script and the rule. Scripts are read only when such a rule exists in the project.
+void check_learned_scripts(const gate_state& st, const autonomy::tool_call& call, autonomy::decision& d,
+                           autonomy::script_hashes& scripts) {
+  auto bound = script_bound_rules(st, call.cwd);
+  if (bound.empty()) return;
+  scripts = autonomy::scripts_run(call, st.opts.cfg.limits);
+  for (const auto& b : bound)
+    if (auto changed = autonomy::differing_script(b.scripts, scripts); !changed.empty()) {
+      d.lvl = autonomy::level::ask;
+      d.reason = "the script " + changed + " changed since rule " + b.rule + " was learned: asked again";
+      return;
+    }
 }
 
 caf::result<std::string, std::string, std::string> decide_call(gate_actor self, const std::string& payload_text,
@@ -320,13 +349,8 @@ caf::result<std::string, std::string, std::string> decide_call(gate_actor self, 
   if (d.reason.empty()) d.reason = "no rule matches; anything unmatched is ask";
   // The project's scripts the call runs, read only when an approval may be bound to them.
   autonomy::script_hashes scripts;
-  const bool learned_safe = d.lvl == autonomy::level::safe && d.rule.rfind("learned:", 0) == 0;
-  if (d.lvl == autonomy::level::ask || learned_safe) scripts = autonomy::scripts_run(c.call, st.opts.cfg.limits);
-  if (learned_safe)
-    if (auto changed = learned_script_changed(st, d, scripts); !changed.empty()) {
-      d.lvl = autonomy::level::ask;
-      d.reason = "the script " + changed + " changed since rule " + d.rule + " was learned: asked again";
-    }
+  if (d.lvl == autonomy::level::safe && !st.learned.empty()) check_learned_scripts(st, c.call, d, scripts);
+  if (d.lvl == autonomy::level::ask && scripts.empty()) scripts = autonomy::scripts_run(c.call, st.opts.cfg.limits);
   auto data = c.event_data(d);
   if (d.lvl != autonomy::level::ask) {
     record(c, autonomy::to_string(d.lvl), start, data);

@@ -62,7 +62,7 @@ std::string makefile_of(const command_part& part, const std::string& dir, const 
 std::string script_of(const command_part& part, const std::string& dir, const std::string& home) {
   if (part.dynamic_name || part.interpreter_code || part.words.empty()) return {};
   const auto& name = part.words[0];
-  if (part.program.find('/') != std::string::npos) return resolve_path(part.program, dir, home);
+  if (!part.program.empty()) return resolve_path(part.program, dir, home);
   if (one_of(name, {"bash", "sh", "zsh", "dash", "ksh", "python", "python3", "node", "ruby", "perl", "php"})) {
     auto file = interpreted_file(part);
     return file.empty() ? file : resolve_path(file, dir, home);
@@ -90,11 +90,18 @@ script_hashes scripts_run(const tool_call& c, const bash_limits& limits) {
   return out;
 }
 
-std::string changed_script(const script_hashes& approved, const script_hashes& now) {
+std::string differing_script(const script_hashes& approved, const script_hashes& now) {
   for (const auto& [path, hash] : now) {
     auto it = approved.find(path);
-    if (it == approved.end() || it->second != hash || hash == kUnreadable) return path;
+    if (it != approved.end() && (it->second != hash || hash == kUnreadable)) return path;
   }
+  return {};
+}
+
+std::string changed_script(const script_hashes& approved, const script_hashes& now) {
+  if (auto differs = differing_script(approved, now); !differs.empty()) return differs;
+  for (const auto& [path, hash] : now)
+    if (!approved.count(path)) return path;
   for (const auto& [path, hash] : approved)
     if (!now.count(path)) return path;
   return {};

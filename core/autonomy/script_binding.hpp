@@ -30,6 +30,9 @@ script_hashes scripts_run(const tool_call& c, const bash_limits& limits);
 // The first script whose content differs between what was approved and what the call runs now (one approved
 // and not run now, or run now and not approved, counts too); "" when they are the same.
 std::string changed_script(const script_hashes& approved, const script_hashes& now);
+// The first script both approved and run now whose content differs ("" for none): for a rule that may decide one
+// part of a call that runs other scripts too.
+std::string differing_script(const script_hashes& approved, const script_hashes& now);
 
 // As one string for a database column ("" for none; else a JSON object {path: sha256}), and back ({} for a
 // text that is not such an object: an approval recorded before scripts were bound runs none).

@@ -317,6 +317,10 @@ TEST(AutonomyGate, FivePersonApprovedRunsInASessionPromoteThePattern) {
   auto edited = decision_of(hook(d.home(), p.call("bash build.sh", "person", "toolu_edited")));
   EXPECT_EQ(edited.value("permissionDecision", ""), "ask") << edited;
   EXPECT_NE(edited.value("permissionDecisionReason", "").find("build.sh changed"), std::string::npos) << edited;
+  // Also where another part's rule is the one the decision names.
+  auto compound = decision_of(hook(d.home(), p.call("git status && bash build.sh", "person", "toolu_compound")));
+  EXPECT_EQ(compound.value("permissionDecision", ""), "ask") << compound;
+  EXPECT_NE(compound.value("permissionDecisionReason", "").find("build.sh changed"), std::string::npos) << compound;
 }
 
 // No PostToolUse for an asked call (the person said no): the session's next call, or its Stop, says so, and
