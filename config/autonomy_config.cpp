@@ -12,6 +12,8 @@ autonomy_config read_autonomy_config(const nlohmann::json& s) {
   c.limits.max_depth = s.at("max_depth").get<int>();
   c.approval_timeout_ms = s.at("approval_timeout_ms").get<std::int64_t>();
   c.promote_after = s.at("promote_after").get<int>();
+  c.session_answer_timeout_ms = s.at("session_answer_timeout_ms").get<std::int64_t>();
+  c.session_asked_max = s.at("session_asked_max").get<int>();
   // Checked (check_autonomy_config) before it is read: a rule that would not parse is not here.
   for (const char* list : {"builtin", "pins"})
     for (const auto& r : s.at(list)) {

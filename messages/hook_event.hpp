@@ -11,8 +11,8 @@ namespace paios {
 
 // The events whose hook the daemon answers or acts on; others are stored only.
 inline constexpr std::string_view kHookEvents[] = {"SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse",
-                                                    "Notification", "Stop",            "SubagentStop", "PreCompact",
-                                                    "SessionEnd"};
+                                                    "PostToolUseFailure", "Notification", "Stop", "SubagentStop",
+                                                    "PreCompact", "SessionEnd"};
 
 // The canonical name, or nullopt when `name` is empty, longer than 64 bytes or holds anything but ASCII letters,
 // digits, '-' and '_'.

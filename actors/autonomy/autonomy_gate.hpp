@@ -48,9 +48,23 @@
 //                                                           approvals of a pipeline run that stopped waiting
 //                                                           (cancelled, timed out) leave the list, denied, each
 //                                                           an event (action "withdrawn"); not a wire operation
+//   (hook_atom, event, payload)                             from the hook handler, no reply: a hook event of a
+//                                                           session after its calls (PostToolUse,
+//                                                           PostToolUseFailure, Stop, SessionEnd,
+//                                                           UserPromptSubmit), which says how the person answered
+//                                                           the calls of their session the gate asked about
 //   (expire_atom, id)                                       from itself: the approval's time is up (deny)
 //   (status_atom)                                           std::string JSON {decisions, pending, approved,
-//                                                           denied, expired, grants, promoted, learned}
+//                                                           denied, expired, grants, promoted, learned, asked}
+// A person's session (no task_id): an `ask` is answered ask, and Claude Code asks the person. The call is kept
+// (core/autonomy/asked_calls.hpp: autonomy.session_asked_max per session, the oldest dropped) until the hooks
+// that follow say what the person did: a PostToolUse or PostToolUseFailure of the same session and tool_use_id,
+// they let it run (an approval, event action "approved" with by "session"); the session's next PreToolUse for
+// another call, its Stop, SessionEnd or UserPromptSubmit, or no word within autonomy.session_answer_timeout_ms,
+// they did not (a denial, action "denied", by "session"). Either counts toward its pattern as below.
+// Scripts: an approval of a Bash call that runs the project's scripts (core/autonomy/script_binding.hpp) is
+// bound to their content: a grant, or a learned rule, whose script changed no longer applies and the call is
+// asked again, the reason naming the script.
 // Learning: each approval of a pending call counts toward its pattern (core/autonomy/learning.hpp: a Bash
 // command's name and first argument, in that project); autonomy.promote_after of them without a denial between
 // make it a learned `safe` rule for the project (the notifier is told; an event, action "promoted"); a denial
@@ -80,6 +94,7 @@ using autonomy_actor = caf::typed_actor<
     caf::replies_to<gate_atom, std::string, std::string, trace_id, std::uint64_t>::with<std::string, std::string, std::string>,
     caf::replies_to<gate_atom, std::string, trace_id, std::uint64_t>::with<std::string, std::string, std::string>,
     caf::replies_to<approvals_atom, std::string, std::string>::with<std::string, std::string, std::string>,
+    caf::reacts_to<hook_atom, std::string, std::string>,
     caf::reacts_to<expire_atom, std::string>,
     caf::replies_to<status_atom>::with<std::string>>;
 

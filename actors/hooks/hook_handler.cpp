@@ -1,5 +1,6 @@
 #include "actors/hooks/hook_handler.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -464,6 +465,18 @@ void gate_tool_call(hook_actor* self, const ctx_ptr& h, Then then) {
           [unavailable](caf::error& e) mutable { unavailable("the autonomy gate did not answer: " + caf::to_string(e)); });
 }
 
+// What a person did with the calls of their session that the gate asked about shows in the hooks that follow:
+// PostToolUse (or PostToolUseFailure) of a call, that they let it run; Stop, SessionEnd, UserPromptSubmit, that
+// the calls still waiting were not. The gate hears them (no reply); a missing gate is no loss to the hook.
+void tell_gate(hook_actor* self, const ctx_ptr& h) {
+  static constexpr std::string_view kAfterCalls[] = {"PostToolUse", "PostToolUseFailure", "Stop", "SessionEnd",
+                                                     "UserPromptSubmit"};
+  const auto& name = h->event.action;
+  if (std::find(std::begin(kAfterCalls), std::end(kAfterCalls), name) == std::end(kAfterCalls)) return;
+  if (auto gate = registered_as<autonomy_actor>(self, autonomy_name::value))
+    caf::anon_send(gate, hook_atom::value, name, h->payload.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
 // ---- One live hook event -------------------------------------------------------------------------------------
 
 ctx_ptr context_of(event_record e, std::string& error) {
@@ -495,6 +508,7 @@ promise handle(hook_actor* self, event_record& e) {
   };
   const auto& name = h->event.action;
   const auto& cfg = self->state.opts.cfg;
+  tell_gate(self, h);
   if (name == "SessionStart" || (name == "UserPromptSubmit" && cfg.context.prompt_context)) {
     session_context(self, h, [self, h, reply](std::string context) {
       if (!context.empty())

@@ -19,6 +19,9 @@
 //                                            or ask with permissionDecisionReason, which for a daemon task's
 //                                            `ask` waits for a person (at most gate_timeout_ms); without the
 //                                            gate's answer, no decision ({}), and the event says why. event_json is the stored event for the event stream.
+//                                            PostToolUse, PostToolUseFailure, Stop, SessionEnd and UserPromptSubmit
+//                                            also go to the autonomy gate (no reply), which learns from them how a
+//                                            person answered the calls of their session it asked about.
 //                                            After the reply (never making the hook wait): PostToolUse results of
 //                                            the configured tools go to the kb store as notes; SessionEnd leaves a
 //                                            learning (kind "learning", brain "claude", session, project = cwd,

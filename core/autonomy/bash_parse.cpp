@@ -440,6 +440,7 @@ class walker {
       part.dynamic_name = dynamic_name;
       part.runtime_args = runtime_args;
       part.dir = dir_;
+      if (ws[0].text.find('/') != std::string::npos) part.program = ws[0].text;
       part.words.reserve(ws.size());
       part.words.push_back(name);
       for (std::size_t k = 1; k < ws.size(); ++k)

@@ -26,6 +26,8 @@ struct bash_limits {
 // One simple command as it runs.
 struct command_part {
   std::vector<std::string> words;   // words[0] is the command's name (basename); never empty
+  std::string program;              // a name written as a path, unquoted (`./run.sh`, `/bin/rm`): the file it
+                                    // runs ("" for a name looked up in PATH: no copy for the common case)
   std::vector<std::string> fed_by;  // names of the commands whose output reaches it: earlier stages of its
                                     // pipeline, <(...) and $(...) in its words
   bool dynamic_name = false;        // the name is made at run time ($CMD, $(echo rm)): words[0] is its text

@@ -142,15 +142,17 @@ const policy::entry* policy::pick(const std::vector<candidate>& candidates, cons
                                   Match&& matches) const {
   // The strictest match of each scope.
   const entry* best[3] = {nullptr, nullptr, nullptr};
+  bool held = false;  // a built-in rule a learned one may not loosen matched: a never, or one not learnable
   for (const candidate& c : candidates) {
     const entry& e = rules_[c.rule];
     if (!applies[c.rule] || !matches(e.rule, c.named)) continue;
+    if (e.from == scope::builtin && (e.rule.spec().lvl == level::never || !e.rule.spec().learnable)) held = true;
     auto& b = best[static_cast<int>(e.from)];
     if (!b || e.rule.spec().lvl > b->rule.spec().lvl) b = &e;
   }
   const entry* pick = best[2] ? best[2] : best[1] ? best[1] : best[0];
-  // A learned rule may loosen a built-in rule, except a built-in never.
-  if (pick && pick->from == scope::learned && best[0] && best[0]->rule.spec().lvl == level::never) pick = best[0];
+  // A learned rule may loosen a built-in rule, except a built-in never or one marked not learnable.
+  if (pick && pick->from == scope::learned && held) pick = best[0];
   return pick;
 }
 

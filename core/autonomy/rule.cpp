@@ -159,6 +159,10 @@ expected<rule_spec> rule_spec_from_json(const json& j) {
   r.where = j.value("where", "");
   r.project = j.value("project", "");
   r.brain = j.value("brain", "");
+  if (j.contains("learnable")) {
+    if (!j["learnable"].is_boolean()) return bad("learnable", "must be true or false");
+    r.learnable = j["learnable"].get<bool>();
+  }
   struct list {
     const char* key;
     std::vector<std::string>* into;

@@ -42,6 +42,9 @@ struct rule_spec {
   // Where the rule applies at all.
   std::string project;                     // "" or a folder the session's cwd must be in
   std::string brain;                       // "" or the brain making the call
+  // false: a learned rule never loosens it (as it never loosens a `never`), and the calls it decides are never
+  // counted toward a pattern. For what must stay a person's decision each time (changing the policy itself).
+  bool learnable = true;
 };
 
 // From a JSON rule (config/schema.json, "autonomy" rules). Fails with bad_request naming the field.

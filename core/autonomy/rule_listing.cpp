@@ -37,6 +37,7 @@ nlohmann::json listed_rule(const rule_spec& r, std::string_view source) {
                    {"source", std::string{source}}};
   if (!r.project.empty()) j["project"] = r.project;
   if (!r.brain.empty()) j["brain"] = r.brain;
+  if (!r.learnable) j["learnable"] = false;
   return j;
 }
 

@@ -26,14 +26,27 @@ inline json gate_config(std::int64_t approval_ms = 120000) {
 struct project {
   paios::test::temp_dir dir;
   std::string cwd() const { return dir.path().string(); }
-  json call(const std::string& command, const std::string& session = "session-1") const {
+  json call(const std::string& command, const std::string& session = "session-1",
+            const std::string& tool_use_id = "toolu_test") const {
     return {{"session_id", session},       {"transcript_path", (dir.path() / "t.jsonl").string()},
             {"cwd", cwd()},                {"permission_mode", "dontAsk"},
             {"hook_event_name", "PreToolUse"}, {"tool_name", "Bash"},
             {"tool_input", {{"command", command}, {"description", "a test call"}}},
-            {"tool_use_id", "toolu_test"}};
+            {"tool_use_id", tool_use_id}};
+  }
+  // The PostToolUse Claude Code sends once the call of a PreToolUse payload ran.
+  static json ran(json pre) {
+    pre["hook_event_name"] = "PostToolUse";
+    pre["tool_response"] = {{"stdout", ""}, {"stderr", ""}, {"interrupted", false}};
+    return pre;
   }
 };
+
+// Runs `ai hook EVENT` with the payload on stdin, as Claude Code runs it in a person's session.
+inline run_result hook_event(const std::filesystem::path& home, const std::string& event, const json& payload) {
+  return paios::test::run_program({paios::test::ai_path().string(), "--home", home.string(), "hook", event}, {},
+                                  payload.dump(), 60s);
+}
 
 // Runs `ai hook PreToolUse` as an agent of a daemon task would (PAIOS_TASK_ID set) or as a person's session.
 inline run_result hook(const std::filesystem::path& home, const json& payload, const std::string& task_id = {}) {

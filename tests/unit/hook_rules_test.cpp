@@ -335,11 +335,14 @@ TEST(HooksInstall, MergesKeepsOtherEntriesAndIsIdempotent) {
   EXPECT_EQ(stop[0]["hooks"][0]["command"], "notify-send done");
   EXPECT_EQ(stop[1]["hooks"][0]["command"], "/usr/local/bin/ai hook stop");
   EXPECT_FALSE(stop[1].contains("matcher"));
-  for (auto e : {"SessionStart", "UserPromptSubmit", "SessionEnd"}) {
+  for (auto e : {"SessionStart", "UserPromptSubmit", "SessionEnd", "PostToolUseFailure"}) {
     ASSERT_EQ(merged["hooks"][e].size(), 1u) << e;
     EXPECT_EQ(merged["hooks"][e][0]["hooks"][0]["type"], "command");
   }
   EXPECT_EQ(merged["hooks"]["SessionStart"][0]["hooks"][0]["command"], "/usr/local/bin/ai hook session-start");
+  // A failed call the person let run is their answer too (the autonomy gate learns from it).
+  EXPECT_EQ(merged["hooks"]["PostToolUseFailure"][0]["matcher"], "*");
+  EXPECT_EQ(merged["hooks"]["PostToolUseFailure"][0]["hooks"][0]["command"], "/usr/local/bin/ai hook post-tool-use-failure");
   // The autonomy gate: every tool's call goes through `ai hook pre-tool-use`.
   ASSERT_EQ(merged["hooks"]["PreToolUse"].size(), 1u);
   EXPECT_EQ(merged["hooks"]["PreToolUse"][0]["matcher"], "*");
