@@ -39,8 +39,11 @@ TSParser* thread_parser() {
 
 bool is(TSNode n, const char* type) { return std::strcmp(ts_node_type(n), type) == 0; }
 
+// Lengths first: most names differ in length, and string_view's == compares the bytes before the lengths.
 bool one_of(std::string_view s, std::initializer_list<std::string_view> names) {
-  return std::find(names.begin(), names.end(), s) != names.end();
+  for (auto n : names)
+    if (n.size() == s.size() && std::memcmp(n.data(), s.data(), s.size()) == 0) return true;
+  return false;
 }
 
 std::string cut_text(std::string t) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace paios::autonomy {
 namespace {
@@ -19,7 +20,10 @@ bool is_reserved(std::string_view w) {
       "if",       "then",  "elif",  "else",   "fi",    "case",    "esac",    "for",      "select",
       "while",    "until", "do",    "done",   "function", "in",   "time",    "coproc",   "declare",
       "typeset",  "export", "local", "readonly", "unset", "unsetenv", "let"};
-  return std::find(words.begin(), words.end(), w) != words.end();
+  if (w.size() < 2 || w.size() > 8 || w[0] < 'a' || w[0] > 'z') return false;  // lengths first: most words are none
+  for (auto r : words)
+    if (r.size() == w.size() && std::memcmp(r.data(), w.data(), w.size()) == 0) return true;
+  return false;
 }
 
 class scanner {
@@ -81,6 +85,18 @@ class scanner {
     }
   }
 
+  // A character that stands for itself in an unquoted word: not a blank, an operator, a quote, `$`, `\\`, a
+  // character word() refuses, `#` or `=` (whose meaning depends on where they stand).
+  static bool plain(char c) {
+    static const auto table = [] {
+      std::array<bool, 256> t{};
+      for (int u = 0x21; u < 0x7f; ++u) t[u] = true;
+      for (unsigned char x : std::string_view("\n;&|)<>(`{}[]!'\"$\\#=")) t[x] = false;
+      return t;
+    }();
+    return table[static_cast<unsigned char>(c)];
+  }
+
   bool ends_command(char c) const { return c == '\n' || c == ';' || c == '&' || c == '|' || c == ')'; }
 
   // Redirections start with `<`, `>`, `&>` or digits right before `<` or `>`.
@@ -92,6 +108,7 @@ class scanner {
   }
 
   bool command(scanned_command& c, int depth) {
+    c.words.reserve(8);
     skip_blanks(false);
     const std::size_t start = i_;
     std::size_t words_end = i_;
@@ -200,8 +217,11 @@ class scanner {
         i_ += 2;
         plain_run = true;
       } else {
-        w.text += c;
-        ++i_;
+        // A run of plain characters (`#` and `=` are plain inside one) is taken at once.
+        std::size_t k = i_ + 1;
+        while (k < s_.size() && (plain(s_[k]) || s_[k] == '#' || s_[k] == '=')) ++k;
+        w.text.append(s_.substr(i_, k - i_));
+        i_ = k;
         plain_run = true;
       }
     }
