@@ -272,23 +272,31 @@ part_facts part_facts::of(const command_part& part, const session& s) {
   part_facts f;
   f.part = &part;
   f.session_ = &s;
-  f.joined = part.words[0];
   bool options = true;
   for (std::size_t k = 1; k < part.words.size(); ++k) {
-    const auto& w = part.words[k];
-    f.joined += ' ';
-    f.joined += w;
-    if (options && w == "--") {
+    const std::string_view w = part.words[k];
+    if (!options || w.size() < 2 || w[0] != '-') continue;
+    if (w == "--") {
       options = false;
-    } else if (options && w.size() > 2 && w[0] == '-' && w[1] == '-') {
-      f.longs.push_back(w.substr(2, w.find('=') == std::string::npos ? std::string::npos : w.find('=') - 2));
+    } else if (w[1] == '-') {
+      f.longs.push_back(w.substr(2, w.find('=') == std::string_view::npos ? std::string_view::npos : w.find('=') - 2));
       f.dash_words.push_back(w);
-    } else if (options && w.size() > 1 && w[0] == '-') {
-      f.shorts += w.substr(1);
+    } else {
+      f.shorts.append(w.substr(1));
       f.dash_words.push_back(w);
     }
   }
   return f;
+}
+
+const std::string& part_facts::joined() const {
+  if (joined_made_) return joined_;
+  joined_made_ = true;
+  for (const auto& w : part->words) {
+    if (!joined_.empty()) joined_ += ' ';
+    joined_ += w;
+  }
+  return joined_;
 }
 
 const std::vector<std::string>& part_facts::paths() const {
@@ -344,7 +352,7 @@ bool compiled_rule::matches_part(const part_facts& f, const session& s, bool nam
     });
     if (!fed) return false;
   }
-  if (r.match && !RE2::PartialMatch(f.joined, *r.match)) return false;
+  if (r.match && !RE2::PartialMatch(f.joined(), *r.match)) return false;
   if (!spec_.paths.empty() || !spec_.where.empty()) {
     const auto& paths = f.paths();
     if (paths.empty()) return false;

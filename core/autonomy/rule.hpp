@@ -74,10 +74,11 @@ struct session {
 struct part_facts {
   const command_part* part = nullptr;
   std::string shorts;                        // short flags, merged ones split (-rf: "rf")
-  std::vector<std::string> longs;            // long flags' names (--force-with-lease=x: "force-with-lease")
-  std::vector<std::string> dash_words;       // every word starting with '-', as written (-delete)
-  std::string joined;                        // the words joined by spaces
+  std::vector<std::string_view> longs;       // long flags' names (--force-with-lease=x: "force-with-lease")
+  std::vector<std::string_view> dash_words;  // every word starting with '-', as written (-delete)
   static part_facts of(const command_part& part, const session& s);
+  // The words joined by spaces (what a rule's `match` searches): worked out on first use.
+  const std::string& joined() const;
   // The arguments that are not flags, resolved as paths: worked out on first use (resolving costs syscalls).
   const std::vector<std::string>& paths() const;
 
@@ -85,6 +86,8 @@ struct part_facts {
   const session* session_ = nullptr;
   mutable bool resolved_ = false;
   mutable std::vector<std::string> paths_;
+  mutable bool joined_made_ = false;
+  mutable std::string joined_;
 };
 
 class compiled_rule {
