@@ -1,6 +1,6 @@
 // autonomy_bench (Google Benchmark): the time the autonomy policy takes to decide one call with the built-in
 // rules of config/defaults.json: a 2 KB compound Bash command (pipes, &&, $(...), sudo and bash -c wrappers,
-// redirections), a short one, and a Read. Each is timed cold (every call a new one, by its text or path, so the
+// redirections), the same 2 KB with no two simple commands alike, a short one, and a Read. Each is timed cold (every call a new one, by its text or path, so the
 // policy's decision cache never answers) and warm (the same call again, answered by the cache). Each iteration
 // is timed on its own: p50_us/p99_us are wall-time percentiles, cpu_p50_us/cpu_p99_us the thread's CPU time
 // (which a loaded machine's preemption does not inflate). Issue 18's target: p99 < 50 us for the 2 KB command.
@@ -87,10 +87,34 @@ void decide(benchmark::State& state, const std::function<tool_call(std::size_t)>
   state.counters["level"] = static_cast<double>(last);
 }
 
-// The n-th variant of a command: its first `-n 20` made `-n <20+n>` (the same work, another text).
-std::string variant(std::string command, std::size_t n) {
-  auto at = command.find("-n 20");
-  if (n > 0 && at != std::string::npos) command.replace(at, 5, "-n " + std::to_string(20 + n));
+// The same pieces, each with paths and numbers of its own (src/a7/, -n 27, ...): no two simple commands alike,
+// so that judging a repeated part once (policy.cpp) does not help. A long command an agent writes is between.
+std::string distinct_command(std::size_t bytes) {
+  std::string out;
+  for (std::size_t i = 0; out.size() < bytes; ++i) {
+    const auto n = std::to_string(i);
+    const std::string pieces[9] = {
+        "cd /home/u/proj/m" + n + " && git status --short m" + n + " | grep -v '^?""?' | wc -l",
+        "ls -la src/a" + n + "/ 2>/dev/null | sort -k" + n + " | head -n 2" + n,
+        "sudo env LANG=C nice -n 5 grep -rn \"TODO" + n + "\" include/i" + n + " src/s" + n + " | cut -d: -f1",
+        "bash -c 'echo building" + n + " && make -j2 t" + n + " > build" + n + ".log 2>&1'",
+        "find d" + n + " -name '*.o' -newer Makefile | xargs ls -la",
+        "echo \"$(git rev-parse HEAD~" + n + ")\" >> /dev/null",
+        "rm -rf ./build/tmp" + n + " && mkdir -p build/tmp" + n,
+        "python3 -c \"print(sum(range(" + n + ")))\"",
+        "curl -s https://example.com/api/" + n + " | jq '.items[] | .name'",
+    };
+    if (!out.empty()) out += i % 3 == 0 ? "; " : " && ";
+    out += pieces[i % 9];
+  }
+  return out;
+}
+
+// The n-th variant of a command: its first `-n 2X` made `-n <2X+n>` (the same work, another text).
+std::string variant(std::string command, std::size_t n, int first = 20) {
+  const auto marker = "-n " + std::to_string(first);
+  auto at = command.find(marker);
+  if (n > 0 && at != std::string::npos) command.replace(at, marker.size(), "-n " + std::to_string(first + n));
   return command;
 }
 
@@ -99,6 +123,10 @@ tool_call bash_call(const std::string& command) { return {"Bash", command, "", "
 void compound(benchmark::State& state, bool warm) {
   static const std::string command = compound_command(2048);
   decide(state, [](std::size_t n) { return bash_call(variant(command, n)); }, warm);
+}
+void distinct(benchmark::State& state, bool warm) {
+  static const std::string command = distinct_command(2048);
+  decide(state, [](std::size_t n) { return bash_call(variant(command, n, 21)); }, warm);
 }
 void short_command(benchmark::State& state, bool warm) {
   decide(state, [](std::size_t n) { return bash_call(variant("git status && ls -la | head -n 20", n)); }, warm);
@@ -111,6 +139,7 @@ void read_file(benchmark::State& state, bool warm) {
 
 void BM_Decide2KBCompoundCold(benchmark::State& s) { compound(s, false); }
 void BM_Decide2KBCompoundWarm(benchmark::State& s) { compound(s, true); }
+void BM_Decide2KBDistinctCold(benchmark::State& s) { distinct(s, false); }
 void BM_DecideShortCold(benchmark::State& s) { short_command(s, false); }
 void BM_DecideShortWarm(benchmark::State& s) { short_command(s, true); }
 void BM_DecideReadCold(benchmark::State& s) { read_file(s, false); }
@@ -120,6 +149,7 @@ void BM_DecideReadWarm(benchmark::State& s) { read_file(s, true); }
 
 BENCHMARK(BM_Decide2KBCompoundCold)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Decide2KBCompoundWarm)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Decide2KBDistinctCold)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DecideShortCold)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DecideShortWarm)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DecideReadCold)->Unit(benchmark::kMicrosecond);
