@@ -231,8 +231,13 @@ int run_hook(const hook_options& opt) {
       print(autonomy::pretooluse_output("deny", "PAIOS could not judge this call (" + why +
                                                     "); a gated run does not run a call the gate did not judge"));
   };
+  // PermissionRequest: with paiosd silent, the built-in never rules still deny; anything else is the person's.
+  const bool permission = *event == "PermissionRequest";
   auto give_up = [&](const std::string& reason) {
-    auto out = gate ? fallback_pretooluse(payload, "paiosd did not answer") : std::nullopt;
+    auto out = gate || permission ? fallback_pretooluse(payload, "paiosd did not answer") : std::nullopt;
+    if (out && permission)
+      out = autonomy::permission_request_output(
+          "deny", (*out)["hookSpecificOutput"].value("permissionDecisionReason", std::string{}));
     if (out)
       print(*out);
     else

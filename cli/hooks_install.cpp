@@ -24,7 +24,9 @@ struct wanted {
 constexpr wanted kWanted[] = {
     {"SessionStart", false}, {"UserPromptSubmit", false}, {"PreToolUse", true}, {"PostToolUse", true},
     // A call the person let run and that failed: still their approval (the autonomy gate learns from it).
-    {"PostToolUseFailure", true}, {"Stop", false}, {"SessionEnd", false}};
+    {"PostToolUseFailure", true},
+    // The moment Claude Code would ask the person: the gate answers for them where the policy is plain.
+    {"PermissionRequest", true}, {"Stop", false}, {"SessionEnd", false}};
 
 // A command that runs `ai hook`: PAIOS's own, whatever path or home it names.
 bool is_ours(const ojson& hook) {
@@ -167,7 +169,7 @@ int hooks_install(const hooks_install_options& opt, std::ostream& out, std::ostr
   };
   if (install_edit(file, opt.dry_run, json_object_edit(merge),
                    {"ai hooks install", "PAIOS hooks are already installed in", "PAIOS hooks installed in",
-                    "SessionStart, UserPromptSubmit, PreToolUse, PostToolUse, PostToolUseFailure, Stop, SessionEnd: " + hook_command(ai, opt.home, "EVENT")},
+                    "SessionStart, UserPromptSubmit, PreToolUse, PostToolUse, PostToolUseFailure, PermissionRequest, Stop, SessionEnd: " + hook_command(ai, opt.home, "EVENT")},
                    out, err) != 0)
     return 1;
   return install_autonomy_skill(dir, ai, opt.home, opt.dry_run, out, err);

@@ -590,6 +590,40 @@ std::tuple<std::string, std::string, std::string> withdraw_run(gate_actor self, 
   return {std::string{}, std::string{}, dump(json{{"withdrawn", std::move(ids)}})};
 }
 
+// A PermissionRequest: Claude Code is about to ask the person about a call (its own ask rules, or the gate's `ask`
+// answer to the PreToolUse before it). The policy answers for them where it is plain: safe (or a person's grant
+// for it) allow, never deny; an `ask` stays theirs (no behavior). Nothing waits and nothing is counted: the
+// PreToolUse before it did that, and the hook event records this answer.
+std::tuple<std::string, std::string, std::string> permission_request(gate_actor self, const std::string& payload_text) {
+  auto& st = self->state;
+  auto answer = [](std::string behavior, const autonomy::decision& d) -> std::tuple<std::string, std::string, std::string> {
+    return {std::string{}, std::string{},
+            dump(json{{"behavior", std::move(behavior)}, {"level", std::string{autonomy::to_string(d.lvl)}},
+                      {"rule", d.rule}, {"reason", d.reason}})};
+  };
+  if (!st.policy)
+    return answer("deny", {autonomy::level::never, "policy-unavailable", "PAIOS cannot judge tool calls: " + st.policy_error});
+  auto payload = json::parse(payload_text, nullptr, false);
+  auto call = autonomy::pretooluse_call(payload, st.opts.home, brain_of(payload), st.opts.cfg.limits.max_bytes);
+  if (!call)
+    return answer("deny", {autonomy::level::never, "malformed-call",
+                           "PAIOS refused a malformed PermissionRequest call: " + call.message()});
+  auto d = st.policy->decide(*call);
+  if (d.reason.empty()) d.reason = "no rule matches; anything unmatched is ask";
+  autonomy::script_hashes scripts;
+  if (d.lvl == autonomy::level::safe && !st.learned.empty()) check_learned_scripts(st, *call, d, scripts);
+  if (d.lvl == autonomy::level::never) return answer("deny", d);
+  if (d.lvl == autonomy::level::safe) return answer("allow", d);
+  call_context c;
+  c.call = *call;
+  c.session = str_of(payload, "session_id");
+  if (scripts.empty()) scripts = autonomy::scripts_run(c.call, st.opts.cfg.limits);
+  auto grant = granted(st, autonomy::approval_key(c.call), c, scripts);
+  if (grant.by.empty()) return answer("", d);
+  d.reason = "approved earlier for " + grant.by + " (" + d.reason + ")";
+  return answer("allow", d);
+}
+
 // autonomy.check: the decision the policy (with the learned rules) gives a call, without running or recording
 // anything. Grants are not consulted: they are bound to one call a person approved, not to the policy.
 std::tuple<std::string, std::string, std::string> check_call(gate_actor self, const std::string& args_text) {
@@ -698,6 +732,7 @@ autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_optio
         if (op == "check") return check_call(self, args);
         if (op == "demote") return demote_rule(self, args);
         if (op == "withdraw") return withdraw_run(self, args);
+        if (op == "permission") return permission_request(self, args);
         return coded(errc::bad_request, "unknown approvals operation '" + op + "'");
       },
       [=](hook_atom, const std::string& event, const std::string& payload) { session_event(self, event, payload); },

@@ -465,6 +465,33 @@ void gate_tool_call(hook_actor* self, const ctx_ptr& h, Then then) {
           [unavailable](caf::error& e) mutable { unavailable("the autonomy gate did not answer: " + caf::to_string(e)); });
 }
 
+// Claude Code is about to ask the person about a call (PermissionRequest): the gate answers for them where the
+// policy is plain (allow safe, deny never); an `ask`, no gate or no answer in time leave the question to them.
+template <class Then>
+void gate_permission_request(hook_actor* self, const ctx_ptr& h, Then then) {
+  auto gate = registered_as<autonomy_actor>(self, autonomy_name::value);
+  auto unavailable = [h, then](std::string why) mutable {
+    spdlog::warn("hooks: PermissionRequest without a decision: {}", why);
+    h->notes["autonomy"] = {{"error", why}};
+    then();
+  };
+  if (!gate) return unavailable("the autonomy gate is not running");
+  self->request(gate, std::chrono::milliseconds{self->state.opts.gate_timeout_ms}, approvals_atom::value,
+                std::string{"permission"}, h->payload.dump(-1, ' ', false, json::error_handler_t::replace))
+      .then(
+          [h, then, unavailable](const std::string& code, const std::string& message, const std::string& body) mutable {
+            if (!code.empty()) return unavailable(code + ": " + message);
+            auto b = json::parse(body, nullptr, false);
+            if (!b.is_object()) return unavailable("the autonomy gate's answer is not JSON");
+            const auto behavior = b.value("behavior", "");
+            if (!behavior.empty()) h->output = autonomy::permission_request_output(behavior, b.value("reason", ""));
+            h->notes["autonomy"] = {{"level", b.value("level", "")}, {"rule", b.value("rule", "")},
+                                    {"behavior", behavior}};
+            then();
+          },
+          [unavailable](caf::error& e) mutable { unavailable("the autonomy gate did not answer: " + caf::to_string(e)); });
+}
+
 // What a person did with the calls of their session that the gate asked about shows in the hooks that follow:
 // PostToolUse (or PostToolUseFailure) of a call, that they let it run; Stop, SessionEnd, UserPromptSubmit, that
 // the calls still waiting were not. The gate hears them (no reply); a missing gate is no loss to the hook.
@@ -519,6 +546,10 @@ promise handle(hook_actor* self, event_record& e) {
   }
   if (name == "PreToolUse") {
     gate_tool_call(self, h, [self, h, reply] { store(self, h, reply); });
+    return rp;
+  }
+  if (name == "PermissionRequest") {
+    gate_permission_request(self, h, [self, h, reply] { store(self, h, reply); });
     return rp;
   }
   if (name == "Stop" || name == "SubagentStop") {

@@ -30,6 +30,12 @@ nlohmann::json pretooluse_output(std::string_view permission, std::string_view r
             {"permissionDecisionReason", std::string{reason}}}}};
 }
 
+nlohmann::json permission_request_output(std::string_view behavior, std::string_view reason) {
+  return {{"hookSpecificOutput",
+           {{"hookEventName", "PermissionRequest"},
+            {"decision", {{"behavior", std::string{behavior}}, {"message", std::string{reason}}}}}}};
+}
+
 std::string_view permission_of(level l) {
   switch (l) {
     case level::safe: return "allow";

@@ -26,6 +26,11 @@ expected<tool_call> pretooluse_call(const nlohmann::json& payload, const std::st
 // "permissionDecision": permission, "permissionDecisionReason": reason}}; permission is allow, deny or ask.
 nlohmann::json pretooluse_output(std::string_view permission, std::string_view reason);
 
+// What `ai hook` prints for Claude Code's PermissionRequest (the moment it would ask the person): {"hookSpecificOutput":
+// {"hookEventName": "PermissionRequest", "decision": {"behavior": behavior, "message": reason}}}; behavior is allow
+// or deny (a deny's message is what the model reads). An `ask` has no output: the person is asked.
+nlohmann::json permission_request_output(std::string_view behavior, std::string_view reason);
+
 // The hook's permission for a level in a session where a person can be asked: safe allow, ask ask, never deny.
 std::string_view permission_of(level l);
 

@@ -400,3 +400,62 @@ TEST(AutonomyGate, TheAgentsOwnAutonomyReadsAreSafeAndItsApprovalsNever) {
   EXPECT_EQ(approve.value("permissionDecision", ""), "deny") << approve;
   EXPECT_NE(approve.value("permissionDecisionReason", "").find("agent-decides-approval-cli"), std::string::npos) << approve;
 }
+
+// Claude Code's PermissionRequest (the moment it would ask the person, `ai hooks install` installs it): the gate
+// answers for them where the policy is plain, safe allowed and never denied with the rule; an ask stays theirs
+// (no output), and a person's --project grant answers it too. With paiosd down the client denies never itself.
+TEST(AutonomyGate, PermissionRequestIsAnsweredWhereThePolicyIsPlain) {
+  auto permission_of = [](const run_result& r) {
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    if (r.out.empty()) return json::object();
+    auto j = json::parse(r.out, nullptr, false);
+    EXPECT_TRUE(j.is_object() && j.contains("hookSpecificOutput")) << r.out;
+    if (!j.is_object() || !j.contains("hookSpecificOutput")) return json::object();
+    EXPECT_EQ(j["hookSpecificOutput"].value("hookEventName", ""), "PermissionRequest") << r.out;
+    return j["hookSpecificOutput"].value("decision", json::object());
+  };
+  auto request = [](json call) {
+    call["hook_event_name"] = "PermissionRequest";
+    call["permission_mode"] = "default";
+    return call;
+  };
+  daemon_process d{gate_config()};
+  d.start();
+  project p;
+  auto never = permission_of(hook_event(d.home(), "permission-request", request(p.call("sudo rm -rf /"))));
+  EXPECT_EQ(never.value("behavior", ""), "deny") << never;
+  EXPECT_NE(never.value("message", "").find("rm-recursive-outside-project"), std::string::npos) << never;
+  auto safe = permission_of(hook_event(d.home(), "permission-request", request(p.call("git status"))));
+  EXPECT_EQ(safe.value("behavior", ""), "allow") << safe;
+  auto ask = hook_event(d.home(), "permission-request", request(p.call("npm install left-pad")));
+  EXPECT_EQ(ask.exit_code, 0) << ask.err;
+  EXPECT_EQ(ask.out, "") << "an ask is the person's: Claude Code shows its dialog";
+  EXPECT_TRUE(pending(d).empty()) << "a PermissionRequest never waits";
+  auto malformed = request(p.call("ls"));
+  malformed.erase("tool_input");
+  EXPECT_EQ(permission_of(hook_event(d.home(), "permission-request", malformed)).value("behavior", ""), "deny");
+
+  // A person's project grant (given to a daemon task's pending approval) answers the dialog as well.
+  auto waiting = std::async(std::launch::async, [&] { return hook(d.home(), p.call("npm install left-pad", "s-x"), "t-9"); });
+  auto a = the_pending_approval(d);
+  ASSERT_EQ(d.ai({"approve", a.value("id", ""), "--project"}).exit_code, 0);
+  EXPECT_EQ(decision_of(waiting.get()).value("permissionDecision", ""), "allow");
+  auto granted = permission_of(hook_event(d.home(), "permission-request", request(p.call("npm install left-pad", "s-y"))));
+  EXPECT_EQ(granted.value("behavior", ""), "allow") << granted;
+  EXPECT_NE(granted.value("message", "").find("approved earlier"), std::string::npos) << granted;
+
+  // The hook event records the gate's answer.
+  wire_peer peer{d.endpoint()};
+  auto events = peer.exchange(bus_request("obs.query", {{"category", "hook"}, {"action", "PermissionRequest"}, {"limit", 20}})).back();
+  bool recorded = false;
+  for (const auto& e : events.value("events", json::array()))
+    recorded = recorded || e["data"]["autonomy"].value("behavior", "") == "deny";
+  EXPECT_TRUE(recorded) << events.dump();
+
+  ASSERT_EQ(d.stop(), 0);
+  auto down = permission_of(hook_event(d.home(), "permission-request", request(p.call("rm -rf /"))));
+  EXPECT_EQ(down.value("behavior", ""), "deny") << down;
+  EXPECT_NE(down.value("message", "").find("judged by `ai hook` itself"), std::string::npos) << down;
+  auto down_ls = hook_event(d.home(), "permission-request", request(p.call("ls")));
+  EXPECT_EQ(down_ls.out, "") << "daemon down: anything but never is the person's";
+}

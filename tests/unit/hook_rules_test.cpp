@@ -347,6 +347,10 @@ TEST(HooksInstall, MergesKeepsOtherEntriesAndIsIdempotent) {
   ASSERT_EQ(merged["hooks"]["PreToolUse"].size(), 1u);
   EXPECT_EQ(merged["hooks"]["PreToolUse"][0]["matcher"], "*");
   EXPECT_EQ(merged["hooks"]["PreToolUse"][0]["hooks"][0]["command"], "/usr/local/bin/ai hook pre-tool-use");
+  // And the moment Claude Code would ask the person (Claude Code 2.1.197 has PermissionRequest).
+  ASSERT_EQ(merged["hooks"]["PermissionRequest"].size(), 1u);
+  EXPECT_EQ(merged["hooks"]["PermissionRequest"][0]["matcher"], "*");
+  EXPECT_EQ(merged["hooks"]["PermissionRequest"][0]["hooks"][0]["command"], "/usr/local/bin/ai hook permission-request");
   auto twice = merge_hook_settings(merged, "/usr/local/bin/ai", "", error);
   EXPECT_EQ(twice, merged) << "idempotent";
   EXPECT_EQ(hook_command("/opt/my tools/ai", "/home/u/.paios x", "stop"), "'/opt/my tools/ai' --home '/home/u/.paios x' hook stop");
