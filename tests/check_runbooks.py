@@ -113,17 +113,20 @@ def without_redirections(line):
     return re.sub(r"\s\d*(?:>&\d+|>>?\s*\S+|<\s*\S+)", " ", line)
 
 
-def split_commands(line):
-    """The simple commands of one shell line, as word lists (quotes removed, comments dropped). Returns None for a
-    line the shell could not read either (an unbalanced quote): a runbook must not have one."""
-    line = without_redirections(line)
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")
+def shell_words(line, posix):
+    """The words of a shell line with `;`, `&` and `|` runs as words of their own, comments dropped; posix=False keeps
+    the quotes. None for a line the shell could not read either (an unbalanced quote)."""
+    lexer = shlex.shlex(line, posix=posix, punctuation_chars=";&|")
     lexer.whitespace_split = True
     lexer.commenters = "#"
     try:
-        words = list(lexer)
+        return list(lexer)
     except ValueError:
         return None
+
+
+def split_commands(words):
+    """The simple commands of a line's words, split at `|`, `&&`, `||`, `;` and `&`."""
     commands, current = [], []
     for w in words:
         if w in SEPARATORS:
@@ -191,17 +194,6 @@ def check_command(binaries, program, args, raw_args):
     return None
 
 
-def raw_words(words_line):
-    """The words of a command with their quotes kept (shlex in non-posix mode), to tell a quoted prompt."""
-    lexer = shlex.shlex(words_line, posix=False, punctuation_chars=";&|")
-    lexer.whitespace_split = True
-    lexer.commenters = "#"
-    try:
-        return list(lexer)
-    except ValueError:
-        return []
-
-
 def check_file(binaries, file, shown_name=None):
     """The problems of one runbook, each 'FILE:LINE: COMMAND: why'. Also returns how many commands it checked."""
     shown = shown_name or file
@@ -209,14 +201,16 @@ def check_file(binaries, file, shown_name=None):
         text = f.read()
     problems, checked = [], 0
     for number, line in logical_lines(fenced_lines(text)):
-        commands = split_commands(line)
-        if commands is None:
+        line = without_redirections(line)
+        words = shell_words(line, posix=True)
+        if words is None:
             if re.search(r"\b(ai|paiosd)\b", line):
                 problems.append(f"{shown}:{number}: {line.strip()}: the shell cannot read this line (a quote?)")
             continue
-        raw_commands = [c for c in _split_raw(raw_words(without_redirections(line)))]
-        for index, words in enumerate(commands):
-            found = program_of(words)
+        commands = split_commands(words)
+        raw_commands = split_commands(shell_words(line, posix=False) or [])
+        for index, command in enumerate(commands):
+            found = program_of(command)
             if not found:
                 continue
             program, args = found
@@ -225,20 +219,8 @@ def check_file(binaries, file, shown_name=None):
             checked += 1
             why = check_command(binaries, program, args, raw_args)
             if why:
-                problems.append(f"{shown}:{number}: {' '.join(words)}: {why}")
+                problems.append(f"{shown}:{number}: {' '.join(command)}: {why}")
     return problems, checked
-
-
-def _split_raw(words):
-    commands, current = [], []
-    for w in words:
-        if w in SEPARATORS:
-            commands.append(current)
-            current = []
-        else:
-            current.append(w)
-    commands.append(current)
-    return [c for c in commands if c]
 
 
 def main():
