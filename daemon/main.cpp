@@ -37,7 +37,7 @@ namespace {
 
 constexpr const char* kVersion = PAIOS_VERSION;  // the project's version (CMakeLists.txt)
 
-// Exit codes (docs/operations.md).
+// Exit codes (docs/runbooks/daemon.md, which tells what to do about each).
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;   // the actor tree gave up (restart intensity exceeded at the root)
 constexpr int kExitConfig = 2;    // invalid configuration or arguments (PAIOS_CGROUP_ROOT included)
