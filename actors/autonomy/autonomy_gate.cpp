@@ -591,9 +591,10 @@ std::tuple<std::string, std::string, std::string> withdraw_run(gate_actor self, 
 }
 
 // A PermissionRequest: Claude Code is about to ask the person about a call (its own ask rules, or the gate's `ask`
-// answer to the PreToolUse before it). The policy answers for them where it is plain: safe (or a person's grant
-// for it) allow, never deny; an `ask` stays theirs (no behavior). Nothing waits and nothing is counted: the
-// PreToolUse before it did that, and the hook event records this answer.
+// answer to the PreToolUse before it). The gate answers for them where they already did: allow what their pin or
+// a rule learned from their approvals makes safe, or what they granted for the session or project; deny what is
+// never. Anything else (an ask, a built-in safe their own Claude Code rule asks about) stays theirs (no
+// behavior). Nothing waits and nothing is counted: the PreToolUse before it did that.
 std::tuple<std::string, std::string, std::string> permission_request(gate_actor self, const std::string& payload_text) {
   auto& st = self->state;
   auto answer = [](std::string behavior, const autonomy::decision& d) -> std::tuple<std::string, std::string, std::string> {
@@ -613,7 +614,14 @@ std::tuple<std::string, std::string, std::string> permission_request(gate_actor 
   autonomy::script_hashes scripts;
   if (d.lvl == autonomy::level::safe && !st.learned.empty()) check_learned_scripts(st, *call, d, scripts);
   if (d.lvl == autonomy::level::never) return answer("deny", d);
-  if (d.lvl == autonomy::level::safe) return answer("allow", d);
+  if (d.lvl == autonomy::level::safe) {
+    // The person's own word (a pin, or a rule learned from their approvals) answers their dialog; a built-in safe
+    // does not overrule the ask rule of theirs that made Claude Code ask.
+    auto named = [&](const std::vector<autonomy::rule_spec>& rules) {
+      return std::any_of(rules.begin(), rules.end(), [&](const auto& r) { return r.id == d.rule; });
+    };
+    return answer(named(st.opts.cfg.pins) || named(st.learned) ? "allow" : "", d);
+  }
   call_context c;
   c.call = *call;
   c.session = str_of(payload, "session_id");

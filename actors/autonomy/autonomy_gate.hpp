@@ -55,9 +55,10 @@
 //                                                           the calls of their session the gate asked about
 //   (approvals_atom, "permission", payload)                 (code, message, body): {behavior, level, rule,
 //                                                           reason} for Claude Code's PermissionRequest hook (the
-//                                                           person is about to be asked): behavior "allow" for safe
-//                                                           or a grant, "deny" for never (or a malformed call), ""
-//                                                           for ask (the person decides); nothing waits or counts
+//                                                           person is about to be asked): behavior "allow" for a
+//                                                           pin's or a learned rule's safe, or a grant; "deny" for
+//                                                           never (or a malformed call); "" otherwise (the person
+//                                                           decides); nothing waits or counts
 //   (expire_atom, id)                                       from itself: the approval's time is up (deny)
 //   (status_atom)                                           std::string JSON {decisions, pending, approved,
 //                                                           denied, expired, grants, promoted, learned, asked}

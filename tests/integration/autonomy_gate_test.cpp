@@ -402,8 +402,9 @@ TEST(AutonomyGate, TheAgentsOwnAutonomyReadsAreSafeAndItsApprovalsNever) {
 }
 
 // Claude Code's PermissionRequest (the moment it would ask the person, `ai hooks install` installs it): the gate
-// answers for them where the policy is plain, safe allowed and never denied with the rule; an ask stays theirs
-// (no output), and a person's --project grant answers it too. With paiosd down the client denies never itself.
+// answers for them where they already did: their pin's safe allowed, never denied with the rule, their --project
+// grant allowed; an ask, and a built-in safe (their own Claude Code rule asked), stay theirs (no output). With
+// paiosd down the client denies never itself.
 TEST(AutonomyGate, PermissionRequestIsAnsweredWhereThePolicyIsPlain) {
   auto permission_of = [](const run_result& r) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -419,14 +420,21 @@ TEST(AutonomyGate, PermissionRequestIsAnsweredWhereThePolicyIsPlain) {
     call["permission_mode"] = "default";
     return call;
   };
-  daemon_process d{gate_config()};
+  auto cfg = gate_config();
+  cfg["autonomy"]["pins"] = json::array({{{"id", "pin:make"}, {"level", "safe"}, {"reason", "the user's build"},
+                                          {"commands", {"make"}}}});
+  daemon_process d{cfg};
   d.start();
   project p;
   auto never = permission_of(hook_event(d.home(), "permission-request", request(p.call("sudo rm -rf /"))));
   EXPECT_EQ(never.value("behavior", ""), "deny") << never;
   EXPECT_NE(never.value("message", "").find("rm-recursive-outside-project"), std::string::npos) << never;
-  auto safe = permission_of(hook_event(d.home(), "permission-request", request(p.call("git status"))));
-  EXPECT_EQ(safe.value("behavior", ""), "allow") << safe;
+  auto pinned = permission_of(hook_event(d.home(), "permission-request", request(p.call("make -j2"))));
+  EXPECT_EQ(pinned.value("behavior", ""), "allow") << pinned;
+  EXPECT_NE(pinned.value("message", "").find("pin:make"), std::string::npos) << pinned;
+  auto builtin_safe = hook_event(d.home(), "permission-request", request(p.call("git status")));
+  EXPECT_EQ(builtin_safe.exit_code, 0) << builtin_safe.err;
+  EXPECT_EQ(builtin_safe.out, "") << "a built-in safe does not overrule the person's own Claude Code ask rule";
   auto ask = hook_event(d.home(), "permission-request", request(p.call("npm install left-pad")));
   EXPECT_EQ(ask.exit_code, 0) << ask.err;
   EXPECT_EQ(ask.out, "") << "an ask is the person's: Claude Code shows its dialog";
