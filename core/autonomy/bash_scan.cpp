@@ -296,6 +296,9 @@ class scanner {
 }  // namespace
 
 std::optional<scanned_list> scan_bash(std::string_view command) {
+  // tree-sitter's reading ends at a NUL byte (as a shell's argv string does); the scanner would read on past it.
+  // Found by tests/fuzz/fuzz_bash (seeds/bash/nul_in_quotes_then_a_write).
+  if (command.find('\0') != std::string_view::npos) return std::nullopt;
   scanned_list out;
   scanner sc(command);
   if (!sc.list(out, false, 0) || !sc.at_end()) return std::nullopt;

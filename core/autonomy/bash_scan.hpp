@@ -6,7 +6,8 @@
 // Promises: it reads a command only when it is certain to read it as bash_parse's tree-sitter walk does (the
 // same words, quoting undone the same way, the same substitutions, redirections and pipelines), and returns
 // nothing for anything else: keywords, comments, globs in braces or brackets, backticks, here-documents,
-// subshells, arithmetic, `${...}` operators, line continuations, control or non-ASCII bytes outside quotes, and
+// subshells, arithmetic, `${...}` operators, line continuations, control or non-ASCII bytes outside quotes, a NUL
+// byte anywhere, and
 // every form it does not know. autonomy_scan_test compares both readings on the corpus and on generated lists.
 #include <optional>
 #include <string>

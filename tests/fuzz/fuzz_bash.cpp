@@ -1,0 +1,43 @@
+// The autonomy policy's reading of Bash: any command is judged without a crash, and the fast scanner, where it
+// reads a command at all, reads it as tree-sitter does: the same level and rule with and without it (the property
+// tests/unit/autonomy_scan_test checks on the corpus and generated lists, here on whatever the fuzzer makes).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.hpp"
+#include "core/autonomy/bash_scan.hpp"
+#include "core/autonomy/policy.hpp"
+
+namespace {
+using namespace paios::autonomy;
+
+const policy& policy_with(bool fast_scan) {
+  static const auto make = [](bool fast) {
+    auto cfg = paios::config_from_json(nlohmann::json::object());
+    const auto& a = cfg.config->autonomy;
+    auto limits = a.limits;
+    limits.fast_scan = fast;
+    return *policy::make(a.builtin, a.pins, {}, limits);
+  };
+  static const policy fast = make(true), slow = make(false);
+  return fast_scan ? fast : slow;
+}
+
+bool gave_up(const decision& d) { return d.reason.find("the parser gave up") != std::string::npos; }
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size > 4096) return 0;
+  std::string command(reinterpret_cast<const char*>(data), size);
+  if (command.empty()) return 0;
+  tool_call call{"Bash", command, "", "/home/u/proj", "/home/u", "claude"};
+  auto fast = policy_with(true).decide(call);
+  if (!scan_bash(command)) return 0;  // tree-sitter read it both times
+  auto slow = policy_with(false).decide(call);
+  if (gave_up(slow) || gave_up(fast)) return 0;  // tree-sitter's own time limit, not a reading
+  if (fast.lvl != slow.lvl) __builtin_trap();
+  return 0;
+}
