@@ -1,6 +1,8 @@
 // The autonomy policy's reading of Bash: any command is judged without a crash, and the fast scanner, where it
-// reads a command at all, reads it as tree-sitter does: the same level and rule with and without it (the property
-// tests/unit/autonomy_scan_test checks on the corpus and generated lists, here on whatever the fuzzer makes).
+// reads a command at all, never judges it laxer than tree-sitter does (tests/unit/autonomy_scan_test checks the
+// same decision on the corpus and generated lists). Stricter is allowed: where tree-sitter-bash cannot read what
+// bash runs (`chmod -RR:7 757# /`: `757#` is one word to bash, an error to tree-sitter, so `ask`), the scanner reads
+// it as bash does (`never`); seeds/bash/hash_after_digits_tree_sitter_cannot_read keeps that case.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -38,6 +40,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!scan_bash(command)) return 0;  // tree-sitter read it both times
   auto slow = policy_with(false).decide(call);
   if (gave_up(slow) || gave_up(fast)) return 0;  // tree-sitter's own time limit, not a reading
-  if (fast.lvl != slow.lvl) __builtin_trap();
+  if (fast.lvl < slow.lvl) __builtin_trap();
   return 0;
 }
