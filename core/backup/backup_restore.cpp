@@ -1,6 +1,5 @@
 #include "core/backup/backup_restore.hpp"
 
-#include <ctime>
 #include <string>
 #include <vector>
 
@@ -33,18 +32,6 @@ status verify_file(const fs::path& dir, const backup_file& f) {
     if (auto s = check_database_integrity(file); !s) return {errc::bad_request, s.message()};
   }
   return {};
-}
-
-fs::path pre_restore_dir(const fs::path& home, std::int64_t now_ms) {
-  std::time_t t = static_cast<std::time_t>(now_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[48];
-  std::strftime(buf, sizeof buf, "pre-restore-%Y%m%dT%H%M%SZ", &tm);
-  fs::path dir = backups_dir(home) / buf;
-  std::error_code ec;
-  for (int n = 2; fs::exists(dir, ec); ++n) dir = backups_dir(home) / (std::string{buf} + "." + std::to_string(n));
-  return dir;
 }
 
 // Copies every file of the backup into the staging folder, fsync'd; on failure removes it.
@@ -99,7 +86,7 @@ expected<restore_report> restore_backup(const fs::path& home, const fs::path& di
   auto m = verify_backup(dir);
   if (!m) return m.error();
   if (auto s = stage(home, dir, *m); !s) return s;
-  restore_report report{*m, pre_restore_dir(home, now_ms)};
+  restore_report report{*m, default_backup_dir(home, now_ms, "pre-restore-")};
   if (auto s = move_aside(home, report.aside); !s) return s;
   std::error_code ec;
   for (const auto& f : m->files) {

@@ -97,15 +97,16 @@ status copy_spool(const backup_request& req, backup_manifest& m) {
 
 fs::path backups_dir(const fs::path& home) { return home / "backups"; }
 
-fs::path default_backup_dir(const fs::path& home, std::int64_t now_ms) {
+fs::path default_backup_dir(const fs::path& home, std::int64_t now_ms, const std::string& prefix) {
   std::time_t t = static_cast<std::time_t>(now_ms / 1000);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  fs::path dir = backups_dir(home) / buf;
+  const std::string name = prefix + buf;
+  fs::path dir = backups_dir(home) / name;
   std::error_code ec;
-  for (int n = 2; fs::exists(dir, ec); ++n) dir = backups_dir(home) / (std::string{buf} + "." + std::to_string(n));
+  for (int n = 2; fs::exists(dir, ec); ++n) dir = backups_dir(home) / (name + "." + std::to_string(n));
   return dir;
 }
 

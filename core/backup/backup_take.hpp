@@ -22,8 +22,10 @@ struct backup_request {
 
 // PAIOS_HOME/backups: where backups go by default and where `ai backup --list` and retention look.
 std::filesystem::path backups_dir(const std::filesystem::path& home);
-// A new folder under backups_dir named by the UTC time ("20261207T201141Z"; ".2", ".3", ... when taken).
-std::filesystem::path default_backup_dir(const std::filesystem::path& home, std::int64_t now_ms);
+// A new folder under backups_dir named by `prefix` and the UTC time ("20261207T201141Z",
+// "pre-restore-20261207T201141Z"; ".2", ".3", ... when that name is taken).
+std::filesystem::path default_backup_dir(const std::filesystem::path& home, std::int64_t now_ms,
+                                         const std::string& prefix = "");
 
 // Takes the backup into `dest`: its manifest, or the error (bad_request "DEST exists and is not empty";
 // store_failed naming the file that could not be copied). A failed backup leaves no partial folder behind.
