@@ -23,10 +23,11 @@ answer take(const backup_run_spec& spec) {
   backup_request req{spec.home, spec.dest.empty() ? default_backup_dir(spec.home, now) : spec.dest, spec.version,
                      spec.origin, now};
   nlohmann::json data{{"dir", req.dest.string()}, {"origin", spec.origin}};
+  const trace_id trace = spec.trace.valid() ? spec.trace : new_trace();
   auto taken = take_backup(req);
   if (!taken) {
     data["error"] = taken.message();
-    emit_span("backup", "taken", new_trace(), new_span_id(), 0, start_us, now_us(), "failed", data.dump());
+    emit_span("backup", "taken", trace, new_span_id(), spec.parent_span, start_us, now_us(), "failed", data.dump());
     spdlog::error("backup: {}", taken.message());
     return {std::string{to_string(taken.code())}, taken.message(), ""};
   }
@@ -43,7 +44,7 @@ answer take(const backup_run_spec& spec) {
     }
   }
   data.update({{"files", taken->files.size()}, {"bytes", bytes}, {"pruned", pruned}});
-  emit_span("backup", "taken", new_trace(), new_span_id(), 0, start_us, now_us(), "ok", data.dump());
+  emit_span("backup", "taken", trace, new_span_id(), spec.parent_span, start_us, now_us(), "ok", data.dump());
   spdlog::info("backup: {} files, {} bytes in {}", taken->files.size(), bytes, req.dest.string());
   nlohmann::json body{{"dir", req.dest.string()}, {"manifest", manifest_json(*taken)}, {"pruned", std::move(pruned)}};
   return {"", "", body.dump()};

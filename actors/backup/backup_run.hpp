@@ -9,7 +9,7 @@
 //                              pruned} (the scheduled backups retention removed); else code bad_request (the
 //                              folder is not empty) or store_failed (a file could not be copied), the message
 //                              naming it
-// Leaves one event: category "backup", action "taken", status ok or failed, data {dir, files, bytes, origin,
+// Leaves one event in the requester's trace: category "backup", action "taken", status ok or failed, data {dir, files, bytes, origin,
 // pruned, error}. Spawned by the zmq bridge (backup.create) and by the scheduler's builtin "backup" job; if
 // the requester goes away, the run still finishes its copy (a backup is never left half-written) and ends.
 #include <cstdint>
@@ -17,6 +17,8 @@
 #include <string>
 
 #include <caf/fwd.hpp>
+
+#include "messages/trace.hpp"
 
 namespace paios {
 
@@ -26,6 +28,8 @@ struct backup_run_spec {
   std::string version;            // paiosd's, for the manifest
   std::string origin = "manual";  // "manual" or "scheduled"
   std::int64_t keep = -1;         // >= 0: afterwards, remove the oldest scheduled backups beyond this many
+  trace_id trace;                 // the request's or the job run's trace (a new one when invalid)
+  std::uint64_t parent_span = 0;  // the span the backup's event is a child of
 };
 
 caf::actor spawn_backup_run(caf::actor_system& sys, backup_run_spec spec);

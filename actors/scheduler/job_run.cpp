@@ -151,7 +151,8 @@ void run_heartbeat(run_actor* self) {
 
 void run_backup(run_actor* self) {
   const auto& spec = self->state.spec;
-  auto run = spawn_backup_run(self->system(), {spec.data_dir.parent_path(), {}, spec.version, "scheduled", spec.job.keep});
+  auto run = spawn_backup_run(self->system(), {spec.data_dir.parent_path(), {}, spec.version, "scheduled", spec.job.keep,
+                                               parse_trace_id(spec.trace_id).value_or(trace_id{}), spec.span});
   // The job's own timeout (tick_atom) answers first if the copy takes longer; the copy still finishes.
   self->request(run, caf::infinite, backup_atom::value)
       .then(

@@ -647,7 +647,7 @@ void autonomy_demote(bridge_actor* self, const call& c, wire::request& req) {
 
 // A backup_run of its own (actors/backup), on its own thread: the bridge only waits for its answer.
 void backup_create(bridge_actor* self, const call& c, wire::request& req) {
-  backup_run_spec spec{self->state.opts.home, req.path, self->state.opts.io.version, "manual", -1};
+  backup_run_spec spec{self->state.opts.home, req.path, self->state.opts.io.version, "manual", -1, c.trace, c.span};
   auto run = spawn_backup_run(self->system(), std::move(spec));
   self->request(run, kBackupTimeout, backup_atom::value)
       .then(

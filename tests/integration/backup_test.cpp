@@ -71,7 +71,9 @@ TEST(Backup, TakenWhileTasksAreWrittenRestoresToADaemonWithThoseTasks) {
   ASSERT_TRUE(poll_until([&] { return during.load() >= 3; }, 20s));
   temp_dir backups;
   const auto dir = backups.path() / "snap";
+  const int written_before = during.load();
   auto taken = d.ai({"--json", "backup", dir.string()}, {}, 120s);
+  const int written_after = during.load();
   stop = true;
   writer.join();
   ASSERT_EQ(taken.exit_code, 0) << taken.err;
@@ -82,7 +84,7 @@ TEST(Backup, TakenWhileTasksAreWrittenRestoresToADaemonWithThoseTasks) {
   EXPECT_TRUE(names.count("data/state.sqlite")) << taken.out;
   EXPECT_TRUE(names.count("data/observability.sqlite")) << taken.out;
   EXPECT_TRUE(names.count("config.json")) << taken.out;
-  EXPECT_GT(during.load(), 3);  // tasks went on being written while it copied
+  EXPECT_GT(written_after, written_before);  // tasks went on being written while it was taken
   EXPECT_EQ(d.stop(), 0) << d.log();
 
   daemon_process fresh{echo_config()};
@@ -194,6 +196,19 @@ TEST(Backup, ScheduledBackupsKeepTheNewestN) {
     return n;
   };
   ASSERT_TRUE(poll_until([&] { return ok_runs() >= 4; }, 60s)) << d.log();
+  // Each run's backup leaves its event in the run's trace.
+  auto runs = request(d, {{"op", "jobs.history"}, {"name", "backup"}, {"limit", 50}});
+  std::string trace;
+  for (const auto& r : runs.value("runs", json::array()))
+    if (r.value("outcome", "") == "ok") trace = r.value("trace_id", "");
+  auto has_backup_span = [](const json& t) {
+    for (const auto& s : t.value("spans", json::array()))
+      if (s.value("category", "") == "backup" && s.value("action", "") == "taken" && s.value("status", "") == "ok") return true;
+    return false;
+  };
+  EXPECT_TRUE(has_backup_span(poll_until([&] { return request(d, {{"op", "obs.trace"}, {"trace_id", trace}}); },
+                                         has_backup_span, 10s)))
+      << trace;
   auto listed = d.ai({"--json", "backup", "--list"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   int scheduled = 0, manual = 0;
