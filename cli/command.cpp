@@ -76,7 +76,7 @@ json request(const char* op, const json& fields) {
   return req;
 }
 
-std::optional<json> call(const options& opt, json req, int& exit_code) {
+std::optional<json> call(const options& opt, json req, int& exit_code, int timeout_ms) {
   auto c = connect_or_explain(opt);
   if (!c) {
     exit_code = kExitUnreachable;
@@ -88,9 +88,9 @@ std::optional<json> call(const options& opt, json req, int& exit_code) {
     exit_code = kExitUnreachable;
     return std::nullopt;
   }
-  auto reply = c->receive(kReplyTimeoutMs, error);
+  auto reply = c->receive(timeout_ms, error);
   if (!reply) {
-    std::cerr << error_prefix(opt) << "paiosd did not answer within " << kReplyTimeoutMs << " ms" << (error.empty() ? "" : ": " + error)
+    std::cerr << error_prefix(opt) << "paiosd did not answer within " << timeout_ms << " ms" << (error.empty() ? "" : ": " + error)
               << "\n";
     exit_code = kExitUnreachable;
     return std::nullopt;
@@ -105,9 +105,9 @@ std::optional<json> call(const options& opt, json req, int& exit_code) {
   return reply;
 }
 
-int show(const options& opt, const json& req, const render_fn& render) {
+int show(const options& opt, const json& req, const render_fn& render, int timeout_ms) {
   int code = kExitOk;
-  auto reply = call(opt, req, code);
+  auto reply = call(opt, req, code, timeout_ms);
   if (!reply) return code;
   std::cout << (opt.json_out ? reply->dump() + "\n" : render(*reply));
   return kExitOk;

@@ -66,11 +66,12 @@ std::unique_ptr<wire_client> connect_or_explain(const options& opt);
 // A request of operation `op` with the protocol's envelope and the members of `fields`.
 nlohmann::json request(const char* op, const nlohmann::json& fields = nlohmann::json::object());
 // One request, one reply. Prints the daemon's error, or returns the reply; `exit_code` says how it went.
-std::optional<nlohmann::json> call(const options& opt, nlohmann::json req, int& exit_code);
+std::optional<nlohmann::json> call(const options& opt, nlohmann::json req, int& exit_code,
+                                  int timeout_ms = kReplyTimeoutMs);
 // What a person reads of a reply.
 using render_fn = std::function<std::string(const nlohmann::json& reply)>;
 // One request whose reply is printed: as JSON with --json, else as `render` shows it to a person.
-int show(const options& opt, const nlohmann::json& req, const render_fn& render);
+int show(const options& opt, const nlohmann::json& req, const render_fn& render, int timeout_ms = kReplyTimeoutMs);
 
 std::string read_stdin();
 // Words joined by single spaces: a prompt given as several arguments.

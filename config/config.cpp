@@ -1,5 +1,8 @@
 #include "config/config.hpp"
 
+#include <algorithm>
+
+#include "config/backup_config.hpp"
 #include "config/config_checks.hpp"
 #include "config/embedded.hpp"
 #include "config/schema_errors.hpp"
@@ -26,6 +29,11 @@ daemon_config read_config(const json& doc) {
   c.hooks = read_hooks_config(doc.at("hooks"));
   c.mcp_servers = read_mcp_config(doc.at("mcp"));
   c.scheduler = read_scheduler_config(doc.at("scheduler"));
+  if (auto backup = read_backup_job(doc.at("backup"))) {  // the jobs stay in name order
+    auto at = std::find_if(c.scheduler.jobs.begin(), c.scheduler.jobs.end(),
+                           [&](const job_config& j) { return j.name > backup->name; });
+    c.scheduler.jobs.insert(at, std::move(*backup));
+  }
   c.notify = read_notify_config(doc.at("notify"));
   c.watchers = read_watcher_config(doc.at("watchers"));
   c.pipelines = read_pipelines_config(doc.value("pipelines", json::object()));

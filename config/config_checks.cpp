@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "config/backup_config.hpp"
 #include "config/config.hpp"
 #include "config/schema_errors.hpp"
 
@@ -46,6 +47,7 @@ void check_meaning(const json& doc, std::vector<std::string>& errors) {
   if (doc.contains("mcp")) check_mcp_config(doc["mcp"], errors);
   check_mcp_brains(doc, errors);
   if (doc.contains("scheduler")) check_scheduler_config(doc, errors);
+  check_backup_config(doc, errors);
   if (doc.contains("watchers")) check_watcher_config(doc, errors);
   check_pipelines_config(doc, errors);
   if (doc.contains("obs")) check_obs_config(doc["obs"], errors);

@@ -15,7 +15,8 @@ struct job_config {
   std::string schedule;               // cron or "every N{s,m,h,d}" (core/schedule/schedule.hpp)
   std::string action;                 // "task" | "builtin" | "pipeline"
   std::string prompt, brain;          // task: brain "" = routed like a client's task
-  std::string builtin;                // builtin: "heartbeat"
+  std::string builtin;                // builtin: "heartbeat", or "backup" (only from the backup section)
+  std::int64_t keep = 0;              // builtin "backup": the scheduled backups kept (backup.keep)
   std::string pipeline;               // pipeline: its name (a configured, enabled pipeline)
   std::int64_t timeout_ms = 600000;
   bool allow_overlap = false;

@@ -159,6 +159,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   scheduler_options sched;
   sched.config = cfg.scheduler;
   sched.data_dir = ctx.home.data_dir();
+  sched.version = ctx.version;
   auto notify = cfg.notify;
   pipelines_options pipes{cfg.pipelines};
   auto watchers = cfg.watchers;

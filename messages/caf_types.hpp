@@ -59,6 +59,7 @@ using gate_atom = caf::atom_constant<caf::atom("gate")>;          // autonomy: j
 using approvals_atom = caf::atom_constant<caf::atom("approvals")>;  // autonomy: approvals.list, approvals.decide
 using expire_atom = caf::atom_constant<caf::atom("expire")>;      // autonomy: a pending approval's time is up
 using step_atom = caf::atom_constant<caf::atom("step")>;          // a pipeline run: one of its steps ended
+using backup_atom = caf::atom_constant<caf::atom("backup")>;      // backup_run: take the backup it was made for
 
 
 template <class Inspector>

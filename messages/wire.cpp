@@ -23,7 +23,8 @@ constexpr std::array<std::string_view, op_count> kOps = {
     "jobs.list",      "jobs.run",    "jobs.history",
     "pipeline.list",  "pipeline.run", "pipeline.runs", "pipeline.get", "pipeline.resume", "pipeline.cancel",
     "watch.list",     "watch.add",   "watch.rm",
-    "approvals.list", "approvals.decide", "breaker.reset", "autonomy.show", "autonomy.check", "autonomy.demote"};
+    "approvals.list", "approvals.decide", "breaker.reset", "autonomy.show", "autonomy.check", "autonomy.demote",
+    "backup.create"};
 constexpr std::size_t kMaxKbContentBytes = 32 * 1024 * 1024;
 constexpr int kMaxKbResults = 100;
 const std::array<std::string_view, 4> kKbKinds = {"document", "learning", "decision", "note"};
@@ -463,6 +464,10 @@ parse_result parse_request(std::string_view frame) {
     case op::autonomy_show: break;
     case op::autonomy_check: ok = parse_autonomy_check(f, r); break;
     case op::autonomy_demote: ok = parse_autonomy_demote(f, r); break;
+    case op::backup_create:
+      ok = f.string("dir", r.path, false, 4096);
+      if (ok && !r.path.empty() && r.path.front() != '/') ok = f.fail("field 'dir' must be an absolute path");
+      break;
     case op::jobs_run:
     case op::jobs_history: {
       ok = f.string("name", r.job, true, 64);

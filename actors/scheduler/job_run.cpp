@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/backup/backup_run.hpp"
 #include "actors/dispatcher/dispatcher.hpp"
 #include "actors/names.hpp"
 #include "actors/supervisor/supervisor.hpp"
@@ -148,6 +149,25 @@ void run_heartbeat(run_actor* self) {
           });
 }
 
+void run_backup(run_actor* self) {
+  const auto& spec = self->state.spec;
+  auto run = spawn_backup_run(self->system(), {spec.data_dir.parent_path(), {}, spec.version, "scheduled", spec.job.keep,
+                                               parse_trace_id(spec.trace_id).value_or(trace_id{}), spec.span});
+  // The job's own timeout (tick_atom) answers first if the copy takes longer; the copy still finishes.
+  self->request(run, caf::infinite, backup_atom::value)
+      .then(
+          [self](const std::string& code, const std::string& message, const std::string& body) {
+            if (!code.empty()) return answer(self, "failed", code + ": " + message);
+            auto b = nlohmann::json::parse(body, nullptr, false);
+            const auto files = b.is_discarded() ? 0 : b["manifest"]["files"].size();
+            const auto pruned = b.is_discarded() ? 0 : b["pruned"].size();
+            answer(self, "ok",
+                   "backup of " + std::to_string(files) + " files in " + b.value("dir", std::string{}) +
+                       (pruned ? "; removed " + std::to_string(pruned) + " older" : ""));
+          },
+          [self](caf::error& e) { answer(self, "failed", "the backup did not finish: " + caf::to_string(e)); });
+}
+
 caf::behavior run_behavior(run_actor* self, job_run_spec spec, caf::actor scheduler) {
   guard_actor(self, "job_run " + spec.job.name);
   auto& st = self->state;
@@ -165,6 +185,7 @@ caf::behavior run_behavior(run_actor* self, job_run_spec spec, caf::actor schedu
   if (st.spec.job.action == "task") run_task(self);
   else if (st.spec.job.action == "pipeline") run_pipeline(self);
   else if (st.spec.job.builtin == "heartbeat") run_heartbeat(self);
+  else if (st.spec.job.builtin == "backup") run_backup(self);
   else answer(self, "failed", "unknown action " + st.spec.job.action + " " + st.spec.job.builtin);
   return {
       [=](update_atom, task_update& u) {

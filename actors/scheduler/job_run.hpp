@@ -11,6 +11,9 @@
 //             under PAIOS_HOME's data directory, emits a scheduler/heartbeat event, and notifies when something
 //             is wrong (an open breaker, no brain available, a store not running, too little disk). A heartbeat
 //             that finds problems still succeeds: its summary names them (`ai status` shows it).
+//   backup    (builtin, from the backup section) a backup_run (actors/backup) of PAIOS_HOME (data_dir's parent) into
+//             PAIOS_HOME/backups/<UTC time>, origin "scheduled", then the oldest scheduled backups beyond job.keep
+//             are removed: "ok" with the folder and the files, else "failed" naming what could not be copied.
 //   pipeline  starts a run of the pipeline (the pipelines actor) in the run's trace and waits for its end: "ok"
 //             when it succeeds, "timeout" when the pipeline's own timeout passed, else "failed" (the run's error is
 //             the summary; the run's id is the job run's task_id, for `ai pipeline show`).
@@ -33,6 +36,7 @@ struct job_run_spec {
   std::uint64_t span = 0;      // the run's span: the parent of its task
   std::filesystem::path data_dir;  // heartbeat: where free disk is measured
   std::int64_t min_free_mb = 500;
+  std::string version;         // backup: paiosd's, for the manifest
 };
 
 caf::actor spawn_job_run(caf::actor_system& sys, job_run_spec spec, caf::actor scheduler);

@@ -32,7 +32,8 @@ namespace paios {
 struct scheduler_options {
   scheduler_config config;
   std::shared_ptr<const sched::clock> clock = std::make_shared<sched::system_clock>();
-  std::filesystem::path data_dir;                  // the heartbeat measures free disk here
+  std::filesystem::path data_dir;                  // the heartbeat measures free disk here; a backup takes its parent
+  std::string version;                             // paiosd's, for a backup's manifest
   std::chrono::milliseconds tick{500};             // how often due times are checked
 };
 

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/autonomy/autonomy_gate.hpp"
+#include "actors/backup/backup_run.hpp"
 #include "actors/dispatcher/dispatcher.hpp"
 #include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
@@ -30,6 +31,8 @@ namespace paios {
 namespace {
 
 constexpr auto kAskTimeout = std::chrono::seconds(5);
+// A backup copies every store: as long as the disk needs for them (the client waits as long: cli/cmd_backup.cpp).
+constexpr auto kBackupTimeout = std::chrono::seconds(600);
 constexpr auto kKbTimeout = std::chrono::seconds(120);
 
 // One request on its way: who asked, and the bridge's span for it (ended by the reply that completes it).
@@ -642,6 +645,21 @@ void autonomy_demote(bridge_actor* self, const call& c, wire::request& req) {
   ask_approvals(self, c, "autonomy.demoted", "demote", std::move(req.arguments));
 }
 
+// A backup_run of its own (actors/backup), on its own thread: the bridge only waits for its answer.
+void backup_create(bridge_actor* self, const call& c, wire::request& req) {
+  backup_run_spec spec{self->state.opts.home, req.path, self->state.opts.io.version, "manual", -1, c.trace, c.span};
+  auto run = spawn_backup_run(self->system(), std::move(spec));
+  self->request(run, kBackupTimeout, backup_atom::value)
+      .then(
+          [self, c](const std::string& code, const std::string& message, const std::string& body) {
+            if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
+            reply_frame(self, c, wire::encode_reply_text(c.id, "backup", body));
+          },
+          [self, c](caf::error& e) {
+            reply_error(self, c, errc::internal, "the backup did not finish: " + caf::to_string(e));
+          });
+}
+
 }  // namespace on
 
 using op_handler = void (*)(bridge_actor* self, const call& c, wire::request& req);
@@ -693,6 +711,7 @@ constexpr std::pair<op, op_handler> kHandlers[] = {
     {op::autonomy_show, on::autonomy_show},
     {op::autonomy_check, on::autonomy_check},
     {op::autonomy_demote, on::autonomy_demote},
+    {op::backup_create, on::backup_create},
 };
 
 constexpr bool one_handler_per_op_in_order() {
