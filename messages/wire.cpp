@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -23,7 +24,8 @@ constexpr std::array<std::string_view, op_count> kOps = {
     "jobs.list",      "jobs.run",    "jobs.history",
     "pipeline.list",  "pipeline.run", "pipeline.runs", "pipeline.get", "pipeline.resume", "pipeline.cancel",
     "watch.list",     "watch.add",   "watch.rm",
-    "approvals.list", "approvals.decide", "breaker.reset", "autonomy.show", "autonomy.check", "autonomy.demote"};
+    "approvals.list", "approvals.decide", "breaker.reset", "autonomy.show", "autonomy.check", "autonomy.demote",
+    "alerts.list",    "alerts.ack"};
 constexpr std::size_t kMaxKbContentBytes = 32 * 1024 * 1024;
 constexpr int kMaxKbResults = 100;
 const std::array<std::string_view, 4> kKbKinds = {"document", "learning", "decision", "note"};
@@ -267,6 +269,24 @@ bool parse_approval_decision(fields& f, request& r) {
 
 std::string dump_args(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// alerts.list: {all?: false, limit?: 100}; alerts.ack: {alert_id}, a positive integer ("id" is the request's own).
+// Into r.arguments as {all, limit} and {id}.
+bool parse_alerts_list(fields& f, request& r) {
+  bool all = false;
+  std::int64_t limit = 100;
+  if (!f.boolean("all", all) || !f.integer("limit", limit, 1, kMaxListLimit)) return false;
+  r.arguments = dump_args(json{{"all", all}, {"limit", limit}});
+  return true;
+}
+
+bool parse_alerts_ack(fields& f, request& r) {
+  std::int64_t id = 0;
+  if (!f.integer("alert_id", id, 1, std::numeric_limits<std::int64_t>::max())) return false;
+  if (id == 0) return f.fail("field 'alert_id' is required: the alert's id, as alerts.list gives it");
+  r.arguments = dump_args(json{{"id", id}});
+  return true;
+}
+
 // autonomy.check: {tool?: Bash, command?, path?, cwd, brain?}, into r.arguments as {tool, command, path, cwd,
 // brain}: a Bash call needs its command, a file tool its path (Grep and Glob may go without: the cwd); brain ""
 // is the gate's default (claude).
@@ -463,6 +483,8 @@ parse_result parse_request(std::string_view frame) {
     case op::autonomy_show: break;
     case op::autonomy_check: ok = parse_autonomy_check(f, r); break;
     case op::autonomy_demote: ok = parse_autonomy_demote(f, r); break;
+    case op::alerts_list: ok = parse_alerts_list(f, r); break;
+    case op::alerts_ack: ok = parse_alerts_ack(f, r); break;
     case op::jobs_run:
     case op::jobs_history: {
       ok = f.string("name", r.job, true, 64);

@@ -420,6 +420,12 @@ void ask_approvals(bridge_actor* self, const call& c, const char* type, const ch
                             std::string{op}, std::move(args));
 }
 
+// alerts.*: the alerts actor.
+void ask_alerts(bridge_actor* self, const call& c, const char* type, const char* op, std::string args) {
+  ask_coded(self, kAskTimeout, alerts_name::value, "the alerts actor", c, type, alerts_atom::value, std::string{op},
+            std::move(args));
+}
+
 // ---- One handler per operation ---------------------------------------------------------------------------------
 // Each takes the request's fields it needs (the request is its own to move from) and sees that `c` gets its
 // reply. The op names are wire::op's (messages/wire.cpp, docs/protocol.md); an op the wire does not know never
@@ -641,6 +647,12 @@ void autonomy_check(bridge_actor* self, const call& c, wire::request& req) {
 void autonomy_demote(bridge_actor* self, const call& c, wire::request& req) {
   ask_approvals(self, c, "autonomy.demoted", "demote", std::move(req.arguments));
 }
+void alerts_list(bridge_actor* self, const call& c, wire::request& req) {
+  ask_alerts(self, c, "alerts", "list", std::move(req.arguments));
+}
+void alerts_ack(bridge_actor* self, const call& c, wire::request& req) {
+  ask_alerts(self, c, "alert.acked", "ack", std::move(req.arguments));
+}
 
 }  // namespace on
 
@@ -693,6 +705,8 @@ constexpr std::pair<op, op_handler> kHandlers[] = {
     {op::autonomy_show, on::autonomy_show},
     {op::autonomy_check, on::autonomy_check},
     {op::autonomy_demote, on::autonomy_demote},
+    {op::alerts_list, on::alerts_list},
+    {op::alerts_ack, on::alerts_ack},
 };
 
 constexpr bool one_handler_per_op_in_order() {

@@ -17,7 +17,7 @@
 //                                                 the mcp supervisor); hook.event -> hook handler (its event
 //                                                 then goes on the PUB stream too); approvals.list,
 //                                                 approvals.decide, autonomy.show, .check, .demote -> the
-//                                                 autonomy gate
+//                                                 autonomy gate; alerts.list, alerts.ack -> the alerts actor
 //   (update_atom, task_update)                    from the dispatcher: one reply frame to the submitter, and
 //                                                 lifecycle events on the PUB stream
 //   (drain_atom)                                  stop accepting tasks (shutting_down), keep answering the rest
