@@ -190,7 +190,8 @@ void check_breakers(alerts_actor* self) {
     for (const auto& b : status.value("brains", json::array())) {
       const auto breaker = b.value("breaker", json::object());
       if (breaker.value("state", "") != "open") continue;
-      const auto since = breaker.value("since_ms", std::int64_t{0});
+      // Open since its last transition; a breaker with none recorded cannot say how long, so it waits for one.
+      const auto since = breaker.value("last_change", json::object()).value("time_ms", now);
       if (now - since < limit) continue;
       const auto brain = b.value("name", std::string{"?"});
       seen.push_back({"breaker_open", brain, "warning", "PAIOS: brain " + brain + "'s breaker is open",
