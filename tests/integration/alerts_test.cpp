@@ -243,6 +243,52 @@ TEST(Alerts, AKillNineIsReportedByTheNextStartAndAlertsOutliveARestart) {
   EXPECT_TRUE(of_kind(alerts_of(d), "unclean_exit").empty());
 }
 
+TEST(Alerts, ARestartedAlertsActorKeepsItsAlertsAndDoesNotReportTheCrashAgain) {
+  rig r;
+  daemon_process d{r.config(json::object())};
+  d.set_env("PAIOS_FAULT_INJECTION", "1");
+  d.start();
+  d.kill9();
+  d.start();
+  ASSERT_TRUE(poll_until([&] { return of_kind(alerts_of(d), "unclean_exit").size() == 1; }, std::chrono::seconds(10)));
+  auto fault = request(d, bus_request("debug.fault", {{"actor", "alerts"}}));
+  ASSERT_EQ(fault.value("type", ""), "fault") << fault.dump();
+  auto restarts = [&] {
+    auto status = json::parse(d.ai({"--json", "status"}).out, nullptr, false);
+    for (const auto& c : status["tree"].value("children", json::array()))
+      if (c.value("name", "") == "alerts" && c.value("state", "") == "running") return c.value("restarts", 0);
+    return 0;
+  };
+  ASSERT_TRUE(poll_until([&] { return restarts() >= 1; }, std::chrono::seconds(10)));
+  auto crash = of_kind(alerts_of(d), "unclean_exit");
+  ASSERT_EQ(crash.size(), 1u);
+  EXPECT_EQ(crash.front().value("count", 0), 1) << "the marker is taken by the actor's first start only";
+}
+
+TEST(Alerts, AFailingJobRaisesAnAlertThatItsNextGoodRunResolves) {
+  webhook_sink sink;
+  rig r;
+  auto cfg = r.config({{"webhooks", sink.hooks({"slack"})}});
+  cfg["scheduler"] = {{"timezone", "UTC"},
+                      {"jobs", {{"heartbeat", nullptr},
+                                {"nightly", {{"schedule", "every 1d"},
+                                             {"action", {{"task", {{"prompt", "summarize"}, {"brain", "backup"}}}}}}}}}};
+  std::ofstream(r.files.path() / "backup.mode") << "exit3";
+  daemon_process d{cfg};
+  d.start();
+  ASSERT_EQ(d.ai({"jobs", "run", "nightly"}).exit_code, 0);
+  ASSERT_TRUE(poll_until([&] { return of_kind(alerts_of(d), "job_failing", "nightly").size() == 1; },
+                         std::chrono::seconds(20)))
+      << d.log();
+  ASSERT_TRUE(poll_until([&] { return sink.at("/slack").size() == 1; }, std::chrono::seconds(10)));
+  EXPECT_NE(sink.at("/slack").front().body.find("job nightly is failing"), std::string::npos);
+
+  std::ofstream(r.files.path() / "backup.mode") << "ok";
+  ASSERT_EQ(d.ai({"jobs", "run", "nightly"}).exit_code, 0);
+  ASSERT_TRUE(poll_until([&] { return of_kind(alerts_of(d), "job_failing").empty(); }, std::chrono::seconds(20)));
+  EXPECT_EQ(of_kind(alerts_of(d, true), "job_failing", "nightly").front().value("open", true), false);
+}
+
 TEST(Alerts, TheWireRefusesABadAck) {
   rig r;
   daemon_process d{r.config(json::object())};
