@@ -38,4 +38,10 @@ std::string render_alert_acked(const json& r) {
          a.value("key", "?") + (a.value("open", false) ? ": open until its condition clears" : "") + ")\n";
 }
 
+std::string render_alerts_status(const json& a) {
+  if (!a.is_object() || a.value("open", 0) == 0) return {};
+  return "\nalerts: " + std::to_string(a.value("open", 0)) + " open, " + std::to_string(a.value("unacknowledged", 0)) +
+         " not acknowledged (ai alerts)\n";
+}
+
 }  // namespace paios

@@ -227,6 +227,8 @@ TEST(Alerts, AKillNineIsReportedByTheNextStartAndAlertsOutliveARestart) {
   ASSERT_TRUE(poll_until([&] { return !of_kind(alerts_of(d), "unclean_exit").empty(); }, std::chrono::seconds(10)));
   auto crash = of_kind(alerts_of(d), "unclean_exit").front();
   EXPECT_EQ(crash.value("severity", ""), "critical");
+  auto status = d.ai({"status"});
+  EXPECT_NE(status.out.find("alerts: 1 open, 1 not acknowledged (ai alerts)"), std::string::npos) << status.out;
   EXPECT_LT(crash.value("first_ms", std::int64_t{0}) - killed, 60000) << "crash to alert within a minute";
   ASSERT_TRUE(poll_until([&] { return sink.at("/json").size() == 1; }, std::chrono::seconds(10)));
   EXPECT_EQ(json::parse(sink.at("/json").front().body)["kind"], "unclean_exit");
