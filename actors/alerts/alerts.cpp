@@ -1,7 +1,6 @@
 #include "actors/alerts/alerts.hpp"
 
 #include <algorithm>
-#include <map>
 #include <set>
 
 #include <caf/all.hpp>
@@ -134,7 +133,7 @@ void start_delivery(alerts_actor* self, const delivery& d) {
 
 void deliver(alerts_actor* self, const alert_record& a) {
   auto& st = self->state;
-  emit_alert_event("delivered", a);
+  emit_alert_event("delivering", a);  // each webhook's outcome is logged when it comes back
   if (auto n = registered(self, notifier_name::value))
     self->send(n, notify_atom::value, a.title, a.detail, a.severity);
   else
