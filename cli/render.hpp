@@ -40,6 +40,10 @@ std::string render_watch_list(const nlohmann::json& reply);
 std::string render_watch_added(const nlohmann::json& reply);
 std::string render_watch_removed(const nlohmann::json& reply);
 std::string render_watch_status(const nlohmann::json& watchers);
+// cli/render_alerts.cpp: alerts.list, alerts.ack, and the alerts line of status ("" when none is open).
+std::string render_alerts(const nlohmann::json& reply);
+std::string render_alert_acked(const nlohmann::json& reply);
+std::string render_alerts_status(const nlohmann::json& alerts);
 // One style for the tables `ai` prints: upper-case headers, each column but the last as wide as its widest value
 // (a long value widens its column instead of pushing the rest out of line), one space between columns, and the
 // last column cut with "…" to fit `width` terminal columns (0: no limit). A row is one line: line breaks and tabs in

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/alerts_config.hpp"
 #include "config/autonomy_config.hpp"
 #include "config/brains_config.hpp"
 #include "config/hooks_config.hpp"
@@ -41,6 +42,7 @@ struct daemon_config {
   std::vector<mcp_server_config> mcp_servers;  // enabled MCP servers (mcp.servers), in name order
   scheduler_config scheduler;        // the scheduler's jobs, time zone, backoff (actors/scheduler)
   notify_config notify;              // how the notifier reaches a person
+  alerts_config alerts;              // what raises an alert, how often it is told, the webhooks (actors/alerts)
   watcher_config watchers;           // the watched folders and what each class of file leads to (actors/watcher)
   std::vector<pipeline_config> pipelines;  // enabled pipelines, in name order (actors/pipeline)
   std::vector<brain_config> brains;  // enabled brains, in name order

@@ -26,6 +26,10 @@ struct paios_home {
   std::filesystem::path config_file() const { return root / "config.json"; }
   std::filesystem::path lock_file() const { return run_dir() / "paiosd.lock"; }
   std::filesystem::path containment_record() const { return run_dir() / "containment"; }
+  // Present while a daemon runs; left behind by one that did not stop in order (daemon/run_marker.hpp).
+  std::filesystem::path run_marker() const { return run_dir() / "paiosd.running"; }
+  // The hooks' spool: events that waited for the daemon (core/hooks/hook_spool).
+  std::filesystem::path spool_dir() const { return root / "spool"; }
   std::string endpoint() const { return "ipc://" + (run_dir() / "paiosd.sock").string(); }
   std::string events_endpoint() const { return "ipc://" + (run_dir() / "events.sock").string(); }
 };

@@ -8,6 +8,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/alerts/alerts.hpp"
 #include "actors/autonomy/autonomy_gate.hpp"
 #include "actors/brain/brain.hpp"
 #include "actors/dispatcher/dispatcher.hpp"
@@ -138,7 +139,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
 
   // A PreToolUse may wait for a person up to autonomy.approval_timeout_ms: the hook handler waits for the gate
   // a little longer, and the bridge for the hook handler longer still, so that the innermost limit answers.
-  hook_handler_options hooks{cfg.hooks, hook_spool{ctx.home.root / "spool"}};
+  hook_handler_options hooks{cfg.hooks, hook_spool{ctx.home.spool_dir()}};
   hooks.gate_timeout_ms = cfg.autonomy.approval_timeout_ms + 5000;
   bridge.hook_timeout_ms = hooks.gate_timeout_ms + 5000;
   autonomy_gate_options gate;
@@ -161,6 +162,8 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   sched.data_dir = ctx.home.data_dir();
   sched.version = ctx.version;
   auto notify = cfg.notify;
+  alerts_options alerts{cfg.alerts, ctx.home.data_dir() / "alerts.sqlite", ctx.home.data_dir(), ctx.home.spool_dir(),
+                        std::make_shared<std::string>(ctx.unclean_exit), std::make_shared<std::atomic<bool>>(true)};
   pipelines_options pipes{cfg.pipelines};
   auto watchers = cfg.watchers;
 
@@ -180,6 +183,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
                                   return spawn_dispatcher(sys, opts);
                                 })},
       {"notifier", registered(notifier_name::value, [notify](caf::actor_system& sys) { return spawn_notifier(sys, notify); })},
+      {"alerts", registered(alerts_name::value, [alerts](caf::actor_system& sys) { return spawn_alerts(sys, alerts); })},
       {"scheduler", registered(sched_name::value, [sched](caf::actor_system& sys) { return spawn_scheduler(sys, sched); })},
       {"pipelines", registered(pipes_name::value, [pipes](caf::actor_system& sys) { return spawn_pipelines(sys, pipes); })},
       {"watchers", registered(watch_name::value, [watchers](caf::actor_system& sys) { return spawn_watchers(sys, watchers); })},

@@ -13,6 +13,7 @@
 //   ├── hooks              Claude Code hook events: context, the Stop gate, ingest, learnings, the spool
 //   ├── dispatcher         the in-flight table, failover
 //   ├── notifier           tells a person
+//   ├── alerts             notices problems, keeps them as alerts (alerts.sqlite), delivers them (notifier, webhooks)
 //   ├── scheduler          the jobs (each run an actor of its own)
 //   ├── pipelines          the pipelines' runs (each an actor of its own)
 //   ├── watchers           the watched folders (a folder watcher each, restarted with backoff)
@@ -41,6 +42,7 @@ struct tree_context {
   bool fault_injection = false;        // PAIOS_FAULT_INJECTION=1: the debug.fault operation, for supervision tests
   std::shared_ptr<classifier> router;  // built (and validated) once, at start; the dispatcher tunes its weights
   std::shared_ptr<event_sink> events;  // the intake of the event store, installed for emit()
+  std::string unclean_exit;            // the run marker a previous daemon left behind ("" after an orderly stop)
 };
 
 supervisor_spec daemon_tree(const tree_context& ctx);

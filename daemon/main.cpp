@@ -30,6 +30,8 @@
 #include "core/routing/classifier.hpp"
 #include "daemon/actor_tree.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/run_marker.hpp"
+#include "daemon/sd_notify.hpp"
 #include "messages/caf_types.hpp"
 #include "messages/ids.hpp"
 
@@ -142,6 +144,9 @@ int main(int argc, char** argv) {
   if (auto err = paios::setup_logging(home.log_file(), cfg->log.level, cfg->log.max_file_bytes, cfg->log.max_files);
       !err.empty())
     spdlog::warn("logging to stderr only: {}", err);
+  // Under the lock: the marker is this home's, and only one daemon reads and writes it.
+  const auto unclean_exit = paios::take_run_marker(home.run_marker(), getpid(), paios::now_ms());
+  if (!unclean_exit.empty()) spdlog::warn("the previous paiosd did not stop in order ({})", unclean_exit);
 
   // Signals are taken by one thread with sigwait: block them before any other thread exists.
   sigset_t signals;
@@ -180,7 +185,7 @@ int main(int argc, char** argv) {
     const char* faults = std::getenv("PAIOS_FAULT_INJECTION");
     bool fault_injection = faults && std::string{faults} == "1";
     if (fault_injection) spdlog::warn("PAIOS_FAULT_INJECTION=1: debug.fault can end any actor of the tree");
-    auto root = paios::spawn_supervisor(sys, paios::daemon_tree({*cfg, home, started, kVersion, fault_injection, loaded_config->router, events}));
+    auto root = paios::spawn_supervisor(sys, paios::daemon_tree({*cfg, home, started, kVersion, fault_injection, loaded_config->router, events, unclean_exit}));
     sys.registry().put(paios::root_name::value, root);
     spdlog::info("paiosd {} started (pid {}) on {} in {} ms", kVersion, getpid(), home.root.string(),
                  paios::now_ms() - started);
@@ -223,24 +228,45 @@ int main(int argc, char** argv) {
     });
     signal_thread.detach();
 
+    // systemd (Type=notify): READY once the root supervisor answers, then WATCHDOG at half of WatchdogSec while it
+    // still answers. A root that stops answering (its mailbox stuck, the scheduler threads gone) misses the
+    // pings, and systemd restarts the daemon.
+    auto root_answers = [&] {
+      bool answered = false;
+      self->request(root, std::chrono::seconds(5), paios::status_atom::value)
+          .receive([&](const std::string&) { answered = true; }, [](caf::error&) {});
+      return answered;
+    };
+    if (root_answers()) paios::sd_notify("READY=1\nSTATUS=running");
+    const auto watchdog = paios::sd_watchdog_interval();
     bool running = true;
+    auto on_drain = [&](paios::drain_atom) {
+      paios::sd_notify("STOPPING=1");
+      exit_code = orderly_shutdown(self, root, *cfg);
+      running = false;
+    };
+    auto on_down = [&](caf::down_msg& dm) {
+      spdlog::critical("the actor tree stopped: {}", caf::to_string(dm.reason));
+      exit_code = kExitFailure;
+      running = false;
+    };
     while (running) {
-      self->receive(
-          [&](paios::drain_atom) {
-            exit_code = orderly_shutdown(self, root, *cfg);
-            running = false;
-          },
-          [&](caf::down_msg& dm) {
-            spdlog::critical("the actor tree stopped: {}", caf::to_string(dm.reason));
-            exit_code = kExitFailure;
-            running = false;
-          });
+      if (watchdog.count() == 0) {
+        self->receive(on_drain, on_down);
+        continue;
+      }
+      self->receive(on_drain, on_down, caf::after(watchdog) >> [&] {
+        if (root_answers()) paios::sd_notify("WATCHDOG=1");
+        else spdlog::warn("watchdog: the actor tree did not answer; systemd is not told it is alive");
+      });
     }
     for (auto name : paios::well_known_names) sys.registry().erase(name);
     caf::anon_send_exit(root, caf::exit_reason::kill);
   }
   paios::install_event_sink(nullptr);
   if (auto left = events->depth(); left > 0) spdlog::warn("{} events were not written at exit", left);
+  // Only an orderly stop clears the marker: a tree that gave up (exit 1) is a failure the next start reports.
+  if (exit_code == kExitOk) paios::clear_run_marker(home.run_marker());
   spdlog::info("paiosd stopped (exit {})", exit_code);
   spdlog::shutdown();
   return exit_code;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -24,7 +25,8 @@ constexpr std::array<std::string_view, op_count> kOps = {
     "pipeline.list",  "pipeline.run", "pipeline.runs", "pipeline.get", "pipeline.resume", "pipeline.cancel",
     "watch.list",     "watch.add",   "watch.rm",
     "approvals.list", "approvals.decide", "breaker.reset", "autonomy.show", "autonomy.check", "autonomy.demote",
-    "backup.create"};
+    "backup.create",
+    "alerts.list",    "alerts.ack"};
 constexpr std::size_t kMaxKbContentBytes = 32 * 1024 * 1024;
 constexpr int kMaxKbResults = 100;
 const std::array<std::string_view, 4> kKbKinds = {"document", "learning", "decision", "note"};
@@ -268,6 +270,24 @@ bool parse_approval_decision(fields& f, request& r) {
 
 std::string dump_args(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// alerts.list: {all?: false, limit?: 100}; alerts.ack: {alert_id}, a positive integer ("id" is the request's own).
+// Into r.arguments as {all, limit} and {id}.
+bool parse_alerts_list(fields& f, request& r) {
+  bool all = false;
+  std::int64_t limit = 100;
+  if (!f.boolean("all", all) || !f.integer("limit", limit, 1, kMaxListLimit)) return false;
+  r.arguments = dump_args(json{{"all", all}, {"limit", limit}});
+  return true;
+}
+
+bool parse_alerts_ack(fields& f, request& r) {
+  std::int64_t id = 0;
+  if (!f.integer("alert_id", id, 1, std::numeric_limits<std::int64_t>::max())) return false;
+  if (id == 0) return f.fail("field 'alert_id' is required: the alert's id, as alerts.list gives it");
+  r.arguments = dump_args(json{{"id", id}});
+  return true;
+}
+
 // autonomy.check: {tool?: Bash, command?, path?, cwd, brain?}, into r.arguments as {tool, command, path, cwd,
 // brain}: a Bash call needs its command, a file tool its path (Grep and Glob may go without: the cwd); brain ""
 // is the gate's default (claude).
@@ -468,6 +488,8 @@ parse_result parse_request(std::string_view frame) {
       ok = f.string("dir", r.path, false, 4096);
       if (ok && !r.path.empty() && r.path.front() != '/') ok = f.fail("field 'dir' must be an absolute path");
       break;
+    case op::alerts_list: ok = parse_alerts_list(f, r); break;
+    case op::alerts_ack: ok = parse_alerts_ack(f, r); break;
     case op::jobs_run:
     case op::jobs_history: {
       ok = f.string("name", r.job, true, 64);

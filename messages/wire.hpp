@@ -25,11 +25,12 @@ enum class op : std::uint8_t {
   route_list, route_weights, route_adjust, obs_query, obs_trace, obs_score, kb_add, kb_search, kb_get, kb_rm,
   kb_stats, kb_list, learnings_recall, tools_list, hook_event, tools_call, tools_cancel, jobs_list, jobs_run,
   jobs_history, pipeline_list, pipeline_run, pipeline_runs, pipeline_get, pipeline_resume, pipeline_cancel, watch_list, watch_add, watch_rm,
-  approvals_list, approvals_decide, breaker_reset, autonomy_show, autonomy_check, autonomy_demote, backup_create
+  approvals_list, approvals_decide, breaker_reset, autonomy_show, autonomy_check, autonomy_demote, backup_create,
+  alerts_list, alerts_ack
 };
 // How many operations there are: the size of every table with one entry per op (their names in wire.cpp, the
 // bridge's handlers).
-constexpr std::size_t op_count = static_cast<std::size_t>(op::backup_create) + 1;
+constexpr std::size_t op_count = static_cast<std::size_t>(op::alerts_ack) + 1;
 std::string_view to_string(op o);
 
 // One parsed request. Only the fields of its operation are meaningful.
@@ -54,7 +55,8 @@ struct request {
   std::string arguments = "{}";       // tools.call: its arguments, a JSON object's text; pipeline.run: its
                                       // input, any JSON value's text ("{}" when absent); approvals.decide:
                                       // {id, decision, reason, scope}, checked; autonomy.check: {tool, command,
-                                      // path, cwd}; autonomy.demote: {rule, pattern, project}
+                                      // path, cwd}; autonomy.demote: {rule, pattern, project};
+                                      // alerts.list: {all, limit}; alerts.ack: {id} (from alert_id)
   std::string call_id;                // tools.cancel: the id of this client's tools.call request
   std::string job;                    // jobs.run, jobs.history: the job's name (jobs.history uses limit too);
                                       // pipeline.run, pipeline.runs: the pipeline's name ("" for all in .runs)

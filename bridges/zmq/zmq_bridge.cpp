@@ -231,7 +231,8 @@ void handle_status(bridge_actor* self, const call& c) {
   using part_source = std::pair<caf::atom_value, const char*>;
   static constexpr part_source parts[] = {{root_name::value, "tree"},      {dispatch_name::value, "tasks"},
                                           {obs_name::value, "events"},     {http_name::value, "http"},
-                                          {sched_name::value, "jobs"},     {watch_name::value, "watchers"}};
+                                          {sched_name::value, "jobs"},     {watch_name::value, "watchers"},
+                                          {alerts_name::value, "alerts"}};
   auto g = std::make_shared<gather>();
   g->pending = static_cast<int>(std::size(parts)) + 1;
   auto& st = self->state;
@@ -305,7 +306,8 @@ void inject_fault(bridge_actor* self, const call& c, const std::string& name) {
                                                             {"scheduler", sched_name::value},
                                                             {"pipelines", pipes_name::value},
                                                             {"watchers", watch_name::value},
-                                                            {"notifier", notifier_name::value}};
+                                                            {"notifier", notifier_name::value},
+                                                            {"alerts", alerts_name::value}};
   if (name.rfind("watcher:", 0) == 0)  // one folder's watcher: its manager knows it
     return ask(self, watch_name::value, "the watchers", c, [hit](const caf::actor& a) { hit(a); }, whereis_atom::value,
                name.substr(8));
@@ -421,6 +423,12 @@ void ask_pipelines(bridge_actor* self, const call& c, const char* type, const ch
 void ask_approvals(bridge_actor* self, const call& c, const char* type, const char* op, std::string args) {
   ask_coded<autonomy_actor>(self, kAskTimeout, autonomy_name::value, "the autonomy gate", c, type, approvals_atom::value,
                             std::string{op}, std::move(args));
+}
+
+// alerts.*: the alerts actor.
+void ask_alerts(bridge_actor* self, const call& c, const char* type, const char* op, std::string args) {
+  ask_coded(self, kAskTimeout, alerts_name::value, "the alerts actor", c, type, alerts_atom::value, std::string{op},
+            std::move(args));
 }
 
 // ---- One handler per operation ---------------------------------------------------------------------------------
@@ -644,6 +652,12 @@ void autonomy_check(bridge_actor* self, const call& c, wire::request& req) {
 void autonomy_demote(bridge_actor* self, const call& c, wire::request& req) {
   ask_approvals(self, c, "autonomy.demoted", "demote", std::move(req.arguments));
 }
+void alerts_list(bridge_actor* self, const call& c, wire::request& req) {
+  ask_alerts(self, c, "alerts", "list", std::move(req.arguments));
+}
+void alerts_ack(bridge_actor* self, const call& c, wire::request& req) {
+  ask_alerts(self, c, "alert.acked", "ack", std::move(req.arguments));
+}
 
 // A backup_run of its own (actors/backup), on its own thread: the bridge only waits for its answer.
 void backup_create(bridge_actor* self, const call& c, wire::request& req) {
@@ -712,6 +726,8 @@ constexpr std::pair<op, op_handler> kHandlers[] = {
     {op::autonomy_check, on::autonomy_check},
     {op::autonomy_demote, on::autonomy_demote},
     {op::backup_create, on::backup_create},
+    {op::alerts_list, on::alerts_list},
+    {op::alerts_ack, on::alerts_ack},
 };
 
 constexpr bool one_handler_per_op_in_order() {

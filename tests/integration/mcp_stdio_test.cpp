@@ -55,7 +55,7 @@ std::string text_of(const json& response) { return response["result"]["content"]
 // The tools of core/mcp/tools.json. Those of the scheduler, the pipelines and the watchers need a daemon
 // configured with a job, a pipeline and a folder: McpStdio.JobsPipelinesAndFoldersThroughARealDaemon calls them,
 // McpStdio.EveryToolThroughARealDaemon every other.
-constexpr std::size_t kToolCount = 25;
+constexpr std::size_t kToolCount = 27;
 const std::set<std::string> kAutomationTools = {
     "jobs_list",     "jobs_run",        "jobs_history",    "pipeline_list",   "pipeline_run",
     "pipeline_runs", "pipeline_status", "pipeline_cancel", "pipeline_resume", "watch_list"};
@@ -181,6 +181,13 @@ TEST(McpStdio, EveryToolThroughARealDaemon) {
   auto nobody = m.call_tool("breaker_reset", {{"brain", "nobody"}});
   EXPECT_EQ(nobody["result"]["isError"], true) << nobody.dump();
   EXPECT_NE(text_of(nobody).find("unknown brain 'nobody'; known brains: "), std::string::npos) << nobody.dump();
+  // The alerts (none on a fresh home); acknowledging an unknown one is not_found, naming it.
+  auto alerts = ok("alerts_list", {{"all", true}});
+  EXPECT_TRUE(alerts["alerts"].is_array()) << alerts.dump();
+  auto no_alert = m.call_tool("alert_ack", {{"alert_id", 424242}});
+  EXPECT_EQ(no_alert["result"]["isError"], true) << no_alert.dump();
+  EXPECT_NE(text_of(no_alert).find("not_found: no alert 424242"), std::string::npos) << no_alert.dump();
+  calls.called.insert("alert_ack");  // its refusal here; tests/integration/alerts_test.cpp acknowledges real alerts
   for (const auto& [name, tool] : tools)
     EXPECT_TRUE(calls.called.count(name) || kAutomationTools.count(name)) << name << " is called by no test";
 

@@ -124,7 +124,7 @@ do {
   pages++;
 } while (cursor && pages < 20);
 const names = tools.map((t) => t.name).sort();
-const expected = ['approval_decide', 'approvals_list', 'autonomy_check', 'autonomy_show', 'breaker_reset', 'health', 'jobs_history', 'jobs_list', 'jobs_run', 'kb_add', 'kb_get', 'kb_search', 'learnings_recall',
+const expected = ['alert_ack', 'alerts_list', 'approval_decide', 'approvals_list', 'autonomy_check', 'autonomy_show', 'breaker_reset', 'health', 'jobs_history', 'jobs_list', 'jobs_run', 'kb_add', 'kb_get', 'kb_search', 'learnings_recall',
                   'obs_query', 'obs_score', 'pipeline_cancel', 'pipeline_list', 'pipeline_resume', 'pipeline_run',
                   'pipeline_runs', 'pipeline_status', 'router_classify', 'task_status', 'task_submit', 'watch_list'];
 check('tools/list pages with a cursor', pages === Math.ceil(expected.length / 3), `${pages} pages`);
@@ -171,6 +171,10 @@ await ok('pipeline_list', {});
 await ok('pipeline_runs', {});
 await ok('watch_list', {});
 await ok('approvals_list', {});
+await ok('alerts_list', { all: true });
+const noAlert = await client.callTool({ name: 'alert_ack', arguments: { alert_id: 424242 } });
+called.add('alert_ack');
+check('alert_ack refuses an unknown alert, naming it', noAlert.isError === true && noAlert.content[0].text.includes('no alert 424242'), noAlert);
 const policy = await ok('autonomy_show', {});
 check('autonomy_show lists the built-in rules', policy.rules.some((r) => r.source === 'builtin' && r.level === 'never'), policy.rules.length);
 const never = await ok('autonomy_check', { command: 'sudo rm -rf /', cwd: '/tmp' });

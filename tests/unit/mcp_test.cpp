@@ -23,7 +23,7 @@ namespace jsonrpc = paios::jsonrpc;
 namespace {
 
 // The tools of core/mcp/tools.json; the tests below name each of them.
-constexpr std::size_t kToolCount = 25;
+constexpr std::size_t kToolCount = 27;
 
 const json& registry() {
   static const json doc = json::parse(paios::mcp::registry_text());
@@ -187,7 +187,7 @@ TEST(Registry, HoldsTheToolsOfTheIssueEachABusOperation) {
       {"pipeline_cancel", "pipeline.cancel"}, {"watch_list", "watch.list"},
       {"approvals_list", "approvals.list"}, {"approval_decide", "approvals.decide"},
       {"autonomy_show", "autonomy.show"}, {"autonomy_check", "autonomy.check"},
-      {"breaker_reset", "breaker.reset"}};
+      {"breaker_reset", "breaker.reset"}, {"alerts_list", "alerts.list"}, {"alert_ack", "alerts.ack"}};
   std::set<std::string> expected;
   for (const auto& [name, op] : ops) expected.insert(name);
   EXPECT_EQ(names, expected);
@@ -245,7 +245,9 @@ TEST(Registry, ArgumentsAreTheOperationsFields) {
       {"approval_decide", {{"approval_id", "ap-1"}, {"decision", "approve"}, {"reason", "fine"}, {"scope", "session"}}},
       {"autonomy_show", json::object()},
       {"autonomy_check", {{"tool", "Bash"}, {"command", "rm -rf /"}, {"path", ""}, {"cwd", "/p"}, {"brain", "pipeline:digest"}}},
-      {"breaker_reset", {{"brain", "codex"}}}};
+      {"breaker_reset", {{"brain", "codex"}}},
+      {"alerts_list", {{"all", true}, {"limit", 10}}},
+      {"alert_ack", {{"alert_id", 3}}}};
   const auto& tools = tool_set::embedded();
   for (const auto& t : tools.all()) {
     const auto& args = samples.at(t.name);
