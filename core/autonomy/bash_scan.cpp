@@ -97,6 +97,15 @@ class scanner {
     return table[static_cast<unsigned char>(c)];
   }
 
+  // Whether the word from `start` up to `end` (default: here) is all digits: tree-sitter reads a number there.
+  bool digits_only(std::size_t start, std::size_t end = std::string_view::npos) const {
+    if (end == std::string_view::npos) end = i_;
+    if (end <= start) return false;
+    for (std::size_t k = start; k < end; ++k)
+      if (s_[k] < '0' || s_[k] > '9') return false;
+    return true;
+  }
+
   bool ends_command(char c) const { return c == '\n' || c == ';' || c == '&' || c == '|' || c == ')'; }
 
   // Redirections start with `<`, `>`, `&>` or digits right before `<` or `>`.
@@ -197,6 +206,7 @@ class scanner {
         return false;
       if (c == '=' && i_ == start) return false;  // `== x`, `=~ x` are test arguments to tree-sitter
       if (c == '#' && !plain_run) return false;    // a comment, or a word tree-sitter reads its own way
+      if (c == '#' && digits_only(start)) return false;  // `757#`: tree-sitter's number, then an error
       if (c == '\'') {
         auto close = s_.find('\'', i_ + 1);
         if (close == std::string_view::npos) return false;
@@ -219,7 +229,7 @@ class scanner {
       } else {
         // A run of plain characters (`#` and `=` are plain inside one) is taken at once.
         std::size_t k = i_ + 1;
-        while (k < s_.size() && (plain(s_[k]) || s_[k] == '#' || s_[k] == '=')) ++k;
+        while (k < s_.size() && (plain(s_[k]) || s_[k] == '=' || (s_[k] == '#' && !digits_only(start, k)))) ++k;
         w.text.append(s_.substr(i_, k - i_));
         i_ = k;
         plain_run = true;

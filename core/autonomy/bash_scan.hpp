@@ -7,7 +7,7 @@
 // same words, quoting undone the same way, the same substitutions, redirections and pipelines), and returns
 // nothing for anything else: keywords, comments, globs in braces or brackets, backticks, here-documents,
 // subshells, arithmetic, `${...}` operators, line continuations, control or non-ASCII bytes outside quotes, a NUL
-// byte anywhere, and
+// byte anywhere, a `#` after a word of digits (`757#`: tree-sitter's number, then an error), and
 // every form it does not know. autonomy_scan_test compares both readings on the corpus and on generated lists.
 #include <optional>
 #include <string>

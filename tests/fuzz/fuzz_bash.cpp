@@ -1,8 +1,9 @@
 // The autonomy policy's reading of Bash: any command is judged without a crash, and the fast scanner, where it
 // reads a command at all, never judges it laxer than tree-sitter does (tests/unit/autonomy_scan_test checks the
-// same decision on the corpus and generated lists). Stricter is allowed: where tree-sitter-bash cannot read what
-// bash runs (`chmod -RR:7 757# /`: `757#` is one word to bash, an error to tree-sitter, so `ask`), the scanner reads
-// it as bash does (`never`); seeds/bash/hash_after_digits_tree_sitter_cannot_read keeps that case.
+// same decision on the corpus and generated lists). Stricter is allowed. Found by it: `757#` is one word to bash and
+// an error to tree-sitter (a number, then a comment): the scanner read it as bash does, `safe` for `cd 7RR:7 757# /`
+// where tree-sitter's error is `ask`; it now hands such a word to tree-sitter
+// (seeds/bash/hash_after_digits_*).
 #include <cstddef>
 #include <cstdint>
 #include <string>
