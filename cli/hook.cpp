@@ -234,12 +234,10 @@ int run_hook(const hook_options& opt) {
   // PermissionRequest: with paiosd silent, the built-in never rules still deny; anything else is the person's.
   const bool permission = *event == "PermissionRequest";
   auto give_up = [&](const std::string& reason) {
-    auto out = gate || permission ? fallback_pretooluse(payload, "paiosd did not answer") : std::nullopt;
-    if (out && permission)
-      out = autonomy::permission_request_output(
-          "deny", (*out)["hookSpecificOutput"].value("permissionDecisionReason", std::string{}));
-    if (out)
-      print(*out);
+    auto denied = gate || permission ? fallback_never(payload, "paiosd did not answer") : std::nullopt;
+    if (denied)
+      print(permission ? autonomy::permission_request_output("deny", *denied)
+                       : autonomy::pretooluse_output("deny", *denied));
     else
       unjudged(reason);
     return spool(opt, uid, *event, payload, reason);

@@ -7,12 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
-#include "core/autonomy/hook_gate.hpp"
 #include "core/autonomy/policy.hpp"
 
 namespace paios {
 
-std::optional<nlohmann::json> fallback_pretooluse(const nlohmann::json& payload, const char* why) {
+std::optional<std::string> fallback_never(const nlohmann::json& payload, const char* why) {
   const auto& section = default_autonomy_config();
   autonomy::bash_limits limits;
   limits.max_bytes = section.at("max_command_bytes").get<std::size_t>();
@@ -29,7 +28,7 @@ std::optional<nlohmann::json> fallback_pretooluse(const nlohmann::json& payload,
   if (!call) return std::nullopt;
   auto d = policy->decide(*call);
   if (d.lvl != autonomy::level::never) return std::nullopt;
-  return autonomy::pretooluse_output("deny", d.reason + " (judged by `ai hook` itself: " + why + ")");
+  return d.reason + " (judged by `ai hook` itself: " + why + ")";
 }
 
 }  // namespace paios

@@ -441,17 +441,24 @@ void judge_stop(hook_actor* self, const ctx_ptr& h) {
 
 // ---- The tool-call gate (PreToolUse) -------------------------------------------------------------------------
 
+// What runs when the gate gives a hook event no decision (not running, no answer in time, an error): the event
+// says why, and `then` goes on with no output for Claude Code.
+template <class Then>
+auto without_decision(const ctx_ptr& h, Then then) {
+  return [h, then](std::string why) mutable {
+    spdlog::warn("hooks: {} without a decision: {}", h->event.action, why);
+    h->notes["autonomy"] = {{"error", why}};
+    then();
+  };
+}
+
 // Asks the autonomy gate for the call's decision, which may wait for a person (a daemon task's pending
 // approval); `then` runs once h->output holds Claude Code's answer. Without the gate (not running, or no
 // answer in time) the hook gets no decision: Claude Code's own permission flow applies, and the event says why.
 template <class Then>
 void gate_tool_call(hook_actor* self, const ctx_ptr& h, Then then) {
   auto gate = registered_as<autonomy_actor>(self, autonomy_name::value);
-  auto unavailable = [h, then](std::string why) mutable {
-    spdlog::warn("hooks: PreToolUse without a decision: {}", why);
-    h->notes["autonomy"] = {{"error", why}};
-    then();
-  };
+  auto unavailable = without_decision(h, then);
   if (!gate) return unavailable("the autonomy gate is not running");
   self->request(gate, std::chrono::milliseconds{self->state.opts.gate_timeout_ms}, gate_atom::value,
                 h->payload.dump(-1, ' ', false, json::error_handler_t::replace), h->task_id, h->event.trace, h->event.span)
@@ -470,11 +477,7 @@ void gate_tool_call(hook_actor* self, const ctx_ptr& h, Then then) {
 template <class Then>
 void gate_permission_request(hook_actor* self, const ctx_ptr& h, Then then) {
   auto gate = registered_as<autonomy_actor>(self, autonomy_name::value);
-  auto unavailable = [h, then](std::string why) mutable {
-    spdlog::warn("hooks: PermissionRequest without a decision: {}", why);
-    h->notes["autonomy"] = {{"error", why}};
-    then();
-  };
+  auto unavailable = without_decision(h, then);
   if (!gate) return unavailable("the autonomy gate is not running");
   self->request(gate, std::chrono::milliseconds{self->state.opts.gate_timeout_ms}, approvals_atom::value,
                 std::string{"permission"}, h->payload.dump(-1, ' ', false, json::error_handler_t::replace))
