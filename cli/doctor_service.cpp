@@ -126,11 +126,11 @@ finding check_systemd_unit(const std::string& unit, bool daemon_answers) {
   f.found = active + " (" + sub + ")";
   if (active == "failed") {
     f.lvl = level::error;
-    f.found += ": it gave up restarting paiosd; journalctl --user -u paiosd says why, then systemctl --user restart "
-               "paiosd";
+    f.found += ": it gave up restarting paiosd; journalctl --user -u " + unit + " says why, then systemctl --user restart " +
+               unit;
   } else if (active != "active" && !daemon_answers) {
     f.lvl = level::warning;
-    f.found += ": paiosd is not running; systemctl --user start paiosd";
+    f.found += ": paiosd is not running; systemctl --user start " + unit;
   } else if (active != "active") {
     f.found += "; paiosd runs outside the unit";
   }

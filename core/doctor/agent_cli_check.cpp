@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/process/run_command.hpp"
+#include "messages/text.hpp"
 
 namespace paios::doctor {
 namespace {
@@ -17,17 +18,6 @@ std::string joined(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
   return out;
-}
-
-std::vector<std::string> split_dots(std::string_view text) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (;;) {
-    const auto dot = text.find('.', start);
-    parts.emplace_back(text.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-    if (dot == std::string_view::npos) return parts;
-    start = dot + 1;
-  }
 }
 
 // The first line of `output`, at most 120 bytes: what a finding quotes of a CLI that printed no version.
@@ -65,11 +55,16 @@ std::optional<std::string> parse_version(std::string_view output) {
 }
 
 bool version_matches(std::string_view version, std::string_view pattern) {
-  const auto have = split_dots(version), want = split_dots(pattern);
-  if (have.size() != want.size()) return false;
-  for (std::size_t i = 0; i < have.size(); ++i)
-    if (want[i] != "x" && want[i] != have[i]) return false;
-  return true;
+  // Component by component, each up to the next dot: both must run out at the same time.
+  for (;;) {
+    const auto v_end = version.find('.'), p_end = pattern.find('.');
+    const auto v = version.substr(0, v_end), p = pattern.substr(0, p_end);
+    if (p != "x" && p != v) return false;
+    if ((v_end == std::string_view::npos) != (p_end == std::string_view::npos)) return false;
+    if (v_end == std::string_view::npos) return true;
+    version.remove_prefix(v_end + 1);
+    pattern.remove_prefix(p_end + 1);
+  }
 }
 
 std::string locate_program(const std::string& program) {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "messages/text.hpp"
+
 namespace paios::doctor {
 namespace {
 
@@ -41,9 +43,8 @@ std::string render_findings(const std::vector<finding>& findings) {
     if (f.lvl != level::ok) out += "         runbook: " + f.runbook + "\n";
   }
   const int errors = count(findings, level::error), warnings = count(findings, level::warning);
-  out += "\n" + std::to_string(findings.size()) + " checks: " + std::to_string(errors) +
-         (errors == 1 ? " error, " : " errors, ") + std::to_string(warnings) + (warnings == 1 ? " warning" : " warnings") +
-         "\n";
+  out += "\n" + counted(findings.size(), "check") + ": " + counted(static_cast<std::size_t>(errors), "error") + ", " +
+         counted(static_cast<std::size_t>(warnings), "warning") + "\n";
   return out;
 }
 

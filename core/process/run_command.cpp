@@ -59,8 +59,11 @@ command_result run_command(const std::vector<std::string>& argv, std::chrono::mi
   posix_spawnattr_setsigmask(&attr, &none);  // the daemon blocks signals for its signal thread
   posix_spawnattr_setsigdefault(&attr, &all);
   int out_pipe[2] = {-1, -1};
-  if (keep_output > 0 && ::pipe2(out_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+  // Only our end is nonblocking: the child's writes block on a full pipe, as they would on a terminal.
+  if (keep_output > 0 && (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::fcntl(out_pipe[0], F_SETFL, O_NONBLOCK) != 0)) {
     r.error = {errc::internal, std::string("cannot make a pipe: ") + std::strerror(errno)};
+    for (int fd : out_pipe)
+      if (fd >= 0) ::close(fd);
     posix_spawn_file_actions_destroy(&files);
     posix_spawnattr_destroy(&attr);
     return r;

@@ -168,3 +168,27 @@ TEST(CliDoctor, SmokeCallsEveryBrainThroughItsAdapter) {
   expect_finding(report, "smoke call brain broken", "error", "failed", "brains-and-breakers.md");
   EXPECT_EQ(first_line_of(calls), "This is a health check from `ai doctor --smoke`. Reply with the single word: ok");
 }
+
+// The unit's state as `systemctl --user show` reports it (a fake systemctl first on PATH): failed is an error,
+// inactive while paiosd is down a warning, a unit that is not installed or a user manager that cannot answer is
+// skipped with the reason.
+TEST(CliDoctor, TheSystemdUnitIsReadFromSystemctl) {
+  auto config = only_brains(json::object());
+  config["doctor"] = {{"disk_warning_mb", 0}, {"disk_error_mb", 0}, {"systemd_unit", "paios-test.service"}};
+  daemon_process d{config};  // never started: paiosd is down
+  temp_dir bin;
+  const auto unit = [&](const std::string& systemctl_prints, int status = 0) {
+    write_script(bin.path(), "systemctl",
+                 "[ \"$1 $2 $4\" = '--user show paios-test.service' ] || exit 9\nprintf '" + systemctl_prints +
+                     "'\nexit " + std::to_string(status));
+    return json::parse(doctor(d.home(), {"--json"}, bin.path()).out);
+  };
+  expect_finding(unit("LoadState=loaded\\nActiveState=failed\\nSubState=failed\\n"), "systemd unit paios-test.service",
+                 "error", "journalctl --user -u paios-test.service", "daemon.md");
+  expect_finding(unit("LoadState=loaded\\nActiveState=inactive\\nSubState=dead\\n"), "systemd unit paios-test.service",
+                 "warning", "systemctl --user start paios-test.service");
+  expect_finding(unit("LoadState=not-found\\nActiveState=inactive\\nSubState=dead\\n"),
+                 "systemd unit paios-test.service", "ok", "skipped: not installed");
+  expect_finding(unit("Failed to connect to bus: No medium found\\n", 1), "systemd unit paios-test.service", "ok",
+                 "skipped: systemctl --user cannot answer (Failed to connect to bus");
+}
