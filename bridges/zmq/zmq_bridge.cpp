@@ -310,7 +310,8 @@ void inject_fault(bridge_actor* self, const call& c, const std::string& name) {
                                                             {"pipelines", pipes_name::value},
                                                             {"watchers", watch_name::value},
                                                             {"notifier", notifier_name::value},
-                                                            {"alerts", alerts_name::value}};
+                                                            {"alerts", alerts_name::value},
+                                                            {"config", config_name::value}};
   if (name.rfind("watcher:", 0) == 0)  // one folder's watcher: its manager knows it
     return ask(self, watch_name::value, "the watchers", c, [hit](const caf::actor& a) { hit(a); }, whereis_atom::value,
                name.substr(8));

@@ -245,3 +245,43 @@ TEST(ConfigReload, ShowTellsEachValueAndItsOrigin) {
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("no key 'autonomy.nope'"), std::string::npos) << unknown.err;
 }
+
+// The actors restarted by a reload come back with the new configuration: a job added to the scheduler is listed and
+// due, a folder added to the watchers is watched; and a crash of one of them afterwards keeps the new configuration.
+TEST(ConfigReload, RestartedActorsStartFromTheNewConfiguration) {
+  temp_dir folder;
+  auto cfg = gate_config();
+  daemon_process d{cfg};
+  d.set_env("PAIOS_FAULT_INJECTION", "1");
+  d.start();
+  auto next = json::parse(read(d.home() / "config.json"));
+  next["scheduler"]["jobs"]["nightly"] = {{"schedule", "every 6h"}, {"action", {{"builtin", "heartbeat"}}}};
+  next["watchers"]["folders"] = json::array({{{"path", folder.path().string()}}});
+  const auto proposed = d.home() / "next.json";
+  write(proposed, next.dump());
+  auto applied = config_json(d, {"apply", proposed.string()});
+  EXPECT_TRUE(has(applied["restarted"], "scheduler")) << applied;
+  EXPECT_TRUE(has(applied["restarted"], "watchers")) << applied;
+  auto job_names = [&] {
+    std::vector<std::string> names;
+    for (const auto& j : request(d, bus_request("jobs.list")).value("jobs", json::array())) names.push_back(j.value("name", ""));
+    return names;
+  };
+  auto watched = [&] {
+    for (const auto& f : request(d, bus_request("watch.list")).value("folders", json::array()))
+      if (f.value("path", "") == folder.path().string()) return f.value("source", "") == "config";
+    return false;
+  };
+  EXPECT_EQ(job_names(), (std::vector<std::string>{"heartbeat", "nightly"}));
+  EXPECT_TRUE(poll_until(watched, std::chrono::seconds(10)));
+  // A crash now: the scheduler's supervisor starts it from the configuration last accepted, not the start's.
+  auto fault = request(d, bus_request("debug.fault", {{"actor", "scheduler"}}));
+  ASSERT_EQ(fault.value("type", ""), "fault") << fault;
+  auto scheduler_restarted = [&] {
+    for (const auto& c : request(d, bus_request("status"))["tree"].value("children", json::array()))
+      if (c.value("name", "") == "scheduler") return c.value("restarts", 0) == 1 && c.value("state", "") == "running";
+    return false;
+  };
+  ASSERT_TRUE(poll_until(scheduler_restarted, std::chrono::seconds(10)));
+  EXPECT_EQ(job_names(), (std::vector<std::string>{"heartbeat", "nightly"}));
+}
