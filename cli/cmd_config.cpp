@@ -201,7 +201,8 @@ int edit(const options& opt) {
     return kExitError;
   }
   std::cout << file.string() << ": valid, saved" << (existed ? " (the previous one is " + backup.string() + ")" : "")
-            << "; paiosd reads it at its next start\n";
+            << "; paiosd reads it at its next start, or at a reload (systemctl --user reload paiosd, kill -HUP its "
+               "pid; ai config apply does both)\n";
   return kExitOk;
 }
 
