@@ -235,7 +235,7 @@ void handle_status(bridge_actor* self, const call& c) {
   static constexpr part_source parts[] = {{root_name::value, "tree"},      {dispatch_name::value, "tasks"},
                                           {obs_name::value, "events"},     {http_name::value, "http"},
                                           {sched_name::value, "jobs"},     {watch_name::value, "watchers"},
-                                          {alerts_name::value, "alerts"}};
+                                          {alerts_name::value, "alerts"},      {config_name::value, "config"}};
   auto g = std::make_shared<gather>();
   g->pending = static_cast<int>(std::size(parts)) + 1;
   auto& st = self->state;

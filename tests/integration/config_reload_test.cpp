@@ -180,6 +180,11 @@ TEST(ConfigReload, AnInvalidFileIsRefusedAndTheRunningConfigurationStays) {
   EXPECT_EQ(reply.value("code", ""), "bad_request");
   EXPECT_NE(reply.value("message", "").find("brains.claude.timeout_ms"), std::string::npos) << reply;
   EXPECT_EQ(level_of(d, p, "npm install left-pad"), "safe");
+  // `status` counts the refusals (the SIGHUP's and config.reload's) and says why.
+  auto status = request(d, bus_request("status"));
+  EXPECT_EQ(status["config"].value("failed", 0), 2) << status["config"];
+  EXPECT_EQ(status["config"].value("reloads", -1), 0);
+  EXPECT_NE(status["config"].value("last_error", "").find("brains.claude.timeout_ms"), std::string::npos);
   // The refusal is an event (category config, action reload, failed).
   auto events = request(d, bus_request("obs.query", {{"category", "config"}, {"limit", 20}}));
   bool refused = false;
