@@ -2,7 +2,8 @@
 // configuration"): `ai config apply` of a live key takes effect at once (an autonomy pin decides `ai autonomy
 // check` through the daemon), a key that needs a restart is listed as such, `ai config rollback` puts the previous
 // file back byte for byte, SIGHUP reloads the file, an invalid file is refused with the running configuration kept,
-// the history ring keeps config.history_keep files, and a daemon that is down reads the file at its next start.
+// the history ring keeps config.history_keep files, a daemon that is down reads the file at its next start, the
+// actors a reload restarts (and restart after a crash) run with the new configuration, and log.level is live.
 #include <signal.h>
 
 #include <fstream>
@@ -289,4 +290,32 @@ TEST(ConfigReload, RestartedActorsStartFromTheNewConfiguration) {
   };
   ASSERT_TRUE(poll_until(scheduler_restarted, std::chrono::seconds(10)));
   EXPECT_EQ(job_names(), (std::vector<std::string>{"heartbeat", "nightly"}));
+}
+
+// log.level is live: at warn, a reload's own info line is no longer logged; back at info, it is again.
+TEST(ConfigReload, TheLogLevelChangesAtOnce) {
+  daemon_process d{gate_config()};
+  d.start();
+  auto reload_lines = [&] {
+    const auto log = d.log();
+    std::size_t n = 0;
+    for (auto at = log.find("config reload (wire)"); at != std::string::npos; at = log.find("config reload (wire)", at + 1)) ++n;
+    return n;
+  };
+  auto reload_with_level = [&](const std::string& level) {
+    auto cfg = json::parse(read(d.home() / "config.json"));
+    cfg["log"]["level"] = level;
+    write(d.home() / "config.json", cfg.dump());
+    auto reply = request(d, bus_request("config.reload"));
+    EXPECT_EQ(reply.value("type", ""), "config.reloaded") << reply;
+    return reply;
+  };
+  EXPECT_EQ(request(d, bus_request("config.reload")).value("type", ""), "config.reloaded");
+  ASSERT_TRUE(poll_until([&] { return reload_lines() == 1; }, std::chrono::seconds(10))) << d.log();
+  auto warn = reload_with_level("warn");
+  EXPECT_TRUE(has(warn["applied"], "log.level")) << warn;
+  reload_with_level("warn");  // no change: its line would be info
+  reload_with_level("info");  // logged again: the positive condition that the two before were not
+  ASSERT_TRUE(poll_until([&] { return reload_lines() >= 2; }, std::chrono::seconds(10))) << d.log();
+  EXPECT_EQ(reload_lines(), 2u) << d.log();
 }
