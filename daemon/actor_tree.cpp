@@ -181,7 +181,8 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
                               [gate, current](caf::actor_system& sys) {
                                 auto opts = gate;
                                 opts.cfg = current->get()->autonomy;
-                                // Derived from at start by the hook handler and the bridge: a restart applies it.
+                                // The hook handler's and the bridge's waits are derived from these at start: they
+                                // change with a restart of paiosd only (config/live_keys.hpp).
                                 opts.cfg.approval_timeout_ms = gate.cfg.approval_timeout_ms;
                                 opts.cfg.session_asked_max = gate.cfg.session_asked_max;
                                 return spawn_autonomy_gate(sys, opts);
