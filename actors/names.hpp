@@ -28,13 +28,14 @@ using watch_name = caf::atom_constant<caf::atom("watchers")>;   // the watchers'
 using pipes_name = caf::atom_constant<caf::atom("pipelines")>;
 using autonomy_name = caf::atom_constant<caf::atom("autonomy")>;  // the tool-call gate (actors/autonomy)
 using alerts_name = caf::atom_constant<caf::atom("alerts")>;      // the alerts actor (actors/alerts)
+using config_name = caf::atom_constant<caf::atom("config")>;      // the configuration's reloader (actors/config)
 // Every name above: at shutdown each is erased from the registry, which would otherwise keep its actor alive.
 inline constexpr caf::atom_value well_known_names[] = {root_name::value,     store_name::value, brains_name::value,
                                                        dispatch_name::value, bridge_name::value, obs_name::value,
                                                        http_name::value,     kb_name::value,    hooks_name::value,
                                                        mcp_name::value,      sched_name::value, notifier_name::value,
                                                        pipes_name::value,    watch_name::value, autonomy_name::value,
-                                                       alerts_name::value};
+                                                       alerts_name::value,   config_name::value};
 
 // A brain's child name under the brains supervisor ("brain:NAME"), and its tasks' keys ("brain:NAME/ID").
 inline std::string brain_child_name(const std::string& brain) { return "brain:" + brain; }

@@ -230,7 +230,8 @@ int set_pin(const options& opt, const set_args& a) {
                           {"ai autonomy set", "The pin " + shown + " is already in", "Pinned " + shown + " in",
                            "autonomy.pins"},
                           std::cout, std::cerr);
-  if (code == 0) std::cout << "paiosd reads it at its next start (restart it to apply the pin)\n";
+  if (code == 0) std::cout << "paiosd applies the pin at its next start or reload (systemctl --user reload paiosd, "
+                               "or kill -HUP its pid; a restart does too)\n";
   return code == 0 ? kExitOk : kExitError;
 }
 

@@ -1,8 +1,8 @@
-// `ai config`: the configuration paiosd reads at start (PAIOS_HOME/config.json over the built-in defaults).
-// `show` (the default) prints the effective configuration and where each top-level key comes from, `path` the
-// file's path, `check` validates it with the checker paiosd uses (config/checked_config.hpp), and `edit` opens
-// it in $VISUAL, else $EDITOR, else vi, and keeps the edit only when it passes that check. None of them needs
-// paiosd; paiosd reads the file at its next start.
+// `ai config`: the configuration paiosd reads (PAIOS_HOME/config.json over the built-in defaults). `show [KEY]`
+// (the default) prints the effective configuration, or one key, with where each value comes from; `path` the
+// file's path; `check` validates it with the checker paiosd uses (config/checked_config.hpp); `edit` opens it in
+// $VISUAL, else $EDITOR, else vi, and keeps the edit only when it passes that check; `diff`, `apply` and
+// `rollback` (cli/config_change.hpp) change it with a history and tell a running paiosd to reload it.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,7 +18,10 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/config_change.hpp"
 #include "config/checked_config.hpp"
+#include "config/config_diff.hpp"
+#include "config/live_keys.hpp"
 #include "config/home.hpp"
 
 namespace paios::cli {
@@ -62,8 +65,20 @@ int check(const options& opt) {
   return kExitOk;
 }
 
-// `ai config show`: the merged configuration, each top-level key with where it comes from.
-int show_config(const options& opt) {
+// One effective value as `ai config show` tells it: its key, value, origin, and whether a change applies live.
+json value_json(const std::string& key, const json& value, const json& user) {
+  return {{"key", key}, {"value", value}, {"origin", value_origin(user, key)}, {"live", is_live(key)}};
+}
+
+void print_value(const json& v) {
+  std::cout << "  " << v["key"].get<std::string>() << " = "
+            << v["value"].dump(-1, ' ', false, json::error_handler_t::replace) << "  ("
+            << v["origin"].get<std::string>() << ")\n";
+}
+
+// `ai config show [KEY]`: the merged configuration, or the value of KEY (a dotted path; a section shows each of
+// its values), each value with where it comes from.
+int show_config(const options& opt, const std::string& key) {
   const auto [file, present, checked] = home_config(opt, "ai config show: ");
   if (!checked.config) {
     std::cerr << "(ai config edit fixes it; until then paiosd refuses to start)\n";
@@ -74,18 +89,40 @@ int show_config(const options& opt) {
     std::ifstream in{*present};
     user = json::parse(in, nullptr, false);  // checked above: it parses
   }
+  const auto& merged = checked.config->merged;
+  auto at = value_at(merged, key);
+  if (!at) {
+    std::cerr << "ai config show: no key '" << key << "' in the configuration (a dotted path, e.g. "
+              << "autonomy.approval_timeout_ms; `ai config show` lists them all)\n";
+    return kExitUsage;
+  }
+  json values = json::array();
+  for (const auto& [leaf, value] : leaves(*at))
+    values.push_back(value_json(key.empty() ? leaf : leaf.empty() ? key : key + "." + leaf, value, user));
+  if (!key.empty()) {
+    if (opt.json_out) {
+      auto one = value_json(key, *at, user);
+      one["values"] = values;
+      std::cout << one.dump() << "\n";
+    } else {
+      for (const auto& v : values) print_value(v);
+    }
+    return kExitOk;
+  }
   json sources = json::object();
-  for (const auto& [key, _] : checked.config->merged.items())
-    sources[key] = !user.contains(key) ? "default" : default_config().contains(key) ? "config.json over the default" : "config.json";
+  for (const auto& [section, _] : merged.items()) sources[section] = value_origin(user, section);
   if (opt.json_out) {
     std::cout << json{{"file", file.string()}, {"exists", present.has_value()}, {"sources", sources},
-                      {"config", checked.config->merged}}.dump()
+                      {"config", merged}, {"values", values}}.dump()
               << "\n";
     return kExitOk;
   }
   std::cout << "# " << file.string() << (present ? "" : " (no such file: the built-in defaults)") << "\n";
-  for (const auto& [key, value] : checked.config->merged.items())
-    std::cout << "\n" << key << "  (" << sources[key].get<std::string>() << ")\n" << value.dump(2) << "\n";
+  for (const auto& [section, value] : merged.items()) {
+    std::cout << "\n" << section << "  (" << sources[section].get<std::string>() << ")\n";
+    for (const auto& v : values)
+      if (v["key"].get<std::string>().compare(0, section.size() + 1, section + ".") == 0 || v["key"] == section) print_value(v);
+  }
   return kExitOk;
 }
 
@@ -164,27 +201,52 @@ int edit(const options& opt) {
     return kExitError;
   }
   std::cout << file.string() << ": valid, saved" << (existed ? " (the previous one is " + backup.string() + ")" : "")
-            << "; paiosd reads it at its next start\n";
+            << "; paiosd reads it at its next start, or at a reload (systemctl --user reload paiosd, kill -HUP its "
+               "pid; ai config apply does both)\n";
   return kExitOk;
 }
 
 }  // namespace
 
 run_fn define_config(CLI::App& sub, options&) {
-  sub.add_subcommand("show", "the effective configuration (the default): the defaults merged with "
-                                          "config.json, and where each top-level key comes from");
+  struct args {
+    std::string key, file;
+    std::size_t back = 1;
+    bool dry_run = false;
+  };
+  auto a = std::make_shared<args>();
+  auto* show = sub.add_subcommand("show", "the effective configuration (the default): the defaults merged with "
+                                          "config.json, each value with where it comes from; or one KEY");
+  show->add_option("key", a->key, "a dotted key or section, e.g. autonomy.approval_timeout_ms (a section named as an "
+                                  "ai command goes after --: ai config show -- autonomy)");
   auto* path = sub.add_subcommand("path", "the path of config.json (which need not exist)");
   auto* edit_cmd = sub.add_subcommand("edit", "open config.json in $VISUAL, else $EDITOR, else vi; an edit that is "
                                               "not valid is kept aside and the previous file put back");
   auto* check_cmd = sub.add_subcommand("check", "validate config.json as paiosd does at start (exit 1 when invalid)");
-  return [path, edit_cmd, check_cmd](const options& opt) {
+  auto* diff_cmd = sub.add_subcommand("diff", "what FILE would change against config.json: keys added, removed and "
+                                              "changed, and the effective values, each live or needing a restart "
+                                              "(exit 2 when FILE is not valid)");
+  diff_cmd->add_option("file", a->file, "the proposed configuration file")->required();
+  auto* apply_cmd = sub.add_subcommand("apply", "make FILE config.json: validated, the current file kept in "
+                                                "config.history/, written atomically, and paiosd told to reload "
+                                                "(live keys apply at once; the others are listed as needing a restart)");
+  apply_cmd->add_option("file", a->file, "the new configuration file")->required();
+  apply_cmd->add_flag("--dry-run", a->dry_run, "show what would change; write nothing, tell paiosd nothing");
+  auto* rollback_cmd = sub.add_subcommand("rollback", "put back the N-th previous config.json from config.history/ "
+                                                      "(default 1, the newest) through the same path as apply");
+  rollback_cmd->add_option("n", a->back, "which previous file: 1 is the newest")->check(CLI::PositiveNumber);
+  rollback_cmd->add_flag("--dry-run", a->dry_run, "show what would change; write nothing, tell paiosd nothing");
+  return [a, path, edit_cmd, check_cmd, diff_cmd, apply_cmd, rollback_cmd](const options& opt) {
     if (*path) {
       std::cout << resolve_home(opt.home).config_file().string() << "\n";
       return kExitOk;
     }
     if (*edit_cmd) return edit(opt);
     if (*check_cmd) return check(opt);
-    return show_config(opt);
+    if (*diff_cmd) return config_diff(opt, a->file);
+    if (*apply_cmd) return config_apply(opt, a->file, a->dry_run);
+    if (*rollback_cmd) return config_rollback(opt, a->back, a->dry_run);
+    return show_config(opt, a->key);
   };
 }
 

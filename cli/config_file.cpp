@@ -49,11 +49,6 @@ bool read_text_file(const fs::path& file, std::string& out, std::string& error) 
 bool replace_file(const fs::path& file, const std::string& text, std::string& backup, std::string& error) {
   backup.clear();
   std::error_code ec;
-  fs::create_directories(file.parent_path(), ec);
-  if (ec) {
-    error = "cannot create " + file.parent_path().string() + ": " + ec.message();
-    return false;
-  }
   mode_t mode = 0644;
   struct stat st {};
   if (::stat(file.c_str(), &st) == 0) {
@@ -66,8 +61,18 @@ bool replace_file(const fs::path& file, const std::string& text, std::string& ba
       return false;
     }
   }
+  return write_file_atomically(file, text, mode, error);
+}
+
+bool write_file_atomically(const fs::path& file, const std::string& text, unsigned mode, std::string& error) {
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  if (ec) {
+    error = "cannot create " + file.parent_path().string() + ": " + ec.message();
+    return false;
+  }
   const auto tmp = file.string() + ".paios-tmp-" + std::to_string(getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
   bool ok = fd >= 0;
   for (std::size_t done = 0; ok && done < text.size();) {
     auto n = ::write(fd, text.data() + done, text.size() - done);

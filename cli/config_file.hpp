@@ -19,6 +19,10 @@ namespace paios {
 // The file's bytes into `out`; false with `error` set when it cannot be read.
 bool read_text_file(const std::filesystem::path& file, std::string& out, std::string& error);
 
+// Replaces (or creates, with its folder) `file` with `text` atomically (a temporary file beside it, fsync'd,
+// renamed over it, with `mode`), without a backup. False with `error` set, the file as it was.
+bool write_file_atomically(const std::filesystem::path& file, const std::string& text, unsigned mode, std::string& error);
+
 // Replaces (or creates, with its folder) `file` with `text` as promised above. `backup` gets the copy's path
 // ("" when there was no file). False with `error` set ("cannot write /x/settings.json: Permission denied").
 bool replace_file(const std::filesystem::path& file, const std::string& text, std::string& backup, std::string& error);

@@ -1,6 +1,7 @@
 #pragma once
 // PAIOS_HOME: the one directory the daemon owns (default ~/.paios), created 0700:
 //   config.json   the user's configuration (read by paiosd; `ai autonomy set` adds pins to it)
+//   config.history/  the config.json files `ai config apply` and `rollback` replaced (a ring)
 //   run/          paiosd.sock (requests), events.sock (event stream), paiosd.lock (holds the daemon's pid),
 //                 containment (the cgroup that holds the agents' calls, when one does)
 //   logs/         paiosd.log, rotated
@@ -24,6 +25,8 @@ struct paios_home {
   std::filesystem::path rotated_log_file(int n) const { return logs_dir() / ("paiosd." + std::to_string(n) + ".log"); }
   std::filesystem::path data_dir() const { return root / "data"; }
   std::filesystem::path config_file() const { return root / "config.json"; }
+  // The previous config.json files `ai config apply` replaced, newest last (config.history_keep of them).
+  std::filesystem::path config_history_dir() const { return root / "config.history"; }
   std::filesystem::path lock_file() const { return run_dir() / "paiosd.lock"; }
   std::filesystem::path containment_record() const { return run_dir() / "containment"; }
   // Present while a daemon runs; left behind by one that did not stop in order (daemon/run_marker.hpp).

@@ -11,6 +11,7 @@
 #include "actors/alerts/alerts.hpp"
 #include "actors/autonomy/autonomy_gate.hpp"
 #include "actors/brain/brain.hpp"
+#include "actors/config/config_reloader.hpp"
 #include "actors/dispatcher/dispatcher.hpp"
 #include "actors/hooks/hook_handler.hpp"
 #include "actors/kb/kb_store.hpp"
@@ -157,15 +158,17 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
                             [m, version = ctx.version](caf::actor_system& sys) { return spawn_mcp_client(sys, m, version); },
                             restart_policy::permanent, std::chrono::milliseconds{5000}});
 
+  // The actors whose keys are live take their section from the configuration last accepted, at each start: a
+  // reload restarts them (config/live_keys.hpp), and a crash after a reload brings them back with it too.
+  const auto current = ctx.current ? ctx.current : std::make_shared<shared_config>(cfg);
   scheduler_options sched;
-  sched.config = cfg.scheduler;
   sched.data_dir = ctx.home.data_dir();
   sched.version = ctx.version;
-  auto notify = cfg.notify;
   alerts_options alerts{cfg.alerts, ctx.home.data_dir() / "alerts.sqlite", ctx.home.data_dir(), ctx.home.spool_dir(),
                         std::make_shared<std::string>(ctx.unclean_exit), std::make_shared<std::atomic<bool>>(true)};
   pipelines_options pipes{cfg.pipelines};
-  auto watchers = cfg.watchers;
+  config_reloader_options reloader{ctx.config_file.empty() ? ctx.home.config_file() : ctx.config_file,
+                                   ctx.config_file_named, current};
 
   supervisor_spec root{"root", restart_strategy::one_for_one, cfg.supervision.max_restarts, within, {}};
   root.children = {
@@ -174,7 +177,16 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
       {"kb_store", registered(kb_name::value, [kb](caf::actor_system& sys) { return spawn_kb_store(sys, kb); })},
       supervisor_child(std::move(brains)),
       supervisor_child(std::move(mcp)),
-      {"autonomy", registered(autonomy_name::value, [gate](caf::actor_system& sys) { return spawn_autonomy_gate(sys, gate); })},
+      {"autonomy", registered(autonomy_name::value,
+                              [gate, current](caf::actor_system& sys) {
+                                auto opts = gate;
+                                opts.cfg = current->get()->autonomy;
+                                // The hook handler's and the bridge's waits are derived from these at start: they
+                                // change with a restart of paiosd only (config/live_keys.hpp).
+                                opts.cfg.approval_timeout_ms = gate.cfg.approval_timeout_ms;
+                                opts.cfg.session_asked_max = gate.cfg.session_asked_max;
+                                return spawn_autonomy_gate(sys, opts);
+                              })},
       {"hooks", registered(hooks_name::value, [hooks](caf::actor_system& sys) { return spawn_hook_handler(sys, hooks); })},
       {"dispatcher", registered(dispatch_name::value,
                                 [dispatch, first_start](caf::actor_system& sys) {
@@ -182,11 +194,25 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
                                   opts.recover_at_start = first_start->exchange(false);
                                   return spawn_dispatcher(sys, opts);
                                 })},
-      {"notifier", registered(notifier_name::value, [notify](caf::actor_system& sys) { return spawn_notifier(sys, notify); })},
-      {"alerts", registered(alerts_name::value, [alerts](caf::actor_system& sys) { return spawn_alerts(sys, alerts); })},
-      {"scheduler", registered(sched_name::value, [sched](caf::actor_system& sys) { return spawn_scheduler(sys, sched); })},
+      {"notifier", registered(notifier_name::value,
+                              [current](caf::actor_system& sys) { return spawn_notifier(sys, current->get()->notify); })},
+      {"alerts", registered(alerts_name::value,
+                            [alerts, current](caf::actor_system& sys) {
+                              auto opts = alerts;
+                              opts.cfg = current->get()->alerts;
+                              return spawn_alerts(sys, opts);
+                            })},
+      {"scheduler", registered(sched_name::value,
+                               [sched, current](caf::actor_system& sys) {
+                                 auto opts = sched;
+                                 opts.config = current->get()->scheduler;
+                                 return spawn_scheduler(sys, opts);
+                               })},
       {"pipelines", registered(pipes_name::value, [pipes](caf::actor_system& sys) { return spawn_pipelines(sys, pipes); })},
-      {"watchers", registered(watch_name::value, [watchers](caf::actor_system& sys) { return spawn_watchers(sys, watchers); })},
+      {"watchers", registered(watch_name::value,
+                              [current](caf::actor_system& sys) { return spawn_watchers(sys, current->get()->watchers); })},
+      {"config", registered(config_name::value,
+                            [reloader](caf::actor_system& sys) { return spawn_config_reloader(sys, reloader); })},
       {"zmq_bridge", registered(bridge_name::value, [bridge](caf::actor_system& sys) { return spawn_zmq_bridge(sys, bridge); })},
       {"http_bridge", registered(http_name::value, [http](caf::actor_system& sys) { return spawn_http_bridge(sys, http); })},
   };

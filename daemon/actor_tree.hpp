@@ -17,6 +17,7 @@
 //   ├── scheduler          the jobs (each run an actor of its own)
 //   ├── pipelines          the pipelines' runs (each an actor of its own)
 //   ├── watchers           the watched folders (a folder watcher each, restarted with backoff)
+//   ├── config             reloads the configuration file (config.reload, SIGHUP) and applies the live keys
 //   ├── zmq_bridge         the ZeroMQ endpoints
 //   └── http_bridge        the loopback HTTP endpoint: /metrics, /healthz
 //
@@ -28,6 +29,7 @@
 #include "actors/supervisor/supervisor.hpp"
 #include "config/config.hpp"
 #include "config/home.hpp"
+#include "config/shared_config.hpp"
 
 namespace paios {
 
@@ -43,6 +45,11 @@ struct tree_context {
   std::shared_ptr<classifier> router;  // built (and validated) once, at start; the dispatcher tunes its weights
   std::shared_ptr<event_sink> events;  // the intake of the event store, installed for emit()
   std::string unclean_exit;            // the run marker a previous daemon left behind ("" after an orderly stop)
+  // The configuration last accepted: `config` at start, then each reload's. The actors whose keys are live
+  // (config/live_keys.hpp) read their section from it each time they start.
+  std::shared_ptr<shared_config> current;
+  std::filesystem::path config_file;   // the file a reload reads (--config, else PAIOS_HOME/config.json)
+  bool config_file_named = false;      // --config named it
 };
 
 supervisor_spec daemon_tree(const tree_context& ctx);

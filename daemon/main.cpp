@@ -1,5 +1,6 @@
 // paiosd: the PAIOS mesh daemon. Loads and validates the configuration, takes PAIOS_HOME's lock, starts the
-// actor tree of daemon/actor_tree.hpp, and on SIGTERM/SIGINT shuts down in order: stop accepting, drain
+// actor tree of daemon/actor_tree.hpp, on SIGHUP reloads the configuration file (actors/config: the live keys
+// applied, an invalid file refused and the running configuration kept), and on SIGTERM/SIGINT shuts down in order: stop accepting, drain
 // in-flight tasks up to tasks.drain_timeout_ms, stop the tree in reverse order (brains terminate their child
 // processes, the store commits), exit. A watchdog bounds the whole shutdown.
 #include <malloc.h>
@@ -20,6 +21,7 @@
 #include <sqlite3.h>
 #include <spdlog/spdlog.h>
 
+#include "actors/config/config_reloader.hpp"
 #include "actors/dispatcher/dispatcher.hpp"
 #include "actors/names.hpp"
 #include "config/checked_config.hpp"
@@ -185,7 +187,11 @@ int main(int argc, char** argv) {
     const char* faults = std::getenv("PAIOS_FAULT_INJECTION");
     bool fault_injection = faults && std::string{faults} == "1";
     if (fault_injection) spdlog::warn("PAIOS_FAULT_INJECTION=1: debug.fault can end any actor of the tree");
-    auto root = paios::spawn_supervisor(sys, paios::daemon_tree({*cfg, home, started, kVersion, fault_injection, loaded_config->router, events, unclean_exit}));
+    auto current = std::make_shared<paios::shared_config>(*cfg);
+    auto root = paios::spawn_supervisor(
+        sys, paios::daemon_tree({*cfg, home, started, kVersion, fault_injection, loaded_config->router, events,
+                                 unclean_exit, current, config_file.value_or(home.config_file()),
+                                 config_flag.has_value()}));
     sys.registry().put(paios::root_name::value, root);
     spdlog::info("paiosd {} started (pid {}) on {} in {} ms", kVersion, getpid(), home.root.string(),
                  paios::now_ms() - started);
@@ -210,7 +216,12 @@ int main(int argc, char** argv) {
       int sig = 0;
       while (sigwait(&signals, &sig) == 0) {
         if (sig == SIGHUP) {
-          spdlog::info("SIGHUP: the configuration is read at start; restart paiosd to apply changes");
+          // The reloader logs, and leaves an event of, what it applied or why it refused the file.
+          spdlog::info("SIGHUP: reloading the configuration");
+          if (auto reloader = sys.registry().get<paios::config_actor>(paios::config_name::value))
+            caf::anon_send(reloader, paios::reload_atom::value, std::string{"SIGHUP"});
+          else
+            spdlog::warn("SIGHUP: the configuration's reloader is not running; nothing reloaded");
           continue;
         }
         if (stopping.exchange(true)) {

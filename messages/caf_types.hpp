@@ -62,6 +62,8 @@ using step_atom = caf::atom_constant<caf::atom("step")>;          // a pipeline 
 using backup_atom = caf::atom_constant<caf::atom("backup")>;      // backup_run: take the backup it was made for
 using alerts_atom = caf::atom_constant<caf::atom("alerts")>;      // alerts: alerts.list, alerts.ack
 using delivery_atom = caf::atom_constant<caf::atom("delivery")>;  // alerts: a webhook delivery ended, or is due again
+using reload_atom = caf::atom_constant<caf::atom("reload")>;      // config: read config.json again (config.reload, SIGHUP)
+using restart_atom = caf::atom_constant<caf::atom("restart")>;    // supervisor: stop one child and start it again
 
 
 template <class Inspector>

@@ -694,14 +694,45 @@ std::tuple<std::string, std::string, std::string> demote_rule(gate_actor self, c
   return {std::string{}, std::string{}, dump(json{{"rule", rule.id}, {"project", rule.project}, {"demoted", true}})};
 }
 
+// The rule ids a person's approvals never promote into learned rules: the pins, and the built-ins marked so.
+void collect_unlearned(gate_state& st) {
+  st.unlearned_ids.clear();
+  for (const auto& pin : st.opts.cfg.pins) st.unlearned_ids.insert(pin.id);
+  for (const auto& r : st.opts.cfg.builtin)
+    if (!r.learnable) st.unlearned_ids.insert(r.id);
+}
+
+// A reload's new `autonomy` section (validated by the reloader): the policy is made again from it with the learned
+// rules; pending approvals, grants and counts stay. The keys config/live_keys.hpp lists as needing a restart keep
+// their running values. A section whose rules do not compile changes nothing (bad_request naming the error).
+std::tuple<std::string, std::string, std::string> reconfigure(gate_actor self, const std::string& section) {
+  auto& st = self->state;
+  auto doc = json::parse(section, nullptr, false);
+  if (!doc.is_object()) return coded(errc::bad_request, "the autonomy section is not a JSON object");
+  autonomy_config next;
+  try {
+    next = read_autonomy_config(doc);
+  } catch (const std::exception& e) {
+    return coded(errc::bad_request, std::string{"the autonomy section cannot be read: "} + e.what());
+  }
+  next.approval_timeout_ms = st.opts.cfg.approval_timeout_ms;
+  next.session_asked_max = st.opts.cfg.session_asked_max;
+  auto p = autonomy::policy::make(next.builtin, next.pins, st.learned, next.limits);
+  if (!p) return coded(errc::bad_request, "the new autonomy rules do not compile: " + p.message());
+  st.opts.cfg = std::move(next);
+  st.policy = std::make_unique<autonomy::policy>(std::move(*p));
+  st.policy_error.clear();
+  collect_unlearned(st);
+  spdlog::info("autonomy: the policy was made again from the reloaded configuration ({} pins)", st.opts.cfg.pins.size());
+  return {std::string{}, std::string{}, "{}"};
+}
+
 autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_options opts) {
   guard_actor(self, "autonomy");
   auto& st = self->state;
   st.opts = std::move(opts);
   st.asked = autonomy::asked_calls<asked_call>{static_cast<std::size_t>(st.opts.cfg.session_asked_max), kAskedSessions};
-  for (const auto& pin : st.opts.cfg.pins) st.unlearned_ids.insert(pin.id);
-  for (const auto& r : st.opts.cfg.builtin)
-    if (!r.learnable) st.unlearned_ids.insert(r.id);
+  collect_unlearned(st);
   if (auto db = autonomy::grant_db::open(st.opts.grants_file)) {
     st.db = std::move(*db);
     for (auto& g : st.db->all()) st.grants[{g.key, g.scope, g.scope_value}] = autonomy::scripts_of_text(g.scripts);
@@ -741,6 +772,7 @@ autonomy_actor::behavior_type gate_behavior(gate_actor self, autonomy_gate_optio
         if (op == "demote") return demote_rule(self, args);
         if (op == "withdraw") return withdraw_run(self, args);
         if (op == "permission") return permission_request(self, args);
+        if (op == "reconfigure") return reconfigure(self, args);
         return coded(errc::bad_request, "unknown approvals operation '" + op + "'");
       },
       [=](hook_atom, const std::string& event, const std::string& payload) { session_event(self, event, payload); },

@@ -48,6 +48,12 @@
 //                                                           approvals of a pipeline run that stopped waiting
 //                                                           (cancelled, timed out) leave the list, denied, each
 //                                                           an event (action "withdrawn"); not a wire operation
+//   (approvals_atom, "reconfigure", autonomy section)       (code, message, body): the policy made again from a
+//                                                           reloaded configuration's `autonomy` section (learned
+//                                                           rules, grants and pending approvals kept; the keys
+//                                                           config/live_keys.hpp marks for a restart keep their
+//                                                           values); bad_request and nothing changed when its rules
+//                                                           do not compile; not a wire operation
 //   (hook_atom, event, payload)                             from the hook handler, no reply: a hook event of a
 //                                                           session after its calls (PostToolUse,
 //                                                           PostToolUseFailure, Stop, SessionEnd,

@@ -56,6 +56,7 @@ struct child {
   int restarts = 0;
   std::uint64_t generation = 0;  // tells a stale kill timer from a current one
   std::string last_exit;
+  std::vector<caf::response_promise> restart_waiters;  // (restart_atom): answered once it runs again
 };
 
 struct supervisor_state {
@@ -110,6 +111,8 @@ void start_child(supervisor_actor* self, std::size_t i) {
   }
   self->monitor(c.handle);
   c.state = child_state::running;
+  for (auto& p : c.restart_waiters) p.deliver(true);
+  c.restart_waiters.clear();
 }
 
 // Counts a restart; false (after escalating) when the intensity is exceeded.
@@ -321,6 +324,25 @@ caf::behavior supervisor_behavior(supervisor_actor* self, supervisor_spec spec) 
         self->state.stop_waiters.push_back(promise);
         begin_stop(self);
         return promise;
+      },
+      // A restart someone asked for (a configuration reload): the child stops in order and starts again from its
+      // spec. Not a failure: it counts toward no intensity and no restart metric.
+      [=](restart_atom, const std::string& name) -> caf::result<bool> {
+        auto& st = self->state;
+        if (st.stopping) return caf::make_error(caf::sec::runtime_error, "supervisor " + st.spec.name + " is stopping");
+        for (std::size_t i = 0; i < st.children.size(); ++i) {
+          auto& c = st.children[i];
+          if (c.spec.name != name) continue;
+          if (c.state != child_state::running)
+            return caf::make_error(caf::sec::runtime_error, "child " + name + " is " + to_string(c.state));
+          auto promise = self->make_response_promise<bool>();
+          c.restart_waiters.push_back(promise);
+          spdlog::info("supervisor {}: restarting {} as asked", st.spec.name, name);
+          ask_to_stop(self, i);
+          st.waiting_to_start.push_back(i);
+          return promise;
+        }
+        return caf::make_error(caf::sec::runtime_error, "no child named " + name);
       },
       [=](retry_atom, std::size_t i, std::uint64_t generation) {
         auto& st = self->state;

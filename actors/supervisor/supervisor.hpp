@@ -8,6 +8,8 @@
 //                                  state, restarts, last_exit, policy, supervisor, tree?}]}; nested
 //                                  supervisors are asked in turn (a silent one is reported, not waited for)
 //   (whereis_atom, std::string)    caf::actor: the child's current handle; an error when it is not running
+//   (restart_atom, std::string)    bool, once the named child stopped in order and started again from its spec
+//                                  (a configuration reload); an error when it is not running. Counts as no failure
 //   (stop_atom)                    bool, once every child has stopped (in reverse order, each within its
 //                                  shutdown time, then killed); the supervisor then exits normally
 // When a child fails: temporary children are never restarted; transient ones only after an abnormal exit;

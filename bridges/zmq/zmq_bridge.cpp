@@ -13,6 +13,7 @@
 
 #include "actors/autonomy/autonomy_gate.hpp"
 #include "actors/backup/backup_run.hpp"
+#include "actors/config/config_reloader.hpp"
 #include "actors/dispatcher/dispatcher.hpp"
 #include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
@@ -33,6 +34,8 @@ namespace {
 constexpr auto kAskTimeout = std::chrono::seconds(5);
 // A backup copies every store: as long as the disk needs for them (the client waits as long: cli/cmd_backup.cpp).
 constexpr auto kBackupTimeout = std::chrono::seconds(600);
+// A reload restarts the actors whose keys changed, each within its orderly stop (the reloader waits 60 s at most).
+constexpr auto kReloadTimeout = std::chrono::seconds(90);
 constexpr auto kKbTimeout = std::chrono::seconds(120);
 
 // One request on its way: who asked, and the bridge's span for it (ended by the reply that completes it).
@@ -232,7 +235,7 @@ void handle_status(bridge_actor* self, const call& c) {
   static constexpr part_source parts[] = {{root_name::value, "tree"},      {dispatch_name::value, "tasks"},
                                           {obs_name::value, "events"},     {http_name::value, "http"},
                                           {sched_name::value, "jobs"},     {watch_name::value, "watchers"},
-                                          {alerts_name::value, "alerts"}};
+                                          {alerts_name::value, "alerts"},      {config_name::value, "config"}};
   auto g = std::make_shared<gather>();
   g->pending = static_cast<int>(std::size(parts)) + 1;
   auto& st = self->state;
@@ -307,7 +310,8 @@ void inject_fault(bridge_actor* self, const call& c, const std::string& name) {
                                                             {"pipelines", pipes_name::value},
                                                             {"watchers", watch_name::value},
                                                             {"notifier", notifier_name::value},
-                                                            {"alerts", alerts_name::value}};
+                                                            {"alerts", alerts_name::value},
+                                                            {"config", config_name::value}};
   if (name.rfind("watcher:", 0) == 0)  // one folder's watcher: its manager knows it
     return ask(self, watch_name::value, "the watchers", c, [hit](const caf::actor& a) { hit(a); }, whereis_atom::value,
                name.substr(8));
@@ -659,6 +663,13 @@ void alerts_ack(bridge_actor* self, const call& c, wire::request& req) {
   ask_alerts(self, c, "alert.acked", "ack", std::move(req.arguments));
 }
 
+// The configuration's reloader: the file read again, the live keys applied (which may restart actors) before it
+// answers.
+void config_reload(bridge_actor* self, const call& c, wire::request&) {
+  ask_coded<config_actor>(self, kReloadTimeout, config_name::value, "the configuration's reloader", c,
+                          "config.reloaded", reload_atom::value, std::string{"wire"});
+}
+
 // A backup_run of its own (actors/backup), on its own thread: the bridge only waits for its answer.
 void backup_create(bridge_actor* self, const call& c, wire::request& req) {
   backup_run_spec spec{self->state.opts.home, req.path, self->state.opts.io.version, "manual", -1, c.trace, c.span};
@@ -728,6 +739,7 @@ constexpr std::pair<op, op_handler> kHandlers[] = {
     {op::backup_create, on::backup_create},
     {op::alerts_list, on::alerts_list},
     {op::alerts_ack, on::alerts_ack},
+    {op::config_reload, on::config_reload},
 };
 
 constexpr bool one_handler_per_op_in_order() {

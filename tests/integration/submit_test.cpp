@@ -89,7 +89,7 @@ TEST(Submit, StatusShowsBrainsAndTheSupervisorTree) {
   std::vector<std::string> children;
   for (auto& c : st["tree"]["children"]) children.push_back(c.value("name", ""));
   EXPECT_EQ(children, (std::vector<std::string>{"state_store", "obs_store", "kb_store", "brains", "mcp", "autonomy", "hooks", "dispatcher",
-                                                "notifier", "alerts", "scheduler", "pipelines", "watchers", "zmq_bridge",
+                                                "notifier", "alerts", "scheduler", "pipelines", "watchers", "config", "zmq_bridge",
                                                 "http_bridge"}));
   auto human = d.ai({"status"});
   EXPECT_EQ(human.exit_code, 0);

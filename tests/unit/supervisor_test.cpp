@@ -268,3 +268,35 @@ TEST_F(Supervisor, AStartThatThrowsCountsAsAFailure) {
   auto reason = wait_down(sup);
   EXPECT_NE(caf::to_string(reason).find("cannot open the database"), std::string::npos) << caf::to_string(reason);
 }
+
+// A restart someone asked for (a configuration reload): the child stops in order and starts again from its spec,
+// answered once it runs; it is no failure, so it counts toward neither the intensity nor `restarts`. A name that is
+// no child is an error.
+TEST_F(Supervisor, RestartOnRequestStartsTheChildAgainWithoutCountingAFailure) {
+  auto sup = spawn_supervisor(*sys, {"s", restart_strategy::one_for_one, 1, 10s,
+                                     {test_child(j, "a"), test_child(j, "b")}});
+  auto a = whereis(sup, "a");
+  auto b = whereis(sup, "b");
+  caf::scoped_actor self{*sys};
+  for (int i = 0; i < 3; ++i) {  // beyond max_restarts (1): no escalation
+    bool done = false;
+    self->request(sup, 5s, restart_atom::value, std::string{"a"})
+        .receive([&](bool ok) { done = ok; }, [](caf::error&) {});
+    ASSERT_TRUE(done) << i;
+  }
+  auto a2 = whereis(sup, "a");
+  ASSERT_TRUE(a2);
+  EXPECT_NE(a2, a);
+  EXPECT_TRUE(answers(a2));
+  EXPECT_EQ(whereis(sup, "b"), b);
+  EXPECT_EQ(j->starts_of("a"), 4);
+  EXPECT_EQ(j->starts_of("b"), 1);
+  auto st = status(sup);
+  EXPECT_EQ(st["children"][0]["restarts"], 0) << st.dump();
+  EXPECT_EQ(st["children"][0]["state"], "running");
+  std::string error;
+  self->request(sup, 5s, restart_atom::value, std::string{"nobody"})
+      .receive([](bool) {}, [&](caf::error& e) { error = caf::to_string(e); });
+  EXPECT_NE(error.find("no child named nobody"), std::string::npos) << error;
+  caf::anon_send_exit(sup, caf::exit_reason::kill);
+}
