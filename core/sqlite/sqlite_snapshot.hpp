@@ -16,6 +16,10 @@ namespace paios {
 // copy's `PRAGMA user_version` (its schema version). Fails with store_failed "FILE: why" naming the file.
 expected<std::int64_t> snapshot_database(const std::filesystem::path& from, const std::filesystem::path& to);
 
+// Opens `file` read-only and reads its `PRAGMA user_version`, writing nothing to it (a file that is not there is
+// not created). Fails with store_failed "FILE: why".
+expected<std::int64_t> database_version(const std::filesystem::path& file);
+
 // Opens `file` read-only and runs `PRAGMA integrity_check`: ok, or store_failed "FILE: " and SQLite's first
 // findings (a file that is not a database says so).
 status check_database_integrity(const std::filesystem::path& file);
