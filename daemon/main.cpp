@@ -165,11 +165,16 @@ int main(int argc, char** argv) {
     spdlog::warn("logging to stderr only: {}", err);
   // A store file of a newer schema (a newer paiosd ran here, then this older one was put back) is refused before
   // any actor opens a store: nothing is written to it, and the message says what to do.
-  if (auto schemas = paios::check_store_schemas(home); !schemas) {
+  auto schemas = paios::check_store_schemas(home);
+  if (!schemas) {
     spdlog::critical("{}", schemas.message());
     std::cerr << "paiosd: " << schemas.message() << "\n";
     return kExitHome;
   }
+  for (const auto& plan : *schemas)
+    if (plan.exists && !plan.pending.empty())
+      spdlog::info("{} has schema {}; its store migrates it to {} as it opens it, after a copy into {}", plan.file.string(),
+                   plan.from, plan.to, (plan.file.parent_path() / "pre-migrate").string());
   // Under the lock: the marker is this home's, and only one daemon reads and writes it.
   const auto unclean_exit = paios::take_run_marker(home.run_marker(), getpid(), paios::now_ms());
   if (!unclean_exit.empty()) spdlog::warn("the previous paiosd did not stop in order ({})", unclean_exit);

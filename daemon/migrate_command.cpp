@@ -18,10 +18,14 @@ void list_pending(const migration_plan& plan, const char* verb, std::ostream& ou
 
 }  // namespace
 
-status check_store_schemas(const paios_home& home) {
-  for (const auto& store : store_files(home))
-    if (auto plan = plan_migrations(store.path, *store.schema); !plan) return plan.error();
-  return {};
+expected<std::vector<migration_plan>> check_store_schemas(const paios_home& home) {
+  std::vector<migration_plan> plans;
+  for (const auto& store : store_files(home)) {
+    auto plan = plan_migrations(store.path, *store.schema);
+    if (!plan) return plan.error();
+    plans.push_back(std::move(*plan));
+  }
+  return plans;
 }
 
 int migrate_stores(const paios_home& home, bool dry_run, std::ostream& out, std::ostream& err) {

@@ -2,16 +2,18 @@
 // `paiosd --migrate [--dry-run]` and the schema check every start makes before the actor tree opens a store
 // (docs/architecture.md, "Schema versions and migrations"; docs/runbooks/daemon.md).
 #include <ostream>
+#include <vector>
 
 #include "config/home.hpp"
+#include "core/sqlite/migrations.hpp"
 #include "messages/error.hpp"
 
 namespace paios {
 
-// Every store file under PAIOS_HOME/data read on a read-only connection (nothing is written or created): ok, or the
-// first one of a newer schema than this build knows ("FILE has schema 7; this paiosd knows up to 5: upgrade paiosd
-// or restore a backup"), or one that cannot be read.
-status check_store_schemas(const paios_home& home);
+// Every store file under PAIOS_HOME/data read on a read-only connection (nothing is written or created): where
+// each stands, or the first one of a newer schema than this build knows ("FILE has schema 7; this paiosd knows up
+// to 5: upgrade paiosd or restore a backup"), or one that cannot be read.
+expected<std::vector<migration_plan>> check_store_schemas(const paios_home& home);
 
 // Lists, per store file, its schema version, this build's, and the migrations that would run; with `dry_run`
 // false, runs them (each store after an online copy into data/pre-migrate/, core/sqlite/migrations.hpp). The

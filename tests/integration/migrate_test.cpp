@@ -97,6 +97,9 @@ TEST(Migrate, TheDaemonMigratesOnStart) {
   EXPECT_EQ(tasks.exit_code, 0) << tasks.err;
   EXPECT_NE(tasks.out.find("t-1"), std::string::npos) << tasks.out;
   EXPECT_EQ(d.stop(), 0);
+  EXPECT_NE(d.log().find((d.home() / "data" / "state.sqlite").string() + " has schema 2; its store migrates it to " +
+                         std::to_string(state_db_schema().latest())),
+            std::string::npos) << d.log();
   EXPECT_EQ(test::schema_version_of(d.home() / "data" / "state.sqlite"), state_db_schema().latest());
   EXPECT_EQ(test::schema_version_of(d.home() / "data" / "kb.sqlite"), 2);
   EXPECT_EQ(copies_in(d.home()), 2u);
