@@ -25,6 +25,13 @@
 #include "actors/watcher/watchers.hpp"
 #include "bridges/http/http_bridge.hpp"
 #include "bridges/zmq/zmq_bridge.hpp"
+#include "core/alerts/alert_book.hpp"
+#include "core/autonomy/grant_db.hpp"
+#include "core/kb/embed_cache.hpp"
+#include "core/kb/kb_db.hpp"
+#include "core/obs/obs_db.hpp"
+#include "core/state/state_db.hpp"
+#include "daemon/store_files.hpp"
 #include "messages/caf_types.hpp"
 
 namespace paios {
@@ -71,9 +78,9 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   const auto& cfg = ctx.config;
   std::chrono::milliseconds within{cfg.supervision.within_ms};
 
-  state_store_options store{ctx.home.data_dir() / "state.sqlite", cfg.state.synchronous_full,
+  state_store_options store{store_path(ctx.home, state_db_schema()), cfg.state.synchronous_full,
                             cfg.tasks.redispatch_running, cfg.state.journal_bytes};
-  obs_store_options obs{ctx.home.data_dir() / "observability.sqlite", cfg.obs.synchronous_full, cfg.obs.flush_ms,
+  obs_store_options obs{store_path(ctx.home, obs_db_schema()), cfg.obs.synchronous_full, cfg.obs.flush_ms,
                         cfg.obs.retention_days, cfg.obs.max_mb, ctx.events};
 
   supervisor_spec brains{"brains", restart_strategy::one_for_one, cfg.supervision.max_restarts, within, {}};
@@ -117,7 +124,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
 
   http_bridge_options http{cfg.obs.http_endpoint, ctx.started_ms};
   kb_store_options kb;
-  kb.file = ctx.home.data_dir() / "kb.sqlite";
+  kb.file = store_path(ctx.home, kb_db_schema());
   kb.dimensions = cfg.kb.dimensions;
   kb.vector_weight = cfg.kb.vector_weight;
   kb.keyword_weight = cfg.kb.keyword_weight;
@@ -135,7 +142,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   kb.http.batch = emb.batch;
   kb.http.timeout_ms = emb.timeout_ms;
   kb.http.retries = emb.retries;
-  kb.cache_file = ctx.home.data_dir() / "embed_cache.sqlite";
+  kb.cache_file = store_path(ctx.home, embed_cache_schema());
   kb.cache_entries = emb.cache_entries;
 
   // A PreToolUse may wait for a person up to autonomy.approval_timeout_ms: the hook handler waits for the gate
@@ -148,7 +155,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   // `~` in the rules is the user's home: the daemon runs as that user.
   if (const char* h = std::getenv("HOME"); h && *h == '/') gate.home = h;
   else gate.home = "/";
-  gate.grants_file = ctx.home.data_dir() / "approvals.sqlite";
+  gate.grants_file = store_path(ctx.home, autonomy::grant_db_schema());
 
   // One MCP client per configured server. A server that crashes is restarted by its client (with backoff);
   // this supervisor restarts a client that itself fails.
@@ -164,7 +171,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   scheduler_options sched;
   sched.data_dir = ctx.home.data_dir();
   sched.version = ctx.version;
-  alerts_options alerts{cfg.alerts, ctx.home.data_dir() / "alerts.sqlite", ctx.home.data_dir(), ctx.home.spool_dir(),
+  alerts_options alerts{cfg.alerts, store_path(ctx.home, alert_book_schema()), ctx.home.data_dir(), ctx.home.spool_dir(),
                         std::make_shared<std::string>(ctx.unclean_exit), std::make_shared<std::atomic<bool>>(true)};
   pipelines_options pipes{cfg.pipelines};
   config_reloader_options reloader{ctx.config_file.empty() ? ctx.home.config_file() : ctx.config_file,

@@ -32,6 +32,7 @@
 #include "core/routing/classifier.hpp"
 #include "daemon/actor_tree.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/migrate_command.hpp"
 #include "daemon/run_marker.hpp"
 #include "daemon/sd_notify.hpp"
 #include "messages/caf_types.hpp"
@@ -66,6 +67,18 @@ std::optional<loaded> load(const std::optional<std::filesystem::path>& file) {
     return std::nullopt;
   }
   return loaded{std::move(*result.config), std::move(result.router)};
+}
+
+// PAIOS_HOME made ready (mode 0700) and its daemon lock taken: the lock, or null with why printed.
+std::unique_ptr<paios::daemon_lock> claim_home(const paios::paios_home& home) {
+  if (auto err = paios::prepare_home(home); !err.empty()) {
+    std::cerr << "paiosd: " << err << "\n";
+    return nullptr;
+  }
+  std::string lock_error;
+  auto lock = paios::daemon_lock::acquire(home, lock_error);
+  if (!lock) std::cerr << "paiosd: " << lock_error << "\n";
+  return lock;
 }
 
 // Each step answers bool; a step that does not answer in time is logged and the next one runs anyway.
@@ -107,6 +120,14 @@ int main(int argc, char** argv) {
   app.add_option("--home", home_flag, "PAIOS_HOME (default: $PAIOS_HOME, else ~/.paios)");
   app.add_option("--config", config_flag, "configuration file (default: PAIOS_HOME/config.json if it exists)");
   app.add_option("--check-config", check_file, "validate FILE against the schema and exit (0: valid, 2: invalid)");
+  bool migrate = false;
+  bool dry_run = false;
+  auto* migrate_flag = app.add_flag("--migrate", migrate,
+                                    "bring every store under PAIOS_HOME/data to this build's schema (each after an "
+                                    "online copy into data/pre-migrate/) and exit; paiosd must not be running");
+  app.add_flag("--dry-run", dry_run, "with --migrate: list each store's schema and the migrations that would run; "
+                                     "change nothing")
+      ->needs(migrate_flag);
   app.set_version_flag("--version", kVersion);
   CLI11_PARSE(app, argc, argv);
 
@@ -117,6 +138,13 @@ int main(int argc, char** argv) {
   }
 
   auto home = paios::resolve_home(home_flag);
+  umask(077);  // what paiosd writes (stores, their copies, logs) is the user's alone
+  // Read-only: the listing needs neither the lock nor the configuration (a running daemon's files can be read).
+  if (migrate && dry_run) return paios::migrate_stores(home, true, std::cout, std::cerr);
+  if (migrate) {
+    auto lock = claim_home(home);  // no daemon may run on the files while they change
+    return lock ? paios::migrate_stores(home, false, std::cout, std::cerr) : kExitHome;
+  }
   std::optional<std::filesystem::path> config_file;
   if (config_flag) config_file = *config_flag;
   else if (std::filesystem::exists(home.config_file())) config_file = home.config_file();
@@ -132,20 +160,23 @@ int main(int argc, char** argv) {
   // then come from the heap, where they pin whatever small blocks land after them: 5 MB of resident growth
   // on a busy daemon (docs/benchmarks.md).
   mallopt(M_MMAP_THRESHOLD, 64 * 1024);
-  umask(077);
-  if (auto err = paios::prepare_home(home); !err.empty()) {
-    std::cerr << "paiosd: " << err << "\n";
-    return kExitHome;
-  }
-  std::string lock_error;
-  auto lock = paios::daemon_lock::acquire(home, lock_error);
-  if (!lock) {
-    std::cerr << "paiosd: " << lock_error << "\n";
-    return kExitHome;
-  }
+  auto lock = claim_home(home);
+  if (!lock) return kExitHome;
   if (auto err = paios::setup_logging(home.log_file(), cfg->log.level, cfg->log.max_file_bytes, cfg->log.max_files);
       !err.empty())
     spdlog::warn("logging to stderr only: {}", err);
+  // A store file of a newer schema (a newer paiosd ran here, then this older one was put back) is refused before
+  // any actor opens a store: nothing is written to it, and the message says what to do.
+  auto schemas = paios::check_store_schemas(home);
+  if (!schemas) {
+    spdlog::critical("{}", schemas.message());
+    std::cerr << "paiosd: " << schemas.message() << "\n";
+    return kExitHome;
+  }
+  for (const auto& plan : *schemas)
+    if (plan.exists && !plan.pending.empty())
+      spdlog::info("{} has schema {}; its store migrates it to {} as it opens it, after a copy into {}", plan.file.string(),
+                   plan.from, plan.to, (plan.file.parent_path() / "pre-migrate").string());
   // Under the lock: the marker is this home's, and only one daemon reads and writes it.
   const auto unclean_exit = paios::take_run_marker(home.run_marker(), getpid(), paios::now_ms());
   if (!unclean_exit.empty()) spdlog::warn("the previous paiosd did not stop in order ({})", unclean_exit);

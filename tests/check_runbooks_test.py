@@ -64,8 +64,8 @@ ROTS = [
     # a flag of another subcommand
     ("ai obs --wait", "ai obs --wait: `ai obs` has no option --wait"),
     ("ai logs -x", "ai logs -x: `ai logs` has no option -x"),
-    # issue 20's migrations, not built
-    ("paiosd --migrate --dry-run", "paiosd --migrate --dry-run: `paiosd` has no option --migrate"),
+    # a misspelt flag of paiosd's (--migrate is real: issue 20)
+    ("paiosd --migrate --dryrun", "paiosd --migrate --dryrun: `paiosd` has no option --dryrun"),
     ("ai breaker", "ai breaker: `ai breaker` needs a subcommand"),
     # an argument to a command that takes none
     ("ai jobs nightly", "ai jobs nightly: `ai jobs` has no subcommand 'nightly'"),

@@ -2,13 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/sqlite/migrations.hpp"
 #include "core/sqlite/sqlite_db.hpp"
 #include "core/sqlite/sqlite_row.hpp"
 
 namespace paios {
 namespace {
 
-// One row per alert. The index finds the open alert of a kind and key (dedupe) and the last delivery about
+// Migration 1. One row per alert. The index finds the open alert of a kind and key (dedupe) and the last delivery about
 // them (rate limit) without a scan; alerts are few, but a check runs every few seconds for months.
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS alerts(
@@ -17,7 +18,6 @@ CREATE TABLE IF NOT EXISTS alerts(
   last_ms INTEGER NOT NULL, count INTEGER NOT NULL, acked_ms INTEGER NOT NULL DEFAULT 0,
   resolved_ms INTEGER NOT NULL DEFAULT 0, delivered_ms INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS alerts_by_key ON alerts(kind, key, resolved_ms);
-PRAGMA user_version = 1;
 )";
 
 constexpr const char* kColumns =
@@ -34,6 +34,11 @@ alert_record read_alert(const sqlite_stmt& s) {
 
 }  // namespace
 
+const sqlite_schema& alert_book_schema() {
+  static const sqlite_schema schema{"alerts", {{1, "alerts", kSchema, {}}}};
+  return schema;
+}
+
 nlohmann::json to_json(const alert_record& a) {
   return {{"id", a.id},           {"kind", a.kind},         {"key", a.key},
           {"severity", a.severity}, {"title", a.title},     {"detail", a.detail},
@@ -48,11 +53,9 @@ expected<std::unique_ptr<alert_book>> alert_book::open(const std::filesystem::pa
   std::unique_ptr<alert_book> b{new alert_book};
   b->file_ = file;
   b->min_interval_ms_ = min_interval_ms;
-  auto db = sqlite_db::open(file, false);
+  auto db = open_migrated(file, alert_book_schema(), false);
   if (!db) return db.error();
   b->db_ = std::move(*db);
-  if (auto st = b->db_->exec(kSchema); !st)
-    return status{errc::store_failed, "cannot create the schema of " + file.string() + ": " + st.message()};
   return b;
 }
 

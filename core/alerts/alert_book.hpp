@@ -26,6 +26,7 @@
 namespace paios {
 
 class sqlite_db;
+struct sqlite_schema;
 
 // What a check saw: a problem named by kind ("breaker_open") and key (what it is about: "claude").
 struct alert_observation {
@@ -59,6 +60,9 @@ struct alert_raised {
   bool opened = false;  // a new alert (else an open one counted up)
   bool due = false;     // to be delivered now (then mark_delivered)
 };
+
+// alerts.sqlite's schema as numbered migrations (core/sqlite/migrations.hpp), the newest last.
+const sqlite_schema& alert_book_schema();
 
 class alert_book {
  public:

@@ -1,11 +1,13 @@
 #include "core/autonomy/grant_db.hpp"
 
+#include "core/sqlite/migrations.hpp"
+
 namespace paios::autonomy {
 namespace {
 
-// Version 0's tables, as the first files hold them; migrate() brings them to kVersion. The primary key makes
-// one grant per call and scope.
-constexpr const char* kSchema = R"(
+// The tables as the first files (version 0, before the store counted) hold them. The primary key makes one grant
+// per call and scope.
+constexpr const char* kTables = R"(
 CREATE TABLE IF NOT EXISTS grants(
   key TEXT NOT NULL, scope TEXT NOT NULL, scope_value TEXT NOT NULL, approval TEXT NOT NULL, time_ms INTEGER NOT NULL,
   PRIMARY KEY(key, scope, scope_value)) WITHOUT ROWID;
@@ -13,44 +15,26 @@ CREATE TABLE IF NOT EXISTS patterns(
   key TEXT PRIMARY KEY, rule_json TEXT NOT NULL, approvals INTEGER NOT NULL, promoted INTEGER NOT NULL) WITHOUT ROWID;
 )";
 
-// Version 1: the content hashes of the scripts an approval ran ("" in rows of version 0: none known).
-constexpr const char* kToVersion1 = R"(
-ALTER TABLE grants ADD COLUMN scripts TEXT NOT NULL DEFAULT '';
-ALTER TABLE patterns ADD COLUMN scripts TEXT NOT NULL DEFAULT '';
-PRAGMA user_version = 1;
-)";
-constexpr std::int64_t kVersion = 1;
+// The content hashes of the scripts an approval ran ("" in the rows of a version-0 file: none known).
+status add_scripts(sqlite_db& db) {
+  if (auto st = add_column(db, "grants", "scripts", "TEXT NOT NULL DEFAULT ''"); !st) return st;
+  return add_column(db, "patterns", "scripts", "TEXT NOT NULL DEFAULT ''");
+}
 
 }  // namespace
+
+const sqlite_schema& grant_db_schema() {
+  static const sqlite_schema schema{"approvals", {{1, "grants, patterns, with the scripts each was given for", kTables, add_scripts}}};
+  return schema;
+}
 
 expected<std::unique_ptr<grant_db>> grant_db::open(const std::filesystem::path& file) {
   std::unique_ptr<grant_db> g{new grant_db};
   g->file_ = file;
-  auto db = sqlite_db::open(file, true);
+  auto db = open_migrated(file, grant_db_schema(), true);
   if (!db) return db.error();
   g->db_ = std::move(*db);
-  if (auto st = g->migrate(); !st) return st;
   return g;
-}
-
-status grant_db::migrate() {
-  auto fail = [&](const std::string& why) { return status{errc::store_failed, "cannot create the schema of " + file_.string() + ": " + why}; };
-  std::int64_t version = 0;
-  {  // the statement ends before the schema changes
-    auto v = db_->prepare("PRAGMA user_version");
-    if (!v) return fail(v.message());
-    if (v->step()) version = v->integer(0);
-  }
-  if (version > kVersion)
-    return fail("its schema is version " + std::to_string(version) + ", newer than this PAIOS's " + std::to_string(kVersion));
-  if (version == kVersion) return {};
-  // One transaction: a crash midway leaves version 0 whole, and the next start migrates again.
-  auto st = db_->exec(std::string{"BEGIN IMMEDIATE;"} + kSchema + kToVersion1 + "COMMIT;");
-  if (!st) {
-    (void)db_->exec("ROLLBACK;");
-    return fail(st.message());
-  }
-  return {};
 }
 
 status grant_db::write(std::string_view sql, const std::function<void(sqlite_stmt&)>& bind) {

@@ -4,8 +4,9 @@
 // approved (approval_key: tool, command or path, cwd; and the content of the project's scripts it runs,
 // script_binding.hpp) and to its scope's value: the session's id, or the project (the cwd). Not thread-safe: one
 // owner (the autonomy actor). Errors are store_failed naming the file.
-// Schema versions (PRAGMA user_version): 0, the first (no scripts); 1, grants and patterns with `scripts`. A file
-// of version 0 is migrated at open (its rows bound to no script); one of a newer version is refused.
+// Schema versions (PRAGMA user_version, grant_db_schema): 0, the first (no scripts); 1, grants and patterns with
+// `scripts`. A file of version 0 is migrated at open (its rows bound to no script); one of a newer version is
+// refused (core/sqlite/migrations.hpp).
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -17,7 +18,14 @@
 #include "core/sqlite/sqlite_db.hpp"
 #include "messages/error.hpp"
 
+namespace paios {
+struct sqlite_schema;
+}
+
 namespace paios::autonomy {
+
+// approvals.sqlite's schema as numbered migrations (core/sqlite/migrations.hpp), the newest last.
+const sqlite_schema& grant_db_schema();
 
 // One row of the grants table.
 struct grant {
@@ -48,7 +56,6 @@ class grant_db {
   std::vector<pattern_count> patterns();
  private:
   grant_db() = default;
-  status migrate();
   // Runs one statement with its parameters bound by `bind`: ok, or store_failed naming the file.
   status write(std::string_view sql, const std::function<void(sqlite_stmt&)>& bind);
   std::filesystem::path file_;

@@ -3,15 +3,14 @@
 #include <chrono>
 #include <cstring>
 
+#include "core/sqlite/migrations.hpp"
 #include "core/sqlite/sqlite_db.hpp"
 #include "core/sqlite/sqlite_row.hpp"
 
 namespace paios {
 namespace {
 
-constexpr std::int64_t kVersion = 1;
-
-// The row id orders entries by insertion: eviction removes the smallest.
+// Migration 1. The row id orders entries by insertion: eviction removes the smallest.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS vectors (
   id         INTEGER PRIMARY KEY,
@@ -30,26 +29,20 @@ std::int64_t now_ms() {
 
 }  // namespace
 
+const sqlite_schema& embed_cache_schema() {
+  static const sqlite_schema schema{"embed_cache", {{1, "vectors", kSchema, {}}}};
+  return schema;
+}
+
 embed_cache::~embed_cache() = default;
 
 expected<std::unique_ptr<embed_cache>> embed_cache::open(const std::filesystem::path& file, std::size_t max_entries) {
   std::unique_ptr<embed_cache> c{new embed_cache};
   c->file_ = file;
   c->max_entries_ = max_entries;
-  auto db = sqlite_db::open(file, false);
+  auto db = open_migrated(file, embed_cache_schema(), false);
   if (!db) return db.error();
   c->db_ = std::move(*db);
-  {
-    auto v = c->db_->prepare("PRAGMA user_version");
-    if (!v || !v->step())
-      return status{errc::store_failed, "cannot read " + file.string() + ": " + (v ? v->error() : v.error()).message()};
-    const auto version = v->integer(0);
-    if (version != 0 && version != kVersion)
-      return status{errc::store_failed, file.string() + " is not an embedding cache this build knows (version " +
-                                            std::to_string(version) + "); remove it"};
-  }
-  if (auto st = c->db_->exec(std::string{kSchema} + "PRAGMA user_version = " + std::to_string(kVersion) + ";"); !st)
-    return status{errc::store_failed, "cannot create the schema of " + file.string() + ": " + st.message()};
   auto count = c->db_->prepare("SELECT count(*) FROM vectors");
   if (!count || !count->step())
     return status{errc::store_failed,

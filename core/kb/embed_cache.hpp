@@ -18,6 +18,10 @@
 
 namespace paios {
 
+struct sqlite_schema;
+// embed_cache.sqlite's schema as numbered migrations (core/sqlite/migrations.hpp), the newest last.
+const sqlite_schema& embed_cache_schema();
+
 class embed_cache {
  public:
   // Opens (creating) the file; fails with store_failed when it cannot be opened or is not a cache. Every call

@@ -12,6 +12,7 @@
 #include "core/kb/embedder.hpp"
 #include "core/kb/sha256.hpp"
 #include "core/kb/vector_index.hpp"
+#include "core/sqlite/migrations.hpp"
 #include "core/sqlite/sqlite_db.hpp"
 #include "core/sqlite/sqlite_row.hpp"
 #include "messages/ids.hpp"
@@ -19,7 +20,12 @@
 namespace paios {
 namespace {
 
-constexpr const char* kSchema = R"sql(
+// The schema, migration by migration (core/sqlite/migrations.hpp): user_version k means migrations 1..k ran.
+
+// 1: articles, their passages and the passages' full-text index. (Files of version 1 made before the keyword
+// query changed keep their index's porter tokenizer, as they always have: a new index would need every passage
+// indexed again.)
+constexpr const char* kArticles = R"sql(
 CREATE TABLE IF NOT EXISTS articles (
   id           TEXT PRIMARY KEY,
   title        TEXT NOT NULL,
@@ -52,14 +58,18 @@ CREATE INDEX IF NOT EXISTS chunks_by_model ON chunks(model);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
   title, body, content='chunks', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
 INSERT INTO chunks_fts(chunks_fts, rank) VALUES('rank', 'bm25(2.0, 1.0)');
+)sql";
+
+// 2: the word counts of the keyword query and kb_meta (count_all_terms fills them from the passages there are);
+// the fts5vocab table some version-1 files have is not used any more.
+constexpr const char* kTerms = R"sql(
 DROP TABLE IF EXISTS chunks_vocab;
 -- How many passages hold each word (as lexical_words() reads them, stop words left out): the keyword query
 -- leaves out the common ones. Kept in the transactions that add and remove passages.
 CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
 -- vectors_version: bumped by every change to the stored vectors (the saved HNSW graph names the version it
--- holds); terms_ready: the terms table has every passage (a file of user_version 1 is counted once at open).
+-- holds); terms_ready: the terms table has every passage (written by migration 2, kept for files that read it).
 CREATE TABLE IF NOT EXISTS kb_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-PRAGMA user_version = 2;
 )sql";
 
 constexpr const char* kArticleColumns =
@@ -99,28 +109,32 @@ status set_meta(sqlite_db& db, const char* key, std::int64_t value) {
                        std::string_view{key}, value);
 }
 
-// A knowledge base from before the terms table: its passages' words, counted once.
+// Migration 2: the passages' words, counted once (a file of version 1 has passages and no terms table). Runs in
+// the migration's transaction.
 status count_all_terms(sqlite_db& db) {
   std::unordered_map<std::string, std::int64_t> counts;
-  auto s = db.prepare("SELECT title, body FROM chunks");
-  if (!s) return s.error();
-  while (s->step()) count_passage_terms(s->text(0), s->text(1), counts);
-  if (!s->error()) return s->error();
-  if (auto st = db.exec("BEGIN IMMEDIATE"); !st) return st;
-  auto fill = [&]() -> status {
-    auto ins = db.prepare("INSERT OR REPLACE INTO terms (term, docs) VALUES (?1, ?2)");
-    if (!ins) return ins.error();
-    for (auto& [term, docs] : counts)
-      if (auto st = ins->bind(1, term).bind(2, docs).run(); !st) return st;
-    if (auto st = set_meta(db, "terms_ready", 1); !st) return st;
-    return db.exec("COMMIT");
-  };
-  auto st = fill();
-  if (!st) (void)db.exec("ROLLBACK");
-  return st;
+  {  // the statement ends before the writes
+    auto s = db.prepare("SELECT title, body FROM chunks");
+    if (!s) return s.error();
+    while (s->step()) count_passage_terms(s->text(0), s->text(1), counts);
+    if (!s->error()) return s->error();
+  }
+  auto ins = db.prepare("INSERT OR REPLACE INTO terms (term, docs) VALUES (?1, ?2)");
+  if (!ins) return ins.error();
+  for (auto& [term, docs] : counts)
+    if (auto st = ins->bind(1, term).bind(2, docs).run(); !st) return st;
+  return set_meta(db, "terms_ready", 1);
 }
 
 }  // namespace
+
+const sqlite_schema& kb_db_schema() {
+  static const sqlite_schema schema{
+      "kb",
+      {{1, "articles, chunks, chunks_fts", kArticles, {}},
+       {2, "terms, kb_meta: the keyword query's word counts, counted from the passages", kTerms, count_all_terms}}};
+  return schema;
+}
 
 kb_db::kb_db() = default;
 
@@ -128,11 +142,9 @@ kb_db::~kb_db() { (void)save_index(); }  // best effort: an unsaved graph is reb
 
 expected<std::unique_ptr<kb_db>> kb_db::open(const std::filesystem::path& file, embedder& embed, kb_index_options index) {
   std::unique_ptr<kb_db> kb{new kb_db};
-  auto db = sqlite_db::open(file, false);
+  auto db = open_migrated(file, kb_db_schema(), false);
   if (!db) return db.error();
   kb->db_ = std::move(*db);
-  if (auto st = kb->db_->exec(kSchema); !st)
-    return status{errc::store_failed, "cannot create the schema of " + file.string() + ": " + st.message()};
   kb->embed_ = &embed;
   kb->model_ = embed.model();
   kb->dims_ = embed.dimensions();
@@ -146,10 +158,8 @@ expected<std::unique_ptr<kb_db>> kb_db::open(const std::filesystem::path& file, 
     kb->passages_ = count->integer(0);
   }
   auto version = meta_value(*kb->db_, "vectors_version");
-  auto ready = version ? meta_value(*kb->db_, "terms_ready") : version;
-  status counted = !ready ? ready.error() : *ready == 0 ? count_all_terms(*kb->db_) : status{};
-  if (!counted)
-    return status{errc::store_failed, "cannot read the word counts of " + file.string() + ": " + counted.message()};
+  if (!version)
+    return status{errc::store_failed, "cannot read the vectors' version of " + file.string() + ": " + version.message()};
   kb->version_ = *version;
   if (!kb->load_saved_index())
     if (auto st = kb->load_vectors(); !st)

@@ -100,6 +100,10 @@ struct kb_stats {
   std::int64_t pending_index = 0;    // vectors still to be put in the HNSW graph being built
 };
 
+struct sqlite_schema;
+// kb.sqlite's schema as numbered migrations (core/sqlite/migrations.hpp), the newest last.
+const sqlite_schema& kb_db_schema();
+
 class kb_db {
  public:
   // `embed` outlives the kb_db. Fails with store_failed when the file cannot be opened or is not a knowledge

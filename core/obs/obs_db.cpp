@@ -1,5 +1,6 @@
 #include "core/obs/obs_db.hpp"
 
+#include "core/sqlite/migrations.hpp"
 #include "core/sqlite/sqlite_db.hpp"
 #include "core/sqlite/sqlite_row.hpp"
 
@@ -10,6 +11,8 @@ namespace {
 std::int64_t as_sql(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 std::uint64_t from_sql(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
+// Migration 1: events and scores. Files from before the store counted (version 0) have the tables already, and
+// some the index on time that the step drops.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS events (
   id          INTEGER PRIMARY KEY,
@@ -59,6 +62,11 @@ event_record read_event(const sqlite_stmt& s) {
 
 }  // namespace
 
+const sqlite_schema& obs_db_schema() {
+  static const sqlite_schema schema{"observability", {{1, "events, scores (no index on events' time)", kSchema, {}}}};
+  return schema;
+}
+
 struct obs_db::statements {
   sqlite_stmt insert, by_trace, save_score, get_score;
 };
@@ -69,14 +77,12 @@ expected<std::unique_ptr<obs_db>> obs_db::open(const std::filesystem::path& file
   std::unique_ptr<obs_db> o{new obs_db};
   // On a new file (they change nothing later): 16 KiB pages, a third fewer page writes per batch than 4 KiB
   // (docs/benchmarks.md); incremental auto-vacuum, so that retention gives pages back to the file system.
-  auto db = sqlite_db::open(file, synchronous_full, "PRAGMA page_size=16384; PRAGMA auto_vacuum=INCREMENTAL;");
+  auto db = open_migrated(file, obs_db_schema(), synchronous_full, "PRAGMA page_size=16384; PRAGMA auto_vacuum=INCREMENTAL;");
   if (!db) return db.error();
   o->db_ = std::move(*db);
   // Writes append, so a small page cache does (512 KiB, 32 pages; SQLite's default is 2 MiB).
   if (auto st = o->db_->exec("PRAGMA cache_size=-512;"); !st)
     return status{errc::store_failed, "cannot configure " + file.string() + ": " + st.message()};
-  if (auto st = o->db_->exec(kSchema); !st)
-    return status{errc::store_failed, "cannot create the schema of " + file.string() + ": " + st.message()};
   // Checkpoints copy the log into the file and sync it: fewer, larger ones (the log grows to 64 MiB), on their
   // own thread, so that the batches behind them are not held up.
   if (auto st = o->db_->checkpoint_in_background(4096); !st) return st;

@@ -16,6 +16,10 @@
 namespace paios {
 
 class sqlite_db;
+struct sqlite_schema;
+
+// observability.sqlite's schema as numbered migrations (core/sqlite/migrations.hpp), the newest last.
+const sqlite_schema& obs_db_schema();
 
 class obs_db {
  public:

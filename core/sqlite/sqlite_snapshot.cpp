@@ -48,6 +48,12 @@ expected<std::string> column_text(sqlite3* db, const std::filesystem::path& file
   return out;
 }
 
+expected<std::int64_t> user_version(sqlite3* db, const std::filesystem::path& file) {
+  auto version = column_text(db, file, "PRAGMA user_version");
+  if (!version) return version.error();
+  return std::stoll(version->empty() ? "0" : *version);
+}
+
 }  // namespace
 
 expected<std::int64_t> snapshot_database(const std::filesystem::path& from, const std::filesystem::path& to) {
@@ -68,9 +74,13 @@ expected<std::int64_t> snapshot_database(const std::filesystem::path& from, cons
     sqlite3_free(err);
     return failed(to, why);
   }
-  auto version = column_text(dest->get(), to, "PRAGMA user_version");
-  if (!version) return version.error();
-  return std::stoll(version->empty() ? "0" : *version);
+  return user_version(dest->get(), to);
+}
+
+expected<std::int64_t> database_version(const std::filesystem::path& file) {
+  auto db = open(file, SQLITE_OPEN_READONLY);
+  if (!db) return db.error();
+  return user_version(db->get(), file);
 }
 
 status check_database_integrity(const std::filesystem::path& file, integrity_depth depth) {

@@ -16,6 +16,10 @@ namespace paios {
 // copy's `PRAGMA user_version` (its schema version). Fails with store_failed "FILE: why" naming the file.
 expected<std::int64_t> snapshot_database(const std::filesystem::path& from, const std::filesystem::path& to);
 
+// Opens `file` read-only and reads its `PRAGMA user_version`, writing nothing to it (a file that is not there is
+// not created). Fails with store_failed "FILE: why".
+expected<std::int64_t> database_version(const std::filesystem::path& file);
+
 // How much of a database a check reads: `full` is `PRAGMA integrity_check` (every index against its table too: a
 // restore's check), `quick` is `PRAGMA quick_check` (pages, records and constraints, in time linear in the file:
 // `ai doctor`'s).

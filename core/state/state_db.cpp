@@ -2,13 +2,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/sqlite/migrations.hpp"
 #include "core/sqlite/sqlite_row.hpp"
 #include "messages/ids.hpp"
 
 namespace paios {
 namespace {
 
-constexpr const char* kSchema = R"SQL(
+// The schema, migration by migration (core/sqlite/migrations.hpp): user_version k means migrations 1..k ran.
+// Each number keeps the meaning it had when files of it were first written, so that every file written before
+// the migrations existed opens as what it is; tables were only ever added, never changed in place.
+
+// 1: tasks.
+constexpr const char* kTasks = R"SQL(
 CREATE TABLE IF NOT EXISTS tasks (
   id TEXT PRIMARY KEY,
   state TEXT NOT NULL,
@@ -24,11 +30,15 @@ CREATE TABLE IF NOT EXISTS tasks (
   error_code TEXT NOT NULL DEFAULT '',
   error_message TEXT NOT NULL DEFAULT '',
   exit_code INTEGER NOT NULL DEFAULT 0,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  route TEXT NOT NULL DEFAULT ''
+  attempts INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks(state, created_ms);
 CREATE INDEX IF NOT EXISTS tasks_by_created ON tasks(created_ms);
+)SQL";
+
+// 2: breakers and their transitions, router weights. (Files of version 1 and 2 made before observability.sqlite
+// also hold an `events` table, which nothing reads since; it is left as it is.)
+constexpr const char* kBreakers = R"SQL(
 CREATE TABLE IF NOT EXISTS breakers (
   brain TEXT PRIMARY KEY,
   state TEXT NOT NULL,
@@ -37,8 +47,7 @@ CREATE TABLE IF NOT EXISTS breakers (
   window TEXT NOT NULL DEFAULT '',
   opened INTEGER NOT NULL DEFAULT 0,
   last_from TEXT NOT NULL DEFAULT '',
-  last_reason TEXT NOT NULL DEFAULT '',
-  cause TEXT NOT NULL DEFAULT ''  -- version 5 (migrated in open())
+  last_reason TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS breaker_transitions (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -48,14 +57,16 @@ CREATE TABLE IF NOT EXISTS breaker_transitions (
   to_state TEXT NOT NULL,
   reason TEXT NOT NULL
 );
--- Version 5: the routing decision is the task's `route` column (it was a row of route_decisions: migrate_routes).
 CREATE TABLE IF NOT EXISTS router_weights (
   rule TEXT PRIMARY KEY,
   factor REAL NOT NULL,
   note TEXT NOT NULL DEFAULT '',
   updated_ms INTEGER NOT NULL
 );
--- Version 3: the scheduler's runs and each job's next due time and failures (actors/scheduler).
+)SQL";
+
+// 3: the scheduler's runs and each job's next due time and failures (actors/scheduler).
+constexpr const char* kJobs = R"SQL(
 CREATE TABLE IF NOT EXISTS job_runs (
   id TEXT PRIMARY KEY,
   job TEXT NOT NULL,
@@ -75,7 +86,12 @@ CREATE TABLE IF NOT EXISTS job_state (
   failures INTEGER NOT NULL DEFAULT 0,
   updated_ms INTEGER NOT NULL
 );
--- Version 4: pipeline runs and each run's steps, with their outputs (actors/pipeline).
+)SQL";
+
+// 4: pipeline runs and each run's steps, with their outputs (actors/pipeline); the folders added by `ai watch
+// add` (configured ones live in the user's file), and each watched file's latest content and what was done with
+// it (actors/watcher: nothing twice, nothing missed).
+constexpr const char* kPipelinesAndWatches = R"SQL(
 CREATE TABLE IF NOT EXISTS pipeline_runs (
   id TEXT PRIMARY KEY,
   pipeline TEXT NOT NULL,
@@ -107,8 +123,6 @@ CREATE TABLE IF NOT EXISTS pipeline_steps (
   attempts INTEGER NOT NULL DEFAULT 1,
   PRIMARY KEY (run_id, idx)
 );
--- Version 4 too: the folders added by `ai watch add` (configured ones live in the user's file), and each watched
--- file's latest content and what was done with it (actors/watcher: nothing twice, nothing missed).
 CREATE TABLE IF NOT EXISTS watch_folders (
   path TEXT PRIMARY KEY,
   classes TEXT NOT NULL DEFAULT '',
@@ -129,7 +143,6 @@ CREATE TABLE IF NOT EXISTS watch_files (
   updated_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS watch_files_by_folder ON watch_files(folder);
-PRAGMA user_version = 5;
 )SQL";
 
 constexpr const char* kColumns =
@@ -148,55 +161,50 @@ task_record read_task(const sqlite_stmt& s) {
 
 std::string_view error_name(errc e) { return e == errc::none ? std::string_view{} : to_string(e); }
 
-// A file of version 4 or older: its tasks get the `route` column, and the decisions it kept in route_decisions
-// move there (each decision belonged to one task; a decision whose task is gone goes with its table).
-status migrate_routes(sqlite_db& db) {
-  // Each count's statement is gone before the schema changes (SQLite will not drop a table a statement reads).
-  auto count = [&db](const char* sql) -> expected<std::int64_t> {
-    auto s = db.prepare(sql);
-    if (!s) return s.error();
-    if (!s->step()) return s->error() ? status{errc::store_failed, "no row from " + std::string{sql}} : s->error();
-    return s->integer(0);
-  };
-  auto has_route = count("SELECT count(*) FROM pragma_table_info('tasks') WHERE name = 'route'");
-  if (!has_route) return has_route.error();
-  if (*has_route == 0)
-    if (auto st = db.exec("ALTER TABLE tasks ADD COLUMN route TEXT NOT NULL DEFAULT ''"); !st) return st;
-  auto old_table = count("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'route_decisions'");
+// 5: why a breaker opened.
+status add_breaker_cause(sqlite_db& db) { return add_column(db, "breakers", "cause", "TEXT NOT NULL DEFAULT ''"); }
+
+// 6: the routing decision is the task's `route` column; the decisions a file kept in route_decisions move there
+// (each belonged to one task; a decision whose task is gone goes with its table). Two branches each wrote their
+// change as version 5: files of the breakers branch have breakers.cause and route_decisions, files of the task
+// path have tasks.route and no breakers.cause, files of both merged have both. So this step adds whichever a file
+// lacks, and moves the decisions where they are still in their table.
+status move_routes_into_tasks(sqlite_db& db) {
+  if (auto st = add_breaker_cause(db); !st) return st;
+  if (auto st = add_column(db, "tasks", "route", "TEXT NOT NULL DEFAULT ''"); !st) return st;
+  auto old_table = select_rows(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'route_decisions'",
+                               [](const sqlite_stmt& s) { return s.integer(0); });
   if (!old_table) return old_table.error();
-  if (*old_table == 0) return {};
+  if (old_table->empty() || old_table->front() == 0) return {};
   return db.exec(
-      "BEGIN IMMEDIATE;"
       "UPDATE tasks SET route = (SELECT decision FROM route_decisions WHERE task_id = tasks.id) "
       "WHERE id IN (SELECT task_id FROM route_decisions);"
-      "DROP TABLE route_decisions;"
-      "COMMIT;");
+      "DROP TABLE route_decisions;");
 }
 
 }  // namespace
 
+const sqlite_schema& state_db_schema() {
+  static const sqlite_schema schema{
+      "state",
+      {{1, "tasks", kTasks, {}},
+       {2, "breakers, breaker_transitions, router_weights", kBreakers, {}},
+       {3, "job_runs, job_state (the scheduler)", kJobs, {}},
+       {4, "pipeline_runs, pipeline_steps, watch_folders, watch_files", kPipelinesAndWatches, {}},
+       {5, "breakers.cause: why a breaker opened", "", add_breaker_cause},
+       {6, "tasks.route: each task's routing decision, moved from route_decisions (and breakers.cause where a "
+           "version-5 file lacks it)", "", move_routes_into_tasks}}};
+  return schema;
+}
+
 expected<std::unique_ptr<state_db>> state_db::open(const std::filesystem::path& file, bool synchronous_full) {
-  auto opened = sqlite_db::open(file, synchronous_full);
+  auto opened = open_migrated(file, state_db_schema(), synchronous_full);
   if (!opened) return opened.error();
   auto db = std::move(*opened);
   // Writes go to the newest pages of each index (task ids and times grow): 512 KiB of page cache holds them,
   // and the OS caches the rest of the file. SQLite's default, 2 MiB, is resident growth on a busy daemon.
   if (auto st = db->exec("PRAGMA cache_size=-512;"); !st)
     return status{errc::store_failed, "cannot configure " + file.string() + ": " + st.message()};
-  if (auto st = db->exec(kSchema); !st)
-    return status{errc::store_failed, "cannot create the schema of " + file.string() + ": " + st.message()};
-  if (auto st = migrate_routes(*db); !st) {
-    (void)db->exec("ROLLBACK");
-    return status{errc::store_failed, "cannot move the routing decisions of " + file.string() + " into its tasks: " + st.message()};
-  }
-  // Version 5 added breakers.cause: a file from before has the table without it (CREATE TABLE IF NOT EXISTS
-  // leaves an existing table alone), so the column is added once; its rows keep the default, "".
-  auto has_cause = select_rows(*db, "SELECT COUNT(*) FROM pragma_table_info('breakers') WHERE name = 'cause'",
-                               [](const sqlite_stmt& s) { return s.integer(0); });
-  if (!has_cause) return status{errc::store_failed, "cannot read the schema of " + file.string() + ": " + has_cause.error().message()};
-  if (has_cause->empty() || has_cause->front() == 0)
-    if (auto st = db->exec("ALTER TABLE breakers ADD COLUMN cause TEXT NOT NULL DEFAULT ''"); !st)
-      return status{errc::store_failed, "cannot add breakers.cause to " + file.string() + ": " + st.message()};
   // Every client waits for a commit here (`accepted`, the outcome): the log is copied into the file on another
   // thread, at SQLite's usual 1000 pages, not in one of those commits.
   if (auto st = db->checkpoint_in_background(1000); !st) return st;

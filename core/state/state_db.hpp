@@ -16,6 +16,8 @@
 
 namespace paios {
 
+struct sqlite_schema;
+
 // One run of a scheduled job (job_runs).
 struct job_run_row {
   std::string id, job, trigger;  // trigger: "schedule", "manual", "missed" (run_once at start or after a sleep)
@@ -58,10 +60,14 @@ struct pipeline_step_row {
   int attempts = 1;
 };
 
+// state.sqlite's schema as numbered migrations (core/sqlite/migrations.hpp), the newest last.
+const sqlite_schema& state_db_schema();
+
 class state_db {
  public:
-  // Opens or creates the database and its schema; fails (store_failed) with "cannot open/configure FILE: ...",
-  // "cannot create the schema of FILE: ..." or "cannot prepare queries on FILE: ...". Every call below that can
+  // Opens or creates the database and brings its schema up to date (open_migrated: a file of a newer schema is
+  // refused untouched; a migration that fails leaves the file as it was); fails (store_failed) with "cannot
+  // open/configure FILE: ...", the migration's message, or "cannot prepare queries on FILE: ...". Every call below that can
   // fail returns a status or an expected, failed with store_failed and SQLite's message.
   static expected<std::unique_ptr<state_db>> open(const std::filesystem::path& file, bool synchronous_full);
 

@@ -426,6 +426,13 @@ std::vector<pid_t> processes_with_cmdline(const std::string& fragment) {
   });
 }
 
+std::string file_bytes(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
 std::string first_line_of(const std::filesystem::path& file, std::chrono::milliseconds within) {
   auto read = [&] {
     std::ifstream in(file);

@@ -166,6 +166,9 @@ bool poll_until(Holds holds, std::chrono::milliseconds within,
   return poll_until(holds, [](bool held) { return held; }, within, every);
 }
 
+// A file's bytes; "" when it cannot be read.
+std::string file_bytes(const std::filesystem::path& file);
+
 // Waits until `file` holds a first line (one a program the daemon ran writes); returns it, or "" when none came
 // within `within`.
 std::string first_line_of(const std::filesystem::path& file, std::chrono::milliseconds within = std::chrono::seconds(10));

@@ -123,62 +123,10 @@ TEST(StateDb, TheRoutingDecisionTravelsWithTheTask) {
   EXPECT_EQ((*read)[0].json, r.route);
 }
 
-// A file written before version 5 kept decisions in a table of their own: opening it moves each into its task's
-// row and drops the table.
-TEST(StateDb, AnOlderFileHasItsDecisionsMovedIntoItsTasks) {
+// A breaker's cause survives a restart with it; a breaker saved with none reads back "". (Files from before
+// breakers.cause get the column by migration 5: schema_migration_test.)
+TEST(StateDb, BreakersKeepTheirCause) {
   test::temp_dir dir;
-  const auto file = dir.path() / "state.sqlite";
-  {
-    auto old = sqlite_db::open(file, false);
-    ASSERT_TRUE(old) << old.message();
-    ASSERT_EQ((*old)->exec(R"SQL(
-CREATE TABLE tasks (id TEXT PRIMARY KEY, state TEXT NOT NULL, prompt TEXT NOT NULL,
-  requested_brain TEXT NOT NULL DEFAULT '', brain TEXT NOT NULL DEFAULT '', trace_id TEXT NOT NULL DEFAULT '',
-  timeout_ms INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, started_ms INTEGER NOT NULL DEFAULT 0,
-  finished_ms INTEGER NOT NULL DEFAULT 0, answer TEXT NOT NULL DEFAULT '', error_code TEXT NOT NULL DEFAULT '',
-  error_message TEXT NOT NULL DEFAULT '', exit_code INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE route_decisions (task_id TEXT PRIMARY KEY, time_ms INTEGER NOT NULL, trace_id TEXT NOT NULL DEFAULT '',
-  category TEXT NOT NULL DEFAULT '', brain TEXT NOT NULL DEFAULT '', outcome TEXT NOT NULL DEFAULT '',
-  decision TEXT NOT NULL);
-INSERT INTO tasks (id, state, prompt, created_ms) VALUES ('old-1', 'succeeded', 'p', 7), ('old-2', 'queued', 'q', 8);
-INSERT INTO route_decisions (task_id, time_ms, decision) VALUES ('old-1', 7, '{"category":"chat"}'),
-  ('gone', 1, '{"category":"x"}');
-PRAGMA user_version = 4;
-)SQL").message(), "");
-  }
-  auto db = open_db(dir);
-  ASSERT_TRUE(db);
-  auto read = db->decisions(10);
-  ASSERT_TRUE(read) << read.message();
-  ASSERT_EQ(read->size(), 1u);
-  EXPECT_EQ((*read)[0].task_id, "old-1");
-  EXPECT_EQ((*read)[0].json, R"({"category":"chat"})");
-  EXPECT_EQ((*read)[0].outcome, "succeeded");
-  auto task = db->get_task("old-2");
-  ASSERT_TRUE(task && *task);
-  EXPECT_EQ((*task)->spec.prompt, "q");
-  auto reopened = sqlite_db::open(file, false);
-  ASSERT_TRUE(reopened);
-  auto tables = (*reopened)->prepare("SELECT count(*) FROM sqlite_master WHERE name = 'route_decisions'");
-  ASSERT_TRUE(tables && tables->step());
-  EXPECT_EQ(tables->integer(0), 0);
-}
-
-// A breaker's cause survives a restart with it, and a file from before breakers.cause (schema version 4) gets
-// the column at open, its rows keeping their state with no cause.
-TEST(StateDb, BreakersKeepTheirCauseAndAnOlderFileGetsTheColumn) {
-  test::temp_dir dir;
-  {
-    auto old = sqlite_db::open(dir.path() / "state.sqlite", false);
-    ASSERT_TRUE(old) << old.message();
-    ASSERT_EQ((*old)->exec("CREATE TABLE breakers (brain TEXT PRIMARY KEY, state TEXT NOT NULL, since_ms INTEGER NOT "
-                           "NULL, open_until_ms INTEGER NOT NULL, window TEXT NOT NULL DEFAULT '', opened INTEGER NOT "
-                           "NULL DEFAULT 0, last_from TEXT NOT NULL DEFAULT '', last_reason TEXT NOT NULL DEFAULT '');"
-                           "INSERT INTO breakers VALUES ('codex', 'open', 1, 2, '', 1, 'closed', 'old');"
-                           "PRAGMA user_version = 4;")
-                  .message(),
-              "");
-  }
   auto db = open_db(dir);
   ASSERT_TRUE(db);
   breaker_record claude;
@@ -188,8 +136,14 @@ TEST(StateDb, BreakersKeepTheirCauseAndAnOlderFileGetsTheColumn) {
   claude.reason = "2 of the last 2 calls failed";
   claude.cause = kCauseProgramMissing;
   ASSERT_EQ(db->save_breaker(claude, 5).message(), "");
+  breaker_record codex;
+  codex.brain = "codex";
+  codex.state = "open";
+  codex.from = "closed";
+  codex.reason = "old";
+  ASSERT_EQ(db->save_breaker(codex, 6).message(), "");
   db.reset();
-  db = open_db(dir);  // and again: the column is there now
+  db = open_db(dir);
   auto rows = db->breakers();
   ASSERT_TRUE(rows) << rows.message();
   ASSERT_EQ(rows->size(), 2u);

@@ -1,0 +1,9 @@
+-- approvals-v0: grants and patterns, no version.
+-- The schema exactly as core/autonomy/grant_db.cpp at commit 10b19fc 2026-12-07 wrote it; then rows in every table.
+CREATE TABLE IF NOT EXISTS grants(
+  key TEXT NOT NULL, scope TEXT NOT NULL, scope_value TEXT NOT NULL, approval TEXT NOT NULL, time_ms INTEGER NOT NULL,
+  PRIMARY KEY(key, scope, scope_value)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS patterns(
+  key TEXT PRIMARY KEY, rule_json TEXT NOT NULL, approvals INTEGER NOT NULL, promoted INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO grants (key, scope, scope_value, approval, time_ms) VALUES ('bash:make test', 'project', '/srv/p', 'ap-1', 100);
+INSERT INTO patterns (key, rule_json, approvals, promoted) VALUES ('bash:make', '{"allow":"make *"}', 3, 1);
