@@ -65,6 +65,8 @@ const subcommand kSubcommands[] = {
      define_watch},
     {"alerts", "problems the daemon noticed (crashes, open breakers, failing jobs, disk): list them, acknowledge one",
      define_alerts},
+    {"credentials", "the credentials the mesh uses (API keys, key files, agents' logins): present or missing, days to "
+                    "expiry; never a value", define_credentials},
     {"pipeline",
      "pipelines: the configured ones; run one; its runs, steps and outputs; resume a failed or interrupted run",
      define_pipeline},

@@ -60,8 +60,9 @@ using approvals_atom = caf::atom_constant<caf::atom("approvals")>;  // autonomy:
 using expire_atom = caf::atom_constant<caf::atom("expire")>;      // autonomy: a pending approval's time is up
 using step_atom = caf::atom_constant<caf::atom("step")>;          // a pipeline run: one of its steps ended
 using backup_atom = caf::atom_constant<caf::atom("backup")>;      // backup_run: take the backup it was made for
-using alerts_atom = caf::atom_constant<caf::atom("alerts")>;      // alerts: alerts.list, alerts.ack
+using alerts_atom = caf::atom_constant<caf::atom("alerts")>;      // alerts: alerts.list, alerts.ack, credentials.list
 using delivery_atom = caf::atom_constant<caf::atom("delivery")>;  // alerts: a webhook delivery ended, or is due again
+using escalate_atom = caf::atom_constant<caf::atom("escalate")>;  // supervisor -> alerts: it gave up on a child
 
 
 template <class Inspector>

@@ -658,6 +658,9 @@ void alerts_list(bridge_actor* self, const call& c, wire::request& req) {
 void alerts_ack(bridge_actor* self, const call& c, wire::request& req) {
   ask_alerts(self, c, "alert.acked", "ack", std::move(req.arguments));
 }
+void credentials_list(bridge_actor* self, const call& c, wire::request& req) {
+  ask_alerts(self, c, "credentials", "credentials", std::move(req.arguments));
+}
 
 // A backup_run of its own (actors/backup), on its own thread: the bridge only waits for its answer.
 void backup_create(bridge_actor* self, const call& c, wire::request& req) {
@@ -728,6 +731,7 @@ constexpr std::pair<op, op_handler> kHandlers[] = {
     {op::backup_create, on::backup_create},
     {op::alerts_list, on::alerts_list},
     {op::alerts_ack, on::alerts_ack},
+    {op::credentials_list, on::credentials_list},
 };
 
 constexpr bool one_handler_per_op_in_order() {

@@ -229,7 +229,14 @@ credential_status inspect_credential(const credential_entry& e, const env_lookup
 std::vector<credential_status> inspect_credentials(const credential_sources& sources, const env_lookup& env,
                                                    std::int64_t now_ms, int warn_days) {
   std::vector<credential_status> out;
-  for (const auto& e : credential_entries(sources)) out.push_back(inspect_credential(e, env, now_ms, warn_days));
+  for (const auto& e : credential_entries(sources)) {
+    auto s = inspect_credential(e, env, now_ms, warn_days);
+    s.in_use = e.used_by.empty() || std::any_of(e.used_by.begin(), e.used_by.end(), [&](const std::string& u) {
+                 return std::any_of(sources.brains.begin(), sources.brains.end(),
+                                    [&](const brain_credential_source& b) { return b.name == u; });
+               });
+    out.push_back(std::move(s));
+  }
   return out;
 }
 
@@ -241,7 +248,8 @@ std::optional<std::string> process_env(const std::string& name) {
 json to_json(const credential_status& s) {
   json j{{"name", s.entry.name},         {"kind", to_string(s.entry.kind)}, {"where", s.entry.where},
          {"used_by", s.entry.used_by},   {"declared", s.entry.declared},    {"present", s.present},
-         {"refreshable", s.refreshable}, {"state", s.state}};
+         {"refreshable", s.refreshable}, {"state", s.state},
+         {"in_use", s.in_use}};
   if (!s.fingerprint.empty()) j["fingerprint"] = s.fingerprint;
   if (s.expires_ms) {
     j["expires_ms"] = *s.expires_ms;

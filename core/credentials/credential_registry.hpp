@@ -84,9 +84,13 @@ struct credential_status {
   // ok | expiring (within warn_days) | expired | missing | refreshable (expired, but its agent renews it)
   std::string state;
   std::optional<std::int64_t> days_left;  // whole days to the expiry, negative once past
+  // Used by the mesh as it runs: false for a declared entry whose used_by names only brains that are disabled.
+  bool in_use = true;
 
-  // Expired, expiring or missing: what `ai status` warns about and the alerts actor raises.
-  bool needs_attention() const { return state == "expired" || state == "expiring" || state == "missing"; }
+  // In use, and expired, expiring or missing: what `ai status` warns about and the alerts actor raises.
+  bool needs_attention() const {
+    return in_use && (state == "expired" || state == "expiring" || state == "missing");
+  }
 };
 
 // Reads the value (`getenv` for kind env: a test passes its own) and decides the state; `warn_days` is how
@@ -95,7 +99,7 @@ using env_lookup = std::function<std::optional<std::string>(const std::string&)>
 credential_status inspect_credential(const credential_entry& e, const env_lookup& env, std::int64_t now_ms,
                                      int warn_days);
 
-// Every entry of `sources`, inspected.
+// Every entry of `sources`, inspected, with in_use set from the brains of `sources` (the enabled ones).
 std::vector<credential_status> inspect_credentials(const credential_sources& sources, const env_lookup& env,
                                                    std::int64_t now_ms, int warn_days);
 
@@ -103,7 +107,7 @@ std::vector<credential_status> inspect_credentials(const credential_sources& sou
 std::optional<std::string> process_env(const std::string& name);
 
 // {name, kind, where, used_by, declared, present, fingerprint?, expires_ms?, expires?, expiry_source?,
-// days_left?, refreshable, state, note?}: never the value.
+// days_left?, refreshable, state, in_use, note?}: never the value.
 nlohmann::json to_json(const credential_status& s);
 
 // One line for a person: "claude-login (file ~/.claude/.credentials.json) expires in 3 days (2026-12-10)".
