@@ -44,7 +44,7 @@ void check_credentials_config(const json& doc, std::vector<std::string>& errors)
   for (std::size_t i = 0; i < list.size(); ++i) {
     const auto& c = list[i];
     if (!c.is_object()) continue;  // the schema said so
-    const auto at = "credentials[" + std::to_string(i) + "]";
+    const auto at = "credentials." + std::to_string(i);
     if (c.contains("name") && c["name"].is_string() && !names.insert(c["name"].get<std::string>()).second)
       errors.push_back(at + ".name: '" + c["name"].get<std::string>() + "' is declared twice");
     const auto kind = c.value("kind", std::string{});

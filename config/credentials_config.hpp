@@ -13,7 +13,7 @@ namespace paios {
 
 // The declared entries of the valid merged document; a path "~/x" is the daemon's $HOME/x.
 std::vector<credential_entry> read_credentials_config(const nlohmann::json& doc);
-// Beyond the schema, each error "credentials[I].field: message": a name used twice, env or path missing for the
+// Beyond the schema, each error "credentials.I.field: message": a name used twice, env or path missing for the
 // kind (or given for the other), a relative path, an expires that is no date, a used_by that names no brain.
 void check_credentials_config(const nlohmann::json& doc, std::vector<std::string>& errors);
 
