@@ -63,8 +63,10 @@ const subcommand kSubcommands[] = {
      "watched folders: what arrives is classified and acted on (images described into the knowledge base, documents "
      "ingested, media notified)",
      define_watch},
-    {"alerts", "problems the daemon noticed (crashes, open breakers, failing jobs, disk): list them, acknowledge one",
+    {"alerts", "problems the daemon noticed (crashes, open breakers, failing jobs, disk, credentials, escalations): list them, acknowledge one",
      define_alerts},
+    {"credentials", "the credentials the mesh uses (API keys, key files, agents' logins): present or missing, days to "
+                    "expiry; never a value", define_credentials},
     {"pipeline",
      "pipelines: the configured ones; run one; its runs, steps and outputs; resume a failed or interrupted run",
      define_pipeline},

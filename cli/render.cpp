@@ -207,6 +207,7 @@ std::string render_status(const json& r) {
   out << render_jobs_status(r.value("jobs", json()));
   out << render_watch_status(r.value("watchers", json()));
   out << render_alerts_status(r.value("alerts", json()));
+  out << render_credentials_status(r.value("alerts", json()));
   const auto& tree = r.value("tree", json::object());
   out << "\nactor tree:\n  " << tree.value("name", "root") << " (" << tree.value("strategy", "?") << ")\n";
   render_tree(out, tree, "  ");

@@ -44,6 +44,9 @@ std::string render_watch_status(const nlohmann::json& watchers);
 std::string render_alerts(const nlohmann::json& reply);
 std::string render_alert_acked(const nlohmann::json& reply);
 std::string render_alerts_status(const nlohmann::json& alerts);
+// cli/render_credentials.cpp: credentials.list, and a warning line of status per credential that needs attention.
+std::string render_credentials(const nlohmann::json& reply);
+std::string render_credentials_status(const nlohmann::json& alerts);
 // One style for the tables `ai` prints: upper-case headers, each column but the last as wide as its widest value
 // (a long value widens its column instead of pushing the rest out of line), one space between columns, and the
 // last column cut with "…" to fit `width` terminal columns (0: no limit). A row is one line: line breaks and tabs in

@@ -13,6 +13,9 @@ alerts_config read_alerts_config(const nlohmann::json& s) {
   c.spool_max_bytes = s.at("spool_max_bytes").get<std::int64_t>();
   c.min_free_mb = s.at("min_free_mb").get<std::int64_t>();
   c.db_max_mb = s.at("db_max_mb").get<std::int64_t>();
+  c.credential_warn_days = s.at("credential_warn_days").get<int>();
+  c.budget_timeouts = s.at("budget_timeouts").get<int>();
+  c.budget_window_ms = s.at("budget_window_ms").get<std::int64_t>();
   for (const auto& w : s.at("webhooks")) c.webhooks.push_back({w.at("kind").get<std::string>(), w.at("url").get<std::string>()});
   c.webhook_timeout_ms = s.at("webhook_timeout_ms").get<std::int64_t>();
   c.retries = s.at("retries").get<int>();

@@ -18,6 +18,9 @@ struct alerts_config {
   std::int64_t spool_max_bytes = 100 << 20; // the hooks' spool above this is an alert; 0: not checked
   std::int64_t min_free_mb = 500;           // less free disk under PAIOS_HOME is an alert; 0: not checked
   std::int64_t db_max_mb = 2048;            // a database file (with its log) above this is an alert; 0: not checked
+  int credential_warn_days = 7;             // a credential expiring within this many days is an alert
+  int budget_timeouts = 3;                  // a brain's tasks timing out this many times in the window; 0: not checked
+  std::int64_t budget_window_ms = 3600000;  // that window
   std::vector<webhook_config> webhooks;
   std::int64_t webhook_timeout_ms = 10000;
   int retries = 5;                          // a failed webhook delivery is tried again this many times

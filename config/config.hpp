@@ -20,6 +20,7 @@
 #include "config/autonomy_config.hpp"
 #include "config/brains_config.hpp"
 #include "config/doctor_config.hpp"
+#include "config/credentials_config.hpp"
 #include "config/hooks_config.hpp"
 #include "config/kb_config.hpp"
 #include "config/mcp_config.hpp"
@@ -45,6 +46,7 @@ struct daemon_config {
   notify_config notify;              // how the notifier reaches a person
   alerts_config alerts;              // what raises an alert, how often it is told, the webhooks (actors/alerts)
   doctor_config doctor;              // what `ai doctor` compares with (core/doctor); the daemon does not use it
+  std::vector<credential_entry> credentials;  // the declared credentials (core/credentials; discovery adds the rest)
   watcher_config watchers;           // the watched folders and what each class of file leads to (actors/watcher)
   std::vector<pipeline_config> pipelines;  // enabled pipelines, in name order (actors/pipeline)
   std::vector<brain_config> brains;  // enabled brains, in name order

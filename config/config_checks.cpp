@@ -50,6 +50,7 @@ void check_meaning(const json& doc, std::vector<std::string>& errors) {
   if (doc.contains("scheduler")) check_scheduler_config(doc, errors);
   check_backup_config(doc, errors);
   check_doctor_config(doc, errors);
+  check_credentials_config(doc, errors);
   if (doc.contains("watchers")) check_watcher_config(doc, errors);
   check_pipelines_config(doc, errors);
   if (doc.contains("obs")) check_obs_config(doc["obs"], errors);

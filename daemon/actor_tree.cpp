@@ -173,6 +173,10 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   sched.version = ctx.version;
   alerts_options alerts{cfg.alerts, store_path(ctx.home, alert_book_schema()), ctx.home.data_dir(), ctx.home.spool_dir(),
                         std::make_shared<std::string>(ctx.unclean_exit), std::make_shared<std::atomic<bool>>(true)};
+  alerts.credentials.declared = cfg.credentials;
+  for (const auto& b : cfg.brains)
+    alerts.credentials.brains.push_back({b.name, b.command.empty() ? std::string{} : b.command.front(), b.env});
+  if (const char* h = std::getenv("HOME"); h && *h == '/') alerts.credentials.home = h;
   pipelines_options pipes{cfg.pipelines};
   config_reloader_options reloader{ctx.config_file.empty() ? ctx.home.config_file() : ctx.config_file,
                                    ctx.config_file_named, current};

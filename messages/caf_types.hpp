@@ -60,10 +60,11 @@ using approvals_atom = caf::atom_constant<caf::atom("approvals")>;  // autonomy:
 using expire_atom = caf::atom_constant<caf::atom("expire")>;      // autonomy: a pending approval's time is up
 using step_atom = caf::atom_constant<caf::atom("step")>;          // a pipeline run: one of its steps ended
 using backup_atom = caf::atom_constant<caf::atom("backup")>;      // backup_run: take the backup it was made for
-using alerts_atom = caf::atom_constant<caf::atom("alerts")>;      // alerts: alerts.list, alerts.ack
+using alerts_atom = caf::atom_constant<caf::atom("alerts")>;      // alerts: alerts.list, alerts.ack, credentials.list
 using delivery_atom = caf::atom_constant<caf::atom("delivery")>;  // alerts: a webhook delivery ended, or is due again
 using reload_atom = caf::atom_constant<caf::atom("reload")>;      // config: read config.json again (config.reload, SIGHUP)
 using restart_atom = caf::atom_constant<caf::atom("restart")>;    // supervisor: stop one child and start it again
+using escalate_atom = caf::atom_constant<caf::atom("escalate")>;  // supervisor -> alerts: it gave up on a child
 
 
 template <class Inspector>

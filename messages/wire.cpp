@@ -26,7 +26,7 @@ constexpr std::array<std::string_view, op_count> kOps = {
     "watch.list",     "watch.add",   "watch.rm",
     "approvals.list", "approvals.decide", "breaker.reset", "autonomy.show", "autonomy.check", "autonomy.demote",
     "backup.create",
-    "alerts.list",    "alerts.ack",  "config.reload"};
+    "alerts.list",    "alerts.ack",  "config.reload", "credentials.list"};
 constexpr std::size_t kMaxKbContentBytes = 32 * 1024 * 1024;
 constexpr int kMaxKbResults = 100;
 const std::array<std::string_view, 4> kKbKinds = {"document", "learning", "decision", "note"};
@@ -491,6 +491,7 @@ parse_result parse_request(std::string_view frame) {
     case op::alerts_list: ok = parse_alerts_list(f, r); break;
     case op::alerts_ack: ok = parse_alerts_ack(f, r); break;
     case op::config_reload: break;
+    case op::credentials_list: r.arguments = "{}"; break;
     case op::jobs_run:
     case op::jobs_history: {
       ok = f.string("name", r.job, true, 64);

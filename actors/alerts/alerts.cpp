@@ -1,6 +1,7 @@
 #include "actors/alerts/alerts.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <caf/all.hpp>
@@ -9,6 +10,7 @@
 
 #include "actors/dispatcher/dispatcher.hpp"
 #include "actors/names.hpp"
+#include "actors/obs/obs_store.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/alerts/alert_book.hpp"
 #include "core/alerts/webhook.hpp"
@@ -25,6 +27,8 @@ using reply_t = caf::result<std::string, std::string, std::string>;
 
 constexpr auto kAskTimeout = std::chrono::seconds(5);
 constexpr int kMaxList = 1000;
+// The timeouts a budget check reads at most: far more than any sensible alerts.budget_timeouts.
+constexpr int kMaxBudgetEvents = 10000;
 
 // One webhook delivery of one alert: what the helper needs, and where it is in its retries.
 struct delivery {
@@ -220,13 +224,85 @@ void check_jobs(alerts_actor* self) {
   }, [](caf::error&) {});
 }
 
+std::vector<credential_status> credentials_now(const alerts_options& o) {
+  return inspect_credentials(o.credentials, process_env, now_ms(), o.cfg.credential_warn_days);
+}
+
+std::string users_of(const credential_entry& e) {
+  if (e.used_by.empty()) return "the whole mesh";
+  std::string s;
+  for (const auto& u : e.used_by) s += (s.empty() ? "" : ", ") + u;
+  return s;
+}
+
+// Each credential in use that is missing, expired or expiring; only its name, place and dates reach the alert.
+void check_credentials(alerts_actor* self) {
+  std::vector<alert_observation> expiry, missing;
+  for (const auto& c : credentials_now(self->state.opts)) {
+    if (!c.needs_attention()) continue;
+    const auto& name = c.entry.name;
+    const auto detail = describe(c) + ". Used by " + users_of(c.entry) +
+                        ". `ai credentials` lists them; docs/runbooks/credentials.md says how to renew one.";
+    if (c.state == "missing") {
+      missing.push_back({"credential_missing", name, "warning", "PAIOS: credential " + name + " is missing", detail});
+      continue;
+    }
+    const bool expired = c.state == "expired";
+    expiry.push_back({"credential_expiry", name, expired ? "critical" : "warning",
+                      "PAIOS: credential " + name +
+                          (expired ? std::string{" has expired"} : " expires in " + std::to_string(*c.days_left) + " day(s)"),
+                      detail});
+  }
+  apply(self, "credential_expiry", expiry);
+  apply(self, "credential_missing", missing);
+}
+
+// A brain's task has a time budget (its timeout); no token or money budget exists in the configuration. A brain
+// whose calls hit it alerts.budget_timeouts times within alerts.budget_window_ms is told, from the event store's
+// brain/call spans with status timeout.
+void check_budgets(alerts_actor* self) {
+  const auto& cfg = self->state.opts.cfg;
+  if (cfg.budget_timeouts <= 0) return;
+  auto obs = registered_as<obs_store_actor>(self, obs_name::value);
+  if (!obs) return;
+  event_query q;
+  q.category = "brain";
+  q.action = "call";
+  q.status = "timeout";
+  q.since_us = (now_ms() - cfg.budget_window_ms) * 1000;
+  q.limit = kMaxBudgetEvents;
+  self->request(obs, kAskTimeout, query_atom::value, q)
+      .then([self](const std::string& error, const std::vector<event_record>& events) {
+        if (!error.empty()) return spdlog::warn("alerts: the budget check cannot read the event store: {}", error);
+        const auto& cfg = self->state.opts.cfg;
+        std::map<std::string, int> per_brain;
+        for (const auto& e : events) {
+          const auto data = json::parse(e.data_json, nullptr, false);
+          if (data.is_object()) ++per_brain[data.value("brain", std::string{"?"})];
+        }
+        std::vector<alert_observation> seen;
+        for (const auto& [brain, n] : per_brain) {
+          if (n < cfg.budget_timeouts) continue;
+          seen.push_back({"budget_exceeded", brain, "warning", "PAIOS: brain " + brain + "'s tasks hit their time budget",
+                          std::to_string(n) + " call(s) of brain " + brain + " ran out of their time (the task's timeout_ms, "
+                              "else brains." + brain + ".timeout_ms) in the last " +
+                              std::to_string(cfg.budget_window_ms / 1000) + " s (alerts.budget_timeouts: " +
+                              std::to_string(cfg.budget_timeouts) + "). `ai tasks` shows them; the agent may be stuck, "
+                              "or its timeout too short for the work."});
+        }
+        apply(self, "budget_exceeded", seen);
+      }, [](caf::error&) {});  // an event store that does not answer resolves nothing
+}
+
 void check(alerts_actor* self) {
   const auto& o = self->state.opts;
   apply(self, "spool_large", spool_check(o));
   apply(self, "disk_low", disk_check(o));
   apply(self, "db_large", db_check(o));
+  check_credentials(self);
   check_breakers(self);
   check_jobs(self);
+  check_budgets(self);
 }
 
 // ---- alerts.list, alerts.ack --------------------------------------------------------------------------------
@@ -253,6 +329,11 @@ reply_t handle(alerts_actor* self, const std::string& op, const std::string& arg
     emit_alert_event("acknowledged", *a);
     return {std::string{}, std::string{}, json{{"alert", to_json(*a)}}.dump()};
   }
+  if (op == "credentials") {
+    json list = json::array();
+    for (const auto& c : credentials_now(st.opts)) list.push_back(to_json(c));
+    return {std::string{}, std::string{}, json{{"credentials", std::move(list)}, {"warn_days", st.opts.cfg.credential_warn_days}}.dump()};
+  }
   return fail(errc::bad_request, "unknown alerts operation '" + op + "'");
 }
 
@@ -277,6 +358,14 @@ caf::behavior alerts_behavior(alerts_actor* self, alerts_options opts) {
         self->delayed_send(self, std::chrono::milliseconds(self->state.opts.cfg.check_ms), tick_atom::value);
       },
       [=](alerts_atom, const std::string& op, const std::string& args) -> reply_t { return handle(self, op, args); },
+      [=](escalate_atom, const std::string& supervisor, const std::string& child, const std::string& reason) {
+        raise(self, {"supervisor_escalation", supervisor, "critical",
+                     "PAIOS: supervisor " + supervisor + " gave up on " + child,
+                     "Supervisor " + supervisor + " restarted its children more often than supervision.max_restarts in "
+                         "supervision.within_ms allows, and escalated to its parent, which restarts it with all of its "
+                         "children. " + reason + ". `ai status` shows the tree; the log in PAIOS_HOME/logs has each failure.",
+                     false});
+      },
       [=](delivery_atom, const std::string& kind, const std::string& url, std::int64_t id, int attempt,
           const std::string& error) {
         auto& st = self->state;
@@ -315,8 +404,14 @@ caf::behavior alerts_behavior(alerts_actor* self, alerts_options opts) {
             ++open;
             if (!a.acknowledged()) ++unacked;
           }
-        return json{{"open", open}, {"unacknowledged", unacked}, {"webhooks", st.opts.cfg.webhooks.size()},
-                    {"deliveries_pending", st.pending}}
+        json attention = json::array();
+        for (const auto& c : credentials_now(st.opts))
+          if (c.needs_attention()) attention.push_back(to_json(c));
+        return json{{"open", open},
+                    {"unacknowledged", unacked},
+                    {"webhooks", st.opts.cfg.webhooks.size()},
+                    {"deliveries_pending", st.pending},
+                    {"credentials", std::move(attention)}}
             .dump();
       },
   };

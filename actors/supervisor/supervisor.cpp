@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/names.hpp"
 #include "core/obs/event_sink.hpp"
 #include "core/obs/metrics.hpp"
 #include "messages/caf_types.hpp"
@@ -89,7 +90,7 @@ std::string describe(const caf::error& reason) {
   return caf::to_string(reason);
 }
 
-void escalate(supervisor_actor* self, const std::string& why);
+void escalate(supervisor_actor* self, const std::string& child, const std::string& why);
 bool note_restart(supervisor_actor* self, const std::string& failed_child, const std::string& reason);
 
 void start_child(supervisor_actor* self, std::size_t i) {
@@ -122,7 +123,7 @@ bool note_restart(supervisor_actor* self, const std::string& failed_child, const
   st.restart_times.push_back(now);
   while (!st.restart_times.empty() && now - st.restart_times.front() > st.spec.within) st.restart_times.pop_front();
   if (static_cast<int>(st.restart_times.size()) <= st.spec.max_restarts) return true;
-  escalate(self, "supervisor " + st.spec.name + ": restart intensity exceeded (" +
+  escalate(self, failed_child, "supervisor " + st.spec.name + ": restart intensity exceeded (" +
                      std::to_string(st.restart_times.size()) + " restarts in " +
                      std::to_string(st.spec.within.count()) + " ms), last failure: " + failed_child + ": " + reason);
   return false;
@@ -181,9 +182,13 @@ void supervision_event(std::string_view action, std::string_view status, nlohman
             data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-void escalate(supervisor_actor* self, const std::string& why) {
+void escalate(supervisor_actor* self, const std::string& child, const std::string& why) {
   spdlog::error("{}; stopping its children and failing", why);
-  supervision_event("escalate", "failed", {{"supervisor", self->state.spec.name}, {"reason", why}});
+  supervision_event("escalate", "failed", {{"supervisor", self->state.spec.name}, {"child", child}, {"reason", why}});
+  // A person hears of it through the alerts actor, which is no child of any supervisor below the root: told
+  // before the children go, so that the root's own escalation reaches it too (as the daemon ends).
+  if (auto alerts = registered(self, alerts_name::value))
+    self->send(alerts, escalate_atom::value, self->state.spec.name, child, why);
   for (auto it = self->state.children.rbegin(); it != self->state.children.rend(); ++it)
     if (it->handle) self->send_exit(it->handle, caf::exit_reason::kill);
   self->quit(caf::make_error(caf::sec::runtime_error, why));

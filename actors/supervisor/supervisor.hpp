@@ -16,7 +16,8 @@
 // permanent ones always. one_for_one restarts the child, one_for_all every child, rest_for_one the child
 // and those started after it (old instances are gone before new ones start). More than max_restarts within
 // `within` and the supervisor stops its children and exits with an error naming the last failure: its
-// parent sees a failed child (escalation). No child outlives its supervisor.
+// parent sees a failed child (escalation). Escalating, it first tells the actor registered as alerts
+// (escalate_atom, supervisor name, child name, reason), fire and forget. No child outlives its supervisor.
 #include <chrono>
 #include <functional>
 #include <string>

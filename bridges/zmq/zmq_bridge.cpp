@@ -662,6 +662,9 @@ void alerts_list(bridge_actor* self, const call& c, wire::request& req) {
 void alerts_ack(bridge_actor* self, const call& c, wire::request& req) {
   ask_alerts(self, c, "alert.acked", "ack", std::move(req.arguments));
 }
+void credentials_list(bridge_actor* self, const call& c, wire::request& req) {
+  ask_alerts(self, c, "credentials", "credentials", std::move(req.arguments));
+}
 
 // The configuration's reloader: the file read again, the live keys applied (which may restart actors) before it
 // answers.
@@ -740,6 +743,7 @@ constexpr std::pair<op, op_handler> kHandlers[] = {
     {op::alerts_list, on::alerts_list},
     {op::alerts_ack, on::alerts_ack},
     {op::config_reload, on::config_reload},
+    {op::credentials_list, on::credentials_list},
 };
 
 constexpr bool one_handler_per_op_in_order() {

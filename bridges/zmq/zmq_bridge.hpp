@@ -19,7 +19,7 @@
 //                                                 approvals.decide, autonomy.show, .check, .demote -> the
 //                                                 autonomy gate; backup.create -> a backup_run of its own
 //                                                 (actors/backup, its own thread); alerts.list,
-//                                                 alerts.ack -> the alerts actor
+//                                                 alerts.ack, credentials.list -> the alerts actor
 //   (update_atom, task_update)                    from the dispatcher: one reply frame to the submitter, and
 //                                                 lifecycle events on the PUB stream
 //   (drain_atom)                                  stop accepting tasks (shutting_down), keep answering the rest

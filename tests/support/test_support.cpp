@@ -443,6 +443,27 @@ std::string first_line_of(const std::filesystem::path& file, std::chrono::millis
   return poll_until(read, [](const std::string& line) { return !line.empty(); }, within);
 }
 
+std::string test_jwt(const nlohmann::json& claims) {
+  auto base64url = [](const std::string& in) {
+    static const char* abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string out;
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (unsigned char c : in) {
+      acc = (acc << 8) | c;
+      bits += 8;
+      while (bits >= 6) {
+        bits -= 6;
+        out.push_back(abc[(acc >> bits) & 63]);
+      }
+    }
+    if (bits > 0) out.push_back(abc[(acc << (6 - bits)) & 63]);
+    return out;
+  };
+  return base64url(nlohmann::json{{"alg", "RS256"}, {"typ", "JWT"}}.dump()) + "." + base64url(claims.dump()) + "." +
+         base64url("signature of " + claims.dump());
+}
+
 std::int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();

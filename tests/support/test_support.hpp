@@ -176,6 +176,10 @@ std::string first_line_of(const std::filesystem::path& file, std::chrono::millis
 // The system clock in milliseconds since the epoch, as the daemon reports its deadlines (a breaker's
 // open_until_ms, a job's next_due_ms).
 std::int64_t wall_clock_ms();
+
+// A JWT as an issuer writes one (header.payload.signature, each base64url without padding) with `claims` as its
+// payload and a signature nobody checks: what the credentials tests give the registry to read.
+std::string test_jwt(const nlohmann::json& claims);
 // Waits until the system clock has passed `epoch_ms`: for a test that needs a deadline the daemon reported
 // to be behind it, however long the machine took to get here.
 void wait_past_wall_clock(std::int64_t epoch_ms);

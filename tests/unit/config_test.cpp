@@ -679,3 +679,37 @@ TEST(Config, WatchersAreCheckedAndRead) {
     EXPECT_EQ(normal_folder_path("~/Downloads"), std::string{home} + "/Downloads");
   }
 }
+
+TEST(Config, CredentialsAreCheckedAndRead) {
+  auto entry = [](json e) { return json{{"credentials", json::array({e})}}; };
+  expect_refused(entry({{"name", "a"}, {"kind", "env"}}), "credentials.0.env: required for kind env");
+  expect_refused(entry({{"name", "a"}, {"kind", "file"}}), "credentials.0.path: required for kind file");
+  expect_refused(entry({{"name", "a"}, {"kind", "file"}, {"path", "relative/key"}}),
+                 "credentials.0.path: must be absolute or start with ~/ (got \"relative/key\")");
+  expect_refused(entry({{"name", "a"}, {"kind", "env"}, {"env", "K"}, {"path", "/k"}}),
+                 "credentials.0.path: only for kind file or oauth_token_file");
+  expect_refused(entry({{"name", "a"}, {"kind", "env"}, {"env", "K"}, {"expires", "31/12/2026"}}),
+                 "credentials.0.expires: not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (got \"31/12/2026\")");
+  expect_refused(entry({{"name", "a"}, {"kind", "env"}, {"env", "K"}, {"used_by", {"nobody"}}}),
+                 "credentials.0.used_by: 'nobody' is not a configured brain");
+  expect_refused(entry({{"name", "a"}, {"kind", "keychain"}, {"env", "K"}}), "credentials.0.kind");
+  expect_refused({{"credentials", {{{"name", "a"}, {"kind", "env"}, {"env", "K"}}, {{"name", "a"}, {"kind", "env"}, {"env", "L"}}}}},
+                 "credentials.1.name: 'a' is declared twice");
+
+  const char* home = std::getenv("HOME");
+  auto r = config_from_json({{"credentials",
+                              {{{"name", "openai"}, {"kind", "env"}, {"env", "OPENAI_API_KEY"}, {"expires", "2027-03-31"},
+                                {"used_by", {"codex"}}},
+                               {{"name", "gh"}, {"kind", "file"}, {"path", "~/.config/gh.token"}}}}});
+  ASSERT_TRUE(r.config) << all(r);
+  ASSERT_EQ(r.config->credentials.size(), 2u);
+  const auto& openai = r.config->credentials[0];
+  EXPECT_EQ(openai.kind, credential_kind::env);
+  EXPECT_EQ(openai.where, "OPENAI_API_KEY");
+  EXPECT_EQ(openai.expires, "2027-03-31");
+  EXPECT_EQ(openai.used_by, std::vector<std::string>{"codex"});
+  EXPECT_TRUE(openai.declared);
+  EXPECT_EQ(r.config->credentials[1].where, std::string{home ? home : ""} + "/.config/gh.token");
+  EXPECT_EQ(r.config->alerts.credential_warn_days, 7);
+  EXPECT_EQ(r.config->alerts.budget_timeouts, 3);
+}
