@@ -32,13 +32,6 @@ void write(const std::filesystem::path& p, const std::string& text) {
   std::ofstream(p) << text;
 }
 
-std::string file_bytes(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 json alerts_of(const daemon_process& d) {
   auto j = json::parse(d.ai({"--json", "alerts", "--all"}).out, nullptr, false);
   return j.is_object() ? j.value("alerts", json::array()) : json::array();
