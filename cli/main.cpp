@@ -65,6 +65,10 @@ const subcommand kSubcommands[] = {
      define_watch},
     {"alerts", "problems the daemon noticed (crashes, open breakers, failing jobs, disk): list them, acknowledge one",
      define_alerts},
+    {"report",
+     "the daily report of a local day (tasks, latency, failovers, breakers, restarts, alerts, approvals, jobs, knowledge "
+     "base): today so far, or --date",
+     define_report},
     {"pipeline",
      "pipelines: the configured ones; run one; its runs, steps and outputs; resume a failed or interrupted run",
      define_pipeline},

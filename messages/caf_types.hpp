@@ -62,6 +62,7 @@ using step_atom = caf::atom_constant<caf::atom("step")>;          // a pipeline 
 using backup_atom = caf::atom_constant<caf::atom("backup")>;      // backup_run: take the backup it was made for
 using alerts_atom = caf::atom_constant<caf::atom("alerts")>;      // alerts: alerts.list, alerts.ack
 using delivery_atom = caf::atom_constant<caf::atom("delivery")>;  // alerts: a webhook delivery ended, or is due again
+using report_atom = caf::atom_constant<caf::atom("report")>;      // report_run: make the report it was made for
 
 
 template <class Inspector>

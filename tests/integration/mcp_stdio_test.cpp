@@ -188,6 +188,13 @@ TEST(McpStdio, EveryToolThroughARealDaemon) {
   EXPECT_EQ(no_alert["result"]["isError"], true) << no_alert.dump();
   EXPECT_NE(text_of(no_alert).find("not_found: no alert 424242"), std::string::npos) << no_alert.dump();
   calls.called.insert("alert_ack");  // its refusal here; tests/integration/alerts_test.cpp acknowledges real alerts
+  // Today's report so far (tests/integration/report_test.cpp checks its numbers); a date that is none is refused.
+  auto report = ok("daily_report", json::object());
+  EXPECT_FALSE(report.value("complete", true)) << report.dump();
+  EXPECT_TRUE(report["report"]["tasks"].is_object()) << report.dump();
+  auto no_day = m.call_tool("daily_report", {{"date", "2026-02-30"}});
+  EXPECT_EQ(no_day["result"]["isError"], true) << no_day.dump();
+  EXPECT_NE(text_of(no_day).find("bad_request: date '2026-02-30'"), std::string::npos) << no_day.dump();
   for (const auto& [name, tool] : tools)
     EXPECT_TRUE(calls.called.count(name) || kAutomationTools.count(name)) << name << " is called by no test";
 
