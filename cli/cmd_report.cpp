@@ -1,5 +1,5 @@
 // `ai report [--date DAY] [--json]`: the daily report of a local day, computed by the daemon on demand (report.get,
-// docs/protocol.md); today so far by default. The scheduled job `report` stores each finished day's in the
+// docs/protocol.md); today so far by default. The scheduled job `daily-report` stores each finished day's in the
 // knowledge base (`ai kb list --kind report`).
 #include <memory>
 #include <string>

@@ -9,12 +9,12 @@
 //                              did not answer or failed; nothing is written or told)
 // Gathers the day's events of core/report's report_sources() from the event store (obs_store: a query drains
 // what is queued first, so today's report sees every event emitted before it), computes the report, then, when
-// asked to (the scheduled job "report"), stores it in the knowledge base (kb_store: kind "report", title "PAIOS
+// asked to (the scheduled job "daily-report"), stores it in the knowledge base (kb_store: kind "report", title "PAIOS
 // report YYYY-MM-DD", source paios:report/YYYY-MM-DD, so a report made again replaces the day's earlier one;
 // article_id is its id) and tells the notifier its summary. Leaves one event in the requester's trace: category
 // "report", action "made", status ok or the error code, data {date, complete, article_id, error}.
 // Spawned by the zmq bridge (report.get: computed, neither stored nor told) and by the scheduler's builtin
-// "report" job. If the requester goes away, the run still finishes (and stores what it was asked to) and ends.
+// "report" job (daily-report). If the requester goes away, the run still finishes (and stores what it was asked to) and ends.
 #include <cstdint>
 #include <string>
 

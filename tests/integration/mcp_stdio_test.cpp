@@ -55,7 +55,7 @@ std::string text_of(const json& response) { return response["result"]["content"]
 // The tools of core/mcp/tools.json. Those of the scheduler, the pipelines and the watchers need a daemon
 // configured with a job, a pipeline and a folder: McpStdio.JobsPipelinesAndFoldersThroughARealDaemon calls them,
 // McpStdio.EveryToolThroughARealDaemon every other.
-constexpr std::size_t kToolCount = 27;
+constexpr std::size_t kToolCount = 28;
 const std::set<std::string> kAutomationTools = {
     "jobs_list",     "jobs_run",        "jobs_history",    "pipeline_list",   "pipeline_run",
     "pipeline_runs", "pipeline_status", "pipeline_cancel", "pipeline_resume", "watch_list"};
@@ -396,6 +396,7 @@ TEST(McpStdio, JobsPipelinesAndFoldersThroughARealDaemon) {
                                            {"action", {{"task", {{"prompt", "scheduled hello"}, {"brain", "echo"}}}}}}}}},
                       {"timezone", "UTC"}};
   cfg["notify"] = {{"notify_send", false}};
+  cfg["report"] = {{"enabled", false}};  // the jobs are `hello` alone
   cfg["pipelines"] = {{"held", {{"description", "one step, then another that waits for a flag file"},
                                 {"steps", {command("first", "printf one"),
                                            command("hold", "while [ ! -f " + flag.string() +

@@ -1,7 +1,7 @@
 // The daily report in a real daemon (docs/architecture.md, "Daily report"; docs/protocol.md, report.get): tasks on
 // the echo brain and a failing fake brain show in `ai report` (text and --json) at once; a kill -9 and the start
 // after it show as a start after an unclean exit; a date that is none is refused by name; the scheduled job
-// `report` (run now through jobs.run) stores the previous day's report in the knowledge base as kind "report" and
+// `daily-report` (run now through jobs.run) stores the previous day's report in the knowledge base as kind "report" and
 // tells the notifier its summary.
 #include <fstream>
 
@@ -118,14 +118,14 @@ TEST(Report, TheScheduledJobStoresYesterdaysReportAndNotifies) {
   auto jobs = request(d, {{"op", "jobs.list"}});
   json job;
   for (const auto& j : jobs.value("jobs", json::array()))
-    if (j.value("name", "") == "report") job = j;
+    if (j.value("name", "") == "daily-report") job = j;
   ASSERT_TRUE(job.is_object()) << jobs.dump();
   EXPECT_EQ(job.value("schedule", ""), "0 7 * * *") << job.dump();
 
   const auto yesterday = utc_date(wall_clock_ms() - 86400000);
-  auto run = request(d, {{"op", "jobs.run"}, {"name", "report"}});
+  auto run = request(d, {{"op", "jobs.run"}, {"name", "daily-report"}});
   ASSERT_EQ(run.value("type", ""), "job.started") << run.dump();
-  auto h = poll_until([&] { return request(d, {{"op", "jobs.history"}, {"name", "report"}}); },
+  auto h = poll_until([&] { return request(d, {{"op", "jobs.history"}, {"name", "daily-report"}}); },
                       [](const json& h) { return !h.value("runs", json::array()).empty() && h["runs"][0].value("outcome", "") != "running"; },
                       20s);
   ASSERT_FALSE(h.value("runs", json::array()).empty()) << h.dump() << d.log();
@@ -146,9 +146,9 @@ TEST(Report, TheScheduledJobStoresYesterdaysReportAndNotifies) {
   EXPECT_NE(line.find(" tasks ("), std::string::npos) << line;
 
   // Made again, the day's report replaces the earlier one (the same source): still one entry.
-  run = request(d, {{"op", "jobs.run"}, {"name", "report"}});
+  run = request(d, {{"op", "jobs.run"}, {"name", "daily-report"}});
   ASSERT_EQ(run.value("type", ""), "job.started") << run.dump();
-  h = poll_until([&] { return request(d, {{"op", "jobs.history"}, {"name", "report"}}); },
+  h = poll_until([&] { return request(d, {{"op", "jobs.history"}, {"name", "daily-report"}}); },
                  [](const json& h) { return h.value("runs", json::array()).size() >= 2 && h["runs"][0].value("outcome", "") != "running"; },
                  20s);
   EXPECT_EQ(h["runs"][0].value("outcome", ""), "ok") << h.dump();

@@ -311,7 +311,7 @@ TEST(DailyReport, ReportSectionMakesAJobThatFiresAtItsLocalTime) {
   auto doc = default_config();
   auto job = read_report_job(doc["report"]);
   ASSERT_TRUE(job);
-  EXPECT_EQ(job->name, "report");
+  EXPECT_EQ(job->name, "daily-report");
   EXPECT_EQ(job->builtin, "report");
   EXPECT_TRUE(job->notify);
   EXPECT_EQ(job->schedule, "0 7 * * *");
@@ -344,18 +344,18 @@ TEST(DailyReport, ConfigRefusesABadTimeAndATakenJobName) {
   auto r = config_from_json({{"report", {{"at", "7:00"}}}});
   ASSERT_FALSE(r.errors.empty());
   EXPECT_NE(r.errors.front().find("report.at"), std::string::npos) << r.errors.front();
-  r = config_from_json({{"scheduler", {{"jobs", {{"report", {{"schedule", "every 1h"}, {"action", {{"builtin", "heartbeat"}}}}}}}}}});
+  r = config_from_json({{"scheduler", {{"jobs", {{"daily-report", {{"schedule", "every 1h"}, {"action", {{"builtin", "heartbeat"}}}}}}}}}});
   bool named = false;
   for (const auto& e : r.errors)
-    named = named || e.find("report.enabled: scheduler.jobs already has a job named \"report\"") != std::string::npos;
+    named = named || e.find("report.enabled: scheduler.jobs already has a job named \"daily-report\"") != std::string::npos;
   EXPECT_TRUE(named) << json(r.errors).dump();
   // Disabled, the name is free, and the daemon has no report job.
   r = config_from_json({{"report", {{"enabled", false}}}});
   ASSERT_TRUE(r.config) << json(r.errors).dump();
-  for (const auto& j : r.config->scheduler.jobs) EXPECT_NE(j.name, "report");
+  for (const auto& j : r.config->scheduler.jobs) EXPECT_NE(j.builtin, "report");
   r = config_from_json(json::object());
   ASSERT_TRUE(r.config);
   bool has = false;
-  for (const auto& j : r.config->scheduler.jobs) has = has || (j.name == "report" && j.builtin == "report");
+  for (const auto& j : r.config->scheduler.jobs) has = has || (j.name == "daily-report" && j.builtin == "report");
   EXPECT_TRUE(has);
 }
