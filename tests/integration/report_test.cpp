@@ -1,8 +1,8 @@
 // The daily report in a real daemon (docs/architecture.md, "Daily report"; docs/protocol.md, report.get): tasks on
 // the echo brain and a failing fake brain show in `ai report` (text and --json) at once; a kill -9 and the start
 // after it show as a start after an unclean exit; a date that is none is refused by name; the scheduled job
-// `daily-report` (run now through jobs.run) stores the previous day's report in the knowledge base as kind "report" and
-// tells the notifier its summary.
+// `daily-report` (run now through jobs.run, and on its own at report.at) stores the previous day's report in the
+// knowledge base as kind "report" and tells the notifier its summary.
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -154,4 +154,31 @@ TEST(Report, TheScheduledJobStoresYesterdaysReportAndNotifies) {
   EXPECT_EQ(h["runs"][0].value("outcome", ""), "ok") << h.dump();
   list = request(d, {{"op", "kb.list"}, {"kind", "report"}});
   EXPECT_EQ(list.value("articles", json::array()).size(), 1u) << list.dump();
+}
+
+// The job on its own schedule, through the real clock: report.at set to the next whole minute (UTC), the run's
+// trigger is "schedule" and the knowledge base holds the report when it has run.
+TEST(Report, TheJobFiresAtReportAt) {
+  temp_dir files;
+  auto minute_ms = (wall_clock_ms() / 60000 + 1) * 60000;
+  if (minute_ms - wall_clock_ms() < 3000) minute_ms += 60000;  // too close to start the daemon before it
+  const time_t t = static_cast<time_t>(minute_ms / 1000);
+  struct tm tm {};
+  ::gmtime_r(&t, &tm);
+  char at[8];
+  std::strftime(at, sizeof at, "%H:%M", &tm);
+  auto cfg = config(files, "/bin/true");
+  cfg["report"]["at"] = at;
+  daemon_process d(cfg);
+  d.start();
+  auto h = poll_until([&] { return request(d, {{"op", "jobs.history"}, {"name", "daily-report"}}); },
+                      [](const json& h) { return !h.value("runs", json::array()).empty() && h["runs"][0].value("outcome", "") != "running"; },
+                      std::chrono::milliseconds(minute_ms - wall_clock_ms() + 20000));
+  ASSERT_FALSE(h.value("runs", json::array()).empty()) << at << " " << h.dump() << d.log();
+  EXPECT_EQ(h["runs"][0].value("trigger", ""), "schedule") << h.dump();
+  EXPECT_EQ(h["runs"][0].value("outcome", ""), "ok") << h.dump();
+  EXPECT_GE(h["runs"][0].value("started_ms", std::int64_t{0}), minute_ms) << h.dump();
+  auto list = request(d, {{"op", "kb.list"}, {"kind", "report"}});
+  ASSERT_EQ(list.value("articles", json::array()).size(), 1u) << list.dump();
+  EXPECT_EQ(list["articles"][0].value("title", ""), "PAIOS report " + utc_date(minute_ms - 86400000)) << list.dump();
 }
