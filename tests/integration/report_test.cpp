@@ -1,8 +1,9 @@
 // The daily report in a real daemon (docs/architecture.md, "Daily report"; docs/protocol.md, report.get): tasks on
 // the echo brain and a failing fake brain show in `ai report` (text and --json) at once; a kill -9 and the start
-// after it show as a start after an unclean exit; a date that is none is refused by name; the scheduled job
-// `daily-report` (run now through jobs.run, and on its own at report.at) stores the previous day's report in the
-// knowledge base as kind "report" and tells the notifier its summary.
+// after it show as a start after an unclean exit (and its alert), a failed actor as an actor restart; a date that
+// is none is refused by name; the scheduled job `daily-report` (run now through jobs.run, and on its own at
+// report.at) stores the previous day's report in the knowledge base as kind "report" and tells the notifier its
+// summary.
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -82,13 +83,25 @@ TEST(Report, TasksOfTodayShowAndRestartsAreCounted) {
   EXPECT_NE(text.out.find("so far: until"), std::string::npos) << text.out;
   EXPECT_EQ(report_of(d, {"--date", today}).value("date", ""), today);
 
-  // A kill -9, then a start: the run marker says the previous exit was unclean, and the report counts it.
+  // A kill -9, then a start: the run marker says the previous exit was unclean, and the report counts it, and the
+  // alert the start raised (the alerts actor's first check, soon after the start).
+  d.set_env("PAIOS_FAULT_INJECTION", "1");
   d.kill9();
   d.start();
-  r = report_of(d);
+  r = poll_until([&] { return report_of(d); },
+                 [](const json& r) { return r.is_object() && r["report"]["alerts"]["by_kind"].value("unclean_exit", 0) == 1; },
+                 10s);
+  EXPECT_EQ(r["report"]["alerts"]["by_kind"].value("unclean_exit", 0), 1) << r.dump();
   EXPECT_EQ(r["report"]["restarts"].value("starts", 0), 2) << r.dump();
   EXPECT_EQ(r["report"]["restarts"].value("unclean", 0), 1) << r.dump();
   EXPECT_EQ(r["report"]["tasks"].value("total", 0), 4) << r.dump();
+  // An actor of the tree that fails is restarted by its supervisor: an actor restart in the report.
+  EXPECT_EQ(r["report"]["restarts"].value("actor_restarts", -1), 0) << r.dump();
+  auto fault = request(d, {{"op", "debug.fault"}, {"actor", "notifier"}});
+  ASSERT_NE(fault.value("type", ""), "error") << fault.dump();
+  r = poll_until([&] { return report_of(d); },
+                 [](const json& r) { return r.is_object() && r["report"]["restarts"].value("actor_restarts", 0) >= 1; }, 10s);
+  EXPECT_EQ(r["report"]["restarts"].value("actor_restarts", 0), 1) << r.dump();
 }
 
 TEST(Report, ADateThatIsNoneIsRefusedByName) {
