@@ -52,6 +52,8 @@ run_fn define_config(CLI::App& sub, options& opt);
 // cli/cmd_backup.cpp
 run_fn define_backup(CLI::App& sub, options& opt);
 run_fn define_restore(CLI::App& sub, options& opt);
+// cli/cmd_doctor.cpp
+run_fn define_doctor(CLI::App& sub, options& opt);
 // cli/cmd_logs.cpp
 run_fn define_logs(CLI::App& sub, options& opt);
 // cli/cmd_surface.cpp

@@ -88,6 +88,10 @@ const subcommand kSubcommands[] = {
      define_backup},
     {"restore", "put a backup back in PAIOS_HOME after checking every file (paiosd must be stopped)", define_restore,
      runs::in_table_order, kGlobalHome | kGlobalJson},
+    {"doctor",
+     "check the configuration, the daemon and its unit, the agent CLIs and their versions, disk, databases and the "
+     "spool; each problem with its runbook, exit 1 when one is an error (--smoke: one real task per brain)",
+     define_doctor},
     {"logs", "paiosd's log: the last lines, of some components only; -f follows it", define_logs,
      runs::in_table_order, kGlobalHome},
     {"completion", "a shell completion script for ai: bash, zsh or fish", define_completion, runs::in_table_order, 0},

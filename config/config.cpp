@@ -38,6 +38,7 @@ daemon_config read_config(const json& doc) {
   }
   c.notify = read_notify_config(doc.at("notify"));
   c.alerts = read_alerts_config(doc.at("alerts"));
+  c.doctor = read_doctor_config(doc);
   c.watchers = read_watcher_config(doc.at("watchers"));
   c.pipelines = read_pipelines_config(doc.value("pipelines", json::object()));
   c.brains = read_brains_config(doc);

@@ -19,6 +19,7 @@
 #include "config/alerts_config.hpp"
 #include "config/autonomy_config.hpp"
 #include "config/brains_config.hpp"
+#include "config/doctor_config.hpp"
 #include "config/hooks_config.hpp"
 #include "config/kb_config.hpp"
 #include "config/mcp_config.hpp"
@@ -43,6 +44,7 @@ struct daemon_config {
   scheduler_config scheduler;        // the scheduler's jobs, time zone, backoff (actors/scheduler)
   notify_config notify;              // how the notifier reaches a person
   alerts_config alerts;              // what raises an alert, how often it is told, the webhooks (actors/alerts)
+  doctor_config doctor;              // what `ai doctor` compares with (core/doctor); the daemon does not use it
   watcher_config watchers;           // the watched folders and what each class of file leads to (actors/watcher)
   std::vector<pipeline_config> pipelines;  // enabled pipelines, in name order (actors/pipeline)
   std::vector<brain_config> brains;  // enabled brains, in name order

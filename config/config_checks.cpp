@@ -4,6 +4,7 @@
 
 #include "config/backup_config.hpp"
 #include "config/report_config.hpp"
+#include "config/doctor_config.hpp"
 #include "config/config.hpp"
 #include "config/schema_errors.hpp"
 
@@ -50,6 +51,7 @@ void check_meaning(const json& doc, std::vector<std::string>& errors) {
   if (doc.contains("scheduler")) check_scheduler_config(doc, errors);
   check_backup_config(doc, errors);
   check_report_config(doc, errors);
+  check_doctor_config(doc, errors);
   if (doc.contains("watchers")) check_watcher_config(doc, errors);
   check_pipelines_config(doc, errors);
   if (doc.contains("obs")) check_obs_config(doc["obs"], errors);

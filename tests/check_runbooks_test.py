@@ -70,7 +70,7 @@ ROTS = [
     # an argument to a command that takes none
     ("ai jobs nightly", "ai jobs nightly: `ai jobs` has no subcommand 'nightly'"),
     # after a good command, in a pipe
-    ("ai status --json | jq . && ai doctor", "ai doctor: `ai` has no subcommand 'doctor'"),
+    ("ai status --json | jq . && ai checkup", "ai checkup: `ai` has no subcommand 'checkup'"),
 ]
 
 

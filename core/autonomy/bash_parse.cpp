@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <deque>
 #include <initializer_list>
 #include <memory>
 
@@ -46,25 +47,41 @@ bool one_of(std::string_view s, std::initializer_list<std::string_view> names) {
   return false;
 }
 
-std::string cut_text(std::string t) {
-  if (t.size() > max_text) t = t.substr(0, max_text) + "...";
-  return t;
+std::string cut_text(std::string_view t) {
+  if (t.size() <= max_text) return std::string(t);
+  std::string out;
+  out.reserve(max_text + 3);
+  return out.append(t.substr(0, max_text)).append("...");
 }
 
-std::string basename_of(std::string s) {
+// A view into `s`: the name after its last slash (a name ending in '/' stays whole).
+std::string_view basename_of(std::string_view s) {
   auto slash = s.rfind('/');
-  if (slash != std::string::npos && slash + 1 < s.size()) s.erase(0, slash + 1);
+  if (slash != std::string_view::npos && slash + 1 < s.size()) s.remove_prefix(slash + 1);
   return s;
 }
 
-// A word as the shell passes it on, and what it could not know before running.
-struct word {
-  std::string text;
-  bool dynamic = false;             // holds an expansion or substitution
-  std::vector<std::string> fed_by;  // names of the commands substituted into it
+using word = shell_word;
+
+// Words of one command, from a wrapper's command on (`sudo rm -rf x`: rm -rf x); they may be moved from.
+class word_span {
+ public:
+  word_span(word* first, std::size_t n) : first_(first), n_(n) {}
+  explicit word_span(std::vector<word>& ws) : first_(ws.data()), n_(ws.size()) {}
+  std::size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  word& operator[](std::size_t k) const { return first_[k]; }
+  word* begin() const { return first_; }
+  word* end() const { return first_ + n_; }
+  word_span from(std::size_t k) const { return {first_ + k, n_ - k}; }
+  word_span first(std::size_t k) const { return {first_, k}; }
+
+ private:
+  word* first_;
+  std::size_t n_;
 };
 
-class walker {
+class walker final : public scan_sink {
  public:
   walker(const bash_limits& limits, bash_parse_result& out) : limits_(limits), out_(out) {}
 
@@ -77,7 +94,14 @@ class walker {
     // Most commands are lists of simple commands the scanner reads for certain in a fraction of tree-sitter's
     // time; the rest (and anything it is not sure of) are tree-sitter's.
     if (limits_.fast_scan) {
-      if (auto scanned = scan_bash(src)) return walk_scanned(*scanned, fed_by);
+      const checkpoint mark = save();
+      lists_.push_back({&fed_by, {}, 0});
+      const bool read = scan_bash(src, *this);
+      if (read) {
+        lists_.pop_back();
+        return;
+      }
+      restore(mark);  // what the scanner handed over before it gave up is tree-sitter's to read
     }
     // A newline at the end changes nothing a shell does, but spares tree-sitter-bash its error-recovery path
     // on a pipeline that ends the text (`a | b | c` took 60 us without it, 5 us with it).
@@ -109,28 +133,57 @@ class walker {
   std::string short_text(TSNode n) const { return cut_text(text_of(n)); }
 
   // The scanner's reading, walked as walk() walks tree-sitter's: the same order of parts and writes.
-  // The list is taken apart: its words' texts are moved into the parts.
-  void walk_scanned(scanned_list& list, const std::vector<std::string>& fed_by) {
-    for (auto& stages : list.pipelines) {
-      std::vector<std::string> stage_fed_by = fed_by;
-      for (auto& c : stages) {
-        auto first = out_.parts.size();
-        std::vector<word> words;
-        words.reserve(c.words.size());
-        for (auto& sw : c.words) {
-          word w{std::move(sw.text), sw.dynamic, {}};
-          for (auto& sub : sw.substitutions) {
-            auto before = out_.parts.size();
-            walk_scanned(sub, {});
-            for (auto k = before; k < out_.parts.size(); ++k) w.fed_by.push_back(out_.parts[k].words[0]);
-          }
-          words.push_back(std::move(w));
-        }
-        command_words(std::move(words), stage_fed_by, cut_text(c.text));
-        for (const auto& r : c.redirects) add_redirect(r.op, r.destination.text, cut_text(r.text));
-        for (auto k = first; k < out_.parts.size(); ++k) stage_fed_by.push_back(out_.parts[k].words[0]);
-      }
-    }
+  // A list being read: what feeds all of it (a parse's fed_by; nothing in a substitution), and in the pipeline
+  // being read, what feeds the next stage (its earlier stages too).
+  struct list_state {
+    const std::vector<std::string>* fed_by;
+    std::vector<std::string> stage_fed_by;
+    std::size_t first_part;   // in a substitution: the first part of its commands
+    std::size_t stage_first = 0;  // the first part of the stage being read
+  };
+
+  void pipeline_begin() override {
+    auto& l = lists_.back();
+    l.stage_fed_by.assign(l.fed_by->begin(), l.fed_by->end());
+    l.stage_first = out_.parts.size();
+  }
+
+  // A stage feeds the next with all it runs, its substitutions (already handed over) too.
+  void command(std::vector<word>& words, const std::vector<scanned_redirect>& redirects,
+               std::string_view text) override {
+    auto& l = lists_.back();  // stays in place while lists read inside are added (a deque)
+    command_words(words, l.stage_fed_by, text);
+    for (const auto& r : redirects) add_redirect(r.op, r.destination, r.text);
+    for (auto k = l.stage_first; k < out_.parts.size(); ++k) l.stage_fed_by.push_back(out_.parts[k].words[0]);
+    l.stage_first = out_.parts.size();
+  }
+
+  void substitution_begin() override { lists_.push_back({&no_feeders_, {}, out_.parts.size()}); }
+
+  void substitution_end(word& w) override {
+    for (auto k = lists_.back().first_part; k < out_.parts.size(); ++k) w.fed_by.push_back(out_.parts[k].words[0]);
+    lists_.pop_back();
+  }
+
+  // What a reading has added so far, to undo what the scanner handed over before it gave up.
+  struct checkpoint {
+    std::size_t parts, writes, problems, lists;
+    std::string dir, stdin_script, stdin;
+    bool deep_reported;
+  };
+  checkpoint save() const {
+    return {out_.parts.size(), out_.writes.size(), out_.problems.size(), lists_.size(), dir_, stdin_script_, stdin_,
+            deep_reported_};
+  }
+  void restore(const checkpoint& c) {
+    out_.parts.erase(out_.parts.begin() + static_cast<std::ptrdiff_t>(c.parts), out_.parts.end());
+    out_.writes.erase(out_.writes.begin() + static_cast<std::ptrdiff_t>(c.writes), out_.writes.end());
+    out_.problems.erase(out_.problems.begin() + static_cast<std::ptrdiff_t>(c.problems), out_.problems.end());
+    lists_.resize(c.lists);
+    dir_ = c.dir;
+    stdin_script_ = c.stdin_script;
+    stdin_ = c.stdin;
+    deep_reported_ = c.deep_reported;
   }
 
   void walk(TSNode n, const std::vector<std::string>& fed_by, int nd) {
@@ -205,15 +258,15 @@ class walker {
       if (!ts_node_is_named(c)) op = ts_node_type(c);
     }
     if (ts_node_is_null(dest)) return;
-    add_redirect(op, unquote(dest, nd).text, short_text(n));
+    add_redirect(op, unquote(dest, nd).text, text_of(n));
   }
 
   // A redirection writes its destination unless it reads or duplicates a descriptor (2>&1).
-  void add_redirect(const std::string& op, const std::string& destination, std::string text) {
+  void add_redirect(std::string_view op, const std::string& destination, std::string_view text) {
     bool writes = one_of(op, {">", ">>", ">|", "&>", "&>>", "<>"}) ||
                   (op == ">&" && !destination.empty() && destination != "-" &&
                    destination.find_first_not_of("0123456789") != std::string::npos);
-    if (writes) out_.writes.push_back({destination, std::move(text)});
+    if (writes) out_.writes.push_back({destination, cut_text(text)});
   }
 
   // tree-sitter-bash 0.23.3 sometimes reads the next line's command as more words of this one (after a
@@ -260,19 +313,21 @@ class walker {
       TSNode w = is(c, "command_name") && ts_node_named_child_count(c) > 0 ? ts_node_named_child(c, 0) : c;
       words.push_back(unquote(w, nd + 1));
     }
-    command_words(std::move(words), std::move(fed_by), short_text(n));
+    command_words(words, fed_by, text_of(n));
   }
 
   // A simple command's words (quoting undone, substitutions walked): fed by its substitutions too.
-  void command_words(std::vector<word> words, const std::vector<std::string>& fed_by, const std::string& text) {
+  // `text` is the command's source text (cut to max_text when a part keeps it).
+  // Its words are taken apart.
+  void command_words(std::vector<word>& words, const std::vector<std::string>& fed_by, std::string_view text) {
     stdin_.swap(stdin_script_);  // this command's here-document, for run(); none for the commands inside it
     stdin_script_.clear();
     if (std::all_of(words.begin(), words.end(), [](const word& w) { return w.fed_by.empty(); })) {
-      emit(std::move(words), fed_by, text);
+      emit(word_span(words), fed_by, text);
     } else {
       std::vector<std::string> all = fed_by;
       for (const auto& w : words) all.insert(all.end(), w.fed_by.begin(), w.fed_by.end());
-      emit(std::move(words), all, text);
+      emit(word_span(words), all, text);
     }
     stdin_.clear();
   }
@@ -338,7 +393,7 @@ class walker {
   }
 
   // Skips a wrapper's options: those in `with_value` take the next word (or are merged with it, -uroot).
-  static std::size_t skip_options(const std::vector<word>& ws, std::size_t i,
+  static std::size_t skip_options(word_span ws, std::size_t i,
                                   std::initializer_list<std::string_view> with_value) {
     while (i < ws.size()) {
       const auto& t = ws[i].text;
@@ -350,8 +405,8 @@ class walker {
     return i;
   }
 
-  void emit(std::vector<word> ws, const std::vector<std::string>& fed_by, const std::string& text,
-            bool runtime_args = false) {
+  // The words may be moved from.
+  void emit(word_span ws, const std::vector<std::string>& fed_by, std::string_view text, bool runtime_args = false) {
     std::size_t i = 0;
     std::size_t wrapper = std::string::npos;  // the last wrapper taken off: it is the command when nothing follows
     for (;;) {
@@ -360,11 +415,11 @@ class walker {
       if (i >= ws.size()) {
         if (wrapper == std::string::npos) return;
         i = wrapper;  // `env` alone prints the environment, `sudo -v` refreshes credentials
-        ws.resize(wrapper + 1);
+        ws = ws.first(wrapper + 1);
         break;
       }
       if (ws[i].dynamic) break;
-      const std::string name = basename_of(ws[i].text);
+      const std::string_view name = basename_of(ws[i].text);
       if (one_of(name, {"sudo", "doas", "env", "nice", "nohup", "builtin", "time", "exec", "stdbuf", "timeout", "xargs"}))
         wrapper = i;
       if (one_of(name, {"sudo", "doas"})) {
@@ -420,10 +475,7 @@ class walker {
       }
     }
     if (i >= ws.size()) return;
-    if (i == 0) return run(std::move(ws), fed_by, text, runtime_args);
-    std::vector<word> rest(std::make_move_iterator(ws.begin() + static_cast<std::ptrdiff_t>(i)),
-                           std::make_move_iterator(ws.end()));
-    run(std::move(rest), fed_by, text, runtime_args);
+    run(ws.from(i), fed_by, text, runtime_args);
   }
 
   static bool is_assignment(const std::string& t) {
@@ -433,10 +485,11 @@ class walker {
                        [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
   }
 
-  void run(std::vector<word> ws, const std::vector<std::string>& fed_by, const std::string& text,
-           bool runtime_args) {
+  // The words may be moved from.
+  void run(word_span ws, const std::vector<std::string>& fed_by, std::string_view text, bool runtime_args) {
     const bool dynamic_name = ws[0].dynamic;
-    const std::string name = dynamic_name ? ws[0].text : basename_of(ws[0].text);
+    // A view into ws[0], which stays in place (only later words are moved into the part).
+    const std::string_view name = dynamic_name ? std::string_view(ws[0].text) : basename_of(ws[0].text);
     // The part as it runs: its words moved in once nothing below needs them as words any more.
     auto make_part = [&](bool move_words) {
       command_part part;
@@ -445,18 +498,15 @@ class walker {
       part.dir = dir_;
       if (ws[0].text.find('/') != std::string::npos) part.program = ws[0].text;
       part.words.reserve(ws.size());
-      part.words.push_back(name);
+      part.words.emplace_back(name);
       for (std::size_t k = 1; k < ws.size(); ++k)
         part.words.push_back(move_words ? std::move(ws[k].text) : ws[k].text);
       part.fed_by = fed_by;
-      part.text = text;
+      part.text = cut_text(text);
       return part;
     };
 
-    if (!dynamic_name && name == "busybox" && ws.size() > 1) {
-      ws.erase(ws.begin());
-      return run(std::move(ws), fed_by, text, runtime_args);
-    }
+    if (!dynamic_name && name == "busybox" && ws.size() > 1) return run(ws.from(1), fed_by, text, runtime_args);
     if (!dynamic_name && one_of(name, {"bash", "sh", "zsh", "dash", "ksh"})) {
       // -c, alone or among merged options (-lc, -ec): the first word after the options is the script.
       std::size_t k = 1;
@@ -495,7 +545,7 @@ class walker {
     }
     if (!dynamic_name && name == "find") {
       auto part = make_part(false);
-      return find(std::move(part), ws, fed_by);
+      return find(std::move(part), ws, fed_by);  // before make_part(true) moves the words
     }
     // Later commands resolve relative paths from where `cd` went (over-strict across subshells, which is safe).
     if (!dynamic_name && name == "cd") {
@@ -507,16 +557,16 @@ class walker {
     out_.parts.push_back(std::move(part));
   }
 
-  void reparse(const word& script, const std::vector<std::string>& fed_by, const std::string& text) {
+  void reparse(const word& script, const std::vector<std::string>& fed_by, std::string_view text) {
     if (script.dynamic && !script.fed_by.empty()) {
       // bash -c "$(curl x)": the text comes from those commands; the shell part says so.
       command_part shell;
       shell.words = {"sh", "-c", script.text};
       shell.fed_by = script.fed_by;
-      shell.text = text;
+      shell.text = cut_text(text);
       out_.parts.push_back(std::move(shell));
     }
-    if (script.dynamic) out_.problems.push_back("runs text made at run time: `" + text + "`");
+    if (script.dynamic) out_.problems.push_back("runs text made at run time: `" + cut_text(text) + "`");
     auto depth = depth_;
     parse(script.text, fed_by, depth_ + 1);
     depth_ = depth;
@@ -524,14 +574,14 @@ class walker {
 
   // find's -exec/-execdir/-ok/-okdir run a command, up to `;` or `+`, with `{}` the files found under find's
   // starting points.
-  void find(command_part part, const std::vector<word>& ws, const std::vector<std::string>& fed_by) {
+  void find(command_part part, word_span ws, const std::vector<std::string>& fed_by) {
     std::vector<word> starts;
     for (std::size_t k = 1; k < ws.size() && !ws[k].text.empty() && ws[k].text[0] != '-'; ++k) starts.push_back(ws[k]);
     if (starts.empty()) starts.push_back({".", false, {}});
     std::vector<word> inner;
     bool in = false;
     auto flush = [&] {
-      if (!inner.empty()) emit(std::move(inner), fed_by, part.text);
+      if (!inner.empty()) emit(word_span(inner), fed_by, part.text);  // already cut
       inner.clear();
     };
     for (std::size_t k = 1; k < ws.size(); ++k) {
@@ -551,7 +601,7 @@ class walker {
     out_.parts.push_back(std::move(part));
   }
 
-  static bool is_interpreter(const std::string& name) {
+  static bool is_interpreter(std::string_view name) {
     return one_of(name, {"python", "python2", "python3", "perl", "node", "nodejs", "ruby", "php", "deno", "bun"}) ||
            name.rfind("python3.", 0) == 0;
   }
@@ -598,6 +648,10 @@ class walker {
   std::vector<std::string_view> src_stack_;
   int depth_ = 0;
   bool deep_reported_ = false;
+  // The lists the scanner is reading, innermost last; a deque, for commands hold references to their list's
+  // state while lists read inside them are added.
+  std::deque<list_state> lists_;
+  const std::vector<std::string> no_feeders_;
   std::string dir_;  // where the last `cd` went
   std::string stdin_script_;  // the here-document of the statement being walked
   std::string stdin_;         // the here-document or here-string of the command being emitted
@@ -615,6 +669,9 @@ bash_parse_result parse_bash(std::string_view command, const bash_limits& limits
   }
   // A shell never sees past a NUL (argv strings end there): what follows is not judged, so say so.
   if (command.find('\0') != std::string_view::npos) out.problems.push_back("the command holds a NUL byte");
+  // The parts sized once rather than moved as they grow: agents' simple commands are 15 to 30 bytes long (a
+  // huge command does not reserve all it could).
+  out.parts.reserve(std::min<std::size_t>(command.size() / 12 + 4, 4096));
   walker(limits, out).parse(command, {}, 0);
   return out;
 }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
+#include <deque>
 
 namespace paios::autonomy {
 namespace {
@@ -16,34 +16,66 @@ bool is_name_char(char c) {  // tree-sitter's \w
 // Reserved words and the declarations tree-sitter reads as their own statements: where one stands as a word,
 // the command is not a plain list of simple commands.
 bool is_reserved(std::string_view w) {
-  static constexpr std::array<std::string_view, 25> words = {
-      "if",       "then",  "elif",  "else",   "fi",    "case",    "esac",    "for",      "select",
-      "while",    "until", "do",    "done",   "function", "in",   "time",    "coproc",   "declare",
-      "typeset",  "export", "local", "readonly", "unset", "unsetenv", "let"};
-  if (w.size() < 2 || w.size() > 8 || w[0] < 'a' || w[0] > 'z') return false;  // lengths first: most words are none
-  for (auto r : words)
-    if (r.size() == w.size() && std::memcmp(r.data(), w.data(), w.size()) == 0) return true;
-  return false;
+  if (w.empty() || w[0] < 'a' || w[0] > 'z') return false;  // most words are none: a length and a first letter tell
+  switch (w.size()) {
+    case 2: return w == "if" || w == "fi" || w == "do" || w == "in";
+    case 3: return w == "for" || w == "let";
+    case 4: return w == "then" || w == "elif" || w == "else" || w == "case" || w == "esac" || w == "done" || w == "time";
+    case 5: return w == "while" || w == "until" || w == "local" || w == "unset";
+    case 6: return w == "select" || w == "coproc" || w == "export";
+    case 7: return w == "declare" || w == "typeset";
+    case 8: return w == "function" || w == "readonly" || w == "unsetenv";
+    default: return false;
+  }
 }
+
+// The words of the commands being read, one vector per command, kept between calls (a command's words cost no
+// allocation once the thread has read a few). A stack: scanners nest (a sink reads a `bash -c` string while the
+// words of the command holding it are in use), and a deque's elements stay where they are as it grows.
+class word_vectors {
+ public:
+  std::vector<shell_word>& acquire() {
+    if (used_ == vectors_.size()) vectors_.emplace_back();
+    auto& v = vectors_[used_++];
+    v.clear();
+    return v;
+  }
+  void release() { --used_; }
+
+ private:
+  std::deque<std::vector<shell_word>> vectors_;
+  std::size_t used_ = 0;
+};
+
+thread_local word_vectors scratch_words;
+
+// A sink that keeps nothing: for bash_scannable.
+class null_sink final : public scan_sink {
+ public:
+  void pipeline_begin() override {}
+  void command(std::vector<shell_word>&, const std::vector<scanned_redirect>&, std::string_view) override {}
+  void substitution_begin() override {}
+  void substitution_end(shell_word&) override {}
+};
 
 class scanner {
  public:
-  explicit scanner(std::string_view s) : s_(s) {}
+  scanner(std::string_view s, scan_sink& sink) : s_(s), sink_(sink) {}
 
   // A list up to the end of the text, or (in a substitution) up to its `)`, which it consumes.
-  bool list(scanned_list& out, bool in_substitution, int depth) {
+  bool list(bool in_substitution, int depth) {
     if (depth > max_nesting) return false;
     skip_blanks(true);
+    bool any = false;  // a pipeline was read
     for (;;) {
-      if (at_end()) return !in_substitution && !out.pipelines.empty();
+      if (at_end()) return !in_substitution && any;
       if (peek() == ')') {
-        if (!in_substitution || out.pipelines.empty()) return false;
+        if (!in_substitution || !any) return false;
         ++i_;
         return true;
       }
-      std::vector<scanned_command> stages;
-      if (!pipeline(stages, depth)) return false;
-      out.pipelines.push_back(std::move(stages));
+      if (!pipeline(depth)) return false;
+      any = true;
       skip_blanks(false);
       if (at_end() || peek() == ')') continue;
       const char c = peek();
@@ -72,11 +104,10 @@ class scanner {
     while (!at_end() && (peek() == ' ' || peek() == '\t' || (newlines && peek() == '\n'))) ++i_;
   }
 
-  bool pipeline(std::vector<scanned_command>& stages, int depth) {
+  bool pipeline(int depth) {
+    sink_.pipeline_begin();
     for (;;) {
-      scanned_command c;
-      if (!command(c, depth)) return false;
-      stages.push_back(std::move(c));
+      if (!command(depth)) return false;
       skip_blanks(false);
       if (at_end() || peek() != '|' || (i_ + 1 < s_.size() && (s_[i_ + 1] == '|' || s_[i_ + 1] == '&')))
         return true;
@@ -116,44 +147,48 @@ class scanner {
     return k == i_ && k + 1 < s_.size() && s_[k] == '&' && s_[k + 1] == '>';
   }
 
-  bool command(scanned_command& c, int depth) {
-    c.words.reserve(8);
+  // A simple command, handed to the sink once it is all read.
+  bool command(int depth) {
+    auto& words = scratch_words.acquire();
+    const bool read = command(words, depth);
+    scratch_words.release();
+    return read;
+  }
+
+  bool command(std::vector<shell_word>& words, int depth) {
+    std::vector<scanned_redirect> redirects;
     skip_blanks(false);
     const std::size_t start = i_;
     std::size_t words_end = i_;
-    bool names_seen = false;
     for (;;) {
       skip_blanks(false);
       if (at_end()) break;
       if (at_redirect()) {
-        if (c.words.empty()) return false;  // before the name: tree-sitter keeps it in the command node
-        scanned_redirect r;
-        if (!redirect(r, depth)) return false;
-        c.redirects.push_back(std::move(r));
+        if (words.empty()) return false;  // before the name: tree-sitter keeps it in the command node
+        redirects.emplace_back();
+        if (!redirect(redirects.back(), depth)) return false;
         continue;
       }
       if (ends_command(peek())) break;
       // tree-sitter's redirection destination takes every word after it: `> f b` is not `b` as an argument.
-      if (!c.redirects.empty()) return false;
+      if (!redirects.empty()) return false;
       const std::size_t word_start = i_;
-      if (!names_seen && assignment_ahead()) {
-        scanned_word value;
+      if (words.empty() && assignment_ahead()) {
+        shell_word value;
         i_ = s_.find('=', i_) + 1;
         if (at_end() || peek() == ' ' || peek() == '\t' || ends_command(peek())) return false;  // X= cmd
-        if (!word(value, depth) || !value.substitutions.empty()) return false;
+        if (!word(value, depth, false)) return false;
         words_end = i_;
         continue;
       }
-      scanned_word w;
-      if (!word(w, depth)) return false;
+      words.emplace_back();
+      if (!word(words.back(), depth, true)) return false;
       const std::string_view raw = s_.substr(word_start, i_ - word_start);
-      if (is_reserved(raw) || (!names_seen && raw == "{}")) return false;
-      names_seen = true;
-      c.words.push_back(std::move(w));
+      if (is_reserved(raw) || (words.size() == 1 && raw.size() == 2 && raw[0] == '{' && raw[1] == '}')) return false;
       words_end = i_;
     }
-    if (c.words.empty()) return false;
-    c.text = std::string(s_.substr(start, words_end - start));
+    if (words.empty()) return false;
+    sink_.command(words, redirects, s_.substr(start, words_end - start));
     return true;
   }
 
@@ -166,11 +201,12 @@ class scanner {
   }
 
   bool redirect(scanned_redirect& r, int depth) {
+    shell_word destination;
     const std::size_t start = i_;
     while (!at_end() && peek() >= '0' && peek() <= '9') ++i_;
     auto take = [&](std::string_view op) {
       if (s_.substr(i_, op.size()) != op) return false;
-      r.op = std::string(op);
+      r.op = op;
       i_ += op.size();
       return true;
     };
@@ -181,17 +217,19 @@ class scanner {
       return false;
     skip_blanks(false);
     if (at_end() || ends_command(peek()) || at_redirect()) return false;
-    if (!word(r.destination, depth) || !r.destination.substitutions.empty()) return false;
-    r.text = std::string(s_.substr(start, i_ - start));
+    if (!word(destination, depth, false)) return false;
+    r.destination = std::move(destination.text);
+    r.text = s_.substr(start, i_ - start);
     return true;
   }
 
-  // A word up to a blank or an operator; false when it holds anything not read here.
-  bool word(scanned_word& w, int depth) {
+  // A word up to a blank or an operator; false when it holds anything not read here (a substitution, unless
+  // `substitutions`: in an assignment or a redirection's destination tree-sitter's reading differs).
+  bool word(shell_word& w, int depth, bool substitutions) {
     const std::size_t start = i_;
     bool plain_run = false;  // the previous character was part of an unquoted plain run (`#` may follow)
     // `{}` alone (find -exec's file, xargs -I's): tree-sitter reads it as a word; other braces are not read here.
-    if (s_.substr(i_, 2) == "{}" && (i_ + 2 == s_.size() || s_[i_ + 2] == ' ' || s_[i_ + 2] == '\t' ||
+    if (i_ + 1 < s_.size() && s_[i_] == '{' && s_[i_ + 1] == '}' && (i_ + 2 == s_.size() || s_[i_ + 2] == ' ' || s_[i_ + 2] == '\t' ||
                                      ends_command(s_[i_ + 2]))) {
       w.text += "{}";
       i_ += 2;
@@ -214,10 +252,10 @@ class scanner {
         i_ = close + 1;
         plain_run = false;
       } else if (c == '"') {
-        if (!double_quoted(w, depth)) return false;
+        if (!double_quoted(w, depth, substitutions)) return false;
         plain_run = false;
       } else if (c == '$') {
-        if (!expansion(w, depth)) return false;
+        if (!expansion(w, depth, substitutions)) return false;
         plain_run = false;
       } else if (c == '\\') {
         if (i_ + 1 >= s_.size()) return false;
@@ -239,7 +277,7 @@ class scanner {
   }
 
   // "...": `\` keeps its meaning only before " \ $ ` (as bash_parse undoes it); $NAME, ${NAME}, $(...) inside.
-  bool double_quoted(scanned_word& w, int depth) {
+  bool double_quoted(shell_word& w, int depth, bool substitutions) {
     ++i_;
     while (!at_end() && peek() != '"') {
       const char c = peek();
@@ -257,7 +295,7 @@ class scanner {
           ++i_;
         }
       } else if (c == '$') {
-        if (!expansion(w, depth)) return false;
+        if (!expansion(w, depth, substitutions)) return false;
       } else {
         w.text += c;
         ++i_;
@@ -269,16 +307,17 @@ class scanner {
   }
 
   // $NAME, ${NAME} and $(...), kept as written; anything else after `$` is not read here.
-  bool expansion(scanned_word& w, int depth) {
+  bool expansion(shell_word& w, int depth, bool substitutions) {
     const std::size_t start = i_;
     if (i_ + 1 >= s_.size()) return false;
     const char n = s_[i_ + 1];
     if (n == '(') {
       if (i_ + 2 < s_.size() && s_[i_ + 2] == '(') return false;  // arithmetic
+      if (!substitutions) return false;
       i_ += 2;
-      scanned_list inner;
-      if (!list(inner, true, depth + 1)) return false;
-      w.substitutions.push_back(std::move(inner));
+      sink_.substitution_begin();
+      if (!list(true, depth + 1)) return false;
+      sink_.substitution_end(w);
       w.dynamic = true;
     } else if (n == '{') {
       std::size_t k = i_ + 2;
@@ -301,18 +340,22 @@ class scanner {
 
   std::string_view s_;
   std::size_t i_ = 0;
+  scan_sink& sink_;
 };
 
 }  // namespace
 
-std::optional<scanned_list> scan_bash(std::string_view command) {
+bool scan_bash(std::string_view command, scan_sink& sink) {
   // tree-sitter's reading ends at a NUL byte (as a shell's argv string does); the scanner would read on past it.
   // Found by tests/fuzz/fuzz_bash (seeds/bash/nul_in_quotes_then_a_write).
-  if (command.find('\0') != std::string_view::npos) return std::nullopt;
-  scanned_list out;
-  scanner sc(command);
-  if (!sc.list(out, false, 0) || !sc.at_end()) return std::nullopt;
-  return out;
+  if (command.find('\0') != std::string_view::npos) return false;
+  scanner sc(command, sink);
+  return sc.list(false, 0) && sc.at_end();
+}
+
+bool bash_scannable(std::string_view command) {
+  null_sink sink;
+  return scan_bash(command, sink);
 }
 
 }  // namespace paios::autonomy

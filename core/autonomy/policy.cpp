@@ -1,6 +1,7 @@
 #include "core/autonomy/policy.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 #include <nlohmann/json.hpp>
 
@@ -33,12 +34,50 @@ bool same_part(const command_part& a, const command_part& b) {
          a.interpreter_code == b.interpreter_code && a.runtime_args == b.runtime_args;
 }
 
-std::size_t part_hash(const command_part& p) {
-  std::size_t h = std::hash<std::string>()(p.dir) ^ (p.dynamic_name | p.interpreter_code << 1 | p.runtime_args << 2);
-  for (const auto* list : {&p.words, &p.fed_by})
-    for (const auto& w : *list) h = h * 1099511628211ull ^ std::hash<std::string>()(w);
+// FNV-1a over the fields same_part compares, each string ended by a NUL so that ["ab"] and ["a", "b"] differ.
+std::uint64_t part_hash(const command_part& p) {
+  std::uint64_t h = 14695981039346656037ull ^ static_cast<unsigned>(p.dynamic_name | p.interpreter_code << 1 | p.runtime_args << 2);
+  auto add = [&h](const std::string& s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    h = h * 1099511628211ull;
+  };
+  add(p.dir);
+  for (const auto& w : p.words) add(w);
+  h = (h ^ 0xff) * 1099511628211ull;  // words end here, feeders follow
+  for (const auto& w : p.fed_by) add(w);
   return h;
 }
+
+// The parts of one call, each seen once: open addressing over their indices (a call's parts are few, and a
+// node-based set cost an allocation per part).
+class seen_parts {
+ public:
+  explicit seen_parts(const std::vector<command_part>& parts) : parts_(parts) {
+    std::size_t n = 16;
+    while (n < parts.size() * 2) n *= 2;
+    slots_.assign(n, empty);
+    hashes_.resize(parts.size());
+  }
+  // Whether a part like parts[i] was seen before; if not, parts[i] is seen from now on.
+  bool seen_before(std::size_t i) {
+    const auto h = hashes_[i] = part_hash(parts_[i]);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t at = h & mask;; at = (at + 1) & mask) {
+      const auto j = slots_[at];
+      if (j == empty) {
+        slots_[at] = static_cast<std::uint32_t>(i);
+        return false;
+      }
+      if (hashes_[j] == h && same_part(parts_[j], parts_[i])) return true;
+    }
+  }
+
+ private:
+  static constexpr std::uint32_t empty = ~std::uint32_t{0};
+  const std::vector<command_part>& parts_;
+  std::vector<std::uint32_t> slots_;
+  std::vector<std::uint64_t> hashes_;
+};
 
 bool is_file_tool(const std::string& tool) {
   return tool == "Read" || tool == "Write" || tool == "Edit" || tool == "MultiEdit" || tool == "NotebookEdit" ||
@@ -111,7 +150,7 @@ expected<policy> policy::make(const std::vector<rule_spec>& builtin, const std::
   for (std::size_t i = 0; i < p.rules_.size(); ++i) {
     const auto& r = p.rules_[i].rule;
     if (r.is_bash_rule() && r.matches_tool("Bash") && r.names_by_pattern()) p.any_name_.push_back({i, false});
-    if (!r.is_bash_rule() && r.matches_tool("Write") && (!r.spec().paths.empty() || !r.spec().where.empty()))
+    if (!r.is_bash_rule() && r.matches_tool("Write") && r.has_path_condition())
       p.redirect_rules_.push_back({i, false});
   }
   for (std::size_t i = 0; i < p.rules_.size(); ++i) {
@@ -199,7 +238,7 @@ decision policy::judge_call(const tool_call& call) const {
     for (std::size_t k = 0; k < rules_.size(); ++k)
       if (!rules_[k].rule.is_bash_rule() && rules_[k].rule.matches_tool(call.tool)) candidates.push_back({k, false});
     return describe(pick(candidates, applies, [&](const compiled_rule& r, bool) {
-      if (r.spec().paths.empty() && r.spec().where.empty()) return true;
+      if (!r.has_path_condition()) return true;
       return has_path && r.matches_path(path, s);
     }), what);
   }
@@ -215,13 +254,10 @@ decision policy::judge_call(const tool_call& call) const {
   if (parsed.refused) return acc;
   // A part judged before in this call is judged the same again: its decision cannot be stricter than the one
   // kept (a long command repeats `cd`, `echo`, `grep` ...).
-  std::unordered_multimap<std::size_t, const command_part*> judged;
-  judged.reserve(parsed.parts.size());
-  for (const auto& part : parsed.parts) {
-    const auto h = part_hash(part);
-    auto [from, to] = judged.equal_range(h);
-    if (std::any_of(from, to, [&](const auto& j) { return same_part(*j.second, part); })) continue;
-    judged.emplace(h, &part);
+  seen_parts judged(parsed.parts);
+  for (std::size_t i = 0; i < parsed.parts.size(); ++i) {
+    const auto& part = parsed.parts[i];
+    if (judged.seen_before(i)) continue;
     if (part.dynamic_name) {
       keep_strictest(acc, make_decision(level::ask, "", "the command name `" + part.words[0] +
                                                             "` is made at run time in `" + part.text + "`"), any);

@@ -130,7 +130,8 @@ struct compiled_rule::regexes {
   std::vector<path_alternative> paths;
   std::vector<std::vector<std::string>> flags, without_flags;
   std::vector<std::string> literal_names;
-  bool other_names = false;  // a glob or regex alternative among the command names
+  pattern name_patterns;     // the glob and regex alternatives among the command names
+  bool other_names = false;  // name_patterns is not empty
 
   bool matches(const pattern& p, const std::string& text) const {
     return std::any_of(p.begin(), p.end(), [&](const alternative& a) {
@@ -225,24 +226,27 @@ expected<compiled_rule> compiled_rule::compile(rule_spec spec) {
   for (const auto& f : spec.without_flags) re->without_flags.push_back(split_alternatives(f));
   for (const auto& p : re->commands)
     for (const auto& a : p) {
-      if (a.literal)
+      if (a.literal) {
         re->literal_names.push_back(a.glob);
-      else
+      } else {
+        re->name_patterns.push_back(a);
         re->other_names = true;
+      }
     }
   compiled_rule out;
+  out.where_ = spec.where == "inside_project"    ? where::inside_project
+               : spec.where == "outside_project" ? where::outside_project
+                                                 : where::anywhere;
   out.spec_ = std::move(spec);
   out.re_ = std::move(re);
   return out;
 }
 
 const std::string& session::resolve(const std::string& path, const std::string& dir) const {
-  std::string key;
-  key.reserve(dir.size() + 1 + path.size());
-  key.append(dir).push_back('\0');
-  key.append(path);
-  auto it = resolved_.find(key);
-  if (it == resolved_.end()) it = resolved_.emplace(std::move(key), resolver_.resolve(path, dir)).first;
+  key_.assign(dir).push_back('\0');
+  key_.append(path);
+  auto it = resolved_.find(key_);
+  if (it == resolved_.end()) it = resolved_.emplace(key_, resolver_.resolve(path, dir)).first;
   return it->second;
 }
 
@@ -299,22 +303,23 @@ const std::string& part_facts::joined() const {
   return joined_;
 }
 
-const std::vector<std::string>& part_facts::paths() const {
+const std::vector<const std::string*>& part_facts::paths() const {
   if (resolved_) return paths_;
   resolved_ = true;
   const session& s = *session_;
   // After `cd X`, relative paths are X's; after `cd $UNKNOWN`, nobody knows ("/?" is outside every folder).
-  const std::string dir = part->dir.empty() ? s.cwd : part->dir == "?" ? "/?" : s.resolve(part->dir, s.cwd);
+  static const std::string unknown_dir = "/?", unknown_path = "?";
+  const std::string& dir = part->dir.empty() ? s.cwd : part->dir == "?" ? unknown_dir : s.resolve(part->dir, s.cwd);
   bool options = true;
   for (std::size_t k = 1; k < part->words.size() && !part->interpreter_code; ++k) {
     const auto& w = part->words[k];
     if (options && w == "--")
       options = false;
     else if (!options || w.size() < 2 || w[0] != '-')
-      paths_.push_back(s.resolve(w, dir));
+      paths_.push_back(&s.resolve(w, dir));  // a node of the session's map: it stays where it is
   }
   // Arguments xargs reads at run time could be anything: "?" is a path outside every folder.
-  if (part->runtime_args) paths_.push_back("?");
+  if (part->runtime_args) paths_.push_back(&unknown_path);
   return paths_;
 }
 
@@ -327,8 +332,8 @@ bool compiled_rule::matches_path(const std::string& resolved, const session& s) 
                            [&](const regexes::path_alternative& alt) { return alt.matches(resolved, s); });
     if (!any) return false;
   }
-  if (spec_.where == "inside_project" && !path_within(resolved, s.cwd)) return false;
-  if (spec_.where == "outside_project" && path_within(resolved, s.cwd)) return false;
+  if (where_ == where::inside_project && !path_within(resolved, s.cwd)) return false;
+  if (where_ == where::outside_project && path_within(resolved, s.cwd)) return false;
   return true;
 }
 
@@ -336,9 +341,7 @@ bool compiled_rule::matches_part(const part_facts& f, const session& s, bool nam
   const command_part& part = *f.part;
   if (part.dynamic_name) return false;
   const auto& r = *re_;
-  if (!named && !r.commands.empty() &&
-      std::none_of(r.commands.begin(), r.commands.end(), [&](const auto& p) { return r.matches(p, part.words[0]); }))
-    return false;
+  if (!named && !r.commands.empty() && !r.matches(r.name_patterns, part.words[0])) return false;
   for (const auto& p : r.words)
     if (std::none_of(part.words.begin() + 1, part.words.end(), [&](const std::string& w) { return r.matches(p, w); }))
       return false;
@@ -353,12 +356,12 @@ bool compiled_rule::matches_part(const part_facts& f, const session& s, bool nam
     if (!fed) return false;
   }
   if (r.match && !RE2::PartialMatch(f.joined(), *r.match)) return false;
-  if (!spec_.paths.empty() || !spec_.where.empty()) {
+  if (has_path_condition()) {
     const auto& paths = f.paths();
     if (paths.empty()) return false;
-    if (spec_.where == "inside_project")  // all of them inside (and what else they name)
-      return std::all_of(paths.begin(), paths.end(), [&](const std::string& p) { return matches_path(p, s); });
-    return std::any_of(paths.begin(), paths.end(), [&](const std::string& p) { return matches_path(p, s); });
+    if (where_ == where::inside_project)  // all of them inside (and what else they name)
+      return std::all_of(paths.begin(), paths.end(), [&](const std::string* p) { return matches_path(*p, s); });
+    return std::any_of(paths.begin(), paths.end(), [&](const std::string* p) { return matches_path(*p, s); });
   }
   return true;
 }

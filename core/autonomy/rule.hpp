@@ -67,6 +67,7 @@ struct session {
 
  private:
   mutable std::unordered_map<std::string, std::string> resolved_;
+  mutable std::string key_;  // the lookup key, its buffer kept from one resolve() to the next
   mutable path_resolver resolver_;
 };
 
@@ -80,12 +81,13 @@ struct part_facts {
   // The words joined by spaces (what a rule's `match` searches): worked out on first use.
   const std::string& joined() const;
   // The arguments that are not flags, resolved as paths: worked out on first use (resolving costs syscalls).
-  const std::vector<std::string>& paths() const;
+  // They point into the session's resolutions (or a constant), which outlive the facts.
+  const std::vector<const std::string*>& paths() const;
 
  private:
   const session* session_ = nullptr;
   mutable bool resolved_ = false;
-  mutable std::vector<std::string> paths_;
+  mutable std::vector<const std::string*> paths_;
   mutable bool joined_made_ = false;
   mutable std::string joined_;
 };
@@ -98,12 +100,15 @@ class compiled_rule {
   const rule_spec& spec() const { return spec_; }
   bool applies_to(const session& s) const;
   bool matches_tool(const std::string& tool) const;
-  // A Bash command's part (the tool already matched; `named`: its command name is known to be one of the
-  // rule's plain names).
-  bool matches_part(const part_facts& part, const session& s, bool named = false) const;
+  // A Bash command's part (the tool already matched). The caller knows whether the part's command name is one
+  // of the rule's plain names (`named`) or none of them (then only its glob and regex names are tried: a rule
+  // such as read-only-command names seventy commands, and most parts are none of them).
+  bool matches_part(const part_facts& part, const session& s, bool named) const;
   // A file tool's path, or a redirection's (resolved).
   bool matches_path(const std::string& resolved, const session& s) const;
   bool is_bash_rule() const { return !spec_.commands.empty(); }
+  // Whether it looks at paths (a `paths` or `where` condition).
+  bool has_path_condition() const { return !spec_.paths.empty() || where_ != where::anywhere; }
   // The plain command names (no glob, no regex) among its command alternatives.
   const std::vector<std::string>& literal_names() const;
   // Whether it also names commands by a glob or a regex (then any name may match).
@@ -111,7 +116,9 @@ class compiled_rule {
 
  private:
   struct regexes;
+  enum class where : unsigned char { anywhere, inside_project, outside_project };
   rule_spec spec_;
+  where where_ = where::anywhere;  // spec_.where, read once
   std::shared_ptr<const regexes> re_;
 };
 

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -17,7 +18,27 @@ extern char** environ;
 
 namespace paios::sched {
 
-command_result run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+namespace {
+
+// Reads what is ready on the nonblocking `fd` into `out`, keeping at most `keep` bytes (the rest is read and
+// dropped, so that a chatty child never blocks on a full pipe). False once the pipe is at its end.
+bool drain(int fd, std::string& out, std::size_t keep) {
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, std::min<std::size_t>(static_cast<std::size_t>(n), keep - std::min(keep, out.size())));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+}
+
+}  // namespace
+
+command_result run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                           std::size_t keep_output) {
   command_result r;
   if (argv.empty()) {
     r.error = {errc::bad_request, "no command"};
@@ -37,7 +58,21 @@ command_result run_command(const std::vector<std::string>& argv, std::chrono::mi
   sigfillset(&all);
   posix_spawnattr_setsigmask(&attr, &none);  // the daemon blocks signals for its signal thread
   posix_spawnattr_setsigdefault(&attr, &all);
-  for (int fd = 0; fd < 3; ++fd) posix_spawn_file_actions_addopen(&files, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
+  int out_pipe[2] = {-1, -1};
+  // Only our end is nonblocking: the child's writes block on a full pipe, as they would on a terminal.
+  if (keep_output > 0 && (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::fcntl(out_pipe[0], F_SETFL, O_NONBLOCK) != 0)) {
+    r.error = {errc::internal, std::string("cannot make a pipe: ") + std::strerror(errno)};
+    for (int fd : out_pipe)
+      if (fd >= 0) ::close(fd);
+    posix_spawn_file_actions_destroy(&files);
+    posix_spawnattr_destroy(&attr);
+    return r;
+  }
+  posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
+  for (int fd = 1; fd < 3; ++fd) {
+    if (keep_output > 0) posix_spawn_file_actions_adddup2(&files, out_pipe[1], fd);  // dup2 clears CLOEXEC
+    else posix_spawn_file_actions_addopen(&files, fd, "/dev/null", O_WRONLY, 0);
+  }
   pid_t pid = 0;
   int rc = 0;
   {
@@ -47,6 +82,13 @@ command_result run_command(const std::vector<std::string>& argv, std::chrono::mi
   }
   posix_spawn_file_actions_destroy(&files);
   posix_spawnattr_destroy(&attr);
+  if (out_pipe[1] >= 0) ::close(out_pipe[1]);  // the child's end: the read end sees EOF once its writers are gone
+  struct closer {
+    int fd;
+    ~closer() {
+      if (fd >= 0) ::close(fd);
+    }
+  } read_end{out_pipe[0]};
   if (rc != 0) {
     r.error = {rc == ENOENT ? errc::not_found : errc::internal,
                std::string("cannot run ") + argv[0] + ": " + std::strerror(rc)};
@@ -55,7 +97,9 @@ command_result run_command(const std::vector<std::string>& argv, std::chrono::mi
   r.started = true;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
+  bool open_pipe = read_end.fd >= 0;
   for (;;) {
+    if (open_pipe) open_pipe = drain(read_end.fd, r.output, keep_output);
     const pid_t done = ::waitpid(pid, &status, WNOHANG);
     if (done == pid) break;
     if (done < 0 && errno != EINTR) {
@@ -74,6 +118,7 @@ command_result run_command(const std::vector<std::string>& argv, std::chrono::mi
   }
   child_reaper::release(pid);
   ::killpg(pid, SIGKILL);  // whatever the leader left behind in its group
+  if (open_pipe) drain(read_end.fd, r.output, keep_output);  // what it wrote just before it exited
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
 }

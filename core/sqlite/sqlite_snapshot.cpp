@@ -73,13 +73,14 @@ expected<std::int64_t> snapshot_database(const std::filesystem::path& from, cons
   return std::stoll(version->empty() ? "0" : *version);
 }
 
-status check_database_integrity(const std::filesystem::path& file) {
+status check_database_integrity(const std::filesystem::path& file, integrity_depth depth) {
   auto db = open(file, SQLITE_OPEN_READONLY);
   if (!db) return db.error();
-  const std::string sql = "PRAGMA integrity_check(" + std::to_string(kMaxFindings) + ")";
+  const std::string pragma = depth == integrity_depth::full ? "integrity_check" : "quick_check";
+  const std::string sql = "PRAGMA " + pragma + "(" + std::to_string(kMaxFindings) + ")";
   auto findings = column_text(db->get(), file, sql.c_str());
   if (!findings) return findings.error();
-  if (*findings != "ok") return failed(file, "integrity_check: " + *findings);
+  if (*findings != "ok") return failed(file, pragma + ": " + *findings);
   return {};
 }
 

@@ -16,8 +16,13 @@ namespace paios {
 // copy's `PRAGMA user_version` (its schema version). Fails with store_failed "FILE: why" naming the file.
 expected<std::int64_t> snapshot_database(const std::filesystem::path& from, const std::filesystem::path& to);
 
-// Opens `file` read-only and runs `PRAGMA integrity_check`: ok, or store_failed "FILE: " and SQLite's first
-// findings (a file that is not a database says so).
-status check_database_integrity(const std::filesystem::path& file);
+// How much of a database a check reads: `full` is `PRAGMA integrity_check` (every index against its table too: a
+// restore's check), `quick` is `PRAGMA quick_check` (pages, records and constraints, in time linear in the file:
+// `ai doctor`'s).
+enum class integrity_depth { full, quick };
+
+// Opens `file` read-only and runs the check of `depth`: ok, or store_failed "FILE: " and SQLite's first findings
+// (a file that is not a database says so).
+status check_database_integrity(const std::filesystem::path& file, integrity_depth depth = integrity_depth::full);
 
 }  // namespace paios

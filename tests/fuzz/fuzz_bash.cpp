@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (command.empty()) return 0;
   tool_call call{"Bash", command, "", "/home/u/proj", "/home/u", "claude"};
   auto fast = policy_with(true).decide(call);
-  if (!scan_bash(command)) return 0;  // tree-sitter read it both times
+  if (!bash_scannable(command)) return 0;  // tree-sitter read it both times
   auto slow = policy_with(false).decide(call);
   if (gave_up(slow) || gave_up(fast)) return 0;  // tree-sitter's own time limit, not a reading
   if (fast.lvl < slow.lvl) __builtin_trap();

@@ -38,6 +38,13 @@ temp_dir::~temp_dir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+std::filesystem::path write_script(const std::filesystem::path& dir, const std::string& name, const std::string& body) {
+  const auto file = dir / name;
+  std::ofstream{file} << "#!/bin/sh\n" << body << "\n";
+  std::filesystem::permissions(file, std::filesystem::perms::owner_all);
+  return file;
+}
+
 std::filesystem::path source_dir() { return PAIOS_SOURCE_DIR; }
 std::filesystem::path binary_dir() { return PAIOS_BINARY_DIR; }
 std::filesystem::path fake_agent(const std::string& name) { return source_dir() / "tests" / "fake_agents" / name; }

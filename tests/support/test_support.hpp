@@ -30,6 +30,9 @@ class temp_dir {
   std::filesystem::path path_;
 };
 
+// An executable shell script `dir/name` (mode 0700) running `body` under /bin/sh: a fake program for PATH.
+std::filesystem::path write_script(const std::filesystem::path& dir, const std::string& name, const std::string& body);
+
 std::filesystem::path source_dir();  // the repository root
 std::filesystem::path binary_dir();  // the CMake build directory
 std::filesystem::path fake_agent(const std::string& name);  // tests/fake_agents/<name>

@@ -418,6 +418,20 @@ TEST(RunCommand, RunsWithoutAShellAndKillsAtTheDeadline) {
   EXPECT_TRUE(find_on_path("no-such-program-anywhere").empty());
 }
 
+// `ai doctor` reads `--version` through it: stdout and stderr are kept up to the bound, and a child that writes
+// more than that is not blocked by a full pipe (it runs to its end and its status is read).
+TEST(RunCommand, KeepsTheFirstBytesOfItsOutputWhenAsked) {
+  auto r = run_command({"/bin/sh", "-c", "echo 2.1.197 '(Claude Code)'; echo warn >&2; exit 4"}, std::chrono::seconds(5), 1024);
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.output, "2.1.197 (Claude Code)\nwarn\n");
+  r = run_command({"/bin/sh", "-c", "head -c 1000000 /dev/zero; echo done >&2"}, std::chrono::seconds(10), 16);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.output.size(), 16u);
+  r = run_command({"/bin/echo", "not kept"}, std::chrono::seconds(5));
+  EXPECT_TRUE(r.output.empty());
+}
+
 TEST(SchedulerConfig, DefaultsAndErrors) {
   auto ok = paios::config_from_json(nlohmann::json::object());
   ASSERT_TRUE(ok.config) << (ok.errors.empty() ? "" : ok.errors[0]);
