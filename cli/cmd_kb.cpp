@@ -239,7 +239,7 @@ run_fn define_kb(CLI::App& sub, options&) {
       sub.add_subcommand("add", "add files, folders (recursively), web pages (http:// or https:// URLs) or - (stdin) to "
                                 "the knowledge base");
   kb_add_cmd->add_option("inputs", kbo->inputs, "files, folders, URLs, or - for stdin")->required();
-  kb_add_cmd->add_option("--kind", kbo->kind, "document (default), learning, decision or note");
+  kb_add_cmd->add_option("--kind", kbo->kind, "document (default), learning, decision, note or report");
   kb_add_cmd->add_option("--project", kbo->project, "the project it belongs to");
   kb_add_cmd->add_option("--title", kbo->title, "the title (default: from the document)");
   kb_add_cmd->add_option("--tag", kbo->tags, "a tag (repeatable)");

@@ -39,6 +39,8 @@ run_fn define_watch(CLI::App& sub, options& opt);
 run_fn define_alerts(CLI::App& sub, options& opt);
 // cli/cmd_credentials.cpp
 run_fn define_credentials(CLI::App& sub, options& opt);
+// cli/cmd_report.cpp
+run_fn define_report(CLI::App& sub, options& opt);
 // cli/cmd_pipeline.cpp
 run_fn define_pipeline(CLI::App& sub, options& opt);
 // cli/cmd_approvals.cpp

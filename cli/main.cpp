@@ -67,6 +67,10 @@ const subcommand kSubcommands[] = {
      define_alerts},
     {"credentials", "the credentials the mesh uses (API keys, key files, agents' logins): present or missing, days to "
                     "expiry; never a value", define_credentials},
+    {"report",
+     "the daily report of a local day (tasks, latency, failovers, breakers, restarts, alerts, approvals, jobs, knowledge "
+     "base): today so far, or --date",
+     define_report},
     {"pipeline",
      "pipelines: the configured ones; run one; its runs, steps and outputs; resume a failed or interrupted run",
      define_pipeline},

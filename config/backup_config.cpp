@@ -25,8 +25,7 @@ void check_backup_config(const nlohmann::json& doc, std::vector<std::string>& er
   if (!b.contains("schedule") || !b["schedule"].is_string() || b["schedule"].get<std::string>().empty()) return;
   auto parsed = sched::schedule::parse(b["schedule"].get<std::string>());
   if (!parsed) errors.push_back("backup.schedule: " + parsed.message());
-  if (doc.contains("scheduler") && doc["scheduler"].is_object() && doc["scheduler"].contains("jobs") &&
-      doc["scheduler"]["jobs"].is_object() && doc["scheduler"]["jobs"].contains(kBackupJobName))
+  if (has_scheduler_job(doc, kBackupJobName))
     errors.push_back(std::string{"backup.schedule: scheduler.jobs already has a job named \""} + kBackupJobName +
                      "\"; rename it, or leave backup.schedule empty");
 }

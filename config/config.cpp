@@ -4,6 +4,7 @@
 
 #include "config/backup_config.hpp"
 #include "config/config_checks.hpp"
+#include "config/report_config.hpp"
 #include "config/embedded.hpp"
 #include "config/schema_errors.hpp"
 
@@ -29,10 +30,11 @@ daemon_config read_config(const json& doc) {
   c.hooks = read_hooks_config(doc.at("hooks"));
   c.mcp_servers = read_mcp_config(doc.at("mcp"));
   c.scheduler = read_scheduler_config(doc.at("scheduler"));
-  if (auto backup = read_backup_job(doc.at("backup"))) {  // the jobs stay in name order
+  for (auto builtin : {read_backup_job(doc.at("backup")), read_report_job(doc.at("report"))}) {
+    if (!builtin) continue;  // the jobs stay in name order
     auto at = std::find_if(c.scheduler.jobs.begin(), c.scheduler.jobs.end(),
-                           [&](const job_config& j) { return j.name > backup->name; });
-    c.scheduler.jobs.insert(at, std::move(*backup));
+                           [&](const job_config& j) { return j.name > builtin->name; });
+    c.scheduler.jobs.insert(at, std::move(*builtin));
   }
   c.notify = read_notify_config(doc.at("notify"));
   c.alerts = read_alerts_config(doc.at("alerts"));

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "config/backup_config.hpp"
+#include "config/report_config.hpp"
 #include "config/doctor_config.hpp"
 #include "config/config.hpp"
 #include "config/schema_errors.hpp"
@@ -49,6 +50,7 @@ void check_meaning(const json& doc, std::vector<std::string>& errors) {
   check_mcp_brains(doc, errors);
   if (doc.contains("scheduler")) check_scheduler_config(doc, errors);
   check_backup_config(doc, errors);
+  check_report_config(doc, errors);
   check_doctor_config(doc, errors);
   check_credentials_config(doc, errors);
   if (doc.contains("watchers")) check_watcher_config(doc, errors);

@@ -92,4 +92,9 @@ void check_scheduler_config(const nlohmann::json& doc, std::vector<std::string>&
   }
 }
 
+bool has_scheduler_job(const nlohmann::json& doc, const std::string& name) {
+  return doc.contains("scheduler") && doc["scheduler"].is_object() && doc["scheduler"].contains("jobs") &&
+         doc["scheduler"]["jobs"].is_object() && doc["scheduler"]["jobs"].contains(name);
+}
+
 }  // namespace paios

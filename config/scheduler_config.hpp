@@ -15,8 +15,9 @@ struct job_config {
   std::string schedule;               // cron or "every N{s,m,h,d}" (core/schedule/schedule.hpp)
   std::string action;                 // "task" | "builtin" | "pipeline"
   std::string prompt, brain;          // task: brain "" = routed like a client's task
-  std::string builtin;                // builtin: "heartbeat", or "backup" (only from the backup section)
+  std::string builtin;                // builtin: "heartbeat", or "backup" / "report" (only from those sections)
   std::int64_t keep = 0;              // builtin "backup": the scheduled backups kept (backup.keep)
+  bool notify = false;                // builtin "report": tell the notifier the report's summary (report.notify)
   std::string pipeline;               // pipeline: its name (a configured, enabled pipeline)
   std::int64_t timeout_ms = 600000;
   bool allow_overlap = false;
@@ -44,5 +45,8 @@ notify_config read_notify_config(const nlohmann::json& section);
 // time zone, a brain that is not configured, a pipeline that is not configured or is disabled, a backoff whose
 // start passes its max.
 void check_scheduler_config(const nlohmann::json& doc, std::vector<std::string>& errors);
+// Whether the document's scheduler.jobs has a job of that name: the builtin jobs other sections make (backup,
+// report) refuse a name that is taken.
+bool has_scheduler_job(const nlohmann::json& doc, const std::string& name);
 
 }  // namespace paios

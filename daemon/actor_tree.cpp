@@ -120,6 +120,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   bridge.io.started_ms = ctx.started_ms;
   bridge.home = ctx.home.root.string();
   bridge.allow_fault_injection = ctx.fault_injection;
+  bridge.report_timezone = cfg.scheduler.timezone;
   for (const auto& m : cfg.mcp_servers) bridge.mcp.push_back({m.name, m.prefix, m.timeout_ms});
 
   http_bridge_options http{cfg.obs.http_endpoint, ctx.started_ms};

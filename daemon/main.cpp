@@ -235,7 +235,9 @@ int main(int argc, char** argv) {
                                       {"brains", brains},
                                       {"default_brain", cfg->tasks.default_brain},
                                       {"pid", getpid()},
-                                      {"version", kVersion}}
+                                      {"version", kVersion},
+                                      // the daily report counts starts after a crash by this (core/report)
+                                      {"previous_exit", unclean_exit.empty() ? "clean" : "unclean"}}
                            .dump());
     }
 

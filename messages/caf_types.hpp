@@ -65,6 +65,7 @@ using delivery_atom = caf::atom_constant<caf::atom("delivery")>;  // alerts: a w
 using reload_atom = caf::atom_constant<caf::atom("reload")>;      // config: read config.json again (config.reload, SIGHUP)
 using restart_atom = caf::atom_constant<caf::atom("restart")>;    // supervisor: stop one child and start it again
 using escalate_atom = caf::atom_constant<caf::atom("escalate")>;  // supervisor -> alerts: it gave up on a child
+using report_atom = caf::atom_constant<caf::atom("report")>;      // report_run: make the report it was made for
 
 
 template <class Inspector>

@@ -26,10 +26,10 @@ constexpr std::array<std::string_view, op_count> kOps = {
     "watch.list",     "watch.add",   "watch.rm",
     "approvals.list", "approvals.decide", "breaker.reset", "autonomy.show", "autonomy.check", "autonomy.demote",
     "backup.create",
-    "alerts.list",    "alerts.ack",  "config.reload", "credentials.list"};
+    "alerts.list",    "alerts.ack",  "config.reload", "credentials.list", "report.get"};
 constexpr std::size_t kMaxKbContentBytes = 32 * 1024 * 1024;
 constexpr int kMaxKbResults = 100;
-const std::array<std::string_view, 4> kKbKinds = {"document", "learning", "decision", "note"};
+const std::array<std::string_view, 5> kKbKinds = {"document", "learning", "decision", "note", "report"};
 constexpr int kMaxEventsLimit = 10000;
 constexpr std::int64_t kMaxTimeMs = std::int64_t{1} << 52;
 constexpr std::size_t kMaxAttachments = 64;
@@ -320,7 +320,7 @@ bool parse_autonomy_demote(fields& f, request& r) {
 bool read_kb_kind(fields& f, std::string& kind) {
   if (!f.string("kind", kind, false, 32)) return false;
   if (kind.empty() || std::find(kKbKinds.begin(), kKbKinds.end(), kind) != kKbKinds.end()) return true;
-  return f.fail("field 'kind' must be one of document, learning, decision, note (got '" + kind + "')");
+  return f.fail("field 'kind' must be one of document, learning, decision, note, report (got '" + kind + "')");
 }
 
 bool parse_kb_add(fields& f, request& r) {
@@ -492,6 +492,7 @@ parse_result parse_request(std::string_view frame) {
     case op::alerts_ack: ok = parse_alerts_ack(f, r); break;
     case op::config_reload: break;
     case op::credentials_list: r.arguments = "{}"; break;
+    case op::report_get: ok = f.string("date", r.date, false, 32); break;
     case op::jobs_run:
     case op::jobs_history: {
       ok = f.string("name", r.job, true, 64);

@@ -26,11 +26,11 @@ enum class op : std::uint8_t {
   kb_stats, kb_list, learnings_recall, tools_list, hook_event, tools_call, tools_cancel, jobs_list, jobs_run,
   jobs_history, pipeline_list, pipeline_run, pipeline_runs, pipeline_get, pipeline_resume, pipeline_cancel, watch_list, watch_add, watch_rm,
   approvals_list, approvals_decide, breaker_reset, autonomy_show, autonomy_check, autonomy_demote, backup_create,
-  alerts_list, alerts_ack, config_reload, credentials_list
+  alerts_list, alerts_ack, config_reload, credentials_list, report_get
 };
 // How many operations there are: the size of every table with one entry per op (their names in wire.cpp, the
 // bridge's handlers).
-constexpr std::size_t op_count = static_cast<std::size_t>(op::credentials_list) + 1;
+constexpr std::size_t op_count = static_cast<std::size_t>(op::report_get) + 1;
 std::string_view to_string(op o);
 
 // One parsed request. Only the fields of its operation are meaningful.
@@ -63,6 +63,8 @@ struct request {
   std::string path;                   // watch.add, watch.rm: the folder, absolute; backup.create: the backup's
                                       // folder, absolute ("" for PAIOS_HOME/backups/<UTC time>)
   std::vector<std::string> classes;   // watch.add: the file classes acted on there (empty: all)
+  std::string date;                   // report.get: "YYYY-MM-DD", "today" or "yesterday" ("" for today), checked
+                                      // by the daemon (core/report/report_day)
   std::int64_t received_us = 0;       // when the bridge read it: where its span begins
 };
 

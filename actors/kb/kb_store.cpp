@@ -135,6 +135,7 @@ reply add(kb_actor self, kb_request& r) {
   in.format = std::move(r.format);
   in.content = std::move(r.content);
   const auto source = in.source;
+  const auto kind = in.kind;  // the daily report counts the entries added by kind
   auto& st = self->state;
   auto res = st.db->add(std::move(in));
   log_cache_error(st);
@@ -154,7 +155,7 @@ reply add(kb_actor self, kb_request& r) {
                   .num("chunks", static_cast<std::int64_t>(res->chunks))
                   .raw("flags", flags.done())
                   .done();
-  trace_op("add", started, "ok", json_object::extend(body).str("source", source).done());
+  trace_op("add", started, "ok", json_object::extend(body).str("source", source).str("kind", kind).done());
   schedule_index(self);
   return ok(std::move(body));
 }

@@ -9,6 +9,7 @@
 #include "actors/backup/backup_run.hpp"
 #include "actors/dispatcher/dispatcher.hpp"
 #include "actors/names.hpp"
+#include "actors/report/report_run.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "core/obs/event_sink.hpp"
 #include "messages/caf_types.hpp"
@@ -149,23 +150,41 @@ void run_heartbeat(run_actor* self) {
           });
 }
 
+// A builtin that is a run actor of its own (backup_run, report_run): its one answer (code, message, body) is the
+// job's outcome, `describe` making the summary from the body. The job's own timeout (tick_atom) answers first if the
+// run takes longer; the run still finishes.
+template <class Atom, class Describe>
+void await_run(run_actor* self, caf::actor run, Atom atom, const char* what, Describe describe) {
+  self->request(run, caf::infinite, atom)
+      .then(
+          [self, what, describe](const std::string& code, const std::string& message, const std::string& body) {
+            if (!code.empty()) return answer(self, "failed", code + ": " + message);
+            auto b = nlohmann::json::parse(body, nullptr, false);
+            if (!b.is_object()) return answer(self, "failed", std::string{what} + " answered no JSON object");
+            answer(self, "ok", describe(b));
+          },
+          [self, what](caf::error& e) { answer(self, "failed", std::string{what} + " did not finish: " + caf::to_string(e)); });
+}
+
 void run_backup(run_actor* self) {
   const auto& spec = self->state.spec;
   auto run = spawn_backup_run(self->system(), {spec.data_dir.parent_path(), {}, spec.version, "scheduled", spec.job.keep,
                                                parse_trace_id(spec.trace_id).value_or(trace_id{}), spec.span});
-  // The job's own timeout (tick_atom) answers first if the copy takes longer; the copy still finishes.
-  self->request(run, caf::infinite, backup_atom::value)
-      .then(
-          [self](const std::string& code, const std::string& message, const std::string& body) {
-            if (!code.empty()) return answer(self, "failed", code + ": " + message);
-            auto b = nlohmann::json::parse(body, nullptr, false);
-            const auto files = b.is_discarded() ? 0 : b["manifest"]["files"].size();
-            const auto pruned = b.is_discarded() ? 0 : b["pruned"].size();
-            answer(self, "ok",
-                   "backup of " + std::to_string(files) + " files in " + b.value("dir", std::string{}) +
-                       (pruned ? "; removed " + std::to_string(pruned) + " older" : ""));
-          },
-          [self](caf::error& e) { answer(self, "failed", "the backup did not finish: " + caf::to_string(e)); });
+  await_run(self, run, backup_atom::value, "the backup", [](const nlohmann::json& b) {
+    const auto pruned = b.value("pruned", nlohmann::json::array()).size();
+    return "backup of " + std::to_string(b.value("manifest", nlohmann::json::object()).value("files", nlohmann::json::array()).size()) + " files in " +
+           b.value("dir", std::string{}) + (pruned ? "; removed " + std::to_string(pruned) + " older" : "");
+  });
+}
+
+void run_report(run_actor* self) {
+  const auto& spec = self->state.spec;
+  auto run = spawn_report_run(self->system(), {"yesterday", spec.timezone, true, spec.job.notify,
+                                               parse_trace_id(spec.trace_id).value_or(trace_id{}), spec.span});
+  await_run(self, run, report_atom::value, "the report", [](const nlohmann::json& b) {
+    return "report " + b.value("date", std::string{}) + " stored as " + b.value("article_id", std::string{}) + ": " +
+           b.value("summary", std::string{});
+  });
 }
 
 caf::behavior run_behavior(run_actor* self, job_run_spec spec, caf::actor scheduler) {
@@ -186,6 +205,7 @@ caf::behavior run_behavior(run_actor* self, job_run_spec spec, caf::actor schedu
   else if (st.spec.job.action == "pipeline") run_pipeline(self);
   else if (st.spec.job.builtin == "heartbeat") run_heartbeat(self);
   else if (st.spec.job.builtin == "backup") run_backup(self);
+  else if (st.spec.job.builtin == "report") run_report(self);
   else answer(self, "failed", "unknown action " + st.spec.job.action + " " + st.spec.job.builtin);
   return {
       [=](update_atom, task_update& u) {

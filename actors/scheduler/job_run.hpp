@@ -14,6 +14,9 @@
 //   backup    (builtin, from the backup section) a backup_run (actors/backup) of PAIOS_HOME (data_dir's parent) into
 //             PAIOS_HOME/backups/<UTC time>, origin "scheduled", then the oldest scheduled backups beyond job.keep
 //             are removed: "ok" with the folder and the files, else "failed" naming what could not be copied.
+//   report    (builtin, from the report section) a report_run (actors/report) of the previous local day in the
+//             scheduler's zone, stored in the knowledge base (kind "report") and, with job.notify, its summary told
+//             to the notifier: "ok" with the day and the summary, else "failed" with the run's error.
 //   pipeline  starts a run of the pipeline (the pipelines actor) in the run's trace and waits for its end: "ok"
 //             when it succeeds, "timeout" when the pipeline's own timeout passed, else "failed" (the run's error is
 //             the summary; the run's id is the job run's task_id, for `ai pipeline show`).
@@ -37,6 +40,7 @@ struct job_run_spec {
   std::filesystem::path data_dir;  // heartbeat: where free disk is measured
   std::int64_t min_free_mb = 500;
   std::string version;         // backup: paiosd's, for the manifest
+  std::string timezone;        // report: the zone its days are cut in (the scheduler's)
 };
 
 caf::actor spawn_job_run(caf::actor_system& sys, job_run_spec spec, caf::actor scheduler);

@@ -71,7 +71,8 @@ void start_run(sched_actor* self, const std::string& job, const std::string& tri
   const auto& cfg = st.jobs.at(job);
   const std::string run_id = "j" + new_task_id().substr(1);  // "j-<time>-<random>"
   run_info r{job, trigger, new_trace_id(), new_span_id(), now_of(self), now_us(), {}};
-  job_run_spec spec{run_id, cfg, r.trace_id, r.span, st.opts.data_dir, st.opts.config.heartbeat_min_free_mb, st.opts.version};
+  job_run_spec spec{run_id, cfg,        r.trace_id,          r.span, st.opts.data_dir, st.opts.config.heartbeat_min_free_mb,
+                    st.opts.version, st.timezone};
   r.handle = spawn_job_run(self->system(), std::move(spec), caf::actor_cast<caf::actor>(self));
   self->monitor(r.handle);
   self->delayed_send(self, std::chrono::milliseconds(cfg.timeout_ms) + kTimeoutSlack, done_atom::value, run_id,

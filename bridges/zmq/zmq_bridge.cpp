@@ -14,6 +14,7 @@
 #include "actors/autonomy/autonomy_gate.hpp"
 #include "actors/backup/backup_run.hpp"
 #include "actors/config/config_reloader.hpp"
+#include "actors/report/report_run.hpp"
 #include "actors/dispatcher/dispatcher.hpp"
 #include "actors/kb/kb_store.hpp"
 #include "actors/names.hpp"
@@ -37,6 +38,8 @@ constexpr auto kBackupTimeout = std::chrono::seconds(600);
 // A reload restarts the actors whose keys changed, each within its orderly stop (the reloader waits 60 s at most).
 constexpr auto kReloadTimeout = std::chrono::seconds(90);
 constexpr auto kKbTimeout = std::chrono::seconds(120);
+// A report reads a day of events in pages of a few thousand; the client waits as long (cli/cmd_report.cpp).
+constexpr auto kReportTimeout = std::chrono::seconds(120);
 
 // One request on its way: who asked, and the bridge's span for it (ended by the reply that completes it).
 struct call {
@@ -673,19 +676,34 @@ void config_reload(bridge_actor* self, const call& c, wire::request&) {
                           "config.reloaded", reload_atom::value, std::string{"wire"});
 }
 
-// A backup_run of its own (actors/backup), on its own thread: the bridge only waits for its answer.
+// A run actor of its own (a backup_run, a report_run) answers (code, message, body) once: the bridge only waits
+// for that answer and replies with it.
+template <class Atom>
+void reply_from_run(bridge_actor* self, const call& c, caf::actor run, Atom atom, std::chrono::seconds timeout,
+                    const char* type, const char* what) {
+  self->request(run, timeout, atom)
+      .then(
+          [self, c, type](const std::string& code, const std::string& message, const std::string& body) {
+            if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
+            reply_frame(self, c, wire::encode_reply_text(c.id, type, body));
+          },
+          [self, c, what](caf::error& e) {
+            reply_error(self, c, errc::internal, std::string{what} + " did not finish: " + caf::to_string(e));
+          });
+}
+
+// A backup_run of its own (actors/backup), on its own thread.
 void backup_create(bridge_actor* self, const call& c, wire::request& req) {
   backup_run_spec spec{self->state.opts.home, req.path, self->state.opts.io.version, "manual", -1, c.trace, c.span};
-  auto run = spawn_backup_run(self->system(), std::move(spec));
-  self->request(run, kBackupTimeout, backup_atom::value)
-      .then(
-          [self, c](const std::string& code, const std::string& message, const std::string& body) {
-            if (!code.empty()) return reply_error(self, c, errc_from_string(code).value_or(errc::internal), message);
-            reply_frame(self, c, wire::encode_reply_text(c.id, "backup", body));
-          },
-          [self, c](caf::error& e) {
-            reply_error(self, c, errc::internal, "the backup did not finish: " + caf::to_string(e));
-          });
+  reply_from_run(self, c, spawn_backup_run(self->system(), std::move(spec)), backup_atom::value, kBackupTimeout,
+                 "backup", "the backup");
+}
+
+// A report_run of its own (actors/report): the day's report computed, neither stored nor told.
+void report_get(bridge_actor* self, const call& c, wire::request& req) {
+  report_run_spec spec{req.date, self->state.opts.report_timezone, false, false, c.trace, c.span};
+  reply_from_run(self, c, spawn_report_run(self->system(), std::move(spec)), report_atom::value, kReportTimeout,
+                 "report", "the report");
 }
 
 }  // namespace on
@@ -744,6 +762,7 @@ constexpr std::pair<op, op_handler> kHandlers[] = {
     {op::alerts_ack, on::alerts_ack},
     {op::config_reload, on::config_reload},
     {op::credentials_list, on::credentials_list},
+    {op::report_get, on::report_get},
 };
 
 constexpr bool one_handler_per_op_in_order() {

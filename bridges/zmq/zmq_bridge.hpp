@@ -19,7 +19,8 @@
 //                                                 approvals.decide, autonomy.show, .check, .demote -> the
 //                                                 autonomy gate; backup.create -> a backup_run of its own
 //                                                 (actors/backup, its own thread); alerts.list,
-//                                                 alerts.ack, credentials.list -> the alerts actor
+//                                                 alerts.ack, credentials.list -> the alerts actor; report.get
+//                                                 -> a report_run of its own (actors/report)
 //   (update_atom, task_update)                    from the dispatcher: one reply frame to the submitter, and
 //                                                 lifecycle events on the PUB stream
 //   (drain_atom)                                  stop accepting tasks (shutting_down), keep answering the rest
@@ -56,6 +57,7 @@ struct zmq_bridge_options {
   // How long hook.event waits for the hook handler: a PreToolUse of a daemon task may wait for a person
   // (autonomy.approval_timeout_ms), so this is that and a margin beyond the handler's own limit.
   std::int64_t hook_timeout_ms = 610000;
+  std::string report_timezone;  // report.get: the zone the days are cut in (scheduler.timezone, resolved)
 };
 
 caf::actor spawn_zmq_bridge(caf::actor_system& sys, zmq_bridge_options opts);

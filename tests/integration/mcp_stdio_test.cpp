@@ -55,7 +55,7 @@ std::string text_of(const json& response) { return response["result"]["content"]
 // The tools of core/mcp/tools.json. Those of the scheduler, the pipelines and the watchers need a daemon
 // configured with a job, a pipeline and a folder: McpStdio.JobsPipelinesAndFoldersThroughARealDaemon calls them,
 // McpStdio.EveryToolThroughARealDaemon every other.
-constexpr std::size_t kToolCount = 27;
+constexpr std::size_t kToolCount = 28;
 const std::set<std::string> kAutomationTools = {
     "jobs_list",     "jobs_run",        "jobs_history",    "pipeline_list",   "pipeline_run",
     "pipeline_runs", "pipeline_status", "pipeline_cancel", "pipeline_resume", "watch_list"};
@@ -188,6 +188,13 @@ TEST(McpStdio, EveryToolThroughARealDaemon) {
   EXPECT_EQ(no_alert["result"]["isError"], true) << no_alert.dump();
   EXPECT_NE(text_of(no_alert).find("not_found: no alert 424242"), std::string::npos) << no_alert.dump();
   calls.called.insert("alert_ack");  // its refusal here; tests/integration/alerts_test.cpp acknowledges real alerts
+  // Today's report so far (tests/integration/report_test.cpp checks its numbers); a date that is none is refused.
+  auto report = ok("daily_report", json::object());
+  EXPECT_FALSE(report.value("complete", true)) << report.dump();
+  EXPECT_TRUE(report["report"]["tasks"].is_object()) << report.dump();
+  auto no_day = m.call_tool("daily_report", {{"date", "2026-02-30"}});
+  EXPECT_EQ(no_day["result"]["isError"], true) << no_day.dump();
+  EXPECT_NE(text_of(no_day).find("bad_request: date '2026-02-30'"), std::string::npos) << no_day.dump();
   for (const auto& [name, tool] : tools)
     EXPECT_TRUE(calls.called.count(name) || kAutomationTools.count(name)) << name << " is called by no test";
 
@@ -389,6 +396,7 @@ TEST(McpStdio, JobsPipelinesAndFoldersThroughARealDaemon) {
                                            {"action", {{"task", {{"prompt", "scheduled hello"}, {"brain", "echo"}}}}}}}}},
                       {"timezone", "UTC"}};
   cfg["notify"] = {{"notify_send", false}};
+  cfg["report"] = {{"enabled", false}};  // the jobs are `hello` alone
   cfg["pipelines"] = {{"held", {{"description", "one step, then another that waits for a flag file"},
                                 {"steps", {command("first", "printf one"),
                                            command("hold", "while [ ! -f " + flag.string() +

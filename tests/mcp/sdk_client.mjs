@@ -124,7 +124,7 @@ do {
   pages++;
 } while (cursor && pages < 20);
 const names = tools.map((t) => t.name).sort();
-const expected = ['alert_ack', 'alerts_list', 'approval_decide', 'approvals_list', 'autonomy_check', 'autonomy_show', 'breaker_reset', 'health', 'jobs_history', 'jobs_list', 'jobs_run', 'kb_add', 'kb_get', 'kb_search', 'learnings_recall',
+const expected = ['alert_ack', 'alerts_list', 'approval_decide', 'approvals_list', 'autonomy_check', 'autonomy_show', 'breaker_reset', 'daily_report', 'health', 'jobs_history', 'jobs_list', 'jobs_run', 'kb_add', 'kb_get', 'kb_search', 'learnings_recall',
                   'obs_query', 'obs_score', 'pipeline_cancel', 'pipeline_list', 'pipeline_resume', 'pipeline_run',
                   'pipeline_runs', 'pipeline_status', 'router_classify', 'task_status', 'task_submit', 'watch_list'];
 check('tools/list pages with a cursor', pages === Math.ceil(expected.length / 3), `${pages} pages`);
@@ -172,6 +172,8 @@ await ok('pipeline_runs', {});
 await ok('watch_list', {});
 await ok('approvals_list', {});
 await ok('alerts_list', { all: true });
+const report = await ok('daily_report', {});
+check('daily_report gives today so far', report.complete === false && typeof report.markdown === 'string', report.date);
 const noAlert = await client.callTool({ name: 'alert_ack', arguments: { alert_id: 424242 } });
 called.add('alert_ack');
 check('alert_ack refuses an unknown alert, naming it', noAlert.isError === true && noAlert.content[0].text.includes('no alert 424242'), noAlert);

@@ -242,6 +242,14 @@ def main():
               and runs[0]["trace_id"] == started.get("trace_id"), runs)
         check("jobs not_found", c.call({"v": 1, "op": "jobs.run", "name": "nope"})["code"] == "not_found")
 
+        # report.get: today so far holds the tasks above, by brain; a date that is none is bad_request
+        rep = c.call({"v": 1, "op": "report.get", "id": "r1"})
+        echo = [b for b in (rep or {}).get("report", {}).get("tasks", {}).get("brains", []) if b["brain"] == "echo"]
+        check("report.get", rep and rep["type"] == "report" and rep["id"] == "r1" and rep["complete"] is False
+              and echo and echo[0]["tasks"] >= 1 and rep["markdown"].startswith("# PAIOS report " + rep["date"]), rep)
+        bad = c.call({"v": 1, "op": "report.get", "date": "2026-02-30"})
+        check("report.get bad_request", bad and bad["code"] == "bad_request" and "2026-02-30" in bad["message"], bad)
+
         # the ai client sees what we stored
         out = subprocess.run([args.ai, "--home", home, "task", task_id], capture_output=True, text=True)
         check("ai task", out.returncode == 0 and "succeeded" in out.stdout, out)

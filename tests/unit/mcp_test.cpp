@@ -23,7 +23,7 @@ namespace jsonrpc = paios::jsonrpc;
 namespace {
 
 // The tools of core/mcp/tools.json; the tests below name each of them.
-constexpr std::size_t kToolCount = 27;
+constexpr std::size_t kToolCount = 28;
 
 const json& registry() {
   static const json doc = json::parse(paios::mcp::registry_text());
@@ -187,7 +187,8 @@ TEST(Registry, HoldsTheToolsOfTheIssueEachABusOperation) {
       {"pipeline_cancel", "pipeline.cancel"}, {"watch_list", "watch.list"},
       {"approvals_list", "approvals.list"}, {"approval_decide", "approvals.decide"},
       {"autonomy_show", "autonomy.show"}, {"autonomy_check", "autonomy.check"},
-      {"breaker_reset", "breaker.reset"}, {"alerts_list", "alerts.list"}, {"alert_ack", "alerts.ack"}};
+      {"breaker_reset", "breaker.reset"}, {"alerts_list", "alerts.list"}, {"alert_ack", "alerts.ack"},
+      {"daily_report", "report.get"}};
   std::set<std::string> expected;
   for (const auto& [name, op] : ops) expected.insert(name);
   EXPECT_EQ(names, expected);
@@ -247,7 +248,8 @@ TEST(Registry, ArgumentsAreTheOperationsFields) {
       {"autonomy_check", {{"tool", "Bash"}, {"command", "rm -rf /"}, {"path", ""}, {"cwd", "/p"}, {"brain", "pipeline:digest"}}},
       {"breaker_reset", {{"brain", "codex"}}},
       {"alerts_list", {{"all", true}, {"limit", 10}}},
-      {"alert_ack", {{"alert_id", 3}}}};
+      {"alert_ack", {{"alert_id", 3}}},
+      {"daily_report", {{"date", "2026-12-06"}}}};
   const auto& tools = tool_set::embedded();
   for (const auto& t : tools.all()) {
     const auto& args = samples.at(t.name);

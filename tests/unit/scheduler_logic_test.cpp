@@ -436,10 +436,13 @@ TEST(SchedulerConfig, DefaultsAndErrors) {
   auto ok = paios::config_from_json(nlohmann::json::object());
   ASSERT_TRUE(ok.config) << (ok.errors.empty() ? "" : ok.errors[0]);
   const auto& s = ok.config->scheduler;
-  ASSERT_EQ(s.jobs.size(), 1u);  // the heartbeat, every 30 minutes
-  EXPECT_EQ(s.jobs[0].name, "heartbeat");
-  EXPECT_EQ(s.jobs[0].schedule, "every 30m");
-  EXPECT_EQ(s.jobs[0].builtin, "heartbeat");
+  ASSERT_EQ(s.jobs.size(), 2u);  // the daily report (the report section) at 07:00; the heartbeat, every 30 minutes
+  EXPECT_EQ(s.jobs[0].name, "daily-report");
+  EXPECT_EQ(s.jobs[0].schedule, "0 7 * * *");
+  EXPECT_EQ(s.jobs[0].builtin, "report");
+  EXPECT_EQ(s.jobs[1].name, "heartbeat");
+  EXPECT_EQ(s.jobs[1].schedule, "every 30m");
+  EXPECT_EQ(s.jobs[1].builtin, "heartbeat");
   EXPECT_EQ(s.backoff_initial_s, 30);
   EXPECT_EQ(s.backoff_max_s, 3600);
   EXPECT_FALSE(s.timezone.empty());
@@ -462,7 +465,7 @@ TEST(SchedulerConfig, DefaultsAndErrors) {
                                "scheduler.jobs.d.action", "scheduler.jobs.e.missed"})
     EXPECT_NE(all.find(expected), std::string::npos) << expected << " not in:\n" << all;
 
-  auto jobs = paios::config_from_json(nlohmann::json::parse(R"({"scheduler": {"timezone": "Europe/Berlin", "jobs": {
+  auto jobs = paios::config_from_json(nlohmann::json::parse(R"({"report": {"enabled": false}, "scheduler": {"timezone": "Europe/Berlin", "jobs": {
       "heartbeat": {"enabled": false},
       "report": {"schedule": "0 9 * * MON-FRI", "action": {"task": {"prompt": "daily report"}}, "missed": "run_once",
                  "allow_overlap": true, "timeout_ms": 1000}}}})"));
