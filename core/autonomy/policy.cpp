@@ -34,12 +34,16 @@ bool same_part(const command_part& a, const command_part& b) {
          a.interpreter_code == b.interpreter_code && a.runtime_args == b.runtime_args;
 }
 
-// FNV-1a over the fields same_part compares, each string ended by a NUL so that ["ab"] and ["a", "b"] differ.
+// A hash of the fields same_part compares, cheap rather than thorough: each string's length and first and last
+// bytes (same_part settles what it confuses; hashing every byte cost more than all the comparisons it saves).
 std::uint64_t part_hash(const command_part& p) {
   std::uint64_t h = 14695981039346656037ull ^ static_cast<unsigned>(p.dynamic_name | p.interpreter_code << 1 | p.runtime_args << 2);
   auto add = [&h](const std::string& s) {
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    h = h * 1099511628211ull;
+    std::uint64_t v = s.size();
+    if (!s.empty()) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(s.front())) << 32 |
+                         static_cast<std::uint64_t>(static_cast<unsigned char>(s.back())) << 40;
+    h = (h ^ v) * 1099511628211ull;
+    h ^= h >> 29;
   };
   add(p.dir);
   for (const auto& w : p.words) add(w);
