@@ -3,7 +3,8 @@
 // its systemd unit, the agent CLIs of the enabled brains (and those of doctor.tested_versions) with their versions
 // against that lock, free disk, each database's quick_check and WAL, the hooks' spool; with --smoke, one task
 // through each of the daemon's brains. Without --smoke nothing is sent to a brain. Exit 0 with no error, 1 with one.
-// Credentials (expiry, presence) are not checked here yet: their registry is another part of issue 20.
+// The credentials are those paiosd's alerts judge (config/credential_sources), read by `ai` itself: its $HOME and
+// environment are taken to be the daemon's, as they are when a person runs it.
 #include <algorithm>
 #include <iostream>
 #include <memory>
@@ -16,9 +17,12 @@
 #include "cli/doctor_service.hpp"
 #include "client/wire_client.hpp"
 #include "config/checked_config.hpp"
+#include "config/credential_sources.hpp"
 #include "config/home.hpp"
 #include "core/doctor/agent_cli_check.hpp"
+#include "core/doctor/credentials_check.hpp"
 #include "core/doctor/home_check.hpp"
+#include "messages/ids.hpp"
 
 namespace paios::cli {
 namespace {
@@ -91,6 +95,10 @@ run_fn define_doctor(CLI::App& sub, options&) {
     findings.push_back(doctor::check_disk(home.root, config.doctor.limits));
     for (auto& f : doctor::check_databases(home.data_dir(), config.doctor.limits)) findings.push_back(std::move(f));
     findings.push_back(doctor::check_spool(home.spool_dir(), config.doctor.limits, client != nullptr));
+    const int warn_days = config.alerts.credential_warn_days;
+    for (auto& f : doctor::check_credentials(
+             inspect_credentials(credential_sources_of(config), process_env, now_ms(), warn_days), warn_days))
+      findings.push_back(std::move(f));
 
     if (*smoke) {
       if (client)

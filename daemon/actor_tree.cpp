@@ -25,6 +25,7 @@
 #include "actors/watcher/watchers.hpp"
 #include "bridges/http/http_bridge.hpp"
 #include "bridges/zmq/zmq_bridge.hpp"
+#include "config/credential_sources.hpp"
 #include "core/alerts/alert_book.hpp"
 #include "core/autonomy/grant_db.hpp"
 #include "core/kb/embed_cache.hpp"
@@ -174,10 +175,7 @@ supervisor_spec daemon_tree(const tree_context& ctx) {
   sched.version = ctx.version;
   alerts_options alerts{cfg.alerts, store_path(ctx.home, alert_book_schema()), ctx.home.data_dir(), ctx.home.spool_dir(),
                         std::make_shared<std::string>(ctx.unclean_exit), std::make_shared<std::atomic<bool>>(true)};
-  alerts.credentials.declared = cfg.credentials;
-  for (const auto& b : cfg.brains)
-    alerts.credentials.brains.push_back({b.name, b.command.empty() ? std::string{} : b.command.front(), b.env});
-  if (const char* h = std::getenv("HOME"); h && *h == '/') alerts.credentials.home = h;
+  alerts.credentials = credential_sources_of(cfg);
   pipelines_options pipes{cfg.pipelines};
   config_reloader_options reloader{ctx.config_file.empty() ? ctx.home.config_file() : ctx.config_file,
                                    ctx.config_file_named, current};

@@ -33,6 +33,7 @@ constexpr const char* kb_store = "docs/runbooks/kb-store.md";
 constexpr const char* approvals = "docs/runbooks/approvals.md";
 constexpr const char* spool = "docs/runbooks/hooks-and-spool.md";
 constexpr const char* bridge = "docs/runbooks/zmq-bridge.md";
+constexpr const char* credentials = "docs/runbooks/credentials.md";
 }  // namespace runbook
 
 // True when a finding is an error: `ai doctor` then exits 1.

@@ -12,9 +12,11 @@
 #include "config/config.hpp"
 #include "config/doctor_config.hpp"
 #include "core/doctor/agent_cli_check.hpp"
+#include "core/doctor/credentials_check.hpp"
 #include "core/doctor/finding.hpp"
 #include "core/doctor/home_check.hpp"
 #include "core/sqlite/sqlite_db.hpp"
+#include "messages/ids.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace paios;
@@ -322,4 +324,55 @@ TEST(DoctorConfig, BadPatternsAndInvertedThresholdsAreNamed) {
   auto ok = config_from_json({{"doctor", {{"tested_versions", {{"my-agent", {"1.x"}}}}}}});
   ASSERT_TRUE(ok.config) << ok.errors.front();
   EXPECT_EQ(ok.config->doctor.tested_versions.at("my-agent"), std::vector<std::string>{"1.x"});
+}
+
+// Key files holding JWTs (core/credentials reads their exp): one expiring in 3 days, one expired, one far off, and
+// one missing. Each that needs attention is a finding of its own naming it, with the credentials runbook; the far
+// one is not listed; no token reaches a finding.
+TEST(DoctorCredentials, EachExpiredExpiringOrMissingOneIsAFindingAndNoValueIsShown) {
+  temp_dir dir;
+  const auto now = now_ms();
+  const std::int64_t day_s = 86400;
+  auto key_file = [&](const std::string& name, std::int64_t exp_s) {
+    const auto token = test::test_jwt({{"sub", name}, {"exp", now / 1000 + exp_s}});
+    std::ofstream(dir.path() / name) << token;
+    return token;
+  };
+  const std::vector<std::string> tokens = {key_file("soon", 3 * day_s), key_file("past", -2 * day_s),
+                                           key_file("far", 60 * day_s)};
+  credential_sources sources;
+  sources.home = dir.path();
+  for (const char* name : {"soon", "past", "far", "gone"})
+    sources.declared.emplace_back(name, credential_kind::file, (dir.path() / name).string());
+  const auto findings = check_credentials(inspect_credentials(sources, process_env, now, 7), 7);
+
+  ASSERT_EQ(findings.size(), 3u) << findings_json(findings).dump(2);
+  auto named = [&](const std::string& check) -> const finding* {
+    for (const auto& f : findings)
+      if (f.check == check) return &f;
+    return nullptr;
+  };
+  ASSERT_TRUE(named("credential soon") && named("credential past") && named("credential gone"))
+      << findings_json(findings).dump(2);
+  EXPECT_EQ(named("credential soon")->lvl, level::warning);
+  EXPECT_NE(named("credential soon")->found.find("expires in"), std::string::npos) << named("credential soon")->found;
+  EXPECT_EQ(named("credential past")->lvl, level::error);
+  EXPECT_EQ(named("credential gone")->lvl, level::warning);
+  for (const auto& f : findings) EXPECT_EQ(f.runbook, "docs/runbooks/credentials.md");
+  EXPECT_TRUE(any_error(findings));
+  const auto shown = findings_json(findings).dump() + render_findings(findings);
+  for (const auto& t : tokens) EXPECT_EQ(shown.find(t), std::string::npos) << "a token was shown";
+}
+
+TEST(DoctorCredentials, NothingToDoIsOneOkFinding) {
+  temp_dir dir;
+  std::ofstream(dir.path() / "key") << "sk-not-a-jwt";
+  credential_sources sources;
+  sources.home = dir.path();
+  sources.declared.emplace_back("key", credential_kind::file, (dir.path() / "key").string());
+  const auto findings = check_credentials(inspect_credentials(sources, process_env, now_ms(), 7), 7);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].lvl, level::ok);
+  EXPECT_EQ(findings[0].check, "credentials");
+  EXPECT_NE(findings[0].found.find("1 known"), std::string::npos) << findings[0].found;
 }
