@@ -129,6 +129,9 @@ def main():
     ap.add_argument("--csv")
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the daemon's PAIOS_HOME (its path is printed)")
+    ap.add_argument("--no-kb-adds", action="store_true",
+                    help="leave knowledge-base adds out of the load (the knowledge base grows by design: without them "
+                         "resident memory should stay flat once warm)")
     args = ap.parse_args()
     if args.minutes <= 0 or args.rate <= 0 or args.sample <= 0:
         print("soak.py: --minutes, --rate and --sample must be positive", file=sys.stderr)
@@ -200,7 +203,7 @@ def main():
             lambda: expect("obs", c.request("obs.query", limit=20)),
             lambda: expect("status", c.request("status")),
         ]
-        weights = [8, 3, 1, 1, 1, 2, 2, 2, 2, 1, 1]
+        weights = [8, 3, 1, 1, 1, 2, 2, 0 if args.no_kb_adds else 2, 2, 1, 1]
         end = time.monotonic() + args.minutes * 60
         next_sample = time.monotonic()
         rounds = 0
